@@ -1,0 +1,29 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { Pool, types } from "pg";
+import { PrismaClient } from "../generated/prisma/client";
+
+// BIGINT (feed positions) arrives as a string: positions may exceed 2^53 in a long-lived
+// feed, and they are opaque cursors on the wire anyway.
+types.setTypeParser(types.builtins.INT8, (v) => v);
+
+/** One pg pool shared by Prisma (ordinary queries) and the set-based sync paths. */
+export interface CentralDb {
+  pool: Pool;
+  prisma: PrismaClient;
+  close(): Promise<void>;
+}
+
+export function openCentralDb(databaseUrl: string, max = 10): CentralDb {
+  const pool = new Pool({ connectionString: databaseUrl, max });
+  // An idle client losing its connection must not crash the hub; the pool replaces it.
+  pool.on("error", () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    pool,
+    prisma,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import type { ConflictStrategy, TablePolicy } from "@tillsync/shared";
+
+/** What central decided for one incoming change against the row it holds. */
+export type Decision =
+  | { kind: "insert"; row: Record<string, unknown>; conflict?: undefined }
+  | { kind: "update"; row: Record<string, unknown>; conflict?: ConflictOutcome }
+  | { kind: "delete"; conflict?: ConflictOutcome }
+  /** Nothing to write (central's row stays, a DELETE of a missing row, a repeated append). */
+  | { kind: "keep"; conflict?: ConflictOutcome };
+
+export interface ConflictOutcome {
+  strategy: ConflictStrategy;
+  resolution: "TERMINAL_APPLIED" | "CENTRAL_KEPT" | "MERGED" | "PENDING";
+}
+
+export interface DecisionInput {
+  policy: TablePolicy;
+  operation: "CREATE" | "UPDATE" | "DELETE";
+  /** Normalised row from the terminal (null for DELETE). */
+  row: Record<string, unknown> | null;
+  baseRow: Record<string, unknown> | null;
+  baseVersion: number | null;
+  /** Central's current row, or undefined when it has none. */
+  current: Record<string, unknown> | undefined;
+}
+
+/**
+ * A change conflicts when the terminal edited a version of the row that is no longer
+ * central's. Rows terminals create and own (terminal→central tables) carry no base until the
+ * first push comes back, so a missing base there is not a conflict.
+ */
+export function isConflict(input: DecisionInput): boolean {
+  const { current, baseVersion, policy } = input;
+  if (!current) return false;
+  if (baseVersion === null) return policy.direction !== "TERMINAL_TO_CENTRAL";
+  return baseVersion !== Number(current.version);
+}
+
+/**
+ * MERGE: fields in `mergeFields` combine as deltas (central's value + what the terminal added
+ * since its base); every other field keeps central's value.
+ */
+export function mergeRow(
+  policy: TablePolicy,
+  current: Record<string, unknown>,
+  row: Record<string, unknown>,
+  baseRow: Record<string, unknown> | null,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const c of policy.columns) if (c.name !== "version" && c.name in current) merged[c.name] = current[c.name];
+  for (const f of policy.mergeFields) {
+    const mine = Number(row[f] ?? 0);
+    const base = baseRow && baseRow[f] != null ? Number(baseRow[f]) : undefined;
+    // Without a base the terminal's contribution is unknowable; central's value stands.
+    if (base !== undefined) merged[f] = Number(current[f] ?? 0) + (mine - base);
+  }
+  return merged;
+}
+
+/** The pure decision for one change; the caller writes the outcome set-based. */
+export function decide(input: DecisionInput): Decision {
+  const { policy, operation, row, current } = input;
+  if (policy.appendOnly) return current ? { kind: "keep" } : { kind: "insert", row: row! };
+
+  if (operation === "DELETE") {
+    if (!current) return { kind: "keep" };
+    if (!isConflict(input)) return { kind: "delete" };
+    switch (policy.strategy) {
+      case "TERMINAL_WINS":
+        return { kind: "delete", conflict: { strategy: policy.strategy, resolution: "TERMINAL_APPLIED" } };
+      case "MANUAL_MERGE":
+        return { kind: "keep", conflict: { strategy: policy.strategy, resolution: "PENDING" } };
+      default:
+        // A row central changed since the terminal saw it survives the terminal's delete.
+        return { kind: "keep", conflict: { strategy: policy.strategy, resolution: "CENTRAL_KEPT" } };
+    }
+  }
+
+  if (!current) return { kind: "insert", row: row! };
+  if (!isConflict(input)) return { kind: "update", row: row! };
+  switch (policy.strategy) {
+    case "TERMINAL_WINS":
+      return { kind: "update", row: row!, conflict: { strategy: "TERMINAL_WINS", resolution: "TERMINAL_APPLIED" } };
+    case "CENTRAL_WINS":
+      return { kind: "keep", conflict: { strategy: "CENTRAL_WINS", resolution: "CENTRAL_KEPT" } };
+    case "MERGE":
+      return {
+        kind: "update",
+        row: mergeRow(policy, current, row!, input.baseRow),
+        conflict: { strategy: "MERGE", resolution: "MERGED" },
+      };
+    case "MANUAL_MERGE":
+      return { kind: "keep", conflict: { strategy: "MANUAL_MERGE", resolution: "PENDING" } };
+  }
+}

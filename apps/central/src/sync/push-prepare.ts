@@ -1,0 +1,65 @@
+import {
+  describeZodError,
+  rowSchemas,
+  type PushChange,
+  type PushResult,
+  type SyncPolicy,
+  type TablePolicy,
+} from "@tillsync/shared";
+import type { AuthedTerminal } from "../auth/bearer";
+
+/** A change that passed validation, with its row normalised for central. */
+export interface PreparedChange {
+  change: PushChange;
+  policy: TablePolicy;
+  /** Row to write (CREATE/UPDATE): validated, `version` removed, defaults left to the database. */
+  row: Record<string, unknown> | null;
+  /** The terminal's previous values (UPDATE/DELETE), validated loosely: only merge fields matter. */
+  baseRow: Record<string, unknown> | null;
+}
+
+export type Prepared = { ok: true; value: PreparedChange } | { ok: false; result: PushResult };
+
+function reject(change: PushChange, reason: string, retryable = false): Prepared {
+  return { ok: false, result: { changeId: change.changeId, status: "REJECTED", reason, retryable } };
+}
+
+/**
+ * Checks one change against the policy and the authenticated terminal (G8) without touching
+ * the database. Rejections here are final: the same change will be rejected again.
+ */
+export function prepareChange(policy: SyncPolicy, terminal: AuthedTerminal, change: PushChange): Prepared {
+  const p = policy[change.entityType];
+  if (p.direction === "CENTRAL_TO_TERMINAL") {
+    return reject(change, `${p.table} is owned by central; terminals receive it but cannot change it`);
+  }
+  if (p.appendOnly && change.operation !== "CREATE") {
+    return reject(change, `${p.table} is append-only; record a correcting row instead of ${change.operation}`);
+  }
+  if (change.operation === "DELETE") {
+    return { ok: true, value: { change, policy: p, row: null, baseRow: change.baseData ?? null } };
+  }
+  if (!change.data) return reject(change, `${change.operation} needs data (the row after the change)`);
+
+  const parsed = rowSchemas[p.table].safeParse({ id: change.entityId, ...change.data });
+  if (!parsed.success) return reject(change, `invalid ${p.table} row: ${describeZodError(parsed.error)}`);
+  const row: Record<string, unknown> = { ...parsed.data };
+  if (row.id !== change.entityId) return reject(change, `data.id ${String(row.id)} differs from entityId ${change.entityId}`);
+
+  if ("terminal_id" in row || p.columns.some((c) => c.name === "terminal_id")) {
+    if (row.terminal_id != null && row.terminal_id !== terminal.id) {
+      return reject(change, `terminal ${terminal.id} cannot write rows of terminal ${String(row.terminal_id)}`);
+    }
+    row.terminal_id = terminal.id;
+  }
+  if (p.scope === "STORE" && p.columns.some((c) => c.name === "store_id") && row.store_id !== terminal.storeId) {
+    return reject(change, `terminal ${terminal.id} belongs to store ${terminal.storeId}, not ${String(row.store_id)}`);
+  }
+  if (p.table === "sale_orders" && row.created_in_mode == null) row.created_in_mode = change.createdInMode;
+
+  // Central owns `version`; a null for a column with a database default means "the default".
+  delete row.version;
+  for (const c of p.columns) if (c.defaulted && row[c.name] == null) delete row[c.name];
+
+  return { ok: true, value: { change, policy: p, row, baseRow: change.baseData ?? null } };
+}

@@ -1,0 +1,139 @@
+import {
+  capturedTables,
+  DEFAULT_SYNC_POLICY,
+  type PriorityRule,
+  type SyncPolicy,
+  type TablePolicy,
+} from "@tillsync/shared";
+
+/**
+ * Generates the terminal's capture triggers from the sync policy. The SQL is committed as a
+ * migration (scripts/create-migration.ts) and a test checks the committed copy still equals
+ * what the policy generates, so the policy stays the single source.
+ *
+ * Why triggers: the till software writes plain SQL from its own process, and only a trigger
+ * puts the outbox row in the same transaction as the write (a rolled-back sale leaves none).
+ * Why `capture_control.applying`: the agent sets it to 1 inside its own transactions (rows
+ * applied from central, version updates after a push); other connections never see that
+ * uncommitted 1, so their writes are still captured (G7 without losing anything).
+ */
+
+const NOT_APPLYING = "(SELECT applying FROM capture_control WHERE id = 1) IS NOT 1";
+const MODE = "coalesce((SELECT value FROM sync_state WHERE key = 'mode'), 'ONLINE')";
+
+function q(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+function jsonRow(p: TablePolicy, ref: "NEW" | "OLD"): string {
+  const pairs = p.columns.map((c) => {
+    const v = c.type.kind === "bool" ? `CASE WHEN ${ref}.${c.name} THEN json('true') ELSE json('false') END` : `${ref}.${c.name}`;
+    return `${q(c.name)}, ${v}`;
+  });
+  return `json_object(${pairs.join(", ")})`;
+}
+
+function priorityExpr(policy: SyncPolicy, p: TablePolicy, ref: "NEW" | "OLD"): string {
+  const rule: PriorityRule = p.priority;
+  switch (rule.kind) {
+    case "fixed":
+      return String(rule.priority);
+    case "byColumn": {
+      const whens = Object.entries(rule.values)
+        .map(([v, prio]) => `WHEN ${q(v)} THEN ${prio}`)
+        .join(" ");
+      return `CASE ${ref}.${rule.column} ${whens} ELSE ${rule.otherwise} END`;
+    }
+    case "asParent": {
+      if (!p.parent) throw new Error(`sync policy: ${p.table} has priority asParent but no parent`);
+      const parent = policy[p.parent.table];
+      const parentRule = parent.priority;
+      const expr =
+        parentRule.kind === "byColumn"
+          ? priorityExpr(policy, parent, "NEW").replace(/\bNEW\./g, "parent.")
+          : priorityExpr(policy, parent, "NEW");
+      const fallback = parentRule.kind === "byColumn" ? parentRule.otherwise : expr;
+      return `coalesce((SELECT ${expr} FROM ${parent.table} AS parent WHERE parent.id = ${ref}.${p.parent.foreignKey}), ${fallback})`;
+    }
+  }
+}
+
+function hasVersion(p: TablePolicy): boolean {
+  return p.columns.some((c) => c.name === "version");
+}
+
+function changedCondition(p: TablePolicy): string {
+  // A no-op UPDATE (same values) is not a change worth syncing. `version` alone changing is
+  // the agent recording central's version, which happens under `applying` anyway.
+  return p.columns
+    .filter((c) => c.name !== "version")
+    .map((c) => `NEW.${c.name} IS NOT OLD.${c.name}`)
+    .join(" OR ");
+}
+
+function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE" | "DELETE"): string {
+  const ref = op === "DELETE" ? "OLD" : "NEW";
+  const data = op === "DELETE" ? "NULL" : jsonRow(p, "NEW");
+  const baseData = op === "CREATE" ? "NULL" : jsonRow(p, "OLD");
+  const base = op === "CREATE" || !hasVersion(p) ? "NULL" : `nullif(OLD.version, 0)`;
+  return `  INSERT INTO outbox (entity_type, entity_id, operation, data, base_data, base_version, sync_priority, created_in_mode)
+  VALUES (${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${MODE});`;
+}
+
+function tableTriggers(policy: SyncPolicy, p: TablePolicy): string[] {
+  const t = p.table;
+  const out: string[] = [];
+  out.push(`CREATE TRIGGER tillsync_capture_${t}_insert AFTER INSERT ON ${t}
+WHEN ${NOT_APPLYING}
+BEGIN
+${outboxInsert(policy, p, "CREATE")}
+END;`);
+  if (p.appendOnly) {
+    // Each adjustment is applied at central exactly once; editing one afterwards would make
+    // central and the till disagree for ever. Corrections are new adjustments.
+    for (const ev of ["UPDATE", "DELETE"] as const) {
+      out.push(`CREATE TRIGGER tillsync_append_only_${t}_${ev.toLowerCase()} BEFORE ${ev} ON ${t}
+WHEN ${NOT_APPLYING}
+BEGIN
+  SELECT RAISE(ABORT, '${t} is append-only: record a correcting adjustment instead');
+END;`);
+    }
+  } else {
+    out.push(`CREATE TRIGGER tillsync_capture_${t}_update AFTER UPDATE ON ${t}
+WHEN ${NOT_APPLYING} AND (${changedCondition(p)})
+BEGIN
+${outboxInsert(policy, p, "UPDATE")}
+END;`);
+    out.push(`CREATE TRIGGER tillsync_capture_${t}_delete AFTER DELETE ON ${t}
+WHEN ${NOT_APPLYING}
+BEGIN
+${outboxInsert(policy, p, "DELETE")}
+END;`);
+  }
+  return out;
+}
+
+/**
+ * Stock the till shows = central's last value + this terminal's adjustments not yet folded
+ * into it (G4). Each local adjustment moves the displayed quantity at once; the pull path
+ * recomputes it from central's value and the still-pending adjustments.
+ */
+const STOCK_DISPLAY_TRIGGER = `CREATE TRIGGER tillsync_stock_display_adjustment AFTER INSERT ON inventory_adjustments
+WHEN ${NOT_APPLYING}
+BEGIN
+  INSERT INTO inventory_items (store_id, product_id, quantity, version)
+  VALUES (NEW.store_id, NEW.product_id, NEW.delta, 0)
+  ON CONFLICT (store_id, product_id) DO UPDATE SET quantity = quantity + excluded.quantity;
+END;`;
+
+/** The complete capture SQL for a policy: triggers plus the control row they read. */
+export function captureTriggerSql(policy: SyncPolicy = DEFAULT_SYNC_POLICY): string {
+  const parts: string[] = [
+    "-- Generated from the sync policy by apps/terminal-agent/src/capture/capture-triggers.ts.",
+    "-- Do not edit: change the policy and create a new migration.",
+    "INSERT OR IGNORE INTO capture_control (id, applying) VALUES (1, 0);",
+  ];
+  for (const p of capturedTables(policy)) parts.push(...tableTriggers(policy, p));
+  parts.push(STOCK_DISPLAY_TRIGGER);
+  return parts.join("\n\n") + "\n";
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "better-sqlite3";
+import { MigrationChecksumError, migrationsDir, readMigrationFiles } from "@tillsync/shared";
+
+const CREATE_MIGRATIONS_TABLE = `
+CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+  "id"                  TEXT PRIMARY KEY NOT NULL,
+  "checksum"            TEXT NOT NULL,
+  "finished_at"         DATETIME,
+  "migration_name"      TEXT NOT NULL,
+  "logs"                TEXT,
+  "rolled_back_at"      DATETIME,
+  "started_at"          DATETIME NOT NULL DEFAULT current_timestamp,
+  "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0
+)`;
+
+/**
+ * Applies the committed terminal migrations the file does not have yet. A till has no operator
+ * to run a CLI step, so every agent command calls this on open. BEGIN IMMEDIATE makes two
+ * agent processes opening the same file at once take turns.
+ */
+export function migrateTerminal(db: Database, dir = migrationsDir("terminal")): string[] {
+  const files = readMigrationFiles(dir);
+  db.exec(CREATE_MIGRATIONS_TABLE);
+  const done: string[] = [];
+  for (const m of files) {
+    const run = db.transaction(() => {
+      const row = db
+        .prepare(
+          `SELECT checksum FROM "_prisma_migrations"
+            WHERE migration_name = ? AND finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+        )
+        .get(m.name) as { checksum: string } | undefined;
+      if (row) {
+        if (row.checksum !== m.checksum) throw new MigrationChecksumError(m.name);
+        return false;
+      }
+      const started = new Date().toISOString();
+      db.exec(m.sql);
+      db.prepare(
+        `INSERT INTO "_prisma_migrations"
+           (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+         VALUES (?, ?, ?, ?, ?, 1)`,
+      ).run(randomUUID(), m.checksum, m.name, started, new Date().toISOString());
+      return true;
+    });
+    if (run.immediate()) done.push(m.name);
+  }
+  return done;
+}

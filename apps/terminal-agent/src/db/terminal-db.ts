@@ -1,0 +1,48 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { migrateTerminal } from "./migrate";
+
+export type SqliteDb = Database.Database;
+
+/**
+ * Opens (creating if needed) and migrates the terminal database. WAL lets the till software
+ * write while the agent reads and syncs; a busy timeout makes either side wait briefly for
+ * the other's write lock instead of failing.
+ */
+export function openTerminalDb(file: string): SqliteDb {
+  if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 5000");
+  db.pragma("foreign_keys = OFF");
+  migrateTerminal(db);
+  return db;
+}
+
+/**
+ * Runs `fn` in one write transaction with capture switched off: rows written here come from
+ * central (or record central's answer) and must not be captured back into the outbox (G7).
+ */
+export function withoutCapture<T>(db: SqliteDb, fn: () => T): T {
+  return db.transaction(() => {
+    db.prepare("UPDATE capture_control SET applying = 1 WHERE id = 1").run();
+    try {
+      return fn();
+    } finally {
+      db.prepare("UPDATE capture_control SET applying = 0 WHERE id = 1").run();
+    }
+  }).immediate();
+}
+
+const statementCache = new WeakMap<SqliteDb, Map<string, Database.Statement>>();
+
+/** A prepared statement, reused per connection: preparing per row dominates bulk applies. */
+export function stmt(db: SqliteDb, sql: string): Database.Statement {
+  let cache = statementCache.get(db);
+  if (!cache) statementCache.set(db, (cache = new Map()));
+  let s = cache.get(sql);
+  if (!s) cache.set(sql, (s = db.prepare(sql)));
+  return s;
+}

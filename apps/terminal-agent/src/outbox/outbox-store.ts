@@ -1,0 +1,179 @@
+import {
+  DEFAULT_SYNC_POLICY,
+  type PushChange,
+  type PushResult,
+  type SyncPolicy,
+  type SyncTable,
+  type TableCounts,
+} from "@tillsync/shared";
+import { withoutCapture, type SqliteDb } from "../db/terminal-db";
+import { applyCentralRow } from "../sync/apply-central-row";
+
+export interface OutboxRow {
+  id: number;
+  change_id: string;
+  entity_type: SyncTable;
+  entity_id: string;
+  operation: "CREATE" | "UPDATE" | "DELETE";
+  data: string | null;
+  base_data: string | null;
+  base_version: number | null;
+  sync_priority: number;
+  created_in_mode: "ONLINE" | "OFFLINE";
+  status: string;
+  attempts: number;
+  created_at: string;
+}
+
+export function toPushChange(r: OutboxRow): PushChange {
+  return {
+    changeId: r.change_id,
+    entityType: r.entity_type,
+    entityId: r.entity_id,
+    operation: r.operation,
+    data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null,
+    baseData: r.base_data ? (JSON.parse(r.base_data) as Record<string, unknown>) : null,
+    baseVersion: r.base_version,
+    syncPriority: r.sync_priority,
+    createdInMode: r.created_in_mode,
+    createdAt: r.created_at,
+  } as PushChange;
+}
+
+export interface PushOutcome {
+  synced: number;
+  conflicts: number;
+  retrying: number;
+  failed: number;
+}
+
+const READY = `status = 'PENDING' AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+/** The outbox as the sync engine sees it: pick batches, record central's answers. */
+export class OutboxStore {
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly policy: SyncPolicy = DEFAULT_SYNC_POLICY,
+  ) {}
+
+  /** After a crash, rows left SYNCING go back to PENDING; their change ids make resending safe. */
+  resetInFlight(): number {
+    return this.db.prepare(`UPDATE outbox SET status = 'PENDING' WHERE status = 'SYNCING'`).run().changes;
+  }
+
+  hasReady(minPriority: number): boolean {
+    return !!this.db.prepare(`SELECT 1 FROM outbox WHERE ${READY} AND sync_priority >= ? LIMIT 1`).get(minPriority);
+  }
+
+  /**
+   * The next batch by priority, then age. A child whose parent still waits in the outbox
+   * brings the parent along (G5); if the parent does not fit, the child waits instead.
+   */
+  nextBatch(limit: number, minPriority: number): OutboxRow[] {
+    const picked = this.db
+      .prepare(`SELECT * FROM outbox WHERE ${READY} AND sync_priority >= ? ORDER BY sync_priority DESC, id LIMIT ?`)
+      .all(minPriority, limit) as OutboxRow[];
+    const batch = new Map<number, OutboxRow>();
+    const parentRows = this.db.prepare(
+      `SELECT * FROM outbox WHERE entity_type = ? AND entity_id = ? AND status IN ('PENDING', 'SYNCING') AND id < ? ORDER BY id`,
+    );
+    for (const row of picked) {
+      if (batch.has(row.id)) continue;
+      const parent = this.policy[row.entity_type].parent;
+      const ref = parent ? this.parentIdOf(row, parent.foreignKey) : undefined;
+      const waiting = parent && ref ? (parentRows.all(parent.table, ref, row.id) as OutboxRow[]) : [];
+      if (waiting.some((p) => p.status === "SYNCING")) continue; // parent in flight elsewhere: wait
+      const missing = waiting.filter((p) => !batch.has(p.id));
+      if (batch.size + missing.length + 1 > limit && batch.size > 0) continue;
+      for (const p of missing) batch.set(p.id, p);
+      if (batch.size + 1 > limit && missing.length > 0) break; // parents took the room
+      batch.set(row.id, row);
+    }
+    return [...batch.values()].sort((a, b) => a.id - b.id);
+  }
+
+  private parentIdOf(row: OutboxRow, fk: string): string | undefined {
+    const src = row.data ?? row.base_data;
+    return src ? ((JSON.parse(src) as Record<string, unknown>)[fk] as string | undefined) : undefined;
+  }
+
+  markSending(ids: number[]): void {
+    const stmt = this.db.prepare(
+      `UPDATE outbox SET status = 'SYNCING', last_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`,
+    );
+    this.db.transaction(() => ids.forEach((id) => stmt.run(id)))();
+  }
+
+  /** The push never got an answer: back to PENDING, attempts unchanged (network retries are unlimited). */
+  release(ids: number[]): void {
+    const stmt = this.db.prepare(`UPDATE outbox SET status = 'PENDING' WHERE id = ? AND status = 'SYNCING'`);
+    this.db.transaction(() => ids.forEach((id) => stmt.run(id)))();
+  }
+
+  /**
+   * Records central's answers in one transaction: synced rows take central's version (and,
+   * after a conflict, central's row), and later pending changes of the same row are rebased
+   * onto it; rejected rows retry with backoff until `maxAttempts`, then park as FAILED (G6).
+   */
+  recordResults(rows: OutboxRow[], results: PushResult[], maxAttempts: number): PushOutcome {
+    const byChange = new Map(rows.map((r) => [r.change_id, r]));
+    const outcome: PushOutcome = { synced: 0, conflicts: 0, retrying: 0, failed: 0 };
+    const done = this.db.prepare(`UPDATE outbox SET status = ?, error = ? WHERE id = ?`);
+    const retry = this.db.prepare(
+      `UPDATE outbox SET status = CASE WHEN attempts + 1 >= ? THEN 'FAILED' ELSE 'PENDING' END,
+              attempts = attempts + 1, error = ?,
+              next_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' seconds')
+        WHERE id = ? RETURNING status`,
+    );
+    const rebase = this.db.prepare(
+      `UPDATE outbox SET base_version = ? WHERE entity_type = ? AND entity_id = ? AND status = 'PENDING' AND id > ?`,
+    );
+    withoutCapture(this.db, () => {
+      for (const res of results) {
+        const row = byChange.get(res.changeId);
+        if (!row) continue;
+        const r = res.status === "DUPLICATE" ? res.original : res;
+        if (r.status === "REJECTED") {
+          const backoff = Math.min(300, 2 ** row.attempts * 5);
+          const st = retry.get(maxAttempts, r.reason, backoff, row.id) as { status: string };
+          if (st.status === "FAILED") outcome.failed++;
+          else outcome.retrying++;
+          continue;
+        }
+        const hasVersion = this.policy[row.entity_type].columns.some((c) => c.name === "version");
+        if (r.status === "APPLIED") {
+          done.run("SYNCED", null, row.id);
+          outcome.synced++;
+          if (hasVersion && row.operation !== "DELETE") {
+            this.db.prepare(`UPDATE ${row.entity_type} SET version = ? WHERE id = ?`).run(r.version, row.entity_id);
+            rebase.run(r.version, row.entity_type, row.entity_id, row.id);
+          }
+        } else {
+          done.run("CONFLICT", `${r.strategy}: ${r.resolution}`, row.id);
+          outcome.conflicts++;
+          if (r.centralData) {
+            applyCentralRow(this.db, this.policy, row.entity_type, row.entity_id, r.centralData, r.version);
+            rebase.run(r.version, row.entity_type, row.entity_id, row.id);
+          }
+        }
+      }
+    });
+    return outcome;
+  }
+
+  /** Per-table counts for `status` and heartbeats. */
+  counts(): Partial<Record<SyncTable, TableCounts>> {
+    const rows = this.db
+      .prepare(`SELECT entity_type, status, count(*) AS n FROM outbox GROUP BY entity_type, status`)
+      .all() as Array<{ entity_type: SyncTable; status: string; n: number }>;
+    const out: Partial<Record<SyncTable, TableCounts>> = {};
+    for (const r of rows) {
+      const c = (out[r.entity_type] ??= { pending: 0, failed: 0, synced: 0, conflicts: 0 });
+      if (r.status === "PENDING" || r.status === "SYNCING") c.pending += r.n;
+      else if (r.status === "FAILED") c.failed += r.n;
+      else if (r.status === "SYNCED") c.synced += r.n;
+      else if (r.status === "CONFLICT") c.conflicts += r.n;
+    }
+    return out;
+  }
+}

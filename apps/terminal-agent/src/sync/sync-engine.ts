@@ -1,0 +1,212 @@
+import { EventEmitter } from "node:events";
+import { BAND_CYCLE_EVERY, Priority, type TillsyncError } from "@tillsync/shared";
+import { SyncStateStore } from "../db/sync-state";
+import type { SqliteDb } from "../db/terminal-db";
+import { toPushChange, type OutboxStore } from "../outbox/outbox-store";
+import type { CentralTransport } from "../transport/central-transport";
+import { applyPulledPage } from "./pull-applier";
+import {
+  fullJitterBackoff,
+  INITIAL_STATE,
+  transition,
+  type MachineOptions,
+  type SyncEvent,
+  type SyncState,
+} from "./sync-state-machine";
+
+export interface EngineOptions {
+  batchSize: number;
+  intervalMs: number;
+  retryAttempts: number;
+  pullLimit?: number;
+  /** How often the engine looks for new CRITICAL rows written by the till (cheap PRAGMA). */
+  watchMs?: number;
+  machine?: Partial<MachineOptions>;
+}
+
+export interface CycleReport {
+  pushed: number;
+  conflicts: number;
+  failed: number;
+  pulled: number;
+  error?: string;
+}
+
+interface EngineEvents {
+  state: [SyncState];
+  cycle: [CycleReport];
+}
+
+/**
+ * Drives the state machine: runs push/pull cycles on the interval, at once for CRITICAL
+ * changes, and on backoff/breaker timers. Cycles never overlap. Local writes never wait on
+ * any of this: the till writes its own SQLite file and capture is a trigger (G6).
+ */
+export class SyncEngine extends EventEmitter<EngineEvents> {
+  private state: SyncState = INITIAL_STATE;
+  private readonly machine: MachineOptions;
+  private readonly syncState: SyncStateStore;
+  private running: Promise<CycleReport> | undefined;
+  private cycleNo = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lastDataVersion = -1;
+
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly outbox: OutboxStore,
+    private readonly transport: CentralTransport,
+    private readonly opts: EngineOptions,
+  ) {
+    super();
+    this.machine = {
+      breakerThreshold: 5,
+      breakerCooldownMs: 5 * 60_000,
+      backoff: fullJitterBackoff(1_000, 60_000),
+      ...opts.machine,
+    };
+    this.syncState = new SyncStateStore(db);
+    if (this.syncState.get("paused") === "1") this.dispatch({ type: "PAUSE" });
+  }
+
+  get current(): SyncState {
+    return this.state;
+  }
+
+  private dispatch(e: SyncEvent): void {
+    const next = transition(this.state, e, this.machine);
+    if (next !== this.state) {
+      this.state = next;
+      this.syncState.set("engine_state", JSON.stringify(next));
+      this.emit("state", next);
+    }
+  }
+
+  /**
+   * One push + pull cycle. `minPriority` limits the push to bands due now (1 = everything).
+   * Resolves with what moved; a failure is reported in `error`, not thrown.
+   */
+  runCycle(minPriority: number = Priority.BACKGROUND): Promise<CycleReport> {
+    if (this.running) return this.running;
+    this.running = this.cycle(minPriority).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async cycle(minPriority: number): Promise<CycleReport> {
+    const report: CycleReport = { pushed: 0, conflicts: 0, failed: 0, pulled: 0 };
+    if (this.state.kind === "paused" || this.state.kind === "stopped") return report;
+    if (this.state.kind === "idle") this.dispatch({ type: "CYCLE" });
+    else if (this.state.kind === "backing-off" || this.state.kind === "circuit-open") this.dispatch({ type: "RETRY" });
+    const started = new Date().toISOString();
+    try {
+      await this.pushAll(minPriority, report);
+      this.dispatch({ type: "PUSHED" });
+      await this.pullAll(report);
+      this.dispatch({ type: "PULLED" });
+      this.syncState.set("mode", "ONLINE");
+      this.syncState.set("last_sync_at", new Date().toISOString());
+    } catch (err) {
+      report.error = (err as Error).message;
+      if ((err as TillsyncError).retryable !== false) this.syncState.set("mode", "OFFLINE");
+      this.dispatch({ type: "FAILED", now: Date.now() });
+      this.scheduleRetry();
+    }
+    this.db
+      .prepare(
+        `INSERT INTO sync_history (kind, started_at, finished_at, pushed, pulled, conflicts, error)
+         VALUES ('CYCLE', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?)`,
+      )
+      .run(started, report.pushed, report.pulled, report.conflicts, report.error ?? null);
+    this.emit("cycle", report);
+    return report;
+  }
+
+  private async pushAll(minPriority: number, report: CycleReport): Promise<void> {
+    for (;;) {
+      const batch = this.outbox.nextBatch(this.opts.batchSize, minPriority);
+      if (batch.length === 0) return;
+      this.outbox.markSending(batch.map((r) => r.id));
+      let results;
+      try {
+        results = await this.transport.push(batch.map(toPushChange));
+      } catch (err) {
+        this.outbox.release(batch.map((r) => r.id));
+        throw err;
+      }
+      const o = this.outbox.recordResults(batch, results, this.opts.retryAttempts);
+      report.pushed += o.synced;
+      report.conflicts += o.conflicts;
+      report.failed += o.failed;
+      if (this.state.kind === "stopped") return;
+    }
+  }
+
+  private async pullAll(report: CycleReport): Promise<void> {
+    let cursor = this.syncState.cursor();
+    const start = cursor;
+    for (;;) {
+      const page = await this.transport.pull(cursor, this.opts.pullLimit ?? 1000);
+      report.pulled += applyPulledPage(this.db, page);
+      cursor = page.nextCursor;
+      if (!page.hasMore || this.state.kind === "stopped") break;
+    }
+    if (cursor !== start) await this.transport.acknowledge(cursor);
+  }
+
+  private scheduleRetry(): void {
+    if (this.timers.length === 0) return; // not running as a daemon: the caller decides
+    const s = this.state;
+    if (s.kind !== "backing-off" && s.kind !== "circuit-open") return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.runCycle(), Math.max(0, s.retryAt - Date.now()));
+  }
+
+  /** Which priority bands are due in the n-th interval cycle (SPEC §2). */
+  static minPriorityForCycle(n: number): number {
+    if (n % BAND_CYCLE_EVERY.LOW === 0) return Priority.LOW;
+    if (n % BAND_CYCLE_EVERY.MEDIUM === 0) return Priority.MEDIUM;
+    return Priority.HIGH;
+  }
+
+  /** Daemon mode: interval cycles, CRITICAL changes pushed as soon as they are committed. */
+  start(): void {
+    this.outbox.resetInFlight();
+    const tick = () => void this.runCycle(SyncEngine.minPriorityForCycle(++this.cycleNo));
+    this.timers.push(setInterval(tick, this.opts.intervalMs));
+    this.timers.push(setInterval(() => this.watchCritical(), this.opts.watchMs ?? 100));
+    for (const t of this.timers) t.unref();
+  }
+
+  /**
+   * `PRAGMA data_version` changes when another connection commits, so polling it costs
+   * almost nothing; only then do we look for ready CRITICAL rows.
+   */
+  private watchCritical(): void {
+    const v = this.db.pragma("data_version", { simple: true }) as number;
+    if (v === this.lastDataVersion) return;
+    this.lastDataVersion = v;
+    if (this.state.kind !== "idle" || this.running) return;
+    if (this.outbox.hasReady(Priority.CRITICAL)) void this.runCycle(Priority.CRITICAL);
+  }
+
+  pause(): void {
+    this.syncState.set("paused", "1");
+    this.dispatch({ type: "PAUSE" });
+  }
+
+  resume(): void {
+    this.syncState.set("paused", "0");
+    this.dispatch({ type: "RESUME" });
+  }
+
+  /** Finishes the batch in flight, then stops. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    clearTimeout(this.retryTimer);
+    await this.running?.catch(() => undefined);
+    this.dispatch({ type: "STOP" });
+  }
+}

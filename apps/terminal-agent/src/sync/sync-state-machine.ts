@@ -1,0 +1,99 @@
+/**
+ * The sync engine's state machine. Every status the agent reports derives from `state.kind`.
+ *
+ *                 ┌──────────── PAUSE (from any state but stopped) ──────────► paused
+ *                 │                                                             │ RESUME
+ *                 ▼                                                             ▼
+ *   ┌──► idle ── CYCLE ──► pushing ── PUSHED ──► pulling ── PULLED ──► idle ◄───┘
+ *   │     ▲                  │                     │
+ *   │     │               FAILED                FAILED
+ *   │     │                  ▼                     ▼
+ *   │     └── RETRY ── backing-off ◄───────────────┘   (failures < threshold)
+ *   │                        │ failures reach threshold
+ *   │                        ▼
+ *   └──── PROBE_OK ◄── circuit-open ── (after cool-down) RETRY → pushing as a half-open probe;
+ *                                       a failing probe re-opens the circuit
+ *
+ *   STOP from any state → stopped (final).
+ */
+
+export type SyncState =
+  | { kind: "idle"; failures: 0 }
+  | { kind: "pushing"; failures: number; probe: boolean }
+  | { kind: "pulling"; failures: number; probe: boolean }
+  | { kind: "backing-off"; failures: number; retryAt: number }
+  | { kind: "circuit-open"; failures: number; retryAt: number }
+  | { kind: "paused"; failures: number }
+  | { kind: "stopped"; failures: number };
+
+export type StateKind = SyncState["kind"];
+
+export type SyncEvent =
+  | { type: "CYCLE" }
+  | { type: "PUSHED" }
+  | { type: "PULLED" }
+  | { type: "FAILED"; now: number }
+  | { type: "RETRY" }
+  | { type: "PAUSE" }
+  | { type: "RESUME" }
+  | { type: "STOP" };
+
+export interface MachineOptions {
+  /** Consecutive failures that open the circuit (G6: 5). */
+  breakerThreshold: number;
+  /** How long the circuit stays open before one half-open probe (G6: 5 minutes). */
+  breakerCooldownMs: number;
+  /** Backoff for failure n: full jitter over min(cap, base·2^n). */
+  backoff: (failures: number) => number;
+}
+
+export const INITIAL_STATE: SyncState = { kind: "idle", failures: 0 };
+
+/** Pure transition: returns the next state, or the same object when the event does not apply. */
+export function transition(s: SyncState, e: SyncEvent, o: MachineOptions): SyncState {
+  if (s.kind === "stopped") return s;
+  if (e.type === "STOP") return { kind: "stopped", failures: s.failures };
+  if (e.type === "PAUSE") return s.kind === "paused" ? s : { kind: "paused", failures: s.failures };
+  switch (s.kind) {
+    case "paused":
+      return e.type === "RESUME" ? INITIAL_STATE : s;
+    case "idle":
+      return e.type === "CYCLE" ? { kind: "pushing", failures: 0, probe: false } : s;
+    case "pushing":
+      if (e.type === "PUSHED") return { kind: "pulling", failures: s.failures, probe: s.probe };
+      if (e.type === "FAILED") return failed(s, e.now, o);
+      return s;
+    case "pulling":
+      if (e.type === "PULLED") return INITIAL_STATE;
+      if (e.type === "FAILED") return failed(s, e.now, o);
+      return s;
+    case "backing-off":
+      return e.type === "RETRY" ? { kind: "pushing", failures: s.failures, probe: false } : s;
+    case "circuit-open":
+      return e.type === "RETRY" ? { kind: "pushing", failures: s.failures, probe: true } : s;
+  }
+}
+
+function failed(s: { failures: number; probe: boolean }, now: number, o: MachineOptions): SyncState {
+  const failures = s.failures + 1;
+  if (s.probe || failures >= o.breakerThreshold) {
+    return { kind: "circuit-open", failures, retryAt: now + o.breakerCooldownMs };
+  }
+  return { kind: "backing-off", failures, retryAt: now + o.backoff(failures) };
+}
+
+/** Exponential backoff with full jitter: uniform in [0, min(cap, base·2^n)]. */
+export function fullJitterBackoff(baseMs: number, capMs: number, random: () => number = Math.random) {
+  return (failures: number) => Math.floor(random() * Math.min(capMs, baseMs * 2 ** failures));
+}
+
+export type HealthColour = "green" | "yellow" | "red" | "gray";
+
+/** The colour an operator sees, derived from the state (SPEC §4). */
+export function healthOf(s: SyncState, lastSyncAgeMs: number | undefined, intervalMs: number): HealthColour {
+  if (s.kind === "circuit-open") return "red";
+  if (s.kind === "paused") return "yellow";
+  if (s.kind === "backing-off") return s.failures >= 3 ? "red" : "yellow";
+  if (lastSyncAgeMs === undefined) return "gray";
+  return lastSyncAgeMs <= 2 * intervalMs ? "green" : "yellow";
+}

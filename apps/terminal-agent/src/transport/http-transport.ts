@@ -1,0 +1,91 @@
+import {
+  CentralServerError,
+  CentralUnreachableError,
+  errorFromBody,
+  errorBodySchema,
+  ProtocolMismatchError,
+  pullResponseSchema,
+  pushResponseSchema,
+  SyncTimeoutError,
+  type ErrorBody,
+  type FeedCursor,
+  type HeartbeatRequest,
+  type PullResponse,
+  type PushChange,
+  type PushResult,
+  type SyncTable,
+} from "@tillsync/shared";
+import type { z } from "zod";
+import type { CentralTransport } from "./central-transport";
+
+export interface HttpTransportOptions {
+  baseUrl: string;
+  key: string;
+  terminalId: string;
+  /** Per operation, in milliseconds (SYNC_TIMEOUT). */
+  timeoutMs: number;
+}
+
+/** CentralTransport over HTTP; every failure becomes a typed, retry-aware error. */
+export class HttpCentralTransport implements CentralTransport {
+  constructor(private readonly opts: HttpTransportOptions) {}
+
+  async push(changes: PushChange[]): Promise<PushResult[]> {
+    const body = await this.request("POST", "/api/sync/push", { terminalId: this.opts.terminalId, changes }, pushResponseSchema);
+    return body.results;
+  }
+
+  pull(since: FeedCursor, limit: number, entityType?: SyncTable): Promise<PullResponse> {
+    const q = new URLSearchParams({ since, limit: String(limit), ...(entityType ? { entityType } : {}) });
+    return this.request("GET", `/api/sync/pull?${q.toString()}`, undefined, pullResponseSchema);
+  }
+
+  async acknowledge(cursor: FeedCursor): Promise<void> {
+    await this.request("POST", "/api/sync/acknowledge", { terminalId: this.opts.terminalId, cursor });
+  }
+
+  async heartbeat(body: Omit<HeartbeatRequest, "terminalId">): Promise<void> {
+    await this.request("POST", "/api/sync/heartbeat", { terminalId: this.opts.terminalId, ...body });
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, schema?: z.ZodType<T>): Promise<T> {
+    const url = new URL(path, this.opts.baseUrl).toString();
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: { authorization: `Bearer ${this.opts.key}`, ...(body ? { "content-type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === "TimeoutError" || name === "AbortError") {
+        throw new SyncTimeoutError(`${method} ${path} took longer than ${this.opts.timeoutMs} ms; will retry`);
+      }
+      throw new CentralUnreachableError(`cannot reach central at ${this.opts.baseUrl}: ${(err as Error).message}; will retry`);
+    }
+    const text = await res.text().catch(() => "");
+    const json = safeJson(text);
+    if (res.status >= 500) {
+      throw new CentralServerError(`central answered ${res.status} to ${method} ${path}; will retry`);
+    }
+    if (!res.ok) {
+      const e = errorBodySchema.safeParse(json);
+      if (e.success) throw errorFromBody(e.data as ErrorBody);
+      throw new ProtocolMismatchError(`central answered ${res.status} without an error body to ${method} ${path}`);
+    }
+    if (!schema) return json as T;
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new ProtocolMismatchError(`central's answer to ${method} ${path} does not match the protocol; upgrade the agent or central`);
+    return parsed.data;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,16 @@
+// Shared jest settings: @swc/jest transforms TypeScript (ts-jest would need the TypeScript JS
+// API); tests are real integration tests, so they get generous timeouts and run in band.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  transform: {
+    "^.+\\.(t|j)sx?$": [
+      "@swc/jest",
+      { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
+    ],
+  },
+  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  testMatch: ["<rootDir>/test/**/*.test.ts"],
+  testTimeout: 60000,
+  maxWorkers: 1,
+};

@@ -1,0 +1,142 @@
+/**
+ * The error taxonomy shared by central and the agent. Every error has a literal `code`, says
+ * whether retrying can help, and carries a message that tells the reader what to do next.
+ * Tell errors apart by `code` (or `instanceof`), never by their text.
+ */
+export type ErrorCode =
+  | "VALIDATION_FAILED"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "CONFIG_INVALID"
+  | "CENTRAL_UNREACHABLE"
+  | "CENTRAL_ERROR"
+  | "TIMEOUT"
+  | "PROTOCOL_MISMATCH"
+  | "INTERNAL";
+
+export abstract class TillsyncError extends Error {
+  abstract readonly code: ErrorCode;
+  abstract readonly retryable: boolean;
+  /** HTTP status central answers with for this error. */
+  abstract readonly httpStatus: number;
+
+  constructor(
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  toJSON(): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        retryable: this.retryable,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; retryable: boolean; details?: unknown };
+}
+
+/** Input did not match the contract. Fix the request; retrying it unchanged cannot help. */
+export class ValidationError extends TillsyncError {
+  readonly code = "VALIDATION_FAILED" as const;
+  readonly retryable = false;
+  readonly httpStatus = 400;
+}
+
+/** Missing, unknown, revoked or rotated-out credential. Use a current key. */
+export class UnauthorizedError extends TillsyncError {
+  readonly code = "UNAUTHORIZED" as const;
+  readonly retryable = false;
+  readonly httpStatus = 401;
+}
+
+/** The caller is known but may not do this (e.g. a terminal acting for another). */
+export class ForbiddenError extends TillsyncError {
+  readonly code = "FORBIDDEN" as const;
+  readonly retryable = false;
+  readonly httpStatus = 403;
+}
+
+export class NotFoundError extends TillsyncError {
+  readonly code = "NOT_FOUND" as const;
+  readonly retryable = false;
+  readonly httpStatus = 404;
+}
+
+/** The request clashes with existing state (duplicate id, unique sku...). */
+export class StateConflictError extends TillsyncError {
+  readonly code = "CONFLICT" as const;
+  readonly retryable = false;
+  readonly httpStatus = 409;
+}
+
+/** A configuration variable is missing or malformed; the message names it. Fix and restart. */
+export class ConfigError extends TillsyncError {
+  readonly code = "CONFIG_INVALID" as const;
+  readonly retryable = false;
+  readonly httpStatus = 500;
+}
+
+/** Central could not be reached (DNS, refused, reset). Retrying later helps. */
+export class CentralUnreachableError extends TillsyncError {
+  readonly code = "CENTRAL_UNREACHABLE" as const;
+  readonly retryable = true;
+  readonly httpStatus = 503;
+}
+
+/** Central answered 5xx. Retrying later helps. */
+export class CentralServerError extends TillsyncError {
+  readonly code = "CENTRAL_ERROR" as const;
+  readonly retryable = true;
+  readonly httpStatus = 502;
+}
+
+/** An operation exceeded its time limit. Retrying later helps. */
+export class SyncTimeoutError extends TillsyncError {
+  readonly code = "TIMEOUT" as const;
+  readonly retryable = true;
+  readonly httpStatus = 504;
+}
+
+/** Central and agent disagree on the wire format: upgrade the older side. */
+export class ProtocolMismatchError extends TillsyncError {
+  readonly code = "PROTOCOL_MISMATCH" as const;
+  readonly retryable = false;
+  readonly httpStatus = 502;
+}
+
+export class InternalError extends TillsyncError {
+  readonly code = "INTERNAL" as const;
+  readonly retryable = true;
+  readonly httpStatus = 500;
+}
+
+const byCode: Record<ErrorCode, new (message: string, details?: unknown) => TillsyncError> = {
+  VALIDATION_FAILED: ValidationError,
+  UNAUTHORIZED: UnauthorizedError,
+  FORBIDDEN: ForbiddenError,
+  NOT_FOUND: NotFoundError,
+  CONFLICT: StateConflictError,
+  CONFIG_INVALID: ConfigError,
+  CENTRAL_UNREACHABLE: CentralUnreachableError,
+  CENTRAL_ERROR: CentralServerError,
+  TIMEOUT: SyncTimeoutError,
+  PROTOCOL_MISMATCH: ProtocolMismatchError,
+  INTERNAL: InternalError,
+};
+
+/** Rebuilds a typed error from an error body received over the wire. */
+export function errorFromBody(body: ErrorBody): TillsyncError {
+  const Ctor = byCode[body.error.code] ?? InternalError;
+  return new Ctor(body.error.message, body.error.details);
+}

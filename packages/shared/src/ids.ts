@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+/**
+ * Branded identifiers. They are plain strings at run time; the brand only stops a terminal id
+ * from being passed where a change id is expected.
+ */
+export type TerminalId = string & { readonly __brand: "TerminalId" };
+export type StoreId = string & { readonly __brand: "StoreId" };
+export type ChangeId = string & { readonly __brand: "ChangeId" };
+export type ConflictId = string & { readonly __brand: "ConflictId" };
+
+/**
+ * A position in central's change feed. Opaque: terminals store it and send it back, and must
+ * not do arithmetic on it or compare it with anything but another cursor of the same feed.
+ * "0" is the start of the feed.
+ */
+export type FeedCursor = string & { readonly __brand: "FeedCursor" };
+
+export const START_CURSOR = "0" as FeedCursor;
+
+export const uuidSchema = z.uuid({ message: "must be a UUID" });
+export const terminalIdSchema = uuidSchema.transform((s) => s as TerminalId);
+export const storeIdSchema = uuidSchema.transform((s) => s as StoreId);
+export const changeIdSchema = uuidSchema.transform((s) => s as ChangeId);
+export const conflictIdSchema = uuidSchema.transform((s) => s as ConflictId);
+export const feedCursorSchema = z
+  .string()
+  .regex(/^\d{1,19}$/, { message: "must be a cursor returned by /api/sync/pull" })
+  .transform((s) => s as FeedCursor);
+
+/** Compares two cursors of the same feed (they are decimal positions underneath). */
+export function compareCursors(a: FeedCursor, b: FeedCursor): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,16 @@
+import type { z } from "zod";
+import { ValidationError } from "./errors";
+
+/** One readable line per problem: `changes.0.entityId: must be a UUID`. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `${i.path.length ? i.path.join(".") : "(body)"}: ${i.message}`)
+    .join("; ");
+}
+
+/** Parses or throws a ValidationError whose message says what was wrong. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ValidationError(`invalid ${what}: ${describeZodError(r.error)}`, r.error.issues);
+  return r.data;
+}

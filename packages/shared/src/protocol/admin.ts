@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { conflictIdSchema, storeIdSchema, terminalIdSchema, uuidSchema } from "../ids";
+
+export const createStoreRequestSchema = z
+  .object({ id: uuidSchema.optional(), name: z.string().trim().min(1, "name is required") })
+  .meta({ id: "CreateStoreRequest" });
+
+export const storeSchema = z.object({ id: uuidSchema, name: z.string() }).meta({ id: "Store" });
+
+export const createTerminalRequestSchema = z
+  .object({
+    id: uuidSchema.optional(),
+    name: z.string().trim().min(1, "name is required"),
+    storeId: storeIdSchema,
+  })
+  .meta({ id: "CreateTerminalRequest" });
+
+export const terminalSchema = z
+  .object({
+    id: terminalIdSchema,
+    name: z.string(),
+    storeId: storeIdSchema,
+    status: z.enum(["ONLINE", "OFFLINE", "DISABLED"]),
+  })
+  .meta({ id: "Terminal" });
+
+export const createTerminalResponseSchema = z
+  .object({
+    terminal: terminalSchema,
+    /** Shown this once; central keeps only a hash. */
+    key: z.string(),
+  })
+  .meta({ id: "CreateTerminalResponse" });
+
+export const resolveConflictRequestSchema = z
+  .object({
+    conflictId: conflictIdSchema,
+    resolution: z.enum(["KEEP_CENTRAL", "TAKE_TERMINAL", "CUSTOM"]),
+    resolvedData: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((r) => r.resolution !== "CUSTOM" || r.resolvedData !== undefined, {
+    message: "resolvedData is required when resolution is CUSTOM",
+    path: ["resolvedData"],
+  })
+  .meta({ id: "ResolveConflictRequest" });
+
+export const upsertProductRequestSchema = z
+  .object({
+    id: uuidSchema.optional(),
+    sku: z.string().trim().min(1),
+    name: z.string().trim().min(1),
+    priceCents: z.number().int().nonnegative(),
+    taxRateBp: z.number().int().nonnegative().optional(),
+    categoryId: uuidSchema.nullish(),
+    brandId: uuidSchema.nullish(),
+    active: z.boolean().optional(),
+  })
+  .meta({ id: "UpsertProductRequest" });
+
+export const setStockRequestSchema = z
+  .object({
+    storeId: storeIdSchema,
+    productId: uuidSchema,
+    quantity: z.number().int(),
+  })
+  .meta({ id: "SetStockRequest" });

@@ -1,0 +1,6 @@
+export * from "./common";
+export * from "./push";
+export * from "./pull";
+export * from "./heartbeat";
+export * from "./socket-events";
+export * from "./admin";

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { feedCursorSchema, START_CURSOR, uuidSchema } from "../ids";
+import { syncTableSchema } from "./common";
+
+export const MAX_PULL_LIMIT = 5000;
+export const DEFAULT_PULL_LIMIT = 1000;
+
+export const pullQuerySchema = z
+  .object({
+    since: feedCursorSchema.default(START_CURSOR),
+    limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(DEFAULT_PULL_LIMIT),
+    entityType: syncTableSchema.optional(),
+  })
+  .meta({ id: "PullQuery" });
+export type PullQuery = z.infer<typeof pullQuerySchema>;
+
+export const pullChangeSchema = z
+  .object({
+    entityType: syncTableSchema,
+    entityId: uuidSchema,
+    operation: z.enum(["UPSERT", "DELETE"]),
+    /** The row as central holds it now; null when it was deleted. */
+    data: z.record(z.string(), z.unknown()).nullable(),
+    version: z.number().int().nullable(),
+  })
+  .meta({ id: "PullChange" });
+export type PullChange = z.infer<typeof pullChangeSchema>;
+
+export const pullResponseSchema = z
+  .object({
+    changes: z.array(pullChangeSchema),
+    nextCursor: feedCursorSchema,
+    hasMore: z.boolean(),
+  })
+  .meta({ id: "PullResponse" });
+export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+export const acknowledgeRequestSchema = z
+  .object({ terminalId: uuidSchema, cursor: feedCursorSchema })
+  .meta({ id: "AcknowledgeRequest" });
+export type AcknowledgeRequest = z.infer<typeof acknowledgeRequestSchema>;

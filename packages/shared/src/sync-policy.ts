@@ -1,0 +1,313 @@
+import { Priority } from "./priorities";
+
+/**
+ * The sync policy of SPEC §2 as one declarative object. Everything that depends on a table's
+ * sync behaviour derives from here: the terminal's capture triggers, central's apply code
+ * (casts, conflict strategy, merge fields), pull scoping, and the docs. Operators override it
+ * with `resolvePolicy(overrides)`.
+ */
+
+export const SYNC_TABLES = [
+  "categories",
+  "brands",
+  "products",
+  "customers",
+  "inventory_items",
+  "sale_orders",
+  "sale_order_lines",
+  "payments",
+  "inventory_adjustments",
+] as const;
+export type SyncTable = (typeof SYNC_TABLES)[number];
+
+export type Direction = "TERMINAL_TO_CENTRAL" | "CENTRAL_TO_TERMINAL" | "BOTH";
+export type ConflictStrategy = "TERMINAL_WINS" | "CENTRAL_WINS" | "MERGE" | "MANUAL_MERGE";
+export const CONFLICT_STRATEGIES: readonly ConflictStrategy[] = [
+  "TERMINAL_WINS",
+  "CENTRAL_WINS",
+  "MERGE",
+  "MANUAL_MERGE",
+];
+
+export type ColumnType =
+  | { kind: "uuid" }
+  | { kind: "text" }
+  | { kind: "int" }
+  | { kind: "bool" }
+  | { kind: "timestamp" }
+  /** `pgType` is the PostgreSQL enum type the value is cast to at central. */
+  | { kind: "enum"; values: readonly string[]; pgType: string };
+
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+  /** May be null/absent in a pushed row (a database default or NULL applies). */
+  optional?: boolean;
+  /**
+   * NOT NULL at central with a database default: a null or missing value on the wire means
+   * "the default" for a new row and "unchanged" for an existing one.
+   */
+  defaulted?: boolean;
+}
+
+/** How a change's priority is computed when it is captured. */
+export type PriorityRule =
+  | { kind: "fixed"; priority: number }
+  /** By the value of one column of the row (e.g. an order's status). */
+  | { kind: "byColumn"; column: string; values: Record<string, number>; otherwise: number }
+  /** The priority of the parent row's rule, looked up through `parent`. */
+  | { kind: "asParent" };
+
+export interface TablePolicy {
+  table: SyncTable;
+  direction: Direction;
+  priority: PriorityRule;
+  strategy: ConflictStrategy;
+  /** Integer columns merged as deltas (terminal's change relative to its base) under MERGE. */
+  mergeFields: readonly string[];
+  /** Rows are only ever inserted; each one is applied exactly once (stock adjustments). */
+  appendOnly: boolean;
+  /** ALL: every terminal receives the table; STORE: only terminals of the row's store_id. */
+  scope: "ALL" | "STORE";
+  /** A row of this table must not reach central before its parent row. */
+  parent?: { table: SyncTable; foreignKey: string };
+  columns: readonly ColumnSpec[];
+}
+
+const uuid: ColumnType = { kind: "uuid" };
+const text: ColumnType = { kind: "text" };
+const int: ColumnType = { kind: "int" };
+const bool: ColumnType = { kind: "bool" };
+const timestamp: ColumnType = { kind: "timestamp" };
+
+export const ORDER_STATUSES = ["PENDING", "COMPLETED", "VOIDED"] as const;
+export const CREATED_IN_MODES = ["ONLINE", "OFFLINE"] as const;
+export const PAYMENT_METHODS = ["CASH", "CARD", "VOUCHER", "OTHER"] as const;
+export const ADJUSTMENT_REASONS = ["SALE", "RETURN", "RECEIVE", "COUNT", "DAMAGE"] as const;
+
+
+export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
+  categories: {
+    table: "categories",
+    direction: "CENTRAL_TO_TERMINAL",
+    priority: { kind: "fixed", priority: Priority.LOW },
+    strategy: "CENTRAL_WINS",
+    mergeFields: [],
+    appendOnly: false,
+    scope: "ALL",
+    columns: [
+      { name: "id", type: uuid },
+      { name: "name", type: text },
+      { name: "version", type: int, optional: true, defaulted: true },
+    ],
+  },
+  brands: {
+    table: "brands",
+    direction: "CENTRAL_TO_TERMINAL",
+    priority: { kind: "fixed", priority: Priority.LOW },
+    strategy: "CENTRAL_WINS",
+    mergeFields: [],
+    appendOnly: false,
+    scope: "ALL",
+    columns: [
+      { name: "id", type: uuid },
+      { name: "name", type: text },
+      { name: "version", type: int, optional: true, defaulted: true },
+    ],
+  },
+  products: {
+    table: "products",
+    direction: "BOTH",
+    priority: { kind: "fixed", priority: Priority.MEDIUM },
+    strategy: "CENTRAL_WINS",
+    mergeFields: [],
+    appendOnly: false,
+    scope: "ALL",
+    columns: [
+      { name: "id", type: uuid },
+      { name: "sku", type: text },
+      { name: "name", type: text },
+      { name: "category_id", type: uuid, optional: true },
+      { name: "brand_id", type: uuid, optional: true },
+      { name: "price_cents", type: int },
+      { name: "tax_rate_bp", type: int, optional: true, defaulted: true },
+      { name: "active", type: bool, optional: true, defaulted: true },
+      { name: "version", type: int, optional: true, defaulted: true },
+    ],
+  },
+  customers: {
+    table: "customers",
+    direction: "BOTH",
+    priority: { kind: "fixed", priority: Priority.MEDIUM_CUSTOMER },
+    strategy: "MERGE",
+    mergeFields: ["loyalty_points", "total_spent_cents"],
+    appendOnly: false,
+    scope: "ALL",
+    columns: [
+      { name: "id", type: uuid },
+      { name: "name", type: text },
+      { name: "email", type: text, optional: true },
+      { name: "phone", type: text, optional: true },
+      { name: "loyalty_points", type: int, optional: true, defaulted: true },
+      { name: "total_spent_cents", type: int, optional: true, defaulted: true },
+      { name: "version", type: int, optional: true, defaulted: true },
+    ],
+  },
+  inventory_items: {
+    table: "inventory_items",
+    direction: "CENTRAL_TO_TERMINAL",
+    priority: { kind: "fixed", priority: Priority.HIGH },
+    strategy: "CENTRAL_WINS",
+    mergeFields: [],
+    appendOnly: false,
+    scope: "STORE",
+    columns: [
+      { name: "id", type: uuid },
+      { name: "store_id", type: uuid },
+      { name: "product_id", type: uuid },
+      { name: "quantity", type: int, optional: true, defaulted: true },
+      { name: "version", type: int, optional: true, defaulted: true },
+    ],
+  },
+  sale_orders: {
+    table: "sale_orders",
+    direction: "TERMINAL_TO_CENTRAL",
+    priority: {
+      kind: "byColumn",
+      column: "status",
+      values: { COMPLETED: Priority.CRITICAL },
+      otherwise: Priority.HIGH_ORDER,
+    },
+    strategy: "TERMINAL_WINS",
+    mergeFields: [],
+    appendOnly: false,
+    scope: "STORE",
+    columns: [
+      { name: "id", type: uuid },
+      { name: "terminal_id", type: uuid, optional: true },
+      { name: "store_id", type: uuid },
+      { name: "customer_id", type: uuid, optional: true },
+      {
+        name: "status",
+        type: { kind: "enum", values: ORDER_STATUSES, pgType: "sale_order_status" },
+        optional: true, defaulted: true,
+      },
+      { name: "total_cents", type: int, optional: true, defaulted: true },
+      {
+        name: "created_in_mode",
+        type: { kind: "enum", values: CREATED_IN_MODES, pgType: "created_in_mode" },
+        optional: true, defaulted: true,
+      },
+      { name: "created_at", type: timestamp, optional: true, defaulted: true },
+      { name: "completed_at", type: timestamp, optional: true },
+      { name: "version", type: int, optional: true, defaulted: true },
+    ],
+  },
+  sale_order_lines: {
+    table: "sale_order_lines",
+    direction: "TERMINAL_TO_CENTRAL",
+    priority: { kind: "asParent" },
+    strategy: "TERMINAL_WINS",
+    mergeFields: [],
+    appendOnly: false,
+    scope: "STORE",
+    parent: { table: "sale_orders", foreignKey: "order_id" },
+    columns: [
+      { name: "id", type: uuid },
+      { name: "order_id", type: uuid },
+      { name: "product_id", type: uuid },
+      { name: "quantity", type: int },
+      { name: "unit_price_cents", type: int },
+      { name: "line_total_cents", type: int },
+      { name: "version", type: int, optional: true, defaulted: true },
+    ],
+  },
+  payments: {
+    table: "payments",
+    direction: "TERMINAL_TO_CENTRAL",
+    priority: { kind: "fixed", priority: Priority.CRITICAL },
+    strategy: "TERMINAL_WINS",
+    mergeFields: [],
+    appendOnly: false,
+    scope: "STORE",
+    parent: { table: "sale_orders", foreignKey: "order_id" },
+    columns: [
+      { name: "id", type: uuid },
+      { name: "order_id", type: uuid },
+      {
+        name: "method",
+        type: { kind: "enum", values: PAYMENT_METHODS, pgType: "payment_method" },
+      },
+      { name: "amount_cents", type: int },
+      { name: "created_at", type: timestamp, optional: true, defaulted: true },
+      { name: "version", type: int, optional: true, defaulted: true },
+    ],
+  },
+  inventory_adjustments: {
+    table: "inventory_adjustments",
+    direction: "TERMINAL_TO_CENTRAL",
+    priority: { kind: "fixed", priority: Priority.HIGH },
+    strategy: "MERGE",
+    mergeFields: ["delta"],
+    appendOnly: true,
+    scope: "STORE",
+    columns: [
+      { name: "id", type: uuid },
+      { name: "store_id", type: uuid },
+      { name: "product_id", type: uuid },
+      { name: "delta", type: int },
+      {
+        name: "reason",
+        type: { kind: "enum", values: ADJUSTMENT_REASONS, pgType: "adjustment_reason" },
+      },
+      { name: "terminal_id", type: uuid, optional: true },
+      { name: "created_at", type: timestamp, optional: true, defaulted: true },
+      { name: "version", type: int, optional: true, defaulted: true },
+    ],
+  },
+};
+
+export type SyncPolicy = Readonly<Record<SyncTable, TablePolicy>>;
+
+/** Per-table overrides an operator may set; the rest comes from the default policy. */
+export type PolicyOverrides = Partial<
+  Record<SyncTable, Partial<Pick<TablePolicy, "strategy" | "priority" | "mergeFields">>>
+>;
+
+export function resolvePolicy(overrides: PolicyOverrides = {}): SyncPolicy {
+  const out = {} as Record<SyncTable, TablePolicy>;
+  for (const table of SYNC_TABLES) {
+    out[table] = { ...DEFAULT_SYNC_POLICY[table], ...(overrides[table] ?? {}) };
+  }
+  return out;
+}
+
+export function isSyncTable(name: string): name is SyncTable {
+  return (SYNC_TABLES as readonly string[]).includes(name);
+}
+
+/** Tables the terminal captures into its outbox (it may write them and central accepts). */
+export function capturedTables(policy: SyncPolicy): TablePolicy[] {
+  return SYNC_TABLES.map((t) => policy[t]).filter((p) => p.direction !== "CENTRAL_TO_TERMINAL");
+}
+
+/** Tables central records in its change feed (terminals receive them on pull). */
+export function feedTables(policy: SyncPolicy): TablePolicy[] {
+  return SYNC_TABLES.map((t) => policy[t]).filter((p) => p.direction !== "TERMINAL_TO_CENTRAL");
+}
+
+/**
+ * Tables in an order where every parent comes before its children. SYNC_TABLES is written in
+ * that order; this checks it so an override or a new table cannot silently break causality.
+ */
+export function parentFirstOrder(policy: SyncPolicy): SyncTable[] {
+  const seen = new Set<SyncTable>();
+  for (const table of SYNC_TABLES) {
+    const parent = policy[table].parent;
+    if (parent && !seen.has(parent.table)) {
+      throw new Error(`sync policy: ${table} is listed before its parent ${parent.table}`);
+    }
+    seen.add(table);
+  }
+  return [...SYNC_TABLES];
+}

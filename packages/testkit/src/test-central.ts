@@ -1,0 +1,63 @@
+import { randomBytes } from "node:crypto";
+import { startCentral, type RunningCentral } from "@tillsync/central/src/main";
+import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from "./test-database";
+
+export interface TestCentral {
+  url: string;
+  adminToken: string;
+  databaseUrl: string;
+  running: RunningCentral;
+  /** Calls an admin endpoint; returns status and parsed body. */
+  admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Creates a store and a terminal in it; returns ids and the terminal key. */
+  provisionTerminal(opts?: { storeId?: string; name?: string }): Promise<{ storeId: string; terminalId: string; key: string }>;
+  stop(): Promise<void>;
+}
+
+/** Central on port 0 with its own PostgreSQL database and Redis key prefix. */
+export async function startTestCentral(label = "central"): Promise<TestCentral> {
+  const database = await createTestDatabase(label);
+  const adminToken = `admin-${randomBytes(12).toString("hex")}`;
+  const running = await startCentral({
+    DATABASE_URL: database.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: testRedisPrefix(label),
+    PORT: 0,
+    ADMIN_TOKEN: adminToken,
+    HEARTBEAT_TIMEOUT_S: 90,
+    LOG_LEVEL: "silent",
+  });
+  const url = `http://127.0.0.1:${running.port}`;
+  const admin = async <T>(method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  return {
+    url,
+    adminToken,
+    databaseUrl: database.url,
+    running,
+    admin,
+    async provisionTerminal(opts = {}) {
+      let storeId = opts.storeId;
+      if (!storeId) {
+        const s = await admin<{ store: { id: string } }>("POST", "/api/stores", { name: "Test store" });
+        storeId = s.body.store.id;
+      }
+      const t = await admin<{ terminal: { id: string }; key: string }>("POST", "/api/terminals", {
+        name: opts.name ?? "Till",
+        storeId,
+      });
+      if (t.status !== 201) throw new Error(`provisionTerminal: ${JSON.stringify(t.body)}`);
+      return { storeId, terminalId: t.body.terminal.id, key: t.body.key };
+    },
+    async stop() {
+      await running.stop();
+      await database.drop();
+    },
+  };
+}
