@@ -9,6 +9,8 @@ module.exports = {
       { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
     ],
   },
+  // The schema engine's wasm glue ships as ES modules only; the drift tests load it.
+  transformIgnorePatterns: ["/node_modules/(?!@prisma/schema-engine-wasm/)"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   testTimeout: 60000,
