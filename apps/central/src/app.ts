@@ -5,6 +5,7 @@ import { adminAuth, terminalAuth } from "./auth/bearer";
 import type { CentralDb } from "./db/database";
 import { errorHandler } from "./http/error-handler";
 import { adminRoutes } from "./routes/admin-routes";
+import { conflictRoutes } from "./routes/conflict-routes";
 import { healthRoutes } from "./routes/health-routes";
 import { syncRoutes } from "./routes/sync-routes";
 
@@ -25,7 +26,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRoutes(deps.db, deps.redis));
   app.use("/api/sync", syncRoutes(deps.db, policy, terminalAuth(deps.db)));
-  app.use("/api", adminAuth(deps.adminToken), adminRoutes(deps.db));
+  const admin = adminAuth(deps.adminToken);
+  app.use("/api", admin, adminRoutes(deps.db));
+  app.use("/api", admin, conflictRoutes(deps.db));
 
   app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.log ?? ((msg, err) => console.error(msg, err))));

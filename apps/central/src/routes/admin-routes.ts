@@ -144,18 +144,5 @@ export function adminRoutes(db: CentralDb): Router {
     }),
   );
 
-  r.get(
-    "/conflicts",
-    route(async (req, res) => {
-      const q = parseOrThrow(z.object({ status: z.enum(["PENDING", "RESOLVED"]).optional() }), req.query, "conflicts query");
-      const conflicts = await db.prisma.conflict.findMany({
-        where: q.status ? { status: q.status } : {},
-        orderBy: { createdAt: "desc" },
-        take: 500,
-      });
-      res.json({ conflicts });
-    }),
-  );
-
   return r;
 }
