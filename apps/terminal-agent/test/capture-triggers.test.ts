@@ -37,21 +37,31 @@ describe("capture triggers", () => {
     }>;
 
   it("records insert, update and delete from another connection, in the same transaction", () => {
-    const id = randomUUID();
-    other.prepare("INSERT INTO customers (id, name, loyalty_points) VALUES (?, 'Ann', 10)").run(id);
-    other.prepare("UPDATE customers SET loyalty_points = 15 WHERE id = ?").run(id);
-    other.prepare("DELETE FROM customers WHERE id = ?").run(id);
+    const [x, y, z] = [randomUUID(), randomUUID(), randomUUID()];
+    // y and z came from central earlier (applied without capture, version 4).
+    withoutCapture(agentDb, () => {
+      const ins = agentDb.prepare("INSERT INTO customers (id, name, loyalty_points, version) VALUES (?, ?, 10, 4)");
+      ins.run(y, "Yan");
+      ins.run(z, "Zoe");
+    });
+    other.prepare("INSERT INTO customers (id, name, loyalty_points) VALUES (?, 'Ann', 10)").run(x);
+    other.prepare("UPDATE customers SET loyalty_points = 15 WHERE id = ?").run(y);
+    other.prepare("DELETE FROM customers WHERE id = ?").run(z);
     const rows = outbox();
     expect(rows.map((r) => [r.entity_type, r.entity_id, r.operation])).toEqual([
-      ["customers", id, "CREATE"],
-      ["customers", id, "UPDATE"],
-      ["customers", id, "DELETE"],
+      ["customers", x, "CREATE"],
+      ["customers", y, "UPDATE"],
+      ["customers", z, "DELETE"],
     ]);
-    expect(JSON.parse(rows[0]!.data!)).toMatchObject({ id, name: "Ann", loyalty_points: 10 });
-    expect(JSON.parse(rows[1]!.data!)).toMatchObject({ loyalty_points: 15 });
-    expect(JSON.parse(rows[1]!.base_data!)).toMatchObject({ loyalty_points: 10 });
+    expect(JSON.parse(rows[0]!.data!)).toMatchObject({ id: x, name: "Ann", loyalty_points: 10 });
+    expect(rows[0]!.base_data).toBeNull();
+    expect(JSON.parse(rows[1]!.data!)).toMatchObject({ id: y, loyalty_points: 15 });
+    expect(JSON.parse(rows[1]!.base_data!)).toMatchObject({ loyalty_points: 10, version: 4 });
     expect(rows[2]!.data).toBeNull();
+    expect(JSON.parse(rows[2]!.base_data!)).toMatchObject({ id: z, name: "Zoe" });
     expect(rows.every((r) => r.sync_priority === 6)).toBe(true);
+    const bases = agentDb.prepare("SELECT base_version FROM outbox ORDER BY id").all();
+    expect(bases).toEqual([{ base_version: null }, { base_version: 4 }, { base_version: 4 }]);
   });
 
   it("leaves no outbox row for a rolled-back write", () => {
@@ -103,5 +113,95 @@ describe("capture triggers", () => {
     const committed = readMigrationFiles(migrationsDir("terminal")).filter((m) => m.sql.includes("tillsync_capture_"));
     expect(committed.length).toBeGreaterThan(0);
     expect(committed[committed.length - 1]!.sql).toContain(captureTriggerSql());
+  });
+});
+
+describe("coalescing pending outbox entries", () => {
+  let dir: string;
+  let db: SqliteDb;
+  let till: Database.Database;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tillsync-coalesce-"));
+    db = openTerminalDb(path.join(dir, "t.db"));
+    till = new Database(path.join(dir, "t.db"));
+  });
+
+  afterEach(() => {
+    till.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rows = () =>
+    db.prepare("SELECT id, change_id, operation, data, base_data, sync_priority FROM outbox ORDER BY id").all() as Array<{
+      id: number;
+      change_id: string;
+      operation: string;
+      data: string | null;
+      base_data: string | null;
+      sync_priority: number;
+    }>;
+
+  it("folds create + update into one create with the latest data", () => {
+    const id = randomUUID();
+    till.prepare("INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 100)").run(id, randomUUID());
+    const first = rows()[0]!;
+    till.prepare("UPDATE sale_orders SET status = 'COMPLETED', total_cents = 250 WHERE id = ?").run(id);
+    const after = rows();
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ change_id: first.change_id, operation: "CREATE", sync_priority: 10 });
+    expect(JSON.parse(after[0]!.data!)).toMatchObject({ status: "COMPLETED", total_cents: 250 });
+  });
+
+  it("folds update + update into one update that keeps the first base (merge deltas stay right)", () => {
+    const id = randomUUID();
+    withoutCapture(db, () => db.prepare("INSERT INTO customers (id, name, loyalty_points, version) VALUES (?, 'Ann', 10, 3)").run(id));
+    till.prepare("UPDATE customers SET loyalty_points = 15 WHERE id = ?").run(id);
+    till.prepare("UPDATE customers SET loyalty_points = 22 WHERE id = ?").run(id);
+    const r = rows();
+    expect(r).toHaveLength(1);
+    expect(r[0]!.operation).toBe("UPDATE");
+    expect(JSON.parse(r[0]!.base_data!).loyalty_points).toBe(10);
+    expect(JSON.parse(r[0]!.data!).loyalty_points).toBe(22);
+  });
+
+  it("drops create + delete before push entirely", () => {
+    const id = randomUUID();
+    till.prepare("INSERT INTO customers (id, name) VALUES (?, 'Temp')").run(id);
+    till.prepare("UPDATE customers SET name = 'Temp 2' WHERE id = ?").run(id);
+    till.prepare("DELETE FROM customers WHERE id = ?").run(id);
+    expect(rows()).toEqual([]);
+  });
+
+  it("turns update + delete into one delete based on what central knows", () => {
+    const id = randomUUID();
+    withoutCapture(db, () => db.prepare("INSERT INTO customers (id, name, loyalty_points, version) VALUES (?, 'Bo', 5, 2)").run(id));
+    till.prepare("UPDATE customers SET loyalty_points = 9 WHERE id = ?").run(id);
+    till.prepare("DELETE FROM customers WHERE id = ?").run(id);
+    const r = rows();
+    expect(r).toHaveLength(1);
+    expect(r[0]).toMatchObject({ operation: "DELETE", data: null });
+    expect(JSON.parse(r[0]!.base_data!).loyalty_points).toBe(5);
+  });
+
+  it("never folds into an entry already offered to central (G1: its change id may be applied)", () => {
+    const id = randomUUID();
+    till.prepare("INSERT INTO customers (id, name) VALUES (?, 'Cy')").run(id);
+    // Sent once, the answer lost, back to PENDING: central may hold this change id already.
+    db.prepare("UPDATE outbox SET last_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')").run();
+    till.prepare("UPDATE customers SET name = 'Cy 2' WHERE id = ?").run(id);
+    till.prepare("DELETE FROM customers WHERE id = ?").run(id);
+    expect(rows().map((r) => r.operation)).toEqual(["CREATE", "DELETE"]);
+    expect(JSON.parse(rows()[0]!.data!).name).toBe("Cy");
+  });
+
+  it("makes an order's unsent lines CRITICAL when the order completes", () => {
+    const order = randomUUID();
+    till.prepare("INSERT INTO sale_orders (id, store_id, status) VALUES (?, ?, 'PENDING')").run(order, randomUUID());
+    till.prepare("INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, 1, 1, 1)").run(randomUUID(), order, randomUUID());
+    expect(rows().map((r) => r.sync_priority)).toEqual([9, 9]);
+    till.prepare("UPDATE sale_orders SET status = 'COMPLETED' WHERE id = ?").run(order);
+    expect(rows().map((r) => r.sync_priority)).toEqual([10, 10]);
   });
 });

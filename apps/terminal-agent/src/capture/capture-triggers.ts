@@ -20,6 +20,8 @@ import {
 
 const NOT_APPLYING = "(SELECT applying FROM capture_control WHERE id = 1) IS NOT 1";
 const MODE = "coalesce((SELECT value FROM sync_state WHERE key = 'mode'), 'ONLINE')";
+const UUID =
+  "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))";
 
 function q(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -71,13 +73,58 @@ function changedCondition(p: TablePolicy): string {
     .join(" OR ");
 }
 
-function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE" | "DELETE"): string {
+/**
+ * An outbox entry that has never been offered to central (no attempt yet) may absorb later
+ * changes to the same row: central cannot have seen its change id, so folding keeps G1.
+ * Anything already sent (even if it went back to PENDING after a network error) is left as
+ * it is, because central may have applied it under that id.
+ */
+function unsent(p: TablePolicy, ref: "NEW" | "OLD", ops: string): string {
+  return `SELECT id FROM outbox WHERE entity_type = ${q(p.table)} AND entity_id = ${ref}.id AND status = 'PENDING' AND last_attempt_at IS NULL AND operation IN (${ops}) ORDER BY id DESC LIMIT 1`;
+}
+
+function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE" | "DELETE", where = ""): string {
   const ref = op === "DELETE" ? "OLD" : "NEW";
   const data = op === "DELETE" ? "NULL" : jsonRow(p, "NEW");
   const baseData = op === "CREATE" ? "NULL" : jsonRow(p, "OLD");
   const base = op === "CREATE" || !hasVersion(p) ? "NULL" : `nullif(OLD.version, 0)`;
-  return `  INSERT INTO outbox (entity_type, entity_id, operation, data, base_data, base_version, sync_priority, created_in_mode)
-  VALUES (${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${MODE});`;
+  return `  INSERT INTO outbox (change_id, entity_type, entity_id, operation, data, base_data, base_version, sync_priority, created_in_mode)
+  SELECT ${UUID}, ${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${MODE}${where};`;
+}
+
+/** UPDATE: fold into an unsent CREATE/UPDATE of the row (keeping its base), else append. */
+function updateBody(policy: SyncPolicy, p: TablePolicy): string {
+  const pending = unsent(p, "NEW", "'CREATE', 'UPDATE'");
+  return `  UPDATE outbox SET data = ${jsonRow(p, "NEW")}, sync_priority = ${priorityExpr(policy, p, "NEW")}
+   WHERE id = (${pending});
+${outboxInsert(policy, p, "UPDATE", `\n   WHERE NOT EXISTS (${pending})`)}
+${childPriorityBump(policy, p)}`;
+}
+
+/**
+ * DELETE: an unsent UPDATE becomes the DELETE (its base is the row central knows); an unsent
+ * CREATE and the DELETE cancel out (central never hears of the row); otherwise append.
+ */
+function deleteBody(policy: SyncPolicy, p: TablePolicy): string {
+  return `  UPDATE outbox SET operation = 'DELETE', data = NULL
+   WHERE id = (${unsent(p, "OLD", "'UPDATE'")});
+${outboxInsert(policy, p, "DELETE", `\n   WHERE NOT EXISTS (${unsent(p, "OLD", "'CREATE', 'DELETE'")})`)}
+  DELETE FROM outbox WHERE id = (${unsent(p, "OLD", "'CREATE'")});`;
+}
+
+/**
+ * Children whose priority follows their parent (order lines) move with it: when an order
+ * becomes COMPLETED its unsent lines become CRITICAL too.
+ */
+function childPriorityBump(policy: SyncPolicy, p: TablePolicy): string {
+  const out: string[] = [];
+  for (const child of capturedTables(policy)) {
+    if (child.priority.kind !== "asParent" || child.parent?.table !== p.table) continue;
+    out.push(`  UPDATE outbox SET sync_priority = ${priorityExpr(policy, p, "NEW")}
+   WHERE entity_type = ${q(child.table)} AND status = 'PENDING'
+     AND entity_id IN (SELECT id FROM ${child.table} WHERE ${child.parent.foreignKey} = NEW.id);`);
+  }
+  return out.join("\n");
 }
 
 function tableTriggers(policy: SyncPolicy, p: TablePolicy): string[] {
@@ -102,12 +149,12 @@ END;`);
     out.push(`CREATE TRIGGER tillsync_capture_${t}_update AFTER UPDATE ON ${t}
 WHEN ${NOT_APPLYING} AND (${changedCondition(p)})
 BEGIN
-${outboxInsert(policy, p, "UPDATE")}
+${updateBody(policy, p)}
 END;`);
     out.push(`CREATE TRIGGER tillsync_capture_${t}_delete AFTER DELETE ON ${t}
 WHEN ${NOT_APPLYING}
 BEGIN
-${outboxInsert(policy, p, "DELETE")}
+${deleteBody(policy, p)}
 END;`);
   }
   return out;
@@ -133,7 +180,9 @@ export function captureTriggerSql(policy: SyncPolicy = DEFAULT_SYNC_POLICY): str
     "-- Do not edit: change the policy and create a new migration.",
     "INSERT OR IGNORE INTO capture_control (id, applying) VALUES (1, 0);",
   ];
-  for (const p of capturedTables(policy)) parts.push(...tableTriggers(policy, p));
-  parts.push(STOCK_DISPLAY_TRIGGER);
+  const triggers = [...capturedTables(policy).flatMap((p) => tableTriggers(policy, p)), STOCK_DISPLAY_TRIGGER];
+  // Idempotent: a later migration replaces the triggers an earlier one created.
+  for (const t of triggers) parts.push(`DROP TRIGGER IF EXISTS ${/^CREATE TRIGGER (\w+)/.exec(t)![1]};`);
+  parts.push(...triggers);
   return parts.join("\n\n") + "\n";
 }
