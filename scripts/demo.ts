@@ -36,6 +36,7 @@ async function main(): Promise<number> {
     ADMIN_TOKEN: adminToken,
     HEARTBEAT_TIMEOUT_S: 90,
     LOG_LEVEL: "warn",
+    SYNC_POLICY_OVERRIDES: {},
   });
   const base = `http://127.0.0.1:${central.port}`;
   log(`central listening on ${base} (migrated ${dbName})`);

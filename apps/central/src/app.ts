@@ -28,7 +28,7 @@ export function createApp(deps: AppDeps): Express {
   app.use("/api/sync", syncRoutes(deps.db, policy, terminalAuth(deps.db)));
   const admin = adminAuth(deps.adminToken);
   app.use("/api", admin, adminRoutes(deps.db));
-  app.use("/api", admin, conflictRoutes(deps.db));
+  app.use("/api", admin, conflictRoutes(deps.db, policy));
 
   app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.log ?? ((msg, err) => console.error(msg, err))));

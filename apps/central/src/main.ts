@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import { Redis } from "ioredis";
+import { resolvePolicy } from "@tillsync/shared";
 import { createApp } from "./app";
 import { loadCentralConfig, type CentralConfig } from "./config";
 import { openCentralDb, type CentralDb } from "./db/database";
@@ -19,7 +20,7 @@ export async function startCentral(config: CentralConfig): Promise<RunningCentra
   await migrateCentral(db.pool);
   const redis = new Redis(config.REDIS_URL, { keyPrefix: `${config.REDIS_PREFIX}:`, maxRetriesPerRequest: 2, lazyConnect: false });
   redis.on("error", () => undefined); // readiness reports it; reconnects are automatic
-  const app = createApp({ db, redis, adminToken: config.ADMIN_TOKEN });
+  const app = createApp({ db, redis, adminToken: config.ADMIN_TOKEN, policy: resolvePolicy(config.SYNC_POLICY_OVERRIDES) });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.PORT, () => resolve(s));
   });

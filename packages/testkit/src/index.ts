@@ -2,3 +2,4 @@ export * from "./wait-for";
 export * from "./test-database";
 export * from "./test-central";
 export * from "./test-agent";
+export * from "./terminal-client";

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { CentralConfig } from "@tillsync/central/src/config";
 import { startCentral, type RunningCentral } from "@tillsync/central/src/main";
 import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from "./test-database";
 
@@ -15,7 +16,7 @@ export interface TestCentral {
 }
 
 /** Central on port 0 with its own PostgreSQL database and Redis key prefix. */
-export async function startTestCentral(label = "central"): Promise<TestCentral> {
+export async function startTestCentral(label = "central", extra: Partial<CentralConfig> = {}): Promise<TestCentral> {
   const database = await createTestDatabase(label);
   const adminToken = `admin-${randomBytes(12).toString("hex")}`;
   const running = await startCentral({
@@ -26,6 +27,8 @@ export async function startTestCentral(label = "central"): Promise<TestCentral> 
     ADMIN_TOKEN: adminToken,
     HEARTBEAT_TIMEOUT_S: 90,
     LOG_LEVEL: "silent",
+    SYNC_POLICY_OVERRIDES: {},
+    ...extra,
   });
   const url = `http://127.0.0.1:${running.port}`;
   const admin = async <T>(method: string, path: string, body?: unknown) => {

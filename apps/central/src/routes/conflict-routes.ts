@@ -1,12 +1,20 @@
 import { Router } from "express";
 import { z } from "zod";
-import { parseOrThrow } from "@tillsync/shared";
+import { parseOrThrow, resolveConflictRequestSchema, type SyncPolicy } from "@tillsync/shared";
 import type { CentralDb } from "../db/database";
 import { route } from "../http/async-route";
+import { resolveConflict } from "../sync/conflict-resolve";
 
-/** The conflict log (admin): GET /api/conflicts?status=PENDING|RESOLVED. */
-export function conflictRoutes(db: CentralDb): Router {
+/** The conflict log and its resolution (admin). */
+export function conflictRoutes(db: CentralDb, policy: SyncPolicy): Router {
   const r = Router();
+  r.post(
+    "/sync/resolve",
+    route(async (req, res) => {
+      const body = parseOrThrow(resolveConflictRequestSchema, req.body, "resolve request");
+      res.json({ conflict: await resolveConflict(db, policy, body) });
+    }),
+  );
   r.get(
     "/conflicts",
     route(async (req, res) => {

@@ -136,6 +136,8 @@ interface ConflictRow {
 class BatchApplier {
   private readonly results = new Map<string, FirstResult>();
   private readonly conflicts: ConflictRow[] = [];
+  /** Versions this terminal's changes produced in this batch, per row. */
+  private readonly produced = new Map<string, number>();
   private savepoint = 0;
 
   constructor(
@@ -190,6 +192,7 @@ class BatchApplier {
 
   private async writeRound(policy: TablePolicy, round: PreparedChange[]): Promise<void> {
     const current = await lockRows(this.client, policy.table, round.map((c) => c.change.entityId));
+    const own = await this.ownVersions(round, current);
     const upserts: Row[] = [];
     const deletes: string[] = [];
     const pending: Array<{ c: PreparedChange; kind: string; conflict?: ConflictOutcome; merged?: Row }> = [];
@@ -200,7 +203,9 @@ class BatchApplier {
         operation: c.change.operation,
         row: c.row,
         baseRow: c.baseRow,
-        baseVersion: c.change.baseVersion,
+        // A terminal never conflicts with itself: if central's version is one this terminal's
+        // own earlier change produced, this change was made on top of it.
+        baseVersion: cur && own.has(`${c.change.entityId}:${Number(cur.version)}`) ? Number(cur.version) : c.change.baseVersion,
         current: cur,
       });
       if (d.kind === "insert" || d.kind === "update") upserts.push({ id: c.change.entityId, ...d.row });
@@ -217,6 +222,7 @@ class BatchApplier {
       const id = c.change.entityId;
       const cur = current.get(id);
       const version = versions.get(id) ?? (kind === "delete" ? Number(cur?.version ?? 0) + 1 : Number(cur?.version ?? 0));
+      if (kind === "insert" || kind === "update") this.produced.set(id, version);
       if (!conflict) {
         this.results.set(c.change.changeId, { changeId: c.change.changeId, status: "APPLIED", version });
         continue;
@@ -242,6 +248,32 @@ class BatchApplier {
         centralData: centralData ? JSON.parse(JSON.stringify(centralData)) : null,
       });
     }
+  }
+
+  /**
+   * `id:version` pairs of rows whose current version came from this terminal: from this
+   * batch, or recorded in applied_changes (an earlier push whose answer may have been lost).
+   * Only asked about rows that would otherwise conflict, so the common path costs nothing.
+   */
+  private async ownVersions(round: PreparedChange[], current: Map<string, Row>): Promise<Set<string>> {
+    const own = new Set<string>();
+    const suspects: string[] = [];
+    for (const c of round) {
+      const cur = current.get(c.change.entityId);
+      if (!cur || c.change.baseVersion === null || c.change.baseVersion === Number(cur.version)) continue;
+      if (this.produced.get(c.change.entityId) === Number(cur.version)) own.add(`${c.change.entityId}:${Number(cur.version)}`);
+      else suspects.push(c.change.entityId);
+    }
+    if (suspects.length > 0) {
+      const { rows } = await this.client.query<{ entity_id: string; version: number }>(
+        `SELECT entity_id, (result->>'version')::int AS version FROM applied_changes
+          WHERE terminal_id = $1 AND entity_id = ANY($2::uuid[])
+            AND (result->>'status' = 'APPLIED' OR result->>'resolution' IN ('TERMINAL_APPLIED', 'MERGED'))`,
+        [this.terminal.id, suspects],
+      );
+      for (const r of rows) own.add(`${r.entity_id}:${r.version}`);
+    }
+    return own;
   }
 
   private rejectChange(c: PreparedChange, reason: string, retryable = false): void {

@@ -57,9 +57,13 @@ export function prepareChange(policy: SyncPolicy, terminal: AuthedTerminal, chan
   }
   if (p.table === "sale_orders" && row.created_in_mode == null) row.created_in_mode = change.createdInMode;
 
-  // Central owns `version`; a null for a column with a database default means "the default".
-  delete row.version;
-  for (const c of p.columns) if (c.defaulted && row[c.name] == null) delete row[c.name];
+  return { ok: true, value: { change, policy: p, row: normaliseForCentral(p, row), baseRow: change.baseData ?? null } };
+}
 
-  return { ok: true, value: { change, policy: p, row, baseRow: change.baseData ?? null } };
+/** Central owns `version`; a null for a column with a database default means "the default". */
+export function normaliseForCentral(p: TablePolicy, row: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...row };
+  delete out.version;
+  for (const c of p.columns) if (c.defaulted && out[c.name] == null) delete out[c.name];
+  return out;
 }

@@ -1,0 +1,148 @@
+import { randomUUID } from "node:crypto";
+import { Client } from "pg";
+import { change, startTestCentral, TerminalClient, type TestCentral } from "@tillsync/testkit";
+
+/** G1 at the protocol level: a change takes effect once, however often it is sent. */
+describe("push is exactly-once (G1)", () => {
+  let central: TestCentral;
+  let pg: Client;
+  let till: TerminalClient;
+  let storeId: string;
+  const productId = randomUUID();
+
+  beforeAll(async () => {
+    central = await startTestCentral("g1");
+    const t = await central.provisionTerminal();
+    storeId = t.storeId;
+    till = new TerminalClient(central.url, t.terminalId, t.key);
+    pg = new Client({ connectionString: central.databaseUrl });
+    await pg.connect();
+    await central.admin("POST", "/api/products", { id: productId, sku: "G1", name: "g1", priceCents: 100 });
+    await central.admin("POST", "/api/stock", { storeId, productId, quantity: 50 });
+  });
+
+  afterAll(async () => {
+    await pg?.end();
+    await central?.stop();
+  });
+
+  const stock = async () =>
+    (await pg.query(`SELECT quantity FROM inventory_items WHERE store_id = $1 AND product_id = $2`, [storeId, productId])).rows[0].quantity as number;
+
+  function sale() {
+    const orderId = randomUUID();
+    return [
+      change("sale_orders", { id: orderId, store_id: storeId, status: "COMPLETED", total_cents: 300 }),
+      change("sale_order_lines", { order_id: orderId, product_id: productId, quantity: 3, unit_price_cents: 100, line_total_cents: 300 }),
+      change("payments", { order_id: orderId, method: "CASH", amount_cents: 300 }),
+      change("inventory_adjustments", { store_id: storeId, product_id: productId, delta: -3, reason: "SALE" }, { syncPriority: 8 }),
+    ];
+  }
+
+  it("answers a repeated push DUPLICATE for each change, with the original result, and changes nothing", async () => {
+    const batch = sale();
+    const first = await till.push(batch);
+    expect(first.map((r) => r.status)).toEqual(["APPLIED", "APPLIED", "APPLIED", "APPLIED"]);
+    const orders = (await pg.query(`SELECT count(*)::int AS n FROM sale_orders`)).rows[0].n;
+    expect(await stock()).toBe(47);
+
+    const second = await till.push(batch);
+    expect(second).toEqual(first.map((r) => ({ changeId: r.changeId, status: "DUPLICATE", original: r })));
+    expect((await pg.query(`SELECT count(*)::int AS n FROM sale_orders`)).rows[0].n).toBe(orders);
+    expect(await stock()).toBe(47);
+  });
+
+  it("applies a change once when the same push races itself", async () => {
+    const batch = sale();
+    const results = await Promise.all([till.push(batch), till.push(batch), till.push(batch)]);
+    const statuses = results.map((r) => r[3]!.status).sort();
+    expect(statuses).toEqual(["APPLIED", "DUPLICATE", "DUPLICATE"]);
+    expect(await stock()).toBe(44);
+  });
+
+  it("applies an adjustment once even when it comes back under a new change id", async () => {
+    const adj = change("inventory_adjustments", { store_id: storeId, product_id: productId, delta: -1, reason: "DAMAGE" }, { syncPriority: 8 });
+    await till.push([adj]);
+    const again = { ...adj, changeId: randomUUID() };
+    expect((await till.push([again]))[0]!.status).toBe("APPLIED");
+    expect(await stock()).toBe(43);
+  });
+
+  it("rejects a child whose parent has not arrived, without claiming it, and applies it once the parent is there", async () => {
+    const orderId = randomUUID();
+    const line = change("sale_order_lines", { order_id: orderId, product_id: productId, quantity: 1, unit_price_cents: 1, line_total_cents: 1 });
+    const [r] = await till.push([line]);
+    expect(r).toMatchObject({ status: "REJECTED", retryable: true });
+    expect((r as { reason: string }).reason).toMatch(/parent sale_orders .* has not reached central/);
+    await till.push([change("sale_orders", { id: orderId, store_id: storeId, status: "PENDING" })]);
+    expect((await till.push([line]))[0]!.status).toBe("APPLIED");
+  });
+
+  it("isolates a row central cannot store (G6): the rest of the batch lands", async () => {
+    const good = change("customers", { name: "Good" }, { syncPriority: 6 });
+    const clash = change("products", { sku: "G1", name: "same sku, other id", price_cents: 1 }, { syncPriority: 5 });
+    const results = await till.push([good, clash]);
+    expect(results[0]!.status).toBe("APPLIED");
+    expect(results[1]).toMatchObject({ status: "REJECTED", retryable: false });
+    expect((await pg.query(`SELECT name FROM customers WHERE id = $1`, [good.entityId])).rows).toEqual([{ name: "Good" }]);
+  });
+});
+
+describe("terminal endpoints guard their input (G8)", () => {
+  let central: TestCentral;
+  let till: TerminalClient;
+  let other: { terminalId: string; key: string; storeId: string };
+
+  beforeAll(async () => {
+    central = await startTestCentral("g8");
+    const t = await central.provisionTerminal();
+    till = new TerminalClient(central.url, t.terminalId, t.key);
+    other = await central.provisionTerminal({ name: "Other store's till" });
+  });
+
+  afterAll(async () => {
+    await central?.stop();
+  });
+
+  it("refuses a missing or unknown key with 401", async () => {
+    expect((await till.raw("GET", "/api/sync/pull", undefined, "tsk_nope")).status).toBe(401);
+    const res = await fetch(`${central.url}/api/sync/pull`);
+    expect(res.status).toBe(401);
+  });
+
+  it("refuses a rotated-out key and accepts the new one", async () => {
+    const t = await central.provisionTerminal();
+    const rotated = await central.admin<{ key: string }>("POST", `/api/terminals/${t.terminalId}/rotate-key`);
+    const c = new TerminalClient(central.url, t.terminalId, t.key);
+    expect((await c.raw("GET", "/api/sync/pull")).status).toBe(401);
+    expect((await c.raw("GET", "/api/sync/pull", undefined, rotated.body.key)).status).toBe(200);
+  });
+
+  it("answers 400 naming the bad field, and 400 for broken JSON", async () => {
+    const r = await till.raw("POST", "/api/sync/push", { terminalId: till.terminalId, changes: [{ changeId: "x" }] });
+    expect(r.status).toBe(400);
+    expect((r.body.error as { message: string }).message).toMatch(/changes\.0\.changeId: must be a UUID/);
+    const broken = await till.raw("POST", "/api/sync/push", "{not json");
+    expect(broken.status).toBe(400);
+    expect((await till.raw("GET", "/api/sync/pull?since=abc")).status).toBe(400);
+  });
+
+  it("lets a terminal act only as itself", async () => {
+    const r = await till.raw("POST", "/api/sync/push", { terminalId: other.terminalId, changes: [change("customers", { name: "x" })] });
+    expect(r.status).toBe(403);
+    const [res] = await till.push([change("sale_orders", { store_id: other.storeId, terminal_id: other.terminalId })]);
+    expect(res).toMatchObject({ status: "REJECTED", retryable: false });
+  });
+
+  it("keeps admin endpoints behind the admin token, and stores only a key hash", async () => {
+    expect((await till.raw("GET", "/api/terminals")).status).toBe(401);
+    const { Client } = await import("pg");
+    const pg = new Client({ connectionString: central.databaseUrl });
+    await pg.connect();
+    const { rows } = await pg.query(`SELECT key_hash FROM terminal_keys WHERE terminal_id = $1`, [till.terminalId]);
+    await pg.end();
+    expect(rows).toHaveLength(1);
+    expect(rows[0].key_hash).not.toContain(till.key);
+    expect(rows[0].key_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
