@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { Client } from "pg";
 import { startCentral } from "../apps/central/src/main";
 import { createAgent, type Agent } from "../apps/terminal-agent/src/agent";
-import { CuttableProxy } from "./demo/cuttable-proxy";
+import { CuttableProxy } from "../packages/testkit/src/cuttable-proxy";
 import { ensureServices } from "./demo/services";
 
 const SECONDS = Number(process.env.DEMO_SECONDS ?? 12);

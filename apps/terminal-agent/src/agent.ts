@@ -16,6 +16,9 @@ export interface Agent {
 export function createAgent(config: AgentConfig, transport?: CentralTransport): Agent {
   const db = openTerminalDb(config.databasePath);
   const outbox = new OutboxStore(db);
+  // Rows a dead agent process left SYNCING go back to PENDING; their change ids make the
+  // resend safe (central answers DUPLICATE for what it already applied).
+  outbox.resetInFlight();
   const t =
     transport ??
     new HttpCentralTransport({

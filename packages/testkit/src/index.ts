@@ -3,3 +3,4 @@ export * from "./test-database";
 export * from "./test-central";
 export * from "./test-agent";
 export * from "./terminal-client";
+export * from "./cuttable-proxy";

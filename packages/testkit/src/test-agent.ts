@@ -21,7 +21,8 @@ export function createTestAgent(
   overrides: Partial<AgentConfig> = {},
 ): TestAgent {
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-agent-"));
-  const file = path.join(dir, "terminal.db");
+  // Pass databasePath to reopen an existing till's file (a restart after a crash).
+  const file = overrides.databasePath ?? path.join(dir, "terminal.db");
   const config: AgentConfig = {
     CENTRAL_API_URL: centralUrl,
     CENTRAL_API_KEY: creds.key,

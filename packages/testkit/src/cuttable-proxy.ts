@@ -1,13 +1,15 @@
 import net from "node:net";
 
 /**
- * A TCP proxy in front of central for one terminal, so the demo can cut that terminal's
- * network and reconnect it without touching the others.
+ * A TCP proxy in front of central for one terminal, so a test or the demo can cut that
+ * terminal's network, lose central's answers, and reconnect, without touching the others.
  */
 export class CuttableProxy {
   private server: net.Server;
   private sockets = new Set<net.Socket>();
   private open = true;
+  /** Requests still reach central, but its answers are dropped (committed, response lost). */
+  swallowResponses = false;
   port = 0;
 
   constructor(private readonly targetPort: number) {
@@ -22,8 +24,16 @@ export class CuttableProxy {
         s.on("close", () => this.sockets.delete(s));
         s.on("error", () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      upstream.on("data", (chunk: Buffer) => {
+        if (!this.swallowResponses) client.write(chunk);
+      });
+      upstream.on("end", () => client.end());
     });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
   }
 
   listen(): Promise<number> {
