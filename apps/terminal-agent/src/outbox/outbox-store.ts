@@ -6,7 +6,7 @@ import {
   type SyncTable,
   type TableCounts,
 } from "@tillsync/shared";
-import { withoutCapture, type SqliteDb } from "../db/terminal-db";
+import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyCentralRow } from "../sync/apply-central-row";
 
 export interface OutboxRow {
@@ -70,18 +70,20 @@ export class OutboxStore {
    * brings the parent along (G5); if the parent does not fit, the child waits instead.
    */
   nextBatch(limit: number, minPriority: number): OutboxRow[] {
-    const picked = this.db
-      .prepare(`SELECT * FROM outbox WHERE ${READY} AND sync_priority >= ? ORDER BY sync_priority DESC, id LIMIT ?`)
-      .all(minPriority, limit) as OutboxRow[];
+    // One index range scan per priority level, highest first: ORDER BY sync_priority DESC, id
+    // over the ascending (status, sync_priority, id) index would sort every pending row.
+    const picked: OutboxRow[] = [];
+    const level = stmt(this.db, `SELECT * FROM outbox WHERE ${READY} AND sync_priority = ? ORDER BY id LIMIT ?`);
+    for (let prio = 10; prio >= minPriority && picked.length < limit; prio--) {
+      picked.push(...(level.all(prio, limit - picked.length) as OutboxRow[]));
+    }
+    const waitingParents = this.waitingParents(picked);
     const batch = new Map<number, OutboxRow>();
-    const parentRows = this.db.prepare(
-      `SELECT * FROM outbox WHERE entity_type = ? AND entity_id = ? AND status IN ('PENDING', 'SYNCING') AND id < ? ORDER BY id`,
-    );
     for (const row of picked) {
       if (batch.has(row.id)) continue;
       const parent = this.policy[row.entity_type].parent;
       const ref = parent ? this.parentIdOf(row, parent.foreignKey) : undefined;
-      const waiting = parent && ref ? (parentRows.all(parent.table, ref, row.id) as OutboxRow[]) : [];
+      const waiting = parent && ref ? (waitingParents.get(`${parent.table}|${ref}`) ?? []).filter((p) => p.id < row.id) : [];
       if (waiting.some((p) => p.status === "SYNCING")) continue; // parent in flight elsewhere: wait
       const missing = waiting.filter((p) => !batch.has(p.id));
       if (batch.size + missing.length + 1 > limit && batch.size > 0) continue;
@@ -92,22 +94,52 @@ export class OutboxStore {
     return [...batch.values()].sort((a, b) => a.id - b.id);
   }
 
+  /** Unsynced outbox rows of the parents the picked children refer to, in one query per parent table. */
+  private waitingParents(picked: OutboxRow[]): Map<string, OutboxRow[]> {
+    const wanted = new Map<SyncTable, Set<string>>();
+    for (const row of picked) {
+      const parent = this.policy[row.entity_type].parent;
+      const ref = parent ? this.parentIdOf(row, parent.foreignKey) : undefined;
+      if (!parent || !ref) continue;
+      let set = wanted.get(parent.table);
+      if (!set) wanted.set(parent.table, (set = new Set()));
+      set.add(ref);
+    }
+    const out = new Map<string, OutboxRow[]>();
+    for (const [table, ids] of wanted) {
+      const rows = stmt(
+        this.db,
+        `SELECT * FROM outbox WHERE entity_type = ? AND status IN ('PENDING', 'SYNCING')
+            AND entity_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
+      ).all(table, JSON.stringify([...ids])) as OutboxRow[];
+      for (const r of rows) {
+        const key = `${table}|${r.entity_id}`;
+        const list = out.get(key);
+        if (list) list.push(r);
+        else out.set(key, [r]);
+      }
+    }
+    return out;
+  }
+
   private parentIdOf(row: OutboxRow, fk: string): string | undefined {
     const src = row.data ?? row.base_data;
     return src ? ((JSON.parse(src) as Record<string, unknown>)[fk] as string | undefined) : undefined;
   }
 
   markSending(ids: number[]): void {
-    const stmt = this.db.prepare(
-      `UPDATE outbox SET status = 'SYNCING', last_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`,
-    );
-    this.db.transaction(() => ids.forEach((id) => stmt.run(id)))();
+    stmt(
+      this.db,
+      `UPDATE outbox SET status = 'SYNCING', last_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        WHERE id IN (SELECT value FROM json_each(?))`,
+    ).run(JSON.stringify(ids));
   }
 
   /** The push never got an answer: back to PENDING, attempts unchanged (network retries are unlimited). */
   release(ids: number[]): void {
-    const stmt = this.db.prepare(`UPDATE outbox SET status = 'PENDING' WHERE id = ? AND status = 'SYNCING'`);
-    this.db.transaction(() => ids.forEach((id) => stmt.run(id)))();
+    stmt(this.db, `UPDATE outbox SET status = 'PENDING' WHERE id IN (SELECT value FROM json_each(?)) AND status = 'SYNCING'`).run(
+      JSON.stringify(ids),
+    );
   }
 
   /**
@@ -118,14 +150,16 @@ export class OutboxStore {
   recordResults(rows: OutboxRow[], results: PushResult[], maxAttempts: number): PushOutcome {
     const byChange = new Map(rows.map((r) => [r.change_id, r]));
     const outcome: PushOutcome = { synced: 0, conflicts: 0, retrying: 0, failed: 0 };
-    const done = this.db.prepare(`UPDATE outbox SET status = ?, error = ? WHERE id = ?`);
-    const retry = this.db.prepare(
+    const done = stmt(this.db, `UPDATE outbox SET status = ?, error = ? WHERE id = ?`);
+    const retry = stmt(
+      this.db,
       `UPDATE outbox SET status = CASE WHEN attempts + 1 >= ? THEN 'FAILED' ELSE 'PENDING' END,
               attempts = attempts + 1, error = ?,
               next_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' seconds')
         WHERE id = ? RETURNING status`,
     );
-    const rebase = this.db.prepare(
+    const rebase = stmt(
+      this.db,
       `UPDATE outbox SET base_version = ? WHERE entity_type = ? AND entity_id = ? AND status = 'PENDING' AND id > ?`,
     );
     withoutCapture(this.db, () => {
@@ -145,7 +179,7 @@ export class OutboxStore {
           done.run("SYNCED", null, row.id);
           outcome.synced++;
           if (hasVersion && row.operation !== "DELETE") {
-            this.db.prepare(`UPDATE ${row.entity_type} SET version = ? WHERE id = ?`).run(r.version, row.entity_id);
+            stmt(this.db, `UPDATE ${row.entity_type} SET version = ? WHERE id = ?`).run(r.version, row.entity_id);
             rebase.run(r.version, row.entity_type, row.entity_id, row.id);
           }
         } else {

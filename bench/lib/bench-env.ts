@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import net from "node:net";
+import path from "node:path";
+import { Client } from "pg";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const PG_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export function dbUrl(name: string): string {
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function createDatabase(label: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `tillsync_bench_${label}_${randomBytes(4).toString("hex")}`;
+  const c = new Client({ connectionString: PG_URL });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  return {
+    name,
+    url: dbUrl(name),
+    async drop() {
+      const d = new Client({ connectionString: PG_URL });
+      await d.connect();
+      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await d.end();
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** Central in its own process, as in production, so the agent's CPU is measured apart. */
+export async function spawnCentral(databaseUrl: string): Promise<{ url: string; admin: string; stop(): void; child: ChildProcess }> {
+  const port = await freePort();
+  const admin = randomBytes(16).toString("hex");
+  const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "apps/central/src/main.ts")], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL, PORT: String(port), ADMIN_TOKEN: admin, REDIS_PREFIX: `bench-${port}`, LOG_LEVEL: "warn" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 400; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, admin, child, stop: () => child.kill("SIGTERM") };
+}
+
+export async function adminCall<T>(url: string, token: string, method: string, p: string, body?: unknown): Promise<T> {
+  const res = await fetch(url + p, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export function fmt(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
