@@ -18,6 +18,7 @@ export function applyCentralRow(
   data: Record<string, unknown>,
   version: number,
   pendingStock?: Map<string, number>,
+  hasUnpushed?: Set<string>,
 ): void {
   const p = policy[table];
   const row: Record<string, unknown> = {};
@@ -35,7 +36,7 @@ export function applyCentralRow(
     row.quantity = Number(row.quantity ?? 0) + pending;
     // A row the till created for a product central had not sent yet has another id.
     stmt(db, `DELETE FROM inventory_items WHERE store_id = ? AND product_id = ? AND id <> ?`).run(row.store_id, row.product_id, id);
-  } else if (p.direction !== "CENTRAL_TO_TERMINAL") {
+  } else if (p.direction !== "CENTRAL_TO_TERMINAL" && (!hasUnpushed || hasUnpushed.has(`${table}|${id}`))) {
     const local = unpushedChanges(db, table, id);
     if (local.length > 0) {
       if (p.mergeFields.length === 0) {
@@ -91,6 +92,15 @@ function unpushedStock(db: SqliteDb, storeId: string, productId: string): number
   const r = stmt(db, `${UNPUSHED_ADJUSTMENTS} AND a.store_id = ? AND a.product_id = ? GROUP BY a.store_id, a.product_id`)
     .get(storeId, productId) as { delta: number } | undefined;
   return r?.delta ?? 0;
+}
+
+/** `table|id` of every row with unpushed local changes: one query instead of one per pulled row. */
+export function rowsWithUnpushedChanges(db: SqliteDb): Set<string> {
+  const rows = stmt(db, `SELECT DISTINCT entity_type, entity_id FROM outbox WHERE status IN ('PENDING', 'SYNCING', 'FAILED')`).all() as Array<{
+    entity_type: string;
+    entity_id: string;
+  }>;
+  return new Set(rows.map((r) => `${r.entity_type}|${r.entity_id}`));
 }
 
 /** All unpushed adjustment totals at once, for applying a large page of stock rows. */

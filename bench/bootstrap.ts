@@ -1,0 +1,83 @@
+/**
+ * Bootstrap: 100k products + 100k stock rows pulled into an empty terminal, with the agent's
+ * peak RSS (the agent runs in its own process). Baseline in the same run: the same rows
+ * inserted straight into SQLite with prepared statements in one transaction.
+ *   npx tsx bench/bootstrap.ts [products=100000]
+ * Targets (SPEC §7): ≥ 50k rows/s; agent peak RSS ≤ 256 MB.
+ */
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { Client, Pool } from "pg";
+import { sequenceFeed } from "../apps/central/src/feed/feed-sequencer";
+import { openTerminalDb } from "../apps/terminal-agent/src/db/terminal-db";
+import { adminCall, createDatabase, fmt, ROOT, spawnCentral } from "./lib/bench-env";
+
+const N = Number(process.argv[2] ?? 100_000);
+
+async function main(): Promise<void> {
+  const db = await createDatabase("boot");
+  const central = await spawnCentral(db.url);
+  const { store } = await adminCall<{ store: { id: string } }>(central.url, central.admin, "POST", "/api/stores", { name: "bench" });
+  const { terminal, key } = await adminCall<{ terminal: { id: string }; key: string }>(central.url, central.admin, "POST", "/api/terminals", { name: "bench", storeId: store.id });
+  const pg = new Client({ connectionString: db.url });
+  await pg.connect();
+  await pg.query(
+    `INSERT INTO products (id, sku, name, price_cents) SELECT gen_random_uuid(), 'SKU-' || i, 'Product ' || i, 100 + i % 900 FROM generate_series(1, $1) AS i`,
+    [N],
+  );
+  await pg.query(`INSERT INTO inventory_items (store_id, product_id, quantity) SELECT $1, id, 50 FROM products`, [store.id]);
+  await pg.end();
+  // A catalogue that exists before a till bootstraps has long been numbered in the feed.
+  const pool = new Pool({ connectionString: db.url, max: 1 });
+  await sequenceFeed(pool);
+  await pool.end();
+
+  const dir = mkdtempSync(path.join(tmpdir(), "tillsync-boot-"));
+  const out = execFileSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, "bootstrap-child.ts"), central.url, key, terminal.id, path.join(dir, "t.db")], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+  });
+  const r = JSON.parse(out) as { pulled: number; ms: number; maxRssMb: number };
+  central.stop();
+
+  // Baseline: the same number of rows straight into SQLite.
+  const base = openTerminalDb(path.join(dir, "baseline.db"));
+  base.close();
+  const raw = new Database(path.join(dir, "baseline.db"));
+  raw.pragma("journal_mode = WAL");
+  raw.pragma("synchronous = NORMAL");
+  const t0 = performance.now();
+  raw.transaction(() => {
+    // As the agent does for rows from central: capture off, so no outbox rows are written.
+    raw.prepare(`UPDATE capture_control SET applying = 1 WHERE id = 1`).run();
+    const p = raw.prepare(`INSERT INTO products (id, sku, name, price_cents, version) VALUES (?, ?, ?, ?, 1)`);
+    const s = raw.prepare(`INSERT INTO inventory_items (id, store_id, product_id, quantity, version) VALUES (?, ?, ?, 50, 1)`);
+    for (let i = 0; i < N; i++) {
+      const id = randomUUID();
+      p.run(id, `SKU-${i}`, `Product ${i}`, 100 + (i % 900));
+      s.run(randomUUID(), store.id, id);
+    }
+    raw.prepare(`UPDATE capture_control SET applying = 0 WHERE id = 1`).run();
+  })();
+  const rawMs = performance.now() - t0;
+  raw.close();
+
+  console.log(`bootstrap: ${fmt(N)} products + ${fmt(N)} stock rows into an empty terminal`);
+  console.log(`  agent (HTTP pull, apply, cursor)  : ${fmt(r.ms)} ms  ${fmt((r.pulled / r.ms) * 1000)} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB`);
+  console.log(`  baseline raw SQLite inserts       : ${fmt(rawMs)} ms  ${fmt(((2 * N) / rawMs) * 1000)} rows/s`);
+  console.log(`  targets: ≥ 50,000 rows/s, peak RSS ≤ 256 MB`);
+  rmSync(dir, { recursive: true, force: true });
+  await db.drop();
+}
+
+main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    console.error(`bench/bootstrap: ${e.message}`);
+    process.exit(1);
+  },
+);
