@@ -1,7 +1,7 @@
 import type { AgentConfig } from "./config";
 import { openTerminalDb, type SqliteDb } from "./db/terminal-db";
 import { OutboxStore } from "./outbox/outbox-store";
-import { SyncEngine } from "./sync/sync-engine";
+import { SyncEngine, type EngineOptions } from "./sync/sync-engine";
 import type { CentralTransport } from "./transport/central-transport";
 import { HttpCentralTransport } from "./transport/http-transport";
 
@@ -12,8 +12,11 @@ export interface Agent {
   close(): Promise<void>;
 }
 
-/** Wires an agent from parsed config; tests may pass their own transport. */
-export function createAgent(config: AgentConfig, transport?: CentralTransport): Agent {
+/**
+ * Wires an agent from parsed config; tests may pass their own transport, and engine options
+ * beyond the config (a short breaker cool-down, no state persistence for one-shot commands).
+ */
+export function createAgent(config: AgentConfig, transport?: CentralTransport, engineOptions: Partial<EngineOptions> = {}): Agent {
   const db = openTerminalDb(config.databasePath);
   const outbox = new OutboxStore(db);
   // Rows a dead agent process left SYNCING go back to PENDING; their change ids make the
@@ -31,6 +34,7 @@ export function createAgent(config: AgentConfig, transport?: CentralTransport): 
     batchSize: config.SYNC_BATCH_SIZE,
     intervalMs: config.SYNC_INTERVAL * 1000,
     retryAttempts: config.SYNC_RETRY_ATTEMPTS,
+    ...engineOptions,
   });
   return {
     db,

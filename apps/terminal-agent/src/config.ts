@@ -7,6 +7,7 @@ export const AGENT_DEFAULTS = {
   SYNC_BATCH_SIZE: 100,
   SYNC_TIMEOUT: 30,
   SYNC_RETRY_ATTEMPTS: 3,
+  OUTBOX_RETENTION_DAYS: 7,
 } as const;
 
 const positiveInt = (name: string) =>
@@ -24,12 +25,17 @@ const schema = z.object({
   SYNC_BATCH_SIZE: positiveInt("SYNC_BATCH_SIZE").max(1000, "SYNC_BATCH_SIZE must be at most 1000").default(AGENT_DEFAULTS.SYNC_BATCH_SIZE),
   SYNC_TIMEOUT: positiveInt("SYNC_TIMEOUT").default(AGENT_DEFAULTS.SYNC_TIMEOUT),
   SYNC_RETRY_ATTEMPTS: positiveInt("SYNC_RETRY_ATTEMPTS").default(AGENT_DEFAULTS.SYNC_RETRY_ATTEMPTS),
+  /** SYNCED outbox rows older than this are deleted by the daily 03:00 cleanup. */
+  OUTBOX_RETENTION_DAYS: positiveInt("OUTBOX_RETENTION_DAYS").default(AGENT_DEFAULTS.OUTBOX_RETENTION_DAYS),
 });
 
-export type AgentConfig = z.infer<typeof schema> & { databasePath: string };
+/** Parsed agent config; OUTBOX_RETENTION_DAYS is optional for callers that build one by hand (tests, demo). */
+export type AgentConfig = Omit<z.infer<typeof schema>, "OUTBOX_RETENTION_DAYS"> & { OUTBOX_RETENTION_DAYS?: number; databasePath: string };
 
 /** The parts of the config that only need the local database (status, pause, cleanup...). */
-const localSchema = schema.pick({ TERMINAL_DATABASE_URL: true });
+const localSchema = schema.pick({ TERMINAL_DATABASE_URL: true, SYNC_INTERVAL: true, OUTBOX_RETENTION_DAYS: true });
+
+export type LocalConfig = z.infer<typeof localSchema> & { databasePath: string };
 
 function fail(error: z.ZodError): never {
   throw new ConfigError(`invalid agent configuration: ${describeZodError(error)}`);
@@ -47,8 +53,8 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
 }
 
 /** For commands that never talk to central: only the database location is needed. */
-export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): { databasePath: string } {
+export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   const r = localSchema.safeParse(env);
   if (!r.success) fail(r.error);
-  return { databasePath: databasePathOf(r.data.TERMINAL_DATABASE_URL) };
+  return { ...r.data, databasePath: databasePathOf(r.data.TERMINAL_DATABASE_URL) };
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { BAND_CYCLE_EVERY, Priority, type TillsyncError } from "@tillsync/shared";
+import { BAND_CYCLE_EVERY, MAX_PULL_LIMIT, Priority, type PullResponse, type TillsyncError } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { toPushChange, type OutboxStore } from "../outbox/outbox-store";
@@ -11,6 +11,7 @@ import {
   transition,
   type MachineOptions,
   type SyncEvent,
+  type StateKind,
   type SyncState,
 } from "./sync-state-machine";
 
@@ -22,6 +23,11 @@ export interface EngineOptions {
   /** How often the engine looks for new CRITICAL rows written by the till (cheap PRAGMA). */
   watchMs?: number;
   machine?: Partial<MachineOptions>;
+  /**
+   * Write every state to sync_state 'engine_state', where `status` reads it (default true).
+   * One-shot CLI commands turn it off so they never overwrite a running daemon's state.
+   */
+  persistState?: boolean;
 }
 
 export interface CycleReport {
@@ -30,6 +36,8 @@ export interface CycleReport {
   failed: number;
   pulled: number;
   error?: string;
+  /** Set when no cycle ran: the engine was paused, stopped or inside the breaker's cool-down. */
+  skipped?: StateKind;
 }
 
 interface EngineEvents {
@@ -51,6 +59,8 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private timers: NodeJS.Timeout[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
   private lastDataVersion = -1;
+  /** Aborted by stop(): loops finish the batch in flight and take no new one. */
+  private readonly lifetime = new AbortController();
 
   constructor(
     private readonly db: SqliteDb,
@@ -67,6 +77,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     };
     this.syncState = new SyncStateStore(db);
     if (this.syncState.get("paused") === "1") this.dispatch({ type: "PAUSE" });
+    else this.persist(); // a state left by a process that died is not this one's
   }
 
   get current(): SyncState {
@@ -77,9 +88,13 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     const next = transition(this.state, e, this.machine);
     if (next !== this.state) {
       this.state = next;
-      this.syncState.set("engine_state", JSON.stringify(next));
+      this.persist();
       this.emit("state", next);
     }
+  }
+
+  private persist(): void {
+    if (this.opts.persistState !== false) this.syncState.set("engine_state", JSON.stringify(this.state));
   }
 
   /**
@@ -96,9 +111,15 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
 
   private async cycle(minPriority: number): Promise<CycleReport> {
     const report: CycleReport = { pushed: 0, conflicts: 0, failed: 0, pulled: 0 };
-    if (this.state.kind === "paused" || this.state.kind === "stopped") return report;
-    if (this.state.kind === "idle") this.dispatch({ type: "CYCLE" });
-    else if (this.state.kind === "backing-off" || this.state.kind === "circuit-open") this.dispatch({ type: "RETRY" });
+    const kind = this.state.kind;
+    if (kind === "idle") this.dispatch({ type: "CYCLE" });
+    else if (kind === "backing-off" || kind === "circuit-open") this.dispatch({ type: "RETRY", now: Date.now() });
+    // Only the machine decides whether a cycle may run (paused, stopped, breaker cooling down).
+    if (this.state.kind !== "pushing") {
+      report.skipped = this.state.kind;
+      this.scheduleRetry();
+      return report;
+    }
     const started = new Date().toISOString();
     try {
       await this.pushAll(minPriority, report);
@@ -106,7 +127,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       await this.pullAll(report);
       this.dispatch({ type: "PULLED" });
       this.syncState.set("mode", "ONLINE");
-      this.syncState.set("last_sync_at", new Date().toISOString());
+      if (!this.lifetime.signal.aborted) this.syncState.set("last_sync_at", new Date().toISOString());
     } catch (err) {
       report.error = (err as Error).message;
       if ((err as TillsyncError).retryable !== false) this.syncState.set("mode", "OFFLINE");
@@ -139,18 +160,23 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       report.pushed += o.synced;
       report.conflicts += o.conflicts;
       report.failed += o.failed;
-      if (this.state.kind === "stopped") return;
+      if (this.lifetime.signal.aborted) return;
     }
   }
 
   private async pullAll(report: CycleReport): Promise<void> {
     let cursor = this.syncState.cursor();
     const start = cursor;
-    for (;;) {
-      const page = await this.transport.pull(cursor, this.opts.pullLimit ?? 1000);
+    const limit = this.opts.pullLimit ?? MAX_PULL_LIMIT;
+    let next: Promise<PullResponse> | undefined = this.transport.pull(cursor, limit);
+    while (next && !this.lifetime.signal.aborted) {
+      const page: PullResponse = await next;
+      // Ask for the following page before applying this one, so central reads while we write.
+      // Pages are still applied in order, each with its cursor, so a failure loses nothing.
+      next = page.hasMore ? this.transport.pull(page.nextCursor, limit) : undefined;
+      next?.catch(() => undefined); // observed below; avoid an unhandled rejection if we stop first
       report.pulled += applyPulledPage(this.db, page);
       cursor = page.nextCursor;
-      if (!page.hasMore || this.state.kind === "stopped") break;
     }
     if (cursor !== start) await this.transport.acknowledge(cursor);
   }
@@ -175,20 +201,26 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     this.outbox.resetInFlight();
     const tick = () => void this.runCycle(SyncEngine.minPriorityForCycle(++this.cycleNo));
     this.timers.push(setInterval(tick, this.opts.intervalMs));
-    this.timers.push(setInterval(() => this.watchCritical(), this.opts.watchMs ?? 100));
+    this.timers.push(setInterval(() => this.watchLocalChanges(), this.opts.watchMs ?? 100));
     for (const t of this.timers) t.unref();
   }
 
   /**
-   * `PRAGMA data_version` changes when another connection commits, so polling it costs
-   * almost nothing; only then do we look for ready CRITICAL rows.
+   * `PRAGMA data_version` changes when another connection commits (the till, or the CLI's
+   * pause/resume/retry-failed), so polling it costs almost nothing; only then do we follow
+   * the pause flag and look for ready CRITICAL rows.
    */
-  private watchCritical(): void {
+  private watchLocalChanges(): void {
+    // Mid-cycle: leave the version unread, so a row committed meanwhile is still noticed on
+    // the first poll after the cycle.
+    if (this.running) return;
     const v = this.db.pragma("data_version", { simple: true }) as number;
     if (v === this.lastDataVersion) return;
     this.lastDataVersion = v;
-    if (this.state.kind !== "idle" || this.running) return;
-    if (this.outbox.hasReady(Priority.CRITICAL)) void this.runCycle(Priority.CRITICAL);
+    const paused = this.syncState.get("paused") === "1";
+    if (paused && this.state.kind !== "paused") this.dispatch({ type: "PAUSE" });
+    else if (!paused && this.state.kind === "paused") this.dispatch({ type: "RESUME" });
+    if (this.state.kind === "idle" && this.outbox.hasReady(Priority.CRITICAL)) void this.runCycle(Priority.CRITICAL);
   }
 
   pause(): void {
@@ -203,6 +235,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
 
   /** Finishes the batch in flight, then stops. */
   async stop(): Promise<void> {
+    this.lifetime.abort();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     clearTimeout(this.retryTimer);

@@ -11,8 +11,9 @@
  *   │     └── RETRY ── backing-off ◄───────────────┘   (failures < threshold)
  *   │                        │ failures reach threshold
  *   │                        ▼
- *   └──── PROBE_OK ◄── circuit-open ── (after cool-down) RETRY → pushing as a half-open probe;
- *                                       a failing probe re-opens the circuit
+ *   └──── PULLED ◄──── circuit-open ── RETRY after the cool-down → pushing as a half-open
+ *                                       probe; a failing probe re-opens the circuit; a RETRY
+ *                                       before the cool-down ends changes nothing
  *
  *   STOP from any state → stopped (final).
  */
@@ -33,7 +34,8 @@ export type SyncEvent =
   | { type: "PUSHED" }
   | { type: "PULLED" }
   | { type: "FAILED"; now: number }
-  | { type: "RETRY" }
+  /** A timer, the interval, a socket trigger or an operator asks to try again at `now`. */
+  | { type: "RETRY"; now: number }
   | { type: "PAUSE" }
   | { type: "RESUME" }
   | { type: "STOP" };
@@ -70,7 +72,9 @@ export function transition(s: SyncState, e: SyncEvent, o: MachineOptions): SyncS
     case "backing-off":
       return e.type === "RETRY" ? { kind: "pushing", failures: s.failures, probe: false } : s;
     case "circuit-open":
-      return e.type === "RETRY" ? { kind: "pushing", failures: s.failures, probe: true } : s;
+      // The circuit stays open for the whole cool-down, whoever asks: a socket trigger or
+      // the interval must not turn into a stream of probes against a central that is down.
+      return e.type === "RETRY" && e.now >= s.retryAt ? { kind: "pushing", failures: s.failures, probe: true } : s;
   }
 }
 
@@ -85,6 +89,15 @@ function failed(s: { failures: number; probe: boolean }, now: number, o: Machine
 /** Exponential backoff with full jitter: uniform in [0, min(cap, base·2^n)]. */
 export function fullJitterBackoff(baseMs: number, capMs: number, random: () => number = Math.random) {
   return (failures: number) => Math.floor(random() * Math.min(capMs, baseMs * 2 ** failures));
+}
+
+export type CircuitState = "closed" | "open" | "half-open";
+
+/** The breaker as an operator sees it: half-open while the one probe after the cool-down runs. */
+export function circuitOf(s: SyncState): CircuitState {
+  if (s.kind === "circuit-open") return "open";
+  if ((s.kind === "pushing" || s.kind === "pulling") && s.probe) return "half-open";
+  return "closed";
 }
 
 export type HealthColour = "green" | "yellow" | "red" | "gray";

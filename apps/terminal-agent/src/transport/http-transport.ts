@@ -1,12 +1,10 @@
 import {
   CentralServerError,
-  CentralUnreachableError,
   errorFromBody,
   errorBodySchema,
   ProtocolMismatchError,
   pullResponseSchema,
   pushResponseSchema,
-  SyncTimeoutError,
   type ErrorBody,
   type FeedCursor,
   type HeartbeatRequest,
@@ -17,6 +15,7 @@ import {
 } from "@tillsync/shared";
 import type { z } from "zod";
 import type { CentralTransport } from "./central-transport";
+import { DEFAULT_TIMEOUTS, httpRequest, type HttpTimeouts } from "./http-request";
 
 export interface HttpTransportOptions {
   baseUrl: string;
@@ -24,6 +23,8 @@ export interface HttpTransportOptions {
   terminalId: string;
   /** Per operation, in milliseconds (SYNC_TIMEOUT). */
   timeoutMs: number;
+  /** Connect and read deadlines; SPEC defaults 10 s and 20 s. */
+  timeouts?: Partial<Omit<HttpTimeouts, "totalMs">>;
 }
 
 /** CentralTransport over HTTP; every failure becomes a typed, retry-aware error. */
@@ -49,28 +50,20 @@ export class HttpCentralTransport implements CentralTransport {
   }
 
   private async request<T>(method: string, path: string, body?: unknown, schema?: z.ZodType<T>): Promise<T> {
-    const url = new URL(path, this.opts.baseUrl).toString();
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers: { authorization: `Bearer ${this.opts.key}`, ...(body ? { "content-type": "application/json" } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
-      });
-    } catch (err) {
-      const name = (err as Error).name;
-      if (name === "TimeoutError" || name === "AbortError") {
-        throw new SyncTimeoutError(`${method} ${path} took longer than ${this.opts.timeoutMs} ms; will retry`);
-      }
-      throw new CentralUnreachableError(`cannot reach central at ${this.opts.baseUrl}: ${(err as Error).message}; will retry`);
-    }
-    const text = await res.text().catch(() => "");
-    const json = safeJson(text);
+    const url = new URL(path, this.opts.baseUrl);
+    // Transport failures arrive here as typed, retryable errors (unreachable / timeout).
+    const res = await httpRequest(
+      url,
+      method,
+      { authorization: `Bearer ${this.opts.key}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body ? JSON.stringify(body) : undefined,
+      { ...DEFAULT_TIMEOUTS, ...this.opts.timeouts, totalMs: this.opts.timeoutMs },
+    );
+    const json = safeJson(res.text);
     if (res.status >= 500) {
       throw new CentralServerError(`central answered ${res.status} to ${method} ${path}; will retry`);
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status >= 300) {
       const e = errorBodySchema.safeParse(json);
       if (e.success) throw errorFromBody(e.data as ErrorBody);
       throw new ProtocolMismatchError(`central answered ${res.status} without an error body to ${method} ${path}`);
