@@ -101,6 +101,8 @@ describe("sync state machine", () => {
     expect(healthOf(states["circuit-open"], 0, interval)).toBe("red");
     expect(healthOf({ kind: "backing-off", failures: 3, retryAt: 0 }, 0, interval)).toBe("red");
     expect(healthOf(states["backing-off"], 0, interval)).toBe("yellow");
+    expect(healthOf({ kind: "pushing", failures: 5, probe: true }, 0, interval)).toBe("red");
+    expect(healthOf({ kind: "pulling", failures: 1, probe: false }, 0, interval)).toBe("yellow");
     expect(healthOf(states.paused, 0, interval)).toBe("yellow");
     expect(healthOf(INITIAL_STATE, 1_000, interval)).toBe("green");
     expect(healthOf(INITIAL_STATE, 3 * interval, interval)).toBe("yellow");

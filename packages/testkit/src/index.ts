@@ -4,3 +4,4 @@ export * from "./test-central";
 export * from "./test-agent";
 export * from "./terminal-client";
 export * from "./cuttable-proxy";
+export * from "./controllable-proxy";

@@ -4,6 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { createAgent, type Agent } from "@tillsync/terminal-agent/src/agent";
 import type { AgentConfig } from "@tillsync/terminal-agent/src/config";
+import type { EngineOptions } from "@tillsync/terminal-agent/src/sync/sync-engine";
 
 export interface TestAgent extends Agent {
   dir: string;
@@ -19,6 +20,8 @@ export function createTestAgent(
   centralUrl: string,
   creds: { terminalId: string; key: string },
   overrides: Partial<AgentConfig> = {},
+  /** Engine options beyond the config, e.g. a short breaker cool-down. */
+  engineOptions: Partial<EngineOptions> = {},
 ): TestAgent {
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-agent-"));
   // Pass databasePath to reopen an existing till's file (a restart after a crash).
@@ -35,7 +38,7 @@ export function createTestAgent(
     databasePath: file,
     ...overrides,
   };
-  const agent = createAgent(config);
+  const agent = createAgent(config, undefined, engineOptions);
   const tills: Database.Database[] = [];
   return {
     ...agent,

@@ -104,9 +104,10 @@ export type HealthColour = "green" | "yellow" | "red" | "gray";
 
 /** The colour an operator sees, derived from the state (SPEC §4). */
 export function healthOf(s: SyncState, lastSyncAgeMs: number | undefined, intervalMs: number): HealthColour {
-  if (s.kind === "circuit-open") return "red";
   if (s.kind === "paused") return "yellow";
-  if (s.kind === "backing-off") return s.failures >= 3 ? "red" : "yellow";
+  // Failing: the circuit is open, or a retry / half-open probe is running after 3+ failures.
+  if (s.kind === "circuit-open" || s.failures >= 3) return "red";
+  if (s.failures > 0) return "yellow";
   if (lastSyncAgeMs === undefined) return "gray";
   return lastSyncAgeMs <= 2 * intervalMs ? "green" : "yellow";
 }

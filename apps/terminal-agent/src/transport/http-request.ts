@@ -41,16 +41,15 @@ export function httpRequest(url: URL, method: string, headers: Record<string, st
       req.destroy();
       reject(err);
     };
+    req.on("error", (err) => fail(new CentralUnreachableError(`cannot reach central at ${url.host}: ${err.message}; will retry`)));
+    // The request's own idle timeout: Node moves it with the request across keep-alive
+    // sockets (a socket-level listener would pile up on a reused socket).
+    req.setTimeout(t.readMs, () => fail(new SyncTimeoutError(`central sent nothing for ${t.readMs} ms during ${what}; will retry`)));
     const total = setTimeout(() => fail(new SyncTimeoutError(`${what} took longer than ${t.totalMs} ms; will retry`)), t.totalMs);
     req.on("socket", (socket) => {
-      const armRead = () =>
-        socket.setTimeout(t.readMs, () => fail(new SyncTimeoutError(`central sent nothing for ${t.readMs} ms during ${what}; will retry`)));
-      if (!socket.connecting) return armRead();
+      if (!socket.connecting) return;
       const connect = setTimeout(() => fail(new CentralUnreachableError(`cannot connect to central at ${url.host} within ${t.connectMs} ms; will retry`)), t.connectMs);
-      socket.once("connect", () => {
-        clearTimeout(connect);
-        armRead();
-      });
+      socket.once("connect", () => clearTimeout(connect));
       socket.once("close", () => clearTimeout(connect));
     });
     req.on("response", (res) => {
@@ -58,12 +57,10 @@ export function httpRequest(url: URL, method: string, headers: Record<string, st
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
         clearTimeout(total);
-        req.socket?.setTimeout(0);
         resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
       });
       res.on("error", (err) => fail(new CentralUnreachableError(`connection to central lost during ${what}: ${err.message}; will retry`)));
     });
-    req.on("error", (err) => fail(new CentralUnreachableError(`cannot reach central at ${url.host}: ${err.message}; will retry`)));
     req.end(body);
   });
 }

@@ -57,7 +57,11 @@ export class HttpCentralTransport implements CentralTransport {
       method,
       { authorization: `Bearer ${this.opts.key}`, ...(body ? { "content-type": "application/json" } : {}) },
       body ? JSON.stringify(body) : undefined,
-      { ...DEFAULT_TIMEOUTS, ...this.opts.timeouts, totalMs: this.opts.timeoutMs },
+      {
+        connectMs: this.opts.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
+        readMs: this.opts.timeouts?.readMs ?? DEFAULT_TIMEOUTS.readMs,
+        totalMs: this.opts.timeoutMs,
+      },
     );
     const json = safeJson(res.text);
     if (res.status >= 500) {

@@ -1,0 +1,33 @@
+import type { SqliteDb } from "../db/terminal-db";
+import { cleanupSynced } from "../outbox/outbox-maintenance";
+
+/** Milliseconds from `now` to the next `hour`:00 local time (tomorrow's if it has passed). */
+export function msUntilNextLocalHour(hour: number, now: Date = new Date()): number {
+  const next = new Date(now);
+  next.setHours(hour, 0, 0, 0);
+  if (next.getTime() <= now.getTime()) next.setDate(next.getDate() + 1);
+  return next.getTime() - now.getTime();
+}
+
+/**
+ * Runs the outbox cleanup every day at 03:00 local time (the quietest hour in a shop), keeping
+ * SYNCED rows for `retentionDays`. Re-armed each day from the clock rather than a 24 h
+ * interval, so daylight-saving changes do not make it drift. Returns a stop function.
+ */
+export function scheduleDailyCleanup(
+  db: SqliteDb,
+  retentionDays: number,
+  onDone: (r: { outbox: number; history: number }) => void = () => undefined,
+  hour = 3,
+): () => void {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    timer = setTimeout(() => {
+      onDone(cleanupSynced(db, retentionDays));
+      arm();
+    }, msUntilNextLocalHour(hour));
+    timer.unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
+}

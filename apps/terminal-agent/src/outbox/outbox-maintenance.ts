@@ -1,0 +1,46 @@
+import type { SyncTable } from "@tillsync/shared";
+import type { SqliteDb } from "../db/terminal-db";
+
+/**
+ * Operator maintenance of the outbox (retry-failed, cleanup, dry-run listing). Kept apart
+ * from OutboxStore, which is the sync engine's view: these run from the CLI, often while a
+ * daemon works the same file, so each is a single statement and cannot interleave badly.
+ */
+
+/** FAILED rows back to PENDING with a fresh attempt budget; returns how many. */
+export function retryFailed(db: SqliteDb): number {
+  return db
+    .prepare(`UPDATE outbox SET status = 'PENDING', attempts = 0, next_attempt_at = NULL WHERE status = 'FAILED'`)
+    .run().changes;
+}
+
+/**
+ * Deletes SYNCED outbox rows, and sync history, older than `days`. Only SYNCED rows: a
+ * PENDING, FAILED or CONFLICT row is still something an operator or the engine needs.
+ */
+export function cleanupSynced(db: SqliteDb, days: number): { outbox: number; history: number } {
+  const cutoff = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' days')`;
+  return db.transaction(() => ({
+    outbox: db.prepare(`DELETE FROM outbox WHERE status = 'SYNCED' AND created_at < ${cutoff}`).run(days).changes,
+    history: db.prepare(`DELETE FROM sync_history WHERE started_at < ${cutoff}`).run(days).changes,
+  }))();
+}
+
+export interface PendingChange {
+  entity_type: SyncTable;
+  entity_id: string;
+  operation: string;
+  sync_priority: number;
+  attempts: number;
+  next_attempt_at: string | null;
+}
+
+/** Every change a push would send, highest priority first (read only). */
+export function listPending(db: SqliteDb): PendingChange[] {
+  return db
+    .prepare(
+      `SELECT entity_type, entity_id, operation, sync_priority, attempts, next_attempt_at FROM outbox
+        WHERE status IN ('PENDING', 'SYNCING') ORDER BY sync_priority DESC, id`,
+    )
+    .all() as PendingChange[];
+}

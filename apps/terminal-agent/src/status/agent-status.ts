@@ -1,0 +1,83 @@
+import type { SyncTable, TableCounts } from "@tillsync/shared";
+import { SyncStateStore } from "../db/sync-state";
+import type { SqliteDb } from "../db/terminal-db";
+import { OutboxStore } from "../outbox/outbox-store";
+import { circuitOf, healthOf, INITIAL_STATE, type CircuitState, type HealthColour, type StateKind, type SyncState } from "../sync/sync-state-machine";
+
+/** What `status` shows, read from the local database only: works with central unreachable. */
+export interface AgentStatusReport {
+  state: StateKind;
+  circuit: CircuitState;
+  health: HealthColour;
+  paused: boolean;
+  consecutiveFailures: number;
+  /** When the next retry or half-open probe is due (backing-off / circuit-open). */
+  retryAt: string | null;
+  stateSince: string | null;
+  mode: string;
+  lastSyncAt: string | null;
+  lastError: string | null;
+  cursor: string;
+  tables: Partial<Record<SyncTable, TableCounts>>;
+  totals: TableCounts;
+}
+
+/**
+ * Derives the status from the engine state the daemon persists on every transition
+ * (sync_state 'engine_state') and the persistent pause flag, which wins: a paused terminal
+ * stays paused whether or not the daemon runs right now.
+ */
+export function readAgentStatus(db: SqliteDb, intervalMs: number, now = Date.now()): AgentStatusReport {
+  const kv = new SyncStateStore(db);
+  const stateRow = db.prepare(`SELECT value, updated_at FROM sync_state WHERE key = 'engine_state'`).get() as
+    | { value: string; updated_at: string }
+    | undefined;
+  let state: SyncState = stateRow ? (JSON.parse(stateRow.value) as SyncState) : INITIAL_STATE;
+  const paused = kv.get("paused") === "1";
+  if (paused && state.kind !== "paused") state = { kind: "paused", failures: state.failures };
+  const lastSyncAt = kv.get("last_sync_at") ?? null;
+  const last = db.prepare(`SELECT error FROM sync_history ORDER BY id DESC LIMIT 1`).get() as { error: string | null } | undefined;
+  const tables = new OutboxStore(db).counts();
+  const totals: TableCounts = { pending: 0, failed: 0, synced: 0, conflicts: 0 };
+  for (const c of Object.values(tables)) {
+    totals.pending += c.pending;
+    totals.failed += c.failed;
+    totals.synced += c.synced;
+    totals.conflicts += c.conflicts;
+  }
+  return {
+    state: state.kind,
+    circuit: circuitOf(state),
+    health: healthOf(state, lastSyncAt ? now - Date.parse(lastSyncAt) : undefined, intervalMs),
+    paused,
+    consecutiveFailures: state.failures,
+    retryAt: "retryAt" in state ? new Date(state.retryAt).toISOString() : null,
+    stateSince: stateRow?.updated_at ?? null,
+    mode: kv.get("mode") ?? "ONLINE",
+    lastSyncAt,
+    lastError: last?.error ?? null,
+    cursor: kv.cursor(),
+    tables,
+    totals,
+  };
+}
+
+/** The human-readable form: one line per fact, then a per-table grid. */
+export function formatAgentStatus(s: AgentStatusReport): string {
+  const lines = [
+    `health:      ${s.health}`,
+    `state:       ${s.state}${s.paused ? " (paused by operator; run resume)" : ""}`,
+    `circuit:     ${s.circuit}${s.retryAt ? ` (next attempt ${s.retryAt})` : ""}`,
+    `failures:    ${s.consecutiveFailures} consecutive`,
+    `last sync:   ${s.lastSyncAt ?? "never"}`,
+    `last error:  ${s.lastError ?? "none"}`,
+    `mode:        ${s.mode}`,
+    "",
+    `${"table".padEnd(24)}${"pending".padStart(9)}${"failed".padStart(9)}${"synced".padStart(9)}${"conflicts".padStart(11)}`,
+  ];
+  const row = (name: string, c: TableCounts) =>
+    `${name.padEnd(24)}${String(c.pending).padStart(9)}${String(c.failed).padStart(9)}${String(c.synced).padStart(9)}${String(c.conflicts).padStart(11)}`;
+  for (const [t, c] of Object.entries(s.tables)) lines.push(row(t, c));
+  lines.push(row("total", s.totals));
+  return lines.join("\n");
+}
