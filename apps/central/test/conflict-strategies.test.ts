@@ -54,7 +54,7 @@ describe("conflict strategies", () => {
     const upd = change("products", { sku: `CW-${id}`, name: "p", price_cents: 90 }, { entityId: id, operation: "UPDATE", baseVersion: 1, syncPriority: 5 });
     const [r] = await till.push([upd]);
     expect(r).toMatchObject({ status: "CONFLICT", strategy: "CENTRAL_WINS", resolution: "CENTRAL_KEPT", version: 2 });
-    expect((r as { centralData: { price_cents: number } }).centralData.price_cents).toBe(150);
+    expect((r as unknown as { centralData: { price_cents: number } }).centralData.price_cents).toBe(150);
     expect((await pg.query(`SELECT price_cents FROM products WHERE id = $1`, [id])).rows).toEqual([{ price_cents: 150 }]);
     expect(await conflictOf(upd.changeId)).toMatchObject({ strategy: "CENTRAL_WINS", resolution: "CENTRAL_KEPT", base_version: 1, central_version: 2 });
   });

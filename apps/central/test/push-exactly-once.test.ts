@@ -63,7 +63,7 @@ describe("push is exactly-once (G1)", () => {
   it("applies an adjustment once even when it comes back under a new change id", async () => {
     const adj = change("inventory_adjustments", { store_id: storeId, product_id: productId, delta: -1, reason: "DAMAGE" }, { syncPriority: 8 });
     await till.push([adj]);
-    const again = { ...adj, changeId: randomUUID() };
+    const again = { ...adj, changeId: randomUUID() } as typeof adj;
     expect((await till.push([again]))[0]!.status).toBe("APPLIED");
     expect(await stock()).toBe(43);
   });

@@ -5,3 +5,4 @@ export * from "./test-agent";
 export * from "./terminal-client";
 export * from "./cuttable-proxy";
 export * from "./controllable-proxy";
+export * from "./test-socket";

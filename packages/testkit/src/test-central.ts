@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { CentralConfig } from "@tillsync/central/src/config";
-import { startCentral, type RunningCentral } from "@tillsync/central/src/main";
+import { startCentral, type RunningCentral, type StartOptions } from "@tillsync/central/src/main";
 import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from "./test-database";
 
 export interface TestCentral {
@@ -8,6 +8,14 @@ export interface TestCentral {
   adminToken: string;
   databaseUrl: string;
   running: RunningCentral;
+  redisPrefix: string;
+  config: CentralConfig;
+  /**
+   * Another central instance on the same database, Redis prefix and admin token (a second
+   * node of a cluster, or this one restarted: pass `port: running.port` after stopping it).
+   * The caller stops it.
+   */
+  startInstance(opts?: { port?: number } & StartOptions): Promise<RunningCentral>;
   /** Calls an admin endpoint; returns status and parsed body. */
   admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Creates a store and a terminal in it; returns ids and the terminal key. */
@@ -16,10 +24,14 @@ export interface TestCentral {
 }
 
 /** Central on port 0 with its own PostgreSQL database and Redis key prefix. */
-export async function startTestCentral(label = "central", extra: Partial<CentralConfig> = {}): Promise<TestCentral> {
+export async function startTestCentral(
+  label = "central",
+  extra: Partial<CentralConfig> = {},
+  options: StartOptions = {},
+): Promise<TestCentral> {
   const database = await createTestDatabase(label);
   const adminToken = `admin-${randomBytes(12).toString("hex")}`;
-  const running = await startCentral({
+  const config: CentralConfig = {
     DATABASE_URL: database.url,
     REDIS_URL: TEST_REDIS_URL,
     REDIS_PREFIX: testRedisPrefix(label),
@@ -29,7 +41,8 @@ export async function startTestCentral(label = "central", extra: Partial<Central
     LOG_LEVEL: "silent",
     SYNC_POLICY_OVERRIDES: {},
     ...extra,
-  });
+  };
+  const running = await startCentral(config, options);
   const url = `http://127.0.0.1:${running.port}`;
   const admin = async <T>(method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
@@ -44,6 +57,9 @@ export async function startTestCentral(label = "central", extra: Partial<Central
     adminToken,
     databaseUrl: database.url,
     running,
+    redisPrefix: config.REDIS_PREFIX,
+    config,
+    startInstance: ({ port, ...opts } = {}) => startCentral({ ...config, PORT: port ?? 0 }, { ...options, ...opts }),
     admin,
     async provisionTerminal(opts = {}) {
       let storeId = opts.storeId;

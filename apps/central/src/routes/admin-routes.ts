@@ -13,6 +13,9 @@ import {
 import { generateTerminalKey } from "../auth/terminal-keys";
 import type { CentralDb } from "../db/database";
 import { route } from "../http/async-route";
+import { outboxTotals } from "../hub/heartbeat-sweep";
+import type { Hub } from "../hub/hub";
+import { terminalHealth } from "../hub/terminal-health";
 
 const idParam = z.object({ id: uuidSchema });
 
@@ -20,8 +23,11 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string }).code === "23505";
 }
 
-/** Admin endpoints for bootstrapping and the catalogue; mounted behind adminAuth. */
-export function adminRoutes(db: CentralDb): Router {
+/**
+ * Admin endpoints for bootstrapping, terminals and the catalogue; mounted behind adminAuth.
+ * `hub` disconnects the sockets of a terminal whose key is rotated or that is disabled.
+ */
+export function adminRoutes(db: CentralDb, hub?: Hub): Router {
   const r = Router();
 
   r.post(
@@ -68,17 +74,33 @@ export function adminRoutes(db: CentralDb): Router {
     "/terminals",
     route(async (_req, res) => {
       const terminals = await db.prisma.terminal.findMany({ orderBy: { createdAt: "asc" } });
+      const { rows } = await db.pool.query<{ head: string }>(`SELECT coalesce(max(position), 0)::text AS head FROM change_feed`);
+      const head = BigInt(rows[0]!.head);
+      const emergencyStop = (await hub?.emergencyState())?.stopped ?? false;
       res.json({
-        terminals: terminals.map((t) => ({
-          id: t.id,
-          name: t.name,
-          storeId: t.storeId,
-          status: t.status,
-          paused: t.paused,
-          lastSeenAt: t.lastSeenAt?.toISOString() ?? null,
-          lastSyncAt: t.lastSyncAt?.toISOString() ?? null,
-          ackedCursor: t.ackedCursor.toString(),
-        })),
+        terminals: terminals.map((t) => {
+          const hb = t.lastHeartbeat as { status?: string; outbox?: Record<string, { synced?: number; conflicts?: number }> } | null;
+          const totals = outboxTotals(hb);
+          const lag = head > t.ackedCursor ? head - t.ackedCursor : 0n;
+          return {
+            id: t.id,
+            name: t.name,
+            storeId: t.storeId,
+            status: t.status,
+            health: terminalHealth({ status: t.status, lastSyncAt: t.lastSyncAt, lastHeartbeat: hb, emergencyStop }),
+            agentStatus: hb?.status ?? null,
+            paused: t.paused,
+            lastSeenAt: t.lastSeenAt?.toISOString() ?? null,
+            lastSyncAt: t.lastSyncAt?.toISOString() ?? null,
+            ackedCursor: t.ackedCursor.toString(),
+            lag: Number(lag),
+            outbox: {
+              ...totals,
+              synced: Object.values(hb?.outbox ?? {}).reduce((n, c) => n + (c.synced ?? 0), 0),
+              conflicts: Object.values(hb?.outbox ?? {}).reduce((n, c) => n + (c.conflicts ?? 0), 0),
+            },
+          };
+        }),
       });
     }),
   );
@@ -94,6 +116,8 @@ export function adminRoutes(db: CentralDb): Router {
         await tx.terminalKey.updateMany({ where: { terminalId: id, revokedAt: null }, data: { revokedAt: new Date() } });
         await tx.terminalKey.create({ data: { terminalId: id, keyHash: hash, keyPrefix: prefix } });
       });
+      // Sockets authenticated with the old key go now; they cannot reconnect with it.
+      await hub?.disconnectTerminal(id);
       res.json({ terminalId: id, key });
     }),
   );
@@ -104,6 +128,7 @@ export function adminRoutes(db: CentralDb): Router {
       const { id } = parseOrThrow(idParam, req.params, "terminal id");
       const { count } = await db.prisma.terminal.updateMany({ where: { id }, data: { status: "DISABLED" } });
       if (count === 0) throw new NotFoundError(`terminal ${id} does not exist`);
+      await hub?.disconnectTerminal(id, { forgetTriggers: true });
       res.json({ terminalId: id, status: "DISABLED" });
     }),
   );

@@ -2,8 +2,10 @@ import { Router } from "express";
 import type { Redis } from "ioredis";
 import type { CentralDb } from "../db/database";
 import { route } from "../http/async-route";
+import type { Hub } from "../hub/hub";
+import type { HubMetrics } from "../observability/metrics";
 
-export function healthRoutes(db: CentralDb, redis: Redis): Router {
+export function healthRoutes(db: CentralDb, redis: Redis, metrics?: HubMetrics, hub?: Hub): Router {
   const r = Router();
   r.get("/health", (_req, res) => {
     res.json({ status: "ok" });
@@ -18,6 +20,21 @@ export function healthRoutes(db: CentralDb, redis: Redis): Router {
       };
       const ready = pg.status === "fulfilled" && rd.status === "fulfilled";
       res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
+    }),
+  );
+  r.get(
+    "/metrics",
+    route(async (_req, res) => {
+      if (!metrics) {
+        res.status(404).type("text/plain").send("metrics are not enabled on this app\n");
+        return;
+      }
+      // Queue depths are read at scrape time: they live in Redis, shared by the cluster.
+      const counts = await hub?.queueCounts().catch(() => undefined);
+      for (const [queue, states] of Object.entries(counts ?? {})) {
+        for (const [state, n] of Object.entries(states)) metrics.queueDepth.set({ queue, state }, n);
+      }
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     }),
   );
   return r;

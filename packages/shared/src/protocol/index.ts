@@ -4,3 +4,4 @@ export * from "./pull";
 export * from "./heartbeat";
 export * from "./socket-events";
 export * from "./admin";
+export * from "./hub";

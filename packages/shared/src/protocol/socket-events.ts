@@ -11,7 +11,15 @@ export const syncTriggerSchema = z.object({
   timestamp: z.iso.datetime(),
   reason: triggerReasonSchema,
 });
-export const syncAckSchema = z.object({ terminalId: terminalIdSchema, type: syncTypeSchema });
+export const syncAckSchema = z.object({
+  terminalId: terminalIdSchema,
+  type: syncTypeSchema,
+  /**
+   * The `timestamp` of the trigger the agent synced for. Central keeps a newer trigger that
+   * arrived during that sync pending; without it the ack clears whatever is pending.
+   */
+  timestamp: z.iso.datetime().optional(),
+});
 export const syncPauseSchema = z.object({ reason: z.string().optional() });
 export const syncResumeSchema = z.object({}).strip();
 

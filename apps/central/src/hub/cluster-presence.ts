@@ -1,0 +1,47 @@
+import type { Redis } from "ioredis";
+
+const TTL_MS = 15_000;
+const REFRESH_MS = 5_000;
+const CLUSTER_KEY = "hub:cluster-up";
+const INSTANCES_KEY = "hub:instances";
+
+/**
+ * Knows whether this instance started a new cluster life (no instance was running) or joined
+ * a running cluster (a rolling restart). Only the first case sends SERVER_RESTART triggers:
+ * one instance restarting beside others must not set off a trigger storm.
+ */
+export class ClusterPresence {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    readonly instanceId: string,
+  ) {}
+
+  /** Joins; true when this instance is the first of the cluster (SET NX won). */
+  async join(): Promise<boolean> {
+    const first = (await this.redis.set(CLUSTER_KEY, this.instanceId, "PX", TTL_MS, "NX")) === "OK";
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_MS);
+    this.timer.unref();
+    return first;
+  }
+
+  private async refresh(): Promise<void> {
+    const now = Date.now();
+    await this.redis
+      .multi()
+      .set(CLUSTER_KEY, this.instanceId, "PX", TTL_MS)
+      .zadd(INSTANCES_KEY, now + TTL_MS, this.instanceId)
+      .zremrangebyscore(INSTANCES_KEY, 0, now)
+      .exec();
+  }
+
+  /** Leaves; the last instance out ends the cluster's life, so the next start is a restart. */
+  async leave(): Promise<void> {
+    clearInterval(this.timer);
+    await this.redis.zrem(INSTANCES_KEY, this.instanceId);
+    await this.redis.zremrangebyscore(INSTANCES_KEY, 0, Date.now());
+    if ((await this.redis.zcard(INSTANCES_KEY)) === 0) await this.redis.del(CLUSTER_KEY);
+  }
+}

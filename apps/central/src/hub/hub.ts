@@ -1,0 +1,245 @@
+import { randomUUID } from "node:crypto";
+import type { Server as HttpServer } from "node:http";
+import { Queue, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { socketEvents, type EmergencyState, type SocketPayload } from "@tillsync/shared";
+import type { CentralConfig } from "../config";
+import type { CentralDb } from "../db/database";
+import type { Logger } from "../observability/logger";
+import type { HubMetrics } from "../observability/metrics";
+import { bullConnection, queuePrefix } from "./bull-connection";
+import { runCleanup } from "./cleanup";
+import { ClusterPresence } from "./cluster-presence";
+import { FeedWatcher } from "./feed-watcher";
+import { sweepHeartbeats } from "./heartbeat-sweep";
+import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
+import { createSocketServer, type HubServer, type HubSocket, type SocketServerHandle } from "./socket-server";
+import { storeRoom, terminalRoom, TriggerDelivery } from "./trigger-delivery";
+import { TriggerStore, type SyncTrigger } from "./trigger-store";
+
+/** Tunables of the hub; production uses the defaults, tests shorten some. */
+export interface HubOptions {
+  /** SPEC §4: SERVER_RESTART goes out two seconds after start. */
+  restartTriggerDelayMs: number;
+  ackTimeoutMs: number;
+  deliveryAttempts: number;
+  /** How often the OFFLINE sweep runs (once per cluster). */
+  sweepEveryMs: number;
+  feedDebounceMs: number;
+  historyRetentionDays: number;
+}
+
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  restartTriggerDelayMs: 2_000,
+  ackTimeoutMs: 15_000,
+  deliveryAttempts: 8,
+  sweepEveryMs: 15_000,
+  feedDebounceMs: 150,
+  historyRetentionDays: 30,
+};
+
+const EMERGENCY_KEY = "hub:emergency-stop";
+
+/**
+ * The real-time hub of SPEC §4: terminal sockets, trigger delivery, heartbeat sweep,
+ * schedules, DATA_CHANGED, cleanup and emergency stop. Its state lives in Redis and
+ * PostgreSQL, so any number of instances can run side by side.
+ */
+export class Hub {
+  readonly io: HubServer;
+  readonly schedules: ScheduleService;
+  readonly instanceId = randomUUID();
+  private readonly store: TriggerStore;
+  private readonly delivery: TriggerDelivery;
+  private readonly jobs: Queue;
+  private readonly jobWorker: Worker;
+  private readonly presence: ClusterPresence;
+  private readonly feed: FeedWatcher;
+  private readonly sockets: SocketServerHandle;
+  private readonly log: Logger;
+
+  private constructor(
+    private readonly deps: { config: CentralConfig; db: CentralDb; redis: Redis; metrics: HubMetrics; log: Logger; options: HubOptions },
+    server: HttpServer,
+  ) {
+    const { config, db, redis, metrics, options } = deps;
+    this.log = deps.log.child({ component: "hub" });
+    const connection = bullConnection(config.REDIS_URL);
+    const prefix = queuePrefix(config.REDIS_PREFIX);
+    this.sockets = createSocketServer(server, { db, redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX });
+    this.io = this.sockets.io;
+    this.store = new TriggerStore(redis);
+    this.delivery = new TriggerDelivery({
+      connection,
+      prefix,
+      store: this.store,
+      io: this.io,
+      metrics,
+      log: this.log,
+      options: { ackTimeoutMs: options.ackTimeoutMs, attempts: options.deliveryAttempts, concurrency: 200 },
+    });
+    this.jobs = new Queue("hub", { connection, prefix });
+    this.jobs.on("error", (err) => this.log.warn({ err }, "hub queue error"));
+    this.jobWorker = new Worker("hub", (job: Job) => this.runJob(job), { connection, prefix, concurrency: 4 });
+    this.jobWorker.on("error", (err) => this.log.warn({ err }, "hub worker error"));
+    this.jobWorker.on("failed", (job, err) => this.log.error({ err, job: job?.name }, "hub job failed"));
+    this.schedules = new ScheduleService(redis, this.jobs, () => this.triggerActive("FULL", "SCHEDULED"));
+    this.presence = new ClusterPresence(redis, this.instanceId);
+    this.feed = new FeedWatcher({
+      databaseUrl: config.DATABASE_URL,
+      db,
+      redis,
+      log: this.log,
+      debounceMs: options.feedDebounceMs,
+      onChanged: (stores) => this.dataChanged(stores),
+    });
+    this.io.on("connection", (socket) => this.onConnection(socket));
+  }
+
+  static async start(
+    deps: { config: CentralConfig; db: CentralDb; redis: Redis; metrics: HubMetrics; log: Logger; options?: Partial<HubOptions> },
+    server: HttpServer,
+  ): Promise<Hub> {
+    const hub = new Hub({ ...deps, options: { ...DEFAULT_HUB_OPTIONS, ...deps.options } }, server);
+    await hub.boot();
+    return hub;
+  }
+
+  private async boot(): Promise<void> {
+    const { options, config } = this.deps;
+    // Job schedulers are idempotent upserts: every instance declares them, one job runs per tick.
+    await this.jobs.upsertJobScheduler("heartbeat-sweep", { every: options.sweepEveryMs }, { name: "heartbeat-sweep" });
+    await this.jobs.upsertJobScheduler("cleanup", { pattern: "30 3 * * *", tz: "UTC" }, { name: "cleanup" });
+    await this.feed.start();
+    if (await this.presence.join()) {
+      await this.jobs.add("server-restart", {}, { delay: options.restartTriggerDelayMs, jobId: `server-restart-${this.instanceId}`, removeOnComplete: true, removeOnFail: true });
+      this.log.info({ instanceId: this.instanceId }, "first instance of the cluster: SERVER_RESTART triggers follow");
+    } else {
+      this.log.info({ instanceId: this.instanceId }, "joined a running cluster: no SERVER_RESTART triggers");
+    }
+    this.log.info({ heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S }, "hub started");
+  }
+
+  private async runJob(job: Job): Promise<unknown> {
+    this.deps.metrics.jobRuns.inc({ job: job.name });
+    switch (job.name) {
+      case "server-restart":
+        return (await this.triggerActive("FULL", "SERVER_RESTART")).length;
+      case "heartbeat-sweep":
+        return sweepHeartbeats(this.deps.db, this.deps.config.HEARTBEAT_TIMEOUT_S, this.log);
+      case SCHEDULED_SYNC_JOB:
+        return (await this.triggerActive("FULL", "SCHEDULED")).length;
+      case "cleanup":
+        return runCleanup(this.deps.db, { historyDays: this.deps.options.historyRetentionDays });
+      default:
+        throw new Error(`unknown hub job ${job.name}`);
+    }
+  }
+
+  private onConnection(socket: HubSocket): void {
+    const t = socket.data.terminal;
+    void socket.join([terminalRoom(t.id), storeRoom(t.storeId)]);
+    this.deps.metrics.connectedTerminals.inc();
+    socket.on("disconnect", () => this.deps.metrics.connectedTerminals.dec());
+    socket.on("terminal:register", (raw) => {
+      const p = socketEvents["terminal:register"].safeParse(raw);
+      if (!p.success || p.data.terminalId !== t.id) {
+        this.log.warn({ terminalId: t.id }, "terminal:register for another terminal; disconnecting");
+        socket.disconnect(true);
+        return;
+      }
+      void this.onRegister(socket).catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "register failed"));
+    });
+    socket.on("sync:ack", (raw) => {
+      const p = socketEvents["sync:ack"].safeParse(raw);
+      if (!p.success || p.data.terminalId !== t.id) return;
+      this.deps.metrics.triggersAcked.inc();
+      void this.delivery.onAck(t.id, p.data.timestamp).catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "ack failed"));
+    });
+  }
+
+  /** A terminal that (re)connects learns the emergency state and gets its pending trigger. */
+  private async onRegister(socket: HubSocket): Promise<void> {
+    const state = await this.emergencyState();
+    if (state.stopped) socket.emit("sync:pause", { reason: state.reason ?? "EMERGENCY_STOP" });
+    else socket.emit("sync:resume", {});
+    await this.delivery.onRegister(socket.data.terminal.id);
+  }
+
+  private trigger(terminalId: string, type: SyncTrigger["type"], reason: SyncTrigger["reason"]): SyncTrigger {
+    return { type, terminalId: terminalId as SyncTrigger["terminalId"], timestamp: new Date().toISOString(), reason };
+  }
+
+  /** Queues a trigger for each terminal (one pending per terminal; merged when one waits). */
+  async triggerTerminals(ids: string[], type: SyncTrigger["type"], reason: SyncTrigger["reason"]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 100) {
+      await Promise.all(ids.slice(i, i + 100).map((id) => this.delivery.send(this.trigger(id, type, reason))));
+    }
+  }
+
+  /** Every active (not disabled) terminal, optionally only those of some stores. */
+  async triggerActive(type: SyncTrigger["type"], reason: SyncTrigger["reason"], storeIds?: string[]): Promise<string[]> {
+    const { rows } = await this.deps.db.pool.query<{ id: string }>(
+      `SELECT id FROM terminals WHERE status <> 'DISABLED' AND ($1::uuid[] IS NULL OR store_id = ANY($1::uuid[])) ORDER BY created_at`,
+      [storeIds ?? null],
+    );
+    const ids = rows.map((r) => r.id);
+    await this.triggerTerminals(ids, type, reason);
+    if (ids.length > 0) this.log.info({ count: ids.length, type, reason }, "sync triggers queued");
+    return ids;
+  }
+
+  private async dataChanged(stores: Set<string | null>): Promise<void> {
+    if (stores.has(null)) await this.triggerActive("INCREMENTAL", "DATA_CHANGED");
+    else await this.triggerActive("INCREMENTAL", "DATA_CHANGED", [...stores].filter((s): s is string => s !== null));
+  }
+
+  /** Disconnects every socket of a terminal, on every instance (disabled, or its key rotated). */
+  async disconnectTerminal(terminalId: string, opts: { forgetTriggers?: boolean } = {}): Promise<void> {
+    this.io.in(terminalRoom(terminalId)).disconnectSockets(true);
+    if (opts.forgetTriggers) await this.store.forget(terminalId);
+  }
+
+  async emergencyState(): Promise<EmergencyState> {
+    const raw = await this.deps.redis.get(EMERGENCY_KEY);
+    if (!raw) return { stopped: false, since: null, reason: null };
+    const v = JSON.parse(raw) as { since: string; reason: string | null };
+    return { stopped: true, since: v.since, reason: v.reason };
+  }
+
+  /** Pauses every terminal, also those connecting later, until resume(). */
+  async emergencyStop(reason: string | undefined): Promise<EmergencyState> {
+    const since = new Date().toISOString();
+    await this.deps.redis.set(EMERGENCY_KEY, JSON.stringify({ since, reason: reason ?? null }));
+    await this.deps.db.pool.query(`UPDATE terminals SET paused = true WHERE status <> 'DISABLED'`);
+    const payload: SocketPayload<"sync:pause"> = { reason: reason ?? "EMERGENCY_STOP" };
+    this.io.emit("sync:pause", payload);
+    this.log.warn({ reason }, "EMERGENCY STOP: every terminal paused");
+    return this.emergencyState();
+  }
+
+  async resume(): Promise<EmergencyState> {
+    await this.deps.redis.del(EMERGENCY_KEY);
+    await this.deps.db.pool.query(`UPDATE terminals SET paused = false WHERE paused`);
+    this.io.emit("sync:resume", {});
+    this.log.warn("emergency stop lifted: terminals resume");
+    return this.emergencyState();
+  }
+
+  /** BullMQ job counts per queue, for /metrics. */
+  async queueCounts(): Promise<{ triggers: Record<string, number>; hub: Record<string, number> }> {
+    return {
+      triggers: await this.delivery.queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized"),
+      hub: await this.jobs.getJobCounts("waiting", "active", "delayed", "failed", "prioritized"),
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.feed.close();
+    await this.presence.leave().catch(() => undefined);
+    await this.jobWorker.close(true);
+    await this.delivery.close();
+    await this.jobs.close();
+    await this.sockets.close();
+  }
+}

@@ -1,0 +1,80 @@
+import type { Server as HttpServer } from "node:http";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { Redis } from "ioredis";
+import { Server, type Socket } from "socket.io";
+import type { SocketPayload } from "@tillsync/shared";
+import { findTerminalByKey, type AuthedTerminal } from "../auth/bearer";
+import type { CentralDb } from "../db/database";
+
+/** Events central sends; payloads are the shared protocol's (socket-events.ts). */
+export interface ServerToClientEvents {
+  "sync:trigger": (p: SocketPayload<"sync:trigger">) => void;
+  "sync:pause": (p: SocketPayload<"sync:pause">) => void;
+  "sync:resume": (p: SocketPayload<"sync:resume">) => void;
+}
+
+/** Events terminals send. Payloads are `unknown` until parsed: a socket is an untrusted input. */
+export interface ClientToServerEvents {
+  "terminal:register": (p: unknown) => void;
+  "sync:ack": (p: unknown) => void;
+}
+
+export interface SocketData {
+  terminal: AuthedTerminal;
+}
+
+export type HubServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type HubSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+function unauthorized(message: string): Error {
+  // `data` reaches the client's connect_error, so an agent can tell a bad key from a network error.
+  return Object.assign(new Error(message), { data: { code: "UNAUTHORIZED" } });
+}
+
+export interface SocketServerHandle {
+  io: HubServer;
+  close(): Promise<void>;
+}
+
+/**
+ * socket.io on central's HTTP server, with the Redis adapter so a room emit on one instance
+ * reaches sockets held by the others. The handshake is authenticated exactly like HTTP
+ * terminal auth: an unknown, revoked (rotated-out) key or a disabled terminal is refused.
+ */
+export function createSocketServer(server: HttpServer, deps: { db: CentralDb; redisUrl: string; redisPrefix: string }): SocketServerHandle {
+  const pub = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
+  const sub = pub.duplicate();
+  pub.on("error", () => undefined); // reconnects by itself; /ready reports Redis health
+  sub.on("error", () => undefined);
+  const io: HubServer = new Server(server, {
+    adapter: createAdapter(pub, sub, { key: `${deps.redisPrefix}:socket.io` }),
+    serveClient: false,
+    cors: { origin: false },
+  });
+  io.use((socket, next) => {
+    const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (typeof token !== "string" || token.length === 0) {
+      return next(unauthorized("send the terminal key as io(url, { auth: { token: <key> } })"));
+    }
+    findTerminalByKey(deps.db, token).then(
+      (t) => {
+        if (!t) return next(unauthorized("terminal key is unknown, revoked or its terminal is disabled; ask for a current key"));
+        socket.data.terminal = t;
+        next();
+      },
+      (err: Error) => next(err),
+    );
+  });
+  return {
+    io,
+    async close() {
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => {
+        // io.close() also closes the HTTP server; its callback errors when it already was.
+        void io.close(() => resolve());
+      });
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import { EventEmitter } from "node:events";
+import { Queue, Worker, type Job } from "bullmq";
+import type { Server } from "socket.io";
+import type { Logger } from "../observability/logger";
+import type { HubMetrics } from "../observability/metrics";
+import type { SyncTrigger, TriggerStore } from "./trigger-store";
+
+/** BullMQ priority (lower runs first): an operator's or a restart's FULL before data changes before schedules. */
+const PRIORITY: Record<SyncTrigger["reason"], number> = { MANUAL: 1, SERVER_RESTART: 1, DATA_CHANGED: 2, SCHEDULED: 3 };
+
+export const terminalRoom = (terminalId: string): string => `terminal:${terminalId}`;
+export const storeRoom = (storeId: string): string => `store:${storeId}`;
+
+export interface DeliveryOptions {
+  /** How long one emit waits for the terminal's sync:ack before BullMQ retries with backoff. */
+  ackTimeoutMs: number;
+  /** Emits per trigger before it is left pending for the terminal's next connect. */
+  attempts: number;
+  concurrency: number;
+}
+
+class AckTimeoutError extends Error {
+  constructor(terminalId: string, ms: number) {
+    super(`terminal ${terminalId} did not ack its sync:trigger within ${ms} ms; retrying with backoff`);
+    this.name = "AckTimeoutError";
+  }
+}
+
+/**
+ * Delivers pending triggers to terminal sockets through a BullMQ queue shared by every
+ * instance. One job per terminal at a time (TriggerStore's claim); the job emits to the
+ * terminal's room (the Redis adapter reaches whichever instance holds the socket) and waits
+ * for the ack; no ack → the job fails and BullMQ retries it with exponential backoff. A
+ * terminal that is not connected keeps its trigger pending and gets it when it registers.
+ */
+export class TriggerDelivery {
+  readonly queue: Queue;
+  private readonly worker: Worker;
+  /** Acks received by this instance wake the waiting job at once; others are seen by polling. */
+  private readonly acks = new EventEmitter();
+  private readonly lifetime = new AbortController();
+
+  constructor(
+    private readonly deps: {
+      connection: import("bullmq").ConnectionOptions;
+      prefix: string;
+      store: TriggerStore;
+      io: Server;
+      metrics: HubMetrics;
+      log: Logger;
+      options: DeliveryOptions;
+    },
+  ) {
+    this.acks.setMaxListeners(0);
+    this.queue = new Queue("triggers", { connection: deps.connection, prefix: deps.prefix });
+    this.queue.on("error", (err) => deps.log.warn({ err }, "trigger queue error"));
+    this.worker = new Worker("triggers", (job: Job<{ terminalId: string }>) => this.process(job), {
+      connection: deps.connection,
+      prefix: deps.prefix,
+      concurrency: deps.options.concurrency,
+    });
+    this.worker.on("error", (err) => deps.log.warn({ err }, "trigger worker error"));
+  }
+
+  /** Records a trigger (merged into any pending one) and makes sure a job delivers it. */
+  async send(t: SyncTrigger): Promise<void> {
+    if (await this.deps.store.put(t)) await this.enqueue(t.terminalId, t.reason);
+  }
+
+  /** A terminal registered on a socket: deliver what is pending for it. */
+  async onRegister(terminalId: string): Promise<void> {
+    const t = await this.deps.store.pending(terminalId);
+    if (t && (await this.deps.store.claimIfPending(terminalId))) await this.enqueue(terminalId, t.reason);
+  }
+
+  async onAck(terminalId: string, timestamp: string | undefined): Promise<void> {
+    await this.deps.store.ack(terminalId, timestamp);
+    this.acks.emit(terminalId);
+  }
+
+  private async enqueue(terminalId: string, reason: SyncTrigger["reason"]): Promise<void> {
+    await this.queue.add(
+      "deliver",
+      { terminalId },
+      {
+        priority: PRIORITY[reason],
+        attempts: this.deps.options.attempts,
+        backoff: { type: "exponential", delay: 1_000 },
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    );
+  }
+
+  private async connected(terminalId: string): Promise<boolean> {
+    return (await this.deps.io.in(terminalRoom(terminalId)).fetchSockets()).length > 0;
+  }
+
+  private async process(job: Job<{ terminalId: string }>): Promise<string> {
+    const id = job.data.terminalId;
+    const { store, io, metrics, options } = this.deps;
+    for (;;) {
+      const t = await store.pending(id);
+      if (!t) {
+        if (await store.releaseIfDone(id)) return "acked";
+        continue; // a new trigger arrived between the two reads
+      }
+      if (!(await this.connected(id))) {
+        await store.release(id);
+        // It may have registered after we looked, found the claim taken and left it to us.
+        if ((await this.connected(id)) && (await store.claimIfPending(id))) await this.enqueue(id, t.reason);
+        return "deferred";
+      }
+      io.to(terminalRoom(id)).emit("sync:trigger", t);
+      metrics.triggersSent.inc({ reason: t.reason });
+      if (!(await this.waitForAck(id, t.timestamp))) {
+        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (last) await store.release(id); // stays pending; delivered at the next register
+        throw new AckTimeoutError(id, options.ackTimeoutMs);
+      }
+    }
+  }
+
+  /** True once the pending trigger is gone or replaced by a newer one. */
+  private waitForAck(terminalId: string, timestamp: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      let done = false;
+      const check = async () => {
+        if (done) return;
+        const p = await this.deps.store.pending(terminalId).catch(() => undefined);
+        if (!p || p.timestamp !== timestamp) finish(true);
+      };
+      const finish = (v: boolean) => {
+        if (done) return;
+        done = true;
+        clearInterval(poll);
+        clearTimeout(timeout);
+        this.acks.off(terminalId, onAck);
+        this.lifetime.signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      };
+      const onAck = () => void check();
+      const onAbort = () => finish(false);
+      const poll = setInterval(() => void check(), 200);
+      const timeout = setTimeout(() => finish(false), this.deps.options.ackTimeoutMs);
+      this.acks.on(terminalId, onAck);
+      this.lifetime.signal.addEventListener("abort", onAbort);
+      void check();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.lifetime.abort();
+    await this.worker.close(true);
+    await this.queue.close();
+  }
+}

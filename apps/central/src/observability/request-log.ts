@@ -1,0 +1,30 @@
+import { randomUUID } from "node:crypto";
+import type { RequestHandler } from "express";
+import type { Logger } from "./logger";
+
+declare module "express-serve-static-core" {
+  interface Request {
+    /** Taken from `x-request-id` when a proxy set one, else fresh; echoed in the response. */
+    id?: string;
+    log?: Logger;
+  }
+}
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** Gives every request an id and a child logger, and logs one line when it finishes. */
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.headers["x-request-id"];
+    const id = typeof incoming === "string" && SAFE_ID.test(incoming) ? incoming : randomUUID();
+    req.id = id;
+    req.log = logger.child({ reqId: id });
+    res.setHeader("x-request-id", id);
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      req.log!.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
+    });
+    next();
+  };
+}

@@ -1,0 +1,85 @@
+import { z } from "zod";
+import "@tillsync/shared"; // registers every shared schema's id in zod's global registry
+import { API_ROUTES, type ApiRoute } from "./api-routes";
+
+type Json = Record<string, unknown>;
+
+const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
+
+/** Every shared schema with an id, as OpenAPI components (request side: what clients send). */
+function components(): Record<string, Json> {
+  const out = z.toJSONSchema(z.globalRegistry, {
+    target: "openapi-3.0",
+    io: "input",
+    unrepresentable: "any",
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, Json> };
+  for (const s of Object.values(out.schemas)) delete s.$id;
+  return out.schemas;
+}
+
+function queryParameters(query: ApiRoute["query"], schemas: Record<string, Json>): Json[] {
+  if (!query) return [];
+  const schema =
+    typeof query === "string"
+      ? schemas[query]
+      : (z.toJSONSchema(query, { target: "openapi-3.0", io: "input", unrepresentable: "any" }) as Json);
+  if (!schema) throw new Error(`openapi: no shared schema with id ${String(query)}`);
+  const props = (schema.properties ?? {}) as Record<string, Json>;
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  return Object.entries(props).map(([name, s]) => ({ name, in: "query", required: required.has(name), schema: s }));
+}
+
+function operation(r: ApiRoute, schemas: Record<string, Json>): Json {
+  const pathParams = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string", format: "uuid" } }));
+  if (r.body && !schemas[r.body]) throw new Error(`openapi: no shared schema with id ${r.body}`);
+  const contentType = r.response?.contentType ?? "application/json";
+  const ok = r.response?.schema ? ref(r.response.schema) : contentType === "application/json" ? { type: "object" } : { type: "string" };
+  const errors: Json = { description: "error", content: { "application/json": { schema: ref("ErrorBody") } } };
+  return {
+    tags: [r.tag],
+    summary: r.summary,
+    ...(r.auth === "none" ? { security: [] } : { security: [{ [r.auth === "admin" ? "adminToken" : "terminalKey"]: [] }] }),
+    parameters: [...pathParams, ...queryParameters(r.query, schemas)],
+    ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: ref(r.body) } } } } : {}),
+    responses: {
+      [String(r.response?.status ?? 200)]: { description: "success", content: { [contentType]: { schema: ok } } },
+      ...(r.body || r.query || r.path.includes(":") ? { "400": { ...errors, description: "malformed input; the message names the field" } } : {}),
+      ...(r.auth !== "none" ? { "401": { ...errors, description: "missing, unknown, revoked or rotated-out credential" } } : {}),
+    },
+  };
+}
+
+/** The OpenAPI 3 document of central's whole HTTP API. */
+export function buildOpenApiDocument(): Json {
+  const schemas = components();
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const r of API_ROUTES) {
+    const p = r.path.replace(/:(\w+)/g, "{$1}");
+    (paths[p] ??= {})[r.method] = operation(r, schemas);
+  }
+  return {
+    openapi: "3.0.3",
+    info: {
+      title: "tillsync central hub",
+      version: "0.1.0",
+      description:
+        "Offline-first sync for point-of-sale. Terminal endpoints take `Authorization: Bearer <terminal key>`, admin endpoints `Authorization: Bearer <ADMIN_TOKEN>`. " +
+        "Real-time events go over socket.io on the same port: connect with `io(url, { auth: { token: <terminal key> } })`; events terminal:register, sync:trigger, sync:ack, sync:pause, sync:resume.",
+    },
+    tags: [
+      { name: "sync", description: "terminal endpoints" },
+      { name: "hub", description: "triggers, status, emergency stop, schedules, conflicts (admin)" },
+      { name: "admin", description: "stores, terminals, catalogue and stock (admin)" },
+      { name: "operations", description: "health, metrics, docs" },
+    ],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        adminToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
+        terminalKey: { type: "http", scheme: "bearer", description: "the terminal's key (tsk_…)" },
+      },
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { Client } from "pg";
+import type { RunningCentral } from "@tillsync/central/src/main";
+import { connectTestSocket, startTestCentral, TerminalClient, waitFor, type TestCentral, type TestSocket } from "@tillsync/testkit";
+
+/** Two central instances on one database and one Redis prefix behave as one hub. */
+describe("hub scale-out: two instances", () => {
+  let a: TestCentral;
+  let b: RunningCentral;
+  let bUrl: string;
+  let pg: Client;
+  const sockets: TestSocket[] = [];
+
+  beforeAll(async () => {
+    // A short sweep interval so the OFFLINE sweep is observable; the timeout itself stays 90 s.
+    a = await startTestCentral("cluster", {}, { hub: { sweepEveryMs: 200 } });
+    b = await a.startInstance();
+    bUrl = `http://127.0.0.1:${b.port}`;
+    pg = new Client({ connectionString: a.databaseUrl });
+    await pg.connect();
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await pg?.end();
+    await b?.stop();
+    await a?.stop();
+  });
+
+  const adminOnB = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${bUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${a.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it("triggers a terminal connected to A from an admin call on B, and takes its ack", async () => {
+    const t = await a.provisionTerminal();
+    const s = connectTestSocket(a.url, t, { autoAck: true });
+    sockets.push(s);
+    await s.ready;
+    expect((await adminOnB("POST", "/api/sync/all", { terminalId: t.terminalId })).status).toBe(202);
+    await waitFor(() => s.triggers.find((x) => x.reason === "MANUAL"), { what: "trigger via B reaches the socket on A" });
+    await waitFor(async () => !(await a.running.redis.exists(`hub:trigger:pending:${t.terminalId}`)), { what: "ack cleared it" });
+    // Emergency stop on B pauses the socket on A.
+    await adminOnB("POST", "/api/sync/emergency-stop", {});
+    await waitFor(() => s.pauses > 0, { what: "pause via B" });
+    await adminOnB("POST", "/api/sync/resume");
+    await waitFor(() => s.resumes > 1, { what: "resume via B" }); // one at register, one now
+  });
+
+  it("takes heartbeats via either instance, and the OFFLINE sweep marks a silent terminal once", async () => {
+    const t = await a.provisionTerminal();
+    const viaA = new TerminalClient(a.url, t.terminalId, t.key);
+    const viaB = new TerminalClient(bUrl, t.terminalId, t.key);
+    const hb = { terminalId: t.terminalId, status: "idle", outbox: {} };
+    expect((await viaA.raw("POST", "/api/sync/heartbeat", hb)).status).toBe(200);
+    const seenA = (await pg.query(`SELECT last_seen_at FROM terminals WHERE id = $1`, [t.terminalId])).rows[0].last_seen_at as Date;
+    expect((await viaB.raw("POST", "/api/sync/heartbeat", hb)).status).toBe(200);
+    const row = (await pg.query(`SELECT status, last_seen_at FROM terminals WHERE id = $1`, [t.terminalId])).rows[0];
+    expect(row.status).toBe("ONLINE");
+    expect((row.last_seen_at as Date).getTime()).toBeGreaterThanOrEqual(seenA.getTime());
+
+    // Silence: its last heartbeat is older than HEARTBEAT_TIMEOUT_S.
+    await pg.query(`UPDATE terminals SET last_seen_at = now() - interval '10 minutes' WHERE id = $1`, [t.terminalId]);
+    await waitFor(async () => (await pg.query(`SELECT status FROM terminals WHERE id = $1`, [t.terminalId])).rows[0].status === "OFFLINE", {
+      what: "terminal marked OFFLINE",
+    });
+    // Let several more sweeps run, on either instance: still one OFFLINE record.
+    const sweeps = async () => (await a.running.metrics.jobRunCount("heartbeat-sweep")) + (await b.metrics.jobRunCount("heartbeat-sweep"));
+    const marks = async () => (await pg.query(`SELECT count(*)::int AS n FROM sync_history WHERE terminal_id = $1 AND kind = 'OFFLINE'`, [t.terminalId])).rows[0].n as number;
+    const sweepsBefore = await sweeps();
+    await waitFor(async () => (await sweeps()) >= sweepsBefore + 3, { what: "three more sweeps" });
+    expect(await marks()).toBe(1);
+    // A heartbeat brings it back ONLINE.
+    expect((await viaB.raw("POST", "/api/sync/heartbeat", hb)).status).toBe(200);
+    expect((await pg.query(`SELECT status FROM terminals WHERE id = $1`, [t.terminalId])).rows[0].status).toBe("ONLINE");
+  });
+});
+

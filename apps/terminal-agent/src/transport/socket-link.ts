@@ -1,0 +1,189 @@
+import { EventEmitter } from "node:events";
+import { io, type Socket } from "socket.io-client";
+import { Priority, socketEvents, type SocketPayload } from "@tillsync/shared";
+import type { Agent } from "../agent";
+import type { AgentConfig } from "../config";
+import { SyncStateStore } from "../db/sync-state";
+import type { CentralTransport } from "./central-transport";
+import { HttpCentralTransport } from "./http-transport";
+
+/** Heartbeats go well inside central's default HEARTBEAT_TIMEOUT_S (90 s). */
+export const DEFAULT_HEARTBEAT_MS = 30_000;
+
+/** sync_state key: set while central (emergency stop), not the local operator, paused this agent. */
+const HUB_PAUSED = "hub_paused";
+
+interface ServerEvents {
+  "sync:trigger": (p: unknown) => void;
+  "sync:pause": (p: unknown) => void;
+  "sync:resume": (p: unknown) => void;
+}
+interface ClientEvents {
+  "terminal:register": (p: SocketPayload<"terminal:register">) => void;
+  "sync:ack": (p: SocketPayload<"sync:ack">) => void;
+}
+
+interface LinkEvents {
+  connected: [];
+  disconnected: [string];
+  /** central refused the key (unknown, rotated out, terminal disabled): no reconnects. */
+  refused: [string];
+  trigger: [SocketPayload<"sync:trigger">];
+  acked: [SocketPayload<"sync:ack">];
+  paused: [];
+  resumed: [];
+}
+
+export interface SocketLinkOptions {
+  /**
+   * Regular heartbeats (default 30 s); 0 when something else already sends them (the daemon's
+   * own heartbeat). Pause and resume are always reported at once.
+   */
+  heartbeatMs?: number;
+  /** For heartbeats; defaults to HTTP with the agent's key. */
+  transport?: CentralTransport;
+  log?: (msg: string) => void;
+}
+
+/**
+ * The agent's real-time link to central (SPEC §4): connects with its key, registers, runs a
+ * sync cycle on `sync:trigger` and acks it, pauses/resumes the engine on `sync:pause` /
+ * `sync:resume`, and heartbeats its status and outbox counts over HTTP. The link is optional:
+ * without it the engine still syncs on its interval, so a socket outage never stops sync.
+ */
+export class SocketLink extends EventEmitter<LinkEvents> {
+  private readonly socket: Socket<ServerEvents, ClientEvents>;
+  private readonly state: SyncStateStore;
+  private readonly transport: CentralTransport;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private latest: SocketPayload<"sync:trigger"> | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly agent: Agent,
+    private readonly config: AgentConfig,
+    private readonly opts: SocketLinkOptions = {},
+  ) {
+    super();
+    this.state = new SyncStateStore(agent.db);
+    this.transport =
+      opts.transport ??
+      new HttpCentralTransport({ baseUrl: config.CENTRAL_API_URL, key: config.CENTRAL_API_KEY, terminalId: config.TERMINAL_ID, timeoutMs: config.SYNC_TIMEOUT * 1000 });
+    this.socket = io(config.CENTRAL_API_URL, {
+      auth: { token: config.CENTRAL_API_KEY },
+      autoConnect: false,
+      transports: ["websocket"],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5_000,
+    });
+    this.socket.on("connect", () => {
+      this.socket.emit("terminal:register", { terminalId: config.TERMINAL_ID as SocketPayload<"terminal:register">["terminalId"] });
+      this.emit("connected");
+    });
+    this.socket.on("disconnect", (reason) => this.emit("disconnected", reason));
+    this.socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
+      // A refused key will not become valid by retrying; a network error will heal.
+      if (err.data?.code === "UNAUTHORIZED") {
+        this.log(`central refused the socket: ${err.message}`);
+        this.emit("refused", err.message);
+      }
+    });
+    this.socket.on("sync:trigger", (raw) => this.onTrigger(raw));
+    this.socket.on("sync:pause", (raw) => {
+      if (!socketEvents["sync:pause"].safeParse(raw).success) return;
+      // Already paused by the operator: that pause is theirs, and central's resume must not lift it.
+      if (this.agent.engine.current.kind === "paused" && this.state.get(HUB_PAUSED) !== "1") return;
+      this.state.set(HUB_PAUSED, "1");
+      this.agent.engine.pause();
+      this.emit("paused");
+      void this.heartbeat();
+    });
+    this.socket.on("sync:resume", (raw) => {
+      if (!socketEvents["sync:resume"].safeParse(raw).success) return;
+      // Only lift a pause central set: an operator's `tillsync-agent pause` stays.
+      if (this.state.get(HUB_PAUSED) !== "1") return;
+      this.state.set(HUB_PAUSED, "0");
+      this.agent.engine.resume();
+      this.emit("resumed");
+      void this.agent.engine.runCycle(Priority.BACKGROUND).then(() => this.heartbeat());
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  start(): this {
+    this.socket.connect();
+    const every = this.opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    if (every > 0) {
+      this.heartbeatTimer = setInterval(() => void this.heartbeat(), every);
+      this.heartbeatTimer.unref();
+      void this.heartbeat();
+    }
+    return this;
+  }
+
+  /** Sends one heartbeat now; failures are ignored (the next one will tell central). */
+  async heartbeat(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.transport.heartbeat({ status: this.agent.engine.current.kind, outbox: this.agent.outbox.counts() });
+    } catch (err) {
+      this.log(`heartbeat failed: ${(err as Error).message}`);
+    }
+  }
+
+  private onTrigger(raw: unknown): void {
+    const p = socketEvents["sync:trigger"].safeParse(raw);
+    if (!p.success || p.data.terminalId !== this.config.TERMINAL_ID) return;
+    this.emit("trigger", p.data);
+    this.latest = p.data;
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /**
+   * Runs cycles until no trigger is left unserved, then acks the newest. A cycle already in
+   * flight when a trigger arrives may have pulled before the change, so one more runs.
+   */
+  private async drain(): Promise<void> {
+    while (this.latest && !this.stopped) {
+      const t = this.latest;
+      this.latest = undefined;
+      const kind = this.agent.engine.current.kind;
+      const busy = kind === "pushing" || kind === "pulling";
+      // FULL moves every band (priority 1 and up); INCREMENTAL the bands due every cycle.
+      const min = t.type === "FULL" ? Priority.BACKGROUND : Priority.HIGH;
+      let r = await this.agent.engine.runCycle(min);
+      if (busy && !r.error) r = await this.agent.engine.runCycle(min);
+      if (r.error) {
+        // No ack: central retries with backoff, and the engine's own backoff runs meanwhile.
+        this.log(`triggered sync failed: ${r.error}`);
+        continue;
+      }
+      if (this.latest) continue; // a newer trigger arrived during the cycle: serve it too
+      const ack = { terminalId: t.terminalId, type: t.type, timestamp: t.timestamp };
+      this.socket.emit("sync:ack", ack);
+      this.emit("acked", ack);
+    }
+  }
+
+  private log(msg: string): void {
+    this.opts.log?.(msg);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeatTimer);
+    this.socket.disconnect();
+    await this.running?.catch(() => undefined);
+  }
+}
+
+/** Starts the link of a running agent (the `start` command). */
+export function startSocketLink(agent: Agent, config: AgentConfig, opts?: SocketLinkOptions): SocketLink {
+  return new SocketLink(agent, config, opts).start();
+}

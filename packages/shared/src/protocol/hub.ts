@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { terminalIdSchema, uuidSchema } from "../ids";
+import { agentStatusSchema, tableCountsSchema } from "./heartbeat";
+import { syncTableSchema } from "./common";
+import { syncTypeSchema, triggerReasonSchema } from "./socket-events";
+
+/** The hub's admin API (SPEC §4): triggers, status, emergency stop, schedules, terminal health. */
+
+/** The cron a schedule gets when none is given: every six hours, UTC. */
+export const DEFAULT_SCHEDULE_CRON = "0 */6 * * *";
+
+export const syncAllRequestSchema = z
+  .object({
+    terminalId: terminalIdSchema.optional(),
+    allTerminals: z.literal(true, { message: "allTerminals must be true when given" }).optional(),
+  })
+  .strict()
+  .refine((b) => (b.terminalId === undefined) !== (b.allTerminals === undefined), {
+    message: "send either { terminalId } or { allTerminals: true }",
+    path: ["terminalId"],
+  })
+  .meta({ id: "SyncAllRequest" });
+export type SyncAllRequest = z.infer<typeof syncAllRequestSchema>;
+
+export const syncAllResponseSchema = z
+  .object({ triggered: z.array(terminalIdSchema), type: syncTypeSchema, reason: triggerReasonSchema })
+  .meta({ id: "SyncAllResponse" });
+
+export const syncStatusQuerySchema = z.object({ terminalId: uuidSchema.optional() }).meta({ id: "SyncStatusQuery" });
+
+export const syncStatusResponseSchema = z
+  .object({
+    /** null when the status sums up every terminal. */
+    terminalId: uuidSchema.nullable(),
+    tables: z.partialRecord(syncTableSchema, tableCountsSchema),
+    totals: tableCountsSchema,
+    summary: z.object({
+      totalTables: z.number().int(),
+      tablesWithPending: z.number().int(),
+      tablesWithFailed: z.number().int(),
+      tablesWithSynced: z.number().int(),
+      tablesWithConflicts: z.number().int(),
+    }),
+  })
+  .meta({ id: "SyncStatusResponse" });
+export type SyncStatusResponse = z.infer<typeof syncStatusResponseSchema>;
+
+export const emergencyStopRequestSchema = z
+  .object({ reason: z.string().max(500).optional() })
+  .meta({ id: "EmergencyStopRequest" });
+
+export const emergencyStateSchema = z
+  .object({ stopped: z.boolean(), since: z.string().nullable(), reason: z.string().nullable() })
+  .meta({ id: "EmergencyState" });
+export type EmergencyState = z.infer<typeof emergencyStateSchema>;
+
+/** A cron pattern of five fields (minute hour day month weekday), or six with seconds first. */
+const cronSchema = z
+  .string()
+  .trim()
+  .regex(/^(\S+\s+){4,5}\S+$/, "cron must have 5 fields (minute hour day month weekday), e.g. 0 */6 * * *");
+
+const scheduleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "scheduleId must be an id returned by create");
+
+export const scheduleRequestSchema = z
+  .discriminatedUnion(
+    "action",
+    [
+      z.object({ action: z.literal("create"), cron: cronSchema.optional(), scheduleId: scheduleIdSchema.optional() }),
+      z.object({ action: z.literal("pause"), scheduleId: scheduleIdSchema }),
+      z.object({ action: z.literal("resume"), scheduleId: scheduleIdSchema }),
+      z.object({ action: z.literal("delete"), scheduleId: scheduleIdSchema }),
+      /** Fires a SCHEDULED full sync of every terminal now (the schedule's own, when named). */
+      z.object({ action: z.literal("trigger-manual"), scheduleId: scheduleIdSchema.optional() }),
+    ],
+    { message: "action must be one of create, pause, resume, delete, trigger-manual" },
+  )
+  .meta({ id: "ScheduleRequest" });
+export type ScheduleRequest = z.infer<typeof scheduleRequestSchema>;
+
+export const scheduleSchema = z
+  .object({
+    id: z.string(),
+    cron: z.string(),
+    tz: z.literal("UTC"),
+    paused: z.boolean(),
+    createdAt: z.string(),
+    /** When it fires next; null while paused. */
+    nextRunAt: z.string().nullable(),
+  })
+  .meta({ id: "Schedule" });
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+export const healthColourSchema = z.enum(["green", "yellow", "red", "gray"]);
+export type HubHealthColour = z.infer<typeof healthColourSchema>;
+
+export const terminalHealthSchema = z
+  .object({
+    id: terminalIdSchema,
+    name: z.string(),
+    storeId: uuidSchema,
+    status: z.enum(["ONLINE", "OFFLINE", "DISABLED"]),
+    health: healthColourSchema,
+    /** The agent's own state from its last heartbeat (paused, circuit-open...). */
+    agentStatus: agentStatusSchema.nullable(),
+    lastSeenAt: z.string().nullable(),
+    lastSyncAt: z.string().nullable(),
+    ackedCursor: z.string(),
+    /** Feed entries the terminal has not acknowledged yet. */
+    lag: z.number().int(),
+    outbox: tableCountsSchema,
+  })
+  .meta({ id: "TerminalHealth" });
