@@ -5,6 +5,7 @@ import { dryRun, formatDryRun } from "./cli/dry-run";
 import { cleanupCommand, pauseCommand, resumeCommand, retryFailedCommand, statusCommand } from "./cli/local-commands";
 import { AGENT_DEFAULTS, loadAgentConfig } from "./config";
 import { startHeartbeat } from "./daemon/heartbeat";
+import { startSocketLink } from "./transport/socket-link";
 import { openTerminalDb } from "./db/terminal-db";
 import { scheduleDailyCleanup } from "./housekeeping/daily-cleanup";
 import { forceStartup } from "./recovery/force-startup";
@@ -54,9 +55,9 @@ export function buildCli(): Command {
       const config = loadAgentConfig();
       const agent = createAgent(config);
       // SIGTERM during the startup sync must still finish cleanly, so listen from the start.
-      const stopped = new Promise<void>((resolve) => {
-        process.once("SIGTERM", () => resolve());
-        process.once("SIGINT", () => resolve());
+      const stopped = new Promise<NodeJS.Signals>((resolve) => {
+        process.once("SIGTERM", resolve);
+        process.once("SIGINT", resolve);
       });
       agent.engine.on("cycle", (r) => {
         if (r.error) console.log(`sync failed: ${r.error}`);
@@ -73,13 +74,16 @@ export function buildCli(): Command {
         else console.log(`startup sync: pushed ${first.pushed}, pulled ${first.pulled}`);
       });
       const stopHeartbeat = startHeartbeat(transportOf(config), agent.engine, agent.outbox);
+      // socket.io: sync:trigger runs a cycle at once; sync:pause/resume from central's emergency stop.
+      const link = startSocketLink(agent, config, { heartbeatMs: 0, log: (m) => console.log(m) });
       const stopCleanup = scheduleDailyCleanup(agent.db, config.OUTBOX_RETENTION_DAYS ?? AGENT_DEFAULTS.OUTBOX_RETENTION_DAYS, (r) =>
         console.log(`daily cleanup: deleted ${r.outbox} synced outbox row(s), ${r.history} history row(s)`),
       );
       console.log("running");
-      await stopped;
+      console.log(`${await stopped}: finishing the batch in flight`);
       stopHeartbeat();
       stopCleanup();
+      await link.stop();
       await agent.close(); // waits for the batch in flight; takes no new one
       console.log("stopped");
       // Everything of ours is closed or unref'd; this only guards against a stray handle

@@ -84,6 +84,13 @@ export class ControllableProxy {
     for (const send of held) send();
   }
 
+  /** Forwards what is held so far but keeps holding: lets requests through one at a time. */
+  flushHeld(): void {
+    const held = this.held;
+    this.held = [];
+    for (const send of held) send();
+  }
+
   /** Central unreachable: open connections reset, new ones refused. */
   cut(): void {
     this.open = false;
