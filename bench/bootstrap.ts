@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   await pool.end();
 
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-boot-"));
-  const out = execFileSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, "bootstrap-child.ts"), central.url, key, terminal.id, path.join(dir, "t.db")], {
+  const out = execFileSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, process.env.BOOT_CHILD ?? "bootstrap-child.ts"), central.url, key, terminal.id, path.join(dir, "t.db")], {
     encoding: "utf8",
     maxBuffer: 1 << 20,
   });

@@ -45,7 +45,9 @@ function freePort(): Promise<number> {
 export async function spawnCentral(databaseUrl: string): Promise<{ url: string; admin: string; stop(): void; child: ChildProcess }> {
   const port = await freePort();
   const admin = randomBytes(16).toString("hex");
-  const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "apps/central/src/main.ts")], {
+  // `--import tsx` runs central in this very process (the tsx CLI would add a wrapper process).
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/central/src/main.ts")], {
+    cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL, PORT: String(port), ADMIN_TOKEN: admin, REDIS_PREFIX: `bench-${port}`, LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -58,7 +60,8 @@ export async function spawnCentral(databaseUrl: string): Promise<{ url: string; 
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { url, admin, child, stop: () => child.kill("SIGTERM") };
+  // Benches need no graceful shutdown.
+  return { url, admin, child, stop: () => child.kill("SIGKILL") };
 }
 
 export async function adminCall<T>(url: string, token: string, method: string, p: string, body?: unknown): Promise<T> {

@@ -26,11 +26,14 @@ import {
 /**
  * Applies one pushed batch in a single transaction (G1, G5):
  *  1. validate each change without the database (rejections are final);
- *  2. claim every change id in applied_changes; ids already there are DUPLICATEs and get the
+ *  2. look the change ids up in applied_changes; ids already there are DUPLICATEs and get the
  *     result they were first given (also when that first attempt's response was lost);
- *  3. apply per table, parents before children, set-based; a row-level database error is
- *     isolated to its change, which is REJECTED, without failing the batch (G6);
- *  4. store each result beside its claim, un-claim rejected changes so a retry is re-judged.
+ *  3. apply the rest per table, parents before children, set-based; a row-level database
+ *     error is isolated to its change, which is REJECTED, without failing the batch (G6);
+ *  4. record every applied change with its result in one insert. If a concurrent push of the
+ *     same change committed first, that insert finds its id taken: the whole transaction
+ *     rolls back and the batch is judged again, when those ids are DUPLICATEs.
+ * Rejected changes are not recorded, so a retry is judged afresh.
  */
 export async function applyPush(
   db: CentralDb,
@@ -52,74 +55,89 @@ export async function applyPush(
     else results.set(c.changeId, p.result);
   }
 
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const applied = await applyOnce(db, policy, terminal, prepared);
+      for (const [id, r] of applied) results.set(id, r);
+      break;
+    } catch (err) {
+      if (!(err instanceof ConcurrentDuplicate) || attempt >= 3) throw err;
+    }
+  }
+  return changes.map((c) => results.get(c.changeId)!);
+}
+
+/** Another transaction recorded one of this batch's change ids first. */
+class ConcurrentDuplicate extends Error {}
+
+async function applyOnce(
+  db: CentralDb,
+  policy: SyncPolicy,
+  terminal: AuthedTerminal,
+  prepared: PreparedChange[],
+): Promise<Map<string, PushResult>> {
+  const results = new Map<string, PushResult>();
   const client = await db.pool.connect();
   try {
     await client.query("BEGIN");
-    const claimed = await claim(client, terminal.id, prepared, results);
+    const fresh = await lookUpDuplicates(client, terminal.id, prepared, results);
     const applier = new BatchApplier(client, policy, terminal);
-    const first = await applier.apply(prepared.filter((p) => claimed.has(p.change.changeId)));
-    const rejected = [...first.values()].filter((r) => r.status === "REJECTED").map((r) => r.changeId);
-    await record(client, first, rejected);
+    const first = await applier.apply(fresh);
+    await record(client, terminal.id, fresh, first);
     await client.query(`UPDATE terminals SET last_sync_at = now(), last_seen_at = now() WHERE id = $1`, [terminal.id]);
     await client.query("COMMIT");
     for (const [id, r] of first) results.set(id, r);
+    return results;
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;
   } finally {
     client.release();
   }
-  return changes.map((c) => results.get(c.changeId)!);
 }
 
-async function claim(
+/** Splits off changes central has applied before; they answer DUPLICATE with their first result. */
+async function lookUpDuplicates(
   client: PoolClient,
   terminalId: string,
   prepared: PreparedChange[],
   results: Map<string, PushResult>,
-): Promise<Set<string>> {
-  if (prepared.length === 0) return new Set();
-  const ids = prepared.map((p) => p.change.changeId);
-  // A concurrent push of the same change blocks here until it commits or aborts, so a change
-  // is claimed by exactly one transaction.
-  const { rows } = await client.query<{ change_id: string }>(
-    `INSERT INTO applied_changes (change_id, terminal_id, entity_type, entity_id)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[])
-     ON CONFLICT (change_id) DO NOTHING
-     RETURNING change_id`,
-    [ids, ids.map(() => terminalId), prepared.map((p) => p.change.entityType), prepared.map((p) => p.change.entityId)],
+): Promise<PreparedChange[]> {
+  if (prepared.length === 0) return [];
+  const { rows } = await client.query<{ change_id: string; terminal_id: string; result: FirstResult }>(
+    `SELECT change_id, terminal_id, result FROM applied_changes WHERE change_id = ANY($1::uuid[])`,
+    [prepared.map((p) => p.change.changeId)],
   );
-  const claimed = new Set(rows.map((r) => r.change_id));
-  const dupIds = ids.filter((id) => !claimed.has(id));
-  if (dupIds.length > 0) {
-    const { rows: dups } = await client.query<{ change_id: string; terminal_id: string; result: FirstResult | null }>(
-      `SELECT change_id, terminal_id, result FROM applied_changes WHERE change_id = ANY($1::uuid[])`,
-      [dupIds],
+  for (const d of rows) {
+    const changeId = d.change_id as PushResult["changeId"];
+    results.set(
+      d.change_id,
+      d.terminal_id !== terminalId
+        ? { changeId, status: "REJECTED", reason: "changeId was already used by another terminal", retryable: false }
+        : { changeId, status: "DUPLICATE", original: d.result },
     );
-    for (const d of dups) {
-      results.set(
-        d.change_id,
-        d.terminal_id !== terminalId || !d.result
-          ? { changeId: d.change_id as PushResult["changeId"], status: "REJECTED", reason: "changeId was already used by another terminal", retryable: false }
-          : { changeId: d.change_id as PushResult["changeId"], status: "DUPLICATE", original: d.result },
-      );
-    }
   }
-  return claimed;
+  return prepared.filter((p) => !results.has(p.change.changeId));
 }
 
-async function record(client: PoolClient, first: Map<string, FirstResult>, rejected: string[]): Promise<void> {
-  const kept = [...first.values()].filter((r) => r.status !== "REJECTED");
-  if (kept.length > 0) {
-    await client.query(
-      `UPDATE applied_changes a SET result = r.result
-         FROM unnest($1::uuid[], $2::jsonb[]) AS r(id, result) WHERE a.change_id = r.id`,
-      [kept.map((r) => r.changeId), kept.map((r) => JSON.stringify(r))],
-    );
-  }
-  if (rejected.length > 0) {
-    await client.query(`DELETE FROM applied_changes WHERE change_id = ANY($1::uuid[])`, [rejected]);
-  }
+async function record(client: PoolClient, terminalId: string, fresh: PreparedChange[], first: Map<string, FirstResult>): Promise<void> {
+  const kept = fresh.filter((p) => first.get(p.change.changeId)?.status !== "REJECTED");
+  if (kept.length === 0) return;
+  // ON CONFLICT waits for a concurrent transaction holding the same id and sees its commit.
+  const { rowCount } = await client.query(
+    `INSERT INTO applied_changes (change_id, terminal_id, entity_type, entity_id, result)
+     SELECT u.id, $2::uuid, u.entity_type, u.entity_id, u.result
+       FROM unnest($1::uuid[], $3::text[], $4::uuid[], $5::jsonb[]) AS u(id, entity_type, entity_id, result)
+     ON CONFLICT (change_id) DO NOTHING`,
+    [
+      kept.map((p) => p.change.changeId),
+      terminalId,
+      kept.map((p) => p.change.entityType),
+      kept.map((p) => p.change.entityId),
+      kept.map((p) => JSON.stringify(first.get(p.change.changeId))),
+    ],
+  );
+  if ((rowCount ?? 0) < kept.length) throw new ConcurrentDuplicate();
 }
 
 interface ConflictRow {
@@ -132,7 +150,7 @@ interface ConflictRow {
   centralData: Row | null;
 }
 
-/** Applies claimed changes table by table; collects per-change results and conflicts. */
+/** Applies new changes table by table; collects per-change results and conflicts. */
 class BatchApplier {
   private readonly results = new Map<string, FirstResult>();
   private readonly conflicts: ConflictRow[] = [];

@@ -51,12 +51,26 @@ export function applyCentralRow(
 }
 
 function upsert(db: SqliteDb, p: TablePolicy, row: Record<string, unknown>): void {
-  const cols = Object.keys(row);
+  // Rows from central carry every policy column, so one statement per table serves them all;
+  // building SQL per row was the largest cost of a bootstrap.
+  const all = p.columns.every((c) => c.name in row);
+  const cols = all ? p.columns.map((c) => c.name) : Object.keys(row);
+  const sql = all ? fullRowSql(p) : upsertSql(p.table, cols);
+  stmt(db, sql).run(...cols.map((c) => row[c] as string | number | null));
+}
+
+const fullRowSqlCache = new Map<string, string>();
+
+function fullRowSql(p: TablePolicy): string {
+  let sql = fullRowSqlCache.get(p.table);
+  if (!sql) fullRowSqlCache.set(p.table, (sql = upsertSql(p.table, p.columns.map((c) => c.name))));
+  return sql;
+}
+
+function upsertSql(table: string, cols: string[]): string {
   const sets = cols.filter((c) => c !== "id").map((c) => `${c} = excluded.${c}`);
-  stmt(db, 
-    `INSERT INTO ${p.table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})
-     ON CONFLICT (id) DO UPDATE SET ${sets.join(", ")}`,
-  ).run(...cols.map((c) => row[c] as string | number | null));
+  return `INSERT INTO ${table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})
+     ON CONFLICT (id) DO UPDATE SET ${sets.join(", ")}`;
 }
 
 interface LocalChange {
