@@ -209,7 +209,8 @@ class BatchApplier {
   }
 
   private async writeRound(policy: TablePolicy, round: PreparedChange[]): Promise<void> {
-    const current = await lockRows(this.client, policy.table, round.map((c) => c.change.entityId));
+    // Append-only rows are never changed once there: the insert itself skips ids it has.
+    const current = policy.appendOnly ? new Map<string, Row>() : await lockRows(this.client, policy.table, round.map((c) => c.change.entityId));
     const own = await this.ownVersions(round, current);
     const upserts: Row[] = [];
     const deletes: string[] = [];

@@ -158,11 +158,9 @@ export class OutboxStore {
               next_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' seconds')
         WHERE id = ? RETURNING status`,
     );
-    const rebase = stmt(
-      this.db,
-      `UPDATE outbox SET base_version = ? WHERE entity_type = ? AND entity_id = ? AND status = 'PENDING' AND id > ?`,
-    );
     withoutCapture(this.db, () => {
+      const synced: number[] = [];
+      const versions: Array<{ row: OutboxRow; version: number }> = [];
       for (const res of results) {
         const row = byChange.get(res.changeId);
         if (!row) continue;
@@ -174,25 +172,49 @@ export class OutboxStore {
           else outcome.retrying++;
           continue;
         }
-        const hasVersion = this.policy[row.entity_type].columns.some((c) => c.name === "version");
+        const p = this.policy[row.entity_type];
         if (r.status === "APPLIED") {
-          done.run("SYNCED", null, row.id);
+          synced.push(row.id);
           outcome.synced++;
-          if (hasVersion && row.operation !== "DELETE") {
+          // Append-only rows are never edited, so their version is never a base for anything.
+          if (!p.appendOnly && row.operation !== "DELETE" && p.columns.some((c) => c.name === "version")) {
             stmt(this.db, `UPDATE ${row.entity_type} SET version = ? WHERE id = ?`).run(r.version, row.entity_id);
-            rebase.run(r.version, row.entity_type, row.entity_id, row.id);
+            versions.push({ row, version: r.version });
           }
         } else {
           done.run("CONFLICT", `${r.strategy}: ${r.resolution}`, row.id);
           outcome.conflicts++;
           if (r.centralData) {
             applyCentralRow(this.db, this.policy, row.entity_type, row.entity_id, r.centralData, r.version);
-            rebase.run(r.version, row.entity_type, row.entity_id, row.id);
+            versions.push({ row, version: r.version });
           }
         }
       }
+      stmt(this.db, `UPDATE outbox SET status = 'SYNCED', error = NULL WHERE id IN (SELECT value FROM json_each(?))`).run(JSON.stringify(synced));
+      this.rebaseLaterChanges(versions);
     });
     return outcome;
+  }
+
+  /**
+   * Later changes to a row were made on top of the version this push produced: rebase them.
+   * One query finds the few rows that have any, instead of an update per pushed row.
+   */
+  private rebaseLaterChanges(versions: Array<{ row: OutboxRow; version: number }>): void {
+    if (versions.length === 0) return;
+    const waiting = new Set(
+      (
+        stmt(
+          this.db,
+          `SELECT DISTINCT entity_type || '|' || entity_id AS k FROM outbox
+            WHERE status = 'PENDING' AND entity_id IN (SELECT value FROM json_each(?))`,
+        ).all(JSON.stringify(versions.map((v) => v.row.entity_id))) as Array<{ k: string }>
+      ).map((r) => r.k),
+    );
+    const rebase = stmt(this.db, `UPDATE outbox SET base_version = ? WHERE entity_type = ? AND entity_id = ? AND status = 'PENDING' AND id > ?`);
+    for (const { row, version } of versions) {
+      if (waiting.has(`${row.entity_type}|${row.entity_id}`)) rebase.run(version, row.entity_type, row.entity_id, row.id);
+    }
   }
 
   /** Per-table counts for `status` and heartbeats. */
