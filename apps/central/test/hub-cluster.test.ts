@@ -77,5 +77,13 @@ describe("hub scale-out: two instances", () => {
     expect((await viaB.raw("POST", "/api/sync/heartbeat", hb)).status).toBe(200);
     expect((await pg.query(`SELECT status FROM terminals WHERE id = $1`, [t.terminalId])).rows[0].status).toBe("ONLINE");
   });
-});
 
+  it("does not send SERVER_RESTART when one instance restarts beside a running one (no storm)", async () => {
+    expect(a.running.hub.startedCluster).toBe(true);
+    expect(b.hub.startedCluster).toBe(false);
+    await b.stop();
+    b = await a.startInstance();
+    bUrl = `http://127.0.0.1:${b.port}`;
+    expect(b.hub.startedCluster).toBe(false);
+  });
+});

@@ -12,7 +12,9 @@ describe("hub sockets", () => {
   const noPendingTrigger = async (terminalId: string) => !(await central.running.redis.exists(`hub:trigger:pending:${terminalId}`));
 
   beforeAll(async () => {
-    central = await startTestCentral("hubsock");
+    // Boot's own SERVER_RESTART round first, so it cannot merge into the triggers tested here.
+    central = await startTestCentral("hubsock", {}, { hub: { restartTriggerDelayMs: 0 } });
+    await waitFor(async () => (await central.running.metrics.jobRunCount("server-restart")) === 1, { what: "boot restart round" });
   });
 
   afterEach(() => {
@@ -79,5 +81,27 @@ describe("hub sockets", () => {
     expect(r.body.error.message).toMatch(/terminalId/);
     const both = await central.admin<{ error: { message: string } }>("POST", "/api/sync/all", {});
     expect(both.status).toBe(400);
+  });
+
+  it("sends DATA_CHANGED INCREMENTAL only to terminals whose scope changed", async () => {
+    const t1 = await central.provisionTerminal();
+    const t2 = await central.provisionTerminal(); // another store
+    const s1 = open(t1, { autoAck: true });
+    const s2 = open(t2, { autoAck: true });
+    await Promise.all([s1.ready, s2.ready]);
+    const productId = "6f1c2a9e-3b7d-4c1e-9a2f-0d8e7b6c5a41";
+    const dataChanged = (s: TestSocket) => s.triggers.filter((x) => x.reason === "DATA_CHANGED");
+    // A product is in every terminal's scope.
+    await central.admin("POST", "/api/products", { id: productId, sku: "SCOPE-1", name: "scope", priceCents: 100 });
+    await waitFor(() => dataChanged(s1).length === 1 && dataChanged(s2).length === 1, { what: "both told of the catalogue change" });
+    await waitFor(async () => (await noPendingTrigger(t1.terminalId)) && (await noPendingTrigger(t2.terminalId)), { what: "both acked" });
+    // Stock is per store: only store 1's terminal hears of it. Then a catalogue change again,
+    // which store 2 hears of: if the stock change had reached it, it would count two.
+    await central.admin("POST", "/api/stock", { storeId: t1.storeId, productId, quantity: 5 });
+    await waitFor(() => dataChanged(s1).length === 2, { what: "store 1 told of its stock" });
+    expect(dataChanged(s1)[1]).toMatchObject({ type: "INCREMENTAL", terminalId: t1.terminalId });
+    await central.admin("POST", "/api/products", { id: productId, sku: "SCOPE-1", name: "scope", priceCents: 90 });
+    await waitFor(() => dataChanged(s1).length === 3 && dataChanged(s2).length === 2, { what: "both told of the second catalogue change" });
+    expect(dataChanged(s2)).toHaveLength(2);
   });
 });

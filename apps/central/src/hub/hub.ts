@@ -49,6 +49,8 @@ export class Hub {
   readonly io: HubServer;
   readonly schedules: ScheduleService;
   readonly instanceId = randomUUID();
+  /** True when this instance began a new cluster life and so sent SERVER_RESTART triggers. */
+  startedCluster = false;
   private readonly store: TriggerStore;
   private readonly delivery: TriggerDelivery;
   private readonly jobs: Queue;
@@ -111,7 +113,8 @@ export class Hub {
     await this.jobs.upsertJobScheduler("heartbeat-sweep", { every: options.sweepEveryMs }, { name: "heartbeat-sweep" });
     await this.jobs.upsertJobScheduler("cleanup", { pattern: "30 3 * * *", tz: "UTC" }, { name: "cleanup" });
     await this.feed.start();
-    if (await this.presence.join()) {
+    this.startedCluster = await this.presence.join();
+    if (this.startedCluster) {
       await this.jobs.add("server-restart", {}, { delay: options.restartTriggerDelayMs, jobId: `server-restart-${this.instanceId}`, removeOnComplete: true, removeOnFail: true });
       this.log.info({ instanceId: this.instanceId }, "first instance of the cluster: SERVER_RESTART triggers follow");
     } else {

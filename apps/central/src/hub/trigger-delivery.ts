@@ -1,4 +1,4 @@
-import { EventEmitter } from "node:events";
+import { EventEmitter, setMaxListeners } from "node:events";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Server } from "socket.io";
 import type { Logger } from "../observability/logger";
@@ -52,6 +52,7 @@ export class TriggerDelivery {
     },
   ) {
     this.acks.setMaxListeners(0);
+    setMaxListeners(0, this.lifetime.signal); // one listener per job waiting for an ack
     this.queue = new Queue("triggers", { connection: deps.connection, prefix: deps.prefix });
     this.queue.on("error", (err) => deps.log.warn({ err }, "trigger queue error"));
     this.worker = new Worker("triggers", (job: Job<{ terminalId: string }>) => this.process(job), {

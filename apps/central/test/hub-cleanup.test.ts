@@ -1,0 +1,84 @@
+import { randomUUID } from "node:crypto";
+import { Client } from "pg";
+import { runCleanup } from "../src/hub/cleanup";
+import { startTestCentral, TerminalClient, type TestCentral } from "@tillsync/testkit";
+
+interface Pulled {
+  changes: Array<{ entityType: string; entityId: string; data: { price_cents?: number } | null }>;
+  nextCursor: string;
+}
+
+/** Feed compaction keeps what any terminal, old or new, still needs. */
+describe("hub cleanup", () => {
+  let central: TestCentral;
+  let pg: Client;
+
+  beforeAll(async () => {
+    central = await startTestCentral("cleanup");
+    pg = new Client({ connectionString: central.databaseUrl });
+    await pg.connect();
+  });
+
+  afterAll(async () => {
+    await pg?.end();
+    await central?.stop();
+  });
+
+  const feedOf = async (id: string) =>
+    (await pg.query(`SELECT position FROM change_feed WHERE entity_id = $1 ORDER BY position`, [id])).rows.map((r) => String(r.position));
+
+  it("deletes only superseded entries at or below every terminal's acked cursor; a new terminal still gets every row", async () => {
+    const t1 = await central.provisionTerminal();
+    const t2 = await central.provisionTerminal({ storeId: t1.storeId });
+    const a = new TerminalClient(central.url, t1.terminalId, t1.key);
+    const b = new TerminalClient(central.url, t2.terminalId, t2.key);
+    const p1 = randomUUID();
+    const p2 = randomUUID();
+    const put = (id: string, price: number) => central.admin("POST", "/api/products", { id, sku: `C-${id.slice(0, 8)}`, name: "c", priceCents: price });
+    await put(p1, 100);
+    await put(p1, 110);
+    await put(p2, 200);
+    // Both terminals pull and acknowledge everything so far.
+    for (const t of [a, b]) {
+      const page = (await t.raw("GET", "/api/sync/pull?since=0")).body as unknown as Pulled;
+      await t.raw("POST", "/api/sync/acknowledge", { terminalId: t.terminalId, cursor: page.nextCursor });
+    }
+    const ackedA = (await a.raw("GET", "/api/sync/pull?since=0")).body as unknown as Pulled;
+    await put(p1, 120); // after the acks: the entries of p1 below the cursor are superseded
+    await put(p2, 210);
+    // Terminal b falls behind: it has not acknowledged the newest changes.
+    const lastA = (await a.raw("GET", `/api/sync/pull?since=${ackedA.nextCursor}`)).body as unknown as Pulled;
+    await a.raw("POST", "/api/sync/acknowledge", { terminalId: a.terminalId, cursor: lastA.nextCursor });
+
+    const before1 = await feedOf(p1);
+    const before2 = await feedOf(p2);
+    expect(before1).toHaveLength(3);
+    const r = await runCleanup(central.running.db, { historyDays: 30 });
+    expect(r.feed).toBe(3); // p1's first two, p2's first: superseded and below b's cursor
+    expect(await feedOf(p1)).toEqual([before1[2]]);
+    expect(await feedOf(p2)).toEqual([before2[1]]);
+
+    // Terminal b, behind, still receives both rows; a new terminal from 0 receives every row.
+    const behind = (await b.raw("GET", `/api/sync/pull?since=${ackedA.nextCursor}`)).body as unknown as Pulled;
+    expect(behind.changes.filter((c) => c.entityType === "products").map((c) => c.data?.price_cents).sort()).toEqual([120, 210]);
+    const t3 = await central.provisionTerminal({ storeId: t1.storeId });
+    const fresh = new TerminalClient(central.url, t3.terminalId, t3.key);
+    const all = (await fresh.raw("GET", "/api/sync/pull?since=0")).body as unknown as Pulled;
+    const prices = new Map(all.changes.map((c) => [c.entityId, c.data?.price_cents]));
+    expect(prices.get(p1)).toBe(120);
+    expect(prices.get(p2)).toBe(210);
+    // A second run finds nothing more to delete (t3 has acked nothing: the floor is 0).
+    expect((await runCleanup(central.running.db, { historyDays: 30 })).feed).toBe(0);
+  });
+
+  it("deletes sync_history older than the retention", async () => {
+    const t = await central.provisionTerminal();
+    await pg.query(
+      `INSERT INTO sync_history (terminal_id, kind, started_at) VALUES ($1, 'OLD', now() - interval '40 days'), ($1, 'NEW', now())`,
+      [t.terminalId],
+    );
+    const r = await runCleanup(central.running.db, { historyDays: 30 });
+    expect(r.history).toBe(1);
+    expect((await pg.query(`SELECT kind FROM sync_history WHERE terminal_id = $1`, [t.terminalId])).rows).toEqual([{ kind: "NEW" }]);
+  });
+});
