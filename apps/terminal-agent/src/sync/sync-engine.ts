@@ -20,7 +20,10 @@ export interface EngineOptions {
   intervalMs: number;
   retryAttempts: number;
   pullLimit?: number;
-  /** How often the engine looks for new CRITICAL rows written by the till (cheap PRAGMA). */
+  /**
+   * How often the engine looks for new CRITICAL rows written by the till (default 10 ms). The
+   * poll is one PRAGMA that reads a counter; it is the floor of the write → central latency.
+   */
   watchMs?: number;
   machine?: Partial<MachineOptions>;
   /**
@@ -201,7 +204,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     this.outbox.resetInFlight();
     const tick = () => void this.runCycle(SyncEngine.minPriorityForCycle(++this.cycleNo));
     this.timers.push(setInterval(tick, this.opts.intervalMs));
-    this.timers.push(setInterval(() => this.watchLocalChanges(), this.opts.watchMs ?? 100));
+    this.timers.push(setInterval(() => this.watchLocalChanges(), this.opts.watchMs ?? 10));
     for (const t of this.timers) t.unref();
   }
 
