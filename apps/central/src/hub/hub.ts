@@ -129,7 +129,10 @@ export class Hub {
       case "server-restart":
         return (await this.triggerActive("FULL", "SERVER_RESTART")).length;
       case "heartbeat-sweep":
-        return sweepHeartbeats(this.deps.db, this.deps.config.HEARTBEAT_TIMEOUT_S, this.log);
+        return sweepHeartbeats(this.deps.db, this.deps.config.HEARTBEAT_TIMEOUT_S, this.log, async (id) =>
+          // At most one backlog alert per terminal every ten minutes, cluster-wide.
+          (await this.deps.redis.set(`hub:alerted:${id}`, "1", "PX", 10 * 60_000, "NX")) === "OK",
+        );
       case SCHEDULED_SYNC_JOB:
         return (await this.triggerActive("FULL", "SCHEDULED")).length;
       case "cleanup":
@@ -192,9 +195,18 @@ export class Hub {
     return ids;
   }
 
+  /**
+   * DATA_CHANGED goes to connected terminals only: one that is offline pulls everything when
+   * it comes back anyway, and queueing a trigger for each of them on every price change would
+   * cost a job per offline terminal. One cluster-wide fetchSockets per round finds them.
+   */
   private async dataChanged(stores: Set<string | null>): Promise<void> {
-    if (stores.has(null)) await this.triggerActive("INCREMENTAL", "DATA_CHANGED");
-    else await this.triggerActive("INCREMENTAL", "DATA_CHANGED", [...stores].filter((s): s is string => s !== null));
+    const rooms = stores.has(null) ? undefined : [...stores].filter((s): s is string => s !== null).map(storeRoom);
+    const sockets = rooms ? await this.io.in(rooms).fetchSockets() : await this.io.fetchSockets();
+    const ids = [...new Set(sockets.map((s) => s.data.terminal.id))];
+    if (ids.length === 0) return;
+    await this.triggerTerminals(ids, "INCREMENTAL", "DATA_CHANGED");
+    this.log.debug({ count: ids.length }, "DATA_CHANGED triggers queued");
   }
 
   /** Disconnects every socket of a terminal, on every instance (disabled, or its key rotated). */

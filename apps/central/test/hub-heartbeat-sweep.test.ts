@@ -1,0 +1,38 @@
+import pino from "pino";
+import { sweepHeartbeats } from "../src/hub/heartbeat-sweep";
+import { startTestCentral, TerminalClient, type TestCentral } from "@tillsync/testkit";
+
+/** The sweep's alerts: a heartbeat with pending > 100 or failed > 5 is logged as SYNC_BACKLOG. */
+describe("heartbeat sweep alerts", () => {
+  let central: TestCentral;
+
+  beforeAll(async () => {
+    central = await startTestCentral("sweep");
+  });
+
+  afterAll(async () => {
+    await central?.stop();
+  });
+
+  it("alerts on a backlog (throttled by alertOnce) and not on a healthy terminal", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const busy = await central.provisionTerminal();
+    const calm = await central.provisionTerminal({ storeId: busy.storeId });
+    const failing = await central.provisionTerminal({ storeId: busy.storeId });
+    const beat = (t: { terminalId: string; key: string }, outbox: Record<string, unknown>) =>
+      new TerminalClient(central.url, t.terminalId, t.key).raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox });
+    await beat(busy, { sale_orders: { pending: 101, failed: 0, synced: 0, conflicts: 0 } });
+    await beat(calm, { sale_orders: { pending: 100, failed: 5, synced: 9, conflicts: 0 } });
+    await beat(failing, { payments: { pending: 0, failed: 6, synced: 0, conflicts: 0 } });
+
+    const offline = await sweepHeartbeats(central.running.db, 90, log, async () => true);
+    expect(offline).toEqual([]);
+    const alerted = lines.filter((l) => l.alert === "SYNC_BACKLOG").map((l) => l.terminalId);
+    expect(alerted.sort()).toEqual([busy.terminalId, failing.terminalId].sort());
+
+    lines.length = 0;
+    await sweepHeartbeats(central.running.db, 90, log, async () => false);
+    expect(lines.filter((l) => l.alert === "SYNC_BACKLOG")).toEqual([]);
+  });
+});
