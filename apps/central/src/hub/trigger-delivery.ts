@@ -122,14 +122,24 @@ export class TriggerDelivery {
     }
   }
 
-  /** True once the pending trigger is gone or replaced by a newer one. */
+  /**
+   * True once the terminal acked this trigger (or a newer one), or nothing is pending any more.
+   * A newer trigger merging in meanwhile does not end the wait: the agent is still syncing
+   * for this one, and the newer one is sent after its ack (so a burst costs one more emit).
+   */
   private waitForAck(terminalId: string, timestamp: string): Promise<boolean> {
     return new Promise((resolve) => {
       let done = false;
       const check = async () => {
         if (done) return;
-        const p = await this.deps.store.pending(terminalId).catch(() => undefined);
-        if (!p || p.timestamp !== timestamp) finish(true);
+        const { store } = this.deps;
+        let p, acked;
+        try {
+          [p, acked] = await Promise.all([store.pending(terminalId), store.lastAck(terminalId)]);
+        } catch {
+          return; // Redis hiccup: look again at the next poll
+        }
+        if (!p || (acked !== undefined && acked >= timestamp)) finish(true);
       };
       const finish = (v: boolean) => {
         if (done) return;

@@ -34,11 +34,18 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0`;
 
-/** Clears the pending trigger when the ack covers it (no timestamp, or one at least as new). */
+/**
+ * Records the ack (acked:<id> = the trigger timestamp it covers) and clears the pending
+ * trigger when the ack covers it (no timestamp, or one at least as new). A newer trigger that
+ * merged in during the agent's cycle stays pending, and the delivery job sends it next.
+ */
 const ACK = `
 local cur = redis.call('GET', KEYS[1])
 if not cur then return 0 end
-if ARGV[1] ~= '' and cjson.decode(cur).timestamp > ARGV[1] then return 0 end
+local ts = cjson.decode(cur).timestamp
+if ARGV[1] ~= '' then ts = ARGV[1] end
+redis.call('SET', KEYS[2], ts, 'PX', ARGV[2])
+if cjson.decode(cur).timestamp > ts then return 0 end
 redis.call('DEL', KEYS[1])
 return 1`;
 
@@ -56,6 +63,10 @@ export class TriggerStore {
 
   private pendingKey(id: string): string {
     return `hub:trigger:pending:${id}`;
+  }
+
+  private ackedKey(id: string): string {
+    return `hub:trigger:acked:${id}`;
   }
 
   private ownerKey(id: string): string {
@@ -79,7 +90,12 @@ export class TriggerStore {
   }
 
   async ack(terminalId: string, timestamp: string | undefined): Promise<boolean> {
-    return (await this.redis.eval(ACK, 1, this.pendingKey(terminalId), timestamp ?? "")) === 1;
+    return (await this.redis.eval(ACK, 2, this.pendingKey(terminalId), this.ackedKey(terminalId), timestamp ?? "", OWNER_TTL_MS)) === 1;
+  }
+
+  /** The newest trigger timestamp the terminal has acked (recently), if any. */
+  async lastAck(terminalId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.ackedKey(terminalId))) ?? undefined;
   }
 
   /** True when the owner was released (nothing pending); false when another round is due. */
