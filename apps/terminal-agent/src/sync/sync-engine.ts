@@ -171,6 +171,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     let cursor = this.syncState.cursor();
     const start = cursor;
     const limit = this.opts.pullLimit ?? MAX_PULL_LIMIT;
+    if (this.lifetime.signal.aborted) return; // stopping: the batch in flight was the push
     let next: Promise<PullResponse> | undefined = this.transport.pull(cursor, limit);
     while (next && !this.lifetime.signal.aborted) {
       const page: PullResponse = await next;

@@ -1,0 +1,50 @@
+import { randomUUID } from "node:crypto";
+import { Client } from "pg";
+import { ControllableProxy, createTestAgent, startTestCentral, waitFor, type TestCentral } from "@tillsync/testkit";
+
+/** stop(): the batch in flight completes and is recorded; no further batch is taken. */
+describe("sync engine stop", () => {
+  let central: TestCentral;
+  let pg: Client;
+  let proxy: ControllableProxy;
+
+  beforeAll(async () => {
+    central = await startTestCentral("lifecycle");
+    pg = new Client({ connectionString: central.databaseUrl });
+    await pg.connect();
+    proxy = new ControllableProxy(central.running.port);
+    await proxy.listen();
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await pg?.end();
+    await central?.stop();
+  });
+
+  it("finishes the batch in flight, takes no new one, and ends stopped", async () => {
+    const creds = await central.provisionTerminal();
+    const agent = createTestAgent(proxy.url, creds, { SYNC_BATCH_SIZE: 1 });
+    const till = agent.till();
+    const orders = [randomUUID(), randomUUID(), randomUUID()];
+    for (const id of orders) till.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 100)`).run(id, creds.storeId);
+
+    proxy.hold();
+    const cycle = agent.engine.runCycle();
+    await waitFor(() => proxy.heldChunks > 0, { what: "first batch in flight" });
+    const stopping = agent.engine.stop();
+    proxy.release();
+    await stopping;
+    const report = await cycle;
+    expect(report).toMatchObject({ pushed: 1, pulled: 0 });
+    expect(agent.engine.current.kind).toBe("stopped");
+    const statuses = till.prepare(`SELECT entity_id, status FROM outbox ORDER BY id`).all();
+    expect(statuses).toEqual([
+      { entity_id: orders[0], status: "SYNCED" },
+      { entity_id: orders[1], status: "PENDING" },
+      { entity_id: orders[2], status: "PENDING" },
+    ]);
+    expect((await pg.query(`SELECT id FROM sale_orders ORDER BY created_at`)).rows).toEqual([{ id: orders[0] }]);
+    await agent.destroy();
+  });
+});
