@@ -79,11 +79,23 @@ describe("hub scale-out: two instances", () => {
   });
 
   it("does not send SERVER_RESTART when one instance restarts beside a running one (no storm)", async () => {
+    const t = await a.provisionTerminal();
+    const onA = connectTestSocket(a.url, t, { autoAck: true });
+    sockets.push(onA);
+    await onA.ready;
+    let dropped = 0;
+    onA.socket.on("disconnect", () => dropped++);
     expect(a.running.hub.startedCluster).toBe(true);
     expect(b.hub.startedCluster).toBe(false);
     await b.stop();
     b = await a.startInstance();
     bUrl = `http://127.0.0.1:${b.port}`;
     expect(b.hub.startedCluster).toBe(false);
+    // The restart on B left A's terminals alone, and they still answer a trigger through B.
+    expect((await adminOnB("POST", "/api/sync/all", { terminalId: t.terminalId })).status).toBe(202);
+    await waitFor(() => onA.triggers.some((x) => x.reason === "MANUAL"), { what: "trigger through the restarted B" });
+    expect(onA.socket.connected).toBe(true);
+    expect(dropped).toBe(0);
+    expect(onA.triggers.filter((x) => x.reason === "SERVER_RESTART")).toEqual([]);
   });
 });

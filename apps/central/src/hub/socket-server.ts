@@ -68,7 +68,9 @@ export function createSocketServer(server: HttpServer, deps: { db: CentralDb; re
   return {
     io,
     async close() {
-      io.disconnectSockets(true);
+      // Not io.disconnectSockets(): through the adapter that would disconnect every terminal of
+      // the cluster, and tell them not to reconnect. close() drops only this instance's
+      // sockets, as a lost transport, so those terminals reconnect (to any instance).
       await new Promise<void>((resolve) => {
         // io.close() also closes the HTTP server; its callback errors when it already was.
         void io.close(() => resolve());
