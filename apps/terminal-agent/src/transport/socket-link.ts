@@ -73,6 +73,8 @@ export class SocketLink extends EventEmitter<LinkEvents> {
     this.socket = io(config.CENTRAL_API_URL, {
       auth: { token: config.CENTRAL_API_KEY },
       autoConnect: false,
+      // WebSocket only: HTTP long-polling would need sticky sessions in front of several
+      // central instances; a WebSocket stays on the instance it reached.
       transports: ["websocket"],
       reconnectionDelay: 500,
       reconnectionDelayMax: 5_000,
