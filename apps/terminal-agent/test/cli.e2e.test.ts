@@ -162,6 +162,18 @@ describe("tillsync-agent CLI", () => {
     expect(await ordersAtCentral(order)).toBe(0);
     const status = JSON.parse((await runCli(["status", "--json"], t.localEnv)).stdout) as { state: string; paused: boolean; health: string };
     expect(status).toMatchObject({ state: "paused", paused: true, health: "yellow" });
+    const oneShot = await runCli(["sync"], t.env);
+    expect(oneShot.code).toBe(1);
+    expect(oneShot.stderr).toMatch(/^tillsync-agent: sync is paused on this terminal; run `tillsync-agent resume` first\n$/);
+    // The daemon's heartbeat tells central the state and the outbox counts.
+    await waitFor(
+      async () => {
+        const r = await pg.query(`SELECT last_heartbeat FROM terminals WHERE id = $1`, [t.creds.terminalId]);
+        const hb = r.rows[0]?.last_heartbeat as { status?: string; outbox?: { sale_orders?: { pending: number } } } | null;
+        return hb?.status === "paused" && hb.outbox?.sale_orders?.pending === 1;
+      },
+      { what: "heartbeat with status paused at central" },
+    );
 
     expect((await runCli(["resume"], t.localEnv)).code).toBe(0);
     await waitFor(async () => (await ordersAtCentral(order)) === 1, { what: "order pushed after resume" });
