@@ -91,4 +91,22 @@ describe("hub schedules and status", () => {
     expect((await central.admin("GET", "/api/sync/status?terminalId=nope")).status).toBe(400);
     expect((await central.admin("GET", "/api/sync/status?terminalId=00000000-0000-4000-8000-000000000000")).status).toBe(404);
   });
+
+  it("lists terminals with health colour, agent status and lag", async () => {
+    type Row = { id: string; health: string; agentStatus: string | null; lag: number; status: string };
+    const row = async (id: string) => (await central.admin<{ terminals: Row[] }>("GET", "/api/terminals")).body.terminals.find((r) => r.id === id)!;
+    const t = await central.provisionTerminal();
+    const till = new TerminalClient(central.url, t.terminalId, t.key);
+    expect(await row(t.terminalId)).toMatchObject({ status: "OFFLINE", health: "yellow", agentStatus: null });
+    await central.admin("POST", "/api/products", { sku: `LAG-${t.terminalId.slice(0, 8)}`, name: "lag", priceCents: 1 });
+    const page = (await till.raw("GET", "/api/sync/pull?since=0")).body as { nextCursor: string };
+    expect((await row(t.terminalId)).lag).toBeGreaterThan(0);
+    await till.raw("POST", "/api/sync/acknowledge", { terminalId: t.terminalId, cursor: page.nextCursor });
+    await till.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox: {} });
+    expect(await row(t.terminalId)).toMatchObject({ status: "ONLINE", health: "green", agentStatus: "idle", lag: 0 });
+    await till.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "circuit-open", outbox: {} });
+    expect((await row(t.terminalId)).health).toBe("red");
+    await central.admin("POST", `/api/terminals/${t.terminalId}/disable`);
+    expect((await row(t.terminalId)).health).toBe("gray");
+  });
 });

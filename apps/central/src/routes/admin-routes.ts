@@ -19,6 +19,9 @@ import { terminalHealth } from "../hub/terminal-health";
 
 const idParam = z.object({ id: uuidSchema });
 
+/** Lag is counted up to this many feed entries; more reads as this number. */
+const LAG_CAP = 100_000;
+
 function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string }).code === "23505";
 }
@@ -74,14 +77,21 @@ export function adminRoutes(db: CentralDb, hub?: Hub): Router {
     "/terminals",
     route(async (_req, res) => {
       const terminals = await db.prisma.terminal.findMany({ orderBy: { createdAt: "asc" } });
-      const { rows } = await db.pool.query<{ head: string }>(`SELECT coalesce(max(position), 0)::text AS head FROM change_feed`);
-      const head = BigInt(rows[0]!.head);
+      // Lag: feed entries in the terminal's scope after its acknowledged cursor (other stores'
+      // stock never reaches it, so it is not lag). Capped, so a new terminal costs one bounded scan.
+      const { rows } = await db.pool.query<{ id: string; lag: number }>(
+        `SELECT t.id, (SELECT count(*)::int FROM (SELECT 1 FROM change_feed f
+                        WHERE f.position > t.acked_cursor AND (f.store_id IS NULL OR f.store_id = t.store_id)
+                        LIMIT $1) x) AS lag
+           FROM terminals t`,
+        [LAG_CAP],
+      );
+      const lagOf = new Map(rows.map((r) => [r.id, r.lag]));
       const emergencyStop = (await hub?.emergencyState())?.stopped ?? false;
       res.json({
         terminals: terminals.map((t) => {
           const hb = t.lastHeartbeat as { status?: string; outbox?: Record<string, { synced?: number; conflicts?: number }> } | null;
           const totals = outboxTotals(hb);
-          const lag = head > t.ackedCursor ? head - t.ackedCursor : 0n;
           return {
             id: t.id,
             name: t.name,
@@ -93,7 +103,7 @@ export function adminRoutes(db: CentralDb, hub?: Hub): Router {
             lastSeenAt: t.lastSeenAt?.toISOString() ?? null,
             lastSyncAt: t.lastSyncAt?.toISOString() ?? null,
             ackedCursor: t.ackedCursor.toString(),
-            lag: Number(lag),
+            lag: lagOf.get(t.id) ?? 0,
             outbox: {
               ...totals,
               synced: Object.values(hb?.outbox ?? {}).reduce((n, c) => n + (c.synced ?? 0), 0),

@@ -106,7 +106,7 @@ export const terminalHealthSchema = z
     lastSeenAt: z.string().nullable(),
     lastSyncAt: z.string().nullable(),
     ackedCursor: z.string(),
-    /** Feed entries the terminal has not acknowledged yet. */
+    /** Feed entries in its scope it has not acknowledged yet (counted up to 100,000). */
     lag: z.number().int(),
     outbox: tableCountsSchema,
   })
