@@ -1,5 +1,5 @@
 import { ConfigError } from "@tillsync/shared";
-import { loadAgentConfig } from "../src/config";
+import { loadAgentConfig, loadLocalConfig } from "../src/config";
 
 const good = {
   CENTRAL_API_URL: "http://127.0.0.1:4000",
@@ -26,5 +26,15 @@ describe("agent configuration", () => {
 
   it("names a missing variable", () => {
     expect(() => loadAgentConfig({ CENTRAL_API_URL: good.CENTRAL_API_URL, TERMINAL_ID: good.TERMINAL_ID })).toThrow(/CENTRAL_API_KEY/);
+  });
+
+  it("local commands need only the database location, and still name a bad variable", () => {
+    expect(loadLocalConfig({ TERMINAL_DATABASE_URL: "file:/var/lib/till.db" })).toEqual({
+      TERMINAL_DATABASE_URL: "file:/var/lib/till.db",
+      SYNC_INTERVAL: 300,
+      OUTBOX_RETENTION_DAYS: 7,
+      databasePath: "/var/lib/till.db",
+    });
+    expect(() => loadLocalConfig({ OUTBOX_RETENTION_DAYS: "a week" })).toThrow(/^invalid agent configuration: OUTBOX_RETENTION_DAYS:/);
   });
 });
