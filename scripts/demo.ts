@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { Client } from "pg";
 import { startCentral } from "../apps/central/src/main";
 import { createAgent, type Agent } from "../apps/terminal-agent/src/agent";
-import { CuttableProxy } from "../packages/testkit/src/cuttable-proxy";
+import { ControllableProxy } from "../packages/testkit/src/controllable-proxy";
 import { ensureServices } from "./demo/services";
 
 const SECONDS = Number(process.env.DEMO_SECONDS ?? 12);
@@ -63,10 +63,10 @@ async function main(): Promise<number> {
   const dir = path.resolve(".demo");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const tills: Array<{ name: string; id: string; agent: Agent; till: Database.Database; proxy: CuttableProxy }> = [];
+  const tills: Array<{ name: string; id: string; agent: Agent; till: Database.Database; proxy: ControllableProxy }> = [];
   for (let n = 1; n <= 3; n++) {
     const { terminal, key } = await api<{ terminal: { id: string }; key: string }>("POST", "/api/terminals", { name: `Till ${n}`, storeId: store.id });
-    const proxy = new CuttableProxy(central.port);
+    const proxy = new ControllableProxy(central.port);
     const port = await proxy.listen();
     const file = path.join(dir, `terminal-${n}.db`);
     const agent = createAgent({

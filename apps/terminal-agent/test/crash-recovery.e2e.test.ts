@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { Client } from "pg";
-import { createTestAgent, CuttableProxy, startTestCentral, waitFor, type TestCentral } from "@tillsync/testkit";
+import { createTestAgent, ControllableProxy, startTestCentral, waitFor, type TestCentral } from "@tillsync/testkit";
 
 const BIN = path.resolve(__dirname, "../bin/tillsync-agent.js");
 
@@ -27,7 +27,7 @@ describe("agent killed after central committed (G1)", () => {
     const productId = randomUUID();
     await central.admin("POST", "/api/products", { id: productId, sku: "CR", name: "cr", priceCents: 100 });
     await central.admin("POST", "/api/stock", { storeId: creds.storeId, productId, quantity: 20 });
-    const proxy = new CuttableProxy(central.running.port);
+    const proxy = new ControllableProxy(central.running.port);
     await proxy.listen();
     const agent = createTestAgent(proxy.url, creds);
     await agent.engine.runCycle();

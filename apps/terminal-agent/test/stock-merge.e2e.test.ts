@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { createTestAgent, CuttableProxy, startTestCentral, type TestAgent, type TestCentral } from "@tillsync/testkit";
+import { createTestAgent, ControllableProxy, startTestCentral, type TestAgent, type TestCentral } from "@tillsync/testkit";
 
 /** G4: offline sales on several tills all count; each till shows central's stock + its own. */
 describe("stock merges add up (G4)", () => {
   let central: TestCentral;
   let pg: Client;
-  const tills: Array<{ agent: TestAgent; proxy: CuttableProxy }> = [];
+  const tills: Array<{ agent: TestAgent; proxy: ControllableProxy }> = [];
   const productId = randomUUID();
   let storeId: string;
 
@@ -20,7 +20,7 @@ describe("stock merges add up (G4)", () => {
     await central.admin("POST", "/api/stock", { storeId, productId, quantity: 100 });
     for (let i = 0; i < 3; i++) {
       const creds = i === 0 ? first : await central.provisionTerminal({ storeId });
-      const proxy = new CuttableProxy(central.running.port);
+      const proxy = new ControllableProxy(central.running.port);
       await proxy.listen();
       tills.push({ agent: createTestAgent(proxy.url, creds, { SYNC_TIMEOUT: 5 }), proxy });
     }

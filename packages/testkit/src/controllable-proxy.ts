@@ -3,7 +3,8 @@ import net from "node:net";
 /**
  * A TCP proxy in front of central whose network a test controls: `cut()` takes central
  * down for this terminal, `hold()` lets requests in but forwards nothing until `release()`
- * (a push provably in flight and blocked), and `responseDelayMs` makes central answer late.
+ * (a push provably in flight and blocked), `responseDelayMs` makes central answer late, and
+ * `swallowResponses` lets requests reach central but drops its answers (committed, response lost).
  */
 export class ControllableProxy {
   private server: net.Server;
@@ -14,6 +15,8 @@ export class ControllableProxy {
   private holding = false;
   /** Every chunk central sends back is delivered this much later. */
   responseDelayMs = 0;
+  /** Requests still reach central, but its answers never come back. */
+  swallowResponses = false;
   /** Request chunks that arrived while holding and wait for release(). */
   get heldChunks(): number {
     return this.held.length;
@@ -42,6 +45,7 @@ export class ControllableProxy {
       });
       client.on("end", () => upstream.end());
       upstream.on("data", (chunk: Buffer) => {
+        if (this.swallowResponses) return;
         if (this.responseDelayMs <= 0) return void client.write(chunk);
         const t = setTimeout(() => {
           this.timers.delete(t);
@@ -50,6 +54,7 @@ export class ControllableProxy {
         this.timers.add(t);
       });
       upstream.on("end", () => {
+        if (this.swallowResponses) return;
         if (this.responseDelayMs <= 0) return void client.end();
         const t = setTimeout(() => {
           this.timers.delete(t);

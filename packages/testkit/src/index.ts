@@ -3,6 +3,5 @@ export * from "./test-database";
 export * from "./test-central";
 export * from "./test-agent";
 export * from "./terminal-client";
-export * from "./cuttable-proxy";
 export * from "./controllable-proxy";
 export * from "./test-socket";
