@@ -1,6 +1,6 @@
 import { createApp } from "../src/app";
 import { listExpressRoutes } from "../src/openapi/express-routes";
-import { startTestCentral, type TestCentral } from "@tillsync/testkit";
+import { change, connectTestSocket, startTestCentral, TerminalClient, type TestCentral } from "@tillsync/testkit";
 
 /** The OpenAPI document names exactly the routes Express serves; /metrics answers. */
 describe("api docs and metrics", () => {
@@ -54,6 +54,24 @@ describe("api docs and metrics", () => {
     const text = await res.text();
     for (const name of ["tillsync_connected_terminals", "tillsync_pushes_total", "tillsync_push_duration_seconds", "tillsync_queue_jobs"]) {
       expect(text).toContain(name);
+    }
+  });
+
+  it("counts pushes, their results and latency, and connected terminals", async () => {
+    const t = await central.provisionTerminal();
+    const till = new TerminalClient(central.url, t.terminalId, t.key);
+    const results = await till.push([change("sale_orders", { store_id: t.storeId, status: "COMPLETED", total_cents: 100 })]);
+    expect(results[0]!.status).toBe("APPLIED");
+    const s = connectTestSocket(central.url, t);
+    try {
+      await s.ready;
+      const text = await (await fetch(`${central.url}/metrics`)).text();
+      expect(text).toMatch(/tillsync_changes_total\{result="APPLIED"\} 1/);
+      expect(text).toMatch(/tillsync_pushes_total\{status="200"\} 1/);
+      expect(text).toMatch(/tillsync_push_duration_seconds_count 1/);
+      expect(text).toMatch(/tillsync_connected_terminals 1/);
+    } finally {
+      s.close();
     }
   });
 
