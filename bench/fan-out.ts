@@ -13,7 +13,7 @@ import path from "node:path";
 import { createAgent, type Agent } from "../apps/terminal-agent/src/agent";
 import type { AgentConfig } from "../apps/terminal-agent/src/config";
 import { startSocketLink, type SocketLink } from "../apps/terminal-agent/src/transport/socket-link";
-import { adminCall, createDatabase, fmt, spawnCentral } from "./lib/bench-env";
+import { adminCall, benchAgentConfig, createDatabase, fmt, spawnCentral } from "./lib/bench-env";
 
 const AGENTS = Number(process.argv[2] ?? 200);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -36,17 +36,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < AGENTS; i++) {
     const { terminal, key } = await call<{ terminal: { id: string }; key: string }>("POST", "/api/terminals", { name: `till ${i}`, storeId: store.id });
     const file = path.join(dir, `t${i}.db`);
-    const config: AgentConfig = {
-      CENTRAL_API_URL: central.url,
-      CENTRAL_API_KEY: key,
-      TERMINAL_ID: terminal.id,
-      TERMINAL_DATABASE_URL: `file:${file}`,
-      databasePath: file,
-      SYNC_INTERVAL: 3600,
-      SYNC_BATCH_SIZE: 100,
-      SYNC_TIMEOUT: 30,
-      SYNC_RETRY_ATTEMPTS: 3,
-    };
+    const config: AgentConfig = benchAgentConfig(central.url, key, terminal.id, file, { SYNC_INTERVAL: "3600" });
     const agent = createAgent(config);
     await agent.engine.runCycle();
     agents.push({ agent, config, link: startSocketLink(agent, config, { heartbeatMs: 0 }) });

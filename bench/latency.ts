@@ -17,7 +17,7 @@ import type { PushChange, PushResult } from "@tillsync/shared";
 import { createAgent } from "../apps/terminal-agent/src/agent";
 import type { CentralTransport } from "../apps/terminal-agent/src/transport/central-transport";
 import { HttpCentralTransport } from "../apps/terminal-agent/src/transport/http-transport";
-import { adminCall, createDatabase, spawnCentral } from "./lib/bench-env";
+import { adminCall, benchAgentConfig, createDatabase, spawnCentral } from "./lib/bench-env";
 
 const ORDERS = Number(process.argv[2] ?? 1000);
 
@@ -63,17 +63,7 @@ async function main(): Promise<void> {
 
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-latency-"));
   const file = path.join(dir, "t.db");
-  const config = {
-    CENTRAL_API_URL: central.url,
-    CENTRAL_API_KEY: key,
-    TERMINAL_ID: terminal.id,
-    TERMINAL_DATABASE_URL: `file:${file}`,
-    databasePath: file,
-    SYNC_INTERVAL: 300,
-    SYNC_BATCH_SIZE: 100,
-    SYNC_TIMEOUT: 30,
-    SYNC_RETRY_ATTEMPTS: 3,
-  };
+  const config = benchAgentConfig(central.url, key, terminal.id, file);
   const http = new HttpCentralTransport({ baseUrl: central.url, key, terminalId: terminal.id, timeoutMs: 30_000 });
   const transport = new TimedTransport(http);
   const agent = createAgent(config, transport);

@@ -13,7 +13,7 @@ import { Client } from "pg";
 import { createAgent } from "../apps/terminal-agent/src/agent";
 import { migrateCentral } from "../apps/central/src/db/migrate";
 import { openCentralDb } from "../apps/central/src/db/database";
-import { adminCall, createDatabase, fmt, spawnCentral } from "./lib/bench-env";
+import { adminCall, benchAgentConfig, createDatabase, fmt, spawnCentral } from "./lib/bench-env";
 
 const TOTAL = Number(process.argv[2] ?? 100_000);
 const BATCH = Number(process.argv[3] ?? 1000);
@@ -28,17 +28,7 @@ async function main(): Promise<void> {
 
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-bench-"));
   const file = path.join(dir, "t.db");
-  const agent = createAgent({
-    CENTRAL_API_URL: central.url,
-    CENTRAL_API_KEY: key,
-    TERMINAL_ID: terminal.id,
-    TERMINAL_DATABASE_URL: `file:${file}`,
-    databasePath: file,
-    SYNC_INTERVAL: 300,
-    SYNC_BATCH_SIZE: BATCH,
-    SYNC_TIMEOUT: 120,
-    SYNC_RETRY_ATTEMPTS: 3,
-  });
+  const agent = createAgent(benchAgentConfig(central.url, key, terminal.id, file, { SYNC_BATCH_SIZE: String(BATCH), SYNC_TIMEOUT: "120" }));
   await agent.engine.runCycle();
 
   // 4 rows per sale: order, line, payment, adjustment.

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import net from "node:net";
 import path from "node:path";
 import { Client } from "pg";
+import { loadAgentConfig, type AgentConfig } from "../../apps/terminal-agent/src/config";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const PG_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -76,4 +77,9 @@ export async function adminCall<T>(url: string, token: string, method: string, p
 
 export function fmt(n: number): string {
   return Math.round(n).toLocaleString("en-US");
+}
+
+/** An agent config for a bench, through the agent's own parser (so defaults stay the product's). */
+export function benchAgentConfig(url: string, key: string, terminalId: string, file: string, env: Record<string, string> = {}): AgentConfig {
+  return loadAgentConfig({ CENTRAL_API_URL: url, CENTRAL_API_KEY: key, TERMINAL_ID: terminalId, TERMINAL_DATABASE_URL: `file:${file}`, ...env });
 }
