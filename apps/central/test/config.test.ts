@@ -24,7 +24,7 @@ describe("central configuration", () => {
   });
 
   it("names a missing ADMIN_TOKEN", () => {
-    expect(() => loadCentralConfig({})).toThrow(/ADMIN_TOKEN/);
+    expect(() => loadCentralConfig({})).toThrow(/ADMIN_TOKEN: is required/);
   });
 
   it("parses a strategy override", () => {

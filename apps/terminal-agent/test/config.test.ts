@@ -25,7 +25,7 @@ describe("agent configuration", () => {
   });
 
   it("names a missing variable", () => {
-    expect(() => loadAgentConfig({ CENTRAL_API_URL: good.CENTRAL_API_URL, TERMINAL_ID: good.TERMINAL_ID })).toThrow(/CENTRAL_API_KEY/);
+    expect(() => loadAgentConfig({ CENTRAL_API_URL: good.CENTRAL_API_URL, TERMINAL_ID: good.TERMINAL_ID })).toThrow(/CENTRAL_API_KEY: is required/);
   });
 
   it("local commands need only the database location, and still name a bad variable", () => {

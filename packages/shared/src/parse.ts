@@ -4,7 +4,7 @@ import { ValidationError } from "./errors";
 /** One readable line per problem: `changes.0.entityId: must be a UUID`. */
 export function describeZodError(error: z.ZodError): string {
   return error.issues
-    .map((i) => `${i.path.length ? i.path.join(".") : "(body)"}: ${i.message}`)
+    .map((i) => `${i.path.length ? i.path.join(".") : "(body)"}: ${isMissing(i) ? "is required" : i.message}`)
     .join("; ");
 }
 
@@ -13,4 +13,8 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   const r = schema.safeParse(value);
   if (!r.success) throw new ValidationError(`invalid ${what}: ${describeZodError(r.error)}`, r.error.issues);
   return r.data;
+}
+
+function isMissing(issue: z.core.$ZodIssue): boolean {
+  return issue.code === "invalid_type" && (issue as { input?: unknown }).input === undefined;
 }
