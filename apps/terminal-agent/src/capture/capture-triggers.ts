@@ -20,8 +20,13 @@ import {
 
 const NOT_APPLYING = "(SELECT applying FROM capture_control WHERE id = 1) IS NOT 1";
 const MODE = "coalesce((SELECT value FROM sync_state WHERE key = 'mode'), 'ONLINE')";
+/**
+ * The change id: a UUIDv7 (millisecond time, then random). Time order makes the outbox's
+ * unique change_id index an append instead of a random insert, and one randomblob is cheaper
+ * than building a v4 from five; this was most of capture's cost per row.
+ */
 const UUID =
-  "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))";
+  "(SELECT substr(t, 1, 8) || '-' || substr(t, 9, 4) || '-7' || substr(r, 1, 3) || '-8' || substr(r, 4, 3) || '-' || substr(r, 7, 12) FROM (SELECT printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)) AS t, lower(hex(randomblob(9))) AS r))";
 
 function q(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
