@@ -12,7 +12,9 @@ describe("hub scale-out: two instances", () => {
 
   beforeAll(async () => {
     // A short sweep interval so the OFFLINE sweep is observable; the timeout itself stays 90 s.
-    a = await startTestCentral("cluster", {}, { hub: { sweepEveryMs: 200 } });
+    // A short ack timeout: a first emit lost while an instance (re)starts is retried quickly.
+    // No restart delay: A's own SERVER_RESTART goes out before any test creates a terminal.
+    a = await startTestCentral("cluster", {}, { hub: { sweepEveryMs: 200, ackTimeoutMs: 2_000, restartTriggerDelayMs: 0 } });
     b = await a.startInstance();
     bUrl = `http://127.0.0.1:${b.port}`;
     pg = new Client({ connectionString: a.databaseUrl });
@@ -93,7 +95,7 @@ describe("hub scale-out: two instances", () => {
     expect(b.hub.startedCluster).toBe(false);
     // The restart on B left A's terminals alone, and they still answer a trigger through B.
     expect((await adminOnB("POST", "/api/sync/all", { terminalId: t.terminalId })).status).toBe(202);
-    await waitFor(() => onA.triggers.some((x) => x.reason === "MANUAL"), { what: "trigger through the restarted B" });
+    await waitFor(() => onA.triggers.some((x) => x.reason === "MANUAL"), { what: "trigger through the restarted B", timeoutMs: 45_000 });
     expect(onA.socket.connected).toBe(true);
     expect(dropped).toBe(0);
     expect(onA.triggers.filter((x) => x.reason === "SERVER_RESTART")).toEqual([]);
