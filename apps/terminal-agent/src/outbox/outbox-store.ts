@@ -202,15 +202,20 @@ export class OutboxStore {
    */
   private rebaseLaterChanges(versions: Array<{ row: OutboxRow; version: number }>): void {
     if (versions.length === 0) return;
-    const waiting = new Set(
-      (
-        stmt(
-          this.db,
-          `SELECT DISTINCT entity_type || '|' || entity_id AS k FROM outbox
-            WHERE status = 'PENDING' AND entity_id IN (SELECT value FROM json_each(?))`,
-        ).all(JSON.stringify(versions.map((v) => v.row.entity_id))) as Array<{ k: string }>
-      ).map((r) => r.k),
+    const byTable = new Map<string, string[]>();
+    for (const { row } of versions) {
+      const ids = byTable.get(row.entity_type);
+      if (ids) ids.push(row.entity_id);
+      else byTable.set(row.entity_type, [row.entity_id]);
+    }
+    // entity_type first, so the (entity_type, entity_id) index serves it, not a scan of PENDING.
+    const find = stmt(
+      this.db,
+      `SELECT DISTINCT entity_type || '|' || entity_id AS k FROM outbox
+        WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?)) AND +status = 'PENDING'`,
     );
+    const waiting = new Set<string>();
+    for (const [table, ids] of byTable) for (const r of find.all(table, JSON.stringify(ids)) as Array<{ k: string }>) waiting.add(r.k);
     const rebase = stmt(this.db, `UPDATE outbox SET base_version = ? WHERE entity_type = ? AND entity_id = ? AND status = 'PENDING' AND id > ?`);
     for (const { row, version } of versions) {
       if (waiting.has(`${row.entity_type}|${row.entity_id}`)) rebase.run(version, row.entity_type, row.entity_id, row.id);
