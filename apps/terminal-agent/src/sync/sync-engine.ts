@@ -179,6 +179,9 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       // Pages are still applied in order, each with its cursor, so a failure loses nothing.
       next = page.hasMore ? this.transport.pull(page.nextCursor, limit) : undefined;
       next?.catch(() => undefined); // observed below; avoid an unhandled rejection if we stop first
+      // Let the request reach the socket first: the apply below is synchronous and would
+      // otherwise hold it back until the page is written, and nothing would overlap.
+      if (next) await new Promise((resolve) => setImmediate(resolve));
       report.pulled += applyPulledPage(this.db, page);
       cursor = page.nextCursor;
     }
