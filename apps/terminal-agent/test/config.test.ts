@@ -38,3 +38,10 @@ describe("agent configuration", () => {
     expect(() => loadLocalConfig({ OUTBOX_RETENTION_DAYS: "a week" })).toThrow(/^invalid agent configuration: OUTBOX_RETENTION_DAYS:/);
   });
 });
+
+describe("agent configuration messages", () => {
+  it("says 'is required' only for a missing variable, and why a present one is wrong", () => {
+    expect(() => loadAgentConfig({ ...good, SYNC_INTERVAL: "soon" })).toThrow(/SYNC_INTERVAL: (?!is required)/);
+    expect(() => loadAgentConfig({ ...good, SYNC_INTERVAL: "soon" })).not.toThrow(/is required/);
+  });
+});

@@ -15,6 +15,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   return r.data;
 }
 
+/** zod 4 leaves the input out of issues unless asked, but says "received undefined". */
 function isMissing(issue: z.core.$ZodIssue): boolean {
-  return issue.code === "invalid_type" && (issue as { input?: unknown }).input === undefined;
+  return issue.code === "invalid_type" && /received undefined$/.test(issue.message);
 }
