@@ -14,7 +14,7 @@ import Database from "better-sqlite3";
 import { Client, Pool } from "pg";
 import { sequenceFeed } from "../apps/central/src/feed/feed-sequencer";
 import { openTerminalDb } from "../apps/terminal-agent/src/db/terminal-db";
-import { adminCall, createDatabase, fmt, ROOT, spawnCentral } from "./lib/bench-env";
+import { adminCall, createDatabase, fmt, ROOT, runBench, spawnCentral } from "./lib/bench-env";
 
 const N = Number(process.argv[2] ?? 100_000);
 
@@ -74,10 +74,4 @@ async function main(): Promise<void> {
   await db.drop();
 }
 
-main().then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.error(`bench/bootstrap: ${e.message}`);
-    process.exit(1);
-  },
-);
+runBench("bootstrap", main);

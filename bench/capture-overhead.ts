@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openTerminalDb, type SqliteDb } from "../apps/terminal-agent/src/db/terminal-db";
+import { runBench } from "./lib/bench-env";
 
 const SALES = Number(process.argv[2] ?? 5000);
 const ROUNDS = Number(process.argv[3] ?? 4);
@@ -99,4 +100,4 @@ function main(): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-main();
+runBench("capture-overhead", async () => main());

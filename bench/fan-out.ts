@@ -13,7 +13,7 @@ import path from "node:path";
 import { createAgent, type Agent } from "../apps/terminal-agent/src/agent";
 import type { AgentConfig } from "../apps/terminal-agent/src/config";
 import { startSocketLink, type SocketLink } from "../apps/terminal-agent/src/transport/socket-link";
-import { adminCall, benchAgentConfig, createDatabase, fmt, spawnCentral } from "./lib/bench-env";
+import { adminCall, benchAgentConfig, createDatabase, fmt, runBench, spawnCentral } from "./lib/bench-env";
 
 const AGENTS = Number(process.argv[2] ?? 200);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -93,10 +93,4 @@ async function main(): Promise<void> {
   await db.drop();
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench("fan-out", main);

@@ -6,7 +6,7 @@
  *   npx tsx bench/heartbeats.ts [terminals=1000] [rounds=5]
  */
 import { io, type Socket } from "socket.io-client";
-import { adminCall, createDatabase, fmt, spawnCentral } from "./lib/bench-env";
+import { adminCall, createDatabase, fmt, runBench, spawnCentral } from "./lib/bench-env";
 
 const TERMINALS = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -85,10 +85,4 @@ async function main(): Promise<void> {
   await db.drop();
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench("heartbeats", main);

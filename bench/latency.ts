@@ -17,7 +17,7 @@ import type { PushChange, PushResult } from "@tillsync/shared";
 import { createAgent } from "../apps/terminal-agent/src/agent";
 import type { CentralTransport } from "../apps/terminal-agent/src/transport/central-transport";
 import { HttpCentralTransport } from "../apps/terminal-agent/src/transport/http-transport";
-import { adminCall, benchAgentConfig, createDatabase, spawnCentral } from "./lib/bench-env";
+import { adminCall, benchAgentConfig, createDatabase, runBench, spawnCentral } from "./lib/bench-env";
 
 const ORDERS = Number(process.argv[2] ?? 1000);
 
@@ -121,10 +121,4 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench("latency", main);

@@ -13,7 +13,7 @@ import { Client } from "pg";
 import { createAgent } from "../apps/terminal-agent/src/agent";
 import { migrateCentral } from "../apps/central/src/db/migrate";
 import { openCentralDb } from "../apps/central/src/db/database";
-import { adminCall, benchAgentConfig, createDatabase, fmt, spawnCentral } from "./lib/bench-env";
+import { adminCall, benchAgentConfig, createDatabase, fmt, runBench, spawnCentral } from "./lib/bench-env";
 
 const TOTAL = Number(process.argv[2] ?? 100_000);
 const BATCH = Number(process.argv[3] ?? 1000);
@@ -115,10 +115,4 @@ async function main(): Promise<void> {
   await raw.drop();
 }
 
-main().then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.error(`bench/upstream: ${e.message}`);
-    process.exit(1);
-  },
-);
+runBench("upstream", main);

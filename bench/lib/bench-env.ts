@@ -83,3 +83,14 @@ export function fmt(n: number): string {
 export function benchAgentConfig(url: string, key: string, terminalId: string, file: string, env: Record<string, string> = {}): AgentConfig {
   return loadAgentConfig({ CENTRAL_API_URL: url, CENTRAL_API_KEY: key, TERMINAL_ID: terminalId, TERMINAL_DATABASE_URL: `file:${file}`, ...env });
 }
+
+/** Runs a bench's main and exits: 0 when it finished, 1 with one line naming the bench if not. */
+export function runBench(name: string, main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(`bench/${name}: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
