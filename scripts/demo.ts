@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { Client } from "pg";
 import { startCentral } from "../apps/central/src/main";
 import { createAgent, type Agent } from "../apps/terminal-agent/src/agent";
+import { fullJitterBackoff } from "../apps/terminal-agent/src/sync/sync-state-machine";
 import { ControllableProxy } from "../packages/testkit/src/controllable-proxy";
 import { ensureServices } from "./demo/services";
 
@@ -79,8 +80,11 @@ async function main(): Promise<number> {
       SYNC_BATCH_SIZE: 100,
       SYNC_TIMEOUT: 5,
       SYNC_RETRY_ATTEMPTS: 3,
+    }, undefined, {
+      // A demo lasts seconds: the cut-off till must not sit out a 5-minute breaker or a
+      // minute of backoff once its network is back, so both are scaled down here.
+      machine: { breakerCooldownMs: 2_000, backoff: fullJitterBackoff(200, 1_000) },
     });
-    // Short backoff so the cut-off terminal catches up quickly once reconnected.
     const startup = await agent.engine.runCycle();
     agent.engine.start();
     const till = new Database(file);
@@ -137,10 +141,14 @@ async function main(): Promise<number> {
   log(`selling stopped after ${sales} sales; final sync`);
 
   // Quiescence: every outbox drained and every terminal has pulled central's last stock.
-  for (let round = 0; round < 20; round++) {
+  // A cycle is skipped while a till backs off, so wait out the (short) backoff rather than
+  // counting rounds; 30 s is far beyond anything the demo's settings produce.
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     for (const t of tills) await t.agent.engine.runCycle();
     const pending = tills.reduce((n, t) => n + (t.till.prepare(`SELECT count(*) AS n FROM outbox WHERE status IN ('PENDING','SYNCING')`).get() as { n: number }).n, 0);
     if (pending === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
   }
   for (const t of tills) await t.agent.engine.runCycle();
 
