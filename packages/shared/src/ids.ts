@@ -28,9 +28,3 @@ export const feedCursorSchema = z
   .regex(/^\d{1,19}$/, { message: "must be a cursor returned by /api/sync/pull" })
   .transform((s) => s as FeedCursor);
 
-/** Compares two cursors of the same feed (they are decimal positions underneath). */
-export function compareCursors(a: FeedCursor, b: FeedCursor): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}

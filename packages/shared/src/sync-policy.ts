@@ -282,9 +282,6 @@ export function resolvePolicy(overrides: PolicyOverrides = {}): SyncPolicy {
   return out;
 }
 
-export function isSyncTable(name: string): name is SyncTable {
-  return (SYNC_TABLES as readonly string[]).includes(name);
-}
 
 /** Tables the terminal captures into its outbox (it may write them and central accepts). */
 export function capturedTables(policy: SyncPolicy): TablePolicy[] {
