@@ -21,15 +21,25 @@ const N = Number(process.argv[2] ?? 100_000);
 async function main(): Promise<void> {
   const db = await createDatabase("boot");
   const central = await spawnCentral(db.url);
-  const { store } = await adminCall<{ store: { id: string } }>(central.url, central.admin, "POST", "/api/stores", { name: "bench" });
-  const { terminal, key } = await adminCall<{ terminal: { id: string }; key: string }>(central.url, central.admin, "POST", "/api/terminals", { name: "bench", storeId: store.id });
+  const { store } = await adminCall<{ store: { id: string } }>(central.url, central.admin, "POST", "/api/stores", {
+    name: "bench",
+  });
+  const { terminal, key } = await adminCall<{ terminal: { id: string }; key: string }>(
+    central.url,
+    central.admin,
+    "POST",
+    "/api/terminals",
+    { name: "bench", storeId: store.id },
+  );
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
   await pg.query(
     `INSERT INTO products (id, sku, name, price_cents) SELECT gen_random_uuid(), 'SKU-' || i, 'Product ' || i, 100 + i % 900 FROM generate_series(1, $1) AS i`,
     [N],
   );
-  await pg.query(`INSERT INTO inventory_items (store_id, product_id, quantity) SELECT $1, id, 50 FROM products`, [store.id]);
+  await pg.query(`INSERT INTO inventory_items (store_id, product_id, quantity) SELECT $1, id, 50 FROM products`, [
+    store.id,
+  ]);
   await pg.end();
   // A catalogue that exists before a till bootstraps has long been numbered in the feed.
   const pool = new Pool({ connectionString: db.url, max: 1 });
@@ -37,10 +47,21 @@ async function main(): Promise<void> {
   await pool.end();
 
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-boot-"));
-  const out = execFileSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, process.env.BOOT_CHILD ?? "bootstrap-child.ts"), central.url, key, terminal.id, path.join(dir, "t.db")], {
-    encoding: "utf8",
-    maxBuffer: 1 << 20,
-  });
+  const out = execFileSync(
+    process.execPath,
+    [
+      path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
+      path.join(__dirname, process.env.BOOT_CHILD ?? "bootstrap-child.ts"),
+      central.url,
+      key,
+      terminal.id,
+      path.join(dir, "t.db"),
+    ],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    },
+  );
   const r = JSON.parse(out) as { pulled: number; ms: number; maxRssMb: number };
   central.stop();
 
@@ -55,7 +76,9 @@ async function main(): Promise<void> {
     // As the agent does for rows from central: capture off, so no outbox rows are written.
     raw.prepare(`UPDATE capture_control SET applying = 1 WHERE id = 1`).run();
     const p = raw.prepare(`INSERT INTO products (id, sku, name, price_cents, version) VALUES (?, ?, ?, ?, 1)`);
-    const s = raw.prepare(`INSERT INTO inventory_items (id, store_id, product_id, quantity, version) VALUES (?, ?, ?, 50, 1)`);
+    const s = raw.prepare(
+      `INSERT INTO inventory_items (id, store_id, product_id, quantity, version) VALUES (?, ?, ?, 50, 1)`,
+    );
     for (let i = 0; i < N; i++) {
       const id = randomUUID();
       p.run(id, `SKU-${i}`, `Product ${i}`, 100 + (i % 900));
@@ -67,7 +90,9 @@ async function main(): Promise<void> {
   raw.close();
 
   console.log(`bootstrap: ${fmt(N)} products + ${fmt(N)} stock rows into an empty terminal`);
-  console.log(`  agent (HTTP pull, apply, cursor)  : ${fmt(r.ms)} ms  ${fmt((r.pulled / r.ms) * 1000)} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB`);
+  console.log(
+    `  agent (HTTP pull, apply, cursor)  : ${fmt(r.ms)} ms  ${fmt((r.pulled / r.ms) * 1000)} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB`,
+  );
   console.log(`  baseline raw SQLite inserts       : ${fmt(rawMs)} ms  ${fmt(((2 * N) / rawMs) * 1000)} rows/s`);
   console.log(`  targets: ≥ 50,000 rows/s, peak RSS ≤ 256 MB`);
   rmSync(dir, { recursive: true, force: true });

@@ -25,7 +25,9 @@ function open(dir: string, name: string, capture: boolean): SqliteDb {
   db.pragma(`synchronous = ${SYNCHRONOUS}`);
   if (!capture) {
     // Only the capture triggers go; the stock-display and append-only triggers are not capture.
-    const triggers = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tillsync_capture_%'`).all() as Array<{ name: string }>;
+    const triggers = db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tillsync_capture_%'`)
+      .all() as Array<{ name: string }>;
     for (const t of triggers) db.exec(`DROP TRIGGER "${t.name}"`);
   }
   const storeId = randomUUID();
@@ -42,9 +44,13 @@ function open(dir: string, name: string, capture: boolean): SqliteDb {
 function sales(db: SqliteDb, n: number): number {
   const { storeId, products } = (db as unknown as { bench: { storeId: string; products: string[] } }).bench;
   const o = db.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'COMPLETED', 300)`);
-  const l = db.prepare(`INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, 1, 150, 150)`);
+  const l = db.prepare(
+    `INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, 1, 150, 150)`,
+  );
   const p = db.prepare(`INSERT INTO payments (order_id, method, amount_cents) VALUES (?, 'CASH', 300)`);
-  const a = db.prepare(`INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (?, ?, -2, 'SALE')`);
+  const a = db.prepare(
+    `INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (?, ?, -2, 'SALE')`,
+  );
   const sale = db.transaction((order: string, product: string) => {
     o.run(order, storeId);
     l.run(order, product);
@@ -78,7 +84,12 @@ function main(): void {
   const without = open(dir, "without.db", false);
   sales(withCapture, 200); // warm both
   sales(without, 200);
-  const r = { saleWith: [] as number[], saleWithout: [] as number[], editWith: [] as number[], editWithout: [] as number[] };
+  const r = {
+    saleWith: [] as number[],
+    saleWithout: [] as number[],
+    editWith: [] as number[],
+    editWithout: [] as number[],
+  };
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? [true, false] : [false, true];
     for (const cap of order) {
@@ -90,7 +101,9 @@ function main(): void {
   const captured = (withCapture.prepare(`SELECT count(*) AS n FROM outbox`).get() as { n: number }).n;
   const row = (label: string, w: number[], wo: number[]) =>
     `${label.padEnd(44)} with ${median(w).toFixed(1).padStart(7)} µs   without ${median(wo).toFixed(1).padStart(7)} µs   ratio ${(median(w) / median(wo)).toFixed(2)}×`;
-  console.log(`capture overhead, median of ${ROUNDS} alternating rounds of ${SALES} writes (WAL, synchronous=${SYNCHRONOUS}, ${dir})`);
+  console.log(
+    `capture overhead, median of ${ROUNDS} alternating rounds of ${SALES} writes (WAL, synchronous=${SYNCHRONOUS}, ${dir})`,
+  );
   console.log(row("sale: 1 tx, order + 2 lines + payment + adj.", r.saleWith, r.saleWithout));
   console.log(row("price edit: 1-row UPDATE, autocommit", r.editWith, r.editWithout));
   console.log(`outbox rows captured: ${captured} (the without-capture file has no outbox rows)`);

@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   const db = await createDatabase("fanout");
   const central = await spawnCentral(db.url);
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-fanout-"));
-  const call = <T>(method: string, p: string, body?: unknown) => adminCall<T>(central.url, central.admin, method, p, body);
+  const call = <T>(method: string, p: string, body?: unknown) =>
+    adminCall<T>(central.url, central.admin, method, p, body);
   const { store } = await call<{ store: { id: string } }>("POST", "/api/stores", { name: "fan-out" });
   const productId = randomUUID();
   const sku = `FAN-${productId.slice(0, 8)}`;
@@ -34,7 +35,10 @@ async function main(): Promise<void> {
 
   const agents: Array<{ agent: Agent; link: SocketLink; config: AgentConfig }> = [];
   for (let i = 0; i < AGENTS; i++) {
-    const { terminal, key } = await call<{ terminal: { id: string }; key: string }>("POST", "/api/terminals", { name: `till ${i}`, storeId: store.id });
+    const { terminal, key } = await call<{ terminal: { id: string }; key: string }>("POST", "/api/terminals", {
+      name: `till ${i}`,
+      storeId: store.id,
+    });
     const file = path.join(dir, `t${i}.db`);
     const config: AgentConfig = benchAgentConfig(central.url, key, terminal.id, file, { SYNC_INTERVAL: "3600" });
     const agent = createAgent(config);
@@ -50,7 +54,11 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 4_000));
   console.log(`${AGENTS} agents connected`);
 
-  const priceOf = (a: Agent) => (a.db.prepare("SELECT price_cents FROM products WHERE id = ?").get(productId) as { price_cents: number } | undefined)?.price_cents;
+  const priceOf = (a: Agent) =>
+    (
+      a.db.prepare("SELECT price_cents FROM products WHERE id = ?").get(productId) as
+        { price_cents: number } | undefined
+    )?.price_cents;
   const latencies: number[] = [];
   const baselines: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
@@ -67,7 +75,8 @@ async function main(): Promise<void> {
     await call("POST", "/api/products", { id: productId, sku, name: "Fan", priceCents: price });
     const committed = Date.now();
     while (seen.size < AGENTS) {
-      if (Date.now() - t0 > 30_000) throw new Error(`round ${round}: only ${seen.size}/${AGENTS} agents applied the change`);
+      if (Date.now() - t0 > 30_000)
+        throw new Error(`round ${round}: only ${seen.size}/${AGENTS} agents applied the change`);
       await new Promise((r) => setTimeout(r, 5));
     }
     for (const stop of watchers) stop();

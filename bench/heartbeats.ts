@@ -24,13 +24,17 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 async function main(): Promise<void> {
   const db = await createDatabase("hb");
   const central = await spawnCentral(db.url);
-  const call = <T>(method: string, p: string, body?: unknown) => adminCall<T>(central.url, central.admin, method, p, body);
+  const call = <T>(method: string, p: string, body?: unknown) =>
+    adminCall<T>(central.url, central.admin, method, p, body);
   const { store } = await call<{ store: { id: string } }>("POST", "/api/stores", { name: "heartbeats" });
   const terminals: Array<{ id: string; key: string }> = [];
   for (let i = 0; i < TERMINALS; i += 50) {
     const made = await Promise.all(
       Array.from({ length: Math.min(50, TERMINALS - i) }, (_, j) =>
-        call<{ terminal: { id: string }; key: string }>("POST", "/api/terminals", { name: `till ${i + j}`, storeId: store.id }),
+        call<{ terminal: { id: string }; key: string }>("POST", "/api/terminals", {
+          name: `till ${i + j}`,
+          storeId: store.id,
+        }),
       ),
     );
     terminals.push(...made.map((m) => ({ id: m.terminal.id, key: m.key })));
@@ -41,7 +45,12 @@ async function main(): Promise<void> {
     terminals.map(
       (t) =>
         new Promise<Socket>((resolve, reject) => {
-          const s = io(central.url, { auth: { token: t.key }, transports: ["websocket"], reconnection: false, forceNew: true });
+          const s = io(central.url, {
+            auth: { token: t.key },
+            transports: ["websocket"],
+            reconnection: false,
+            forceNew: true,
+          });
           s.once("connect", () => {
             s.emit("terminal:register", { terminalId: t.id });
             resolve(s);
@@ -57,7 +66,11 @@ async function main(): Promise<void> {
     fetch(`${central.url}/api/sync/heartbeat`, {
       method: "POST",
       headers: { authorization: `Bearer ${t.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ terminalId: t.id, status: "idle", outbox: { sale_orders: { pending: 2, failed: 0, synced: 40, conflicts: 0 } } }),
+      body: JSON.stringify({
+        terminalId: t.id,
+        status: "idle",
+        outbox: { sale_orders: { pending: 2, failed: 0, synced: 40, conflicts: 0 } },
+      }),
     }).then((r) => {
       if (!r.ok) throw new Error(`heartbeat ${r.status}`);
       return r.arrayBuffer();
@@ -66,8 +79,12 @@ async function main(): Promise<void> {
   const base: number[] = [];
   const burst: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    burst.push(await timed(() => Promise.all(terminals.map(async (t) => lat.push(await timed(() => beat(t))))))); 
-    await Promise.all(terminals.map(async () => base.push(await timed(() => fetch(`${central.url}/health`).then((r) => r.arrayBuffer())))));
+    burst.push(await timed(() => Promise.all(terminals.map(async (t) => lat.push(await timed(() => beat(t)))))));
+    await Promise.all(
+      terminals.map(async () =>
+        base.push(await timed(() => fetch(`${central.url}/health`).then((r) => r.arrayBuffer()))),
+      ),
+    );
   }
   lat.sort((a, b) => a - b);
   base.sort((a, b) => a - b);

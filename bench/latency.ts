@@ -56,10 +56,23 @@ function summary(label: string, ms: number[]): string {
 async function main(): Promise<void> {
   const db = await createDatabase("latency");
   const central = await spawnCentral(db.url);
-  const { store } = await adminCall<{ store: { id: string } }>(central.url, central.admin, "POST", "/api/stores", { name: "bench" });
-  const { terminal, key } = await adminCall<{ terminal: { id: string }; key: string }>(central.url, central.admin, "POST", "/api/terminals", { name: "bench", storeId: store.id });
+  const { store } = await adminCall<{ store: { id: string } }>(central.url, central.admin, "POST", "/api/stores", {
+    name: "bench",
+  });
+  const { terminal, key } = await adminCall<{ terminal: { id: string }; key: string }>(
+    central.url,
+    central.admin,
+    "POST",
+    "/api/terminals",
+    { name: "bench", storeId: store.id },
+  );
   const productId = randomUUID();
-  await adminCall(central.url, central.admin, "POST", "/api/products", { id: productId, sku: "LAT", name: "latency", priceCents: 100 });
+  await adminCall(central.url, central.admin, "POST", "/api/products", {
+    id: productId,
+    sku: "LAT",
+    name: "latency",
+    priceCents: 100,
+  });
 
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-latency-"));
   const file = path.join(dir, "t.db");
@@ -72,8 +85,12 @@ async function main(): Promise<void> {
 
   const till = new Database(file);
   till.pragma("busy_timeout = 5000");
-  const o = till.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents, completed_at) VALUES (?, ?, 'COMPLETED', 100, strftime('%Y-%m-%dT%H:%M:%fZ','now'))`);
-  const l = till.prepare(`INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, 1, 100, 100)`);
+  const o = till.prepare(
+    `INSERT INTO sale_orders (id, store_id, status, total_cents, completed_at) VALUES (?, ?, 'COMPLETED', 100, strftime('%Y-%m-%dT%H:%M:%fZ','now'))`,
+  );
+  const l = till.prepare(
+    `INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, 1, 100, 100)`,
+  );
   const p = till.prepare(`INSERT INTO payments (order_id, method, amount_cents) VALUES (?, 'CARD', 100)`);
   const sell = till.transaction((order: string) => {
     o.run(order, store.id);
@@ -96,11 +113,43 @@ async function main(): Promise<void> {
   for (let i = 0; i < ORDERS; i++) {
     const order = randomUUID();
     const now = new Date().toISOString();
-    const base = { baseVersion: null, syncPriority: 10, createdInMode: "ONLINE", createdAt: now, operation: "CREATE" } as const;
+    const base = {
+      baseVersion: null,
+      syncPriority: 10,
+      createdInMode: "ONLINE",
+      createdAt: now,
+      operation: "CREATE",
+    } as const;
     const changes = [
-      { ...base, changeId: randomUUID(), entityType: "sale_orders", entityId: order, data: { id: order, store_id: store.id, terminal_id: terminal.id, status: "COMPLETED", total_cents: 100, created_at: now, completed_at: now } },
-      { ...base, changeId: randomUUID(), entityType: "sale_order_lines", entityId: randomUUID(), data: { order_id: order, product_id: productId, quantity: 1, unit_price_cents: 100, line_total_cents: 100 } },
-      { ...base, changeId: randomUUID(), entityType: "payments", entityId: randomUUID(), data: { order_id: order, method: "CARD", amount_cents: 100, created_at: now } },
+      {
+        ...base,
+        changeId: randomUUID(),
+        entityType: "sale_orders",
+        entityId: order,
+        data: {
+          id: order,
+          store_id: store.id,
+          terminal_id: terminal.id,
+          status: "COMPLETED",
+          total_cents: 100,
+          created_at: now,
+          completed_at: now,
+        },
+      },
+      {
+        ...base,
+        changeId: randomUUID(),
+        entityType: "sale_order_lines",
+        entityId: randomUUID(),
+        data: { order_id: order, product_id: productId, quantity: 1, unit_price_cents: 100, line_total_cents: 100 },
+      },
+      {
+        ...base,
+        changeId: randomUUID(),
+        entityType: "payments",
+        entityId: randomUUID(),
+        data: { order_id: order, method: "CARD", amount_cents: 100, created_at: now },
+      },
     ] as unknown as PushChange[];
     for (const c of changes) c.data = { id: c.entityId, ...c.data };
     const t0 = performance.now();

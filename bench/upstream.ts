@@ -21,23 +21,44 @@ const BATCH = Number(process.argv[3] ?? 1000);
 async function main(): Promise<void> {
   const db = await createDatabase("up");
   const central = await spawnCentral(db.url);
-  const { store } = await adminCall<{ store: { id: string } }>(central.url, central.admin, "POST", "/api/stores", { name: "bench" });
-  const { terminal, key } = await adminCall<{ terminal: { id: string }; key: string }>(central.url, central.admin, "POST", "/api/terminals", { name: "bench", storeId: store.id });
+  const { store } = await adminCall<{ store: { id: string } }>(central.url, central.admin, "POST", "/api/stores", {
+    name: "bench",
+  });
+  const { terminal, key } = await adminCall<{ terminal: { id: string }; key: string }>(
+    central.url,
+    central.admin,
+    "POST",
+    "/api/terminals",
+    { name: "bench", storeId: store.id },
+  );
   const productId = randomUUID();
-  await adminCall(central.url, central.admin, "POST", "/api/products", { id: productId, sku: "BENCH", name: "bench", priceCents: 100 });
+  await adminCall(central.url, central.admin, "POST", "/api/products", {
+    id: productId,
+    sku: "BENCH",
+    name: "bench",
+    priceCents: 100,
+  });
 
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-bench-"));
   const file = path.join(dir, "t.db");
-  const agent = createAgent(benchAgentConfig(central.url, key, terminal.id, file, { SYNC_BATCH_SIZE: String(BATCH), SYNC_TIMEOUT: "120" }));
+  const agent = createAgent(
+    benchAgentConfig(central.url, key, terminal.id, file, { SYNC_BATCH_SIZE: String(BATCH), SYNC_TIMEOUT: "120" }),
+  );
   await agent.engine.runCycle();
 
   // 4 rows per sale: order, line, payment, adjustment.
   const sales = Math.floor(TOTAL / 4);
   const insert = agent.db.transaction(() => {
-    const o = agent.db.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents, completed_at) VALUES (?, ?, 'COMPLETED', 100, strftime('%Y-%m-%dT%H:%M:%fZ','now'))`);
-    const l = agent.db.prepare(`INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, 1, 100, 100)`);
+    const o = agent.db.prepare(
+      `INSERT INTO sale_orders (id, store_id, status, total_cents, completed_at) VALUES (?, ?, 'COMPLETED', 100, strftime('%Y-%m-%dT%H:%M:%fZ','now'))`,
+    );
+    const l = agent.db.prepare(
+      `INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, 1, 100, 100)`,
+    );
     const p = agent.db.prepare(`INSERT INTO payments (id, order_id, method, amount_cents) VALUES (?, ?, 'CASH', 100)`);
-    const a = agent.db.prepare(`INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) VALUES (?, ?, ?, -1, 'SALE')`);
+    const a = agent.db.prepare(
+      `INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) VALUES (?, ?, ?, -1, 'SALE')`,
+    );
     for (let i = 0; i < sales; i++) {
       const order = randomUUID();
       o.run(order, store.id);
@@ -47,7 +68,8 @@ async function main(): Promise<void> {
     }
   });
   insert();
-  const changes = (agent.db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'PENDING'`).get() as { n: number }).n;
+  const changes = (agent.db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'PENDING'`).get() as { n: number })
+    .n;
 
   const t0 = performance.now();
   const r = await agent.engine.runCycle();
@@ -57,7 +79,10 @@ async function main(): Promise<void> {
   if (left !== 0) throw new Error(`${left} changes not SYNCED`);
 
   // Baseline: the same rows, straight into PostgreSQL with unnest … ON CONFLICT, same batch size.
-  const rows = agent.db.prepare(`SELECT entity_type, data FROM outbox ORDER BY id`).all() as Array<{ entity_type: string; data: string }>;
+  const rows = agent.db.prepare(`SELECT entity_type, data FROM outbox ORDER BY id`).all() as Array<{
+    entity_type: string;
+    data: string;
+  }>;
   await agent.close();
   central.stop();
   const raw = await createDatabase("raw");
@@ -68,7 +93,9 @@ async function main(): Promise<void> {
   await pg.connect();
   const t1 = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) {
-    const batch = rows.slice(i, i + BATCH).map((x) => ({ t: x.entity_type, d: JSON.parse(x.data) as Record<string, string | number> }));
+    const batch = rows
+      .slice(i, i + BATCH)
+      .map((x) => ({ t: x.entity_type, d: JSON.parse(x.data) as Record<string, string | number> }));
     const of = (t: string) => batch.filter((b) => b.t === t).map((b) => b.d);
     const orders = of("sale_orders");
     const lines = of("sale_order_lines");
@@ -79,25 +106,48 @@ async function main(): Promise<void> {
       await pg.query(
         `INSERT INTO sale_orders (id, store_id, status, total_cents) SELECT u.id, u.store_id, u.status::sale_order_status, u.total FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int4[]) AS u(id, store_id, status, total)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_cents = excluded.total_cents`,
-        [orders.map((o) => o.id), orders.map((o) => o.store_id), orders.map((o) => o.status), orders.map((o) => o.total_cents)],
+        [
+          orders.map((o) => o.id),
+          orders.map((o) => o.store_id),
+          orders.map((o) => o.status),
+          orders.map((o) => o.total_cents),
+        ],
       );
     if (lines.length)
       await pg.query(
         `INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int4[], $5::int4[], $6::int4[])
          ON CONFLICT (id) DO UPDATE SET quantity = excluded.quantity`,
-        [lines.map((o) => o.id), lines.map((o) => o.order_id), lines.map((o) => o.product_id), lines.map((o) => o.quantity), lines.map((o) => o.unit_price_cents), lines.map((o) => o.line_total_cents)],
+        [
+          lines.map((o) => o.id),
+          lines.map((o) => o.order_id),
+          lines.map((o) => o.product_id),
+          lines.map((o) => o.quantity),
+          lines.map((o) => o.unit_price_cents),
+          lines.map((o) => o.line_total_cents),
+        ],
       );
     if (pays.length)
       await pg.query(
         `INSERT INTO payments (id, order_id, method, amount_cents) SELECT u.id, u.order_id, u.method::payment_method, u.amount FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int4[]) AS u(id, order_id, method, amount)
          ON CONFLICT (id) DO UPDATE SET amount_cents = excluded.amount_cents`,
-        [pays.map((o) => o.id), pays.map((o) => o.order_id), pays.map((o) => o.method), pays.map((o) => o.amount_cents)],
+        [
+          pays.map((o) => o.id),
+          pays.map((o) => o.order_id),
+          pays.map((o) => o.method),
+          pays.map((o) => o.amount_cents),
+        ],
       );
     if (adjs.length)
       await pg.query(
         `INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) SELECT u.id, u.store_id, u.product_id, u.delta, u.reason::adjustment_reason FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int4[], $5::text[]) AS u(id, store_id, product_id, delta, reason)
          ON CONFLICT (id) DO NOTHING`,
-        [adjs.map((o) => o.id), adjs.map((o) => o.store_id), adjs.map((o) => o.product_id), adjs.map((o) => o.delta), adjs.map((o) => o.reason)],
+        [
+          adjs.map((o) => o.id),
+          adjs.map((o) => o.store_id),
+          adjs.map((o) => o.product_id),
+          adjs.map((o) => o.delta),
+          adjs.map((o) => o.reason),
+        ],
       );
     await pg.query("COMMIT");
   }
@@ -109,7 +159,7 @@ async function main(): Promise<void> {
   console.log(`upstream: ${fmt(changes)} changes, batch ${BATCH}`);
   console.log(`  agent → central, until all SYNCED : ${fmt(agentMs)} ms  ${fmt(agentRate)} changes/s`);
   console.log(`  baseline raw unnest … ON CONFLICT : ${fmt(rawMs)} ms  ${fmt(rawRate)} rows/s`);
-  console.log(`  ratio ${(agentRate / rawRate * 100).toFixed(1)}% (target ≥ 50%)`);
+  console.log(`  ratio ${((agentRate / rawRate) * 100).toFixed(1)}% (target ≥ 50%)`);
   rmSync(dir, { recursive: true, force: true });
   await db.drop();
   await raw.drop();

@@ -54,7 +54,11 @@ async function main(): Promise<number> {
   const { store } = await api<{ store: { id: string } }>("POST", "/api/stores", { name: "Demo High Street" });
   const products = await Promise.all(
     ["Coffee", "Croissant", "Orange juice", "Sandwich", "Water"].map(async (name, i) => {
-      const { product } = await api<{ product: { id: string } }>("POST", "/api/products", { sku: `DEMO-${i}`, name, priceCents: 150 + i * 75 });
+      const { product } = await api<{ product: { id: string } }>("POST", "/api/products", {
+        sku: `DEMO-${i}`,
+        name,
+        priceCents: 150 + i * 75,
+      });
       await api("POST", "/api/stock", { storeId: store.id, productId: product.id, quantity: 1000 });
       return product.id;
     }),
@@ -64,33 +68,43 @@ async function main(): Promise<number> {
   const dir = path.resolve(".demo");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const tills: Array<{ name: string; id: string; agent: Agent; till: Database.Database; proxy: ControllableProxy }> = [];
+  const tills: Array<{ name: string; id: string; agent: Agent; till: Database.Database; proxy: ControllableProxy }> =
+    [];
   for (let n = 1; n <= 3; n++) {
-    const { terminal, key } = await api<{ terminal: { id: string }; key: string }>("POST", "/api/terminals", { name: `Till ${n}`, storeId: store.id });
+    const { terminal, key } = await api<{ terminal: { id: string }; key: string }>("POST", "/api/terminals", {
+      name: `Till ${n}`,
+      storeId: store.id,
+    });
     const proxy = new ControllableProxy(central.port);
     const port = await proxy.listen();
     const file = path.join(dir, `terminal-${n}.db`);
-    const agent = createAgent({
-      CENTRAL_API_URL: `http://127.0.0.1:${port}`,
-      CENTRAL_API_KEY: key,
-      TERMINAL_ID: terminal.id,
-      TERMINAL_DATABASE_URL: `file:${file}`,
-      databasePath: file,
-      SYNC_INTERVAL: 2,
-      SYNC_BATCH_SIZE: 100,
-      SYNC_TIMEOUT: 5,
-      SYNC_RETRY_ATTEMPTS: 3,
-    }, undefined, {
-      // A demo lasts seconds: the cut-off till must not sit out a 5-minute breaker or a
-      // minute of backoff once its network is back, so both are scaled down here.
-      machine: { breakerCooldownMs: 2_000, backoff: fullJitterBackoff(200, 1_000) },
-    });
+    const agent = createAgent(
+      {
+        CENTRAL_API_URL: `http://127.0.0.1:${port}`,
+        CENTRAL_API_KEY: key,
+        TERMINAL_ID: terminal.id,
+        TERMINAL_DATABASE_URL: `file:${file}`,
+        databasePath: file,
+        SYNC_INTERVAL: 2,
+        SYNC_BATCH_SIZE: 100,
+        SYNC_TIMEOUT: 5,
+        SYNC_RETRY_ATTEMPTS: 3,
+      },
+      undefined,
+      {
+        // A demo lasts seconds: the cut-off till must not sit out a 5-minute breaker or a
+        // minute of backoff once its network is back, so both are scaled down here.
+        machine: { breakerCooldownMs: 2_000, backoff: fullJitterBackoff(200, 1_000) },
+      },
+    );
     const startup = await agent.engine.runCycle();
     agent.engine.start();
     const till = new Database(file);
     till.pragma("busy_timeout = 5000");
     tills.push({ name: `Till ${n}`, id: terminal.id, agent, till, proxy });
-    log(`Till ${n} (${terminal.id.slice(0, 8)}) started: pulled ${startup.pulled} rows into ${path.relative(process.cwd(), file)}`);
+    log(
+      `Till ${n} (${terminal.id.slice(0, 8)}) started: pulled ${startup.pulled} rows into ${path.relative(process.cwd(), file)}`,
+    );
   }
 
   let selling = true;
@@ -103,18 +117,34 @@ async function main(): Promise<number> {
       const picked = [] as Array<{ productId: string; qty: number; price: number }>;
       for (let i = 0; i < lines; i++) {
         const productId = products[Math.floor(Math.random() * products.length)]!;
-        const price = (t.till.prepare("SELECT price_cents FROM products WHERE id = ?").get(productId) as { price_cents: number }).price_cents;
+        const price = (
+          t.till.prepare("SELECT price_cents FROM products WHERE id = ?").get(productId) as { price_cents: number }
+        ).price_cents;
         const qty = 1 + Math.floor(Math.random() * 2);
         picked.push({ productId, qty, price });
         total += qty * price;
       }
-      t.till.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', ?)`).run(orderId, store.id, total);
+      t.till
+        .prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', ?)`)
+        .run(orderId, store.id, total);
       for (const l of picked) {
-        t.till.prepare(`INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, ?, ?)`).run(orderId, l.productId, l.qty, l.price, l.qty * l.price);
-        t.till.prepare(`INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (?, ?, ?, 'SALE')`).run(store.id, l.productId, -l.qty);
+        t.till
+          .prepare(
+            `INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, ?, ?)`,
+          )
+          .run(orderId, l.productId, l.qty, l.price, l.qty * l.price);
+        t.till
+          .prepare(`INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (?, ?, ?, 'SALE')`)
+          .run(store.id, l.productId, -l.qty);
       }
-      t.till.prepare(`INSERT INTO payments (order_id, method, amount_cents) VALUES (?, ?, ?)`).run(orderId, Math.random() < 0.5 ? "CARD" : "CASH", total);
-      t.till.prepare(`UPDATE sale_orders SET status = 'COMPLETED', completed_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`).run(orderId);
+      t.till
+        .prepare(`INSERT INTO payments (order_id, method, amount_cents) VALUES (?, ?, ?)`)
+        .run(orderId, Math.random() < 0.5 ? "CARD" : "CASH", total);
+      t.till
+        .prepare(
+          `UPDATE sale_orders SET status = 'COMPLETED', completed_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
+        )
+        .run(orderId);
     })();
     sales++;
   };
@@ -132,7 +162,8 @@ async function main(): Promise<number> {
   cut.proxy.cut();
   log(`${cut.name} cut off from central; it keeps selling offline`);
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
-  const waiting = (cut.till.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'PENDING'`).get() as { n: number }).n;
+  const waiting = (cut.till.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'PENDING'`).get() as { n: number })
+    .n;
   cut.proxy.reconnect();
   log(`${cut.name} reconnected with ${waiting} changes waiting in its outbox`);
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
@@ -146,7 +177,16 @@ async function main(): Promise<number> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     for (const t of tills) await t.agent.engine.runCycle();
-    const pending = tills.reduce((n, t) => n + (t.till.prepare(`SELECT count(*) AS n FROM outbox WHERE status IN ('PENDING','SYNCING')`).get() as { n: number }).n, 0);
+    const pending = tills.reduce(
+      (n, t) =>
+        n +
+        (
+          t.till.prepare(`SELECT count(*) AS n FROM outbox WHERE status IN ('PENDING','SYNCING')`).get() as {
+            n: number;
+          }
+        ).n,
+      0,
+    );
     if (pending === 0) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -173,23 +213,48 @@ async function report(
   console.log("\n== Convergence report ==");
   console.log("terminal   orders(local/central)  payments cents(local/central)  outbox pending/failed");
   for (const t of tills) {
-    const local = t.till.prepare(`SELECT count(*) AS n, (SELECT coalesce(sum(amount_cents),0) FROM payments) AS paid FROM sale_orders`).get() as { n: number; paid: number };
-    const c = (await pool.query(`SELECT count(*)::int AS n, coalesce((SELECT sum(p.amount_cents) FROM payments p JOIN sale_orders o ON o.id = p.order_id WHERE o.terminal_id = $1), 0)::int AS paid FROM sale_orders WHERE terminal_id = $1`, [t.id])).rows[0] as { n: number; paid: number };
-    const ob = t.till.prepare(`SELECT sum(status IN ('PENDING','SYNCING')) AS p, sum(status = 'FAILED') AS f FROM outbox`).get() as { p: number | null; f: number | null };
+    const local = t.till
+      .prepare(`SELECT count(*) AS n, (SELECT coalesce(sum(amount_cents),0) FROM payments) AS paid FROM sale_orders`)
+      .get() as { n: number; paid: number };
+    const c = (
+      await pool.query(
+        `SELECT count(*)::int AS n, coalesce((SELECT sum(p.amount_cents) FROM payments p JOIN sale_orders o ON o.id = p.order_id WHERE o.terminal_id = $1), 0)::int AS paid FROM sale_orders WHERE terminal_id = $1`,
+        [t.id],
+      )
+    ).rows[0] as { n: number; paid: number };
+    const ob = t.till
+      .prepare(`SELECT sum(status IN ('PENDING','SYNCING')) AS p, sum(status = 'FAILED') AS f FROM outbox`)
+      .get() as { p: number | null; f: number | null };
     const same = local.n === c.n && local.paid === c.paid && !ob.p && !ob.f;
     ok &&= same;
-    console.log(`${t.name.padEnd(10)} ${`${local.n}/${c.n}`.padEnd(22)} ${`${local.paid}/${c.paid}`.padEnd(30)} ${ob.p ?? 0}/${ob.f ?? 0}  ${same ? "OK" : "DIFFERS"}`);
+    console.log(
+      `${t.name.padEnd(10)} ${`${local.n}/${c.n}`.padEnd(22)} ${`${local.paid}/${c.paid}`.padEnd(30)} ${ob.p ?? 0}/${ob.f ?? 0}  ${same ? "OK" : "DIFFERS"}`,
+    );
   }
-  console.log("\nproduct    stock central  " + tills.map((t) => t.name.padEnd(8)).join(" ") + "  sold (1000 - central)");
+  console.log(
+    "\nproduct    stock central  " + tills.map((t) => t.name.padEnd(8)).join(" ") + "  sold (1000 - central)",
+  );
   for (const p of products) {
-    const c = (await pool.query(`SELECT quantity FROM inventory_items WHERE store_id = $1 AND product_id = $2`, [storeId, p])).rows[0] as { quantity: number };
-    const sold = (await pool.query(`SELECT coalesce(-sum(delta),0)::int AS s FROM inventory_adjustments WHERE product_id = $1`, [p])).rows[0] as { s: number };
-    const local = tills.map((t) => (t.till.prepare(`SELECT quantity FROM inventory_items WHERE product_id = ?`).get(p) as { quantity: number }).quantity);
+    const c = (
+      await pool.query(`SELECT quantity FROM inventory_items WHERE store_id = $1 AND product_id = $2`, [storeId, p])
+    ).rows[0] as { quantity: number };
+    const sold = (
+      await pool.query(`SELECT coalesce(-sum(delta),0)::int AS s FROM inventory_adjustments WHERE product_id = $1`, [p])
+    ).rows[0] as { s: number };
+    const local = tills.map(
+      (t) =>
+        (t.till.prepare(`SELECT quantity FROM inventory_items WHERE product_id = ?`).get(p) as { quantity: number })
+          .quantity,
+    );
     const same = local.every((q) => q === c.quantity) && c.quantity === 1000 - sold.s;
     ok &&= same;
-    console.log(`${p.slice(0, 8)}   ${String(c.quantity).padEnd(14)} ${local.map((q) => String(q).padEnd(8)).join(" ")}  ${sold.s}  ${same ? "OK" : "DIFFERS"}`);
+    console.log(
+      `${p.slice(0, 8)}   ${String(c.quantity).padEnd(14)} ${local.map((q) => String(q).padEnd(8)).join(" ")}  ${sold.s}  ${same ? "OK" : "DIFFERS"}`,
+    );
   }
-  console.log(ok ? "\nCONVERGED: every terminal agrees with central." : "\nNOT CONVERGED: see the rows marked DIFFERS.");
+  console.log(
+    ok ? "\nCONVERGED: every terminal agrees with central." : "\nNOT CONVERGED: see the rows marked DIFFERS.",
+  );
   return ok;
 }
 

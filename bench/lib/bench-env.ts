@@ -43,13 +43,23 @@ function freePort(): Promise<number> {
 }
 
 /** Central in its own process, as in production, so the agent's CPU is measured apart. */
-export async function spawnCentral(databaseUrl: string): Promise<{ url: string; admin: string; stop(): void; child: ChildProcess }> {
+export async function spawnCentral(
+  databaseUrl: string,
+): Promise<{ url: string; admin: string; stop(): void; child: ChildProcess }> {
   const port = await freePort();
   const admin = randomBytes(16).toString("hex");
   // `--import tsx` runs central in this very process (the tsx CLI would add a wrapper process).
   const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/central/src/main.ts")], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL, PORT: String(port), ADMIN_TOKEN: admin, REDIS_PREFIX: `bench-${port}`, LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      PORT: String(port),
+      ADMIN_TOKEN: admin,
+      REDIS_PREFIX: `bench-${port}`,
+      LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -80,8 +90,20 @@ export function fmt(n: number): string {
 }
 
 /** An agent config for a bench, through the agent's own parser (so defaults stay the product's). */
-export function benchAgentConfig(url: string, key: string, terminalId: string, file: string, env: Record<string, string> = {}): AgentConfig {
-  return loadAgentConfig({ CENTRAL_API_URL: url, CENTRAL_API_KEY: key, TERMINAL_ID: terminalId, TERMINAL_DATABASE_URL: `file:${file}`, ...env });
+export function benchAgentConfig(
+  url: string,
+  key: string,
+  terminalId: string,
+  file: string,
+  env: Record<string, string> = {},
+): AgentConfig {
+  return loadAgentConfig({
+    CENTRAL_API_URL: url,
+    CENTRAL_API_KEY: key,
+    TERMINAL_ID: terminalId,
+    TERMINAL_DATABASE_URL: `file:${file}`,
+    ...env,
+  });
 }
 
 /** Runs a bench's main and exits: 0 when it finished, 1 with one line naming the bench if not. */

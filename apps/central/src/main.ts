@@ -30,14 +30,26 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   const logger = createLogger(config.LOG_LEVEL);
   const db = openCentralDb(config.DATABASE_URL);
   await migrateCentral(db.pool);
-  const redis = new Redis(config.REDIS_URL, { keyPrefix: `${config.REDIS_PREFIX}:`, maxRetriesPerRequest: 2, lazyConnect: false });
+  const redis = new Redis(config.REDIS_URL, {
+    keyPrefix: `${config.REDIS_PREFIX}:`,
+    maxRetriesPerRequest: 2,
+    lazyConnect: false,
+  });
   redis.on("error", () => undefined); // readiness reports it; reconnects are automatic
   const metrics = new HubMetrics();
   // The server exists before the app so socket.io can attach to it; requests are served only
   // once the app is wired and listen() is called.
   const server = createServer();
   const hub = await Hub.start({ config, db, redis, metrics, log: logger, options: options.hub }, server);
-  const app = createApp({ db, redis, adminToken: config.ADMIN_TOKEN, policy: resolvePolicy(config.SYNC_POLICY_OVERRIDES), hub, metrics, logger });
+  const app = createApp({
+    db,
+    redis,
+    adminToken: config.ADMIN_TOKEN,
+    policy: resolvePolicy(config.SYNC_POLICY_OVERRIDES),
+    hub,
+    metrics,
+    logger,
+  });
   server.on("request", app);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -16,7 +16,14 @@ describe("api docs and metrics", () => {
 
   it("documents every Express route, and only those", async () => {
     const r = central.running;
-    const app = createApp({ db: r.db, redis: r.redis, adminToken: central.adminToken, hub: r.hub, metrics: r.metrics, logger: r.logger });
+    const app = createApp({
+      db: r.db,
+      redis: r.redis,
+      adminToken: central.adminToken,
+      hub: r.hub,
+      metrics: r.metrics,
+      logger: r.logger,
+    });
     const served = listExpressRoutes(app);
     const res = await fetch(`${central.url}/api-docs.json`);
     expect(res.status).toBe(200);
@@ -32,10 +39,15 @@ describe("api docs and metrics", () => {
 
   it("generates request bodies from the shared zod schemas", async () => {
     const doc = (await (await fetch(`${central.url}/api-docs.json`)).json()) as {
-      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref: string } }> } }>>;
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: { $ref: string } }> } }>
+      >;
       components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
     };
-    expect(doc.paths["/api/sync/push"]!.post!.requestBody!.content["application/json"]!.schema.$ref).toBe("#/components/schemas/PushRequest");
+    expect(doc.paths["/api/sync/push"]!.post!.requestBody!.content["application/json"]!.schema.$ref).toBe(
+      "#/components/schemas/PushRequest",
+    );
     expect(Object.keys(doc.components.schemas.PushRequest!.properties!)).toEqual(["terminalId", "changes"]);
     expect(doc.components.schemas.ScheduleRequest).toBeDefined();
   });
@@ -52,7 +64,12 @@ describe("api docs and metrics", () => {
     const res = await fetch(`${central.url}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
-    for (const name of ["tillsync_connected_terminals", "tillsync_pushes_total", "tillsync_push_duration_seconds", "tillsync_queue_jobs"]) {
+    for (const name of [
+      "tillsync_connected_terminals",
+      "tillsync_pushes_total",
+      "tillsync_push_duration_seconds",
+      "tillsync_queue_jobs",
+    ]) {
       expect(text).toContain(name);
     }
   });
@@ -60,7 +77,9 @@ describe("api docs and metrics", () => {
   it("counts pushes, their results and latency, and connected terminals", async () => {
     const t = await central.provisionTerminal();
     const till = new TerminalClient(central.url, t.terminalId, t.key);
-    const results = await till.push([change("sale_orders", { store_id: t.storeId, status: "COMPLETED", total_cents: 100 })]);
+    const results = await till.push([
+      change("sale_orders", { store_id: t.storeId, status: "COMPLETED", total_cents: 100 }),
+    ]);
     expect(results[0]!.status).toBe("APPLIED");
     const s = connectTestSocket(central.url, t);
     try {

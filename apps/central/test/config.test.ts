@@ -5,7 +5,12 @@ const good = { ADMIN_TOKEN: "a-long-enough-admin-token" };
 
 describe("central configuration", () => {
   it("applies SPEC defaults", () => {
-    expect(loadCentralConfig(good)).toMatchObject({ PORT: 4000, HEARTBEAT_TIMEOUT_S: 90, REDIS_URL: "redis://127.0.0.1:6379", SYNC_POLICY_OVERRIDES: {} });
+    expect(loadCentralConfig(good)).toMatchObject({
+      PORT: 4000,
+      HEARTBEAT_TIMEOUT_S: 90,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      SYNC_POLICY_OVERRIDES: {},
+    });
   });
 
   it.each([

@@ -29,7 +29,13 @@ describe("conflict strategies", () => {
   it("applies without conflict when the base is central's version", async () => {
     const id = randomUUID();
     await pg.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, $2, 'p', 100)`, [id, `NC-${id}`]);
-    const [r] = await till.push([change("products", { sku: `NC-${id}`, name: "p", price_cents: 120 }, { entityId: id, operation: "UPDATE", baseVersion: 1, syncPriority: 5 })]);
+    const [r] = await till.push([
+      change(
+        "products",
+        { sku: `NC-${id}`, name: "p", price_cents: 120 },
+        { entityId: id, operation: "UPDATE", baseVersion: 1, syncPriority: 5 },
+      ),
+    ]);
     expect(r).toMatchObject({ status: "APPLIED", version: 2 });
   });
 
@@ -37,12 +43,29 @@ describe("conflict strategies", () => {
     const id = randomUUID();
     await till.push([change("sale_orders", { id, store_id: storeId, status: "PENDING", total_cents: 100 })]);
     await pg.query(`UPDATE sale_orders SET status = 'VOIDED', version = version + 1 WHERE id = $1`, [id]);
-    const upd = change("sale_orders", { id, store_id: storeId, status: "COMPLETED", total_cents: 100 }, { operation: "UPDATE", baseVersion: 1 });
+    const upd = change(
+      "sale_orders",
+      { id, store_id: storeId, status: "COMPLETED", total_cents: 100 },
+      { operation: "UPDATE", baseVersion: 1 },
+    );
     const [r] = await till.push([upd]);
-    expect(r).toMatchObject({ status: "CONFLICT", strategy: "TERMINAL_WINS", resolution: "TERMINAL_APPLIED", version: 3 });
-    expect((await pg.query(`SELECT status FROM sale_orders WHERE id = $1`, [id])).rows).toEqual([{ status: "COMPLETED" }]);
+    expect(r).toMatchObject({
+      status: "CONFLICT",
+      strategy: "TERMINAL_WINS",
+      resolution: "TERMINAL_APPLIED",
+      version: 3,
+    });
+    expect((await pg.query(`SELECT status FROM sale_orders WHERE id = $1`, [id])).rows).toEqual([
+      { status: "COMPLETED" },
+    ]);
     const c = await conflictOf(upd.changeId);
-    expect(c).toMatchObject({ strategy: "TERMINAL_WINS", status: "RESOLVED", resolution: "TERMINAL_APPLIED", base_version: 1, central_version: 2 });
+    expect(c).toMatchObject({
+      strategy: "TERMINAL_WINS",
+      status: "RESOLVED",
+      resolution: "TERMINAL_APPLIED",
+      base_version: 1,
+      central_version: 2,
+    });
     expect((c.central_data as { status: string }).status).toBe("VOIDED");
     expect((c.terminal_data as { status: string }).status).toBe("COMPLETED");
   });
@@ -51,27 +74,51 @@ describe("conflict strategies", () => {
     const id = randomUUID();
     await pg.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, $2, 'p', 100)`, [id, `CW-${id}`]);
     await pg.query(`UPDATE products SET price_cents = 150 WHERE id = $1`, [id]);
-    const upd = change("products", { sku: `CW-${id}`, name: "p", price_cents: 90 }, { entityId: id, operation: "UPDATE", baseVersion: 1, syncPriority: 5 });
+    const upd = change(
+      "products",
+      { sku: `CW-${id}`, name: "p", price_cents: 90 },
+      { entityId: id, operation: "UPDATE", baseVersion: 1, syncPriority: 5 },
+    );
     const [r] = await till.push([upd]);
     expect(r).toMatchObject({ status: "CONFLICT", strategy: "CENTRAL_WINS", resolution: "CENTRAL_KEPT", version: 2 });
     expect((r as unknown as { centralData: { price_cents: number } }).centralData.price_cents).toBe(150);
-    expect((await pg.query(`SELECT price_cents FROM products WHERE id = $1`, [id])).rows).toEqual([{ price_cents: 150 }]);
-    expect(await conflictOf(upd.changeId)).toMatchObject({ strategy: "CENTRAL_WINS", resolution: "CENTRAL_KEPT", base_version: 1, central_version: 2 });
+    expect((await pg.query(`SELECT price_cents FROM products WHERE id = $1`, [id])).rows).toEqual([
+      { price_cents: 150 },
+    ]);
+    expect(await conflictOf(upd.changeId)).toMatchObject({
+      strategy: "CENTRAL_WINS",
+      resolution: "CENTRAL_KEPT",
+      base_version: 1,
+      central_version: 2,
+    });
   });
 
   it("MERGE (customers): loyalty points and spend add up as deltas, other fields keep central's value", async () => {
     const id = randomUUID();
-    await pg.query(`INSERT INTO customers (id, name, email, loyalty_points, total_spent_cents) VALUES ($1, 'Ann', 'a@x', 100, 1000)`, [id]);
+    await pg.query(
+      `INSERT INTO customers (id, name, email, loyalty_points, total_spent_cents) VALUES ($1, 'Ann', 'a@x', 100, 1000)`,
+      [id],
+    );
     // Central (another till's earlier push, or the back office) adds 20 points and renames.
-    await pg.query(`UPDATE customers SET loyalty_points = loyalty_points + 20, total_spent_cents = 1500, name = 'Ann B' WHERE id = $1`, [id]);
+    await pg.query(
+      `UPDATE customers SET loyalty_points = loyalty_points + 20, total_spent_cents = 1500, name = 'Ann B' WHERE id = $1`,
+      [id],
+    );
     const upd = change(
       "customers",
       { name: "Annie", email: "a@x", loyalty_points: 130, total_spent_cents: 1300 },
-      { entityId: id, operation: "UPDATE", baseVersion: 1, syncPriority: 6, baseData: { id, name: "Ann", email: "a@x", loyalty_points: 100, total_spent_cents: 1000 } },
+      {
+        entityId: id,
+        operation: "UPDATE",
+        baseVersion: 1,
+        syncPriority: 6,
+        baseData: { id, name: "Ann", email: "a@x", loyalty_points: 100, total_spent_cents: 1000 },
+      },
     );
     const [r] = await till.push([upd]);
     expect(r).toMatchObject({ status: "CONFLICT", strategy: "MERGE", resolution: "MERGED", version: 3 });
-    const row = (await pg.query(`SELECT name, loyalty_points, total_spent_cents FROM customers WHERE id = $1`, [id])).rows[0];
+    const row = (await pg.query(`SELECT name, loyalty_points, total_spent_cents FROM customers WHERE id = $1`, [id]))
+      .rows[0];
     expect(row).toEqual({ name: "Ann B", loyalty_points: 150, total_spent_cents: 1800 });
     expect(await conflictOf(upd.changeId)).toMatchObject({ strategy: "MERGE", resolution: "MERGED" });
   });
@@ -117,14 +164,20 @@ describe("MANUAL_MERGE: held until resolved through the API, then seen by every 
       const r = await agentA.engine.runCycle();
       expect(r.conflicts).toBe(1);
 
-      const pending = await central.admin<{ conflicts: Array<{ id: string; status: string; terminalData: { price_cents: number }; centralData: { price_cents: number } }> }>(
-        "GET",
-        "/api/conflicts?status=PENDING",
-      );
+      const pending = await central.admin<{
+        conflicts: Array<{
+          id: string;
+          status: string;
+          terminalData: { price_cents: number };
+          centralData: { price_cents: number };
+        }>;
+      }>("GET", "/api/conflicts?status=PENDING");
       expect(pending.body.conflicts).toHaveLength(1);
       const c = pending.body.conflicts[0]!;
       expect([c.terminalData.price_cents, c.centralData.price_cents]).toEqual([180, 250]);
-      expect((await pg.query(`SELECT price_cents FROM products WHERE id = $1`, [productId])).rows[0].price_cents).toBe(250);
+      expect((await pg.query(`SELECT price_cents FROM products WHERE id = $1`, [productId])).rows[0].price_cents).toBe(
+        250,
+      );
 
       const bad = await central.admin("POST", "/api/sync/resolve", { conflictId: c.id, resolution: "CUSTOM" });
       expect(bad.status).toBe(400);
@@ -135,13 +188,19 @@ describe("MANUAL_MERGE: held until resolved through the API, then seen by every 
       });
       expect(res.status).toBe(200);
       expect(res.body.conflict.status).toBe("RESOLVED");
-      expect((await central.admin("POST", "/api/sync/resolve", { conflictId: c.id, resolution: "KEEP_CENTRAL" })).status).toBe(409);
+      expect(
+        (await central.admin("POST", "/api/sync/resolve", { conflictId: c.id, resolution: "KEEP_CENTRAL" })).status,
+      ).toBe(409);
 
       await agentA.engine.runCycle();
       await agentB.engine.runCycle();
-      const price = (t: typeof agentA) => (t.till().prepare(`SELECT price_cents FROM products WHERE id = ?`).get(productId) as { price_cents: number }).price_cents;
+      const price = (t: typeof agentA) =>
+        (t.till().prepare(`SELECT price_cents FROM products WHERE id = ?`).get(productId) as { price_cents: number })
+          .price_cents;
       expect([price(agentA), price(agentB)]).toEqual([215, 215]);
-      expect((await pg.query(`SELECT price_cents FROM products WHERE id = $1`, [productId])).rows[0].price_cents).toBe(215);
+      expect((await pg.query(`SELECT price_cents FROM products WHERE id = $1`, [productId])).rows[0].price_cents).toBe(
+        215,
+      );
     } finally {
       await agentA.destroy();
       await agentB.destroy();

@@ -38,11 +38,17 @@ describe("the change feed is commit-ordered (G2)", () => {
     const lateId = randomUUID();
     // The early writer inserts first (a sequence would give it the lower position)...
     await early.query("BEGIN");
-    await early.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, $2, 'early', 1)`, [earlyId, `E-${earlyId}`]);
+    await early.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, $2, 'early', 1)`, [
+      earlyId,
+      `E-${earlyId}`,
+    ]);
     // ...a later writer commits first...
     const late = new Client({ connectionString: central.databaseUrl });
     await late.connect();
-    await late.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, $2, 'late', 1)`, [lateId, `L-${lateId}`]);
+    await late.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, $2, 'late', 1)`, [
+      lateId,
+      `L-${lateId}`,
+    ]);
     const first = await pullAll(start);
     expect(first.ids).toEqual([lateId]);
     // ...and the early one commits after a terminal has already read past the late one.
@@ -77,7 +83,10 @@ describe("the change feed is commit-ordered (G2)", () => {
         const c = await pool.connect();
         try {
           await c.query("BEGIN");
-          await c.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, $2, 'w', 1)`, [id, `W${w}-${id}`]);
+          await c.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, $2, 'w', 1)`, [
+            id,
+            `W${w}-${id}`,
+          ]);
           // Hold some transactions open so commit order differs from insert order.
           if (i % 3 === 0) await c.query("SELECT pg_sleep(0.01 * random())");
           await c.query("COMMIT");
@@ -107,12 +116,21 @@ describe("the change feed is commit-ordered (G2)", () => {
     const theirs = await central.provisionTerminal();
     const a = new TerminalClient(central.url, mine.terminalId, mine.key);
     const productId = randomUUID();
-    await central.admin("POST", "/api/products", { id: productId, sku: `S-${productId}`, name: "scoped", priceCents: 9 });
+    await central.admin("POST", "/api/products", {
+      id: productId,
+      sku: `S-${productId}`,
+      name: "scoped",
+      priceCents: 9,
+    });
     await central.admin("POST", "/api/stock", { storeId: mine.storeId, productId, quantity: 5 });
     await central.admin("POST", "/api/stock", { storeId: theirs.storeId, productId, quantity: 7 });
     const body = await waitFor(async () => {
-      const r = (await a.raw("GET", "/api/sync/pull?since=0&limit=5000")).body as { changes: Array<{ entityType: string; data: Record<string, unknown> }> };
-      return r.changes.some((c) => c.entityType === "inventory_items" && c.data.product_id === productId) ? r : undefined;
+      const r = (await a.raw("GET", "/api/sync/pull?since=0&limit=5000")).body as {
+        changes: Array<{ entityType: string; data: Record<string, unknown> }>;
+      };
+      return r.changes.some((c) => c.entityType === "inventory_items" && c.data.product_id === productId)
+        ? r
+        : undefined;
     });
     const stock = body.changes.filter((c) => c.entityType === "inventory_items" && c.data.product_id === productId);
     expect(stock.map((s) => [s.data.store_id, s.data.quantity])).toEqual([[mine.storeId, 5]]);

@@ -25,7 +25,9 @@ describe("hub cleanup", () => {
   });
 
   const feedOf = async (id: string) =>
-    (await pg.query(`SELECT position FROM change_feed WHERE entity_id = $1 ORDER BY position`, [id])).rows.map((r) => String(r.position));
+    (await pg.query(`SELECT position FROM change_feed WHERE entity_id = $1 ORDER BY position`, [id])).rows.map((r) =>
+      String(r.position),
+    );
 
   it("deletes only superseded entries at or below every terminal's acked cursor; a new terminal still gets every row", async () => {
     const t1 = await central.provisionTerminal();
@@ -34,7 +36,8 @@ describe("hub cleanup", () => {
     const b = new TerminalClient(central.url, t2.terminalId, t2.key);
     const p1 = randomUUID();
     const p2 = randomUUID();
-    const put = (id: string, price: number) => central.admin("POST", "/api/products", { id, sku: `C-${id.slice(0, 8)}`, name: "c", priceCents: price });
+    const put = (id: string, price: number) =>
+      central.admin("POST", "/api/products", { id, sku: `C-${id.slice(0, 8)}`, name: "c", priceCents: price });
     await put(p1, 100);
     await put(p1, 110);
     await put(p2, 200);
@@ -60,7 +63,12 @@ describe("hub cleanup", () => {
 
     // Terminal b, behind, still receives both rows; a new terminal from 0 receives every row.
     const behind = (await b.raw("GET", `/api/sync/pull?since=${ackedA.nextCursor}`)).body as unknown as Pulled;
-    expect(behind.changes.filter((c) => c.entityType === "products").map((c) => c.data?.price_cents).sort()).toEqual([120, 210]);
+    expect(
+      behind.changes
+        .filter((c) => c.entityType === "products")
+        .map((c) => c.data?.price_cents)
+        .sort(),
+    ).toEqual([120, 210]);
     const t3 = await central.provisionTerminal({ storeId: t1.storeId });
     const fresh = new TerminalClient(central.url, t3.terminalId, t3.key);
     const all = (await fresh.raw("GET", "/api/sync/pull?since=0")).body as unknown as Pulled;
@@ -79,6 +87,8 @@ describe("hub cleanup", () => {
     );
     const r = await runCleanup(central.running.db, { historyDays: 30 });
     expect(r.history).toBe(1);
-    expect((await pg.query(`SELECT kind FROM sync_history WHERE terminal_id = $1`, [t.terminalId])).rows).toEqual([{ kind: "NEW" }]);
+    expect((await pg.query(`SELECT kind FROM sync_history WHERE terminal_id = $1`, [t.terminalId])).rows).toEqual([
+      { kind: "NEW" },
+    ]);
   });
 });

@@ -1,6 +1,13 @@
 import { Client } from "pg";
 import type { RunningCentral } from "@tillsync/central/src/main";
-import { connectTestSocket, startTestCentral, TerminalClient, waitFor, type TestCentral, type TestSocket } from "@tillsync/testkit";
+import {
+  connectTestSocket,
+  startTestCentral,
+  TerminalClient,
+  waitFor,
+  type TestCentral,
+  type TestSocket,
+} from "@tillsync/testkit";
 
 /** Two central instances on one database and one Redis prefix behave as one hub. */
 describe("hub scale-out: two instances", () => {
@@ -14,7 +21,11 @@ describe("hub scale-out: two instances", () => {
     // A short sweep interval so the OFFLINE sweep is observable; the timeout itself stays 90 s.
     // A short ack timeout: a first emit lost while an instance (re)starts is retried quickly.
     // No restart delay: A's own SERVER_RESTART goes out before any test creates a terminal.
-    a = await startTestCentral("cluster", {}, { hub: { sweepEveryMs: 200, ackTimeoutMs: 2_000, restartTriggerDelayMs: 0 } });
+    a = await startTestCentral(
+      "cluster",
+      {},
+      { hub: { sweepEveryMs: 200, ackTimeoutMs: 2_000, restartTriggerDelayMs: 0 } },
+    );
     b = await a.startInstance();
     bUrl = `http://127.0.0.1:${b.port}`;
     pg = new Client({ connectionString: a.databaseUrl });
@@ -43,8 +54,12 @@ describe("hub scale-out: two instances", () => {
     sockets.push(s);
     await s.ready;
     expect((await adminOnB("POST", "/api/sync/all", { terminalId: t.terminalId })).status).toBe(202);
-    await waitFor(() => s.triggers.find((x) => x.reason === "MANUAL"), { what: "trigger via B reaches the socket on A" });
-    await waitFor(async () => !(await a.running.redis.exists(`hub:trigger:pending:${t.terminalId}`)), { what: "ack cleared it" });
+    await waitFor(() => s.triggers.find((x) => x.reason === "MANUAL"), {
+      what: "trigger via B reaches the socket on A",
+    });
+    await waitFor(async () => !(await a.running.redis.exists(`hub:trigger:pending:${t.terminalId}`)), {
+      what: "ack cleared it",
+    });
     // Emergency stop on B pauses the socket on A.
     await adminOnB("POST", "/api/sync/emergency-stop", {});
     await waitFor(() => s.pauses > 0, { what: "pause via B" });
@@ -58,7 +73,8 @@ describe("hub scale-out: two instances", () => {
     const viaB = new TerminalClient(bUrl, t.terminalId, t.key);
     const hb = { terminalId: t.terminalId, status: "idle", outbox: {} };
     expect((await viaA.raw("POST", "/api/sync/heartbeat", hb)).status).toBe(200);
-    const seenA = (await pg.query(`SELECT last_seen_at FROM terminals WHERE id = $1`, [t.terminalId])).rows[0].last_seen_at as Date;
+    const seenA = (await pg.query(`SELECT last_seen_at FROM terminals WHERE id = $1`, [t.terminalId])).rows[0]
+      .last_seen_at as Date;
     expect((await viaB.raw("POST", "/api/sync/heartbeat", hb)).status).toBe(200);
     const row = (await pg.query(`SELECT status, last_seen_at FROM terminals WHERE id = $1`, [t.terminalId])).rows[0];
     expect(row.status).toBe("ONLINE");
@@ -66,18 +82,30 @@ describe("hub scale-out: two instances", () => {
 
     // Silence: its last heartbeat is older than HEARTBEAT_TIMEOUT_S.
     await pg.query(`UPDATE terminals SET last_seen_at = now() - interval '10 minutes' WHERE id = $1`, [t.terminalId]);
-    await waitFor(async () => (await pg.query(`SELECT status FROM terminals WHERE id = $1`, [t.terminalId])).rows[0].status === "OFFLINE", {
-      what: "terminal marked OFFLINE",
-    });
+    await waitFor(
+      async () =>
+        (await pg.query(`SELECT status FROM terminals WHERE id = $1`, [t.terminalId])).rows[0].status === "OFFLINE",
+      {
+        what: "terminal marked OFFLINE",
+      },
+    );
     // Let several more sweeps run, on either instance: still one OFFLINE record.
-    const sweeps = async () => (await a.running.metrics.jobRunCount("heartbeat-sweep")) + (await b.metrics.jobRunCount("heartbeat-sweep"));
-    const marks = async () => (await pg.query(`SELECT count(*)::int AS n FROM sync_history WHERE terminal_id = $1 AND kind = 'OFFLINE'`, [t.terminalId])).rows[0].n as number;
+    const sweeps = async () =>
+      (await a.running.metrics.jobRunCount("heartbeat-sweep")) + (await b.metrics.jobRunCount("heartbeat-sweep"));
+    const marks = async () =>
+      (
+        await pg.query(`SELECT count(*)::int AS n FROM sync_history WHERE terminal_id = $1 AND kind = 'OFFLINE'`, [
+          t.terminalId,
+        ])
+      ).rows[0].n as number;
     const sweepsBefore = await sweeps();
     await waitFor(async () => (await sweeps()) >= sweepsBefore + 3, { what: "three more sweeps" });
     expect(await marks()).toBe(1);
     // A heartbeat brings it back ONLINE.
     expect((await viaB.raw("POST", "/api/sync/heartbeat", hb)).status).toBe(200);
-    expect((await pg.query(`SELECT status FROM terminals WHERE id = $1`, [t.terminalId])).rows[0].status).toBe("ONLINE");
+    expect((await pg.query(`SELECT status FROM terminals WHERE id = $1`, [t.terminalId])).rows[0].status).toBe(
+      "ONLINE",
+    );
   });
 
   it("does not send SERVER_RESTART when one instance restarts beside a running one (no storm)", async () => {
@@ -95,7 +123,10 @@ describe("hub scale-out: two instances", () => {
     expect(b.hub.startedCluster).toBe(false);
     // The restart on B left A's terminals alone, and they still answer a trigger through B.
     expect((await adminOnB("POST", "/api/sync/all", { terminalId: t.terminalId })).status).toBe(202);
-    await waitFor(() => onA.triggers.some((x) => x.reason === "MANUAL"), { what: "trigger through the restarted B", timeoutMs: 45_000 });
+    await waitFor(() => onA.triggers.some((x) => x.reason === "MANUAL"), {
+      what: "trigger through the restarted B",
+      timeoutMs: 45_000,
+    });
     expect(onA.socket.connected).toBe(true);
     expect(dropped).toBe(0);
     expect(onA.triggers.filter((x) => x.reason === "SERVER_RESTART")).toEqual([]);

@@ -8,7 +8,9 @@ describe("hub trigger delivery", () => {
   beforeAll(async () => {
     // A short ack timeout so a missing ack shows as a retry quickly; boot's restart round first.
     central = await startTestCentral("delivery", {}, { hub: { ackTimeoutMs: 300, restartTriggerDelayMs: 0 } });
-    await waitFor(async () => (await central.running.metrics.jobRunCount("server-restart")) === 1, { what: "boot restart round" });
+    await waitFor(async () => (await central.running.metrics.jobRunCount("server-restart")) === 1, {
+      what: "boot restart round",
+    });
   });
 
   afterAll(async () => {
@@ -45,7 +47,9 @@ describe("hub trigger delivery", () => {
     await central.admin("POST", "/api/sync/all", { terminalId: t.terminalId });
     await waitFor(() => s.triggers.length >= 1, { what: "first trigger" });
     const first = s.triggers[0]!;
-    await Promise.all(Array.from({ length: 5 }, () => central.admin("POST", "/api/sync/all", { terminalId: t.terminalId })));
+    await Promise.all(
+      Array.from({ length: 5 }, () => central.admin("POST", "/api/sync/all", { terminalId: t.terminalId })),
+    );
     // The agent acks the first after its cycle; the merged newer trigger follows, once.
     s.ack(first);
     await waitFor(() => s.triggers.some((x) => x.timestamp > first.timestamp), { what: "the merged trigger" });

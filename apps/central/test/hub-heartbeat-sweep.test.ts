@@ -16,12 +16,19 @@ describe("heartbeat sweep alerts", () => {
 
   it("alerts on a backlog (throttled by alertOnce) and not on a healthy terminal", async () => {
     const lines: Array<Record<string, unknown>> = [];
-    const log = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const log = pino(
+      { level: "info" },
+      { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    );
     const busy = await central.provisionTerminal();
     const calm = await central.provisionTerminal({ storeId: busy.storeId });
     const failing = await central.provisionTerminal({ storeId: busy.storeId });
     const beat = (t: { terminalId: string; key: string }, outbox: Record<string, unknown>) =>
-      new TerminalClient(central.url, t.terminalId, t.key).raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox });
+      new TerminalClient(central.url, t.terminalId, t.key).raw("POST", "/api/sync/heartbeat", {
+        terminalId: t.terminalId,
+        status: "idle",
+        outbox,
+      });
     await beat(busy, { sale_orders: { pending: 101, failed: 0, synced: 0, conflicts: 0 } });
     await beat(calm, { sale_orders: { pending: 100, failed: 5, synced: 9, conflicts: 0 } });
     await beat(failing, { payments: { pending: 0, failed: 6, synced: 0, conflicts: 0 } });

@@ -20,7 +20,8 @@ describe("hub schedules and status", () => {
     await central?.stop();
   });
 
-  const list = async () => (await central.admin<{ schedules: Schedule[] }>("GET", "/api/sync/schedules")).body.schedules;
+  const list = async () =>
+    (await central.admin<{ schedules: Schedule[] }>("GET", "/api/sync/schedules")).body.schedules;
 
   it("creates, lists, pauses, resumes, triggers and deletes a schedule", async () => {
     const t = await central.provisionTerminal();
@@ -35,34 +36,56 @@ describe("hub schedules and status", () => {
       expect(new Date(created.body.schedule.nextRunAt!).getUTCHours() % 6).toBe(0);
       expect((await list()).map((x) => x.id)).toEqual([id]);
 
-      const paused = await central.admin<{ schedule: Schedule }>("POST", "/api/sync/schedules", { action: "pause", scheduleId: id });
+      const paused = await central.admin<{ schedule: Schedule }>("POST", "/api/sync/schedules", {
+        action: "pause",
+        scheduleId: id,
+      });
       expect(paused.body.schedule).toMatchObject({ paused: true, nextRunAt: null });
-      const resumed = await central.admin<{ schedule: Schedule }>("POST", "/api/sync/schedules", { action: "resume", scheduleId: id });
+      const resumed = await central.admin<{ schedule: Schedule }>("POST", "/api/sync/schedules", {
+        action: "resume",
+        scheduleId: id,
+      });
       expect(resumed.body.schedule.paused).toBe(false);
       expect(resumed.body.schedule.nextRunAt).not.toBeNull();
 
-      const fired = await central.admin<{ triggered: string[] }>("POST", "/api/sync/schedules", { action: "trigger-manual", scheduleId: id });
+      const fired = await central.admin<{ triggered: string[] }>("POST", "/api/sync/schedules", {
+        action: "trigger-manual",
+        scheduleId: id,
+      });
       expect(fired.status).toBe(200);
       expect(fired.body.triggered).toContain(t.terminalId);
-      await waitFor(() => s.triggers.find((x) => x.reason === "SCHEDULED" && x.type === "FULL"), { what: "SCHEDULED trigger" });
+      await waitFor(() => s.triggers.find((x) => x.reason === "SCHEDULED" && x.type === "FULL"), {
+        what: "SCHEDULED trigger",
+      });
 
       const deleted = await central.admin("POST", "/api/sync/schedules", { action: "delete", scheduleId: id });
       expect(deleted.status).toBe(200);
       expect(await list()).toEqual([]);
-      expect((await central.admin("POST", "/api/sync/schedules", { action: "pause", scheduleId: id })).status).toBe(404);
+      expect((await central.admin("POST", "/api/sync/schedules", { action: "pause", scheduleId: id })).status).toBe(
+        404,
+      );
     } finally {
       s.close();
     }
   });
 
   it("creates with a custom cron and rejects malformed requests with 400", async () => {
-    const c = await central.admin<{ schedule: Schedule }>("POST", "/api/sync/schedules", { action: "create", cron: "15 2 * * 1" });
+    const c = await central.admin<{ schedule: Schedule }>("POST", "/api/sync/schedules", {
+      action: "create",
+      cron: "15 2 * * 1",
+    });
     expect(c.body.schedule.cron).toBe("15 2 * * 1");
     await central.admin("POST", "/api/sync/schedules", { action: "delete", scheduleId: c.body.schedule.id });
-    const bad = await central.admin<{ error: { message: string } }>("POST", "/api/sync/schedules", { action: "create", cron: "every hour" });
+    const bad = await central.admin<{ error: { message: string } }>("POST", "/api/sync/schedules", {
+      action: "create",
+      cron: "every hour",
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/cron/);
-    const badCron = await central.admin<{ error: { message: string } }>("POST", "/api/sync/schedules", { action: "create", cron: "99 * * * *" });
+    const badCron = await central.admin<{ error: { message: string } }>("POST", "/api/sync/schedules", {
+      action: "create",
+      cron: "99 * * * *",
+    });
     expect(badCron.status).toBe(400);
     expect((await central.admin("POST", "/api/sync/schedules", { action: "explode" })).status).toBe(400);
     expect((await central.admin("POST", "/api/sync/schedules", { action: "pause" })).status).toBe(400);
@@ -74,31 +97,50 @@ describe("hub schedules and status", () => {
     const hb = await till.raw("POST", "/api/sync/heartbeat", {
       terminalId: t.terminalId,
       status: "idle",
-      outbox: { sale_orders: { pending: 3, failed: 1, synced: 10, conflicts: 0 }, payments: { pending: 0, failed: 0, synced: 5, conflicts: 2 } },
+      outbox: {
+        sale_orders: { pending: 3, failed: 1, synced: 10, conflicts: 0 },
+        payments: { pending: 0, failed: 0, synced: 5, conflicts: 2 },
+      },
     });
     expect(hb.status).toBe(200);
     const r = await central.admin<Record<string, unknown>>("GET", `/api/sync/status?terminalId=${t.terminalId}`);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
       terminalId: t.terminalId,
-      tables: { sale_orders: { pending: 3, failed: 1, synced: 10, conflicts: 0 }, payments: { pending: 0, failed: 0, synced: 5, conflicts: 2 } },
+      tables: {
+        sale_orders: { pending: 3, failed: 1, synced: 10, conflicts: 0 },
+        payments: { pending: 0, failed: 0, synced: 5, conflicts: 2 },
+      },
       totals: { pending: 3, failed: 1, synced: 15, conflicts: 2 },
-      summary: { totalTables: 6, tablesWithPending: 1, tablesWithFailed: 1, tablesWithSynced: 2, tablesWithConflicts: 1 },
+      summary: {
+        totalTables: 6,
+        tablesWithPending: 1,
+        tablesWithFailed: 1,
+        tablesWithSynced: 2,
+        tablesWithConflicts: 1,
+      },
     });
     const all = await central.admin<{ terminalId: null; totals: { synced: number } }>("GET", "/api/sync/status");
     expect(all.body.terminalId).toBeNull();
     expect(all.body.totals.synced).toBeGreaterThanOrEqual(15);
     expect((await central.admin("GET", "/api/sync/status?terminalId=nope")).status).toBe(400);
-    expect((await central.admin("GET", "/api/sync/status?terminalId=00000000-0000-4000-8000-000000000000")).status).toBe(404);
+    expect(
+      (await central.admin("GET", "/api/sync/status?terminalId=00000000-0000-4000-8000-000000000000")).status,
+    ).toBe(404);
   });
 
   it("lists terminals with health colour, agent status and lag", async () => {
     type Row = { id: string; health: string; agentStatus: string | null; lag: number; status: string };
-    const row = async (id: string) => (await central.admin<{ terminals: Row[] }>("GET", "/api/terminals")).body.terminals.find((r) => r.id === id)!;
+    const row = async (id: string) =>
+      (await central.admin<{ terminals: Row[] }>("GET", "/api/terminals")).body.terminals.find((r) => r.id === id)!;
     const t = await central.provisionTerminal();
     const till = new TerminalClient(central.url, t.terminalId, t.key);
     expect(await row(t.terminalId)).toMatchObject({ status: "OFFLINE", health: "yellow", agentStatus: null });
-    await central.admin("POST", "/api/products", { sku: `LAG-${t.terminalId.slice(0, 8)}`, name: "lag", priceCents: 1 });
+    await central.admin("POST", "/api/products", {
+      sku: `LAG-${t.terminalId.slice(0, 8)}`,
+      name: "lag",
+      priceCents: 1,
+    });
     const page = (await till.raw("GET", "/api/sync/pull?since=0")).body as { nextCursor: string };
     expect((await row(t.terminalId)).lag).toBeGreaterThan(0);
     await till.raw("POST", "/api/sync/acknowledge", { terminalId: t.terminalId, cursor: page.nextCursor });

@@ -1,4 +1,11 @@
-import { connectTestSocket, startTestCentral, TerminalClient, waitFor, type TestCentral, type TestSocket } from "@tillsync/testkit";
+import {
+  connectTestSocket,
+  startTestCentral,
+  TerminalClient,
+  waitFor,
+  type TestCentral,
+  type TestSocket,
+} from "@tillsync/testkit";
 
 /** socket.io hub: auth like HTTP, triggers from POST /api/sync/all acked, pending ones kept for reconnects. */
 describe("hub sockets", () => {
@@ -9,12 +16,15 @@ describe("hub sockets", () => {
     sockets.push(s);
     return s;
   };
-  const noPendingTrigger = async (terminalId: string) => !(await central.running.redis.exists(`hub:trigger:pending:${terminalId}`));
+  const noPendingTrigger = async (terminalId: string) =>
+    !(await central.running.redis.exists(`hub:trigger:pending:${terminalId}`));
 
   beforeAll(async () => {
     // Boot's own SERVER_RESTART round first, so it cannot merge into the triggers tested here.
     central = await startTestCentral("hubsock", {}, { hub: { restartTriggerDelayMs: 0 } });
-    await waitFor(async () => (await central.running.metrics.jobRunCount("server-restart")) === 1, { what: "boot restart round" });
+    await waitFor(async () => (await central.running.metrics.jobRunCount("server-restart")) === 1, {
+      what: "boot restart round",
+    });
   });
 
   afterEach(() => {
@@ -62,17 +72,24 @@ describe("hub sockets", () => {
     const oldKey = open(t);
     await expect(oldKey.ready).rejects.toThrow(/revoked/);
     const oldHttp = new TerminalClient(central.url, t.terminalId, t.key);
-    expect((await oldHttp.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox: {} })).status).toBe(401);
+    expect(
+      (await oldHttp.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox: {} }))
+        .status,
+    ).toBe(401);
 
     const current = { terminalId: t.terminalId, key: rotated.body.key };
     const fresh = open(current);
     await fresh.ready;
     const http = new TerminalClient(central.url, t.terminalId, current.key);
-    expect((await http.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox: {} })).status).toBe(200);
+    expect(
+      (await http.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox: {} })).status,
+    ).toBe(200);
     expect((await central.admin("POST", `/api/terminals/${t.terminalId}/disable`)).status).toBe(200);
     await waitFor(() => !fresh.socket.connected, { what: "disabled terminal's socket disconnected" });
     await expect(open(current).ready).rejects.toThrow(/disabled/);
-    expect((await http.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox: {} })).status).toBe(401);
+    expect(
+      (await http.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox: {} })).status,
+    ).toBe(401);
   });
 
   it("answers 400 naming the field for a malformed sync-all body", async () => {
@@ -93,15 +110,21 @@ describe("hub sockets", () => {
     const dataChanged = (s: TestSocket) => s.triggers.filter((x) => x.reason === "DATA_CHANGED");
     // A product is in every terminal's scope.
     await central.admin("POST", "/api/products", { id: productId, sku: "SCOPE-1", name: "scope", priceCents: 100 });
-    await waitFor(() => dataChanged(s1).length === 1 && dataChanged(s2).length === 1, { what: "both told of the catalogue change" });
-    await waitFor(async () => (await noPendingTrigger(t1.terminalId)) && (await noPendingTrigger(t2.terminalId)), { what: "both acked" });
+    await waitFor(() => dataChanged(s1).length === 1 && dataChanged(s2).length === 1, {
+      what: "both told of the catalogue change",
+    });
+    await waitFor(async () => (await noPendingTrigger(t1.terminalId)) && (await noPendingTrigger(t2.terminalId)), {
+      what: "both acked",
+    });
     // Stock is per store: only store 1's terminal hears of it. Then a catalogue change again,
     // which store 2 hears of: if the stock change had reached it, it would count two.
     await central.admin("POST", "/api/stock", { storeId: t1.storeId, productId, quantity: 5 });
     await waitFor(() => dataChanged(s1).length === 2, { what: "store 1 told of its stock" });
     expect(dataChanged(s1)[1]).toMatchObject({ type: "INCREMENTAL", terminalId: t1.terminalId });
     await central.admin("POST", "/api/products", { id: productId, sku: "SCOPE-1", name: "scope", priceCents: 90 });
-    await waitFor(() => dataChanged(s1).length === 3 && dataChanged(s2).length === 2, { what: "both told of the second catalogue change" });
+    await waitFor(() => dataChanged(s1).length === 3 && dataChanged(s2).length === 2, {
+      what: "both told of the second catalogue change",
+    });
     expect(dataChanged(s2)).toHaveLength(2);
   });
 });

@@ -15,7 +15,10 @@ describe("central migrations", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "drift-"));
     const file = path.join(dir, "central.prisma");
     const source = readFileSync(schemaPath("central"), "utf8");
-    const changed = source.replace("  name      String\n  createdAt", "  name      String\n  city      String?\n  createdAt");
+    const changed = source.replace(
+      "  name      String\n  createdAt",
+      "  name      String\n  city      String?\n  createdAt",
+    );
     expect(changed).not.toBe(source);
     writeFileSync(file, changed);
     try {

@@ -27,15 +27,30 @@ describe("push is exactly-once (G1)", () => {
   });
 
   const stock = async () =>
-    (await pg.query(`SELECT quantity FROM inventory_items WHERE store_id = $1 AND product_id = $2`, [storeId, productId])).rows[0].quantity as number;
+    (
+      await pg.query(`SELECT quantity FROM inventory_items WHERE store_id = $1 AND product_id = $2`, [
+        storeId,
+        productId,
+      ])
+    ).rows[0].quantity as number;
 
   function sale() {
     const orderId = randomUUID();
     return [
       change("sale_orders", { id: orderId, store_id: storeId, status: "COMPLETED", total_cents: 300 }),
-      change("sale_order_lines", { order_id: orderId, product_id: productId, quantity: 3, unit_price_cents: 100, line_total_cents: 300 }),
+      change("sale_order_lines", {
+        order_id: orderId,
+        product_id: productId,
+        quantity: 3,
+        unit_price_cents: 100,
+        line_total_cents: 300,
+      }),
       change("payments", { order_id: orderId, method: "CASH", amount_cents: 300 }),
-      change("inventory_adjustments", { store_id: storeId, product_id: productId, delta: -3, reason: "SALE" }, { syncPriority: 8 }),
+      change(
+        "inventory_adjustments",
+        { store_id: storeId, product_id: productId, delta: -3, reason: "SALE" },
+        { syncPriority: 8 },
+      ),
     ];
   }
 
@@ -61,7 +76,11 @@ describe("push is exactly-once (G1)", () => {
   });
 
   it("applies an adjustment once even when it comes back under a new change id", async () => {
-    const adj = change("inventory_adjustments", { store_id: storeId, product_id: productId, delta: -1, reason: "DAMAGE" }, { syncPriority: 8 });
+    const adj = change(
+      "inventory_adjustments",
+      { store_id: storeId, product_id: productId, delta: -1, reason: "DAMAGE" },
+      { syncPriority: 8 },
+    );
     await till.push([adj]);
     const again = { ...adj, changeId: randomUUID() } as typeof adj;
     expect((await till.push([again]))[0]!.status).toBe("APPLIED");
@@ -70,7 +89,13 @@ describe("push is exactly-once (G1)", () => {
 
   it("rejects a child whose parent has not arrived, without claiming it, and applies it once the parent is there", async () => {
     const orderId = randomUUID();
-    const line = change("sale_order_lines", { order_id: orderId, product_id: productId, quantity: 1, unit_price_cents: 1, line_total_cents: 1 });
+    const line = change("sale_order_lines", {
+      order_id: orderId,
+      product_id: productId,
+      quantity: 1,
+      unit_price_cents: 1,
+      line_total_cents: 1,
+    });
     const [r] = await till.push([line]);
     expect(r).toMatchObject({ status: "REJECTED", retryable: true });
     expect((r as { reason: string }).reason).toMatch(/parent sale_orders .* has not reached central/);
@@ -84,7 +109,9 @@ describe("push is exactly-once (G1)", () => {
     const results = await till.push([good, clash]);
     expect(results[0]!.status).toBe("APPLIED");
     expect(results[1]).toMatchObject({ status: "REJECTED", retryable: false });
-    expect((await pg.query(`SELECT name FROM customers WHERE id = $1`, [good.entityId])).rows).toEqual([{ name: "Good" }]);
+    expect((await pg.query(`SELECT name FROM customers WHERE id = $1`, [good.entityId])).rows).toEqual([
+      { name: "Good" },
+    ]);
   });
 });
 
@@ -128,7 +155,10 @@ describe("terminal endpoints guard their input (G8)", () => {
   });
 
   it("lets a terminal act only as itself", async () => {
-    const r = await till.raw("POST", "/api/sync/push", { terminalId: other.terminalId, changes: [change("customers", { name: "x" })] });
+    const r = await till.raw("POST", "/api/sync/push", {
+      terminalId: other.terminalId,
+      changes: [change("customers", { name: "x" })],
+    });
     expect(r.status).toBe(403);
     const [res] = await till.push([change("sale_orders", { store_id: other.storeId, terminal_id: other.terminalId })]);
     expect(res).toMatchObject({ status: "REJECTED", retryable: false });

@@ -16,7 +16,11 @@ export interface Agent {
  * Wires an agent from parsed config; tests may pass their own transport, and engine options
  * beyond the config (a short breaker cool-down, no state persistence for one-shot commands).
  */
-export function createAgent(config: AgentConfig, transport?: CentralTransport, engineOptions: Partial<EngineOptions> = {}): Agent {
+export function createAgent(
+  config: AgentConfig,
+  transport?: CentralTransport,
+  engineOptions: Partial<EngineOptions> = {},
+): Agent {
   const db = openTerminalDb(config.databasePath);
   const outbox = new OutboxStore(db);
   // Rows a dead agent process left SYNCING go back to PENDING; their change ids make the

@@ -28,7 +28,8 @@ function fail(err: unknown): never {
 function positiveInt(max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
     return n;
   };
 }
@@ -61,10 +62,14 @@ export function buildCli(): Command {
       });
       agent.engine.on("cycle", (r) => {
         if (r.error) console.log(`sync failed: ${r.error}`);
-        else if (r.pushed || r.pulled || r.conflicts || r.failed) console.log(`sync: pushed ${r.pushed}, pulled ${r.pulled}, conflicts ${r.conflicts}, failed ${r.failed}`);
+        else if (r.pushed || r.pulled || r.conflicts || r.failed)
+          console.log(`sync: pushed ${r.pushed}, pulled ${r.pulled}, conflicts ${r.conflicts}, failed ${r.failed}`);
       });
       agent.engine.on("state", (s) => {
-        if (s.kind === "circuit-open") console.log(`circuit open after ${s.failures} consecutive failures; next probe at ${new Date(s.retryAt).toISOString()}`);
+        if (s.kind === "circuit-open")
+          console.log(
+            `circuit open after ${s.failures} consecutive failures; next probe at ${new Date(s.retryAt).toISOString()}`,
+          );
       });
       // Timers first: a failing startup sync is retried by the engine's backoff timer.
       agent.engine.start();
@@ -76,8 +81,10 @@ export function buildCli(): Command {
       const stopHeartbeat = startHeartbeat(transportOf(config), agent.engine, agent.outbox);
       // socket.io: sync:trigger runs a cycle at once; sync:pause/resume from central's emergency stop.
       const link = startSocketLink(agent, config, { heartbeatMs: 0, log: (m) => console.log(m) });
-      const stopCleanup = scheduleDailyCleanup(agent.db, config.OUTBOX_RETENTION_DAYS ?? AGENT_DEFAULTS.OUTBOX_RETENTION_DAYS, (r) =>
-        console.log(`daily cleanup: deleted ${r.outbox} synced outbox row(s), ${r.history} history row(s)`),
+      const stopCleanup = scheduleDailyCleanup(
+        agent.db,
+        config.OUTBOX_RETENTION_DAYS ?? AGENT_DEFAULTS.OUTBOX_RETENTION_DAYS,
+        (r) => console.log(`daily cleanup: deleted ${r.outbox} synced outbox row(s), ${r.history} history row(s)`),
       );
       console.log("running");
       console.log(`${await stopped}: finishing the batch in flight`);
@@ -95,14 +102,22 @@ export function buildCli(): Command {
     .command("startup")
     .description("sync from central now; --force re-downloads everything (a lost or new database)")
     .option("--force", "empty what central owns locally and download it again (keeps unsent sales)")
-    .option("--page-size <n>", `rows per page while re-downloading (max ${MAX_PULL_LIMIT})`, positiveInt(MAX_PULL_LIMIT), 1000)
+    .option(
+      "--page-size <n>",
+      `rows per page while re-downloading (max ${MAX_PULL_LIMIT})`,
+      positiveInt(MAX_PULL_LIMIT),
+      1000,
+    )
     .action(async (opts: { force?: boolean; pageSize: number }) => {
       const config = loadAgentConfig();
       if (opts.force) {
         const db = openTerminalDb(config.databasePath);
         try {
           const progress = progressReporter(process.stdout);
-          const r = await forceStartup(db, transportOf(config), { pageSize: opts.pageSize, onPage: (p, n) => progress.page(p, n) });
+          const r = await forceStartup(db, transportOf(config), {
+            pageSize: opts.pageSize,
+            onPage: (p, n) => progress.page(p, n),
+          });
           progress.done(r.pages, r.rows);
           if (r.resumed) console.log("continued an interrupted recovery");
         } finally {
@@ -112,7 +127,8 @@ export function buildCli(): Command {
       const agent = createAgent(config, undefined, { persistState: false });
       const r = await agent.engine.runCycle();
       await agent.close();
-      if (r.skipped === "paused") throw new CommandFailed("sync is paused on this terminal; run `tillsync-agent resume` first");
+      if (r.skipped === "paused")
+        throw new CommandFailed("sync is paused on this terminal; run `tillsync-agent resume` first");
       if (r.error) throw new CommandFailed(`startup sync failed: ${r.error}`);
       console.log(`startup sync: pushed ${r.pushed}, pulled ${r.pulled}, conflicts ${r.conflicts}, failed ${r.failed}`);
     });
@@ -135,7 +151,8 @@ export function buildCli(): Command {
       const agent = createAgent(config, undefined, { persistState: false });
       const r = await agent.engine.runCycle();
       await agent.close();
-      if (r.skipped === "paused") throw new CommandFailed("sync is paused on this terminal; run `tillsync-agent resume` first");
+      if (r.skipped === "paused")
+        throw new CommandFailed("sync is paused on this terminal; run `tillsync-agent resume` first");
       if (r.error) throw new CommandFailed(`sync failed: ${r.error}`);
       console.log(`pushed ${r.pushed}, pulled ${r.pulled}, conflicts ${r.conflicts}, failed ${r.failed}`);
     });
@@ -146,9 +163,18 @@ export function buildCli(): Command {
     .option("--json", "machine-readable output")
     .action((opts: { json?: boolean }) => statusCommand(opts));
 
-  program.command("pause").description("pause sync on this terminal; persists across restarts").action(() => pauseCommand());
-  program.command("resume").description("resume sync on this terminal").action(() => resumeCommand());
-  program.command("retry-failed").description("put FAILED outbox rows back to PENDING").action(() => retryFailedCommand());
+  program
+    .command("pause")
+    .description("pause sync on this terminal; persists across restarts")
+    .action(() => pauseCommand());
+  program
+    .command("resume")
+    .description("resume sync on this terminal")
+    .action(() => resumeCommand());
+  program
+    .command("retry-failed")
+    .description("put FAILED outbox rows back to PENDING")
+    .action(() => retryFailedCommand());
 
   program
     .command("cleanup")

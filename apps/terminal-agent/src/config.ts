@@ -11,10 +11,15 @@ export const AGENT_DEFAULTS = {
 } as const;
 
 const positiveInt = (name: string) =>
-  z.coerce.number({ message: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be above 0`);
+  z.coerce
+    .number({ message: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .positive(`${name} must be above 0`);
 
 const schema = z.object({
-  CENTRAL_API_URL: z.url({ message: "must be an http(s) URL, e.g. http://central:4000" }).refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://"),
+  CENTRAL_API_URL: z
+    .url({ message: "must be an http(s) URL, e.g. http://central:4000" })
+    .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://"),
   CENTRAL_API_KEY: z.string().min(10, "must be the terminal key central returned when the terminal was created"),
   TERMINAL_ID: z.uuid({ message: "must be the terminal's UUID" }),
   TERMINAL_DATABASE_URL: z
@@ -22,7 +27,9 @@ const schema = z.object({
     .regex(/^file:.+/, "must look like file:./data/terminal.db")
     .default(AGENT_DEFAULTS.TERMINAL_DATABASE_URL),
   SYNC_INTERVAL: positiveInt("SYNC_INTERVAL").default(AGENT_DEFAULTS.SYNC_INTERVAL),
-  SYNC_BATCH_SIZE: positiveInt("SYNC_BATCH_SIZE").max(1000, "SYNC_BATCH_SIZE must be at most 1000").default(AGENT_DEFAULTS.SYNC_BATCH_SIZE),
+  SYNC_BATCH_SIZE: positiveInt("SYNC_BATCH_SIZE")
+    .max(1000, "SYNC_BATCH_SIZE must be at most 1000")
+    .default(AGENT_DEFAULTS.SYNC_BATCH_SIZE),
   SYNC_TIMEOUT: positiveInt("SYNC_TIMEOUT").default(AGENT_DEFAULTS.SYNC_TIMEOUT),
   SYNC_RETRY_ATTEMPTS: positiveInt("SYNC_RETRY_ATTEMPTS").default(AGENT_DEFAULTS.SYNC_RETRY_ATTEMPTS),
   /** SYNCED outbox rows older than this are deleted by the daily 03:00 cleanup. */
@@ -30,7 +37,10 @@ const schema = z.object({
 });
 
 /** Parsed agent config; OUTBOX_RETENTION_DAYS is optional for callers that build one by hand (tests, demo). */
-export type AgentConfig = Omit<z.infer<typeof schema>, "OUTBOX_RETENTION_DAYS"> & { OUTBOX_RETENTION_DAYS?: number; databasePath: string };
+export type AgentConfig = Omit<z.infer<typeof schema>, "OUTBOX_RETENTION_DAYS"> & {
+  OUTBOX_RETENTION_DAYS?: number;
+  databasePath: string;
+};
 
 /** The parts of the config that only need the local database (status, pause, cleanup...). */
 const localSchema = schema.pick({ TERMINAL_DATABASE_URL: true, SYNC_INTERVAL: true, OUTBOX_RETENTION_DAYS: true });

@@ -27,7 +27,9 @@ describe("capture triggers", () => {
   });
 
   const outbox = () =>
-    agentDb.prepare("SELECT entity_type, entity_id, operation, data, base_data, sync_priority FROM outbox ORDER BY id").all() as Array<{
+    agentDb
+      .prepare("SELECT entity_type, entity_id, operation, data, base_data, sync_priority FROM outbox ORDER BY id")
+      .all() as Array<{
       entity_type: string;
       entity_id: string;
       operation: string;
@@ -66,7 +68,9 @@ describe("capture triggers", () => {
 
   it("leaves no outbox row for a rolled-back write", () => {
     const tx = other.transaction(() => {
-      other.prepare("INSERT INTO sale_orders (id, store_id, status) VALUES (?, ?, 'COMPLETED')").run(randomUUID(), randomUUID());
+      other
+        .prepare("INSERT INTO sale_orders (id, store_id, status) VALUES (?, ?, 'COMPLETED')")
+        .run(randomUUID(), randomUUID());
       throw new Error("till crashed mid-sale");
     });
     expect(() => tx()).toThrow("till crashed mid-sale");
@@ -77,10 +81,18 @@ describe("capture triggers", () => {
     const done = randomUUID();
     const open = randomUUID();
     const store = randomUUID();
-    other.prepare("INSERT INTO sale_orders (id, store_id, status) VALUES (?, ?, 'COMPLETED'), (?, ?, 'PENDING')").run(done, store, open, store);
-    other.prepare("INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, 1, 1, 1), (?, ?, 1, 1, 1)").run(done, randomUUID(), open, randomUUID());
+    other
+      .prepare("INSERT INTO sale_orders (id, store_id, status) VALUES (?, ?, 'COMPLETED'), (?, ?, 'PENDING')")
+      .run(done, store, open, store);
+    other
+      .prepare(
+        "INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, 1, 1, 1), (?, ?, 1, 1, 1)",
+      )
+      .run(done, randomUUID(), open, randomUUID());
     other.prepare("INSERT INTO payments (order_id, method, amount_cents) VALUES (?, 'CASH', 1)").run(done);
-    other.prepare("INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (?, ?, -1, 'SALE')").run(store, randomUUID());
+    other
+      .prepare("INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (?, ?, -1, 'SALE')")
+      .run(store, randomUUID());
     expect(outbox().map((r) => [r.entity_type, r.sync_priority])).toEqual([
       ["sale_orders", 10],
       ["sale_orders", 9],
@@ -104,8 +116,14 @@ describe("capture triggers", () => {
 
   it("keeps stock adjustments append-only", () => {
     const id = randomUUID();
-    other.prepare("INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) VALUES (?, ?, ?, -1, 'SALE')").run(id, randomUUID(), randomUUID());
-    expect(() => other.prepare("UPDATE inventory_adjustments SET delta = -5 WHERE id = ?").run(id)).toThrow(/append-only/);
+    other
+      .prepare(
+        "INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) VALUES (?, ?, ?, -1, 'SALE')",
+      )
+      .run(id, randomUUID(), randomUUID());
+    expect(() => other.prepare("UPDATE inventory_adjustments SET delta = -5 WHERE id = ?").run(id)).toThrow(
+      /append-only/,
+    );
     expect(() => other.prepare("DELETE FROM inventory_adjustments WHERE id = ?").run(id)).toThrow(/append-only/);
   });
 
@@ -134,7 +152,9 @@ describe("coalescing pending outbox entries", () => {
   });
 
   const rows = () =>
-    db.prepare("SELECT id, change_id, operation, data, base_data, sync_priority FROM outbox ORDER BY id").all() as Array<{
+    db
+      .prepare("SELECT id, change_id, operation, data, base_data, sync_priority FROM outbox ORDER BY id")
+      .all() as Array<{
       id: number;
       change_id: string;
       operation: string;
@@ -145,7 +165,9 @@ describe("coalescing pending outbox entries", () => {
 
   it("folds create + update into one create with the latest data", () => {
     const id = randomUUID();
-    till.prepare("INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 100)").run(id, randomUUID());
+    till
+      .prepare("INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 100)")
+      .run(id, randomUUID());
     const first = rows()[0]!;
     till.prepare("UPDATE sale_orders SET status = 'COMPLETED', total_cents = 250 WHERE id = ?").run(id);
     const after = rows();
@@ -156,7 +178,9 @@ describe("coalescing pending outbox entries", () => {
 
   it("folds update + update into one update that keeps the first base (merge deltas stay right)", () => {
     const id = randomUUID();
-    withoutCapture(db, () => db.prepare("INSERT INTO customers (id, name, loyalty_points, version) VALUES (?, 'Ann', 10, 3)").run(id));
+    withoutCapture(db, () =>
+      db.prepare("INSERT INTO customers (id, name, loyalty_points, version) VALUES (?, 'Ann', 10, 3)").run(id),
+    );
     till.prepare("UPDATE customers SET loyalty_points = 15 WHERE id = ?").run(id);
     till.prepare("UPDATE customers SET loyalty_points = 22 WHERE id = ?").run(id);
     const r = rows();
@@ -176,7 +200,9 @@ describe("coalescing pending outbox entries", () => {
 
   it("turns update + delete into one delete based on what central knows", () => {
     const id = randomUUID();
-    withoutCapture(db, () => db.prepare("INSERT INTO customers (id, name, loyalty_points, version) VALUES (?, 'Bo', 5, 2)").run(id));
+    withoutCapture(db, () =>
+      db.prepare("INSERT INTO customers (id, name, loyalty_points, version) VALUES (?, 'Bo', 5, 2)").run(id),
+    );
     till.prepare("UPDATE customers SET loyalty_points = 9 WHERE id = ?").run(id);
     till.prepare("DELETE FROM customers WHERE id = ?").run(id);
     const r = rows();
@@ -199,7 +225,11 @@ describe("coalescing pending outbox entries", () => {
   it("makes an order's unsent lines CRITICAL when the order completes", () => {
     const order = randomUUID();
     till.prepare("INSERT INTO sale_orders (id, store_id, status) VALUES (?, ?, 'PENDING')").run(order, randomUUID());
-    till.prepare("INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, 1, 1, 1)").run(randomUUID(), order, randomUUID());
+    till
+      .prepare(
+        "INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, 1, 1, 1)",
+      )
+      .run(randomUUID(), order, randomUUID());
     expect(rows().map((r) => r.sync_priority)).toEqual([9, 9]);
     till.prepare("UPDATE sale_orders SET status = 'COMPLETED' WHERE id = ?").run(order);
     expect(rows().map((r) => r.sync_priority)).toEqual([10, 10]);

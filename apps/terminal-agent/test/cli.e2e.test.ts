@@ -46,7 +46,12 @@ describe("tillsync-agent CLI", () => {
       url = proxy.url;
     }
     const file = tempDb();
-    const config = { CENTRAL_API_URL: url, CENTRAL_API_KEY: creds.key, TERMINAL_ID: creds.terminalId, TERMINAL_DATABASE_URL: `file:${file}` };
+    const config = {
+      CENTRAL_API_URL: url,
+      CENTRAL_API_KEY: creds.key,
+      TERMINAL_ID: creds.terminalId,
+      TERMINAL_DATABASE_URL: `file:${file}`,
+    };
     return { creds, file, proxy, env: envOf(config), localEnv: envOf(config, { local: true }) };
   }
 
@@ -60,20 +65,31 @@ describe("tillsync-agent CLI", () => {
   function sell(db: Database.Database, storeId: string, status = "COMPLETED"): string {
     const id = randomUUID();
     db.transaction(() => {
-      db.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, ?, 700)`).run(id, storeId, status);
+      db.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, ?, 700)`).run(
+        id,
+        storeId,
+        status,
+      );
       db.prepare(`INSERT INTO payments (order_id, method, amount_cents) VALUES (?, 'CARD', 700)`).run(id);
     })();
     return id;
   }
 
-  const ordersAtCentral = async (id: string) => (await pg.query(`SELECT count(*)::int AS n FROM sale_orders WHERE id = $1`, [id])).rows[0].n as number;
+  const ordersAtCentral = async (id: string) =>
+    (await pg.query(`SELECT count(*)::int AS n FROM sale_orders WHERE id = $1`, [id])).rows[0].n as number;
 
   it("status --json works with no central and no CENTRAL_* variables", async () => {
     const file = tempDb();
     const env = envOf({ TERMINAL_DATABASE_URL: `file:${file}` });
     const empty = await runCli(["status", "--json"], env);
     expect(empty).toMatchObject({ code: 0, stderr: "" });
-    expect(JSON.parse(empty.stdout)).toMatchObject({ state: "idle", circuit: "closed", health: "gray", lastSyncAt: null, totals: { pending: 0 } });
+    expect(JSON.parse(empty.stdout)).toMatchObject({
+      state: "idle",
+      circuit: "closed",
+      health: "gray",
+      lastSyncAt: null,
+      totals: { pending: 0 },
+    });
 
     const db = till(file);
     sell(db, randomUUID());
@@ -105,7 +121,8 @@ describe("tillsync-agent CLI", () => {
     expect(days.stderr).toMatch(/--days/);
     const help = await runCli(["--help"], t.env);
     expect(help.code).toBe(0);
-    for (const c of ["start", "startup", "sync", "status", "pause", "resume", "retry-failed", "cleanup"]) expect(help.stdout).toContain(`  ${c}`);
+    for (const c of ["start", "startup", "sync", "status", "pause", "resume", "retry-failed", "cleanup"])
+      expect(help.stdout).toContain(`  ${c}`);
   });
 
   it("exits 1 with one line when central is unreachable", async () => {
@@ -119,7 +136,12 @@ describe("tillsync-agent CLI", () => {
   it("sync --dry-run lists what would move and changes nothing", async () => {
     const t = await terminal();
     const productId = randomUUID();
-    await central.admin("POST", "/api/products", { id: productId, sku: `DRY-${productId.slice(0, 8)}`, name: "Dry", priceCents: 250 });
+    await central.admin("POST", "/api/products", {
+      id: productId,
+      sku: `DRY-${productId.slice(0, 8)}`,
+      name: "Dry",
+      priceCents: 250,
+    });
     await central.admin("POST", "/api/stock", { storeId: t.creds.storeId, productId, quantity: 4 });
     expect((await runCli(["status"], t.localEnv)).code).toBe(0); // creates and migrates the file
     const db = till(t.file);
@@ -145,7 +167,9 @@ describe("tillsync-agent CLI", () => {
     const real = await runCli(["sync"], t.env);
     expect(real.code).toBe(0);
     expect(await ordersAtCentral(order)).toBe(1);
-    expect(db.prepare(`SELECT quantity FROM inventory_items WHERE product_id = ?`).get(productId)).toEqual({ quantity: 4 });
+    expect(db.prepare(`SELECT quantity FROM inventory_items WHERE product_id = ?`).get(productId)).toEqual({
+      quantity: 4,
+    });
     db.close();
   });
 
@@ -160,16 +184,25 @@ describe("tillsync-agent CLI", () => {
     await waitFor(() => /sync is paused on this terminal/.test(daemon.stdout), { what: "daemon starting paused" });
     // The only cycle the daemon attempted was skipped: nothing left the till.
     expect(await ordersAtCentral(order)).toBe(0);
-    const status = JSON.parse((await runCli(["status", "--json"], t.localEnv)).stdout) as { state: string; paused: boolean; health: string };
+    const status = JSON.parse((await runCli(["status", "--json"], t.localEnv)).stdout) as {
+      state: string;
+      paused: boolean;
+      health: string;
+    };
     expect(status).toMatchObject({ state: "paused", paused: true, health: "yellow" });
     const oneShot = await runCli(["sync"], t.env);
     expect(oneShot.code).toBe(1);
-    expect(oneShot.stderr).toMatch(/^tillsync-agent: sync is paused on this terminal; run `tillsync-agent resume` first\n$/);
+    expect(oneShot.stderr).toMatch(
+      /^tillsync-agent: sync is paused on this terminal; run `tillsync-agent resume` first\n$/,
+    );
     // The daemon's heartbeat tells central the state and the outbox counts.
     await waitFor(
       async () => {
         const r = await pg.query(`SELECT last_heartbeat FROM terminals WHERE id = $1`, [t.creds.terminalId]);
-        const hb = r.rows[0]?.last_heartbeat as { status?: string; outbox?: { sale_orders?: { pending: number } } } | null;
+        const hb = r.rows[0]?.last_heartbeat as {
+          status?: string;
+          outbox?: { sale_orders?: { pending: number } };
+        } | null;
         return hb?.status === "paused" && hb.outbox?.sale_orders?.pending === 1;
       },
       { what: "heartbeat with status paused at central" },
@@ -189,9 +222,14 @@ describe("tillsync-agent CLI", () => {
     const db = till(t.file);
     t.proxy!.hold();
     const order = sell(db, t.creds.storeId); // CRITICAL: the daemon pushes it at once
-    await waitFor(() => t.proxy!.heldChunks > 0 && (db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'SYNCING'`).get() as { n: number }).n === 2, {
-      what: "push in flight, held",
-    });
+    await waitFor(
+      () =>
+        t.proxy!.heldChunks > 0 &&
+        (db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'SYNCING'`).get() as { n: number }).n === 2,
+      {
+        what: "push in flight, held",
+      },
+    );
     daemon.child.kill("SIGTERM");
     await waitFor(() => /SIGTERM: finishing the batch in flight/.test(daemon.stdout), { what: "daemon stopping" });
     t.proxy!.release();

@@ -10,7 +10,13 @@ const good = {
 describe("agent configuration", () => {
   it("applies SPEC defaults", () => {
     const c = loadAgentConfig(good);
-    expect(c).toMatchObject({ SYNC_INTERVAL: 300, SYNC_BATCH_SIZE: 100, SYNC_TIMEOUT: 30, SYNC_RETRY_ATTEMPTS: 3, databasePath: "./data/terminal.db" });
+    expect(c).toMatchObject({
+      SYNC_INTERVAL: 300,
+      SYNC_BATCH_SIZE: 100,
+      SYNC_TIMEOUT: 30,
+      SYNC_RETRY_ATTEMPTS: 3,
+      databasePath: "./data/terminal.db",
+    });
   });
 
   it.each([
@@ -21,11 +27,15 @@ describe("agent configuration", () => {
     ["TERMINAL_DATABASE_URL", "/var/lib/till.db"],
   ])("names the bad variable %s", (name, value) => {
     expect(() => loadAgentConfig({ ...good, [name]: value })).toThrow(ConfigError);
-    expect(() => loadAgentConfig({ ...good, [name]: value })).toThrow(new RegExp(`^invalid agent configuration: ${name}:`));
+    expect(() => loadAgentConfig({ ...good, [name]: value })).toThrow(
+      new RegExp(`^invalid agent configuration: ${name}:`),
+    );
   });
 
   it("names a missing variable", () => {
-    expect(() => loadAgentConfig({ CENTRAL_API_URL: good.CENTRAL_API_URL, TERMINAL_ID: good.TERMINAL_ID })).toThrow(/CENTRAL_API_KEY: is required/);
+    expect(() => loadAgentConfig({ CENTRAL_API_URL: good.CENTRAL_API_URL, TERMINAL_ID: good.TERMINAL_ID })).toThrow(
+      /CENTRAL_API_KEY: is required/,
+    );
   });
 
   it("local commands need only the database location, and still name a bad variable", () => {
@@ -35,7 +45,9 @@ describe("agent configuration", () => {
       OUTBOX_RETENTION_DAYS: 7,
       databasePath: "/var/lib/till.db",
     });
-    expect(() => loadLocalConfig({ OUTBOX_RETENTION_DAYS: "a week" })).toThrow(/^invalid agent configuration: OUTBOX_RETENTION_DAYS:/);
+    expect(() => loadLocalConfig({ OUTBOX_RETENTION_DAYS: "a week" })).toThrow(
+      /^invalid agent configuration: OUTBOX_RETENTION_DAYS:/,
+    );
   });
 });
 

@@ -25,14 +25,68 @@ type Cmd =
 const T = 3;
 const P = 3;
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant("sale" as const), t: fc.nat(T - 1), p: fc.nat(P - 1), qty: fc.integer({ min: 1, max: 5 }), c: fc.option(fc.nat(20), { nil: null }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("customerEdit" as const), t: fc.nat(T - 1), c: fc.nat(20), name: fc.constantFrom("Ann", "Bo", "Cy") }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("sale" as const),
+      t: fc.nat(T - 1),
+      p: fc.nat(P - 1),
+      qty: fc.integer({ min: 1, max: 5 }),
+      c: fc.option(fc.nat(20), { nil: null }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("customerEdit" as const),
+      t: fc.nat(T - 1),
+      c: fc.nat(20),
+      name: fc.constantFrom("Ann", "Bo", "Cy"),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("customerCreate" as const), t: fc.nat(T - 1) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("productEdit" as const), t: fc.nat(T - 1), p: fc.nat(P - 1), price: fc.integer({ min: 1, max: 999 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("centralPrice" as const), p: fc.nat(P - 1), price: fc.integer({ min: 1, max: 999 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("centralCount" as const), s: fc.nat(1), p: fc.nat(P - 1), qty: fc.integer({ min: 0, max: 500 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("centralPoints" as const), c: fc.nat(20), delta: fc.integer({ min: -5, max: 50 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("centralRename" as const), c: fc.nat(20), name: fc.constantFrom("Dee", "Eve") }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("productEdit" as const),
+      t: fc.nat(T - 1),
+      p: fc.nat(P - 1),
+      price: fc.integer({ min: 1, max: 999 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("centralPrice" as const),
+      p: fc.nat(P - 1),
+      price: fc.integer({ min: 1, max: 999 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("centralCount" as const),
+      s: fc.nat(1),
+      p: fc.nat(P - 1),
+      qty: fc.integer({ min: 0, max: 500 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("centralPoints" as const),
+      c: fc.nat(20),
+      delta: fc.integer({ min: -5, max: 50 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("centralRename" as const),
+      c: fc.nat(20),
+      name: fc.constantFrom("Dee", "Eve"),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("sync" as const), t: fc.nat(T - 1) }) },
 );
 
@@ -60,7 +114,10 @@ describe("convergence under random offline edits (property)", () => {
     central = await startTestCentral("prop");
     pg = new Client({ connectionString: central.databaseUrl });
     await pg.connect();
-    for (let s = 0; s < 2; s++) stores.push((await central.admin<{ store: { id: string } }>("POST", "/api/stores", { name: `S${s}` })).body.store.id);
+    for (let s = 0; s < 2; s++)
+      stores.push(
+        (await central.admin<{ store: { id: string } }>("POST", "/api/stores", { name: `S${s}` })).body.store.id,
+      );
     for (let p = 0; p < P; p++) {
       const id = randomUUID();
       products.push(id);
@@ -83,7 +140,8 @@ describe("convergence under random offline edits (property)", () => {
     await central?.stop();
   });
 
-  const customersAt = (t: number) => agents[t]!.till().prepare(`SELECT id FROM customers ORDER BY id`).all() as Array<{ id: string }>;
+  const customersAt = (t: number) =>
+    agents[t]!.till().prepare(`SELECT id FROM customers ORDER BY id`).all() as Array<{ id: string }>;
   const pickCustomer = (t: number, c: number) => {
     const list = customersAt(t);
     return list.length ? list[c % list.length]!.id : undefined;
@@ -108,15 +166,30 @@ describe("convergence under random offline edits (property)", () => {
         const db = agents[c.t]!.till();
         const store = stores[storeOf[c.t]!]!;
         const product = products[c.p]!;
-        const price = (db.prepare(`SELECT price_cents FROM products WHERE id = ?`).get(product) as { price_cents: number }).price_cents;
+        const price = (
+          db.prepare(`SELECT price_cents FROM products WHERE id = ?`).get(product) as { price_cents: number }
+        ).price_cents;
         const customer = c.c === null ? undefined : pickCustomer(c.t, c.c);
         const order = randomUUID();
         db.transaction(() => {
-          db.prepare(`INSERT INTO sale_orders (id, store_id, customer_id, status, total_cents) VALUES (?, ?, ?, 'PENDING', ?)`).run(order, store, customer ?? null, price * c.qty);
-          db.prepare(`INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, ?, ?, ?)`).run(randomUUID(), order, product, c.qty, price, price * c.qty);
-          db.prepare(`INSERT INTO payments (id, order_id, method, amount_cents) VALUES (?, ?, 'CARD', ?)`).run(randomUUID(), order, price * c.qty);
-          db.prepare(`INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) VALUES (?, ?, ?, ?, 'SALE')`).run(randomUUID(), store, product, -c.qty);
-          if (customer) db.prepare(`UPDATE customers SET loyalty_points = loyalty_points + ?, total_spent_cents = total_spent_cents + ? WHERE id = ?`).run(c.qty, price * c.qty, customer);
+          db.prepare(
+            `INSERT INTO sale_orders (id, store_id, customer_id, status, total_cents) VALUES (?, ?, ?, 'PENDING', ?)`,
+          ).run(order, store, customer ?? null, price * c.qty);
+          db.prepare(
+            `INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, ?, ?, ?)`,
+          ).run(randomUUID(), order, product, c.qty, price, price * c.qty);
+          db.prepare(`INSERT INTO payments (id, order_id, method, amount_cents) VALUES (?, ?, 'CARD', ?)`).run(
+            randomUUID(),
+            order,
+            price * c.qty,
+          );
+          db.prepare(
+            `INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) VALUES (?, ?, ?, ?, 'SALE')`,
+          ).run(randomUUID(), store, product, -c.qty);
+          if (customer)
+            db.prepare(
+              `UPDATE customers SET loyalty_points = loyalty_points + ?, total_spent_cents = total_spent_cents + ? WHERE id = ?`,
+            ).run(c.qty, price * c.qty, customer);
           db.prepare(`UPDATE sale_orders SET status = 'COMPLETED' WHERE id = ?`).run(order);
         })();
         model.orders++;
@@ -143,7 +216,11 @@ describe("convergence under random offline edits (property)", () => {
         await pg.query(`UPDATE products SET price_cents = $2 WHERE id = $1`, [products[c.p], c.price]);
         return;
       case "centralCount": {
-        await pg.query(`UPDATE inventory_items SET quantity = $3 WHERE store_id = $1 AND product_id = $2`, [stores[c.s], products[c.p], c.qty]);
+        await pg.query(`UPDATE inventory_items SET quantity = $3 WHERE store_id = $1 AND product_id = $2`, [
+          stores[c.s],
+          products[c.p],
+          c.qty,
+        ]);
         model.stock.set(`${stores[c.s]}|${products[c.p]}`, c.qty);
         return;
       }
@@ -157,7 +234,8 @@ describe("convergence under random offline edits (property)", () => {
       }
       case "centralRename": {
         const { rows } = await pg.query(`SELECT id FROM customers ORDER BY id`);
-        if (rows.length) await pg.query(`UPDATE customers SET name = $2 WHERE id = $1`, [rows[c.c % rows.length].id, c.name]);
+        if (rows.length)
+          await pg.query(`UPDATE customers SET name = $2 WHERE id = $1`, [rows[c.c % rows.length].id, c.name]);
         return;
       }
       case "sync":
@@ -172,27 +250,58 @@ describe("convergence under random offline edits (property)", () => {
 
   async function assertConverged(): Promise<void> {
     const cols = `id, sku, name, price_cents, active, version`;
-    const centralProducts = (await pg.query(`SELECT ${cols} FROM products ORDER BY id`)).rows.map((r) => ({ ...r, active: r.active ? 1 : 0 }));
-    const centralCustomers = (await pg.query(`SELECT id, name, loyalty_points, total_spent_cents, version FROM customers ORDER BY id`)).rows;
+    const centralProducts = (await pg.query(`SELECT ${cols} FROM products ORDER BY id`)).rows.map((r) => ({
+      ...r,
+      active: r.active ? 1 : 0,
+    }));
+    const centralCustomers = (
+      await pg.query(`SELECT id, name, loyalty_points, total_spent_cents, version FROM customers ORDER BY id`)
+    ).rows;
     for (let t = 0; t < T; t++) {
       const db = agents[t]!.till();
       // Done means SYNCED, or CONFLICT settled by the policy (not held for a person).
-      expect(db.prepare(`SELECT entity_type, operation, status, error FROM outbox WHERE status <> 'SYNCED' AND NOT (status = 'CONFLICT' AND error NOT LIKE '%PENDING')`).all()).toEqual([]);
+      expect(
+        db
+          .prepare(
+            `SELECT entity_type, operation, status, error FROM outbox WHERE status <> 'SYNCED' AND NOT (status = 'CONFLICT' AND error NOT LIKE '%PENDING')`,
+          )
+          .all(),
+      ).toEqual([]);
       expect(db.prepare(`SELECT ${cols} FROM products ORDER BY id`).all()).toEqual(centralProducts);
-      expect(db.prepare(`SELECT id, name, loyalty_points, total_spent_cents, version FROM customers ORDER BY id`).all()).toEqual(centralCustomers);
+      expect(
+        db.prepare(`SELECT id, name, loyalty_points, total_spent_cents, version FROM customers ORDER BY id`).all(),
+      ).toEqual(centralCustomers);
       const store = stores[storeOf[t]!]!;
-      const stock = (await pg.query(`SELECT store_id, product_id, quantity, version FROM inventory_items WHERE store_id = $1 ORDER BY product_id`, [store])).rows;
-      expect(db.prepare(`SELECT store_id, product_id, quantity, version FROM inventory_items ORDER BY product_id`).all()).toEqual(stock);
+      const stock = (
+        await pg.query(
+          `SELECT store_id, product_id, quantity, version FROM inventory_items WHERE store_id = $1 ORDER BY product_id`,
+          [store],
+        )
+      ).rows;
+      expect(
+        db.prepare(`SELECT store_id, product_id, quantity, version FROM inventory_items ORDER BY product_id`).all(),
+      ).toEqual(stock);
     }
     for (const [key, qty] of model.stock) {
       const [s, p] = key.split("|");
-      expect((await pg.query(`SELECT quantity FROM inventory_items WHERE store_id = $1 AND product_id = $2`, [s, p])).rows[0].quantity).toBe(qty);
+      expect(
+        (await pg.query(`SELECT quantity FROM inventory_items WHERE store_id = $1 AND product_id = $2`, [s, p])).rows[0]
+          .quantity,
+      ).toBe(qty);
     }
     for (const c of centralCustomers) {
-      expect([c.id, c.loyalty_points, c.total_spent_cents]).toEqual([c.id, model.points.get(c.id) ?? 0, model.spent.get(c.id) ?? 0]);
+      expect([c.id, c.loyalty_points, c.total_spent_cents]).toEqual([
+        c.id,
+        model.points.get(c.id) ?? 0,
+        model.spent.get(c.id) ?? 0,
+      ]);
     }
-    expect((await pg.query(`SELECT count(*)::int AS n FROM sale_orders WHERE status = 'COMPLETED'`)).rows[0].n).toBe(model.orders);
-    const unpaid = await pg.query(`SELECT count(*)::int AS n FROM sale_orders o WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id)`);
+    expect((await pg.query(`SELECT count(*)::int AS n FROM sale_orders WHERE status = 'COMPLETED'`)).rows[0].n).toBe(
+      model.orders,
+    );
+    const unpaid = await pg.query(
+      `SELECT count(*)::int AS n FROM sale_orders o WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id)`,
+    );
     expect(unpaid.rows[0].n).toBe(0);
   }
 

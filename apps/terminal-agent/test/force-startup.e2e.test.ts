@@ -22,7 +22,9 @@ describe("startup --force", () => {
     await pg.connect();
     proxy = new ControllableProxy(central.running.port);
     await proxy.listen();
-    await pg.query(`INSERT INTO products (sku, name, price_cents) SELECT 'REC-' || g, 'Product ' || g, 100 + g FROM generate_series(1, ${PRODUCTS}) g`);
+    await pg.query(
+      `INSERT INTO products (sku, name, price_cents) SELECT 'REC-' || g, 'Product ' || g, 100 + g FROM generate_series(1, ${PRODUCTS}) g`,
+    );
   });
 
   afterAll(async () => {
@@ -34,11 +36,23 @@ describe("startup --force", () => {
 
   async function terminal(url: string) {
     const creds = await central.provisionTerminal();
-    await pg.query(`INSERT INTO inventory_items (store_id, product_id, quantity) SELECT $1, id, 7 + price_cents % 5 FROM products`, [creds.storeId]);
+    await pg.query(
+      `INSERT INTO inventory_items (store_id, product_id, quantity) SELECT $1, id, 7 + price_cents % 5 FROM products`,
+      [creds.storeId],
+    );
     const dir = mkdtempSync(path.join(tmpdir(), "tillsync-recovery-"));
     dirs.push(dir);
     const file = path.join(dir, "terminal.db");
-    return { creds, file, env: envOf({ CENTRAL_API_URL: url, CENTRAL_API_KEY: creds.key, TERMINAL_ID: creds.terminalId, TERMINAL_DATABASE_URL: `file:${file}` }) };
+    return {
+      creds,
+      file,
+      env: envOf({
+        CENTRAL_API_URL: url,
+        CENTRAL_API_KEY: creds.key,
+        TERMINAL_ID: creds.terminalId,
+        TERMINAL_DATABASE_URL: `file:${file}`,
+      }),
+    };
   }
 
   /** The till's view must equal central's: every product once, its store's stock with central's quantities. */
@@ -48,7 +62,10 @@ describe("startup --force", () => {
       const products = db.prepare(`SELECT count(*) AS n, count(DISTINCT sku) AS skus FROM products`).get();
       expect(products).toEqual({ n: PRODUCTS, skus: PRODUCTS });
       const local = db.prepare(`SELECT product_id, quantity FROM inventory_items ORDER BY product_id`).all();
-      const remote = await pg.query(`SELECT product_id::text, quantity FROM inventory_items WHERE store_id = $1 ORDER BY product_id`, [storeId]);
+      const remote = await pg.query(
+        `SELECT product_id::text, quantity FROM inventory_items WHERE store_id = $1 ORDER BY product_id`,
+        [storeId],
+      );
       expect(local).toEqual(remote.rows);
       expect(local).toHaveLength(PRODUCTS);
     } finally {
@@ -76,7 +93,9 @@ describe("startup --force", () => {
     const till = new Database(t.file);
     till.pragma("busy_timeout = 5000");
     const order = randomUUID();
-    till.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'COMPLETED', 900)`).run(order, t.creds.storeId);
+    till
+      .prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'COMPLETED', 900)`)
+      .run(order, t.creds.storeId);
 
     // Let the recovery through one request at a time, then kill it while page 4 is in flight.
     proxy.hold();
@@ -95,7 +114,9 @@ describe("startup --force", () => {
     expect(partial.n).toBeLessThan(PRODUCTS);
     expect(till.prepare(`SELECT value FROM sync_state WHERE key = 'recovery'`).get()).toEqual({ value: "running" });
     // Emptying the catalogue was not captured as deletes for central; the sale still waits.
-    expect(till.prepare(`SELECT entity_type, status FROM outbox`).all()).toEqual([{ entity_type: "sale_orders", status: "PENDING" }]);
+    expect(till.prepare(`SELECT entity_type, status FROM outbox`).all()).toEqual([
+      { entity_type: "sale_orders", status: "PENDING" },
+    ]);
 
     const second = await runCli(["startup", "--force", "--page-size", "100"], t.env);
     expect(second).toMatchObject({ code: 0, stderr: "" });

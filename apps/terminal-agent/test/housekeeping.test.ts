@@ -42,7 +42,9 @@ describe("housekeeping", () => {
     add("PENDING", 10);
     add("FAILED", 10);
     add("CONFLICT", 10);
-    db.prepare(`INSERT INTO sync_history (kind, started_at) VALUES ('CYCLE', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-9 days'))`).run();
+    db.prepare(
+      `INSERT INTO sync_history (kind, started_at) VALUES ('CYCLE', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-9 days'))`,
+    ).run();
     db.prepare(`INSERT INTO sync_history (kind) VALUES ('CYCLE')`).run();
 
     const r = await runCli(["cleanup", "--days", "7"], envOf({ TERMINAL_DATABASE_URL: `file:${file}` }));

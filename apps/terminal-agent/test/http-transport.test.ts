@@ -45,7 +45,9 @@ describe("HTTP transport timeouts and errors", () => {
       res.writeHead(200, { "content-type": "application/json" });
       timers.push(setInterval(() => res.write(" "), 20));
     };
-    await expect(transport({ readMs: 10_000, totalMs: 200 }).pull(START_CURSOR, 10)).rejects.toThrow(/took longer than 200 ms/);
+    await expect(transport({ readMs: 10_000, totalMs: 200 }).pull(START_CURSOR, 10)).rejects.toThrow(
+      /took longer than 200 ms/,
+    );
   });
 
   it("maps refused connections and 5xx to retryable errors", async () => {
@@ -56,7 +58,9 @@ describe("HTTP transport timeouts and errors", () => {
     const refused = transport({}, port).pull(START_CURSOR, 10);
     await expect(refused).rejects.toThrow(CentralUnreachableError);
     behaviour = (_req, res) => res.writeHead(503).end("down");
-    const err = await transport({}).pull(START_CURSOR, 10).catch((e: unknown) => e);
+    const err = await transport({})
+      .pull(START_CURSOR, 10)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CentralServerError);
     expect((err as CentralServerError).retryable).toBe(true);
   });

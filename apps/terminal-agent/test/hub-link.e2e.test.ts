@@ -26,7 +26,8 @@ describe("agent socket link", () => {
     return { agent, link, terminalId: t.terminalId };
   }
 
-  const terminals = async () => (await central.admin<{ terminals: TerminalRow[] }>("GET", "/api/terminals")).body.terminals;
+  const terminals = async () =>
+    (await central.admin<{ terminals: TerminalRow[] }>("GET", "/api/terminals")).body.terminals;
 
   beforeAll(async () => {
     central = await startTestCentral("hublink");
@@ -43,46 +44,82 @@ describe("agent socket link", () => {
   it("syncs and acks on the trigger POST /api/sync/all sends", async () => {
     const { agent, link, terminalId } = await newAgent();
     const productId = randomUUID();
-    await central.admin("POST", "/api/products", { id: productId, sku: `SKU-${productId.slice(0, 8)}`, name: "Tea", priceCents: 250 });
+    await central.admin("POST", "/api/products", {
+      id: productId,
+      sku: `SKU-${productId.slice(0, 8)}`,
+      name: "Tea",
+      priceCents: 250,
+    });
     const acked: string[] = [];
     link.on("acked", (a) => acked.push(a.type));
     const r = await central.admin("POST", "/api/sync/all", { terminalId });
     expect(r.status).toBe(202);
     await waitFor(() => acked.includes("FULL"), { what: "FULL trigger acked" });
-    expect(agent.till().prepare("SELECT price_cents FROM products WHERE id = ?").get(productId)).toEqual({ price_cents: 250 });
-    await waitFor(async () => !(await central.running.redis.exists(`hub:trigger:pending:${terminalId}`)), { what: "pending cleared" });
+    expect(agent.till().prepare("SELECT price_cents FROM products WHERE id = ?").get(productId)).toEqual({
+      price_cents: 250,
+    });
+    await waitFor(async () => !(await central.running.redis.exists(`hub:trigger:pending:${terminalId}`)), {
+      what: "pending cleared",
+    });
   });
 
   it("applies a price change at central in connected agents without a manual sync (DATA_CHANGED)", async () => {
     const { agent } = await newAgent();
     const productId = randomUUID();
-    await central.admin("POST", "/api/products", { id: productId, sku: `DC-${productId.slice(0, 8)}`, name: "Cake", priceCents: 300 });
-    const price = () => (agent.till().prepare("SELECT price_cents FROM products WHERE id = ?").get(productId) as { price_cents: number } | undefined)?.price_cents;
+    await central.admin("POST", "/api/products", {
+      id: productId,
+      sku: `DC-${productId.slice(0, 8)}`,
+      name: "Cake",
+      priceCents: 300,
+    });
+    const price = () =>
+      (
+        agent.till().prepare("SELECT price_cents FROM products WHERE id = ?").get(productId) as
+          { price_cents: number } | undefined
+      )?.price_cents;
     await waitFor(() => price() === 300, { what: "new product arrives" });
-    await central.admin("POST", "/api/products", { id: productId, sku: `DC-${productId.slice(0, 8)}`, name: "Cake", priceCents: 275 });
+    await central.admin("POST", "/api/products", {
+      id: productId,
+      sku: `DC-${productId.slice(0, 8)}`,
+      name: "Cake",
+      priceCents: 275,
+    });
     await waitFor(() => price() === 275, { what: "price change applied" });
   });
 
   it("pauses every agent on emergency stop, also one connecting later, and resumes them", async () => {
     const a = await newAgent();
     const b = await newAgent();
-    const stop = await central.admin<{ stopped: boolean }>("POST", "/api/sync/emergency-stop", { reason: "till audit" });
+    const stop = await central.admin<{ stopped: boolean }>("POST", "/api/sync/emergency-stop", {
+      reason: "till audit",
+    });
     expect(stop.body.stopped).toBe(true);
-    await waitFor(() => a.agent.engine.current.kind === "paused" && b.agent.engine.current.kind === "paused", { what: "both paused" });
+    await waitFor(() => a.agent.engine.current.kind === "paused" && b.agent.engine.current.kind === "paused", {
+      what: "both paused",
+    });
     const late = await newAgent();
     await waitFor(() => late.agent.engine.current.kind === "paused", { what: "late agent paused" });
-    await waitFor(async () => {
-      const rows = await terminals();
-      return [a, b, late].every((x) => rows.find((r) => r.id === x.terminalId)?.agentStatus === "paused");
-    }, { what: "central sees them paused (heartbeats)" });
+    await waitFor(
+      async () => {
+        const rows = await terminals();
+        return [a, b, late].every((x) => rows.find((r) => r.id === x.terminalId)?.agentStatus === "paused");
+      },
+      { what: "central sees them paused (heartbeats)" },
+    );
     expect((await terminals()).find((r) => r.id === a.terminalId)!.health).toBe("red");
 
     const resumed = await central.admin<{ stopped: boolean }>("POST", "/api/sync/resume");
     expect(resumed.body.stopped).toBe(false);
     await waitFor(() => [a, b, late].every((x) => x.agent.engine.current.kind === "idle"), { what: "all resumed" });
-    await waitFor(async () => (await terminals()).filter((r) => [a, b, late].some((x) => x.terminalId === r.id)).every((r) => r.agentStatus === "idle" && r.health === "green"), {
-      what: "central sees them idle and green",
-    });
+    await waitFor(
+      async () =>
+        (await terminals())
+          .filter((r) => [a, b, late].some((x) => x.terminalId === r.id))
+          .every((r) => r.agentStatus === "idle" && r.health === "green"),
+      {
+        what: "central sees them idle and green",
+      },
+    );
   });
 
   it("keeps an operator's local pause when central resumes", async () => {
@@ -93,7 +130,7 @@ describe("agent socket link", () => {
     await central.admin("POST", "/api/sync/emergency-stop", {});
     await central.admin("POST", "/api/sync/resume");
     // The trigger travels after the resume on the same socket: once it is acked, the resume was seen.
-    await central.admin("POST", "/api/sync/all", { terminalId: (agent.config.TERMINAL_ID) });
+    await central.admin("POST", "/api/sync/all", { terminalId: agent.config.TERMINAL_ID });
     await waitFor(() => acks.length > 0, { what: "trigger acked" });
     expect(agent.engine.current.kind).toBe("paused");
     agent.engine.resume();

@@ -31,7 +31,9 @@ describe("SERVER_RESTART after a central restart", () => {
   it("sends one FULL SERVER_RESTART to a connected and to a later-connecting terminal", async () => {
     // The first boot's own SERVER_RESTART runs before any terminal exists.
     central = await startTestCentral("restart", {}, { hub: { restartTriggerDelayMs: 0 } });
-    await waitFor(async () => (await central.running.metrics.jobRunCount("server-restart")) === 1, { what: "first boot's restart job" });
+    await waitFor(async () => (await central.running.metrics.jobRunCount("server-restart")) === 1, {
+      what: "first boot's restart job",
+    });
     const t1 = await central.provisionTerminal();
     const t2 = await central.provisionTerminal({ storeId: t1.storeId });
     const connected = link(t1);
@@ -43,17 +45,25 @@ describe("SERVER_RESTART after a central restart", () => {
     restarted = await central.startInstance({ port });
     await waitFor(() => connected.link.connected, { what: "agent 1 reconnected by itself" });
     await waitFor(() => connected.restarts.length > 0, { what: "connected agent got SERVER_RESTART" });
-    await waitFor(async () => (await restarted!.metrics.jobRunCount("server-restart")) === 1, { what: "restart job ran" });
+    await waitFor(async () => (await restarted!.metrics.jobRunCount("server-restart")) === 1, {
+      what: "restart job ran",
+    });
 
     const later = link(t2);
     await waitFor(() => later.restarts.length > 0, { what: "later-connecting agent got SERVER_RESTART" });
 
     // Everything delivered and acked, nothing queued: no second trigger can still come.
-    await waitFor(async () => {
-      const pending = await restarted!.redis.exists(`hub:trigger:pending:${t1.terminalId}`, `hub:trigger:pending:${t2.terminalId}`);
-      const q = (await restarted!.hub.queueCounts()).triggers;
-      return pending === 0 && Object.values(q).every((n) => n === 0);
-    }, { what: "triggers acked and queue drained" });
+    await waitFor(
+      async () => {
+        const pending = await restarted!.redis.exists(
+          `hub:trigger:pending:${t1.terminalId}`,
+          `hub:trigger:pending:${t2.terminalId}`,
+        );
+        const q = (await restarted!.hub.queueCounts()).triggers;
+        return pending === 0 && Object.values(q).every((n) => n === 0);
+      },
+      { what: "triggers acked and queue drained" },
+    );
     expect(connected.restarts).toEqual(["FULL"]);
     expect(later.restarts).toEqual(["FULL"]);
   });

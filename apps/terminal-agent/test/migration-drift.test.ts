@@ -17,7 +17,10 @@ describe("terminal migrations", () => {
     const source = readFileSync(schemaPath("terminal"), "utf8");
     const changed = source
       .replace("  name      String\n  createdAt", "  name      String\n  city      String?\n  createdAt")
-      .replace('status        String    @default("PENDING")\n  attempts', 'status        String    @default("NEW")\n  attempts');
+      .replace(
+        'status        String    @default("PENDING")\n  attempts',
+        'status        String    @default("NEW")\n  attempts',
+      );
     expect(changed.split("\n").length).toBe(source.split("\n").length + 1);
     expect(changed).toContain('@default("NEW")');
     writeFileSync(file, changed);

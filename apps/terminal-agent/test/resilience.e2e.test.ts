@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { Client } from "pg";
-import { ControllableProxy, createTestAgent, startTestCentral, waitFor, type TestAgent, type TestCentral } from "@tillsync/testkit";
+import {
+  ControllableProxy,
+  createTestAgent,
+  startTestCentral,
+  waitFor,
+  type TestAgent,
+  type TestCentral,
+} from "@tillsync/testkit";
 import { readAgentStatus } from "../src/status/agent-status";
 import { envOf, runCli } from "./support/agent-cli";
 
@@ -25,7 +32,10 @@ describe("agent resilience (G6)", () => {
     await central?.stop();
   });
 
-  async function setup(overrides: Parameters<typeof createTestAgent>[2] = {}, engine: Parameters<typeof createTestAgent>[3] = {}) {
+  async function setup(
+    overrides: Parameters<typeof createTestAgent>[2] = {},
+    engine: Parameters<typeof createTestAgent>[3] = {},
+  ) {
     const creds = await central.provisionTerminal();
     const proxy = new ControllableProxy(central.running.port);
     await proxy.listen();
@@ -39,15 +49,20 @@ describe("agent resilience (G6)", () => {
   function sell(till: Database.Database, storeId: string, status = "COMPLETED", cents = 500): string {
     const id = randomUUID();
     till.transaction(() => {
-      till.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, ?, ?)`).run(id, storeId, status, cents);
+      till
+        .prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, ?, ?)`)
+        .run(id, storeId, status, cents);
       till.prepare(`INSERT INTO payments (order_id, method, amount_cents) VALUES (?, 'CASH', ?)`).run(id, cents);
     })();
     return id;
   }
 
-  const atCentral = async (orderId: string) => (await pg.query(`SELECT 1 FROM sale_orders WHERE id = $1`, [orderId])).rowCount === 1;
+  const atCentral = async (orderId: string) =>
+    (await pg.query(`SELECT 1 FROM sale_orders WHERE id = $1`, [orderId])).rowCount === 1;
   const outboxStatuses = (till: Database.Database) =>
-    (till.prepare(`SELECT DISTINCT status FROM outbox ORDER BY status`).all() as Array<{ status: string }>).map((r) => r.status);
+    (till.prepare(`SELECT DISTINCT status FROM outbox ORDER BY status`).all() as Array<{ status: string }>).map(
+      (r) => r.status,
+    );
 
   it("a local write completes while central is down, and while a push is blocked in flight or answered 5 s late", async () => {
     const { creds, proxy, agent, till } = await setup();
@@ -62,7 +77,9 @@ describe("agent resilience (G6)", () => {
     // A push provably in flight and blocked: central has not even received it.
     proxy.hold();
     const blocked = agent.engine.runCycle();
-    await waitFor(() => proxy.heldChunks > 0 && outboxStatuses(till).includes("SYNCING"), { what: "push held at the proxy" });
+    await waitFor(() => proxy.heldChunks > 0 && outboxStatuses(till).includes("SYNCING"), {
+      what: "push held at the proxy",
+    });
     const during = sell(till, creds.storeId);
     expect(proxy.heldChunks).toBeGreaterThan(0);
     expect(await atCentral(offline)).toBe(false);
@@ -76,7 +93,9 @@ describe("agent resilience (G6)", () => {
     const slow = agent.engine.runCycle();
     await waitFor(() => proxy.delayedChunks > 0, { what: "central's answer held back for 5 s" });
     const whileSlow = sell(till, creds.storeId);
-    expect(till.prepare(`SELECT status FROM outbox WHERE entity_id = ?`).get(beforeSlow)).toEqual({ status: "SYNCING" });
+    expect(till.prepare(`SELECT status FROM outbox WHERE entity_id = ?`).get(beforeSlow)).toEqual({
+      status: "SYNCING",
+    });
     expect(till.prepare(`SELECT status FROM outbox WHERE entity_id = ?`).get(whileSlow)).toEqual({ status: "PENDING" });
     proxy.responseDelayMs = 0; // the push's answer is already on its 5 s way; the rest need not crawl
     expect((await slow).error).toBeUndefined();
@@ -93,7 +112,11 @@ describe("agent resilience (G6)", () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const r = await agent.engine.runCycle();
       expect(r.error).toBeUndefined();
-      const row = till.prepare(`SELECT status, attempts, error FROM outbox WHERE entity_id = ?`).get(poisoned) as { status: string; attempts: number; error: string };
+      const row = till.prepare(`SELECT status, attempts, error FROM outbox WHERE entity_id = ?`).get(poisoned) as {
+        status: string;
+        attempts: number;
+        error: string;
+      };
       expect(row).toMatchObject({ status: attempt < 3 ? "PENDING" : "FAILED", attempts: attempt });
       expect(row.error).toMatch(/belongs to store/);
       // Let the rejection's backoff pass without waiting for the clock.
@@ -109,7 +132,10 @@ describe("agent resilience (G6)", () => {
     const cli = await runCli(["retry-failed"], envOf(agent.config, { local: true }));
     expect(cli).toMatchObject({ code: 0, stderr: "" });
     expect(cli.stdout).toMatch(/^2 failed change\(s\) back to pending/);
-    expect(till.prepare(`SELECT status, attempts FROM outbox WHERE entity_id = ?`).get(poisoned)).toEqual({ status: "PENDING", attempts: 0 });
+    expect(till.prepare(`SELECT status, attempts FROM outbox WHERE entity_id = ?`).get(poisoned)).toEqual({
+      status: "PENDING",
+      attempts: 0,
+    });
   });
 
   it("opens the breaker with central down (status red), then recovers by itself and drains the outbox", async () => {
@@ -126,7 +152,12 @@ describe("agent resilience (G6)", () => {
     // (probes keep failing while the proxy is cut).
     const status = await runCli(["status", "--json"], envOf(agent.config, { local: true }));
     expect(status.code).toBe(0);
-    const s = JSON.parse(status.stdout) as { health: string; circuit: string; consecutiveFailures: number; totals: { pending: number } };
+    const s = JSON.parse(status.stdout) as {
+      health: string;
+      circuit: string;
+      consecutiveFailures: number;
+      totals: { pending: number };
+    };
     expect(s.health).toBe("red");
     expect(["open", "half-open"]).toContain(s.circuit);
     expect(s.consecutiveFailures).toBeGreaterThanOrEqual(5);
@@ -140,8 +171,14 @@ describe("agent resilience (G6)", () => {
       },
       { what: "outbox drained after recovery" },
     );
-    await waitFor(() => agent.engine.current.kind === "idle" && outboxStatuses(till).join() === "SYNCED", { what: "idle with an empty outbox" });
-    expect(readAgentStatus(agent.db, 300_000)).toMatchObject({ circuit: "closed", health: "green", consecutiveFailures: 0 });
+    await waitFor(() => agent.engine.current.kind === "idle" && outboxStatuses(till).join() === "SYNCED", {
+      what: "idle with an empty outbox",
+    });
+    expect(readAgentStatus(agent.db, 300_000)).toMatchObject({
+      circuit: "closed",
+      health: "green",
+      consecutiveFailures: 0,
+    });
   });
 
   it("pushes a CRITICAL order at once, not at the 5-minute interval", async () => {
@@ -151,8 +188,13 @@ describe("agent resilience (G6)", () => {
     // waitFor gives up after 20 s: a push on the interval would take 300 s.
     await waitFor(() => atCentral(order), { what: "critical order at central" });
     // Housekeeping: the cycle is written down once it finishes.
-    await waitFor(() => (till.prepare(`SELECT pushed FROM sync_history WHERE error IS NULL AND pushed >= 2`).get() as { pushed: number } | undefined), {
-      what: "sync history row of the critical push",
-    });
+    await waitFor(
+      () =>
+        till.prepare(`SELECT pushed FROM sync_history WHERE error IS NULL AND pushed >= 2`).get() as
+          { pushed: number } | undefined,
+      {
+        what: "sync history row of the critical push",
+      },
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { createTestAgent, ControllableProxy, startTestCentral, type TestAgent, type TestCentral } from "@tillsync/testkit";
+import {
+  createTestAgent,
+  ControllableProxy,
+  startTestCentral,
+  type TestAgent,
+  type TestCentral,
+} from "@tillsync/testkit";
 
 /** G4: offline sales on several tills all count; each till shows central's stock + its own. */
 describe("stock merges add up (G4)", () => {
@@ -35,17 +41,35 @@ describe("stock merges add up (G4)", () => {
     await central?.stop();
   });
 
-  const shown = (t: TestAgent) => (t.till().prepare(`SELECT quantity FROM inventory_items WHERE product_id = ?`).get(productId) as { quantity: number }).quantity;
+  const shown = (t: TestAgent) =>
+    (
+      t.till().prepare(`SELECT quantity FROM inventory_items WHERE product_id = ?`).get(productId) as {
+        quantity: number;
+      }
+    ).quantity;
   const atCentral = async () =>
-    (await pg.query(`SELECT quantity FROM inventory_items WHERE store_id = $1 AND product_id = $2`, [storeId, productId])).rows[0].quantity as number;
+    (
+      await pg.query(`SELECT quantity FROM inventory_items WHERE store_id = $1 AND product_id = $2`, [
+        storeId,
+        productId,
+      ])
+    ).rows[0].quantity as number;
 
   function sell(t: TestAgent, qty: number): void {
     const db = t.till();
     const order = randomUUID();
     db.transaction(() => {
-      db.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'COMPLETED', ?)`).run(order, storeId, qty * 300);
-      db.prepare(`INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, ?, 300, ?)`).run(randomUUID(), order, productId, qty, qty * 300);
-      db.prepare(`INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) VALUES (?, ?, ?, ?, 'SALE')`).run(randomUUID(), storeId, productId, -qty);
+      db.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'COMPLETED', ?)`).run(
+        order,
+        storeId,
+        qty * 300,
+      );
+      db.prepare(
+        `INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, ?, 300, ?)`,
+      ).run(randomUUID(), order, productId, qty, qty * 300);
+      db.prepare(
+        `INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) VALUES (?, ?, ?, ?, 'SALE')`,
+      ).run(randomUUID(), storeId, productId, -qty);
     })();
   }
 
@@ -71,7 +95,8 @@ describe("stock merges add up (G4)", () => {
     expect(tills.slice(1).map((t) => shown(t.agent))).toEqual([89, 96]);
 
     for (const t of tills) t.proxy.reconnect();
-    for (let round = 0; round < 2; round++) for (const t of tills) expect((await t.agent.engine.runCycle()).error).toBeUndefined();
+    for (let round = 0; round < 2; round++)
+      for (const t of tills) expect((await t.agent.engine.runCycle()).error).toBeUndefined();
     expect(await atCentral()).toBe(100 - 22);
     expect(tills.map((t) => shown(t.agent))).toEqual([78, 78, 78]);
     const orders = (await pg.query(`SELECT count(*)::int AS n FROM sale_orders`)).rows[0].n;

@@ -27,7 +27,10 @@ describe("sync engine stop", () => {
     const agent = createTestAgent(proxy.url, creds, { SYNC_BATCH_SIZE: 1 });
     const till = agent.till();
     const orders = [randomUUID(), randomUUID(), randomUUID()];
-    for (const id of orders) till.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 100)`).run(id, creds.storeId);
+    for (const id of orders)
+      till
+        .prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 100)`)
+        .run(id, creds.storeId);
 
     proxy.hold();
     const cycle = agent.engine.runCycle();

@@ -27,4 +27,3 @@ export const feedCursorSchema = z
   .string()
   .regex(/^\d{1,19}$/, { message: "must be a cursor returned by /api/sync/pull" })
   .transform((s) => s as FeedCursor);
-

@@ -43,9 +43,10 @@ function tableRowSchema(table: SyncTable) {
 
 export type RowSchema = ReturnType<typeof tableRowSchema>;
 
-export const rowSchemas = Object.fromEntries(
-  SYNC_TABLES.map((t) => [t, tableRowSchema(t)]),
-) as Record<SyncTable, RowSchema>;
+export const rowSchemas = Object.fromEntries(SYNC_TABLES.map((t) => [t, tableRowSchema(t)])) as Record<
+  SyncTable,
+  RowSchema
+>;
 
 /** A row as it travels: column name → JSON value. */
 export type WireRow = Record<string, unknown>;

@@ -85,7 +85,6 @@ export const CREATED_IN_MODES = ["ONLINE", "OFFLINE"] as const;
 export const PAYMENT_METHODS = ["CASH", "CARD", "VOUCHER", "OTHER"] as const;
 export const ADJUSTMENT_REASONS = ["SALE", "RETURN", "RECEIVE", "COUNT", "DAMAGE"] as const;
 
-
 export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
   categories: {
     table: "categories",
@@ -190,13 +189,15 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
       {
         name: "status",
         type: { kind: "enum", values: ORDER_STATUSES, pgType: "sale_order_status" },
-        optional: true, defaulted: true,
+        optional: true,
+        defaulted: true,
       },
       { name: "total_cents", type: int, optional: true, defaulted: true },
       {
         name: "created_in_mode",
         type: { kind: "enum", values: CREATED_IN_MODES, pgType: "created_in_mode" },
-        optional: true, defaulted: true,
+        optional: true,
+        defaulted: true,
       },
       { name: "created_at", type: timestamp, optional: true, defaulted: true },
       { name: "completed_at", type: timestamp, optional: true },
@@ -281,7 +282,6 @@ export function resolvePolicy(overrides: PolicyOverrides = {}): SyncPolicy {
   }
   return out;
 }
-
 
 /** Tables the terminal captures into its outbox (it may write them and central accepts). */
 export function capturedTables(policy: SyncPolicy): TablePolicy[] {

@@ -9,10 +9,18 @@ export class TerminalClient {
     readonly key: string,
   ) {}
 
-  async raw(method: string, path: string, body?: unknown, key = this.key): Promise<{ status: number; body: Record<string, unknown> }> {
+  async raw(
+    method: string,
+    path: string,
+    body?: unknown,
+    key = this.key,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const res = await fetch(`${this.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };

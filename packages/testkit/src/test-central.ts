@@ -17,9 +17,16 @@ export interface TestCentral {
    */
   startInstance(opts?: { port?: number } & StartOptions): Promise<RunningCentral>;
   /** Calls an admin endpoint; returns status and parsed body. */
-  admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  admin<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }>;
   /** Creates a store and a terminal in it; returns ids and the terminal key. */
-  provisionTerminal(opts?: { storeId?: string; name?: string }): Promise<{ storeId: string; terminalId: string; key: string }>;
+  provisionTerminal(opts?: {
+    storeId?: string;
+    name?: string;
+  }): Promise<{ storeId: string; terminalId: string; key: string }>;
   stop(): Promise<void>;
 }
 

@@ -21,8 +21,17 @@ export interface TestSocket {
   close(): void;
 }
 
-export function connectTestSocket(url: string, creds: { terminalId: string; key: string }, opts: { autoAck?: boolean } = {}): TestSocket {
-  const socket = io(url, { auth: { token: creds.key }, transports: ["websocket"], reconnection: false, forceNew: true });
+export function connectTestSocket(
+  url: string,
+  creds: { terminalId: string; key: string },
+  opts: { autoAck?: boolean } = {},
+): TestSocket {
+  const socket = io(url, {
+    auth: { token: creds.key },
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+  });
   const t: TestSocket = {
     socket,
     triggers: [],

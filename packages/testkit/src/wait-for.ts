@@ -17,7 +17,9 @@ export async function waitFor<T>(
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`waitFor: ${opts.what ?? "condition"} did not happen${last ? ` (last error: ${(last as Error).message})` : ""}`);
+      throw new Error(
+        `waitFor: ${opts.what ?? "condition"} did not happen${last ? ` (last error: ${(last as Error).message})` : ""}`,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 25));
   }

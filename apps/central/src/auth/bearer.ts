@@ -38,7 +38,10 @@ export function terminalAuth(db: CentralDb): RequestHandler {
     const key = bearerToken(req.headers.authorization);
     if (!key) return next(new UnauthorizedError("send the terminal key as 'Authorization: Bearer <key>'"));
     findTerminalByKey(db, key).then((t) => {
-      if (!t) return next(new UnauthorizedError("terminal key is unknown, revoked or its terminal is disabled; ask for a current key"));
+      if (!t)
+        return next(
+          new UnauthorizedError("terminal key is unknown, revoked or its terminal is disabled; ask for a current key"),
+        );
       req.terminal = t;
       next();
     }, next);

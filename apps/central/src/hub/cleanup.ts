@@ -9,8 +9,13 @@ import type { CentralDb } from "../db/database";
  * so a new terminal pulling from cursor 0 still receives every row (readFeed sends a row's
  * current state, so the older entries add nothing).
  */
-export async function runCleanup(db: CentralDb, opts: { historyDays: number }): Promise<{ history: number; feed: number }> {
-  const history = await db.pool.query(`DELETE FROM sync_history WHERE started_at < now() - make_interval(days => $1)`, [opts.historyDays]);
+export async function runCleanup(
+  db: CentralDb,
+  opts: { historyDays: number },
+): Promise<{ history: number; feed: number }> {
+  const history = await db.pool.query(`DELETE FROM sync_history WHERE started_at < now() - make_interval(days => $1)`, [
+    opts.historyDays,
+  ]);
   const feed = await db.pool.query(
     `WITH floor AS (
        SELECT coalesce((SELECT min(acked_cursor) FROM terminals WHERE status <> 'DISABLED'),

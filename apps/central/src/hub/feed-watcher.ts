@@ -52,7 +52,9 @@ export class FeedWatcher {
   }
 
   private async top(): Promise<string> {
-    const { rows } = await this.deps.db.pool.query<{ top: string }>(`SELECT coalesce(max(position), 0)::text AS top FROM change_feed`);
+    const { rows } = await this.deps.db.pool.query<{ top: string }>(
+      `SELECT coalesce(max(position), 0)::text AS top FROM change_feed`,
+    );
     return rows[0]!.top;
   }
 
@@ -78,7 +80,9 @@ export class FeedWatcher {
     const wait = Math.max(0, Math.min(this.deps.debounceMs, this.firstNoticeAt + 4 * this.deps.debounceMs - now));
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.round = this.round.then(() => this.announce()).catch((err: unknown) => this.deps.log.warn({ err }, "DATA_CHANGED round failed"));
+      this.round = this.round
+        .then(() => this.announce())
+        .catch((err: unknown) => this.deps.log.warn({ err }, "DATA_CHANGED round failed"));
     }, wait);
   }
 

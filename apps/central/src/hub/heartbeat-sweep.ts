@@ -24,7 +24,12 @@ export function outboxTotals(hb: unknown): { pending: number; failed: number } {
  * so once per cluster; the UPDATE only picks ONLINE terminals, so each silence is recorded
  * once (a sync_history row of kind OFFLINE), even if two sweeps overlapped.
  */
-export async function sweepHeartbeats(db: CentralDb, timeoutS: number, log: Logger, alertOnce: (terminalId: string) => Promise<boolean>): Promise<string[]> {
+export async function sweepHeartbeats(
+  db: CentralDb,
+  timeoutS: number,
+  log: Logger,
+  alertOnce: (terminalId: string) => Promise<boolean>,
+): Promise<string[]> {
   const { rows } = await db.pool.query<{ id: string; name: string; last_heartbeat: unknown }>(
     `UPDATE terminals SET status = 'OFFLINE'
       WHERE status = 'ONLINE' AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $1))
@@ -38,7 +43,8 @@ export async function sweepHeartbeats(db: CentralDb, timeoutS: number, log: Logg
       [rows.map((r) => r.id), timeoutS],
     );
   }
-  for (const r of rows) log.warn({ terminalId: r.id, name: r.name, timeoutS }, "terminal went OFFLINE: heartbeats stopped");
+  for (const r of rows)
+    log.warn({ terminalId: r.id, name: r.name, timeoutS }, "terminal went OFFLINE: heartbeats stopped");
   // Backlog alerts for every live terminal whose last heartbeat says it is falling behind;
   // `alertOnce` throttles them so one backlog is not logged on every sweep.
   const { rows: live } = await db.pool.query<{ id: string; name: string; last_heartbeat: unknown }>(
@@ -47,7 +53,10 @@ export async function sweepHeartbeats(db: CentralDb, timeoutS: number, log: Logg
   for (const r of live) {
     const t = outboxTotals(r.last_heartbeat);
     if ((t.pending > ALERT_PENDING || t.failed > ALERT_FAILED) && (await alertOnce(r.id))) {
-      log.error({ alert: "SYNC_BACKLOG", terminalId: r.id, name: r.name, ...t }, "terminal sync backlog: pending > 100 or failed > 5");
+      log.error(
+        { alert: "SYNC_BACKLOG", terminalId: r.id, name: r.name, ...t },
+        "terminal sync backlog: pending > 100 or failed > 5",
+      );
     }
   }
   return rows.map((r) => r.id);

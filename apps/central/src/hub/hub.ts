@@ -61,7 +61,14 @@ export class Hub {
   private readonly log: Logger;
 
   private constructor(
-    private readonly deps: { config: CentralConfig; db: CentralDb; redis: Redis; metrics: HubMetrics; log: Logger; options: HubOptions },
+    private readonly deps: {
+      config: CentralConfig;
+      db: CentralDb;
+      redis: Redis;
+      metrics: HubMetrics;
+      log: Logger;
+      options: HubOptions;
+    },
     server: HttpServer,
   ) {
     const { config, db, redis, metrics, options } = deps;
@@ -99,7 +106,14 @@ export class Hub {
   }
 
   static async start(
-    deps: { config: CentralConfig; db: CentralDb; redis: Redis; metrics: HubMetrics; log: Logger; options?: Partial<HubOptions> },
+    deps: {
+      config: CentralConfig;
+      db: CentralDb;
+      redis: Redis;
+      metrics: HubMetrics;
+      log: Logger;
+      options?: Partial<HubOptions>;
+    },
     server: HttpServer,
   ): Promise<Hub> {
     const hub = new Hub({ ...deps, options: { ...DEFAULT_HUB_OPTIONS, ...deps.options } }, server);
@@ -115,7 +129,16 @@ export class Hub {
     await this.feed.start();
     this.startedCluster = await this.presence.join();
     if (this.startedCluster) {
-      await this.jobs.add("server-restart", {}, { delay: options.restartTriggerDelayMs, jobId: `server-restart-${this.instanceId}`, removeOnComplete: true, removeOnFail: true });
+      await this.jobs.add(
+        "server-restart",
+        {},
+        {
+          delay: options.restartTriggerDelayMs,
+          jobId: `server-restart-${this.instanceId}`,
+          removeOnComplete: true,
+          removeOnFail: true,
+        },
+      );
       this.log.info({ instanceId: this.instanceId }, "first instance of the cluster: SERVER_RESTART triggers follow");
     } else {
       this.log.info({ instanceId: this.instanceId }, "joined a running cluster: no SERVER_RESTART triggers");
@@ -129,9 +152,13 @@ export class Hub {
       case "server-restart":
         return (await this.triggerActive("FULL", "SERVER_RESTART")).length;
       case "heartbeat-sweep":
-        return sweepHeartbeats(this.deps.db, this.deps.config.HEARTBEAT_TIMEOUT_S, this.log, async (id) =>
-          // At most one backlog alert per terminal every ten minutes, cluster-wide.
-          (await this.deps.redis.set(`hub:alerted:${id}`, "1", "PX", 10 * 60_000, "NX")) === "OK",
+        return sweepHeartbeats(
+          this.deps.db,
+          this.deps.config.HEARTBEAT_TIMEOUT_S,
+          this.log,
+          async (id) =>
+            // At most one backlog alert per terminal every ten minutes, cluster-wide.
+            (await this.deps.redis.set(`hub:alerted:${id}`, "1", "PX", 10 * 60_000, "NX")) === "OK",
         );
       case SCHEDULED_SYNC_JOB:
         return (await this.triggerActive("FULL", "SCHEDULED")).length;
@@ -160,7 +187,9 @@ export class Hub {
       const p = socketEvents["sync:ack"].safeParse(raw);
       if (!p.success || p.data.terminalId !== t.id) return;
       this.deps.metrics.triggersAcked.inc();
-      void this.delivery.onAck(t.id, p.data.timestamp).catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "ack failed"));
+      void this.delivery
+        .onAck(t.id, p.data.timestamp)
+        .catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "ack failed"));
     });
   }
 
@@ -184,7 +213,11 @@ export class Hub {
   }
 
   /** Every active (not disabled) terminal, optionally only those of some stores. */
-  async triggerActive(type: SyncTrigger["type"], reason: SyncTrigger["reason"], storeIds?: string[]): Promise<string[]> {
+  async triggerActive(
+    type: SyncTrigger["type"],
+    reason: SyncTrigger["reason"],
+    storeIds?: string[],
+  ): Promise<string[]> {
     const { rows } = await this.deps.db.pool.query<{ id: string }>(
       `SELECT id FROM terminals WHERE status <> 'DISABLED' AND ($1::uuid[] IS NULL OR store_id = ANY($1::uuid[])) ORDER BY created_at`,
       [storeIds ?? null],

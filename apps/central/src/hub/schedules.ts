@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { DEFAULT_SCHEDULE_CRON, NotFoundError, StateConflictError, ValidationError, type Schedule, type ScheduleRequest } from "@tillsync/shared";
+import {
+  DEFAULT_SCHEDULE_CRON,
+  NotFoundError,
+  StateConflictError,
+  ValidationError,
+  type Schedule,
+  type ScheduleRequest,
+} from "@tillsync/shared";
 
 const SCHEDULES_KEY = "hub:schedules";
 export const SCHEDULED_SYNC_JOB = "scheduled-sync";
@@ -40,7 +47,11 @@ export class ScheduleService {
 
   private async arm(s: StoredSchedule): Promise<void> {
     try {
-      await this.queue.upsertJobScheduler(schedulerKey(s.id), { pattern: s.cron, tz: "UTC" }, { name: SCHEDULED_SYNC_JOB, data: { scheduleId: s.id } });
+      await this.queue.upsertJobScheduler(
+        schedulerKey(s.id),
+        { pattern: s.cron, tz: "UTC" },
+        { name: SCHEDULED_SYNC_JOB, data: { scheduleId: s.id } },
+      );
     } catch (err) {
       throw new ValidationError(`invalid schedule: cron: ${(err as Error).message}`);
     }
@@ -51,7 +62,14 @@ export class ScheduleService {
     const out: Schedule[] = [];
     for (const s of all.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
       const sched = s.paused ? undefined : await this.queue.getJobScheduler(schedulerKey(s.id));
-      out.push({ id: s.id, cron: s.cron, tz: "UTC", paused: s.paused, createdAt: s.createdAt, nextRunAt: sched?.next ? new Date(sched.next).toISOString() : null });
+      out.push({
+        id: s.id,
+        cron: s.cron,
+        tz: "UTC",
+        paused: s.paused,
+        createdAt: s.createdAt,
+        nextRunAt: sched?.next ? new Date(sched.next).toISOString() : null,
+      });
     }
     return out;
   }
@@ -66,8 +84,14 @@ export class ScheduleService {
   async apply(req: ScheduleRequest): Promise<{ schedule?: Schedule; triggered?: string[]; deleted?: string }> {
     switch (req.action) {
       case "create": {
-        const s: StoredSchedule = { id: req.scheduleId ?? randomUUID(), cron: req.cron ?? DEFAULT_SCHEDULE_CRON, paused: false, createdAt: new Date().toISOString() };
-        if (await this.redis.hexists(SCHEDULES_KEY, s.id)) throw new StateConflictError(`schedule ${s.id} already exists`);
+        const s: StoredSchedule = {
+          id: req.scheduleId ?? randomUUID(),
+          cron: req.cron ?? DEFAULT_SCHEDULE_CRON,
+          paused: false,
+          createdAt: new Date().toISOString(),
+        };
+        if (await this.redis.hexists(SCHEDULES_KEY, s.id))
+          throw new StateConflictError(`schedule ${s.id} already exists`);
         await this.arm(s);
         await this.save(s);
         return { schedule: await this.view(s.id) };

@@ -41,7 +41,10 @@ export interface SocketServerHandle {
  * reaches sockets held by the others. The handshake is authenticated exactly like HTTP
  * terminal auth: an unknown, revoked (rotated-out) key or a disabled terminal is refused.
  */
-export function createSocketServer(server: HttpServer, deps: { db: CentralDb; redisUrl: string; redisPrefix: string }): SocketServerHandle {
+export function createSocketServer(
+  server: HttpServer,
+  deps: { db: CentralDb; redisUrl: string; redisPrefix: string },
+): SocketServerHandle {
   const pub = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
   const sub = pub.duplicate();
   pub.on("error", () => undefined); // reconnects by itself; /ready reports Redis health
@@ -58,7 +61,10 @@ export function createSocketServer(server: HttpServer, deps: { db: CentralDb; re
     }
     findTerminalByKey(deps.db, token).then(
       (t) => {
-        if (!t) return next(unauthorized("terminal key is unknown, revoked or its terminal is disabled; ask for a current key"));
+        if (!t)
+          return next(
+            unauthorized("terminal key is unknown, revoked or its terminal is disabled; ask for a current key"),
+          );
         socket.data.terminal = t;
         next();
       },

@@ -75,13 +75,30 @@ export class TriggerStore {
 
   /** Records a trigger; true when the caller must enqueue a delivery job (it got the claim). */
   async put(t: SyncTrigger): Promise<boolean> {
-    const r = await this.redis.eval(MERGE_AND_CLAIM, 2, this.pendingKey(t.terminalId), this.ownerKey(t.terminalId), JSON.stringify(t), "1", OWNER_TTL_MS);
+    const r = await this.redis.eval(
+      MERGE_AND_CLAIM,
+      2,
+      this.pendingKey(t.terminalId),
+      this.ownerKey(t.terminalId),
+      JSON.stringify(t),
+      "1",
+      OWNER_TTL_MS,
+    );
     return r === 1;
   }
 
   /** Claims delivery of an already pending trigger (on connect); true when a job must be enqueued. */
   async claimIfPending(terminalId: string): Promise<boolean> {
-    return (await this.redis.eval(CLAIM_IF_PENDING, 2, this.pendingKey(terminalId), this.ownerKey(terminalId), "1", OWNER_TTL_MS)) === 1;
+    return (
+      (await this.redis.eval(
+        CLAIM_IF_PENDING,
+        2,
+        this.pendingKey(terminalId),
+        this.ownerKey(terminalId),
+        "1",
+        OWNER_TTL_MS,
+      )) === 1
+    );
   }
 
   async pending(terminalId: string): Promise<SyncTrigger | undefined> {
@@ -90,7 +107,16 @@ export class TriggerStore {
   }
 
   async ack(terminalId: string, timestamp: string | undefined): Promise<boolean> {
-    return (await this.redis.eval(ACK, 2, this.pendingKey(terminalId), this.ackedKey(terminalId), timestamp ?? "", OWNER_TTL_MS)) === 1;
+    return (
+      (await this.redis.eval(
+        ACK,
+        2,
+        this.pendingKey(terminalId),
+        this.ackedKey(terminalId),
+        timestamp ?? "",
+        OWNER_TTL_MS,
+      )) === 1
+    );
   }
 
   /** The newest trigger timestamp the terminal has acked (recently), if any. */

@@ -7,20 +7,57 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
  */
 export class HubMetrics {
   readonly registry = new Registry();
-  readonly connectedTerminals = new Gauge({ name: "tillsync_connected_terminals", help: "Terminal sockets connected to this instance", registers: [this.registry] });
-  readonly pushes = new Counter({ name: "tillsync_pushes_total", help: "Push requests answered", labelNames: ["status"], registers: [this.registry] });
-  readonly changesApplied = new Counter({ name: "tillsync_changes_total", help: "Pushed changes by result", labelNames: ["result"], registers: [this.registry] });
-  readonly conflicts = new Counter({ name: "tillsync_conflicts_total", help: "Pushed changes that met a conflict", registers: [this.registry] });
+  readonly connectedTerminals = new Gauge({
+    name: "tillsync_connected_terminals",
+    help: "Terminal sockets connected to this instance",
+    registers: [this.registry],
+  });
+  readonly pushes = new Counter({
+    name: "tillsync_pushes_total",
+    help: "Push requests answered",
+    labelNames: ["status"],
+    registers: [this.registry],
+  });
+  readonly changesApplied = new Counter({
+    name: "tillsync_changes_total",
+    help: "Pushed changes by result",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+  readonly conflicts = new Counter({
+    name: "tillsync_conflicts_total",
+    help: "Pushed changes that met a conflict",
+    registers: [this.registry],
+  });
   readonly pushLatency = new Histogram({
     name: "tillsync_push_duration_seconds",
     help: "Time to answer a push",
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
-  readonly triggersSent = new Counter({ name: "tillsync_triggers_sent_total", help: "sync:trigger events emitted", labelNames: ["reason"], registers: [this.registry] });
-  readonly triggersAcked = new Counter({ name: "tillsync_triggers_acked_total", help: "sync:ack events received", registers: [this.registry] });
-  readonly jobRuns = new Counter({ name: "tillsync_hub_jobs_total", help: "Hub jobs (sweep, schedules, cleanup...) run by this instance", labelNames: ["job"], registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: "tillsync_queue_jobs", help: "BullMQ jobs by queue and state", labelNames: ["queue", "state"], registers: [this.registry] });
+  readonly triggersSent = new Counter({
+    name: "tillsync_triggers_sent_total",
+    help: "sync:trigger events emitted",
+    labelNames: ["reason"],
+    registers: [this.registry],
+  });
+  readonly triggersAcked = new Counter({
+    name: "tillsync_triggers_acked_total",
+    help: "sync:ack events received",
+    registers: [this.registry],
+  });
+  readonly jobRuns = new Counter({
+    name: "tillsync_hub_jobs_total",
+    help: "Hub jobs (sweep, schedules, cleanup...) run by this instance",
+    labelNames: ["job"],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: "tillsync_queue_jobs",
+    help: "BullMQ jobs by queue and state",
+    labelNames: ["queue", "state"],
+    registers: [this.registry],
+  });
 
   /** How many times this instance ran a hub job (tests sum it over instances). */
   async jobRunCount(job: string): Promise<number> {

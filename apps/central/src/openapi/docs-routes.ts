@@ -20,6 +20,9 @@ export function docsRoutes(): Router {
   r.get("/api-docs", (_req, res) => {
     res.type("html").send(PAGE);
   });
-  r.use("/api-docs/assets", express.static(path.dirname(require.resolve("swagger-ui-dist/package.json")), { index: false }));
+  r.use(
+    "/api-docs/assets",
+    express.static(path.dirname(require.resolve("swagger-ui-dist/package.json")), { index: false }),
+  );
   return r;
 }

@@ -17,7 +17,8 @@ export function listExpressRoutes(app: Express): string[] {
       if (layer.route) {
         const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
         for (const p of paths) {
-          for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== "_all") out.add(`${m.toUpperCase()} ${join(prefix, p)}`);
+          for (const [m, on] of Object.entries(layer.route.methods))
+            if (on && m !== "_all") out.add(`${m.toUpperCase()} ${join(prefix, p)}`);
         }
       } else if (layer.handle.stack) {
         const mount = typeof layer.rawPath === "string" ? layer.rawPath : "";

@@ -31,21 +31,36 @@ function queryParameters(query: ApiRoute["query"], schemas: Record<string, Json>
 }
 
 function operation(r: ApiRoute, schemas: Record<string, Json>): Json {
-  const pathParams = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string", format: "uuid" } }));
+  const pathParams = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({
+    name: m[1],
+    in: "path",
+    required: true,
+    schema: { type: "string", format: "uuid" },
+  }));
   if (r.body && !schemas[r.body]) throw new Error(`openapi: no shared schema with id ${r.body}`);
   const contentType = r.response?.contentType ?? "application/json";
-  const ok = r.response?.schema ? ref(r.response.schema) : contentType === "application/json" ? { type: "object" } : { type: "string" };
+  const ok = r.response?.schema
+    ? ref(r.response.schema)
+    : contentType === "application/json"
+      ? { type: "object" }
+      : { type: "string" };
   const errors: Json = { description: "error", content: { "application/json": { schema: ref("ErrorBody") } } };
   return {
     tags: [r.tag],
     summary: r.summary,
-    ...(r.auth === "none" ? { security: [] } : { security: [{ [r.auth === "admin" ? "adminToken" : "terminalKey"]: [] }] }),
+    ...(r.auth === "none"
+      ? { security: [] }
+      : { security: [{ [r.auth === "admin" ? "adminToken" : "terminalKey"]: [] }] }),
     parameters: [...pathParams, ...queryParameters(r.query, schemas)],
     ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: ref(r.body) } } } } : {}),
     responses: {
       [String(r.response?.status ?? 200)]: { description: "success", content: { [contentType]: { schema: ok } } },
-      ...(r.body || r.query || r.path.includes(":") ? { "400": { ...errors, description: "malformed input; the message names the field" } } : {}),
-      ...(r.auth !== "none" ? { "401": { ...errors, description: "missing, unknown, revoked or rotated-out credential" } } : {}),
+      ...(r.body || r.query || r.path.includes(":")
+        ? { "400": { ...errors, description: "malformed input; the message names the field" } }
+        : {}),
+      ...(r.auth !== "none"
+        ? { "401": { ...errors, description: "missing, unknown, revoked or rotated-out credential" } }
+        : {}),
     },
   };
 }

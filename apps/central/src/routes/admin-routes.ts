@@ -41,7 +41,8 @@ export function adminRoutes(db: CentralDb, hub?: Hub): Router {
         const store = await db.prisma.store.create({ data: { ...(body.id ? { id: body.id } : {}), name: body.name } });
         res.status(201).json({ store: { id: store.id, name: store.name } });
       } catch (err) {
-        if (isUniqueViolation(err) || (err as { code?: string }).code === "P2002") throw new StateConflictError(`store ${body.id} already exists`);
+        if (isUniqueViolation(err) || (err as { code?: string }).code === "P2002")
+          throw new StateConflictError(`store ${body.id} already exists`);
         throw err;
       }
     }),
@@ -52,7 +53,8 @@ export function adminRoutes(db: CentralDb, hub?: Hub): Router {
     route(async (req, res) => {
       const body = parseOrThrow(createTerminalRequestSchema, req.body, "terminal");
       const store = await db.prisma.store.findUnique({ where: { id: body.storeId } });
-      if (!store) throw new NotFoundError(`store ${body.storeId} does not exist; create it with POST /api/stores first`);
+      if (!store)
+        throw new NotFoundError(`store ${body.storeId} does not exist; create it with POST /api/stores first`);
       const { key, hash, prefix } = generateTerminalKey();
       try {
         const terminal = await db.prisma.$transaction(async (tx) => {
@@ -67,7 +69,8 @@ export function adminRoutes(db: CentralDb, hub?: Hub): Router {
           key,
         });
       } catch (err) {
-        if ((err as { code?: string }).code === "P2002") throw new StateConflictError(`terminal ${body.id} already exists`);
+        if ((err as { code?: string }).code === "P2002")
+          throw new StateConflictError(`terminal ${body.id} already exists`);
         throw err;
       }
     }),
@@ -90,7 +93,10 @@ export function adminRoutes(db: CentralDb, hub?: Hub): Router {
       const emergencyStop = (await hub?.emergencyState())?.stopped ?? false;
       res.json({
         terminals: terminals.map((t) => {
-          const hb = t.lastHeartbeat as { status?: string; outbox?: Record<string, { synced?: number; conflicts?: number }> } | null;
+          const hb = t.lastHeartbeat as {
+            status?: string;
+            outbox?: Record<string, { synced?: number; conflicts?: number }>;
+          } | null;
           const totals = outboxTotals(hb);
           return {
             id: t.id,
@@ -123,7 +129,10 @@ export function adminRoutes(db: CentralDb, hub?: Hub): Router {
       await db.prisma.$transaction(async (tx) => {
         const t = await tx.terminal.findUnique({ where: { id } });
         if (!t) throw new NotFoundError(`terminal ${id} does not exist`);
-        await tx.terminalKey.updateMany({ where: { terminalId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+        await tx.terminalKey.updateMany({
+          where: { terminalId: id, revokedAt: null },
+          data: { revokedAt: new Date() },
+        });
         await tx.terminalKey.create({ data: { terminalId: id, keyHash: hash, keyPrefix: prefix } });
       });
       // Sockets authenticated with the old key go now; they cannot reconnect with it.
@@ -155,7 +164,16 @@ export function adminRoutes(db: CentralDb, hub?: Hub): Router {
              tax_rate_bp = excluded.tax_rate_bp, category_id = excluded.category_id, brand_id = excluded.brand_id,
              active = excluded.active, updated_at = now()
            RETURNING id, sku, name, price_cents, tax_rate_bp, active, version`,
-          [b.id ?? null, b.sku, b.name, b.priceCents, b.taxRateBp ?? null, b.categoryId ?? null, b.brandId ?? null, b.active ?? null],
+          [
+            b.id ?? null,
+            b.sku,
+            b.name,
+            b.priceCents,
+            b.taxRateBp ?? null,
+            b.categoryId ?? null,
+            b.brandId ?? null,
+            b.active ?? null,
+          ],
         );
         res.status(200).json({ product: rows[0] });
       } catch (err) {

@@ -18,7 +18,11 @@ export function conflictRoutes(db: CentralDb, policy: SyncPolicy): Router {
   r.get(
     "/conflicts",
     route(async (req, res) => {
-      const q = parseOrThrow(z.object({ status: z.enum(["PENDING", "RESOLVED"]).optional() }), req.query, "conflicts query");
+      const q = parseOrThrow(
+        z.object({ status: z.enum(["PENDING", "RESOLVED"]).optional() }),
+        req.query,
+        "conflicts query",
+      );
       const conflicts = await db.prisma.conflict.findMany({
         where: q.status ? { status: q.status } : {},
         orderBy: { createdAt: "desc" },

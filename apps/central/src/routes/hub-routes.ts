@@ -29,7 +29,9 @@ export function hubRoutes(db: CentralDb, hub: Hub, policy: SyncPolicy): Router {
       const body = parseOrThrow(syncAllRequestSchema, req.body, "sync-all request");
       let triggered: string[];
       if (body.terminalId) {
-        const { rows } = await db.pool.query<{ status: string }>(`SELECT status FROM terminals WHERE id = $1`, [body.terminalId]);
+        const { rows } = await db.pool.query<{ status: string }>(`SELECT status FROM terminals WHERE id = $1`, [
+          body.terminalId,
+        ]);
         if (!rows[0]) throw new NotFoundError(`terminal ${body.terminalId} does not exist`);
         if (rows[0].status === "DISABLED") throw new StateConflictError(`terminal ${body.terminalId} is disabled`);
         await hub.triggerTerminals([body.terminalId], "FULL", "MANUAL");
@@ -88,7 +90,11 @@ export function hubRoutes(db: CentralDb, hub: Hub, policy: SyncPolicy): Router {
  * every live terminal when no terminalId is given); conflicts also count central's own
  * pending conflict log, whichever is higher.
  */
-export async function syncStatus(db: CentralDb, policy: SyncPolicy, terminalId: string | undefined): Promise<SyncStatusResponse> {
+export async function syncStatus(
+  db: CentralDb,
+  policy: SyncPolicy,
+  terminalId: string | undefined,
+): Promise<SyncStatusResponse> {
   const { rows } = await db.pool.query<{ last_heartbeat: { outbox?: HeartbeatOutbox } | null }>(
     `SELECT last_heartbeat FROM terminals WHERE ($1::uuid IS NULL AND status <> 'DISABLED') OR id = $1::uuid`,
     [terminalId ?? null],
@@ -101,7 +107,9 @@ export async function syncStatus(db: CentralDb, policy: SyncPolicy, terminalId: 
   const tables: Partial<Record<SyncTable, TableCounts>> = {};
   for (const p of capturedTables(policy)) tables[p.table] = { pending: 0, failed: 0, synced: 0, conflicts: 0 };
   for (const r of rows) {
-    for (const [table, c] of Object.entries(r.last_heartbeat?.outbox ?? {}) as Array<[SyncTable, Partial<TableCounts>]>) {
+    for (const [table, c] of Object.entries(r.last_heartbeat?.outbox ?? {}) as Array<
+      [SyncTable, Partial<TableCounts>]
+    >) {
       const t = (tables[table] ??= { pending: 0, failed: 0, synced: 0, conflicts: 0 });
       t.pending += c.pending ?? 0;
       t.failed += c.failed ?? 0;

@@ -41,7 +41,15 @@ export function syncRoutes(db: CentralDb, policy: SyncPolicy, auth: RequestHandl
     auth,
     route(async (req, res) => {
       const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
-      res.json(await readFeed(db, { storeId: req.terminal!.storeId, since: q.since, limit: q.limit, entityType: q.entityType, policy }));
+      res.json(
+        await readFeed(db, {
+          storeId: req.terminal!.storeId,
+          since: q.since,
+          limit: q.limit,
+          entityType: q.entityType,
+          policy,
+        }),
+      );
     }),
   );
 

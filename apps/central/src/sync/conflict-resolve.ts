@@ -41,7 +41,8 @@ export async function resolveConflict(
     );
     const c = rows[0];
     if (!c) throw new NotFoundError(`conflict ${input.conflictId} does not exist`);
-    if (c.status !== "PENDING") throw new StateConflictError(`conflict ${c.id} is already ${c.status}; nothing to resolve`);
+    if (c.status !== "PENDING")
+      throw new StateConflictError(`conflict ${c.id} is already ${c.status}; nothing to resolve`);
     const p = policy[c.entity_type];
     const id = c.entity_id;
 
@@ -50,7 +51,8 @@ export async function resolveConflict(
     else if (input.resolution === "TAKE_TERMINAL") chosen = c.terminal_data;
     else {
       const parsed = rowSchemas[c.entity_type].safeParse({ ...input.resolvedData, id });
-      if (!parsed.success) throw new ValidationError(`invalid resolvedData for ${c.entity_type}: ${describeZodError(parsed.error)}`);
+      if (!parsed.success)
+        throw new ValidationError(`invalid resolvedData for ${c.entity_type}: ${describeZodError(parsed.error)}`);
       chosen = parsed.data;
     }
 

@@ -46,7 +46,12 @@ export async function applyPush(
   const seen = new Set<string>();
   for (const c of changes) {
     if (seen.has(c.changeId)) {
-      results.set(c.changeId, { changeId: c.changeId, status: "REJECTED", reason: "changeId appears twice in one batch", retryable: false });
+      results.set(c.changeId, {
+        changeId: c.changeId,
+        status: "REJECTED",
+        reason: "changeId appears twice in one batch",
+        retryable: false,
+      });
       continue;
     }
     seen.add(c.changeId);
@@ -120,7 +125,12 @@ async function lookUpDuplicates(
   return prepared.filter((p) => !results.has(p.change.changeId));
 }
 
-async function record(client: PoolClient, terminalId: string, fresh: PreparedChange[], first: Map<string, FirstResult>): Promise<void> {
+async function record(
+  client: PoolClient,
+  terminalId: string,
+  fresh: PreparedChange[],
+  first: Map<string, FirstResult>,
+): Promise<void> {
   const kept = fresh.filter((p) => first.get(p.change.changeId)?.status !== "REJECTED");
   if (kept.length === 0) return;
   // ON CONFLICT waits for a concurrent transaction holding the same id and sees its commit.
@@ -203,14 +213,24 @@ class BatchApplier {
     const present = await existingIds(this.client, policy.parent!.table, [...new Set(wanted)]);
     return round.filter((c) => {
       if (!c.row || present.has(String(c.row[fk]))) return true;
-      this.rejectChange(c, `parent ${policy.parent!.table} ${String(c.row[fk])} has not reached central yet; push it first`, true);
+      this.rejectChange(
+        c,
+        `parent ${policy.parent!.table} ${String(c.row[fk])} has not reached central yet; push it first`,
+        true,
+      );
       return false;
     });
   }
 
   private async writeRound(policy: TablePolicy, round: PreparedChange[]): Promise<void> {
     // Append-only rows are never changed once there: the insert itself skips ids it has.
-    const current = policy.appendOnly ? new Map<string, Row>() : await lockRows(this.client, policy.table, round.map((c) => c.change.entityId));
+    const current = policy.appendOnly
+      ? new Map<string, Row>()
+      : await lockRows(
+          this.client,
+          policy.table,
+          round.map((c) => c.change.entityId),
+        );
     const own = await this.ownVersions(round, current);
     const upserts: Row[] = [];
     const deletes: string[] = [];
@@ -224,7 +244,8 @@ class BatchApplier {
         baseRow: c.baseRow,
         // A terminal never conflicts with itself: if central's version is one this terminal's
         // own earlier change produced, this change was made on top of it.
-        baseVersion: cur && own.has(`${c.change.entityId}:${Number(cur.version)}`) ? Number(cur.version) : c.change.baseVersion,
+        baseVersion:
+          cur && own.has(`${c.change.entityId}:${Number(cur.version)}`) ? Number(cur.version) : c.change.baseVersion,
         current: cur,
       });
       if (d.kind === "insert" || d.kind === "update") upserts.push({ id: c.change.entityId, ...d.row });
@@ -236,11 +257,18 @@ class BatchApplier {
       : await upsertRows(this.client, policy, upserts);
     await deleteRows(this.client, policy.table, deletes);
 
-    const after = pending.some((p) => p.conflict) ? await lockRows(this.client, policy.table, pending.filter((p) => p.conflict).map((p) => p.c.change.entityId)) : new Map<string, Row>();
+    const after = pending.some((p) => p.conflict)
+      ? await lockRows(
+          this.client,
+          policy.table,
+          pending.filter((p) => p.conflict).map((p) => p.c.change.entityId),
+        )
+      : new Map<string, Row>();
     for (const { c, kind, conflict } of pending) {
       const id = c.change.entityId;
       const cur = current.get(id);
-      const version = versions.get(id) ?? (kind === "delete" ? Number(cur?.version ?? 0) + 1 : Number(cur?.version ?? 0));
+      const version =
+        versions.get(id) ?? (kind === "delete" ? Number(cur?.version ?? 0) + 1 : Number(cur?.version ?? 0));
       if (kind === "insert" || kind === "update") this.produced.set(id, version);
       if (!conflict) {
         this.results.set(c.change.changeId, { changeId: c.change.changeId, status: "APPLIED", version });
@@ -280,7 +308,8 @@ class BatchApplier {
     for (const c of round) {
       const cur = current.get(c.change.entityId);
       if (!cur || c.change.baseVersion === null || c.change.baseVersion === Number(cur.version)) continue;
-      if (this.produced.get(c.change.entityId) === Number(cur.version)) own.add(`${c.change.entityId}:${Number(cur.version)}`);
+      if (this.produced.get(c.change.entityId) === Number(cur.version))
+        own.add(`${c.change.entityId}:${Number(cur.version)}`);
       else suspects.push(c.change.entityId);
     }
     if (suspects.length > 0) {

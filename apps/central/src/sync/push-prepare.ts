@@ -44,7 +44,8 @@ export function prepareChange(policy: SyncPolicy, terminal: AuthedTerminal, chan
   const parsed = rowSchemas[p.table].safeParse({ id: change.entityId, ...change.data });
   if (!parsed.success) return reject(change, `invalid ${p.table} row: ${describeZodError(parsed.error)}`);
   const row: Record<string, unknown> = { ...parsed.data };
-  if (row.id !== change.entityId) return reject(change, `data.id ${String(row.id)} differs from entityId ${change.entityId}`);
+  if (row.id !== change.entityId)
+    return reject(change, `data.id ${String(row.id)} differs from entityId ${change.entityId}`);
 
   if ("terminal_id" in row || p.columns.some((c) => c.name === "terminal_id")) {
     if (row.terminal_id != null && row.terminal_id !== terminal.id) {

@@ -66,10 +66,9 @@ function groupByColumns(rows: Row[]): Map<string, Row[]> {
 /** Central's current rows for these ids, locked until the transaction ends. */
 export async function lockRows(client: PoolClient, table: string, ids: string[]): Promise<Map<string, Row>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await client.query<Row>(
-    `SELECT * FROM ${table} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-    [ids],
-  );
+  const { rows } = await client.query<Row>(`SELECT * FROM ${table} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
+    ids,
+  ]);
   return new Map(rows.map((r) => [String(r.id), r]));
 }
 
@@ -113,7 +112,11 @@ export async function deleteRows(client: PoolClient, table: string, ids: string[
  * delta moves stock only for rows this statement actually inserted (an id already present
  * means the adjustment was applied before, under some earlier change).
  */
-export async function appendAdjustments(client: PoolClient, policy: TablePolicy, rows: Row[]): Promise<Map<string, number>> {
+export async function appendAdjustments(
+  client: PoolClient,
+  policy: TablePolicy,
+  rows: Row[],
+): Promise<Map<string, number>> {
   const versions = new Map<string, number>();
   for (const [key, group] of groupByColumns(rows)) {
     const cols = columnsOf(policy, key.split(","));

@@ -34,7 +34,10 @@ function q(s: string): string {
 
 function jsonRow(p: TablePolicy, ref: "NEW" | "OLD"): string {
   const pairs = p.columns.map((c) => {
-    const v = c.type.kind === "bool" ? `CASE WHEN ${ref}.${c.name} THEN json('true') ELSE json('false') END` : `${ref}.${c.name}`;
+    const v =
+      c.type.kind === "bool"
+        ? `CASE WHEN ${ref}.${c.name} THEN json('true') ELSE json('false') END`
+        : `${ref}.${c.name}`;
     return `${q(c.name)}, ${v}`;
   });
   return `json_object(${pairs.join(", ")})`;

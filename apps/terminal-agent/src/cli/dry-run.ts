@@ -40,7 +40,9 @@ export function formatDryRun(r: DryRunReport): string {
   const lines = [`would push ${r.push.length} change(s):`];
   for (const c of r.push.slice(0, SHOWN)) {
     const later = c.next_attempt_at ? ` (retry ${c.attempts}, not before ${c.next_attempt_at})` : "";
-    lines.push(`  ${c.entity_type.padEnd(22)} ${c.operation.padEnd(6)} ${c.entity_id}  priority ${c.sync_priority}${later}`);
+    lines.push(
+      `  ${c.entity_type.padEnd(22)} ${c.operation.padEnd(6)} ${c.entity_id}  priority ${c.sync_priority}${later}`,
+    );
   }
   if (r.push.length > SHOWN) lines.push(`  … and ${r.push.length - SHOWN} more`);
   lines.push(`would pull ${r.pullTotal} change(s):`);

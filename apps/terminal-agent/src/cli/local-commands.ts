@@ -43,5 +43,7 @@ export function retryFailedCommand(): void {
 
 export function cleanupCommand(opts: { days: number }): void {
   const r = withLocalDb((db) => cleanupSynced(db, opts.days));
-  console.log(`deleted ${r.outbox} synced outbox row(s) and ${r.history} sync history row(s) older than ${opts.days} day(s)`);
+  console.log(
+    `deleted ${r.outbox} synced outbox row(s) and ${r.history} sync history row(s) older than ${opts.days} day(s)`,
+  );
 }

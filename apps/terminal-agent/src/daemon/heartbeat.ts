@@ -10,8 +10,14 @@ export const HEARTBEAT_INTERVAL_MS = 30_000;
  * lost beats. A failed beat is not an error worth reporting: the engine already reports
  * central being unreachable. Returns a stop function.
  */
-export function startHeartbeat(transport: CentralTransport, engine: SyncEngine, outbox: OutboxStore, intervalMs = HEARTBEAT_INTERVAL_MS): () => void {
-  const beat = () => void transport.heartbeat({ status: engine.current.kind, outbox: outbox.counts() }).catch(() => undefined);
+export function startHeartbeat(
+  transport: CentralTransport,
+  engine: SyncEngine,
+  outbox: OutboxStore,
+  intervalMs = HEARTBEAT_INTERVAL_MS,
+): () => void {
+  const beat = () =>
+    void transport.heartbeat({ status: engine.current.kind, outbox: outbox.counts() }).catch(() => undefined);
   beat();
   const timer = setInterval(beat, intervalMs);
   timer.unref();

@@ -26,14 +26,16 @@ export function openTerminalDb(file: string): SqliteDb {
  * central (or record central's answer) and must not be captured back into the outbox (G7).
  */
 export function withoutCapture<T>(db: SqliteDb, fn: () => T): T {
-  return db.transaction(() => {
-    db.prepare("UPDATE capture_control SET applying = 1 WHERE id = 1").run();
-    try {
-      return fn();
-    } finally {
-      db.prepare("UPDATE capture_control SET applying = 0 WHERE id = 1").run();
-    }
-  }).immediate();
+  return db
+    .transaction(() => {
+      db.prepare("UPDATE capture_control SET applying = 1 WHERE id = 1").run();
+      try {
+        return fn();
+      } finally {
+        db.prepare("UPDATE capture_control SET applying = 0 WHERE id = 1").run();
+      }
+    })
+    .immediate();
 }
 
 const statementCache = new WeakMap<SqliteDb, Map<string, Database.Statement>>();

@@ -83,7 +83,8 @@ export class OutboxStore {
       if (batch.has(row.id)) continue;
       const parent = this.policy[row.entity_type].parent;
       const ref = parent ? this.parentIdOf(row, parent.foreignKey) : undefined;
-      const waiting = parent && ref ? (waitingParents.get(`${parent.table}|${ref}`) ?? []).filter((p) => p.id < row.id) : [];
+      const waiting =
+        parent && ref ? (waitingParents.get(`${parent.table}|${ref}`) ?? []).filter((p) => p.id < row.id) : [];
       if (waiting.some((p) => p.status === "SYNCING")) continue; // parent in flight elsewhere: wait
       const missing = waiting.filter((p) => !batch.has(p.id));
       if (batch.size + missing.length + 1 > limit && batch.size > 0) continue;
@@ -137,9 +138,10 @@ export class OutboxStore {
 
   /** The push never got an answer: back to PENDING, attempts unchanged (network retries are unlimited). */
   release(ids: number[]): void {
-    stmt(this.db, `UPDATE outbox SET status = 'PENDING' WHERE id IN (SELECT value FROM json_each(?)) AND status = 'SYNCING'`).run(
-      JSON.stringify(ids),
-    );
+    stmt(
+      this.db,
+      `UPDATE outbox SET status = 'PENDING' WHERE id IN (SELECT value FROM json_each(?)) AND status = 'SYNCING'`,
+    ).run(JSON.stringify(ids));
   }
 
   /**
@@ -190,7 +192,10 @@ export class OutboxStore {
           }
         }
       }
-      stmt(this.db, `UPDATE outbox SET status = 'SYNCED', error = NULL WHERE id IN (SELECT value FROM json_each(?))`).run(JSON.stringify(synced));
+      stmt(
+        this.db,
+        `UPDATE outbox SET status = 'SYNCED', error = NULL WHERE id IN (SELECT value FROM json_each(?))`,
+      ).run(JSON.stringify(synced));
       this.rebaseLaterChanges(versions);
     });
     return outcome;
@@ -215,10 +220,15 @@ export class OutboxStore {
         WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?)) AND +status = 'PENDING'`,
     );
     const waiting = new Set<string>();
-    for (const [table, ids] of byTable) for (const r of find.all(table, JSON.stringify(ids)) as Array<{ k: string }>) waiting.add(r.k);
-    const rebase = stmt(this.db, `UPDATE outbox SET base_version = ? WHERE entity_type = ? AND entity_id = ? AND status = 'PENDING' AND id > ?`);
+    for (const [table, ids] of byTable)
+      for (const r of find.all(table, JSON.stringify(ids)) as Array<{ k: string }>) waiting.add(r.k);
+    const rebase = stmt(
+      this.db,
+      `UPDATE outbox SET base_version = ? WHERE entity_type = ? AND entity_id = ? AND status = 'PENDING' AND id > ?`,
+    );
     for (const { row, version } of versions) {
-      if (waiting.has(`${row.entity_type}|${row.entity_id}`)) rebase.run(version, row.entity_type, row.entity_id, row.id);
+      if (waiting.has(`${row.entity_type}|${row.entity_id}`))
+        rebase.run(version, row.entity_type, row.entity_id, row.id);
     }
   }
 

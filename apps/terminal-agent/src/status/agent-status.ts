@@ -2,7 +2,15 @@ import type { SyncTable, TableCounts } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { OutboxStore } from "../outbox/outbox-store";
-import { circuitOf, healthOf, INITIAL_STATE, type CircuitState, type HealthColour, type StateKind, type SyncState } from "../sync/sync-state-machine";
+import {
+  circuitOf,
+  healthOf,
+  INITIAL_STATE,
+  type CircuitState,
+  type HealthColour,
+  type StateKind,
+  type SyncState,
+} from "../sync/sync-state-machine";
 
 /** What `status` shows, read from the local database only: works with central unreachable. */
 export interface AgentStatusReport {
@@ -30,13 +38,13 @@ export interface AgentStatusReport {
 export function readAgentStatus(db: SqliteDb, intervalMs: number, now = Date.now()): AgentStatusReport {
   const kv = new SyncStateStore(db);
   const stateRow = db.prepare(`SELECT value, updated_at FROM sync_state WHERE key = 'engine_state'`).get() as
-    | { value: string; updated_at: string }
-    | undefined;
+    { value: string; updated_at: string } | undefined;
   let state: SyncState = stateRow ? (JSON.parse(stateRow.value) as SyncState) : INITIAL_STATE;
   const paused = kv.get("paused") === "1";
   if (paused && state.kind !== "paused") state = { kind: "paused", failures: state.failures };
   const lastSyncAt = kv.get("last_sync_at") ?? null;
-  const last = db.prepare(`SELECT error FROM sync_history ORDER BY id DESC LIMIT 1`).get() as { error: string | null } | undefined;
+  const last = db.prepare(`SELECT error FROM sync_history ORDER BY id DESC LIMIT 1`).get() as
+    { error: string | null } | undefined;
   const tables = new OutboxStore(db).counts();
   const totals: TableCounts = { pending: 0, failed: 0, synced: 0, conflicts: 0 };
   for (const c of Object.values(tables)) {

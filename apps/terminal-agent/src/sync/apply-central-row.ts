@@ -32,10 +32,16 @@ export function applyCentralRow(
 
   if (table === "inventory_items") {
     const key = `${String(row.store_id)}|${String(row.product_id)}`;
-    const pending = pendingStock ? (pendingStock.get(key) ?? 0) : unpushedStock(db, String(row.store_id), String(row.product_id));
+    const pending = pendingStock
+      ? (pendingStock.get(key) ?? 0)
+      : unpushedStock(db, String(row.store_id), String(row.product_id));
     row.quantity = Number(row.quantity ?? 0) + pending;
     // A row the till created for a product central had not sent yet has another id.
-    stmt(db, `DELETE FROM inventory_items WHERE store_id = ? AND product_id = ? AND id <> ?`).run(row.store_id, row.product_id, id);
+    stmt(db, `DELETE FROM inventory_items WHERE store_id = ? AND product_id = ? AND id <> ?`).run(
+      row.store_id,
+      row.product_id,
+      id,
+    );
   } else if (p.direction !== "CENTRAL_TO_TERMINAL" && (!hasUnpushed || hasUnpushed.has(`${table}|${id}`))) {
     const local = unpushedChanges(db, table, id);
     if (local.length > 0) {
@@ -63,7 +69,14 @@ const fullRowSqlCache = new Map<string, string>();
 
 function fullRowSql(p: TablePolicy): string {
   let sql = fullRowSqlCache.get(p.table);
-  if (!sql) fullRowSqlCache.set(p.table, (sql = upsertSql(p.table, p.columns.map((c) => c.name))));
+  if (!sql)
+    fullRowSqlCache.set(
+      p.table,
+      (sql = upsertSql(
+        p.table,
+        p.columns.map((c) => c.name),
+      )),
+    );
   return sql;
 }
 
@@ -103,14 +116,19 @@ const UNPUSHED_ADJUSTMENTS = `
    WHERE o.entity_type = 'inventory_adjustments' AND o.status IN ('PENDING', 'SYNCING', 'FAILED')`;
 
 function unpushedStock(db: SqliteDb, storeId: string, productId: string): number {
-  const r = stmt(db, `${UNPUSHED_ADJUSTMENTS} AND a.store_id = ? AND a.product_id = ? GROUP BY a.store_id, a.product_id`)
-    .get(storeId, productId) as { delta: number } | undefined;
+  const r = stmt(
+    db,
+    `${UNPUSHED_ADJUSTMENTS} AND a.store_id = ? AND a.product_id = ? GROUP BY a.store_id, a.product_id`,
+  ).get(storeId, productId) as { delta: number } | undefined;
   return r?.delta ?? 0;
 }
 
 /** `table|id` of every row with unpushed local changes: one query instead of one per pulled row. */
 export function rowsWithUnpushedChanges(db: SqliteDb): Set<string> {
-  const rows = stmt(db, `SELECT DISTINCT entity_type, entity_id FROM outbox WHERE status IN ('PENDING', 'SYNCING', 'FAILED')`).all() as Array<{
+  const rows = stmt(
+    db,
+    `SELECT DISTINCT entity_type, entity_id FROM outbox WHERE status IN ('PENDING', 'SYNCING', 'FAILED')`,
+  ).all() as Array<{
     entity_type: string;
     entity_id: string;
   }>;

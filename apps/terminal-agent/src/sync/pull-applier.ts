@@ -11,7 +11,9 @@ import { applyCentralRow, rowsWithUnpushedChanges, unpushedStockByItem } from ".
 export function applyPulledPage(db: SqliteDb, page: PullResponse, policy: SyncPolicy = DEFAULT_SYNC_POLICY): number {
   const state = new SyncStateStore(db);
   return withoutCapture(db, () => {
-    const pendingStock = page.changes.some((c) => c.entityType === "inventory_items") ? unpushedStockByItem(db) : undefined;
+    const pendingStock = page.changes.some((c) => c.entityType === "inventory_items")
+      ? unpushedStockByItem(db)
+      : undefined;
     const unpushed = rowsWithUnpushedChanges(db);
     for (const c of page.changes) {
       if (c.operation === "DELETE" || !c.data) {

@@ -27,7 +27,13 @@ const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new htt
  * treated like one that is unreachable. Keep-alive sockets are unref'd by Node when idle, so
  * they never hold a CLI process open.
  */
-export function httpRequest(url: URL, method: string, headers: Record<string, string>, body: string | undefined, t: HttpTimeouts): Promise<HttpAnswer> {
+export function httpRequest(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  t: HttpTimeouts,
+): Promise<HttpAnswer> {
   const what = `${method} ${url.pathname}`;
   return new Promise<HttpAnswer>((resolve, reject) => {
     const mod = url.protocol === "https:" ? https : http;
@@ -41,14 +47,29 @@ export function httpRequest(url: URL, method: string, headers: Record<string, st
       req.destroy();
       reject(err);
     };
-    req.on("error", (err) => fail(new CentralUnreachableError(`cannot reach central at ${url.host}: ${err.message}; will retry`)));
+    req.on("error", (err) =>
+      fail(new CentralUnreachableError(`cannot reach central at ${url.host}: ${err.message}; will retry`)),
+    );
     // The request's own idle timeout: Node moves it with the request across keep-alive
     // sockets (a socket-level listener would pile up on a reused socket).
-    req.setTimeout(t.readMs, () => fail(new SyncTimeoutError(`central sent nothing for ${t.readMs} ms during ${what}; will retry`)));
-    const total = setTimeout(() => fail(new SyncTimeoutError(`${what} took longer than ${t.totalMs} ms; will retry`)), t.totalMs);
+    req.setTimeout(t.readMs, () =>
+      fail(new SyncTimeoutError(`central sent nothing for ${t.readMs} ms during ${what}; will retry`)),
+    );
+    const total = setTimeout(
+      () => fail(new SyncTimeoutError(`${what} took longer than ${t.totalMs} ms; will retry`)),
+      t.totalMs,
+    );
     req.on("socket", (socket) => {
       if (!socket.connecting) return;
-      const connect = setTimeout(() => fail(new CentralUnreachableError(`cannot connect to central at ${url.host} within ${t.connectMs} ms; will retry`)), t.connectMs);
+      const connect = setTimeout(
+        () =>
+          fail(
+            new CentralUnreachableError(
+              `cannot connect to central at ${url.host} within ${t.connectMs} ms; will retry`,
+            ),
+          ),
+        t.connectMs,
+      );
       socket.once("connect", () => clearTimeout(connect));
       socket.once("close", () => clearTimeout(connect));
     });
@@ -59,7 +80,9 @@ export function httpRequest(url: URL, method: string, headers: Record<string, st
         clearTimeout(total);
         resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
       });
-      res.on("error", (err) => fail(new CentralUnreachableError(`connection to central lost during ${what}: ${err.message}; will retry`)));
+      res.on("error", (err) =>
+        fail(new CentralUnreachableError(`connection to central lost during ${what}: ${err.message}; will retry`)),
+      );
     });
     req.end(body);
   });

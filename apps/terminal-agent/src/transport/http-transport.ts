@@ -32,7 +32,12 @@ export class HttpCentralTransport implements CentralTransport {
   constructor(private readonly opts: HttpTransportOptions) {}
 
   async push(changes: PushChange[]): Promise<PushResult[]> {
-    const body = await this.request("POST", "/api/sync/push", { terminalId: this.opts.terminalId, changes }, pushResponseSchema);
+    const body = await this.request(
+      "POST",
+      "/api/sync/push",
+      { terminalId: this.opts.terminalId, changes },
+      pushResponseSchema,
+    );
     return body.results;
   }
 
@@ -74,7 +79,10 @@ export class HttpCentralTransport implements CentralTransport {
     }
     if (!schema) return json as T;
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new ProtocolMismatchError(`central's answer to ${method} ${path} does not match the protocol; upgrade the agent or central`);
+    if (!parsed.success)
+      throw new ProtocolMismatchError(
+        `central's answer to ${method} ${path} does not match the protocol; upgrade the agent or central`,
+      );
     return parsed.data;
   }
 }

@@ -69,7 +69,12 @@ export class SocketLink extends EventEmitter<LinkEvents> {
     this.state = new SyncStateStore(agent.db);
     this.transport =
       opts.transport ??
-      new HttpCentralTransport({ baseUrl: config.CENTRAL_API_URL, key: config.CENTRAL_API_KEY, terminalId: config.TERMINAL_ID, timeoutMs: config.SYNC_TIMEOUT * 1000 });
+      new HttpCentralTransport({
+        baseUrl: config.CENTRAL_API_URL,
+        key: config.CENTRAL_API_KEY,
+        terminalId: config.TERMINAL_ID,
+        timeoutMs: config.SYNC_TIMEOUT * 1000,
+      });
     this.socket = io(config.CENTRAL_API_URL, {
       auth: { token: config.CENTRAL_API_KEY },
       autoConnect: false,
@@ -80,7 +85,9 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       reconnectionDelayMax: 5_000,
     });
     this.socket.on("connect", () => {
-      this.socket.emit("terminal:register", { terminalId: config.TERMINAL_ID as SocketPayload<"terminal:register">["terminalId"] });
+      this.socket.emit("terminal:register", {
+        terminalId: config.TERMINAL_ID as SocketPayload<"terminal:register">["terminalId"],
+      });
       this.emit("connected");
     });
     this.socket.on("disconnect", (reason) => this.emit("disconnected", reason));

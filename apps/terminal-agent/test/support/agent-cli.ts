@@ -6,7 +6,11 @@ export const BIN = path.resolve(__dirname, "../../bin/tillsync-agent.js");
 
 /** The agent's variables as a child process sees them; CENTRAL_* left out for local commands. */
 export function envOf(config: Partial<AgentConfig>, opts: { local?: boolean } = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: process.env.NODE_OPTIONS };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_OPTIONS: process.env.NODE_OPTIONS,
+  };
   for (const [k, v] of Object.entries(config)) {
     if (!/^[A-Z_]+$/.test(k) || v === undefined) continue;
     if (opts.local && k.startsWith("CENTRAL_")) continue;

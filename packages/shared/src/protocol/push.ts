@@ -1,13 +1,7 @@
 import { z } from "zod";
 import { changeIdSchema, conflictIdSchema, terminalIdSchema, uuidSchema } from "../ids";
 import { CONFLICT_STRATEGIES } from "../sync-policy";
-import {
-  createdInModeSchema,
-  isoTimestampSchema,
-  operationSchema,
-  prioritySchema,
-  syncTableSchema,
-} from "./common";
+import { createdInModeSchema, isoTimestampSchema, operationSchema, prioritySchema, syncTableSchema } from "./common";
 
 /** The largest batch central accepts in one push. */
 export const MAX_PUSH_BATCH = 1000;
@@ -69,11 +63,7 @@ const rejectedResult = z.object({
   retryable: z.boolean(),
 });
 
-export const firstResultSchema = z.discriminatedUnion("status", [
-  appliedResult,
-  conflictResult,
-  rejectedResult,
-]);
+export const firstResultSchema = z.discriminatedUnion("status", [appliedResult, conflictResult, rejectedResult]);
 export type FirstResult = z.infer<typeof firstResultSchema>;
 
 const duplicateResult = z.object({
@@ -88,7 +78,5 @@ export const pushResultSchema = z
   .meta({ id: "PushResult" });
 export type PushResult = z.infer<typeof pushResultSchema>;
 
-export const pushResponseSchema = z
-  .object({ results: z.array(pushResultSchema) })
-  .meta({ id: "PushResponse" });
+export const pushResponseSchema = z.object({ results: z.array(pushResultSchema) }).meta({ id: "PushResponse" });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
