@@ -1,5 +1,33 @@
 import tseslint from "typescript-eslint";
 
+/**
+ * Workspaces talk through their public entry points only (`@tillsync/x`, or a subpath its
+ * `exports` map lists, like `@tillsync/central/testing`), never through another workspace's
+ * files: a deep import of `src/` or a relative path into a sibling workspace fails here.
+ */
+const WORKSPACES = [
+  "packages/shared",
+  "packages/testkit",
+  "apps/central",
+  "apps/terminal-agent",
+  "apps/control-center",
+];
+const deepImports = (own) => ({
+  patterns: [
+    {
+      group: ["@tillsync/*/src", "@tillsync/*/src/**", "@tillsync/*/dist/**"],
+      message: "import the workspace's public entry point (@tillsync/<name>) instead of its files",
+    },
+    {
+      group: WORKSPACES.filter((w) => w !== own).flatMap((w) => [
+        `**/${w.split("/")[1]}/src/**`,
+        `**/${w.split("/")[1]}/testing/**`,
+      ]),
+      message: "do not reach into another workspace by path; import its public entry point",
+    },
+  ],
+});
+
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/generated/**", "**/dist/**", "**/.turbo/**"] },
   ...tseslint.configs.recommended,
@@ -7,6 +35,29 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-explicit-any": "error",
+    },
+  },
+  ...WORKSPACES.map((w) => ({
+    files: [`${w}/**/*.ts`],
+    rules: { "no-restricted-imports": ["error", deepImports(w)] },
+  })),
+  { files: ["scripts/**/*.ts", "bench/**/*.ts"], rules: { "no-restricted-imports": ["error", deepImports("")] } },
+  {
+    // Production code never imports test fixtures.
+    files: WORKSPACES.map((w) => `${w}/src/**/*.ts`),
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            ...deepImports("").patterns,
+            {
+              group: ["@tillsync/testkit", "@tillsync/*/testing"],
+              message: "test fixtures stay out of production code",
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -13,6 +13,8 @@ module.exports = {
   transformIgnorePatterns: ["/node_modules/(?!@prisma/schema-engine-wasm/)"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
+  // Workspaces resolve to their TypeScript sources in tests (see tsconfig.base.json).
+  testEnvironmentOptions: { customExportConditions: ["@tillsync/source", "node", "node-addons"] },
   testTimeout: 60000,
   maxWorkers: 1,
 };

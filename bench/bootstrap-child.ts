@@ -1,5 +1,5 @@
 /** Child of bench/bootstrap.ts: bootstraps an empty terminal and reports time and peak RSS. */
-import { createAgent } from "../apps/terminal-agent/src/agent";
+import { createAgent } from "@tillsync/terminal-agent";
 import { benchAgentConfig } from "./lib/bench-env";
 
 async function main(): Promise<void> {

@@ -12,9 +12,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { Client, Pool } from "pg";
-import { sequenceFeed } from "../apps/central/src/feed/feed-sequencer";
-import { openTerminalDb } from "../apps/terminal-agent/src/db/terminal-db";
-import { adminCall, createDatabase, fmt, ROOT, runBench, spawnCentral } from "./lib/bench-env";
+import { sequenceFeed } from "@tillsync/central";
+import { openTerminalDb } from "@tillsync/terminal-agent";
+import { sourceArgs } from "@tillsync/testkit";
+import { adminCall, createDatabase, fmt, runBench, spawnCentral } from "./lib/bench-env";
 
 const N = Number(process.argv[2] ?? 100_000);
 
@@ -50,8 +51,7 @@ async function main(): Promise<void> {
   const out = execFileSync(
     process.execPath,
     [
-      path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
-      path.join(__dirname, process.env.BOOT_CHILD ?? "bootstrap-child.ts"),
+      ...sourceArgs(path.join(__dirname, process.env.BOOT_CHILD ?? "bootstrap-child.ts")),
       central.url,
       key,
       terminal.id,

@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { openTerminalDb, type SqliteDb } from "../apps/terminal-agent/src/db/terminal-db";
+import { openTerminalDb, type SqliteDb } from "@tillsync/terminal-agent";
 import { runBench } from "./lib/bench-env";
 
 const SALES = Number(process.argv[2] ?? 5000);

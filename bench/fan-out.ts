@@ -10,9 +10,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createAgent, type Agent } from "../apps/terminal-agent/src/agent";
-import type { AgentConfig } from "../apps/terminal-agent/src/config";
-import { startSocketLink, type SocketLink } from "../apps/terminal-agent/src/transport/socket-link";
+import { createAgent, startSocketLink, type Agent, type AgentConfig, type SocketLink } from "@tillsync/terminal-agent";
 import { adminCall, benchAgentConfig, createDatabase, fmt, runBench, spawnCentral } from "./lib/bench-env";
 
 const AGENTS = Number(process.argv[2] ?? 200);

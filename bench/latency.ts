@@ -14,9 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { PushChange, PushResult } from "@tillsync/shared";
-import { createAgent } from "../apps/terminal-agent/src/agent";
-import type { CentralTransport } from "../apps/terminal-agent/src/transport/central-transport";
-import { HttpCentralTransport } from "../apps/terminal-agent/src/transport/http-transport";
+import { createAgent, HttpCentralTransport, type CentralTransport } from "@tillsync/terminal-agent";
 import { adminCall, benchAgentConfig, createDatabase, runBench, spawnCentral } from "./lib/bench-env";
 
 const ORDERS = Number(process.argv[2] ?? 1000);

@@ -10,9 +10,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
-import { createAgent } from "../apps/terminal-agent/src/agent";
-import { migrateCentral } from "../apps/central/src/db/migrate";
-import { openCentralDb } from "../apps/central/src/db/database";
+import { createAgent } from "@tillsync/terminal-agent";
+import { migrateCentral, openCentralDb } from "@tillsync/central";
 import { adminCall, benchAgentConfig, createDatabase, fmt, runBench, spawnCentral } from "./lib/bench-env";
 
 const TOTAL = Number(process.argv[2] ?? 100_000);

@@ -8,10 +8,9 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { Client } from "pg";
-import { startCentral } from "../apps/central/src/main";
-import { createAgent, type Agent } from "../apps/terminal-agent/src/agent";
-import { fullJitterBackoff } from "../apps/terminal-agent/src/sync/sync-state-machine";
-import { ControllableProxy } from "../packages/testkit/src/controllable-proxy";
+import { startCentral } from "@tillsync/central";
+import { createAgent, fullJitterBackoff, type Agent } from "@tillsync/terminal-agent";
+import { ControllableProxy } from "@tillsync/testkit";
 import { ensureServices } from "./demo/services";
 
 const SECONDS = Number(process.env.DEMO_SECONDS ?? 12);

@@ -1,6 +1,6 @@
 /** Prints the trigger SQL the sync policy generates: `tsx scripts/print-trigger-sql.ts <central|terminal>`. */
-import { feedTriggerSql } from "../apps/central/src/feed/feed-triggers";
-import { captureTriggerSql } from "../apps/terminal-agent/src/capture/capture-triggers";
+import { feedTriggerSql } from "@tillsync/central";
+import { captureTriggerSql } from "@tillsync/terminal-agent";
 
 const side = process.argv[2];
 if (side === "central") process.stdout.write(feedTriggerSql());

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates both Prisma clients offline. The Prisma CLI insists on locating a schema-engine
+// Generates central's Prisma client offline (the agent uses none; see prisma/terminal.prisma). The Prisma CLI insists on locating a schema-engine
 // binary even for `generate` (which never runs it) and would otherwise try to download one
 // from a host that build machines often cannot reach; any existing file satisfies the check.
 "use strict";
@@ -14,7 +14,7 @@ const env = {
   PRISMA_HIDE_UPDATE_MESSAGE: "1",
 };
 const prismaCli = path.join(root, "node_modules", "prisma", "build", "index.js");
-for (const side of ["central", "terminal"]) {
+for (const side of ["central"]) {
   const schema = path.join(root, "prisma", `${side}.prisma`);
   const r = spawnSync(process.execPath, [prismaCli, "generate", "--schema", schema], {
     cwd: root,

@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import net from "node:net";
 import path from "node:path";
 import { Client } from "pg";
-import { loadAgentConfig, type AgentConfig } from "../../apps/terminal-agent/src/config";
+import { loadAgentConfig, type AgentConfig } from "@tillsync/terminal-agent";
+import { sourceArgs } from "@tillsync/testkit";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const PG_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -48,8 +49,7 @@ export async function spawnCentral(
 ): Promise<{ url: string; admin: string; stop(): void; child: ChildProcess }> {
   const port = await freePort();
   const admin = randomBytes(16).toString("hex");
-  // `--import tsx` runs central in this very process (the tsx CLI would add a wrapper process).
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/central/src/main.ts")], {
+  const child = spawn(process.execPath, sourceArgs(path.join(ROOT, "apps/central/src/bin.ts")), {
     cwd: ROOT,
     env: {
       ...process.env,

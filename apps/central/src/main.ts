@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { Redis } from "ioredis";
 import { resolvePolicy } from "@tillsync/shared";
 import { createApp } from "./app";
-import { loadCentralConfig, type CentralConfig } from "./config";
+import type { CentralConfig } from "./config";
 import { openCentralDb, type CentralDb } from "./db/database";
 import { migrateCentral } from "./db/migrate";
 import { Hub, type HubOptions } from "./hub/hub";
@@ -77,26 +77,4 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       return stopping;
     },
   };
-}
-
-if (require.main === module) {
-  let config: CentralConfig;
-  try {
-    config = loadCentralConfig();
-  } catch (err) {
-    console.error(`tillsync-central: ${(err as Error).message}`);
-    process.exit(2);
-  }
-  startCentral(config).then(
-    (c) => {
-      c.logger.info({ port: c.port }, `tillsync central listening on :${c.port}`);
-      const shutdown = () => void c.stop().then(() => process.exit(0));
-      process.once("SIGTERM", shutdown);
-      process.once("SIGINT", shutdown);
-    },
-    (err: Error) => {
-      console.error(`tillsync-central: failed to start: ${err.message}`);
-      process.exit(1);
-    },
-  );
 }

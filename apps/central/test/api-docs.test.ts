@@ -1,6 +1,7 @@
 import { createApp } from "../src/app";
 import { listExpressRoutes } from "../src/openapi/express-routes";
-import { change, connectTestSocket, startTestCentral, TerminalClient, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "../testing";
+import { change, connectTestSocket, TerminalClient } from "@tillsync/testkit";
 
 /** The OpenAPI document names exactly the routes Express serves; /metrics answers. */
 describe("api docs and metrics", () => {

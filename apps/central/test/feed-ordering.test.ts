@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Client, Pool } from "pg";
 import { START_CURSOR, type FeedCursor } from "@tillsync/shared";
-import { change, startTestCentral, TerminalClient, waitFor, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "../testing";
+import { change, TerminalClient, waitFor } from "@tillsync/testkit";
 
 /** G2: a pull never skips a change, whatever order concurrent writers commit in. */
 describe("the change feed is commit-ordered (G2)", () => {

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
 import { runCleanup } from "../src/hub/cleanup";
-import { startTestCentral, TerminalClient, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "../testing";
+import { TerminalClient } from "@tillsync/testkit";
 
 interface Pulled {
   changes: Array<{ entityType: string; entityId: string; data: { price_cents?: number } | null }>;

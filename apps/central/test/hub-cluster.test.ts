@@ -1,13 +1,7 @@
 import { Client } from "pg";
-import type { RunningCentral } from "@tillsync/central/src/main";
-import {
-  connectTestSocket,
-  startTestCentral,
-  TerminalClient,
-  waitFor,
-  type TestCentral,
-  type TestSocket,
-} from "@tillsync/testkit";
+import type { RunningCentral } from "../src/main";
+import { startTestCentral, type TestCentral } from "../testing";
+import { connectTestSocket, TerminalClient, waitFor, type TestSocket } from "@tillsync/testkit";
 
 /** Two central instances on one database and one Redis prefix behave as one hub. */
 describe("hub scale-out: two instances", () => {

@@ -1,4 +1,5 @@
-import { connectTestSocket, startTestCentral, waitFor, type TestCentral, type TestSocket } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "../testing";
+import { connectTestSocket, waitFor, type TestSocket } from "@tillsync/testkit";
 
 /** Trigger delivery: retried with backoff until acked; one pending trigger per terminal. */
 describe("hub trigger delivery", () => {

@@ -1,6 +1,7 @@
 import pino from "pino";
 import { sweepHeartbeats } from "../src/hub/heartbeat-sweep";
-import { startTestCentral, TerminalClient, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "../testing";
+import { TerminalClient } from "@tillsync/testkit";
 
 /** The sweep's alerts: a heartbeat with pending > 100 or failed > 5 is logged as SYNC_BACKLOG. */
 describe("heartbeat sweep alerts", () => {

@@ -1,4 +1,5 @@
-import { connectTestSocket, startTestCentral, TerminalClient, waitFor, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "../testing";
+import { connectTestSocket, TerminalClient, waitFor } from "@tillsync/testkit";
 
 interface Schedule {
   id: string;

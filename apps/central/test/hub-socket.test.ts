@@ -1,11 +1,5 @@
-import {
-  connectTestSocket,
-  startTestCentral,
-  TerminalClient,
-  waitFor,
-  type TestCentral,
-  type TestSocket,
-} from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "../testing";
+import { connectTestSocket, TerminalClient, waitFor, type TestSocket } from "@tillsync/testkit";
 
 /** socket.io hub: auth like HTTP, triggers from POST /api/sync/all acked, pending ones kept for reconnects. */
 describe("hub sockets", () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { change, startTestCentral, TerminalClient, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "../testing";
+import { change, TerminalClient } from "@tillsync/testkit";
 
 /** G1 at the protocol level: a change takes effect once, however often it is sent. */
 describe("push is exactly-once (G1)", () => {

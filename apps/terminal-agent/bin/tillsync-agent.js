@@ -1,4 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx, so the CLI works straight after `npm install`.
-require("tsx/cjs");
-require("../src/cli.ts").main(process.argv);
+// Runs the built JavaScript with plain node (production, systemd, Docker). In a checkout,
+// `npm run build` first; `npm run agent -- <command>` runs the TypeScript sources instead.
+"use strict";
+const path = require("node:path");
+const entry = path.join(__dirname, "..", "dist", "cli.js");
+try {
+  require.resolve(entry);
+} catch {
+  console.error("tillsync-agent: not built yet; run `npm run build` in the repository first");
+  process.exit(2);
+}
+void require(entry).main(process.argv);

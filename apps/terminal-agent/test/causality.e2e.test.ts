@@ -3,7 +3,8 @@ import { Client } from "pg";
 import { createAgent } from "../src/agent";
 import { HttpCentralTransport } from "../src/transport/http-transport";
 import type { PushChange } from "@tillsync/shared";
-import { createTestAgent, startTestCentral, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { createTestAgent } from "../testing";
 
 /** G5: a child never reaches central before its parent, whatever the batch size and priorities. */
 describe("causality (G5)", () => {

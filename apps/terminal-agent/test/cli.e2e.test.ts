@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { Client } from "pg";
-import { ControllableProxy, startTestCentral, waitFor, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { ControllableProxy, waitFor } from "@tillsync/testkit";
 import { CliProcess, envOf, runCli } from "./support/agent-cli";
 
 /** The operator CLI, each command in its own process as on a till (SPEC §5). */

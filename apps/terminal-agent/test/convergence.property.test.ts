@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { Client } from "pg";
-import { createTestAgent, startTestCentral, type TestAgent, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { createTestAgent, type TestAgent } from "../testing";
 
 /**
  * G3 + G4 as a property: random offline edits on three terminals (two stores) interleaved

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { Client } from "pg";
-import { createTestAgent, ControllableProxy, startTestCentral, waitFor, type TestCentral } from "@tillsync/testkit";
-
-const BIN = path.resolve(__dirname, "../bin/tillsync-agent.js");
+import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { createTestAgent } from "../testing";
+import { ControllableProxy, waitFor } from "@tillsync/testkit";
+import { CLI_ARGS } from "./support/agent-cli";
 
 /** G1 across a crash: central committed the batch, the agent died before marking its outbox. */
 describe("agent killed after central committed (G1)", () => {
@@ -50,7 +50,7 @@ describe("agent killed after central committed (G1)", () => {
 
     // A separate agent process pushes; central commits; its answer never arrives.
     proxy.swallowResponses = true;
-    const child = spawn(process.execPath, [BIN, "sync"], {
+    const child = spawn(process.execPath, [...CLI_ARGS, "sync"], {
       env: {
         ...process.env,
         ...Object.fromEntries(

@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { sourceArgs } from "@tillsync/testkit";
 
 const root = path.resolve(__dirname, "../../..");
 
 describe("npm run demo", () => {
   it("sells on three tills, cuts one off, reconnects it, and reports convergence with exit 0", () => {
-    const r = spawnSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/demo.ts"], {
+    const r = spawnSync(process.execPath, sourceArgs("scripts/demo.ts"), {
       cwd: root,
       env: { ...process.env, DEMO_SECONDS: "4" },
       encoding: "utf8",

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { createTestAgent, startTestCentral, waitFor, type TestAgent, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { createTestAgent, type TestAgent } from "../testing";
+import { waitFor } from "@tillsync/testkit";
 import { startSocketLink, type SocketLink } from "../src/transport/socket-link";
 
 interface TerminalRow {

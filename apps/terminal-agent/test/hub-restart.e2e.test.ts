@@ -1,5 +1,7 @@
-import type { RunningCentral } from "@tillsync/central/src/main";
-import { createTestAgent, startTestCentral, waitFor, type TestAgent, type TestCentral } from "@tillsync/testkit";
+import type { RunningCentral } from "@tillsync/central";
+import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { createTestAgent, type TestAgent } from "../testing";
+import { waitFor } from "@tillsync/testkit";
 import { startSocketLink, type SocketLink } from "../src/transport/socket-link";
 
 /** Central restarted as a process: connected and later-connecting terminals get SERVER_RESTART once. */

@@ -1,14 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { Client } from "pg";
-import {
-  ControllableProxy,
-  createTestAgent,
-  startTestCentral,
-  waitFor,
-  type TestAgent,
-  type TestCentral,
-} from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { createTestAgent, type TestAgent } from "../testing";
+import { ControllableProxy, waitFor } from "@tillsync/testkit";
 import { readAgentStatus } from "../src/status/agent-status";
 import { envOf, runCli } from "./support/agent-cli";
 

@@ -1,12 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import {
-  createTestAgent,
-  ControllableProxy,
-  startTestCentral,
-  type TestAgent,
-  type TestCentral,
-} from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { createTestAgent, type TestAgent } from "../testing";
+import { ControllableProxy } from "@tillsync/testkit";
 
 /** G4: offline sales on several tills all count; each till shows central's stock + its own. */
 describe("stock merges add up (G4)", () => {

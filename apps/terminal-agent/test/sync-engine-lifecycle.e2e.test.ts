@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { ControllableProxy, createTestAgent, startTestCentral, waitFor, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { createTestAgent } from "../testing";
+import { ControllableProxy, waitFor } from "@tillsync/testkit";
 
 /** stop(): the batch in flight completes and is recorded; no further batch is taken. */
 describe("sync engine stop", () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { createTestAgent, startTestCentral, waitFor, type TestAgent, type TestCentral } from "@tillsync/testkit";
+import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { createTestAgent, type TestAgent } from "../testing";
+import { waitFor } from "@tillsync/testkit";
 
 /**
  * Issue 2's end-to-end proof: real PostgreSQL, real Redis, a real SQLite file, real HTTP.

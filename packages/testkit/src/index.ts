@@ -1,7 +1,11 @@
+/**
+ * Generic test fixtures shared by every workspace: per-test databases and Redis prefixes,
+ * waitFor, a controllable TCP proxy, a hand-driven terminal client and socket. It depends on
+ * no app; app fixtures live beside the app (`@tillsync/central/testing`, `.../testing`).
+ */
 export * from "./wait-for";
 export * from "./test-database";
-export * from "./test-central";
-export * from "./test-agent";
 export * from "./terminal-client";
 export * from "./controllable-proxy";
 export * from "./test-socket";
+export * from "./source-process";

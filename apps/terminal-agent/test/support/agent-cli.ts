@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { sourceArgs } from "@tillsync/testkit";
 import type { AgentConfig } from "../../src/config";
 
-export const BIN = path.resolve(__dirname, "../../bin/tillsync-agent.js");
+/** The CLI from its TypeScript sources, as `npm run agent` runs it. */
+export const CLI_ARGS = sourceArgs(path.resolve(__dirname, "../../src/bin.ts"));
 
 /** The agent's variables as a child process sees them; CENTRAL_* left out for local commands. */
 export function envOf(config: Partial<AgentConfig>, opts: { local?: boolean } = {}): NodeJS.ProcessEnv {
@@ -28,7 +30,7 @@ export interface CliResult {
 /** Runs one CLI command to completion in its own process, as an operator would. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...CLI_ARGS, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -46,7 +48,7 @@ export class CliProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(process.execPath, [...CLI_ARGS, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.on("data", (c: Buffer) => (this.stdout += c.toString()));
     this.child.stderr!.on("data", (c: Buffer) => (this.stderr += c.toString()));
     this.exited = new Promise((resolve) => this.child.on("close", (code, signal) => resolve({ code, signal })));

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { createAgent, type Agent } from "@tillsync/terminal-agent/src/agent";
-import type { AgentConfig } from "@tillsync/terminal-agent/src/config";
-import type { EngineOptions } from "@tillsync/terminal-agent/src/sync/sync-engine";
+import { createAgent, type Agent } from "../src/agent";
+import type { AgentConfig } from "../src/config";
+import type { EngineOptions } from "../src/sync/sync-engine";
 
 export interface TestAgent extends Agent {
   dir: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { CentralConfig } from "@tillsync/central/src/config";
-import { startCentral, type RunningCentral, type StartOptions } from "@tillsync/central/src/main";
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from "./test-database";
+import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from "@tillsync/testkit";
+import type { CentralConfig } from "../src/config";
+import { startCentral, type RunningCentral, type StartOptions } from "../src/main";
 
 export interface TestCentral {
   url: string;

@@ -1,0 +1,5 @@
+/**
+ * Test fixtures for the agent (`@tillsync/terminal-agent/testing`): an agent on a temp-dir
+ * SQLite file, with a second connection standing in for the till software. Dev only.
+ */
+export { createTestAgent, type TestAgent } from "./test-agent";
