@@ -1,5 +1,6 @@
 export * from "./ids";
 export * from "./priorities";
+export * from "./statuses";
 export * from "./errors";
 export * from "./sync-policy";
 export * from "./row-schemas";

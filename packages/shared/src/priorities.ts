@@ -1,12 +1,12 @@
 /** Sync priorities of SPEC §2: higher numbers move first. */
 export const Priority = {
   CRITICAL: 10,
+  /** A sale still open (PENDING): just below a completed one. */
   HIGH_ORDER: 9,
   HIGH: 8,
-  MEDIUM_HIGH: 7,
+  /** Customers: above the catalogue, inside the MEDIUM band. */
   MEDIUM_CUSTOMER: 6,
   MEDIUM: 5,
-  LOW_HIGH: 4,
   LOW: 3,
   BACKGROUND: 1,
 } as const;
@@ -23,13 +23,8 @@ export function priorityBand(priority: number): PriorityBand {
 }
 
 /**
- * How many sync cycles pass between pushes of a band: CRITICAL goes at once (0), HIGH every
- * cycle, MEDIUM every 2nd, LOW every 5th; BACKGROUND only on demand (Infinity).
+ * Interval cycles between pushes of the bands that go on the interval: HIGH every cycle,
+ * MEDIUM every 2nd, LOW every 5th. CRITICAL is not here because it goes at once, as soon as
+ * it is committed; BACKGROUND only on demand (`sync`, `startup`, a FULL trigger).
  */
-export const BAND_CYCLE_EVERY: Record<PriorityBand, number> = {
-  CRITICAL: 0,
-  HIGH: 1,
-  MEDIUM: 2,
-  LOW: 5,
-  BACKGROUND: Number.POSITIVE_INFINITY,
-};
+export const BAND_EVERY_NTH_CYCLE = { HIGH: 1, MEDIUM: 2, LOW: 5 } as const;

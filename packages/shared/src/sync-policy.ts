@@ -48,6 +48,28 @@ export interface ColumnSpec {
    * "the default" for a new row and "unchanged" for an existing one.
    */
   defaulted?: boolean;
+  /**
+   * Filled from the change's own envelope when the pushed row leaves it null: the mode the
+   * till was in when it made the change is the row's mode unless the till wrote one itself.
+   */
+  fromChange?: "createdInMode";
+}
+
+/**
+ * An append-only table whose rows move a counter held in another table: the stock ledger
+ * (every inventory_adjustments row adds its delta to inventory_items.quantity). Central and
+ * the terminal both generate their apply code from this, so a second ledger table follows by
+ * declaring it here.
+ */
+export interface LedgerRule {
+  /** The table holding the counter (one row per key), e.g. inventory_items. */
+  counterTable: SyncTable;
+  /** The counter column, e.g. quantity. */
+  counterColumn: string;
+  /** The ledger row's column added to the counter, e.g. delta. */
+  deltaColumn: string;
+  /** Columns naming the counter row, in both tables; unique together in counterTable. */
+  keyColumns: readonly string[];
 }
 
 /** How a change's priority is computed when it is captured. */
@@ -71,6 +93,10 @@ export interface TablePolicy {
   scope: "ALL" | "STORE";
   /** A row of this table must not reach central before its parent row. */
   parent?: { table: SyncTable; foreignKey: string };
+  /** Each row moves a counter in another table, exactly once (append-only tables only). */
+  ledger?: LedgerRule;
+  /** Central's copy has an `updated_at` column that every write sets to now(). */
+  centralUpdatedAt: boolean;
   columns: readonly ColumnSpec[];
 }
 
@@ -88,6 +114,7 @@ export const ADJUSTMENT_REASONS = ["SALE", "RETURN", "RECEIVE", "COUNT", "DAMAGE
 export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
   categories: {
     table: "categories",
+    centralUpdatedAt: true,
     direction: "CENTRAL_TO_TERMINAL",
     priority: { kind: "fixed", priority: Priority.LOW },
     strategy: "CENTRAL_WINS",
@@ -102,6 +129,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
   },
   brands: {
     table: "brands",
+    centralUpdatedAt: true,
     direction: "CENTRAL_TO_TERMINAL",
     priority: { kind: "fixed", priority: Priority.LOW },
     strategy: "CENTRAL_WINS",
@@ -116,6 +144,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
   },
   products: {
     table: "products",
+    centralUpdatedAt: true,
     direction: "BOTH",
     priority: { kind: "fixed", priority: Priority.MEDIUM },
     strategy: "CENTRAL_WINS",
@@ -136,6 +165,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
   },
   customers: {
     table: "customers",
+    centralUpdatedAt: true,
     direction: "BOTH",
     priority: { kind: "fixed", priority: Priority.MEDIUM_CUSTOMER },
     strategy: "MERGE",
@@ -154,6 +184,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
   },
   inventory_items: {
     table: "inventory_items",
+    centralUpdatedAt: true,
     direction: "CENTRAL_TO_TERMINAL",
     priority: { kind: "fixed", priority: Priority.HIGH },
     strategy: "CENTRAL_WINS",
@@ -170,6 +201,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
   },
   sale_orders: {
     table: "sale_orders",
+    centralUpdatedAt: false,
     direction: "TERMINAL_TO_CENTRAL",
     priority: {
       kind: "byColumn",
@@ -198,6 +230,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
         type: { kind: "enum", values: CREATED_IN_MODES, pgType: "created_in_mode" },
         optional: true,
         defaulted: true,
+        fromChange: "createdInMode",
       },
       { name: "created_at", type: timestamp, optional: true, defaulted: true },
       { name: "completed_at", type: timestamp, optional: true },
@@ -206,6 +239,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
   },
   sale_order_lines: {
     table: "sale_order_lines",
+    centralUpdatedAt: false,
     direction: "TERMINAL_TO_CENTRAL",
     priority: { kind: "asParent" },
     strategy: "TERMINAL_WINS",
@@ -225,6 +259,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
   },
   payments: {
     table: "payments",
+    centralUpdatedAt: false,
     direction: "TERMINAL_TO_CENTRAL",
     priority: { kind: "fixed", priority: Priority.CRITICAL },
     strategy: "TERMINAL_WINS",
@@ -246,11 +281,18 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
   },
   inventory_adjustments: {
     table: "inventory_adjustments",
+    centralUpdatedAt: false,
     direction: "TERMINAL_TO_CENTRAL",
     priority: { kind: "fixed", priority: Priority.HIGH },
     strategy: "MERGE",
     mergeFields: ["delta"],
     appendOnly: true,
+    ledger: {
+      counterTable: "inventory_items",
+      counterColumn: "quantity",
+      deltaColumn: "delta",
+      keyColumns: ["store_id", "product_id"],
+    },
     scope: "STORE",
     columns: [
       { name: "id", type: uuid },
@@ -307,4 +349,37 @@ export function parentFirstOrder(policy: SyncPolicy): SyncTable[] {
     seen.add(table);
   }
   return [...SYNC_TABLES];
+}
+
+/** Every table whose rows are ledger entries, with its rule. */
+export function ledgerTables(policy: SyncPolicy): Array<TablePolicy & { ledger: LedgerRule }> {
+  return Object.values(policy).filter((p): p is TablePolicy & { ledger: LedgerRule } => p.ledger !== undefined);
+}
+
+/**
+ * Checks what the type system cannot: every rule names tables and columns that exist, in an
+ * order generators can rely on. Called by generators, so a broken override or a new table
+ * fails loudly instead of generating SQL that silently skips it.
+ */
+export function validatePolicy(policy: SyncPolicy): void {
+  const fail = (msg: string) => {
+    throw new Error(`sync policy: ${msg}`);
+  };
+  const has = (p: TablePolicy, col: string) => p.columns.some((c) => c.name === col);
+  for (const p of Object.values(policy)) {
+    if (p.priority.kind === "asParent" && !p.parent) fail(`${p.table} has priority asParent but no parent`);
+    if (p.parent && !policy[p.parent.table]) fail(`${p.table}'s parent ${p.parent.table} is not in the policy`);
+    if (p.parent && !has(p, p.parent.foreignKey)) fail(`${p.table} has no column ${p.parent.foreignKey}`);
+    for (const f of p.mergeFields) if (!has(p, f)) fail(`${p.table} merges ${f}, which it does not have`);
+    const l = p.ledger;
+    if (!l) continue;
+    if (!p.appendOnly) fail(`${p.table} is a ledger but not append-only`);
+    const counter = policy[l.counterTable];
+    if (!counter) fail(`${p.table}'s counter table ${l.counterTable} is not in the policy`);
+    if (!has(p, l.deltaColumn)) fail(`${p.table} has no delta column ${l.deltaColumn}`);
+    if (!has(counter, l.counterColumn)) fail(`${l.counterTable} has no counter column ${l.counterColumn}`);
+    for (const k of l.keyColumns) {
+      if (!has(p, k) || !has(counter, k)) fail(`ledger key ${k} must be a column of ${p.table} and ${l.counterTable}`);
+    }
+  }
 }

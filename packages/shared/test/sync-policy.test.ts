@@ -6,6 +6,9 @@ import {
   rowSchemas,
   SYNC_TABLES,
   describeZodError,
+  ledgerTables,
+  validatePolicy,
+  type SyncPolicy,
 } from "../src";
 
 describe("sync policy", () => {
@@ -53,6 +56,55 @@ describe("sync policy", () => {
     expect(p.products.strategy).toBe("MANUAL_MERGE");
     expect(p.products.columns).toBe(DEFAULT_SYNC_POLICY.products.columns);
     expect(p.customers).toEqual(DEFAULT_SYNC_POLICY.customers);
+  });
+});
+
+describe("policy rules", () => {
+  it("declares the stock ledger once: adjustments move inventory_items.quantity by store and product", () => {
+    expect(ledgerTables(DEFAULT_SYNC_POLICY).map((p) => [p.table, p.ledger])).toEqual([
+      [
+        "inventory_adjustments",
+        {
+          counterTable: "inventory_items",
+          counterColumn: "quantity",
+          deltaColumn: "delta",
+          keyColumns: ["store_id", "product_id"],
+        },
+      ],
+    ]);
+    expect(() => validatePolicy(DEFAULT_SYNC_POLICY)).not.toThrow();
+  });
+
+  it("refuses rules that name what does not exist", () => {
+    const broken = (patch: (p: Record<string, unknown>) => void): SyncPolicy => {
+      const copy = structuredClone(DEFAULT_SYNC_POLICY) as unknown as Record<string, Record<string, unknown>>;
+      patch(copy);
+      return copy as unknown as SyncPolicy;
+    };
+    const ledger = (p: Record<string, unknown>) =>
+      (p.inventory_adjustments as { ledger: Record<string, unknown> }).ledger;
+    expect(() => validatePolicy(broken((p) => (ledger(p).deltaColumn = "amount")))).toThrow(/no delta column amount/);
+    expect(() => validatePolicy(broken((p) => (ledger(p).counterColumn = "qty")))).toThrow(/no counter column qty/);
+    expect(() => validatePolicy(broken((p) => (ledger(p).keyColumns = ["store_id", "sku"])))).toThrow(/ledger key sku/);
+    expect(() =>
+      validatePolicy(broken((p) => ((p.inventory_adjustments as { appendOnly: boolean }).appendOnly = false))),
+    ).toThrow(/not append-only/);
+    expect(() =>
+      validatePolicy(broken((p) => ((p.customers as { mergeFields: string[] }).mergeFields = ["points"]))),
+    ).toThrow(/merges points/);
+  });
+
+  it("fills an order's created_in_mode from the change, and knows which central tables keep updated_at", () => {
+    expect(DEFAULT_SYNC_POLICY.sale_orders.columns.find((c) => c.name === "created_in_mode")?.fromChange).toBe(
+      "createdInMode",
+    );
+    expect(SYNC_TABLES.filter((t) => DEFAULT_SYNC_POLICY[t].centralUpdatedAt)).toEqual([
+      "categories",
+      "brands",
+      "products",
+      "customers",
+      "inventory_items",
+    ]);
   });
 });
 

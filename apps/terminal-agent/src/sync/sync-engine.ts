@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { BAND_CYCLE_EVERY, MAX_PULL_LIMIT, Priority, type PullResponse, type TillsyncError } from "@tillsync/shared";
+import { BAND_EVERY_NTH_CYCLE, MAX_PULL_LIMIT, Priority, type PullResponse, type TillsyncError } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { toPushChange, type OutboxStore } from "../outbox/outbox-store";
@@ -198,8 +198,8 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
 
   /** Which priority bands are due in the n-th interval cycle (SPEC §2). */
   static minPriorityForCycle(n: number): number {
-    if (n % BAND_CYCLE_EVERY.LOW === 0) return Priority.LOW;
-    if (n % BAND_CYCLE_EVERY.MEDIUM === 0) return Priority.MEDIUM;
+    if (n % BAND_EVERY_NTH_CYCLE.LOW === 0) return Priority.LOW;
+    if (n % BAND_EVERY_NTH_CYCLE.MEDIUM === 0) return Priority.MEDIUM;
     return Priority.HIGH;
   }
 

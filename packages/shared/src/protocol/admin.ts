@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OPERATOR_RESOLUTIONS, TERMINAL_STATUSES } from "../statuses";
 import { conflictIdSchema, storeIdSchema, terminalIdSchema, uuidSchema } from "../ids";
 
 export const createStoreRequestSchema = z
@@ -20,7 +21,7 @@ export const terminalSchema = z
     id: terminalIdSchema,
     name: z.string(),
     storeId: storeIdSchema,
-    status: z.enum(["ONLINE", "OFFLINE", "DISABLED"]),
+    status: z.enum(TERMINAL_STATUSES),
   })
   .meta({ id: "Terminal" });
 
@@ -35,7 +36,7 @@ export const createTerminalResponseSchema = z
 export const resolveConflictRequestSchema = z
   .object({
     conflictId: conflictIdSchema,
-    resolution: z.enum(["KEEP_CENTRAL", "TAKE_TERMINAL", "CUSTOM"]),
+    resolution: z.enum(OPERATOR_RESOLUTIONS),
     resolvedData: z.record(z.string(), z.unknown()).optional(),
   })
   .refine((r) => r.resolution !== "CUSTOM" || r.resolvedData !== undefined, {

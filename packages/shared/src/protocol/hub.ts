@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TERMINAL_STATUSES } from "../statuses";
 import { terminalIdSchema, uuidSchema } from "../ids";
 import { agentStatusSchema, tableCountsSchema } from "./heartbeat";
 import { syncTableSchema } from "./common";
@@ -99,7 +100,7 @@ export const terminalHealthSchema = z
     id: terminalIdSchema,
     name: z.string(),
     storeId: uuidSchema,
-    status: z.enum(["ONLINE", "OFFLINE", "DISABLED"]),
+    status: z.enum(TERMINAL_STATUSES),
     health: healthColourSchema,
     /** The agent's own state from its last heartbeat (paused, circuit-open...). */
     agentStatus: agentStatusSchema.nullable(),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { changeIdSchema, conflictIdSchema, terminalIdSchema, uuidSchema } from "../ids";
 import { CONFLICT_STRATEGIES } from "../sync-policy";
+import { CONFLICT_OUTCOMES } from "../statuses";
 import { createdInModeSchema, isoTimestampSchema, operationSchema, prioritySchema, syncTableSchema } from "./common";
 
 /** The largest batch central accepts in one push. */
@@ -49,7 +50,7 @@ const conflictResult = z.object({
   conflictId: conflictIdSchema,
   strategy: z.enum(CONFLICT_STRATEGIES as [string, ...string[]]),
   /** What happened: the terminal's row won, central's row stayed, fields merged, or held. */
-  resolution: z.enum(["TERMINAL_APPLIED", "CENTRAL_KEPT", "MERGED", "PENDING"]),
+  resolution: z.enum(CONFLICT_OUTCOMES),
   version: z.number().int(),
   /** Central's row after resolution, for the terminal to take over. */
   centralData: z.record(z.string(), z.unknown()).nullable(),
