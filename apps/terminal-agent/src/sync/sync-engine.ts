@@ -1,5 +1,11 @@
 import { EventEmitter } from "node:events";
-import { BAND_EVERY_NTH_CYCLE, MAX_PULL_LIMIT, Priority, type PullResponse, type TillsyncError } from "@tillsync/shared";
+import {
+  BAND_EVERY_NTH_CYCLE,
+  MAX_PULL_LIMIT,
+  Priority,
+  type PullResponse,
+  type TillsyncError,
+} from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { toPushChange, type OutboxStore } from "../outbox/outbox-store";
