@@ -68,8 +68,11 @@ export interface LedgerRule {
   counterColumn: string;
   /** The ledger row's column added to the counter, e.g. delta. */
   deltaColumn: string;
-  /** Columns naming the counter row, in both tables; unique together in counterTable. */
-  keyColumns: readonly string[];
+  /**
+   * How a ledger row names its counter row: ledger column → counter-table column. The
+   * counter columns are unique together in counterTable (its row is created on first use).
+   */
+  key: Readonly<Record<string, string>>;
 }
 
 /** How a change's priority is computed when it is captured. */
@@ -291,7 +294,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
       counterTable: "inventory_items",
       counterColumn: "quantity",
       deltaColumn: "delta",
-      keyColumns: ["store_id", "product_id"],
+      key: { store_id: "store_id", product_id: "product_id" },
     },
     scope: "STORE",
     columns: [
@@ -378,8 +381,10 @@ export function validatePolicy(policy: SyncPolicy): void {
     if (!counter) fail(`${p.table}'s counter table ${l.counterTable} is not in the policy`);
     if (!has(p, l.deltaColumn)) fail(`${p.table} has no delta column ${l.deltaColumn}`);
     if (!has(counter, l.counterColumn)) fail(`${l.counterTable} has no counter column ${l.counterColumn}`);
-    for (const k of l.keyColumns) {
-      if (!has(p, k) || !has(counter, k)) fail(`ledger key ${k} must be a column of ${p.table} and ${l.counterTable}`);
+    if (Object.keys(l.key).length === 0) fail(`${p.table}'s ledger key is empty`);
+    for (const [mine, theirs] of Object.entries(l.key)) {
+      if (!has(p, mine)) fail(`ledger key ${mine} is not a column of ${p.table}`);
+      if (!has(counter, theirs)) fail(`ledger key ${theirs} is not a column of ${l.counterTable}`);
     }
   }
 }

@@ -68,7 +68,7 @@ describe("policy rules", () => {
           counterTable: "inventory_items",
           counterColumn: "quantity",
           deltaColumn: "delta",
-          keyColumns: ["store_id", "product_id"],
+          key: { store_id: "store_id", product_id: "product_id" },
         },
       ],
     ]);
@@ -85,7 +85,9 @@ describe("policy rules", () => {
       (p.inventory_adjustments as { ledger: Record<string, unknown> }).ledger;
     expect(() => validatePolicy(broken((p) => (ledger(p).deltaColumn = "amount")))).toThrow(/no delta column amount/);
     expect(() => validatePolicy(broken((p) => (ledger(p).counterColumn = "qty")))).toThrow(/no counter column qty/);
-    expect(() => validatePolicy(broken((p) => (ledger(p).keyColumns = ["store_id", "sku"])))).toThrow(/ledger key sku/);
+    expect(() => validatePolicy(broken((p) => (ledger(p).key = { store_id: "store_id", sku: "sku" })))).toThrow(
+      /ledger key sku is not a column of inventory_adjustments/,
+    );
     expect(() =>
       validatePolicy(broken((p) => ((p.inventory_adjustments as { appendOnly: boolean }).appendOnly = false))),
     ).toThrow(/not append-only/);
