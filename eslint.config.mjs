@@ -16,7 +16,6 @@ const WORKSPACES = [
 const SIZE_DEBT = [
   "apps/central/src/routes/admin-routes.ts",
   "apps/central/src/sync/push-apply.ts",
-  "apps/terminal-agent/src/cli.ts",
   "bench/bootstrap.ts",
   "bench/fan-out.ts",
   "bench/heartbeats.ts",

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     const config: AgentConfig = benchAgentConfig(central.url, key, terminal.id, file, { SYNC_INTERVAL: "3600" });
     const agent = createAgent(config);
     await agent.engine.runCycle();
-    agents.push({ agent, config, link: startSocketLink(agent, config, { heartbeatMs: 0 }) });
+    agents.push({ agent, config, link: startSocketLink(agent, config) });
   }
   const deadline = Date.now() + 60_000;
   while (agents.some((a) => !a.link.connected)) {

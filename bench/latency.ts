@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { PushChange, PushResult } from "@tillsync/shared";
-import { createAgent, HttpCentralTransport, type CentralTransport } from "@tillsync/terminal-agent";
+import { createAgent, transportFromConfig, type CentralTransport } from "@tillsync/terminal-agent";
 import { adminCall, benchAgentConfig, createDatabase, runBench, spawnCentral } from "./lib/bench-env";
 
 const ORDERS = Number(process.argv[2] ?? 1000);
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-latency-"));
   const file = path.join(dir, "t.db");
   const config = benchAgentConfig(central.url, key, terminal.id, file);
-  const http = new HttpCentralTransport({ baseUrl: central.url, key, terminalId: terminal.id, timeoutMs: 30_000 });
+  const http = transportFromConfig(config);
   const transport = new TimedTransport(http);
   const agent = createAgent(config, transport);
   await agent.engine.runCycle();

@@ -9,7 +9,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { Client } from "pg";
 import { startCentral } from "@tillsync/central";
-import { createAgent, fullJitterBackoff, type Agent } from "@tillsync/terminal-agent";
+import { createAgent, loadAgentConfig, type Agent } from "@tillsync/terminal-agent";
 import { ControllableProxy } from "@tillsync/testkit";
 import { ensureServices } from "./demo/services";
 
@@ -78,23 +78,19 @@ async function main(): Promise<number> {
     const port = await proxy.listen();
     const file = path.join(dir, `terminal-${n}.db`);
     const agent = createAgent(
-      {
+      loadAgentConfig({
         CENTRAL_API_URL: `http://127.0.0.1:${port}`,
         CENTRAL_API_KEY: key,
         TERMINAL_ID: terminal.id,
         TERMINAL_DATABASE_URL: `file:${file}`,
-        databasePath: file,
-        SYNC_INTERVAL: 2,
-        SYNC_BATCH_SIZE: 100,
-        SYNC_TIMEOUT: 5,
-        SYNC_RETRY_ATTEMPTS: 3,
-      },
-      undefined,
-      {
+        SYNC_INTERVAL: "2",
+        SYNC_TIMEOUT: "5",
         // A demo lasts seconds: the cut-off till must not sit out a 5-minute breaker or a
         // minute of backoff once its network is back, so both are scaled down here.
-        machine: { breakerCooldownMs: 2_000, backoff: fullJitterBackoff(200, 1_000) },
-      },
+        SYNC_BREAKER_COOLDOWN_MS: "2000",
+        SYNC_BACKOFF_BASE_MS: "200",
+        SYNC_BACKOFF_CAP_MS: "1000",
+      }),
     );
     const startup = await agent.engine.runCycle();
     agent.engine.start();

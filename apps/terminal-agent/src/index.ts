@@ -1,15 +1,18 @@
 /**
  * The public surface of the terminal agent: build one in-process (tests, the demo, benches),
- * parse its configuration, and the pieces tooling needs. Everything else is internal; import
- * nothing from `src/` of this package.
+ * run its daemon, parse its configuration, and the pieces tooling needs. Everything else is
+ * internal; import nothing from `src/` of this package.
  */
-export { createAgent, type Agent } from "./agent";
+export { createAgent, type Agent } from "./daemon/agent";
+export { startDaemon, type Daemon, type DaemonOptions } from "./daemon/daemon";
+export { engineOptionsFromConfig, transportFromConfig, type EngineOverrides } from "./daemon/from-config";
+export { HeartbeatSender } from "./daemon/heartbeat";
 export { loadAgentConfig, loadLocalConfig, AGENT_DEFAULTS, type AgentConfig, type LocalConfig } from "./config";
 export { main as runAgentCli } from "./cli";
 export { openTerminalDb, withoutCapture, type SqliteDb } from "./db/terminal-db";
 export { captureTriggerSql } from "./capture/capture-triggers";
 export { SyncEngine, type EngineOptions, type CycleReport } from "./sync/sync-engine";
-export { fullJitterBackoff, type SyncState } from "./sync/sync-state-machine";
+export type { SyncState } from "./sync/sync-state-machine";
 export type { CentralTransport } from "./transport/central-transport";
 export { HttpCentralTransport, type HttpTransportOptions } from "./transport/http-transport";
 export { SocketLink, startSocketLink, type SocketLinkOptions } from "./transport/socket-link";

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { createAgent } from "../src/agent";
-import { HttpCentralTransport } from "../src/transport/http-transport";
+import { createAgent, HttpCentralTransport } from "../src";
 import type { PushChange } from "@tillsync/shared";
 import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
 import { createTestAgent } from "../testing";

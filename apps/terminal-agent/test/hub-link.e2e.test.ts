@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
 import { createTestAgent, type TestAgent } from "../testing";
 import { waitFor } from "@tillsync/testkit";
-import { startSocketLink, type SocketLink } from "../src/transport/socket-link";
+import { HeartbeatSender, startSocketLink, transportFromConfig, type SocketLink } from "../src";
 
 interface TerminalRow {
   id: string;
@@ -17,12 +17,15 @@ describe("agent socket link", () => {
   let storeId: string;
   const agents: TestAgent[] = [];
   const links: SocketLink[] = [];
+  const heartbeats: HeartbeatSender[] = [];
 
   async function newAgent(): Promise<{ agent: TestAgent; link: SocketLink; terminalId: string }> {
     const t = await central.provisionTerminal({ storeId });
     const agent = createTestAgent(central.url, t);
     agents.push(agent);
-    const link = startSocketLink(agent, agent.config, { heartbeatMs: 60_000 });
+    const heartbeat = new HeartbeatSender(transportFromConfig(agent.config), agent, 60_000).start();
+    heartbeats.push(heartbeat);
+    const link = startSocketLink(agent, agent.config, { heartbeat });
     links.push(link);
     await waitFor(() => link.connected, { what: "link connected" });
     return { agent, link, terminalId: t.terminalId };
@@ -38,6 +41,7 @@ describe("agent socket link", () => {
   });
 
   afterAll(async () => {
+    for (const h of heartbeats) h.stop();
     for (const l of links) await l.stop();
     for (const a of agents) await a.destroy();
     await central?.stop();

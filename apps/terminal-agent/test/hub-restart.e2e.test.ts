@@ -2,7 +2,7 @@ import type { RunningCentral } from "@tillsync/central";
 import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
 import { createTestAgent, type TestAgent } from "../testing";
 import { waitFor } from "@tillsync/testkit";
-import { startSocketLink, type SocketLink } from "../src/transport/socket-link";
+import { HeartbeatSender, startSocketLink, transportFromConfig, type SocketLink } from "../src";
 
 /** Central restarted as a process: connected and later-connecting terminals get SERVER_RESTART once. */
 describe("SERVER_RESTART after a central restart", () => {
@@ -10,8 +10,10 @@ describe("SERVER_RESTART after a central restart", () => {
   let restarted: RunningCentral | undefined;
   const agents: TestAgent[] = [];
   const links: SocketLink[] = [];
+  const heartbeats: HeartbeatSender[] = [];
 
   afterAll(async () => {
+    for (const h of heartbeats) h.stop();
     for (const l of links) await l.stop();
     for (const a of agents) await a.destroy();
     await restarted?.stop();
@@ -21,7 +23,9 @@ describe("SERVER_RESTART after a central restart", () => {
   function link(creds: { terminalId: string; key: string }): { link: SocketLink; restarts: string[] } {
     const agent = createTestAgent(central.url, creds);
     agents.push(agent);
-    const l = startSocketLink(agent, agent.config, { heartbeatMs: 60_000 });
+    const heartbeat = new HeartbeatSender(transportFromConfig(agent.config), agent, 60_000).start();
+    heartbeats.push(heartbeat);
+    const l = startSocketLink(agent, agent.config, { heartbeat });
     links.push(l);
     const restarts: string[] = [];
     l.on("trigger", (t) => {

@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { createAgent, type Agent } from "../src/agent";
-import type { AgentConfig } from "../src/config";
-import type { EngineOptions } from "../src/sync/sync-engine";
+import { createAgent, loadAgentConfig, type Agent, type AgentConfig, type EngineOverrides } from "../src";
 
 export interface TestAgent extends Agent {
   dir: string;
@@ -15,29 +13,31 @@ export interface TestAgent extends Agent {
   destroy(): Promise<void>;
 }
 
+/** Config overrides as the environment would carry them, through the agent's own parser. */
+function envOf(overrides: Partial<AgentConfig>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(overrides)) if (/^[A-Z_]+$/.test(k) && v !== undefined) env[k] = String(v);
+  return env;
+}
+
 /** An agent on a temp-dir SQLite file, talking to `centralUrl`. */
 export function createTestAgent(
   centralUrl: string,
   creds: { terminalId: string; key: string },
+  /** Variables to set (typed as the parsed config); `databasePath` reopens an existing till's file. */
   overrides: Partial<AgentConfig> = {},
-  /** Engine options beyond the config, e.g. a short breaker cool-down. */
-  engineOptions: Partial<EngineOptions> = {},
+  /** Engine options beyond the config, e.g. a backoff function the test controls. */
+  engineOptions: EngineOverrides = {},
 ): TestAgent {
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-agent-"));
-  // Pass databasePath to reopen an existing till's file (a restart after a crash).
   const file = overrides.databasePath ?? path.join(dir, "terminal.db");
-  const config: AgentConfig = {
+  const config = loadAgentConfig({
     CENTRAL_API_URL: centralUrl,
     CENTRAL_API_KEY: creds.key,
     TERMINAL_ID: creds.terminalId,
     TERMINAL_DATABASE_URL: `file:${file}`,
-    SYNC_INTERVAL: 300,
-    SYNC_BATCH_SIZE: 100,
-    SYNC_TIMEOUT: 30,
-    SYNC_RETRY_ATTEMPTS: 3,
-    databasePath: file,
-    ...overrides,
-  };
+    ...envOf(overrides),
+  });
   const agent = createAgent(config, undefined, engineOptions);
   const tills: Database.Database[] = [];
   return {

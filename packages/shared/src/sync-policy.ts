@@ -328,14 +328,18 @@ export function resolvePolicy(overrides: PolicyOverrides = {}): SyncPolicy {
   return out;
 }
 
-/** Tables the terminal captures into its outbox (it may write them and central accepts). */
+/**
+ * Tables the terminal captures into its outbox (it may write them and central accepts). Read
+ * from the policy itself (in its order, SYNC_TABLES' for the default), so a table declared
+ * only in a policy is generated for too.
+ */
 export function capturedTables(policy: SyncPolicy): TablePolicy[] {
-  return SYNC_TABLES.map((t) => policy[t]).filter((p) => p.direction !== "CENTRAL_TO_TERMINAL");
+  return Object.values(policy).filter((p) => p.direction !== "CENTRAL_TO_TERMINAL");
 }
 
-/** Tables central records in its change feed (terminals receive them on pull). */
+/** Tables central records in its change feed (terminals receive them on pull), in the policy's order. */
 export function feedTables(policy: SyncPolicy): TablePolicy[] {
-  return SYNC_TABLES.map((t) => policy[t]).filter((p) => p.direction !== "TERMINAL_TO_CENTRAL");
+  return Object.values(policy).filter((p) => p.direction !== "TERMINAL_TO_CENTRAL");
 }
 
 /**

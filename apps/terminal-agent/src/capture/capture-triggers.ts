@@ -1,10 +1,14 @@
 import {
   capturedTables,
   DEFAULT_SYNC_POLICY,
+  ledgerTables,
+  validatePolicy,
+  type LedgerRule,
   type PriorityRule,
   type SyncPolicy,
   type TablePolicy,
 } from "@tillsync/shared";
+import { statusSql } from "../outbox/outbox-status-sql";
 
 /**
  * Generates the terminal's capture triggers from the sync policy. The SQL is committed as a
@@ -32,6 +36,9 @@ function q(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
+/** A row a trigger can read: the written row (NEW / OLD), or its parent looked up by alias. */
+type RowRef = "NEW" | "OLD" | "parent";
+
 function jsonRow(p: TablePolicy, ref: "NEW" | "OLD"): string {
   const pairs = p.columns.map((c) => {
     const v =
@@ -43,7 +50,7 @@ function jsonRow(p: TablePolicy, ref: "NEW" | "OLD"): string {
   return `json_object(${pairs.join(", ")})`;
 }
 
-function priorityExpr(policy: SyncPolicy, p: TablePolicy, ref: "NEW" | "OLD"): string {
+function priorityExpr(policy: SyncPolicy, p: TablePolicy, ref: RowRef): string {
   const rule: PriorityRule = p.priority;
   switch (rule.kind) {
     case "fixed":
@@ -54,18 +61,28 @@ function priorityExpr(policy: SyncPolicy, p: TablePolicy, ref: "NEW" | "OLD"): s
         .join(" ");
       return `CASE ${ref}.${rule.column} ${whens} ELSE ${rule.otherwise} END`;
     }
-    case "asParent": {
-      if (!p.parent) throw new Error(`sync policy: ${p.table} has priority asParent but no parent`);
-      const parent = policy[p.parent.table];
-      const parentRule = parent.priority;
-      const expr =
-        parentRule.kind === "byColumn"
-          ? priorityExpr(policy, parent, "NEW").replace(/\bNEW\./g, "parent.")
-          : priorityExpr(policy, parent, "NEW");
-      const fallback = parentRule.kind === "byColumn" ? parentRule.otherwise : expr;
-      return `coalesce((SELECT ${expr} FROM ${parent.table} AS parent WHERE parent.id = ${ref}.${p.parent.foreignKey}), ${fallback})`;
-    }
+    case "asParent":
+      return parentPriorityExpr(policy, p, ref);
   }
+}
+
+/**
+ * A child takes its parent's priority (an order line is CRITICAL once its order is
+ * COMPLETED). The parent's rule is written for the parent's own trigger, where the row is
+ * NEW; inside the child's trigger NEW is the child, so the rule is evaluated on `parent`, the
+ * alias of the subquery that finds the parent row by the child's foreign key. When the parent
+ * is not in this database (yet), its rule's fallback applies: `otherwise` of a byColumn rule.
+ */
+function parentPriorityExpr(policy: SyncPolicy, p: TablePolicy, ref: RowRef): string {
+  if (!p.parent) throw new Error(`sync policy: ${p.table} has priority asParent but no parent`);
+  const parent = policy[p.parent.table];
+  const parentRule = parent.priority;
+  // `parent` names one alias: a chain (the parent's own priority asParent) would need one per level.
+  if (parentRule.kind === "asParent")
+    throw new Error(`sync policy: ${p.table}'s parent ${parent.table} is asParent too`);
+  const expr = priorityExpr(policy, parent, "parent");
+  const fallback = parentRule.kind === "byColumn" ? String(parentRule.otherwise) : expr;
+  return `coalesce((SELECT ${expr} FROM ${parent.table} AS parent WHERE parent.id = ${ref}.${p.parent.foreignKey}), ${fallback})`;
 }
 
 function hasVersion(p: TablePolicy): boolean {
@@ -88,7 +105,7 @@ function changedCondition(p: TablePolicy): string {
  * it is, because central may have applied it under that id.
  */
 function unsent(p: TablePolicy, ref: "NEW" | "OLD", ops: string): string {
-  return `SELECT id FROM outbox WHERE entity_type = ${q(p.table)} AND entity_id = ${ref}.id AND status = 'PENDING' AND last_attempt_at IS NULL AND operation IN (${ops}) ORDER BY id DESC LIMIT 1`;
+  return `SELECT id FROM outbox WHERE entity_type = ${q(p.table)} AND entity_id = ${ref}.id AND status = ${statusSql("PENDING")} AND last_attempt_at IS NULL AND operation IN (${ops}) ORDER BY id DESC LIMIT 1`;
 }
 
 function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE" | "DELETE", where = ""): string {
@@ -129,7 +146,7 @@ function childPriorityBump(policy: SyncPolicy, p: TablePolicy): string {
   for (const child of capturedTables(policy)) {
     if (child.priority.kind !== "asParent" || child.parent?.table !== p.table) continue;
     out.push(`  UPDATE outbox SET sync_priority = ${priorityExpr(policy, p, "NEW")}
-   WHERE entity_type = ${q(child.table)} AND status = 'PENDING'
+   WHERE entity_type = ${q(child.table)} AND status = ${statusSql("PENDING")}
      AND entity_id IN (SELECT id FROM ${child.table} WHERE ${child.parent.foreignKey} = NEW.id);`);
   }
   return out.join("\n");
@@ -169,28 +186,47 @@ END;`);
 }
 
 /**
- * Stock the till shows = central's last value + this terminal's adjustments not yet folded
- * into it (G4). Each local adjustment moves the displayed quantity at once; the pull path
- * recomputes it from central's value and the still-pending adjustments.
+ * What the till shows for a ledger's counter = central's last value + this terminal's ledger
+ * rows not yet folded into it (G4): each local entry (a stock adjustment) moves the displayed
+ * counter (inventory_items.quantity) at once, creating the counter row on first use; the pull
+ * path recomputes it from central's value and the still-unconfirmed entries. One trigger per
+ * LedgerRule of the policy.
  */
-const STOCK_DISPLAY_TRIGGER = `CREATE TRIGGER tillsync_stock_display_adjustment AFTER INSERT ON inventory_adjustments
+function ledgerDisplayTrigger(policy: SyncPolicy, p: TablePolicy, l: LedgerRule): string {
+  const keyCols = Object.values(l.key);
+  const withVersion = hasVersion(policy[l.counterTable]);
+  const cols = [...keyCols, l.counterColumn, ...(withVersion ? ["version"] : [])];
+  const values = [...Object.keys(l.key).map((c) => `NEW.${c}`), `NEW.${l.deltaColumn}`, ...(withVersion ? ["0"] : [])];
+  return `CREATE TRIGGER tillsync_ledger_${p.table}_insert AFTER INSERT ON ${p.table}
 WHEN ${NOT_APPLYING}
 BEGIN
-  INSERT INTO inventory_items (store_id, product_id, quantity, version)
-  VALUES (NEW.store_id, NEW.product_id, NEW.delta, 0)
-  ON CONFLICT (store_id, product_id) DO UPDATE SET quantity = quantity + excluded.quantity;
+  INSERT INTO ${l.counterTable} (${cols.join(", ")})
+  VALUES (${values.join(", ")})
+  ON CONFLICT (${keyCols.join(", ")}) DO UPDATE SET ${l.counterColumn} = ${l.counterColumn} + excluded.${l.counterColumn};
 END;`;
+}
+
+/**
+ * Triggers earlier migrations created under names the generator no longer uses: dropped so a
+ * renamed trigger cannot fire twice. (The stock display trigger became the per-ledger one.)
+ */
+const RETIRED_TRIGGERS = ["tillsync_stock_display_adjustment"];
 
 /** The complete capture SQL for a policy: triggers plus the control row they read. */
 export function captureTriggerSql(policy: SyncPolicy = DEFAULT_SYNC_POLICY): string {
+  validatePolicy(policy);
   const parts: string[] = [
     "-- Generated from the sync policy by apps/terminal-agent/src/capture/capture-triggers.ts.",
     "-- Do not edit: change the policy and create a new migration.",
     "INSERT OR IGNORE INTO capture_control (id, applying) VALUES (1, 0);",
   ];
-  const triggers = [...capturedTables(policy).flatMap((p) => tableTriggers(policy, p)), STOCK_DISPLAY_TRIGGER];
+  const triggers = [
+    ...capturedTables(policy).flatMap((p) => tableTriggers(policy, p)),
+    ...ledgerTables(policy).map((p) => ledgerDisplayTrigger(policy, p, p.ledger)),
+  ];
+  const names = [...RETIRED_TRIGGERS, ...triggers.map((t) => /^CREATE TRIGGER (\w+)/.exec(t)![1]!)];
   // Idempotent: a later migration replaces the triggers an earlier one created.
-  for (const t of triggers) parts.push(`DROP TRIGGER IF EXISTS ${/^CREATE TRIGGER (\w+)/.exec(t)![1]};`);
+  for (const name of names) parts.push(`DROP TRIGGER IF EXISTS ${name};`);
   parts.push(...triggers);
   return parts.join("\n\n") + "\n";
 }

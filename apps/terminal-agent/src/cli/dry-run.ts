@@ -1,4 +1,4 @@
-import { DEFAULT_PULL_LIMIT, type FeedCursor } from "@tillsync/shared";
+import type { FeedCursor } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { listPending, type PendingChange } from "../outbox/outbox-maintenance";
@@ -16,13 +16,13 @@ export interface DryRunReport {
  * are fetched but not applied, and neither the cursor nor central's acknowledged position
  * moves (pull is a read at central; only acknowledge records progress).
  */
-export async function dryRun(db: SqliteDb, transport: CentralTransport): Promise<DryRunReport> {
+export async function dryRun(db: SqliteDb, transport: CentralTransport, pageSize: number): Promise<DryRunReport> {
   const push = listPending(db);
   const pull: Record<string, number> = {};
   let pullTotal = 0;
   let cursor: FeedCursor = new SyncStateStore(db).cursor();
   for (;;) {
-    const page = await transport.pull(cursor, DEFAULT_PULL_LIMIT);
+    const page = await transport.pull(cursor, pageSize);
     for (const c of page.changes) {
       const key = `${c.entityType} ${c.operation}`;
       pull[key] = (pull[key] ?? 0) + 1;

@@ -1,25 +1,50 @@
-import type { OutboxStore } from "../outbox/outbox-store";
-import type { SyncEngine } from "../sync/sync-engine";
 import type { CentralTransport } from "../transport/central-transport";
-
-export const HEARTBEAT_INTERVAL_MS = 30_000;
+import type { Agent } from "./agent";
 
 /**
- * Tells central this terminal is alive, in which state, with its outbox counts. Central marks
- * a terminal OFFLINE after HEARTBEAT_TIMEOUT_S (90 s) of silence, so 30 s leaves room for two
- * lost beats. A failed beat is not an error worth reporting: the engine already reports
- * central being unreachable. Returns a stop function.
+ * The agent's one heartbeat sender: tells central this terminal is alive, in which engine
+ * state, with its outbox counts, every HEARTBEAT_INTERVAL_MS and whenever something central
+ * should see at once happens (the socket link's pause and resume call `beatNow`).
+ *
+ * A failed regular beat is not worth reporting: the engine already reports central being
+ * unreachable, and the next beat tells central anyway. A failed `beatNow` is logged, since an
+ * operator looking at central would otherwise wonder why a pause does not show.
  */
-export function startHeartbeat(
-  transport: CentralTransport,
-  engine: SyncEngine,
-  outbox: OutboxStore,
-  intervalMs = HEARTBEAT_INTERVAL_MS,
-): () => void {
-  const beat = () =>
-    void transport.heartbeat({ status: engine.current.kind, outbox: outbox.counts() }).catch(() => undefined);
-  beat();
-  const timer = setInterval(beat, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+export class HeartbeatSender {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly transport: CentralTransport,
+    private readonly agent: Pick<Agent, "engine" | "outbox">,
+    private readonly intervalMs: number,
+    private readonly log: (msg: string) => void = () => undefined,
+  ) {}
+
+  /** One beat now, then one per interval (the timer never holds the process open). */
+  start(): this {
+    void this.send().catch(() => undefined);
+    this.timer = setInterval(() => void this.send().catch(() => undefined), this.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  /** One beat now; a failure is logged, not thrown. */
+  async beatNow(): Promise<void> {
+    try {
+      await this.send();
+    } catch (err) {
+      this.log(`heartbeat failed: ${(err as Error).message}`);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  private async send(): Promise<void> {
+    if (this.stopped) return;
+    await this.transport.heartbeat({ status: this.agent.engine.current.kind, outbox: this.agent.outbox.counts() });
+  }
 }

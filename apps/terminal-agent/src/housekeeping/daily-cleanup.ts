@@ -10,22 +10,22 @@ export function msUntilNextLocalHour(hour: number, now: Date = new Date()): numb
 }
 
 /**
- * Runs the outbox cleanup every day at 03:00 local time (the quietest hour in a shop), keeping
- * SYNCED rows for `retentionDays`. Re-armed each day from the clock rather than a 24 h
- * interval, so daylight-saving changes do not make it drift. Returns a stop function.
+ * Runs the outbox cleanup every day at `hour`:00 local time (OUTBOX_CLEANUP_HOUR, 03:00 by
+ * default: the quietest hour in a shop), keeping SYNCED rows for `retentionDays`. Re-armed
+ * each day from the clock rather than a 24 h interval, so daylight-saving changes do not make
+ * it drift. Returns a stop function.
  */
 export function scheduleDailyCleanup(
   db: SqliteDb,
-  retentionDays: number,
+  opts: { retentionDays: number; hour: number },
   onDone: (r: { outbox: number; history: number }) => void = () => undefined,
-  hour = 3,
 ): () => void {
   let timer: NodeJS.Timeout;
   const arm = () => {
     timer = setTimeout(() => {
-      onDone(cleanupSynced(db, retentionDays));
+      onDone(cleanupSynced(db, opts.retentionDays));
       arm();
-    }, msUntilNextLocalHour(hour));
+    }, msUntilNextLocalHour(opts.hour));
     timer.unref();
   };
   arm();

@@ -1,5 +1,6 @@
 import type { SyncTable } from "@tillsync/shared";
 import type { SqliteDb } from "../db/terminal-db";
+import { QUEUED_SQL, statusSql } from "./outbox-status-sql";
 
 /**
  * Operator maintenance of the outbox (retry-failed, cleanup, dry-run listing). Kept apart
@@ -10,7 +11,10 @@ import type { SqliteDb } from "../db/terminal-db";
 /** FAILED rows back to PENDING with a fresh attempt budget; returns how many. */
 export function retryFailed(db: SqliteDb): number {
   return db
-    .prepare(`UPDATE outbox SET status = 'PENDING', attempts = 0, next_attempt_at = NULL WHERE status = 'FAILED'`)
+    .prepare(
+      `UPDATE outbox SET status = ${statusSql("PENDING")}, attempts = 0, next_attempt_at = NULL
+        WHERE status = ${statusSql("FAILED")}`,
+    )
     .run().changes;
 }
 
@@ -21,7 +25,8 @@ export function retryFailed(db: SqliteDb): number {
 export function cleanupSynced(db: SqliteDb, days: number): { outbox: number; history: number } {
   const cutoff = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' days')`;
   return db.transaction(() => ({
-    outbox: db.prepare(`DELETE FROM outbox WHERE status = 'SYNCED' AND created_at < ${cutoff}`).run(days).changes,
+    outbox: db.prepare(`DELETE FROM outbox WHERE status = ${statusSql("SYNCED")} AND created_at < ${cutoff}`).run(days)
+      .changes,
     history: db.prepare(`DELETE FROM sync_history WHERE started_at < ${cutoff}`).run(days).changes,
   }))();
 }
@@ -40,7 +45,7 @@ export function listPending(db: SqliteDb): PendingChange[] {
   return db
     .prepare(
       `SELECT entity_type, entity_id, operation, sync_priority, attempts, next_attempt_at FROM outbox
-        WHERE status IN ('PENDING', 'SYNCING') ORDER BY sync_priority DESC, id`,
+        WHERE status IN ${QUEUED_SQL} ORDER BY sync_priority DESC, id`,
     )
     .all() as PendingChange[];
 }

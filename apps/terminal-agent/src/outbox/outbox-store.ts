@@ -1,5 +1,7 @@
 import {
   DEFAULT_SYNC_POLICY,
+  Priority,
+  type OutboxStatus,
   type PushChange,
   type PushResult,
   type SyncPolicy,
@@ -8,6 +10,7 @@ import {
 } from "@tillsync/shared";
 import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyCentralRow } from "../sync/apply-central-row";
+import { QUEUED_SQL, statusSql } from "./outbox-status-sql";
 
 export interface OutboxRow {
   id: number;
@@ -20,7 +23,7 @@ export interface OutboxRow {
   base_version: number | null;
   sync_priority: number;
   created_in_mode: "ONLINE" | "OFFLINE";
-  status: string;
+  status: OutboxStatus;
   attempts: number;
   created_at: string;
 }
@@ -47,7 +50,16 @@ export interface PushOutcome {
   failed: number;
 }
 
-const READY = `status = 'PENDING' AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+/** How a change central rejected is retried (SYNC_RETRY_ATTEMPTS, SYNC_REJECT_BACKOFF_*). */
+export interface RejectRetry {
+  /** Rejections before the change parks as FAILED. */
+  maxAttempts: number;
+  /** The n-th retry waits min(cap, base·2^n). */
+  backoffBaseMs: number;
+  backoffCapMs: number;
+}
+
+const READY = `status = ${statusSql("PENDING")} AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
 /** The outbox as the sync engine sees it: pick batches, record central's answers. */
 export class OutboxStore {
@@ -58,7 +70,9 @@ export class OutboxStore {
 
   /** After a crash, rows left SYNCING go back to PENDING; their change ids make resending safe. */
   resetInFlight(): number {
-    return this.db.prepare(`UPDATE outbox SET status = 'PENDING' WHERE status = 'SYNCING'`).run().changes;
+    return this.db
+      .prepare(`UPDATE outbox SET status = ${statusSql("PENDING")} WHERE status = ${statusSql("SYNCING")}`)
+      .run().changes;
   }
 
   hasReady(minPriority: number): boolean {
@@ -68,13 +82,22 @@ export class OutboxStore {
   /**
    * The next batch by priority, then age. A child whose parent still waits in the outbox
    * brings the parent along (G5); if the parent does not fit, the child waits instead.
+   *
+   * The pull-along ignores `minPriority` and may take the batch past `limit`, both on
+   * purpose. A parent is often in a lower band than its child (a PENDING order, 9, under its
+   * CRITICAL payment, 10): a CRITICAL-only cycle would never pick it, so the child brings it.
+   * And when an empty batch cannot hold a child with its waiting parent changes, those parent
+   * changes go alone, all of them even past `limit`, and the child follows in the next batch:
+   * skipping them instead would leave a parent with more queued changes than `limit` holding
+   * its children back for ever. A row's queued changes are one per send that got no answer
+   * (those never absorb later edits) plus the latest edit, so such a batch stays a handful.
    */
   nextBatch(limit: number, minPriority: number): OutboxRow[] {
     // One index range scan per priority level, highest first: ORDER BY sync_priority DESC, id
     // over the ascending (status, sync_priority, id) index would sort every pending row.
     const picked: OutboxRow[] = [];
     const level = stmt(this.db, `SELECT * FROM outbox WHERE ${READY} AND sync_priority = ? ORDER BY id LIMIT ?`);
-    for (let prio = 10; prio >= minPriority && picked.length < limit; prio--) {
+    for (let prio = Priority.CRITICAL; prio >= minPriority && picked.length < limit; prio--) {
       picked.push(...(level.all(prio, limit - picked.length) as OutboxRow[]));
     }
     const waitingParents = this.waitingParents(picked);
@@ -110,7 +133,7 @@ export class OutboxStore {
     for (const [table, ids] of wanted) {
       const rows = stmt(
         this.db,
-        `SELECT * FROM outbox WHERE entity_type = ? AND status IN ('PENDING', 'SYNCING')
+        `SELECT * FROM outbox WHERE entity_type = ? AND status IN ${QUEUED_SQL}
             AND entity_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
       ).all(table, JSON.stringify([...ids])) as OutboxRow[];
       for (const r of rows) {
@@ -131,7 +154,7 @@ export class OutboxStore {
   markSending(ids: number[]): void {
     stmt(
       this.db,
-      `UPDATE outbox SET status = 'SYNCING', last_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+      `UPDATE outbox SET status = ${statusSql("SYNCING")}, last_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
         WHERE id IN (SELECT value FROM json_each(?))`,
     ).run(JSON.stringify(ids));
   }
@@ -140,22 +163,23 @@ export class OutboxStore {
   release(ids: number[]): void {
     stmt(
       this.db,
-      `UPDATE outbox SET status = 'PENDING' WHERE id IN (SELECT value FROM json_each(?)) AND status = 'SYNCING'`,
+      `UPDATE outbox SET status = ${statusSql("PENDING")}
+        WHERE id IN (SELECT value FROM json_each(?)) AND status = ${statusSql("SYNCING")}`,
     ).run(JSON.stringify(ids));
   }
 
   /**
    * Records central's answers in one transaction: synced rows take central's version (and,
    * after a conflict, central's row), and later pending changes of the same row are rebased
-   * onto it; rejected rows retry with backoff until `maxAttempts`, then park as FAILED (G6).
+   * onto it; rejected rows retry with backoff until `retry.maxAttempts`, then park as FAILED (G6).
    */
-  recordResults(rows: OutboxRow[], results: PushResult[], maxAttempts: number): PushOutcome {
+  recordResults(rows: OutboxRow[], results: PushResult[], retry: RejectRetry): PushOutcome {
     const byChange = new Map(rows.map((r) => [r.change_id, r]));
     const outcome: PushOutcome = { synced: 0, conflicts: 0, retrying: 0, failed: 0 };
     const done = stmt(this.db, `UPDATE outbox SET status = ?, error = ? WHERE id = ?`);
-    const retry = stmt(
+    const reject = stmt(
       this.db,
-      `UPDATE outbox SET status = CASE WHEN attempts + 1 >= ? THEN 'FAILED' ELSE 'PENDING' END,
+      `UPDATE outbox SET status = CASE WHEN attempts + 1 >= ? THEN ${statusSql("FAILED")} ELSE ${statusSql("PENDING")} END,
               attempts = attempts + 1, error = ?,
               next_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' seconds')
         WHERE id = ? RETURNING status`,
@@ -168,8 +192,8 @@ export class OutboxStore {
         if (!row) continue;
         const r = res.status === "DUPLICATE" ? res.original : res;
         if (r.status === "REJECTED") {
-          const backoff = Math.min(300, 2 ** row.attempts * 5);
-          const st = retry.get(maxAttempts, r.reason, backoff, row.id) as { status: string };
+          const backoffS = Math.min(retry.backoffCapMs, 2 ** row.attempts * retry.backoffBaseMs) / 1000;
+          const st = reject.get(retry.maxAttempts, r.reason, backoffS, row.id) as { status: OutboxStatus };
           if (st.status === "FAILED") outcome.failed++;
           else outcome.retrying++;
           continue;
@@ -184,7 +208,7 @@ export class OutboxStore {
             versions.push({ row, version: r.version });
           }
         } else {
-          done.run("CONFLICT", `${r.strategy}: ${r.resolution}`, row.id);
+          done.run("CONFLICT" satisfies OutboxStatus, `${r.strategy}: ${r.resolution}`, row.id);
           outcome.conflicts++;
           if (r.centralData) {
             applyCentralRow(this.db, this.policy, row.entity_type, row.entity_id, r.centralData, r.version);
@@ -194,7 +218,7 @@ export class OutboxStore {
       }
       stmt(
         this.db,
-        `UPDATE outbox SET status = 'SYNCED', error = NULL WHERE id IN (SELECT value FROM json_each(?))`,
+        `UPDATE outbox SET status = ${statusSql("SYNCED")}, error = NULL WHERE id IN (SELECT value FROM json_each(?))`,
       ).run(JSON.stringify(synced));
       this.rebaseLaterChanges(versions);
     });
@@ -217,14 +241,15 @@ export class OutboxStore {
     const find = stmt(
       this.db,
       `SELECT DISTINCT entity_type || '|' || entity_id AS k FROM outbox
-        WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?)) AND +status = 'PENDING'`,
+        WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?)) AND +status = ${statusSql("PENDING")}`,
     );
     const waiting = new Set<string>();
     for (const [table, ids] of byTable)
       for (const r of find.all(table, JSON.stringify(ids)) as Array<{ k: string }>) waiting.add(r.k);
     const rebase = stmt(
       this.db,
-      `UPDATE outbox SET base_version = ? WHERE entity_type = ? AND entity_id = ? AND status = 'PENDING' AND id > ?`,
+      `UPDATE outbox SET base_version = ?
+        WHERE entity_type = ? AND entity_id = ? AND status = ${statusSql("PENDING")} AND id > ?`,
     );
     for (const { row, version } of versions) {
       if (waiting.has(`${row.entity_type}|${row.entity_id}`))
@@ -236,7 +261,7 @@ export class OutboxStore {
   counts(): Partial<Record<SyncTable, TableCounts>> {
     const rows = this.db
       .prepare(`SELECT entity_type, status, count(*) AS n FROM outbox GROUP BY entity_type, status`)
-      .all() as Array<{ entity_type: SyncTable; status: string; n: number }>;
+      .all() as Array<{ entity_type: SyncTable; status: OutboxStatus; n: number }>;
     const out: Partial<Record<SyncTable, TableCounts>> = {};
     for (const r of rows) {
       const c = (out[r.entity_type] ??= { pending: 0, failed: 0, synced: 0, conflicts: 0 });

@@ -26,7 +26,7 @@ export interface ForceStartupResult {
 export async function forceStartup(
   db: SqliteDb,
   transport: CentralTransport,
-  opts: { pageSize?: number; onPage?: (pages: number, rows: number) => void; policy?: SyncPolicy } = {},
+  opts: { pageSize: number; onPage?: (pages: number, rows: number) => void; policy?: SyncPolicy },
 ): Promise<ForceStartupResult> {
   const policy = opts.policy ?? DEFAULT_SYNC_POLICY;
   const kv = new SyncStateStore(db);
@@ -42,7 +42,7 @@ export async function forceStartup(
   let pages = 0;
   let rows = 0;
   for (;;) {
-    const page = await transport.pull(cursor, opts.pageSize ?? 1000);
+    const page = await transport.pull(cursor, opts.pageSize);
     rows += applyPulledPage(db, page, policy);
     pages++;
     cursor = page.nextCursor;

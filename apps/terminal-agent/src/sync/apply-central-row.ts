@@ -1,11 +1,20 @@
 import type { SyncPolicy, SyncTable, TablePolicy } from "@tillsync/shared";
 import { stmt, type SqliteDb } from "../db/terminal-db";
+import { UNCONFIRMED_SQL } from "../outbox/outbox-status-sql";
+import {
+  dropTillCounterRow,
+  ledgersInto,
+  unpushedDelta,
+  type LedgerTable,
+  type UnpushedLedgerDeltas,
+} from "./ledger-counters";
 
 /**
  * Writes central's version of one row into the terminal database. Call it inside
  * `withoutCapture` (the caller owns the transaction). What the till shows must stay
  * "central's value + my own changes not yet pushed" (G4):
- *  - inventory_items: quantity = central's quantity + this terminal's unpushed adjustments;
+ *  - a ledger's counter table (the policy's LedgerRule; inventory_items.quantity moved by
+ *    inventory_adjustments): counter = central's value + this terminal's unpushed ledger deltas;
  *  - MERGE tables: merge fields = central's value + unpushed local deltas; other fields central;
  *  - other tables: a row with an unpushed local edit made on top of this version or a newer
  *    one keeps the local edit (central's copy is old news); a newer central row replaces it.
@@ -17,7 +26,8 @@ export function applyCentralRow(
   id: string,
   data: Record<string, unknown>,
   version: number,
-  pendingStock?: Map<string, number>,
+  /** A page's ledger sums read once; without it, one query per counter row. */
+  ledgerDeltas?: UnpushedLedgerDeltas,
   hasUnpushed?: Set<string>,
 ): void {
   const p = policy[table];
@@ -30,18 +40,9 @@ export function applyCentralRow(
   row.id = id;
   row.version = version;
 
-  if (table === "inventory_items") {
-    const key = `${String(row.store_id)}|${String(row.product_id)}`;
-    const pending = pendingStock
-      ? (pendingStock.get(key) ?? 0)
-      : unpushedStock(db, String(row.store_id), String(row.product_id));
-    row.quantity = Number(row.quantity ?? 0) + pending;
-    // A row the till created for a product central had not sent yet has another id.
-    stmt(db, `DELETE FROM inventory_items WHERE store_id = ? AND product_id = ? AND id <> ?`).run(
-      row.store_id,
-      row.product_id,
-      id,
-    );
+  const ledgers = ledgersInto(policy, table);
+  if (ledgers.length > 0) {
+    addUnpushedLedgerDeltas(db, ledgers, row, ledgerDeltas);
   } else if (p.direction !== "CENTRAL_TO_TERMINAL" && (!hasUnpushed || hasUnpushed.has(`${table}|${id}`))) {
     const local = unpushedChanges(db, table, id);
     if (local.length > 0) {
@@ -54,6 +55,20 @@ export function applyCentralRow(
     }
   }
   upsert(db, p, row);
+}
+
+/** A counter row from central: add what this terminal's unconfirmed ledger rows moved (G4). */
+function addUnpushedLedgerDeltas(
+  db: SqliteDb,
+  ledgers: LedgerTable[],
+  row: Record<string, unknown>,
+  cached: UnpushedLedgerDeltas | undefined,
+): void {
+  for (const l of ledgers) {
+    const pending = cached ? cached.of(l, row) : unpushedDelta(db, l, row);
+    row[l.ledger.counterColumn] = Number(row[l.ledger.counterColumn] ?? 0) + pending;
+    dropTillCounterRow(db, l, row);
+  }
 }
 
 function upsert(db: SqliteDb, p: TablePolicy, row: Record<string, unknown>): void {
@@ -96,7 +111,7 @@ function unpushedChanges(db: SqliteDb, table: string, id: string): LocalChange[]
   return stmt(
     db,
     `SELECT data, base_data, base_version FROM outbox
-      WHERE entity_type = ? AND entity_id = ? AND status IN ('PENDING', 'SYNCING', 'FAILED')`,
+      WHERE entity_type = ? AND entity_id = ? AND status IN ${UNCONFIRMED_SQL}`,
   ).all(table, id) as LocalChange[];
 }
 
@@ -110,37 +125,14 @@ function localDelta(changes: LocalChange[], field: string): number {
   return sum;
 }
 
-const UNPUSHED_ADJUSTMENTS = `
-  SELECT a.store_id, a.product_id, sum(a.delta) AS delta
-    FROM outbox o JOIN inventory_adjustments a ON a.id = o.entity_id
-   WHERE o.entity_type = 'inventory_adjustments' AND o.status IN ('PENDING', 'SYNCING', 'FAILED')`;
-
-function unpushedStock(db: SqliteDb, storeId: string, productId: string): number {
-  const r = stmt(
-    db,
-    `${UNPUSHED_ADJUSTMENTS} AND a.store_id = ? AND a.product_id = ? GROUP BY a.store_id, a.product_id`,
-  ).get(storeId, productId) as { delta: number } | undefined;
-  return r?.delta ?? 0;
-}
-
 /** `table|id` of every row with unpushed local changes: one query instead of one per pulled row. */
 export function rowsWithUnpushedChanges(db: SqliteDb): Set<string> {
   const rows = stmt(
     db,
-    `SELECT DISTINCT entity_type, entity_id FROM outbox WHERE status IN ('PENDING', 'SYNCING', 'FAILED')`,
+    `SELECT DISTINCT entity_type, entity_id FROM outbox WHERE status IN ${UNCONFIRMED_SQL}`,
   ).all() as Array<{
     entity_type: string;
     entity_id: string;
   }>;
   return new Set(rows.map((r) => `${r.entity_type}|${r.entity_id}`));
-}
-
-/** All unpushed adjustment totals at once, for applying a large page of stock rows. */
-export function unpushedStockByItem(db: SqliteDb): Map<string, number> {
-  const rows = stmt(db, `${UNPUSHED_ADJUSTMENTS} GROUP BY a.store_id, a.product_id`).all() as Array<{
-    store_id: string;
-    product_id: string;
-    delta: number;
-  }>;
-  return new Map(rows.map((r) => [`${r.store_id}|${r.product_id}`, r.delta]));
 }

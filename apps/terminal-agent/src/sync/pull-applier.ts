@@ -1,7 +1,8 @@
 import { DEFAULT_SYNC_POLICY, type PullResponse, type SyncPolicy } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
-import { applyCentralRow, rowsWithUnpushedChanges, unpushedStockByItem } from "./apply-central-row";
+import { applyCentralRow, rowsWithUnpushedChanges } from "./apply-central-row";
+import { UnpushedLedgerDeltas } from "./ledger-counters";
 
 /**
  * Applies one pulled page in a single SQLite transaction, together with the new cursor: a
@@ -11,15 +12,13 @@ import { applyCentralRow, rowsWithUnpushedChanges, unpushedStockByItem } from ".
 export function applyPulledPage(db: SqliteDb, page: PullResponse, policy: SyncPolicy = DEFAULT_SYNC_POLICY): number {
   const state = new SyncStateStore(db);
   return withoutCapture(db, () => {
-    const pendingStock = page.changes.some((c) => c.entityType === "inventory_items")
-      ? unpushedStockByItem(db)
-      : undefined;
+    const ledgerDeltas = new UnpushedLedgerDeltas(db);
     const unpushed = rowsWithUnpushedChanges(db);
     for (const c of page.changes) {
       if (c.operation === "DELETE" || !c.data) {
         stmt(db, `DELETE FROM ${c.entityType} WHERE id = ?`).run(c.entityId);
       } else {
-        applyCentralRow(db, policy, c.entityType, c.entityId, c.data, c.version ?? 0, pendingStock, unpushed);
+        applyCentralRow(db, policy, c.entityType, c.entityId, c.data, c.version ?? 0, ledgerDeltas, unpushed);
       }
     }
     state.set("cursor", page.nextCursor);

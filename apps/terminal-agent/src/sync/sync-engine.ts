@@ -1,18 +1,11 @@
 import { EventEmitter } from "node:events";
-import {
-  BAND_EVERY_NTH_CYCLE,
-  MAX_PULL_LIMIT,
-  Priority,
-  type PullResponse,
-  type TillsyncError,
-} from "@tillsync/shared";
+import { BAND_EVERY_NTH_CYCLE, Priority, type PullResponse, type TillsyncError } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
-import { toPushChange, type OutboxStore } from "../outbox/outbox-store";
+import { toPushChange, type OutboxStore, type RejectRetry } from "../outbox/outbox-store";
 import type { CentralTransport } from "../transport/central-transport";
 import { applyPulledPage } from "./pull-applier";
 import {
-  fullJitterBackoff,
   INITIAL_STATE,
   transition,
   type MachineOptions,
@@ -21,17 +14,20 @@ import {
   type SyncState,
 } from "./sync-state-machine";
 
+/** What the engine runs with; `engineOptionsFromConfig` (daemon/) fills it from the parsed config. */
 export interface EngineOptions {
   batchSize: number;
   intervalMs: number;
-  retryAttempts: number;
-  pullLimit?: number;
+  /** Rows per pull page (SYNC_PULL_PAGE_SIZE). */
+  pullLimit: number;
   /**
-   * How often the engine looks for new CRITICAL rows written by the till (default 10 ms). The
+   * How often the engine looks for new CRITICAL rows written by the till (SYNC_WATCH_MS). The
    * poll is one PRAGMA that reads a counter; it is the floor of the write → central latency.
    */
-  watchMs?: number;
-  machine?: Partial<MachineOptions>;
+  watchMs: number;
+  machine: MachineOptions;
+  /** When a change central rejected is tried again, and how often before it parks as FAILED. */
+  rejectRetry: RejectRetry;
   /**
    * Write every state to sync_state 'engine_state', where `status` reads it (default true).
    * One-shot CLI commands turn it off so they never overwrite a running daemon's state.
@@ -61,7 +57,6 @@ interface EngineEvents {
  */
 export class SyncEngine extends EventEmitter<EngineEvents> {
   private state: SyncState = INITIAL_STATE;
-  private readonly machine: MachineOptions;
   private readonly syncState: SyncStateStore;
   private running: Promise<CycleReport> | undefined;
   private cycleNo = 0;
@@ -78,12 +73,6 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     private readonly opts: EngineOptions,
   ) {
     super();
-    this.machine = {
-      breakerThreshold: 5,
-      breakerCooldownMs: 5 * 60_000,
-      backoff: fullJitterBackoff(1_000, 60_000),
-      ...opts.machine,
-    };
     this.syncState = new SyncStateStore(db);
     if (this.syncState.get("paused") === "1") this.dispatch({ type: "PAUSE" });
     else this.persist(); // a state left by a process that died is not this one's
@@ -94,7 +83,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   }
 
   private dispatch(e: SyncEvent): void {
-    const next = transition(this.state, e, this.machine);
+    const next = transition(this.state, e, this.opts.machine);
     if (next !== this.state) {
       this.state = next;
       this.persist();
@@ -165,7 +154,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
         this.outbox.release(batch.map((r) => r.id));
         throw err;
       }
-      const o = this.outbox.recordResults(batch, results, this.opts.retryAttempts);
+      const o = this.outbox.recordResults(batch, results, this.opts.rejectRetry);
       report.pushed += o.synced;
       report.conflicts += o.conflicts;
       report.failed += o.failed;
@@ -176,7 +165,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private async pullAll(report: CycleReport): Promise<void> {
     let cursor = this.syncState.cursor();
     const start = cursor;
-    const limit = this.opts.pullLimit ?? MAX_PULL_LIMIT;
+    const limit = this.opts.pullLimit;
     if (this.lifetime.signal.aborted) return; // stopping: the batch in flight was the push
     let next: Promise<PullResponse> | undefined = this.transport.pull(cursor, limit);
     while (next && !this.lifetime.signal.aborted) {
@@ -214,7 +203,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     this.outbox.resetInFlight();
     const tick = () => void this.runCycle(SyncEngine.minPriorityForCycle(++this.cycleNo));
     this.timers.push(setInterval(tick, this.opts.intervalMs));
-    this.timers.push(setInterval(() => this.watchLocalChanges(), this.opts.watchMs ?? 10));
+    this.timers.push(setInterval(() => this.watchLocalChanges(), this.opts.watchMs));
     for (const t of this.timers) t.unref();
   }
 

@@ -12,8 +12,6 @@ export interface HttpTimeouts {
   totalMs: number;
 }
 
-export const DEFAULT_TIMEOUTS = { connectMs: 10_000, readMs: 20_000 } as const;
-
 export interface HttpAnswer {
   status: number;
   text: string;

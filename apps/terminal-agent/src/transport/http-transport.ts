@@ -15,7 +15,8 @@ import {
 } from "@tillsync/shared";
 import type { z } from "zod";
 import type { CentralTransport } from "./central-transport";
-import { DEFAULT_TIMEOUTS, httpRequest, type HttpTimeouts } from "./http-request";
+import { AGENT_DEFAULTS } from "../config";
+import { httpRequest, type HttpTimeouts } from "./http-request";
 
 export interface HttpTransportOptions {
   baseUrl: string;
@@ -23,7 +24,7 @@ export interface HttpTransportOptions {
   terminalId: string;
   /** Per operation, in milliseconds (SYNC_TIMEOUT). */
   timeoutMs: number;
-  /** Connect and read deadlines; SPEC defaults 10 s and 20 s. */
+  /** Connect and read deadlines (SYNC_CONNECT_TIMEOUT_MS, SYNC_READ_TIMEOUT_MS; defaults 10 s and 20 s). */
   timeouts?: Partial<Omit<HttpTimeouts, "totalMs">>;
 }
 
@@ -63,8 +64,8 @@ export class HttpCentralTransport implements CentralTransport {
       { authorization: `Bearer ${this.opts.key}`, ...(body ? { "content-type": "application/json" } : {}) },
       body ? JSON.stringify(body) : undefined,
       {
-        connectMs: this.opts.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
-        readMs: this.opts.timeouts?.readMs ?? DEFAULT_TIMEOUTS.readMs,
+        connectMs: this.opts.timeouts?.connectMs ?? AGENT_DEFAULTS.SYNC_CONNECT_TIMEOUT_MS,
+        readMs: this.opts.timeouts?.readMs ?? AGENT_DEFAULTS.SYNC_READ_TIMEOUT_MS,
         totalMs: this.opts.timeoutMs,
       },
     );

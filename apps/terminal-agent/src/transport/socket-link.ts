@@ -1,14 +1,9 @@
 import { EventEmitter } from "node:events";
 import { io, type Socket } from "socket.io-client";
 import { Priority, socketEvents, type SocketPayload } from "@tillsync/shared";
-import type { Agent } from "../agent";
 import type { AgentConfig } from "../config";
+import type { Agent } from "../daemon/agent";
 import { SyncStateStore } from "../db/sync-state";
-import type { CentralTransport } from "./central-transport";
-import { HttpCentralTransport } from "./http-transport";
-
-/** Heartbeats go well inside central's default HEARTBEAT_TIMEOUT_S (90 s). */
-export const DEFAULT_HEARTBEAT_MS = 30_000;
 
 /** sync_state key: set while central (emergency stop), not the local operator, paused this agent. */
 const HUB_PAUSED = "hub_paused";
@@ -36,26 +31,22 @@ interface LinkEvents {
 
 export interface SocketLinkOptions {
   /**
-   * Regular heartbeats (default 30 s); 0 when something else already sends them (the daemon's
-   * own heartbeat). Pause and resume are always reported at once.
+   * The agent's heartbeat sender (daemon/heartbeat.ts): a pause or resume from central is
+   * reported at once through it. Without one, nothing is reported.
    */
-  heartbeatMs?: number;
-  /** For heartbeats; defaults to HTTP with the agent's key. */
-  transport?: CentralTransport;
+  heartbeat?: { beatNow(): Promise<void> };
   log?: (msg: string) => void;
 }
 
 /**
  * The agent's real-time link to central (SPEC §4): connects with its key, registers, runs a
  * sync cycle on `sync:trigger` and acks it, pauses/resumes the engine on `sync:pause` /
- * `sync:resume`, and heartbeats its status and outbox counts over HTTP. The link is optional:
+ * `sync:resume` (and has the heartbeat sender report that at once). The link is optional:
  * without it the engine still syncs on its interval, so a socket outage never stops sync.
  */
 export class SocketLink extends EventEmitter<LinkEvents> {
   private readonly socket: Socket<ServerEvents, ClientEvents>;
   private readonly state: SyncStateStore;
-  private readonly transport: CentralTransport;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
   private latest: SocketPayload<"sync:trigger"> | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -67,22 +58,14 @@ export class SocketLink extends EventEmitter<LinkEvents> {
   ) {
     super();
     this.state = new SyncStateStore(agent.db);
-    this.transport =
-      opts.transport ??
-      new HttpCentralTransport({
-        baseUrl: config.CENTRAL_API_URL,
-        key: config.CENTRAL_API_KEY,
-        terminalId: config.TERMINAL_ID,
-        timeoutMs: config.SYNC_TIMEOUT * 1000,
-      });
     this.socket = io(config.CENTRAL_API_URL, {
       auth: { token: config.CENTRAL_API_KEY },
       autoConnect: false,
       // WebSocket only: HTTP long-polling would need sticky sessions in front of several
       // central instances; a WebSocket stays on the instance it reached.
       transports: ["websocket"],
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 5_000,
+      reconnectionDelay: config.SOCKET_RECONNECT_DELAY_MS,
+      reconnectionDelayMax: config.SOCKET_RECONNECT_DELAY_MAX_MS,
     });
     this.socket.on("connect", () => {
       this.socket.emit("terminal:register", {
@@ -106,7 +89,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       this.state.set(HUB_PAUSED, "1");
       this.agent.engine.pause();
       this.emit("paused");
-      void this.heartbeat();
+      void this.opts.heartbeat?.beatNow();
     });
     this.socket.on("sync:resume", (raw) => {
       if (!socketEvents["sync:resume"].safeParse(raw).success) return;
@@ -115,7 +98,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       this.state.set(HUB_PAUSED, "0");
       this.agent.engine.resume();
       this.emit("resumed");
-      void this.agent.engine.runCycle(Priority.BACKGROUND).then(() => this.heartbeat());
+      void this.agent.engine.runCycle(Priority.BACKGROUND).then(() => this.opts.heartbeat?.beatNow());
     });
   }
 
@@ -125,23 +108,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
 
   start(): this {
     this.socket.connect();
-    const every = this.opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-    if (every > 0) {
-      this.heartbeatTimer = setInterval(() => void this.heartbeat(), every);
-      this.heartbeatTimer.unref();
-      void this.heartbeat();
-    }
     return this;
-  }
-
-  /** Sends one heartbeat now; failures are ignored (the next one will tell central). */
-  async heartbeat(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.transport.heartbeat({ status: this.agent.engine.current.kind, outbox: this.agent.outbox.counts() });
-    } catch (err) {
-      this.log(`heartbeat failed: ${(err as Error).message}`);
-    }
   }
 
   private onTrigger(raw: unknown): void {
@@ -186,7 +153,6 @@ export class SocketLink extends EventEmitter<LinkEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.heartbeatTimer);
     this.socket.disconnect();
     await this.running?.catch(() => undefined);
   }
