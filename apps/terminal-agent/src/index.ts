@@ -5,7 +5,7 @@
  */
 export { createAgent, type Agent } from "./daemon/agent";
 export { startDaemon, type Daemon, type DaemonOptions } from "./daemon/daemon";
-export { engineOptionsFromConfig, transportFromConfig, type EngineOverrides } from "./daemon/from-config";
+export { transportFromConfig, type EngineOverrides } from "./daemon/from-config";
 export { HeartbeatSender } from "./daemon/heartbeat";
 export { loadAgentConfig, loadLocalConfig, AGENT_DEFAULTS, type AgentConfig, type LocalConfig } from "./config";
 export { main as runAgentCli } from "./cli";
