@@ -1,5 +1,19 @@
-import { ConfigError } from "@tillsync/shared";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  CentralUnreachableError,
+  ConfigError,
+  START_CURSOR,
+  type FeedCursor,
+  type PullResponse,
+  type PushChange,
+  type PushResult,
+} from "@tillsync/shared";
 import { loadAgentConfig, loadLocalConfig } from "../src/config";
+import { AGENT_DEFAULTS, createAgent, transportFromConfig, type Agent, type CentralTransport } from "../src";
 
 const good = {
   CENTRAL_API_URL: "http://127.0.0.1:4000",
@@ -55,5 +69,148 @@ describe("agent configuration messages", () => {
   it("says 'is required' only for a missing variable, and why a present one is wrong", () => {
     expect(() => loadAgentConfig({ ...good, SYNC_INTERVAL: "soon" })).toThrow(/SYNC_INTERVAL: (?!is required)/);
     expect(() => loadAgentConfig({ ...good, SYNC_INTERVAL: "soon" })).not.toThrow(/is required/);
+  });
+});
+
+/** Every tunable is a validated variable with its default beside the schema (config.ts). */
+describe("agent tunables", () => {
+  it("default to AGENT_DEFAULTS", () => {
+    expect(loadAgentConfig(good)).toMatchObject({
+      ...AGENT_DEFAULTS,
+      SYNC_BREAKER_THRESHOLD: 5,
+      SYNC_BREAKER_COOLDOWN_MS: 300_000,
+      SYNC_BACKOFF_BASE_MS: 1_000,
+      SYNC_BACKOFF_CAP_MS: 60_000,
+      SYNC_WATCH_MS: 10,
+      SYNC_CONNECT_TIMEOUT_MS: 10_000,
+      SYNC_READ_TIMEOUT_MS: 20_000,
+      HEARTBEAT_INTERVAL_MS: 30_000,
+      OUTBOX_CLEANUP_HOUR: 3,
+    });
+  });
+
+  it.each([
+    ["SYNC_BREAKER_THRESHOLD", "0"],
+    ["SYNC_BREAKER_COOLDOWN_MS", "five minutes"],
+    ["SYNC_BACKOFF_BASE_MS", "-1"],
+    ["SYNC_WATCH_MS", "1.5"],
+    ["SYNC_PULL_PAGE_SIZE", "5001"],
+    ["SYNC_READ_TIMEOUT_MS", "soon"],
+    ["HEARTBEAT_INTERVAL_MS", "0"],
+    ["OUTBOX_CLEANUP_HOUR", "24"],
+  ])("names the bad variable %s", (name, value) => {
+    expect(() => loadAgentConfig({ ...good, [name]: value })).toThrow(
+      new RegExp(`^invalid agent configuration: ${name}:`),
+    );
+  });
+});
+
+/** A central that never answers: every call fails as unreachable, and the calls are recorded. */
+class RecordingTransport implements CentralTransport {
+  pulls: number[] = [];
+  constructor(private readonly answer: (changes: PushChange[]) => PushResult[] | undefined = () => undefined) {}
+  async push(changes: PushChange[]): Promise<PushResult[]> {
+    const r = this.answer(changes);
+    if (!r) throw new CentralUnreachableError("cannot reach central; will retry");
+    return r;
+  }
+  async pull(_since: FeedCursor, limit: number): Promise<PullResponse> {
+    this.pulls.push(limit);
+    return { changes: [], nextCursor: START_CURSOR, hasMore: false } as unknown as PullResponse;
+  }
+  async acknowledge(): Promise<void> {}
+  async heartbeat(): Promise<void> {}
+}
+
+/** The variables reach the parts they tune (daemon/from-config.ts), not just the parsed object. */
+describe("tunables reach the engine and the transport", () => {
+  let dir: string;
+  const agents: Agent[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tillsync-tunables-"));
+  });
+
+  afterEach(async () => {
+    for (const a of agents.splice(0)) await a.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const agentWith = (env: Record<string, string>, transport: CentralTransport) => {
+    const config = loadAgentConfig({ ...good, TERMINAL_DATABASE_URL: `file:${path.join(dir, "t.db")}`, ...env });
+    const agent = createAgent(config, transport);
+    agents.push(agent);
+    return agent;
+  };
+
+  const sellOne = (agent: Agent) =>
+    agent.db
+      .prepare(`INSERT INTO sale_orders (id, store_id, status) VALUES (lower(hex(randomblob(16))), 'store', 'PENDING')`)
+      .run();
+
+  it("opens the circuit after SYNC_BREAKER_THRESHOLD failures for SYNC_BREAKER_COOLDOWN_MS", async () => {
+    const agent = agentWith(
+      {
+        SYNC_BREAKER_THRESHOLD: "2",
+        SYNC_BREAKER_COOLDOWN_MS: "45000",
+        SYNC_BACKOFF_BASE_MS: "7",
+        SYNC_BACKOFF_CAP_MS: "7",
+      },
+      new RecordingTransport(),
+    );
+    sellOne(agent);
+    const before = Date.now();
+    await agent.engine.runCycle();
+    const first = agent.engine.current;
+    expect(first.kind).toBe("backing-off");
+    // Full jitter over min(cap, base·2): at most 7 ms away.
+    expect((first as { retryAt: number }).retryAt - Date.now()).toBeLessThanOrEqual(7);
+    await agent.engine.runCycle();
+    const after = Date.now();
+    const open = agent.engine.current as { kind: string; failures: number; retryAt: number };
+    expect(open).toMatchObject({ kind: "circuit-open", failures: 2 });
+    expect(open.retryAt).toBeGreaterThanOrEqual(before + 45_000);
+    expect(open.retryAt).toBeLessThanOrEqual(after + 45_000);
+  });
+
+  it("pulls pages of SYNC_PULL_PAGE_SIZE rows", async () => {
+    const transport = new RecordingTransport();
+    const agent = agentWith({ SYNC_PULL_PAGE_SIZE: "123" }, transport);
+    await agent.engine.runCycle();
+    expect(transport.pulls).toEqual([123]);
+  });
+
+  it("waits SYNC_REJECT_BACKOFF_BASE_MS before retrying a change central rejected", async () => {
+    const rejectAll = (changes: PushChange[]): PushResult[] =>
+      changes.map((c) => ({ changeId: c.changeId, status: "REJECTED", reason: "no parent yet", retryable: true }));
+    const agent = agentWith({ SYNC_REJECT_BACKOFF_BASE_MS: "60000" }, new RecordingTransport(rejectAll));
+    sellOne(agent);
+    await agent.engine.runCycle();
+    const row = agent.db.prepare(`SELECT status, attempts, next_attempt_at FROM outbox`).get() as {
+      status: string;
+      attempts: number;
+      next_attempt_at: string;
+    };
+    expect(row).toMatchObject({ status: "PENDING", attempts: 1 });
+    const waitS = (Date.parse(row.next_attempt_at) - Date.now()) / 1000;
+    expect(waitS).toBeGreaterThan(50);
+    expect(waitS).toBeLessThanOrEqual(60);
+  });
+
+  it("gives up on a silent central after SYNC_READ_TIMEOUT_MS", async () => {
+    const open = new Set<http.ServerResponse>();
+    const server = http.createServer((_req, res) => void open.add(res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const config = loadAgentConfig({
+        ...good,
+        CENTRAL_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        SYNC_READ_TIMEOUT_MS: "150",
+      });
+      await expect(transportFromConfig(config).pull(START_CURSOR, 10)).rejects.toThrow(/sent nothing for 150 ms/);
+    } finally {
+      for (const res of open) res.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -6,6 +6,12 @@ import { migrateTerminal } from "./migrate";
 export type SqliteDb = Database.Database;
 
 /**
+ * How long a connection waits for the other side's write lock (the till's, or the agent's).
+ * Both hold it for one short transaction, so a few seconds only ever matter under a stall.
+ */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
  * Opens (creating if needed) and migrates the terminal database. WAL lets the till software
  * write while the agent reads and syncs; a busy timeout makes either side wait briefly for
  * the other's write lock instead of failing.
@@ -15,7 +21,7 @@ export function openTerminalDb(file: string): SqliteDb {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
-  db.pragma("busy_timeout = 5000");
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma("foreign_keys = OFF");
   migrateTerminal(db);
   return db;
