@@ -5,7 +5,7 @@ import { addStartCommand } from "./cli/start-command";
 import { addSyncCommands } from "./cli/sync-commands";
 
 /** `tillsync-agent`: parses the command line; each command lives in its own module under cli/. */
-export function buildCli(): Command {
+function buildCli(): Command {
   const program = new Command("tillsync-agent")
     .description("tillsync terminal agent: keeps this till's SQLite database in sync with central")
     .exitOverride()

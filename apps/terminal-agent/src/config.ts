@@ -108,7 +108,7 @@ function fail(error: z.ZodError): never {
   throw new ConfigError(`invalid agent configuration: ${describeZodError(error)}`);
 }
 
-export function databasePathOf(url: string): string {
+function databasePathOf(url: string): string {
   return url.replace(/^file:/, "");
 }
 

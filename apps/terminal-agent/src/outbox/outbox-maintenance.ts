@@ -1,6 +1,7 @@
 import type { SyncTable } from "@tillsync/shared";
 import type { SqliteDb } from "../db/terminal-db";
 import { QUEUED_SQL, statusSql } from "./outbox-status-sql";
+import type { OutboxRow } from "./outbox-store";
 
 /**
  * Operator maintenance of the outbox (retry-failed, cleanup, dry-run listing). Kept apart
@@ -34,7 +35,7 @@ export function cleanupSynced(db: SqliteDb, days: number): { outbox: number; his
 export interface PendingChange {
   entity_type: SyncTable;
   entity_id: string;
-  operation: string;
+  operation: OutboxRow["operation"];
   sync_priority: number;
   attempts: number;
   next_attempt_at: string | null;

@@ -9,7 +9,7 @@ export function statusSql(s: OutboxStatus): string {
 }
 
 /** `(…)` for `status IN …`. */
-export function statusListSql(statuses: readonly OutboxStatus[]): string {
+function statusListSql(statuses: readonly OutboxStatus[]): string {
   return `(${statuses.map(statusSql).join(", ")})`;
 }
 
@@ -17,5 +17,5 @@ export function statusListSql(statuses: readonly OutboxStatus[]): string {
 export const UNCONFIRMED_SQL = statusListSql(UNCONFIRMED_OUTBOX_STATUSES);
 
 /** Changes a push still has to send: waiting, or in flight (in this process or one that died). */
-export const QUEUED_OUTBOX_STATUSES = ["PENDING", "SYNCING"] as const satisfies readonly OutboxStatus[];
+const QUEUED_OUTBOX_STATUSES = ["PENDING", "SYNCING"] as const satisfies readonly OutboxStatus[];
 export const QUEUED_SQL = statusListSql(QUEUED_OUTBOX_STATUSES);
