@@ -8,11 +8,20 @@ export const createStoreRequestSchema = z
 
 export const storeSchema = z.object({ id: uuidSchema, name: z.string() }).meta({ id: "Store" });
 
+/** A terminal's human code: lower-case letters, digits and dashes, e.g. `home-office-01`. */
+export const terminalCodeSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    "code must be lower-case letters, digits and dashes (max 63), e.g. home-office-01",
+  );
+
 export const createTerminalRequestSchema = z
   .object({
     id: uuidSchema.optional(),
     name: z.string().trim().min(1, "name is required"),
     storeId: storeIdSchema,
+    code: terminalCodeSchema.optional(),
   })
   .meta({ id: "CreateTerminalRequest" });
 
@@ -22,6 +31,7 @@ export const terminalSchema = z
     name: z.string(),
     storeId: storeIdSchema,
     status: z.enum(TERMINAL_STATUSES),
+    code: z.string().nullable().optional(),
   })
   .meta({ id: "Terminal" });
 
@@ -38,6 +48,8 @@ export const resolveConflictRequestSchema = z
     conflictId: conflictIdSchema,
     resolution: z.enum(OPERATOR_RESOLUTIONS),
     resolvedData: z.record(z.string(), z.unknown()).optional(),
+    /** Why (kept in the audit log and on the conflict). */
+    reason: z.string().trim().max(500).optional(),
   })
   .refine((r) => r.resolution !== "CUSTOM" || r.resolvedData !== undefined, {
     message: "resolvedData is required when resolution is CUSTOM",

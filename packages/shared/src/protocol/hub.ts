@@ -51,7 +51,16 @@ export const emergencyStopRequestSchema = z
   .meta({ id: "EmergencyStopRequest" });
 
 export const emergencyStateSchema = z
-  .object({ stopped: z.boolean(), since: z.string().nullable(), reason: z.string().nullable() })
+  .object({
+    stopped: z.boolean(),
+    since: z.string().nullable(),
+    reason: z.string().nullable(),
+    /** Operator who stopped (while stopped) or who last resumed (after a resume). */
+    by: z.string().nullable().optional(),
+    /** When and by whom the last stop was lifted (null while stopped or never stopped). */
+    resumedAt: z.string().nullable().optional(),
+    resumedBy: z.string().nullable().optional(),
+  })
   .meta({ id: "EmergencyState" });
 export type EmergencyState = z.infer<typeof emergencyStateSchema>;
 
@@ -88,9 +97,29 @@ export const scheduleSchema = z
     createdAt: z.string(),
     /** When it fires next; null while paused. */
     nextRunAt: z.string().nullable(),
+    /** Its latest run (scheduled or trigger-manual); null before the first. */
+    lastRun: z
+      .object({
+        runId: z.string().optional(),
+        startedAt: z.string(),
+        finishedAt: z.string().nullable(),
+        outcome: z.enum(["RUNNING", "SUCCESS", "PARTIAL", "FAILED"]),
+        error: z.string().nullable().optional(),
+      })
+      .nullable()
+      .optional(),
   })
   .meta({ id: "Schedule" });
 export type Schedule = z.infer<typeof scheduleSchema>;
+
+export const scheduleListResponseSchema = z
+  .object({ schedules: z.array(scheduleSchema) })
+  .meta({ id: "ScheduleListResponse" });
+
+export const scheduleActionResponseSchema = z
+  .object({ action: z.string(), schedule: scheduleSchema.optional(), runId: z.string().optional() })
+  .loose()
+  .meta({ id: "ScheduleActionResponse" });
 
 export const healthColourSchema = z.enum(["green", "yellow", "red", "gray"]);
 export type HubHealthColour = z.infer<typeof healthColourSchema>;
@@ -110,5 +139,18 @@ export const terminalHealthSchema = z
     /** Feed entries in its scope it has not acknowledged yet (counted up to 100,000). */
     lag: z.number().int(),
     outbox: tableCountsSchema,
+    /** Optional human code (e.g. `home-office-01`), unique, accepted wherever an id is. */
+    code: z.string().nullable().optional(),
+    storeName: z.string().optional(),
+    /** Paused by an operator (POST /api/terminals/:id/pause), apart from an emergency stop. */
+    paused: z.boolean().optional(),
+    /** Age in seconds of the oldest feed entry in its scope it has not acknowledged; 0 when caught up. */
+    lagSeconds: z.number().nonnegative().nullable().optional(),
+    /** The last error as the agent reported it in a heartbeat; null once it synced cleanly. */
+    lastError: z
+      .object({ message: z.string(), at: z.string().nullable(), code: z.string().nullable().optional() })
+      .nullable()
+      .optional(),
   })
   .meta({ id: "TerminalHealth" });
+export type TerminalHealth = z.infer<typeof terminalHealthSchema>;
