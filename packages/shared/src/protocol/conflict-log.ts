@@ -76,3 +76,5 @@ export const resolveConflictResponseSchema = z
   })
   .meta({ id: "ResolveConflictResponse" });
 export type ResolveConflictResponse = z.infer<typeof resolveConflictResponseSchema>;
+
+export const conflictResponseSchema = z.object({ conflict: conflictEntrySchema }).meta({ id: "ConflictResponse" });
