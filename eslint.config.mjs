@@ -50,13 +50,13 @@ export default tseslint.config(
     },
   },
   ...WORKSPACES.map((w) => ({
-    files: [`${w}/**/*.ts`],
+    files: [`${w}/**/*.ts`, `${w}/**/*.tsx`],
     rules: { "no-restricted-imports": ["error", deepImports(w)] },
   })),
   { files: ["scripts/**/*.ts", "bench/**/*.ts"], rules: { "no-restricted-imports": ["error", deepImports("")] } },
   {
     // Production code never imports test fixtures.
-    files: WORKSPACES.map((w) => `${w}/src/**/*.ts`),
+    files: WORKSPACES.flatMap((w) => [`${w}/src/**/*.ts`, `${w}/src/**/*.tsx`]),
     rules: {
       "no-restricted-imports": [
         "error",
@@ -75,7 +75,11 @@ export default tseslint.config(
   {
     // One concept per file, small functions (STYLE.md). Tests are exempt: a test file is a
     // table of cases, and a case reads best in one piece.
-    files: [...WORKSPACES.map((w) => `${w}/src/**/*.ts`), "scripts/**/*.ts", "bench/**/*.ts"],
+    files: [
+      ...WORKSPACES.flatMap((w) => [`${w}/src/**/*.ts`, `${w}/src/**/*.tsx`]),
+      "scripts/**/*.ts",
+      "bench/**/*.ts",
+    ],
     ignores: ["**/generated/**", ...SIZE_DEBT],
     rules: {
       "max-lines": ["error", { max: 400, skipBlankLines: true, skipComments: true }],

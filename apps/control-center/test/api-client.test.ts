@@ -36,7 +36,8 @@ describe("console API client", () => {
     const f = fakeFetch({
       "GET /api/session": () => json(200, session),
       "GET /api/terminals": () => json(200, terminalList([])),
-      "POST /api/sync/emergency-stop": () => json(200, { stopped: true, since: session.expiresAt, reason: "r", by: "owner" }),
+      "POST /api/sync/emergency-stop": () =>
+        json(200, { stopped: true, since: session.expiresAt, reason: "r", by: "owner" }),
       "POST /api/sync/resume": () => json(200, { stopped: false, since: null, reason: null }),
     });
     const api = createApiClient({ fetch: f.fetch });
@@ -79,13 +80,16 @@ describe("console API client", () => {
     const f = fakeFetch({
       "POST /api/terminals/t1/disable": () =>
         json(403, { error: { code: "FORBIDDEN", message: "viewer may not terminal.disable", retryable: false } }),
-      "POST /api/session": () => json(429, { error: { code: "RATE_LIMITED", message: "slow down", retryable: true } }, { "retry-after": "30" }),
+      "POST /api/session": () =>
+        json(429, { error: { code: "RATE_LIMITED", message: "slow down", retryable: true } }, { "retry-after": "30" }),
     });
     const api = createApiClient({ fetch: f.fetch });
     const denied = await api.terminals.disable("t1", "broken screen").catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(ApiError);
     expect(denied).toMatchObject({ status: 403, code: "FORBIDDEN" });
-    expect((denied as ApiError).userMessage()).toBe("Your role does not allow this action. Ask an admin if you need it.");
+    expect((denied as ApiError).userMessage()).toBe(
+      "Your role does not allow this action. Ask an admin if you need it.",
+    );
     const slowed = (await api.session.signIn("x").catch((e: unknown) => e)) as ApiError;
     expect(slowed.retryAfterSeconds).toBe(30);
     expect(slowed.userMessage()).toBe("Too many attempts. Try again in 30 seconds.");
@@ -93,19 +97,28 @@ describe("console API client", () => {
 
   it("parses every answer with the shared schema and rejects one that does not fit", async () => {
     const f = fakeFetch({ "GET /api/terminals": () => json(200, { terminals: [{ id: "nope" }] }) });
-    const err = (await createApiClient({ fetch: f.fetch }).terminals.list().catch((e: unknown) => e)) as ApiError;
+    const err = (await createApiClient({ fetch: f.fetch })
+      .terminals.list()
+      .catch((e: unknown) => e)) as ApiError;
     expect(err.code).toBe("CONTRACT_MISMATCH");
     expect(err.message).toMatch(/^\/api\/terminals: terminals\.0\.id/);
   });
 
   it("reports an unreachable central as status 0", async () => {
-    const err = (await createApiClient({ fetch: fakeFetch({}).fetch }).sync.status().catch((e: unknown) => e)) as ApiError;
+    const err = (await createApiClient({ fetch: fakeFetch({}).fetch })
+      .sync.status()
+      .catch((e: unknown) => e)) as ApiError;
     expect([err.status, err.code]).toEqual([0, "CENTRAL_UNREACHABLE"]);
   });
 
   it("passes filters as query parameters, leaving out empty ones", async () => {
     const f = fakeFetch({ "GET /api/conflicts": () => json(200, { conflicts: [], nextCursor: null }) });
-    await createApiClient({ fetch: f.fetch }).conflicts.list({ status: "PENDING", entityType: null, cursor: "c 1", limit: 25 });
+    await createApiClient({ fetch: f.fetch }).conflicts.list({
+      status: "PENDING",
+      entityType: null,
+      cursor: "c 1",
+      limit: 25,
+    });
     expect(f.calls[0]!.url).toBe("/api/conflicts?status=PENDING&cursor=c+1&limit=25");
   });
 

@@ -30,8 +30,14 @@ describe("field-by-field diff of a conflict", () => {
   });
 
   it("treats a missing row as absent on that side (terminal deleted it; central had none)", () => {
-    expect(fieldDiff("brands", { id: "x", name: "B" }, null).map((r) => r.kind)).toEqual(["only-central", "only-central"]);
-    expect(fieldDiff("brands", null, { id: "x", name: "B" }).map((r) => r.kind)).toEqual(["only-terminal", "only-terminal"]);
+    expect(fieldDiff("brands", { id: "x", name: "B" }, null).map((r) => r.kind)).toEqual([
+      "only-central",
+      "only-central",
+    ]);
+    expect(fieldDiff("brands", null, { id: "x", name: "B" }).map((r) => r.kind)).toEqual([
+      "only-terminal",
+      "only-terminal",
+    ]);
   });
 
   it("compares nested values by content, not key order, and tells null from absent", () => {

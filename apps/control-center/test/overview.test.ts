@@ -5,9 +5,28 @@ import { terminal, terminalList } from "./fixtures";
 describe("overview figures", () => {
   const list = terminalList([
     terminal({ name: "A", health: "green", outbox: { pending: 2, failed: 0, synced: 9, conflicts: 0 } }),
-    terminal({ name: "B", health: "yellow", status: "OFFLINE", lag: 40, lagSeconds: 300, outbox: { pending: 10, failed: 1, synced: 0, conflicts: 2 } }),
-    terminal({ name: "C", health: "red", lag: 40, lagSeconds: 900, outbox: { pending: 0, failed: 7, synced: 0, conflicts: 0 } }),
-    terminal({ name: "D", health: "gray", status: "DISABLED", lag: 5000, outbox: { pending: 99, failed: 99, synced: 0, conflicts: 99 } }),
+    terminal({
+      name: "B",
+      health: "yellow",
+      status: "OFFLINE",
+      lag: 40,
+      lagSeconds: 300,
+      outbox: { pending: 10, failed: 1, synced: 0, conflicts: 2 },
+    }),
+    terminal({
+      name: "C",
+      health: "red",
+      lag: 40,
+      lagSeconds: 900,
+      outbox: { pending: 0, failed: 7, synced: 0, conflicts: 0 },
+    }),
+    terminal({
+      name: "D",
+      health: "gray",
+      status: "DISABLED",
+      lag: 5000,
+      outbox: { pending: 99, failed: 99, synced: 0, conflicts: 99 },
+    }),
   ]);
 
   it("counts terminals per colour and per connection state", () => {
@@ -26,7 +45,13 @@ describe("overview figures", () => {
       terminalId: null,
       tables: {},
       totals: { pending: 12, failed: 8, synced: 9, conflicts: 5 },
-      summary: { totalTables: 0, tablesWithPending: 0, tablesWithFailed: 0, tablesWithSynced: 0, tablesWithConflicts: 0 },
+      summary: {
+        totalTables: 0,
+        tablesWithPending: 0,
+        tablesWithFailed: 0,
+        tablesWithSynced: 0,
+        tablesWithConflicts: 0,
+      },
     } as SyncStatusResponse;
     expect(overviewFigures(list, status).totals).toEqual({ pending: 12, failed: 8, conflicts: 5 });
   });

@@ -21,7 +21,7 @@ describe("resolve form of a MANUAL_MERGE conflict", () => {
   it("refuses to take a terminal row the schema rejects, naming the field", () => {
     const c = conflict({ terminalData: { id: "x", sku: "S", name: "N", price_cents: "cheap" } });
     const r = checkResolution(c, "TAKE_TERMINAL", null, "");
-    expect(r).toMatchObject({ ok: false, fieldErrors: { price_cents: expect.stringMatching(/integer/) } });
+    expect(r).toMatchObject({ ok: false, fieldErrors: { price_cents: expect.stringMatching(/whole number/) } });
     expect(r.ok === false && r.message).toMatch(/^The terminal's row does not fit products: price_cents/);
   });
 
@@ -42,7 +42,7 @@ describe("resolve form of a MANUAL_MERGE conflict", () => {
     const r = checkResolution(c, "CUSTOM", draft, "");
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(Object.keys(r.fieldErrors)).toEqual(["price_cents"]);
+    expect(r.fieldErrors).toEqual({ price_cents: "must be a whole number (no decimals or separators)" });
     // sku is text: "" is a string and passes the row schema; a missing column does not.
     const missing = checkResolution(c, "CUSTOM", { name: "x", sku: "s" }, "");
     expect(missing).toMatchObject({ ok: false, fieldErrors: { price_cents: "is required" } });
@@ -55,7 +55,10 @@ describe("resolve form of a MANUAL_MERGE conflict", () => {
     expect(fieldValue({ name: "n", type: { kind: "int" } }, "-7")).toBe(-7);
     expect(fieldValue({ name: "n", type: { kind: "int" } }, "7.5")).toBe("7.5");
     expect(fieldValue({ name: "b", type: { kind: "bool" } }, false)).toBe(false);
-    expect(rowFromDraft("brands", { id: "ignored", name: "Acme", version: "3" }, "b-id")).toEqual({ name: "Acme", id: "b-id" });
+    expect(rowFromDraft("brands", { id: "ignored", name: "Acme", version: "3" }, "b-id")).toEqual({
+      name: "Acme",
+      id: "b-id",
+    });
   });
 
   it("starts the draft from a row: SQLite's 0/1 as a checkbox, null as blank", () => {

@@ -13,7 +13,14 @@ describe("console routes", () => {
     { page: "conflict", id: "c1" },
     { page: "schedules" },
     { page: "operators" },
-    { page: "audit", operator: "ann", action: "sync.emergency-stop", targetType: null, outcome: "denied", cursor: null },
+    {
+      page: "audit",
+      operator: "ann",
+      action: "sync.emergency-stop",
+      targetType: null,
+      outcome: "denied",
+      cursor: null,
+    },
   ];
 
   it.each(roundTrips.map((r) => [routeHref(r), r]))("%s parses back to its route", (href, route) => {
@@ -48,7 +55,8 @@ describe("console routes", () => {
   });
 
   it("keeps sign-in's next inside the console (no open redirect, no loop)", () => {
-    const next = (n: string) => (parseRoute("/dashboard/sign-in", `?next=${encodeURIComponent(n)}`) as { next: unknown }).next;
+    const next = (n: string) =>
+      (parseRoute("/dashboard/sign-in", `?next=${encodeURIComponent(n)}`) as { next: unknown }).next;
     expect(next("/dashboard/terminals?health=red")).toBe("/dashboard/terminals?health=red");
     expect(next("https://evil.example/")).toBeNull();
     expect(next("//evil.example/dashboard")).toBeNull();

@@ -42,7 +42,15 @@ describe("terminal table filters and sort", () => {
 
   it("offers every known store by name, plus stores only a terminal names", () => {
     const orphan = terminal({ storeId: "eeeeeeee-0000-4000-8000-000000000009", storeName: "Depot" });
-    expect(storeOptions([a, orphan], [{ id: STORE_A, name: "High Street" }, { id: STORE_B, name: "Airport" }])).toEqual([
+    expect(
+      storeOptions(
+        [a, orphan],
+        [
+          { id: STORE_A, name: "High Street" },
+          { id: STORE_B, name: "Airport" },
+        ],
+      ),
+    ).toEqual([
       { id: STORE_B, label: "Airport" },
       { id: "eeeeeeee-0000-4000-8000-000000000009", label: "Depot" },
       { id: STORE_A, label: "High Street" },

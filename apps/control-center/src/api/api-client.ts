@@ -49,7 +49,12 @@ function sessionApi(t: Transport) {
     signIn: async (token: string) =>
       remember(await t.call({ method: "POST", path: "/api/session", body: { token }, schema: sessionSchema })),
     signOut: async () => {
-      const out = await t.call({ method: "POST", path: "/api/session/sign-out", body: {}, schema: signOutResponseSchema });
+      const out = await t.call({
+        method: "POST",
+        path: "/api/session/sign-out",
+        body: {},
+        schema: signOutResponseSchema,
+      });
       t.setCsrfToken(null);
       return out;
     },

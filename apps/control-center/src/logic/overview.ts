@@ -23,7 +23,8 @@ function slowestOf(terminals: readonly TerminalHealth[]): TerminalHealth | null 
   let worst: TerminalHealth | null = null;
   for (const t of terminals) {
     if (t.status === "DISABLED" || (t.lag === 0 && !t.lagSeconds)) continue;
-    const behind = !worst || t.lag > worst.lag || (t.lag === worst.lag && (t.lagSeconds ?? 0) > (worst.lagSeconds ?? 0));
+    const behind =
+      !worst || t.lag > worst.lag || (t.lag === worst.lag && (t.lagSeconds ?? 0) > (worst.lagSeconds ?? 0));
     if (behind) worst = t;
   }
   return worst;

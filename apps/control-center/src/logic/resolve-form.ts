@@ -22,8 +22,7 @@ export type Draft = Record<string, string | boolean>;
 export type ResolveRequest = z.input<typeof resolveConflictRequestSchema>;
 
 export type ResolveCheck =
-  | { ok: true; request: ResolveRequest }
-  | { ok: false; message: string; fieldErrors: Record<string, string> };
+  { ok: true; request: ResolveRequest } | { ok: false; message: string; fieldErrors: Record<string, string> };
 
 /** Central manages these; the form shows them but never sends an edit of them. */
 export const READ_ONLY_FIELDS = ["id", "version"] as const;
@@ -67,7 +66,12 @@ function fieldErrorsOf(error: z.ZodError): Record<string, string> {
     const field = String(issue.path[0] ?? "(row)");
     // zod 4 leaves the input out of issues; a missing field reads "received undefined".
     const missing = issue.code === "invalid_type" && /received undefined$/.test(issue.message);
-    out[field] ??= missing ? "is required" : issue.message;
+    const notANumber = issue.code === "invalid_type" && issue.expected === "number";
+    out[field] ??= missing
+      ? "is required"
+      : notANumber
+        ? "must be a whole number (no decimals or separators)"
+        : issue.message;
   }
   return out;
 }

@@ -15,7 +15,13 @@ export type Route =
   | { page: "overview" }
   | { page: "terminals"; store: string | null; health: HealthFilter; sort: TerminalSort }
   | { page: "terminal"; id: string }
-  | { page: "conflicts"; status: "PENDING" | "RESOLVED" | "all"; table: string | null; terminal: string | null; cursor: string | null }
+  | {
+      page: "conflicts";
+      status: "PENDING" | "RESOLVED" | "all";
+      table: string | null;
+      terminal: string | null;
+      cursor: string | null;
+    }
   | { page: "conflict"; id: string }
   | { page: "schedules" }
   | {

@@ -7,6 +7,7 @@ export const createStoreRequestSchema = z
   .meta({ id: "CreateStoreRequest" });
 
 export const storeSchema = z.object({ id: uuidSchema, name: z.string() }).meta({ id: "Store" });
+export type Store = z.infer<typeof storeSchema>;
 
 /** A terminal's human code: lower-case letters, digits and dashes, e.g. `home-office-01`. */
 export const terminalCodeSchema = z
@@ -42,6 +43,7 @@ export const createTerminalResponseSchema = z
     key: z.string(),
   })
   .meta({ id: "CreateTerminalResponse" });
+export type CreateTerminalResponse = z.infer<typeof createTerminalResponseSchema>;
 
 export const resolveConflictRequestSchema = z
   .object({
