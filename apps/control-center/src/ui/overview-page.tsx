@@ -2,7 +2,7 @@ import { useConsole } from "./console-context";
 import { Age, ErrorBanner, HealthBadge, Loading, PageHeader } from "./common";
 import { EmergencySwitch } from "./emergency-switch";
 import { formatLag } from "../logic/format";
-import { HEALTH_LABEL, HEALTH_ORDER } from "../logic/health";
+import { HEALTH_ORDER } from "../logic/health";
 import { overviewFigures } from "../logic/overview";
 import { routeHref } from "../logic/routes";
 import { Link } from "./router";
@@ -36,7 +36,6 @@ export function OverviewPage() {
             >
               <span class="figure">{f.byHealth[h]}</span>
               <HealthBadge health={h} />
-              <span class="muted">{HEALTH_LABEL[h]}</span>
             </Link>
           </li>
         ))}
