@@ -7,6 +7,8 @@ export type ErrorCode =
   | "VALIDATION_FAILED"
   | "UNAUTHORIZED"
   | "FORBIDDEN"
+  | "CSRF_REJECTED"
+  | "RATE_LIMITED"
   | "NOT_FOUND"
   | "CONFLICT"
   | "CONFIG_INVALID"
@@ -67,6 +69,23 @@ export class ForbiddenError extends TillsyncError {
   readonly httpStatus = 403;
 }
 
+/**
+ * A state-changing request made with the console's session cookie lacked the session's CSRF
+ * token in `x-csrf-token` (or sent another). Reload the console, which reads the token anew.
+ */
+export class CsrfRejectedError extends TillsyncError {
+  readonly code = "CSRF_REJECTED" as const;
+  readonly retryable = false;
+  readonly httpStatus = 403;
+}
+
+/** Too many attempts (e.g. failed sign-ins from one address). Wait for Retry-After seconds. */
+export class RateLimitedError extends TillsyncError {
+  readonly code = "RATE_LIMITED" as const;
+  readonly retryable = true;
+  readonly httpStatus = 429;
+}
+
 export class NotFoundError extends TillsyncError {
   readonly code = "NOT_FOUND" as const;
   readonly retryable = false;
@@ -125,6 +144,8 @@ const byCode: Record<ErrorCode, new (message: string, details?: unknown) => Till
   VALIDATION_FAILED: ValidationError,
   UNAUTHORIZED: UnauthorizedError,
   FORBIDDEN: ForbiddenError,
+  CSRF_REJECTED: CsrfRejectedError,
+  RATE_LIMITED: RateLimitedError,
   NOT_FOUND: NotFoundError,
   CONFLICT: StateConflictError,
   CONFIG_INVALID: ConfigError,
