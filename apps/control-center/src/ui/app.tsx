@@ -35,15 +35,16 @@ export function App({ api }: { api: ApiClient }) {
     );
   }, []);
 
-  if (state.kind === "checking") return <Loading what="the control center" />;
-  if (state.kind === "signed-out" || route.page === "sign-in") {
-    if (state.kind === "signed-in" && route.page === "sign-in") navigate(route.next ?? "/dashboard", true);
-    const notice = state.kind === "signed-out" ? state.notice : null;
-    const onSignedIn = (session: Session) => {
-      setState({ kind: "signed-in", session });
-      navigate(route.page === "sign-in" ? (route.next ?? "/dashboard") : routeHref(route), true);
-    };
-    return <SignInPage api={api} notice={notice} onSignedIn={onSignedIn} />;
+  // Signed in already (another tab, or a bookmark of the sign-in page): go where it pointed.
+  const leaveSignIn = state.kind === "signed-in" && route.page === "sign-in";
+  useEffect(() => {
+    if (leaveSignIn) navigate(route.next ?? "/dashboard", true);
+  }, [leaveSignIn]);
+
+  if (state.kind === "checking" || leaveSignIn) return <Loading what="the control center" />;
+  if (state.kind === "signed-out") {
+    const onSignedIn = (session: Session) => setState({ kind: "signed-in", session });
+    return <SignInPage api={api} notice={state.notice} onSignedIn={onSignedIn} />;
   }
   return <SignedIn api={api} session={state.session} route={route} signedOut={signedOut} />;
 }
