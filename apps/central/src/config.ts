@@ -7,12 +7,69 @@ import {
   type PolicyOverrides,
 } from "@tillsync/shared";
 
+/** Defaults of the environment variables (README's configuration table lists them). */
 export const CENTRAL_DEFAULTS = {
   DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/tillsync",
   REDIS_URL: "redis://127.0.0.1:6379",
   PORT: 4000,
   HEARTBEAT_TIMEOUT_S: 90,
+  REDIS_PREFIX: "tillsync",
+  LOG_LEVEL: "info",
+  /** sync_history rows older than this are deleted by the daily cleanup. */
+  HISTORY_RETENTION_DAYS: 30,
+  /** PostgreSQL connections of one instance (HTTP handlers, hub jobs and the sequencer share them). */
+  DATABASE_POOL_SIZE: 10,
 } as const;
+
+/**
+ * The hub's tunables. They are not environment variables (SPEC fixes some, like the restart
+ * trigger's two seconds, and the rest have no operator use), but they live here with the rest
+ * of the configuration, and tests override them through `startCentral`'s options.
+ */
+export const HUB_DEFAULTS = {
+  /** SPEC §4: SERVER_RESTART goes out two seconds after the cluster starts. */
+  restartTriggerDelayMs: 2_000,
+  /** How long one sync:trigger emit waits for the terminal's sync:ack before a retry. */
+  ackTimeoutMs: 15_000,
+  /** Emits per trigger before it is left pending for the terminal's next connect. */
+  deliveryAttempts: 8,
+  /** First retry delay of an unacked trigger; BullMQ doubles it per attempt. */
+  deliveryBackoffMs: 1_000,
+  /** Trigger deliveries one instance runs at once (each mostly waits for an ack). */
+  deliveryConcurrency: 200,
+  /** How often a waiting delivery looks for an ack another instance received. */
+  ackPollMs: 200,
+  /** A delivery job that dies silently loses its claim on the terminal after this long. */
+  deliveryClaimTtlMs: 10 * 60_000,
+  /** Hub jobs (sweep, schedules, cleanup, restart round) one instance runs at once. */
+  jobConcurrency: 4,
+  /** Terminals triggered per round trip to Redis when many are triggered together. */
+  triggerChunk: 100,
+  /** How often the OFFLINE sweep runs (once per cluster). */
+  sweepEveryMs: 15_000,
+  /** A terminal's backlog alert is logged at most this often, cluster-wide. */
+  backlogAlertEveryMs: 10 * 60_000,
+  /** A heartbeat with more pending changes than this raises a backlog alert. */
+  backlogAlertPending: 100,
+  /** A heartbeat with more failed changes than this raises a backlog alert (and shows red). */
+  backlogAlertFailed: 5,
+  /** A terminal that has not synced for this long is "delayed" (yellow). */
+  delayedAfterMs: 15 * 60_000,
+  /** Feed compaction and history retention, once per cluster (cron, UTC). */
+  cleanupCron: "30 3 * * *",
+  /** Feed notifications are gathered this long into one DATA_CHANGED round. */
+  feedDebounceMs: 150,
+  /** Wait before reconnecting a lost feed LISTEN connection. */
+  feedReconnectMs: 1_000,
+  /** How long an instance counts as alive in Redis without refreshing its presence. */
+  clusterTtlMs: 15_000,
+  clusterRefreshMs: 5_000,
+  /** Lag in the terminal list is counted up to this many feed entries. */
+  lagCap: 100_000,
+  /** The largest request body central reads. */
+  bodyLimit: "10mb",
+};
+export type HubTunables = typeof HUB_DEFAULTS;
 
 const policyOverridesSchema = z.partialRecord(
   z.enum(SYNC_TABLES),
@@ -32,8 +89,10 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters (it guards every admin endpoint)"),
   HEARTBEAT_TIMEOUT_S: z.coerce.number().int().min(5).default(CENTRAL_DEFAULTS.HEARTBEAT_TIMEOUT_S),
   /** Prefix for every Redis key this instance uses, so tests and tenants can share a server. */
-  REDIS_PREFIX: z.string().min(1).default("tillsync"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  REDIS_PREFIX: z.string().min(1).default(CENTRAL_DEFAULTS.REDIS_PREFIX),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default(CENTRAL_DEFAULTS.LOG_LEVEL),
+  HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(CENTRAL_DEFAULTS.HISTORY_RETENTION_DAYS),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(CENTRAL_DEFAULTS.DATABASE_POOL_SIZE),
   /**
    * Operator overrides of the sync policy, as JSON: {"products": {"strategy": "MANUAL_MERGE"}}.
    * Only conflict strategies can be changed here; directions and scopes are the protocol.
@@ -59,11 +118,12 @@ const schema = z.object({
     }),
 });
 
-export type CentralConfig = z.infer<typeof schema>;
+/** Central's whole configuration: the parsed environment, and the hub's tunables. */
+export type CentralConfig = z.infer<typeof schema> & { hub: HubTunables };
 
 /** Parses the environment once, at start; the error names every bad variable. */
 export function loadCentralConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig {
   const r = schema.safeParse(env);
   if (!r.success) throw new ConfigError(`invalid central configuration: ${describeZodError(r.error)}`);
-  return r.data;
+  return { ...r.data, hub: { ...HUB_DEFAULTS } };
 }

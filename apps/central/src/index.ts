@@ -4,9 +4,9 @@
  * sequencer). Everything else is internal; import nothing from `src/` of this package.
  */
 export { startCentral, type RunningCentral, type StartOptions } from "./main";
-export { loadCentralConfig, CENTRAL_DEFAULTS, type CentralConfig } from "./config";
-export { openCentralDb, type CentralDb } from "./db/database";
-export { migrateCentral } from "./db/migrate";
+export { loadCentralConfig, CENTRAL_DEFAULTS, HUB_DEFAULTS, type CentralConfig, type HubTunables } from "./config";
+export { openCentralDb, type CentralDb } from "./store/database";
+export { migrateCentral } from "./store/migrate";
+export type { CentralStore } from "./store/central-store";
 export { feedTriggerSql } from "./feed/feed-triggers";
-export { sequenceFeed } from "./feed/feed-sequencer";
-export type { HubOptions } from "./hub/hub";
+export { sequenceFeed } from "./store/change-feed";

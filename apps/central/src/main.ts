@@ -1,17 +1,21 @@
 import { createServer, type Server } from "node:http";
 import { Redis } from "ioredis";
-import { resolvePolicy } from "@tillsync/shared";
+import { resolvePolicy, validatePolicy, type SyncPolicy } from "@tillsync/shared";
 import { createApp } from "./app";
-import type { CentralConfig } from "./config";
-import { openCentralDb, type CentralDb } from "./db/database";
-import { migrateCentral } from "./db/migrate";
-import { Hub, type HubOptions } from "./hub/hub";
+import type { CentralConfig, HubTunables } from "./config";
+import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
 import { HubMetrics } from "./observability/metrics";
+import { centralStore, type CentralStore } from "./store/central-store";
+import { openCentralDb, type CentralDb } from "./store/database";
+import { migrateCentral } from "./store/migrate";
 
 export interface RunningCentral {
   port: number;
   db: CentralDb;
+  /** The storage layer every route and job goes through. */
+  store: CentralStore;
+  policy: SyncPolicy;
   redis: Redis;
   server: Server;
   hub: Hub;
@@ -21,15 +25,25 @@ export interface RunningCentral {
 }
 
 export interface StartOptions {
-  /** Hub tunables (tests shorten the OFFLINE sweep, the ack timeout...). */
-  hub?: Partial<HubOptions>;
+  /** Overrides of `config.hub` (tests shorten the OFFLINE sweep, the ack timeout...). */
+  hub?: Partial<HubTunables>;
 }
 
-/** Migrates, then serves HTTP and socket.io on one port. Used by `npm run central`, the demo and the tests. */
+/**
+ * The composition root of central: everything is built here from the parsed configuration
+ * and handed down (store, policy, tunables), nothing reads the environment or builds its own
+ * dependencies. Migrates, then serves HTTP and socket.io on one port. Used by `npm run
+ * central`, the demo and the tests.
+ */
 export async function startCentral(config: CentralConfig, options: StartOptions = {}): Promise<RunningCentral> {
+  const effective: CentralConfig = { ...config, hub: { ...config.hub, ...options.hub } };
   const logger = createLogger(config.LOG_LEVEL);
-  const db = openCentralDb(config.DATABASE_URL);
+  const policy = resolvePolicy(config.SYNC_POLICY_OVERRIDES);
+  // Once, at start: a broken policy stops central here rather than mis-applying a push later.
+  validatePolicy(policy);
+  const db = openCentralDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   await migrateCentral(db.pool);
+  const store = centralStore(db);
   const redis = new Redis(config.REDIS_URL, {
     keyPrefix: `${config.REDIS_PREFIX}:`,
     maxRetriesPerRequest: 2,
@@ -40,15 +54,16 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   // The server exists before the app so socket.io can attach to it; requests are served only
   // once the app is wired and listen() is called.
   const server = createServer();
-  const hub = await Hub.start({ config, db, redis, metrics, log: logger, options: options.hub }, server);
+  const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger }, server);
   const app = createApp({
-    db,
+    store,
     redis,
     adminToken: config.ADMIN_TOKEN,
-    policy: resolvePolicy(config.SYNC_POLICY_OVERRIDES),
+    policy,
     hub,
     metrics,
     logger,
+    tunables: effective.hub,
   });
   server.on("request", app);
   await new Promise<void>((resolve, reject) => {
@@ -61,6 +76,8 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   return {
     port,
     db,
+    store,
+    policy,
     redis,
     server,
     hub,

@@ -1,24 +1,16 @@
 import { createApp } from "../src/app";
 import { listExpressRoutes } from "../src/openapi/express-routes";
-import { startTestCentral, type TestCentral } from "../testing";
+import { useTestCentral } from "../testing";
 import { change, connectTestSocket, TerminalClient } from "@tillsync/testkit";
+
+const { central } = useTestCentral("apidocs");
 
 /** The OpenAPI document names exactly the routes Express serves; /metrics answers. */
 describe("api docs and metrics", () => {
-  let central: TestCentral;
-
-  beforeAll(async () => {
-    central = await startTestCentral("apidocs");
-  });
-
-  afterAll(async () => {
-    await central?.stop();
-  });
-
   it("documents every Express route, and only those", async () => {
     const r = central.running;
     const app = createApp({
-      db: r.db,
+      store: r.store,
       redis: r.redis,
       adminToken: central.adminToken,
       hub: r.hub,

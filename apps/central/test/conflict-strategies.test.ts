@@ -1,27 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
-import { startTestCentral, type TestCentral } from "../testing";
+import { useTestCentral } from "../testing";
 import { change, TerminalClient } from "@tillsync/testkit";
+
+const { central, pg } = useTestCentral("conflicts");
 
 /** One test per strategy of SPEC §2, each driven by the declarative policy. */
 describe("conflict strategies", () => {
-  let central: TestCentral;
-  let pg: Client;
   let till: TerminalClient;
   let storeId: string;
 
   beforeAll(async () => {
-    central = await startTestCentral("conflicts");
     const t = await central.provisionTerminal();
     storeId = t.storeId;
     till = new TerminalClient(central.url, t.terminalId, t.key);
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
-  });
-
-  afterAll(async () => {
-    await pg?.end();
-    await central?.stop();
   });
 
   const conflictOf = async (changeId: string) =>

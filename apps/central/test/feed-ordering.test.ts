@@ -1,22 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { Client, Pool } from "pg";
 import { START_CURSOR, type FeedCursor } from "@tillsync/shared";
-import { startTestCentral, type TestCentral } from "../testing";
+import { useTestCentral } from "../testing";
 import { change, TerminalClient, waitFor } from "@tillsync/testkit";
+
+const { central } = useTestCentral("g2");
 
 /** G2: a pull never skips a change, whatever order concurrent writers commit in. */
 describe("the change feed is commit-ordered (G2)", () => {
-  let central: TestCentral;
   let till: TerminalClient;
 
   beforeAll(async () => {
-    central = await startTestCentral("g2");
     const t = await central.provisionTerminal();
     till = new TerminalClient(central.url, t.terminalId, t.key);
-  });
-
-  afterAll(async () => {
-    await central?.stop();
   });
 
   async function pullAll(since: FeedCursor): Promise<{ ids: string[]; cursor: FeedCursor }> {

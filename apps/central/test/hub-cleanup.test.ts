@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
-import { runCleanup } from "../src/hub/cleanup";
-import { startTestCentral, type TestCentral } from "../testing";
+import { compactFeedAndExpireHistory } from "../src/hub/feed-compaction-and-retention";
+import { useTestCentral } from "../testing";
 import { TerminalClient } from "@tillsync/testkit";
 
 interface Pulled {
@@ -9,22 +8,10 @@ interface Pulled {
   nextCursor: string;
 }
 
+const { central, pg } = useTestCentral("cleanup");
+
 /** Feed compaction keeps what any terminal, old or new, still needs. */
 describe("hub cleanup", () => {
-  let central: TestCentral;
-  let pg: Client;
-
-  beforeAll(async () => {
-    central = await startTestCentral("cleanup");
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
-  });
-
-  afterAll(async () => {
-    await pg?.end();
-    await central?.stop();
-  });
-
   const feedOf = async (id: string) =>
     (await pg.query(`SELECT position FROM change_feed WHERE entity_id = $1 ORDER BY position`, [id])).rows.map((r) =>
       String(r.position),
@@ -57,7 +44,7 @@ describe("hub cleanup", () => {
     const before1 = await feedOf(p1);
     const before2 = await feedOf(p2);
     expect(before1).toHaveLength(3);
-    const r = await runCleanup(central.running.db, { historyDays: 30 });
+    const r = await compactFeedAndExpireHistory(central.running.store, { historyDays: 30 });
     expect(r.feed).toBe(3); // p1's first two, p2's first: superseded and below b's cursor
     expect(await feedOf(p1)).toEqual([before1[2]]);
     expect(await feedOf(p2)).toEqual([before2[1]]);
@@ -77,7 +64,7 @@ describe("hub cleanup", () => {
     expect(prices.get(p1)).toBe(120);
     expect(prices.get(p2)).toBe(210);
     // A second run finds nothing more to delete (t3 has acked nothing: the floor is 0).
-    expect((await runCleanup(central.running.db, { historyDays: 30 })).feed).toBe(0);
+    expect((await compactFeedAndExpireHistory(central.running.store, { historyDays: 30 })).feed).toBe(0);
   });
 
   it("deletes sync_history older than the retention", async () => {
@@ -86,7 +73,7 @@ describe("hub cleanup", () => {
       `INSERT INTO sync_history (terminal_id, kind, started_at) VALUES ($1, 'OLD', now() - interval '40 days'), ($1, 'NEW', now())`,
       [t.terminalId],
     );
-    const r = await runCleanup(central.running.db, { historyDays: 30 });
+    const r = await compactFeedAndExpireHistory(central.running.store, { historyDays: 30 });
     expect(r.history).toBe(1);
     expect((await pg.query(`SELECT kind FROM sync_history WHERE terminal_id = $1`, [t.terminalId])).rows).toEqual([
       { kind: "NEW" },

@@ -1,36 +1,30 @@
-import { Client } from "pg";
 import type { RunningCentral } from "../src/main";
-import { startTestCentral, type TestCentral } from "../testing";
+import { useTestCentral } from "../testing";
 import { connectTestSocket, TerminalClient, waitFor, type TestSocket } from "@tillsync/testkit";
+
+// A short sweep interval so the OFFLINE sweep is observable; the timeout itself stays 90 s.
+// A short ack timeout: a first emit lost while an instance (re)starts is retried quickly.
+// No restart delay: A's own SERVER_RESTART goes out before any test creates a terminal.
+const { central: a, pg } = useTestCentral(
+  "cluster",
+  {},
+  { hub: { sweepEveryMs: 200, ackTimeoutMs: 2_000, restartTriggerDelayMs: 0 } },
+);
 
 /** Two central instances on one database and one Redis prefix behave as one hub. */
 describe("hub scale-out: two instances", () => {
-  let a: TestCentral;
   let b: RunningCentral;
   let bUrl: string;
-  let pg: Client;
   const sockets: TestSocket[] = [];
 
   beforeAll(async () => {
-    // A short sweep interval so the OFFLINE sweep is observable; the timeout itself stays 90 s.
-    // A short ack timeout: a first emit lost while an instance (re)starts is retried quickly.
-    // No restart delay: A's own SERVER_RESTART goes out before any test creates a terminal.
-    a = await startTestCentral(
-      "cluster",
-      {},
-      { hub: { sweepEveryMs: 200, ackTimeoutMs: 2_000, restartTriggerDelayMs: 0 } },
-    );
     b = await a.startInstance();
     bUrl = `http://127.0.0.1:${b.port}`;
-    pg = new Client({ connectionString: a.databaseUrl });
-    await pg.connect();
   });
 
   afterAll(async () => {
     for (const s of sockets) s.close();
-    await pg?.end();
     await b?.stop();
-    await a?.stop();
   });
 
   const adminOnB = async (method: string, path: string, body?: unknown) => {

@@ -1,22 +1,21 @@
-import { startTestCentral, type TestCentral } from "../testing";
+import { useTestCentral } from "../testing";
 import { connectTestSocket, waitFor, type TestSocket } from "@tillsync/testkit";
+
+// A short ack timeout so a missing ack shows as a retry quickly; boot's restart round first.
+const { central } = useTestCentral("delivery", {}, { hub: { ackTimeoutMs: 300, restartTriggerDelayMs: 0 } });
 
 /** Trigger delivery: retried with backoff until acked; one pending trigger per terminal. */
 describe("hub trigger delivery", () => {
-  let central: TestCentral;
   const sockets: TestSocket[] = [];
 
   beforeAll(async () => {
-    // A short ack timeout so a missing ack shows as a retry quickly; boot's restart round first.
-    central = await startTestCentral("delivery", {}, { hub: { ackTimeoutMs: 300, restartTriggerDelayMs: 0 } });
     await waitFor(async () => (await central.running.metrics.jobRunCount("server-restart")) === 1, {
       what: "boot restart round",
     });
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     for (const s of sockets) s.close();
-    await central?.stop();
   });
 
   const drained = async (terminalId: string) => {

@@ -1,20 +1,13 @@
 import pino from "pino";
 import { sweepHeartbeats } from "../src/hub/heartbeat-sweep";
-import { startTestCentral, type TestCentral } from "../testing";
+import { useTestCentral } from "../testing";
 import { TerminalClient } from "@tillsync/testkit";
+
+const { central } = useTestCentral("sweep");
+const thresholds = { timeoutS: 90, backlogAlertPending: 100, backlogAlertFailed: 5 };
 
 /** The sweep's alerts: a heartbeat with pending > 100 or failed > 5 is logged as SYNC_BACKLOG. */
 describe("heartbeat sweep alerts", () => {
-  let central: TestCentral;
-
-  beforeAll(async () => {
-    central = await startTestCentral("sweep");
-  });
-
-  afterAll(async () => {
-    await central?.stop();
-  });
-
   it("alerts on a backlog (throttled by alertOnce) and not on a healthy terminal", async () => {
     const lines: Array<Record<string, unknown>> = [];
     const log = pino(
@@ -34,13 +27,13 @@ describe("heartbeat sweep alerts", () => {
     await beat(calm, { sale_orders: { pending: 100, failed: 5, synced: 9, conflicts: 0 } });
     await beat(failing, { payments: { pending: 0, failed: 6, synced: 0, conflicts: 0 } });
 
-    const offline = await sweepHeartbeats(central.running.db, 90, log, async () => true);
+    const offline = await sweepHeartbeats(central.running.store, thresholds, log, async () => true);
     expect(offline).toEqual([]);
     const alerted = lines.filter((l) => l.alert === "SYNC_BACKLOG").map((l) => l.terminalId);
     expect(alerted.sort()).toEqual([busy.terminalId, failing.terminalId].sort());
 
     lines.length = 0;
-    await sweepHeartbeats(central.running.db, 90, log, async () => false);
+    await sweepHeartbeats(central.running.store, thresholds, log, async () => false);
     expect(lines.filter((l) => l.alert === "SYNC_BACKLOG")).toEqual([]);
   });
 });

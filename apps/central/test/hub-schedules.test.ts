@@ -1,4 +1,4 @@
-import { startTestCentral, type TestCentral } from "../testing";
+import { useTestCentral } from "../testing";
 import { connectTestSocket, TerminalClient, waitFor } from "@tillsync/testkit";
 
 interface Schedule {
@@ -9,18 +9,10 @@ interface Schedule {
   nextRunAt: string | null;
 }
 
+const { central } = useTestCentral("hubsched");
+
 /** /api/sync/schedules as BullMQ job schedulers, and /api/sync/status from heartbeats. */
 describe("hub schedules and status", () => {
-  let central: TestCentral;
-
-  beforeAll(async () => {
-    central = await startTestCentral("hubsched");
-  });
-
-  afterAll(async () => {
-    await central?.stop();
-  });
-
   const list = async () =>
     (await central.admin<{ schedules: Schedule[] }>("GET", "/api/sync/schedules")).body.schedules;
 

@@ -1,9 +1,11 @@
-import { startTestCentral, type TestCentral } from "../testing";
+import { useTestCentral } from "../testing";
 import { connectTestSocket, TerminalClient, waitFor, type TestSocket } from "@tillsync/testkit";
+
+// Boot's own SERVER_RESTART round first, so it cannot merge into the triggers tested here.
+const { central } = useTestCentral("hubsock", {}, { hub: { restartTriggerDelayMs: 0 } });
 
 /** socket.io hub: auth like HTTP, triggers from POST /api/sync/all acked, pending ones kept for reconnects. */
 describe("hub sockets", () => {
-  let central: TestCentral;
   const sockets: TestSocket[] = [];
   const open = (creds: { terminalId: string; key: string }, opts?: { autoAck?: boolean }) => {
     const s = connectTestSocket(central.url, creds, opts);
@@ -14,8 +16,6 @@ describe("hub sockets", () => {
     !(await central.running.redis.exists(`hub:trigger:pending:${terminalId}`));
 
   beforeAll(async () => {
-    // Boot's own SERVER_RESTART round first, so it cannot merge into the triggers tested here.
-    central = await startTestCentral("hubsock", {}, { hub: { restartTriggerDelayMs: 0 } });
     await waitFor(async () => (await central.running.metrics.jobRunCount("server-restart")) === 1, {
       what: "boot restart round",
     });
@@ -23,10 +23,6 @@ describe("hub sockets", () => {
 
   afterEach(() => {
     for (const s of sockets.splice(0)) s.close();
-  });
-
-  afterAll(async () => {
-    await central?.stop();
   });
 
   it("delivers POST /api/sync/all as sync:trigger FULL MANUAL and clears it on sync:ack", async () => {

@@ -1,30 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
-import { startTestCentral, type TestCentral } from "../testing";
+import { useTestCentral } from "../testing";
 import { change, TerminalClient } from "@tillsync/testkit";
 
 /** G1 at the protocol level: a change takes effect once, however often it is sent. */
 describe("push is exactly-once (G1)", () => {
-  let central: TestCentral;
-  let pg: Client;
+  const { central, pg } = useTestCentral("g1");
   let till: TerminalClient;
   let storeId: string;
   const productId = randomUUID();
 
   beforeAll(async () => {
-    central = await startTestCentral("g1");
     const t = await central.provisionTerminal();
     storeId = t.storeId;
     till = new TerminalClient(central.url, t.terminalId, t.key);
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
     await central.admin("POST", "/api/products", { id: productId, sku: "G1", name: "g1", priceCents: 100 });
     await central.admin("POST", "/api/stock", { storeId, productId, quantity: 50 });
-  });
-
-  afterAll(async () => {
-    await pg?.end();
-    await central?.stop();
   });
 
   const stock = async () =>
@@ -117,19 +107,14 @@ describe("push is exactly-once (G1)", () => {
 });
 
 describe("terminal endpoints guard their input (G8)", () => {
-  let central: TestCentral;
+  const { central } = useTestCentral("g8");
   let till: TerminalClient;
   let other: { terminalId: string; key: string; storeId: string };
 
   beforeAll(async () => {
-    central = await startTestCentral("g8");
     const t = await central.provisionTerminal();
     till = new TerminalClient(central.url, t.terminalId, t.key);
     other = await central.provisionTerminal({ name: "Other store's till" });
-  });
-
-  afterAll(async () => {
-    await central?.stop();
   });
 
   it("refuses a missing or unknown key with 401", async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from "@tillsync/testkit";
-import type { CentralConfig } from "../src/config";
+import { loadCentralConfig, type CentralConfig } from "../src/config";
 import { startCentral, type RunningCentral, type StartOptions } from "../src/main";
 
 export interface TestCentral {
@@ -38,15 +38,16 @@ export async function startTestCentral(
 ): Promise<TestCentral> {
   const database = await createTestDatabase(label);
   const adminToken = `admin-${randomBytes(12).toString("hex")}`;
+  // Parsed like production's environment, so the defaults are the real ones.
   const config: CentralConfig = {
-    DATABASE_URL: database.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: testRedisPrefix(label),
-    PORT: 0,
-    ADMIN_TOKEN: adminToken,
-    HEARTBEAT_TIMEOUT_S: 90,
-    LOG_LEVEL: "silent",
-    SYNC_POLICY_OVERRIDES: {},
+    ...loadCentralConfig({
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: testRedisPrefix(label),
+      PORT: "0",
+      ADMIN_TOKEN: adminToken,
+      LOG_LEVEL: "silent",
+    }),
     ...extra,
   };
   const running = await startCentral(config, options);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_SYNC_POLICY, SYNC_TABLES, type ColumnSpec, type SyncTable } from "./sync-policy";
+import { DEFAULT_SYNC_POLICY, SYNC_TABLES, type ColumnSpec, type SyncTable, type TablePolicy } from "./sync-policy";
 
 /**
  * zod schemas for the rows of every synced table, derived from the policy's column specs.
@@ -34,19 +34,22 @@ function columnSchema(col: ColumnSpec): z.ZodType {
   return col.optional ? s.nullish() : s;
 }
 
-function tableRowSchema(table: SyncTable) {
+/**
+ * The row schema of one table's policy. `rowSchemas` holds the default policy's; this builds
+ * one for any policy (a table a test's policy adds has no entry there).
+ */
+export function rowSchemaOf(policy: Pick<TablePolicy, "columns">) {
   const shape: Record<string, z.ZodType> = {};
-  for (const col of DEFAULT_SYNC_POLICY[table].columns) shape[col.name] = columnSchema(col);
+  for (const col of policy.columns) shape[col.name] = columnSchema(col);
   // Unknown columns are dropped: a till may have extra local columns central does not know.
   return z.object(shape).strip();
 }
 
-export type RowSchema = ReturnType<typeof tableRowSchema>;
+export type RowSchema = ReturnType<typeof rowSchemaOf>;
 
-export const rowSchemas = Object.fromEntries(SYNC_TABLES.map((t) => [t, tableRowSchema(t)])) as Record<
-  SyncTable,
-  RowSchema
->;
+export const rowSchemas = Object.fromEntries(
+  SYNC_TABLES.map((t) => [t, rowSchemaOf(DEFAULT_SYNC_POLICY[t])]),
+) as Record<SyncTable, RowSchema>;
 
 /** A row as it travels: column name → JSON value. */
 export type WireRow = Record<string, unknown>;

@@ -9,3 +9,4 @@ export * from "./terminal-client";
 export * from "./controllable-proxy";
 export * from "./test-socket";
 export * from "./source-process";
+export * from "./late-bound";

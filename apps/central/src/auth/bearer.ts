@@ -1,15 +1,14 @@
 import { timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { UnauthorizedError } from "@tillsync/shared";
-import type { CentralDb } from "../db/database";
+import type { TerminalIdentity, TerminalQueries } from "../store/terminals";
 import { hashTerminalKey } from "./terminal-keys";
 
 /** The terminal a request authenticated as. Set by `terminalAuth`. */
-export interface AuthedTerminal {
-  id: string;
-  storeId: string;
-  name: string;
-}
+export type AuthedTerminal = TerminalIdentity;
+
+/** What authentication reads: terminals by key hash. */
+export type KeyLookup = Pick<TerminalQueries, "findByKeyHash">;
 
 declare module "express-serve-static-core" {
   interface Request {
@@ -23,21 +22,15 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** Looks a key up; undefined when it is unknown, revoked (rotated out) or its terminal disabled. */
-export async function findTerminalByKey(db: CentralDb, key: string): Promise<AuthedTerminal | undefined> {
-  const { rows } = await db.pool.query<AuthedTerminal>(
-    `SELECT t.id, t.store_id AS "storeId", t.name
-       FROM terminal_keys k JOIN terminals t ON t.id = k.terminal_id
-      WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND t.status <> 'DISABLED'`,
-    [hashTerminalKey(key)],
-  );
-  return rows[0];
+export function findTerminalByKey(terminals: KeyLookup, key: string): Promise<AuthedTerminal | undefined> {
+  return terminals.findByKeyHash(hashTerminalKey(key));
 }
 
-export function terminalAuth(db: CentralDb): RequestHandler {
+export function terminalAuth(terminals: KeyLookup): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     const key = bearerToken(req.headers.authorization);
     if (!key) return next(new UnauthorizedError("send the terminal key as 'Authorization: Bearer <key>'"));
-    findTerminalByKey(db, key).then((t) => {
+    findTerminalByKey(terminals, key).then((t) => {
       if (!t)
         return next(
           new UnauthorizedError("terminal key is unknown, revoked or its terminal is disabled; ask for a current key"),

@@ -1,7 +1,5 @@
 import type { Redis } from "ioredis";
 
-const TTL_MS = 15_000;
-const REFRESH_MS = 5_000;
 const CLUSTER_KEY = "hub:cluster-up";
 const INSTANCES_KEY = "hub:instances";
 
@@ -16,13 +14,15 @@ export class ClusterPresence {
   constructor(
     private readonly redis: Redis,
     readonly instanceId: string,
+    /** An instance that has not refreshed for `ttlMs` (crashed) no longer counts; refreshed every `refreshMs`. */
+    private readonly timing: { ttlMs: number; refreshMs: number },
   ) {}
 
   /** Joins; true when this instance is the first of the cluster (SET NX won). */
   async join(): Promise<boolean> {
-    const first = (await this.redis.set(CLUSTER_KEY, this.instanceId, "PX", TTL_MS, "NX")) === "OK";
+    const first = (await this.redis.set(CLUSTER_KEY, this.instanceId, "PX", this.timing.ttlMs, "NX")) === "OK";
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_MS);
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.timing.refreshMs);
     this.timer.unref();
     return first;
   }
@@ -31,8 +31,8 @@ export class ClusterPresence {
     const now = Date.now();
     await this.redis
       .multi()
-      .set(CLUSTER_KEY, this.instanceId, "PX", TTL_MS)
-      .zadd(INSTANCES_KEY, now + TTL_MS, this.instanceId)
+      .set(CLUSTER_KEY, this.instanceId, "PX", this.timing.ttlMs)
+      .zadd(INSTANCES_KEY, now + this.timing.ttlMs, this.instanceId)
       .zremrangebyscore(INSTANCES_KEY, 0, now)
       .exec();
   }

@@ -1,8 +1,14 @@
 import type { Redis } from "ioredis";
-import { Client } from "pg";
-import type { CentralDb } from "../db/database";
-import { sequenceFeed } from "../feed/feed-sequencer";
 import type { Logger } from "../observability/logger";
+import type { CentralStore } from "../store/central-store";
+import type { ChangeFeedStore } from "../store/change-feed";
+import type { FeedListener } from "../store/feed-listener";
+
+/** What the watcher reads: the feed, and a LISTEN connection for its notifications. */
+export interface FeedWatcherStore {
+  feed: Pick<ChangeFeedStore, "sequence" | "top" | "storesChangedBetween">;
+  feedListener: CentralStore["feedListener"];
+}
 
 const WATERMARK_KEY = "hub:data-changed:position";
 
@@ -27,7 +33,7 @@ return false`;
  * last round: `null` in the set means an all-stores table (catalogue) changed.
  */
 export class FeedWatcher {
-  private client: Client | undefined;
+  private listener: FeedListener | undefined;
   private timer: NodeJS.Timeout | undefined;
   private firstNoticeAt = 0;
   private closed = false;
@@ -35,41 +41,26 @@ export class FeedWatcher {
 
   constructor(
     private readonly deps: {
-      databaseUrl: string;
-      db: CentralDb;
+      store: FeedWatcherStore;
       redis: Redis;
       log: Logger;
       debounceMs: number;
+      reconnectMs: number;
       onChanged: (stores: Set<string | null>) => Promise<void>;
     },
   ) {}
 
   async start(): Promise<void> {
     // Start from the present: history from before this cluster started is not news.
-    const top = await this.top();
+    const top = await this.deps.store.feed.top();
     await this.deps.redis.set(WATERMARK_KEY, top, "NX");
-    await this.connect();
-  }
-
-  private async top(): Promise<string> {
-    const { rows } = await this.deps.db.pool.query<{ top: string }>(
-      `SELECT coalesce(max(position), 0)::text AS top FROM change_feed`,
-    );
-    return rows[0]!.top;
-  }
-
-  private async connect(): Promise<void> {
-    const c = new Client({ connectionString: this.deps.databaseUrl });
-    c.on("error", (err) => {
-      this.deps.log.warn({ err }, "feed LISTEN connection lost; reconnecting");
-      this.client = undefined;
-      if (!this.closed) setTimeout(() => void this.connect().catch(() => undefined), 1_000).unref();
+    this.listener = this.deps.store.feedListener({
+      reconnectMs: this.deps.reconnectMs,
+      // Also called once (re)connected: changes may have committed while nobody listened.
+      onNotify: () => this.notice(),
+      onLost: (err) => this.deps.log.warn({ err }, "feed LISTEN connection lost; reconnecting"),
     });
-    c.on("notification", () => this.notice());
-    await c.connect();
-    await c.query("LISTEN tillsync_feed");
-    this.client = c;
-    this.notice(); // changes committed while we were not listening
+    await this.listener.start();
   }
 
   /** Trailing debounce with a cap, so a steady stream of changes still announces every 4×debounce. */
@@ -88,23 +79,19 @@ export class FeedWatcher {
 
   private async announce(): Promise<void> {
     if (this.closed) return;
-    await sequenceFeed(this.deps.db.pool);
-    const top = await this.top();
+    const { feed } = this.deps.store;
+    await feed.sequence();
+    const top = await feed.top();
     const old = (await this.deps.redis.eval(ADVANCE, 1, WATERMARK_KEY, top)) as string | null;
     if (old === null) return;
-    const { rows } = await this.deps.db.pool.query<{ store_id: string | null }>(
-      `SELECT DISTINCT store_id FROM change_feed WHERE position > $1::bigint AND position <= $2::bigint`,
-      [old, top],
-    );
-    if (rows.length > 0) await this.deps.onChanged(new Set(rows.map((r) => r.store_id)));
+    const stores = await feed.storesChangedBetween(old, top);
+    if (stores.length > 0) await this.deps.onChanged(new Set(stores));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     await this.round.catch(() => undefined);
-    const c = this.client;
-    this.client = undefined;
-    await c?.end().catch(() => undefined);
+    await this.listener?.close();
   }
 }

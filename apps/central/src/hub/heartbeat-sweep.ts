@@ -1,63 +1,52 @@
-import type { CentralDb } from "../db/database";
+import type { HubTunables } from "../config";
 import type { Logger } from "../observability/logger";
+import { outboxTotals, type StoredHeartbeat } from "../store/stored-heartbeat";
+import type { SyncHistoryStore } from "../store/sync-history";
+import type { TerminalQueries } from "../store/terminals";
 
-/** A heartbeat with more than this many pending or failed changes raises an alert. */
-export const ALERT_PENDING = 100;
-export const ALERT_FAILED = 5;
-
-interface HeartbeatJson {
-  status?: string;
-  outbox?: Record<string, { pending?: number; failed?: number }>;
+/** What the sweep reads and writes. */
+export interface SweepStore {
+  terminals: Pick<TerminalQueries, "markSilentOffline" | "liveHeartbeats">;
+  history: Pick<SyncHistoryStore, "recordOffline">;
 }
 
-export function outboxTotals(hb: unknown): { pending: number; failed: number } {
-  const out = { pending: 0, failed: 0 };
-  for (const c of Object.values((hb as HeartbeatJson | null)?.outbox ?? {})) {
-    out.pending += c.pending ?? 0;
-    out.failed += c.failed ?? 0;
-  }
-  return out;
+export type BacklogThresholds = Pick<HubTunables, "backlogAlertPending" | "backlogAlertFailed">;
+
+/** True when a heartbeat says the terminal is falling behind (more pending or failed than allowed). */
+export function hasBacklog(hb: StoredHeartbeat | null, t: BacklogThresholds): boolean {
+  const totals = outboxTotals(hb);
+  return totals.pending > t.backlogAlertPending || totals.failed > t.backlogAlertFailed;
 }
 
 /**
  * Turns terminals silent for longer than the timeout OFFLINE. Runs as a BullMQ job scheduler,
- * so once per cluster; the UPDATE only picks ONLINE terminals, so each silence is recorded
- * once (a sync_history row of kind OFFLINE), even if two sweeps overlapped.
+ * so once per cluster; only ONLINE terminals change, so each silence is recorded once (a
+ * sync_history row of kind OFFLINE), even if two sweeps overlapped. Then raises a backlog
+ * alert for every live terminal whose last heartbeat says it is falling behind; `alertOnce`
+ * throttles them so one backlog is not logged on every sweep.
  */
 export async function sweepHeartbeats(
-  db: CentralDb,
-  timeoutS: number,
+  store: SweepStore,
+  opts: { timeoutS: number } & BacklogThresholds,
   log: Logger,
   alertOnce: (terminalId: string) => Promise<boolean>,
 ): Promise<string[]> {
-  const { rows } = await db.pool.query<{ id: string; name: string; last_heartbeat: unknown }>(
-    `UPDATE terminals SET status = 'OFFLINE'
-      WHERE status = 'ONLINE' AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $1))
-      RETURNING id, name, last_heartbeat`,
-    [timeoutS],
+  const { timeoutS } = opts;
+  const silent = await store.terminals.markSilentOffline(timeoutS);
+  await store.history.recordOffline(
+    silent.map((r) => r.id),
+    timeoutS,
   );
-  if (rows.length > 0) {
-    await db.pool.query(
-      `INSERT INTO sync_history (terminal_id, kind, finished_at, error)
-       SELECT id, 'OFFLINE', now(), 'no heartbeat for ' || $2 || ' s' FROM unnest($1::uuid[]) AS id`,
-      [rows.map((r) => r.id), timeoutS],
-    );
-  }
-  for (const r of rows)
+  for (const r of silent)
     log.warn({ terminalId: r.id, name: r.name, timeoutS }, "terminal went OFFLINE: heartbeats stopped");
-  // Backlog alerts for every live terminal whose last heartbeat says it is falling behind;
-  // `alertOnce` throttles them so one backlog is not logged on every sweep.
-  const { rows: live } = await db.pool.query<{ id: string; name: string; last_heartbeat: unknown }>(
-    `SELECT id, name, last_heartbeat FROM terminals WHERE status <> 'DISABLED' AND last_heartbeat IS NOT NULL`,
-  );
-  for (const r of live) {
-    const t = outboxTotals(r.last_heartbeat);
-    if ((t.pending > ALERT_PENDING || t.failed > ALERT_FAILED) && (await alertOnce(r.id))) {
+  for (const r of await store.terminals.liveHeartbeats()) {
+    if (hasBacklog(r.heartbeat, opts) && (await alertOnce(r.id))) {
+      const { pending, failed } = outboxTotals(r.heartbeat);
       log.error(
-        { alert: "SYNC_BACKLOG", terminalId: r.id, name: r.name, ...t },
-        "terminal sync backlog: pending > 100 or failed > 5",
+        { alert: "SYNC_BACKLOG", terminalId: r.id, name: r.name, pending, failed },
+        `terminal sync backlog: pending > ${opts.backlogAlertPending} or failed > ${opts.backlogAlertFailed}`,
       );
     }
   }
-  return rows.map((r) => r.id);
+  return silent.map((r) => r.id);
 }

@@ -4,12 +4,12 @@ import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { socketEvents, type EmergencyState, type SocketPayload } from "@tillsync/shared";
 import type { CentralConfig } from "../config";
-import type { CentralDb } from "../db/database";
 import type { Logger } from "../observability/logger";
 import type { HubMetrics } from "../observability/metrics";
+import type { CentralStore } from "../store/central-store";
 import { bullConnection, queuePrefix } from "./bull-connection";
-import { runCleanup } from "./cleanup";
 import { ClusterPresence } from "./cluster-presence";
+import { compactFeedAndExpireHistory } from "./feed-compaction-and-retention";
 import { FeedWatcher } from "./feed-watcher";
 import { sweepHeartbeats } from "./heartbeat-sweep";
 import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
@@ -17,26 +17,17 @@ import { createSocketServer, type HubServer, type HubSocket, type SocketServerHa
 import { storeRoom, terminalRoom, TriggerDelivery } from "./trigger-delivery";
 import { TriggerStore, type SyncTrigger } from "./trigger-store";
 
-/** Tunables of the hub; production uses the defaults, tests shorten some. */
-export interface HubOptions {
-  /** SPEC §4: SERVER_RESTART goes out two seconds after start. */
-  restartTriggerDelayMs: number;
-  ackTimeoutMs: number;
-  deliveryAttempts: number;
-  /** How often the OFFLINE sweep runs (once per cluster). */
-  sweepEveryMs: number;
-  feedDebounceMs: number;
-  historyRetentionDays: number;
-}
+/** What the hub reads and writes in PostgreSQL. */
+export type HubStore = Pick<CentralStore, "terminals" | "history" | "feed" | "feedListener">;
 
-export const DEFAULT_HUB_OPTIONS: HubOptions = {
-  restartTriggerDelayMs: 2_000,
-  ackTimeoutMs: 15_000,
-  deliveryAttempts: 8,
-  sweepEveryMs: 15_000,
-  feedDebounceMs: 150,
-  historyRetentionDays: 30,
-};
+export interface HubDeps {
+  /** Parsed configuration; `config.hub` holds the tunables (tests' overrides already merged in). */
+  config: CentralConfig;
+  store: HubStore;
+  redis: Redis;
+  metrics: HubMetrics;
+  log: Logger;
+}
 
 const EMERGENCY_KEY = "hub:emergency-stop";
 
@@ -51,7 +42,7 @@ export class Hub {
   readonly instanceId = randomUUID();
   /** True when this instance began a new cluster life and so sent SERVER_RESTART triggers. */
   startedCluster = false;
-  private readonly store: TriggerStore;
+  private readonly triggers: TriggerStore;
   private readonly delivery: TriggerDelivery;
   private readonly jobs: Queue;
   private readonly jobWorker: Worker;
@@ -61,71 +52,75 @@ export class Hub {
   private readonly log: Logger;
 
   private constructor(
-    private readonly deps: {
-      config: CentralConfig;
-      db: CentralDb;
-      redis: Redis;
-      metrics: HubMetrics;
-      log: Logger;
-      options: HubOptions;
-    },
+    private readonly deps: HubDeps,
     server: HttpServer,
   ) {
-    const { config, db, redis, metrics, options } = deps;
+    const { config, store, redis, metrics } = deps;
+    const t = config.hub;
     this.log = deps.log.child({ component: "hub" });
     const connection = bullConnection(config.REDIS_URL);
     const prefix = queuePrefix(config.REDIS_PREFIX);
-    this.sockets = createSocketServer(server, { db, redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX });
+    this.sockets = createSocketServer(server, {
+      terminals: store.terminals,
+      redisUrl: config.REDIS_URL,
+      redisPrefix: config.REDIS_PREFIX,
+    });
     this.io = this.sockets.io;
-    this.store = new TriggerStore(redis);
+    this.triggers = new TriggerStore(redis, t.deliveryClaimTtlMs);
     this.delivery = new TriggerDelivery({
       connection,
       prefix,
-      store: this.store,
+      store: this.triggers,
       io: this.io,
       metrics,
       log: this.log,
-      options: { ackTimeoutMs: options.ackTimeoutMs, attempts: options.deliveryAttempts, concurrency: 200 },
+      options: {
+        ackTimeoutMs: t.ackTimeoutMs,
+        attempts: t.deliveryAttempts,
+        backoffMs: t.deliveryBackoffMs,
+        concurrency: t.deliveryConcurrency,
+        ackPollMs: t.ackPollMs,
+      },
     });
     this.jobs = new Queue("hub", { connection, prefix });
     this.jobs.on("error", (err) => this.log.warn({ err }, "hub queue error"));
-    this.jobWorker = new Worker("hub", (job: Job) => this.runJob(job), { connection, prefix, concurrency: 4 });
+    this.jobWorker = new Worker("hub", (job: Job) => this.runJob(job), {
+      connection,
+      prefix,
+      concurrency: t.jobConcurrency,
+    });
     this.jobWorker.on("error", (err) => this.log.warn({ err }, "hub worker error"));
     this.jobWorker.on("failed", (job, err) => this.log.error({ err, job: job?.name }, "hub job failed"));
     this.schedules = new ScheduleService(redis, this.jobs, () => this.triggerActive("FULL", "SCHEDULED"));
-    this.presence = new ClusterPresence(redis, this.instanceId);
+    this.presence = new ClusterPresence(redis, this.instanceId, {
+      ttlMs: t.clusterTtlMs,
+      refreshMs: t.clusterRefreshMs,
+    });
     this.feed = new FeedWatcher({
-      databaseUrl: config.DATABASE_URL,
-      db,
+      store,
       redis,
       log: this.log,
-      debounceMs: options.feedDebounceMs,
+      debounceMs: t.feedDebounceMs,
+      reconnectMs: t.feedReconnectMs,
       onChanged: (stores) => this.dataChanged(stores),
     });
     this.io.on("connection", (socket) => this.onConnection(socket));
   }
 
-  static async start(
-    deps: {
-      config: CentralConfig;
-      db: CentralDb;
-      redis: Redis;
-      metrics: HubMetrics;
-      log: Logger;
-      options?: Partial<HubOptions>;
-    },
-    server: HttpServer,
-  ): Promise<Hub> {
-    const hub = new Hub({ ...deps, options: { ...DEFAULT_HUB_OPTIONS, ...deps.options } }, server);
+  static async start(deps: HubDeps, server: HttpServer): Promise<Hub> {
+    const hub = new Hub(deps, server);
     await hub.boot();
     return hub;
   }
 
   private async boot(): Promise<void> {
-    const { options, config } = this.deps;
+    const { config } = this.deps;
+    const t = config.hub;
     // Job schedulers are idempotent upserts: every instance declares them, one job runs per tick.
-    await this.jobs.upsertJobScheduler("heartbeat-sweep", { every: options.sweepEveryMs }, { name: "heartbeat-sweep" });
-    await this.jobs.upsertJobScheduler("cleanup", { pattern: "30 3 * * *", tz: "UTC" }, { name: "cleanup" });
+    await this.jobs.upsertJobScheduler("heartbeat-sweep", { every: t.sweepEveryMs }, { name: "heartbeat-sweep" });
+    // "cleanup": the job's name in Redis since the first version; renaming it would leave the
+    // old scheduler running beside the new one in an upgraded cluster.
+    await this.jobs.upsertJobScheduler("cleanup", { pattern: t.cleanupCron, tz: "UTC" }, { name: "cleanup" });
     await this.feed.start();
     this.startedCluster = await this.presence.join();
     if (this.startedCluster) {
@@ -133,7 +128,7 @@ export class Hub {
         "server-restart",
         {},
         {
-          delay: options.restartTriggerDelayMs,
+          delay: t.restartTriggerDelayMs,
           jobId: `server-restart-${this.instanceId}`,
           removeOnComplete: true,
           removeOnFail: true,
@@ -147,23 +142,29 @@ export class Hub {
   }
 
   private async runJob(job: Job): Promise<unknown> {
-    this.deps.metrics.jobRuns.inc({ job: job.name });
+    const { config, store, metrics, redis } = this.deps;
+    const t = config.hub;
+    metrics.jobRuns.inc({ job: job.name });
     switch (job.name) {
       case "server-restart":
         return (await this.triggerActive("FULL", "SERVER_RESTART")).length;
       case "heartbeat-sweep":
         return sweepHeartbeats(
-          this.deps.db,
-          this.deps.config.HEARTBEAT_TIMEOUT_S,
+          store,
+          {
+            timeoutS: config.HEARTBEAT_TIMEOUT_S,
+            backlogAlertPending: t.backlogAlertPending,
+            backlogAlertFailed: t.backlogAlertFailed,
+          },
           this.log,
           async (id) =>
-            // At most one backlog alert per terminal every ten minutes, cluster-wide.
-            (await this.deps.redis.set(`hub:alerted:${id}`, "1", "PX", 10 * 60_000, "NX")) === "OK",
+            // At most one backlog alert per terminal per backlogAlertEveryMs, cluster-wide.
+            (await redis.set(`hub:alerted:${id}`, "1", "PX", t.backlogAlertEveryMs, "NX")) === "OK",
         );
       case SCHEDULED_SYNC_JOB:
         return (await this.triggerActive("FULL", "SCHEDULED")).length;
       case "cleanup":
-        return runCleanup(this.deps.db, { historyDays: this.deps.options.historyRetentionDays });
+        return compactFeedAndExpireHistory(store, { historyDays: config.HISTORY_RETENTION_DAYS });
       default:
         throw new Error(`unknown hub job ${job.name}`);
     }
@@ -207,8 +208,9 @@ export class Hub {
 
   /** Queues a trigger for each terminal (one pending per terminal; merged when one waits). */
   async triggerTerminals(ids: string[], type: SyncTrigger["type"], reason: SyncTrigger["reason"]): Promise<void> {
-    for (let i = 0; i < ids.length; i += 100) {
-      await Promise.all(ids.slice(i, i + 100).map((id) => this.delivery.send(this.trigger(id, type, reason))));
+    const chunk = this.deps.config.hub.triggerChunk;
+    for (let i = 0; i < ids.length; i += chunk) {
+      await Promise.all(ids.slice(i, i + chunk).map((id) => this.delivery.send(this.trigger(id, type, reason))));
     }
   }
 
@@ -218,11 +220,7 @@ export class Hub {
     reason: SyncTrigger["reason"],
     storeIds?: string[],
   ): Promise<string[]> {
-    const { rows } = await this.deps.db.pool.query<{ id: string }>(
-      `SELECT id FROM terminals WHERE status <> 'DISABLED' AND ($1::uuid[] IS NULL OR store_id = ANY($1::uuid[])) ORDER BY created_at`,
-      [storeIds ?? null],
-    );
-    const ids = rows.map((r) => r.id);
+    const ids = await this.deps.store.terminals.activeIds(storeIds);
     await this.triggerTerminals(ids, type, reason);
     if (ids.length > 0) this.log.info({ count: ids.length, type, reason }, "sync triggers queued");
     return ids;
@@ -245,7 +243,7 @@ export class Hub {
   /** Disconnects every socket of a terminal, on every instance (disabled, or its key rotated). */
   async disconnectTerminal(terminalId: string, opts: { forgetTriggers?: boolean } = {}): Promise<void> {
     this.io.in(terminalRoom(terminalId)).disconnectSockets(true);
-    if (opts.forgetTriggers) await this.store.forget(terminalId);
+    if (opts.forgetTriggers) await this.triggers.forget(terminalId);
   }
 
   async emergencyState(): Promise<EmergencyState> {
@@ -259,7 +257,7 @@ export class Hub {
   async emergencyStop(reason: string | undefined): Promise<EmergencyState> {
     const since = new Date().toISOString();
     await this.deps.redis.set(EMERGENCY_KEY, JSON.stringify({ since, reason: reason ?? null }));
-    await this.deps.db.pool.query(`UPDATE terminals SET paused = true WHERE status <> 'DISABLED'`);
+    await this.deps.store.terminals.pauseActive();
     const payload: SocketPayload<"sync:pause"> = { reason: reason ?? "EMERGENCY_STOP" };
     this.io.emit("sync:pause", payload);
     this.log.warn({ reason }, "EMERGENCY STOP: every terminal paused");
@@ -268,7 +266,7 @@ export class Hub {
 
   async resume(): Promise<EmergencyState> {
     await this.deps.redis.del(EMERGENCY_KEY);
-    await this.deps.db.pool.query(`UPDATE terminals SET paused = false WHERE paused`);
+    await this.deps.store.terminals.unpauseAll();
     this.io.emit("sync:resume", {});
     this.log.warn("emergency stop lifted: terminals resume");
     return this.emergencyState();

@@ -3,8 +3,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { Server, type Socket } from "socket.io";
 import type { SocketPayload } from "@tillsync/shared";
-import { findTerminalByKey, type AuthedTerminal } from "../auth/bearer";
-import type { CentralDb } from "../db/database";
+import { findTerminalByKey, type AuthedTerminal, type KeyLookup } from "../auth/bearer";
 
 /** Events central sends; payloads are the shared protocol's (socket-events.ts). */
 export interface ServerToClientEvents {
@@ -43,7 +42,7 @@ export interface SocketServerHandle {
  */
 export function createSocketServer(
   server: HttpServer,
-  deps: { db: CentralDb; redisUrl: string; redisPrefix: string },
+  deps: { terminals: KeyLookup; redisUrl: string; redisPrefix: string },
 ): SocketServerHandle {
   const pub = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
   const sub = pub.duplicate();
@@ -59,7 +58,7 @@ export function createSocketServer(
     if (typeof token !== "string" || token.length === 0) {
       return next(unauthorized("send the terminal key as io(url, { auth: { token: <key> } })"));
     }
-    findTerminalByKey(deps.db, token).then(
+    findTerminalByKey(deps.terminals, token).then(
       (t) => {
         if (!t)
           return next(

@@ -1,29 +1,63 @@
-import type { HubHealthColour } from "@tillsync/shared";
-import { ALERT_FAILED, outboxTotals } from "./heartbeat-sweep";
-
-/** A terminal that has not synced for this long is "delayed" (yellow). */
-export const DELAYED_AFTER_MS = 15 * 60_000;
+import type { HubHealthColour, TerminalStatus } from "@tillsync/shared";
+import { HUB_DEFAULTS, type HubTunables } from "../config";
+import { outboxTotals, type StoredHeartbeat } from "../store/stored-heartbeat";
+import type { TerminalRecord } from "../store/terminals";
 
 export interface TerminalHealthInput {
-  status: "ONLINE" | "OFFLINE" | "DISABLED";
+  status: TerminalStatus;
   lastSyncAt: Date | null;
-  lastHeartbeat: unknown;
+  lastHeartbeat: StoredHeartbeat | null;
   emergencyStop: boolean;
 }
 
+export type HealthThresholds = Pick<HubTunables, "backlogAlertFailed" | "delayedAfterMs">;
+
 /**
- * The health colour of SPEC §4: gray disabled; red failing (circuit open, more than 5 failed
- * changes) or under emergency stop; yellow paused, backing off, offline or delayed; green
- * when it synced recently (or, online, reports itself idle or syncing).
+ * The health colour of SPEC §4: gray disabled; red failing (circuit open, more failed
+ * changes than the alert threshold) or under emergency stop; yellow paused, backing off,
+ * offline or delayed; green when it synced recently (or, online, reports itself idle or syncing).
  */
-export function terminalHealth(t: TerminalHealthInput, now = Date.now()): HubHealthColour {
+export function terminalHealth(
+  t: TerminalHealthInput,
+  now = Date.now(),
+  limits: HealthThresholds = HUB_DEFAULTS,
+): HubHealthColour {
   if (t.status === "DISABLED") return "gray";
-  const agent = (t.lastHeartbeat as { status?: string } | null)?.status;
-  if (t.emergencyStop || agent === "circuit-open" || outboxTotals(t.lastHeartbeat).failed > ALERT_FAILED) return "red";
+  const agent = t.lastHeartbeat?.status;
+  if (t.emergencyStop || agent === "circuit-open" || outboxTotals(t.lastHeartbeat).failed > limits.backlogAlertFailed)
+    return "red";
   if (agent === "paused" || agent === "backing-off" || t.status === "OFFLINE") return "yellow";
   // A live agent that reports itself idle or syncing has synced without trouble; otherwise
   // the last push central received must be recent.
   if (t.status === "ONLINE" && (agent === "idle" || agent === "pushing" || agent === "pulling")) return "green";
-  if (!t.lastSyncAt || now - t.lastSyncAt.getTime() > DELAYED_AFTER_MS) return "yellow";
+  if (!t.lastSyncAt || now - t.lastSyncAt.getTime() > limits.delayedAfterMs) return "yellow";
   return "green";
+}
+
+/** One row of GET /api/terminals (the shared TerminalHealth schema) from the stored terminal. */
+export function toTerminalHealth(
+  t: TerminalRecord,
+  emergencyStop: boolean,
+  limits: HealthThresholds = HUB_DEFAULTS,
+  now = Date.now(),
+) {
+  const hb = t.heartbeat;
+  return {
+    id: t.id,
+    name: t.name,
+    storeId: t.storeId,
+    status: t.status,
+    health: terminalHealth(
+      { status: t.status, lastSyncAt: t.lastSyncAt, lastHeartbeat: hb, emergencyStop },
+      now,
+      limits,
+    ),
+    agentStatus: hb?.status ?? null,
+    paused: t.paused,
+    lastSeenAt: t.lastSeenAt?.toISOString() ?? null,
+    lastSyncAt: t.lastSyncAt?.toISOString() ?? null,
+    ackedCursor: t.ackedCursor,
+    lag: t.lag,
+    outbox: outboxTotals(hb),
+  };
 }

@@ -16,7 +16,11 @@ export interface DeliveryOptions {
   ackTimeoutMs: number;
   /** Emits per trigger before it is left pending for the terminal's next connect. */
   attempts: number;
+  /** First retry delay of an unacked trigger; doubled per attempt. */
+  backoffMs: number;
   concurrency: number;
+  /** How often a waiting job looks for an ack another instance received. */
+  ackPollMs: number;
 }
 
 class AckTimeoutError extends Error {
@@ -86,7 +90,7 @@ export class TriggerDelivery {
       {
         priority: PRIORITY[reason],
         attempts: this.deps.options.attempts,
-        backoff: { type: "exponential", delay: 1_000 },
+        backoff: { type: "exponential", delay: this.deps.options.backoffMs },
         removeOnComplete: true,
         removeOnFail: true,
       },
@@ -152,7 +156,7 @@ export class TriggerDelivery {
       };
       const onAck = () => void check();
       const onAbort = () => finish(false);
-      const poll = setInterval(() => void check(), 200);
+      const poll = setInterval(() => void check(), this.deps.options.ackPollMs);
       const timeout = setTimeout(() => finish(false), this.deps.options.ackTimeoutMs);
       this.acks.on(terminalId, onAck);
       this.lifetime.signal.addEventListener("abort", onAbort);

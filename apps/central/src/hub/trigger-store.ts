@@ -55,11 +55,12 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('DEL', KEYS[2])
 return 1`;
 
-/** A delivery job that dies silently loses its claim after this long (BullMQ retries stalled jobs well before). */
-const OWNER_TTL_MS = 10 * 60_000;
-
 export class TriggerStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    /** A delivery job that dies silently loses its claim after this long (BullMQ retries stalled jobs well before). */
+    private readonly claimTtlMs: number,
+  ) {}
 
   private pendingKey(id: string): string {
     return `hub:trigger:pending:${id}`;
@@ -82,7 +83,7 @@ export class TriggerStore {
       this.ownerKey(t.terminalId),
       JSON.stringify(t),
       "1",
-      OWNER_TTL_MS,
+      this.claimTtlMs,
     );
     return r === 1;
   }
@@ -96,7 +97,7 @@ export class TriggerStore {
         this.pendingKey(terminalId),
         this.ownerKey(terminalId),
         "1",
-        OWNER_TTL_MS,
+        this.claimTtlMs,
       )) === 1
     );
   }
@@ -114,7 +115,7 @@ export class TriggerStore {
         this.pendingKey(terminalId),
         this.ackedKey(terminalId),
         timestamp ?? "",
-        OWNER_TTL_MS,
+        this.claimTtlMs,
       )) === 1
     );
   }

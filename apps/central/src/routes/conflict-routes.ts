@@ -1,34 +1,27 @@
 import { Router } from "express";
 import { z } from "zod";
-import { parseOrThrow, resolveConflictRequestSchema, type SyncPolicy } from "@tillsync/shared";
-import type { CentralDb } from "../db/database";
+import { CONFLICT_STATUSES, parseOrThrow, resolveConflictRequestSchema, type SyncPolicy } from "@tillsync/shared";
 import { route } from "../http/async-route";
-import { resolveConflict } from "../sync/conflict-resolve";
+import type { ConflictLog } from "../store/conflicts";
+import { resolveConflict, type ResolutionStore } from "../sync/operator-resolution";
+
+const conflictsQuerySchema = z.object({ status: z.enum(CONFLICT_STATUSES).optional() });
 
 /** The conflict log and its resolution (admin). */
-export function conflictRoutes(db: CentralDb, policy: SyncPolicy): Router {
+export function conflictRoutes(store: ResolutionStore & { conflicts: ConflictLog }, policy: SyncPolicy): Router {
   const r = Router();
   r.post(
     "/sync/resolve",
     route(async (req, res) => {
       const body = parseOrThrow(resolveConflictRequestSchema, req.body, "resolve request");
-      res.json({ conflict: await resolveConflict(db, policy, body) });
+      res.json({ conflict: await resolveConflict(store, policy, body) });
     }),
   );
   r.get(
     "/conflicts",
     route(async (req, res) => {
-      const q = parseOrThrow(
-        z.object({ status: z.enum(["PENDING", "RESOLVED"]).optional() }),
-        req.query,
-        "conflicts query",
-      );
-      const conflicts = await db.prisma.conflict.findMany({
-        where: q.status ? { status: q.status } : {},
-        orderBy: { createdAt: "desc" },
-        take: 500,
-      });
-      res.json({ conflicts });
+      const q = parseOrThrow(conflictsQuerySchema, req.query, "conflicts query");
+      res.json({ conflicts: await store.conflicts.list(q.status) });
     }),
   );
   return r;

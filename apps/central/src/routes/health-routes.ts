@@ -1,11 +1,11 @@
 import { Router } from "express";
 import type { Redis } from "ioredis";
-import type { CentralDb } from "../db/database";
 import { route } from "../http/async-route";
 import type { Hub } from "../hub/hub";
 import type { HubMetrics } from "../observability/metrics";
+import type { CentralStore } from "../store/central-store";
 
-export function healthRoutes(db: CentralDb, redis: Redis, metrics?: HubMetrics, hub?: Hub): Router {
+export function healthRoutes(store: Pick<CentralStore, "ping">, redis: Redis, metrics?: HubMetrics, hub?: Hub): Router {
   const r = Router();
   r.get("/health", (_req, res) => {
     res.json({ status: "ok" });
@@ -13,7 +13,7 @@ export function healthRoutes(db: CentralDb, redis: Redis, metrics?: HubMetrics, 
   r.get(
     "/ready",
     route(async (_req, res) => {
-      const [pg, rd] = await Promise.allSettled([db.pool.query("SELECT 1"), redis.ping()]);
+      const [pg, rd] = await Promise.allSettled([store.ping(), redis.ping()]);
       const checks = {
         postgres: pg.status === "fulfilled" ? "ok" : `failing: ${(pg.reason as Error).message}`,
         redis: rd.status === "fulfilled" ? "ok" : `failing: ${(rd.reason as Error).message}`,

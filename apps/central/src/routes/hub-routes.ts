@@ -1,6 +1,5 @@
 import { Router } from "express";
 import {
-  capturedTables,
   emergencyStopRequestSchema,
   NotFoundError,
   parseOrThrow,
@@ -9,18 +8,16 @@ import {
   syncAllRequestSchema,
   syncStatusQuerySchema,
   type SyncPolicy,
-  type SyncStatusResponse,
-  type SyncTable,
-  type TableCounts,
 } from "@tillsync/shared";
-import type { CentralDb } from "../db/database";
 import type { Hub } from "../hub/hub";
+import { syncStatus, type SyncStatusStore } from "../hub/sync-status";
 import { route } from "../http/async-route";
+import type { TerminalQueries } from "../store/terminals";
 
-type HeartbeatOutbox = Partial<Record<SyncTable, Partial<TableCounts>>>;
+export type HubRouteStore = SyncStatusStore & { terminals: Pick<TerminalQueries, "statusOf"> };
 
 /** The hub's admin endpoints under /api/sync; mounted behind adminAuth. */
-export function hubRoutes(db: CentralDb, hub: Hub, policy: SyncPolicy): Router {
+export function hubRoutes(store: HubRouteStore, hub: Hub, policy: SyncPolicy): Router {
   const r = Router();
 
   r.post(
@@ -29,11 +26,9 @@ export function hubRoutes(db: CentralDb, hub: Hub, policy: SyncPolicy): Router {
       const body = parseOrThrow(syncAllRequestSchema, req.body, "sync-all request");
       let triggered: string[];
       if (body.terminalId) {
-        const { rows } = await db.pool.query<{ status: string }>(`SELECT status FROM terminals WHERE id = $1`, [
-          body.terminalId,
-        ]);
-        if (!rows[0]) throw new NotFoundError(`terminal ${body.terminalId} does not exist`);
-        if (rows[0].status === "DISABLED") throw new StateConflictError(`terminal ${body.terminalId} is disabled`);
+        const status = await store.terminals.statusOf(body.terminalId);
+        if (!status) throw new NotFoundError(`terminal ${body.terminalId} does not exist`);
+        if (status === "DISABLED") throw new StateConflictError(`terminal ${body.terminalId} is disabled`);
         await hub.triggerTerminals([body.terminalId], "FULL", "MANUAL");
         triggered = [body.terminalId];
       } else {
@@ -47,7 +42,7 @@ export function hubRoutes(db: CentralDb, hub: Hub, policy: SyncPolicy): Router {
     "/sync/status",
     route(async (req, res) => {
       const q = parseOrThrow(syncStatusQuerySchema, req.query, "status query");
-      res.json(await syncStatus(db, policy, q.terminalId));
+      res.json(await syncStatus(store, policy, q.terminalId));
     }),
   );
 
@@ -83,57 +78,4 @@ export function hubRoutes(db: CentralDb, hub: Hub, policy: SyncPolicy): Router {
   );
 
   return r;
-}
-
-/**
- * SPEC §4 status: outbox counts per table from the terminals' last heartbeats (summed over
- * every live terminal when no terminalId is given); conflicts also count central's own
- * pending conflict log, whichever is higher.
- */
-export async function syncStatus(
-  db: CentralDb,
-  policy: SyncPolicy,
-  terminalId: string | undefined,
-): Promise<SyncStatusResponse> {
-  const { rows } = await db.pool.query<{ last_heartbeat: { outbox?: HeartbeatOutbox } | null }>(
-    `SELECT last_heartbeat FROM terminals WHERE ($1::uuid IS NULL AND status <> 'DISABLED') OR id = $1::uuid`,
-    [terminalId ?? null],
-  );
-  if (terminalId && rows.length === 0) throw new NotFoundError(`terminal ${terminalId} does not exist`);
-  const { rows: pendingConflicts } = await db.pool.query<{ entity_type: SyncTable; n: number }>(
-    `SELECT entity_type, count(*)::int AS n FROM conflicts WHERE status = 'PENDING' AND ($1::uuid IS NULL OR terminal_id = $1::uuid) GROUP BY entity_type`,
-    [terminalId ?? null],
-  );
-  const tables: Partial<Record<SyncTable, TableCounts>> = {};
-  for (const p of capturedTables(policy)) tables[p.table] = { pending: 0, failed: 0, synced: 0, conflicts: 0 };
-  for (const r of rows) {
-    for (const [table, c] of Object.entries(r.last_heartbeat?.outbox ?? {}) as Array<
-      [SyncTable, Partial<TableCounts>]
-    >) {
-      const t = (tables[table] ??= { pending: 0, failed: 0, synced: 0, conflicts: 0 });
-      t.pending += c.pending ?? 0;
-      t.failed += c.failed ?? 0;
-      t.synced += c.synced ?? 0;
-      t.conflicts += c.conflicts ?? 0;
-    }
-  }
-  for (const c of pendingConflicts) {
-    const t = (tables[c.entity_type] ??= { pending: 0, failed: 0, synced: 0, conflicts: 0 });
-    t.conflicts = Math.max(t.conflicts, c.n);
-  }
-  const all = Object.values(tables);
-  const sum = (k: keyof TableCounts) => all.reduce((n, t) => n + t[k], 0);
-  const count = (k: keyof TableCounts) => all.filter((t) => t[k] > 0).length;
-  return {
-    terminalId: terminalId ?? null,
-    tables,
-    totals: { pending: sum("pending"), failed: sum("failed"), synced: sum("synced"), conflicts: sum("conflicts") },
-    summary: {
-      totalTables: all.length,
-      tablesWithPending: count("pending"),
-      tablesWithFailed: count("failed"),
-      tablesWithSynced: count("synced"),
-      tablesWithConflicts: count("conflicts"),
-    },
-  };
 }

@@ -9,10 +9,14 @@ import {
   type SyncPolicy,
 } from "@tillsync/shared";
 import type { AuthedTerminal } from "../auth/bearer";
-import type { CentralDb } from "../db/database";
-import { readFeed } from "../feed/read-feed";
+import { readFeed, type PullStore } from "../feed/read-feed";
 import { route } from "../http/async-route";
-import { applyPush } from "../sync/push-apply";
+import type { TerminalQueries } from "../store/terminals";
+import { applyPush, type PushStore } from "../sync/push-apply";
+
+/** What the terminal endpoints need from the store. */
+export type SyncRouteStore = PushStore &
+  PullStore & { terminals: Pick<TerminalQueries, "acknowledge" | "recordHeartbeat"> };
 
 /** A terminal acts only as itself (G8): the body's terminalId must be the key's terminal. */
 function assertSelf(terminal: AuthedTerminal, claimed: string): void {
@@ -22,7 +26,7 @@ function assertSelf(terminal: AuthedTerminal, claimed: string): void {
 }
 
 /** Terminal endpoints under /api/sync; `auth` is terminalAuth. */
-export function syncRoutes(db: CentralDb, policy: SyncPolicy, auth: RequestHandler): Router {
+export function syncRoutes(store: SyncRouteStore, policy: SyncPolicy, auth: RequestHandler): Router {
   const r = Router();
 
   r.post(
@@ -31,8 +35,7 @@ export function syncRoutes(db: CentralDb, policy: SyncPolicy, auth: RequestHandl
     route(async (req, res) => {
       const body = parseOrThrow(pushRequestSchema, req.body, "push request");
       assertSelf(req.terminal!, body.terminalId);
-      const results = await applyPush(db, policy, req.terminal!, body.changes);
-      res.json({ results });
+      res.json({ results: await applyPush(store, policy, req.terminal!, body.changes) });
     }),
   );
 
@@ -41,15 +44,8 @@ export function syncRoutes(db: CentralDb, policy: SyncPolicy, auth: RequestHandl
     auth,
     route(async (req, res) => {
       const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
-      res.json(
-        await readFeed(db, {
-          storeId: req.terminal!.storeId,
-          since: q.since,
-          limit: q.limit,
-          entityType: q.entityType,
-          policy,
-        }),
-      );
+      const { storeId } = req.terminal!;
+      res.json(await readFeed(store, { storeId, since: q.since, limit: q.limit, entityType: q.entityType, policy }));
     }),
   );
 
@@ -59,11 +55,7 @@ export function syncRoutes(db: CentralDb, policy: SyncPolicy, auth: RequestHandl
     route(async (req, res) => {
       const body = parseOrThrow(acknowledgeRequestSchema, req.body, "acknowledge request");
       assertSelf(req.terminal!, body.terminalId);
-      // GREATEST: a late, reordered acknowledge must not move the recorded cursor backwards.
-      await db.pool.query(
-        `UPDATE terminals SET acked_cursor = GREATEST(acked_cursor, $2::bigint), last_seen_at = now() WHERE id = $1`,
-        [body.terminalId, body.cursor],
-      );
+      await store.terminals.acknowledge(body.terminalId, body.cursor);
       res.json({ ok: true });
     }),
   );
@@ -74,12 +66,8 @@ export function syncRoutes(db: CentralDb, policy: SyncPolicy, auth: RequestHandl
     route(async (req, res) => {
       const body = parseOrThrow(heartbeatRequestSchema, req.body, "heartbeat");
       assertSelf(req.terminal!, body.terminalId);
-      await db.pool.query(
-        `UPDATE terminals SET last_seen_at = now(), last_heartbeat = $2::jsonb,
-                status = CASE WHEN status = 'DISABLED' THEN status ELSE 'ONLINE'::terminal_status END
-          WHERE id = $1`,
-        [body.terminalId, JSON.stringify({ status: body.status, outbox: body.outbox, at: new Date().toISOString() })],
-      );
+      const at = new Date().toISOString();
+      await store.terminals.recordHeartbeat(body.terminalId, { status: body.status, outbox: body.outbox, at });
       res.json({ ok: true });
     }),
   );

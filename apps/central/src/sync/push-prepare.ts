@@ -1,12 +1,13 @@
 import {
   describeZodError,
-  rowSchemas,
+  rowSchemaOf,
   type PushChange,
   type PushResult,
+  type RowSchema,
   type SyncPolicy,
   type TablePolicy,
 } from "@tillsync/shared";
-import type { AuthedTerminal } from "../auth/bearer";
+import type { TerminalIdentity } from "../store/terminals";
 
 /** A change that passed validation, with its row normalised for central. */
 export interface PreparedChange {
@@ -24,11 +25,51 @@ function reject(change: PushChange, reason: string, retryable = false): Prepared
   return { ok: false, result: { changeId: change.changeId, status: "REJECTED", reason, retryable } };
 }
 
+/** Row schemas built from the policy in use, once per table policy (built on first use). */
+const schemas = new WeakMap<TablePolicy, RowSchema>();
+export function rowSchemaFor(p: TablePolicy): RowSchema {
+  let s = schemas.get(p);
+  if (!s) schemas.set(p, (s = rowSchemaOf(p)));
+  return s;
+}
+
+/**
+ * Step 1 of a push, without the database: validates every change of the batch (prepareChange).
+ * A change id repeated within one batch is judged once, by its first copy; later copies are
+ * dropped. Answers are per change id, so every copy gets the same answer: the first copy's
+ * result once it is applied, or "appears twice" when the first copy was itself invalid.
+ */
+export function prepareBatch(
+  policy: SyncPolicy,
+  terminal: TerminalIdentity,
+  changes: PushChange[],
+): { prepared: PreparedChange[]; results: Map<string, PushResult> } {
+  const results = new Map<string, PushResult>();
+  const prepared: PreparedChange[] = [];
+  const seen = new Set<string>();
+  for (const c of changes) {
+    if (seen.has(c.changeId)) {
+      results.set(c.changeId, {
+        changeId: c.changeId,
+        status: "REJECTED",
+        reason: "changeId appears twice in one batch",
+        retryable: false,
+      });
+      continue;
+    }
+    seen.add(c.changeId);
+    const p = prepareChange(policy, terminal, c);
+    if (p.ok) prepared.push(p.value);
+    else results.set(c.changeId, p.result);
+  }
+  return { prepared, results };
+}
+
 /**
  * Checks one change against the policy and the authenticated terminal (G8) without touching
  * the database. Rejections here are final: the same change will be rejected again.
  */
-export function prepareChange(policy: SyncPolicy, terminal: AuthedTerminal, change: PushChange): Prepared {
+export function prepareChange(policy: SyncPolicy, terminal: TerminalIdentity, change: PushChange): Prepared {
   const p = policy[change.entityType];
   if (p.direction === "CENTRAL_TO_TERMINAL") {
     return reject(change, `${p.table} is owned by central; terminals receive it but cannot change it`);
@@ -41,7 +82,7 @@ export function prepareChange(policy: SyncPolicy, terminal: AuthedTerminal, chan
   }
   if (!change.data) return reject(change, `${change.operation} needs data (the row after the change)`);
 
-  const parsed = rowSchemas[p.table].safeParse({ id: change.entityId, ...change.data });
+  const parsed = rowSchemaFor(p).safeParse({ id: change.entityId, ...change.data });
   if (!parsed.success) return reject(change, `invalid ${p.table} row: ${describeZodError(parsed.error)}`);
   const row: Record<string, unknown> = { ...parsed.data };
   if (row.id !== change.entityId)
@@ -56,7 +97,9 @@ export function prepareChange(policy: SyncPolicy, terminal: AuthedTerminal, chan
   if (p.scope === "STORE" && p.columns.some((c) => c.name === "store_id") && row.store_id !== terminal.storeId) {
     return reject(change, `terminal ${terminal.id} belongs to store ${terminal.storeId}, not ${String(row.store_id)}`);
   }
-  if (p.table === "sale_orders" && row.created_in_mode == null) row.created_in_mode = change.createdInMode;
+  // Columns the policy fills from the change's envelope when the till left them empty
+  // (sale_orders.created_in_mode: the mode the till was in when it made the change).
+  for (const c of p.columns) if (c.fromChange && row[c.name] == null) row[c.name] = change[c.fromChange];
 
   return { ok: true, value: { change, policy: p, row: normaliseForCentral(p, row), baseRow: change.baseData ?? null } };
 }

@@ -1,4 +1,10 @@
-import type { ConflictStrategy, TablePolicy } from "@tillsync/shared";
+import type { ConflictOutcomeKind, ConflictStrategy, Operation, TablePolicy } from "@tillsync/shared";
+
+/**
+ * The push-time decision for one change (operator resolution of a held conflict is
+ * sync/operator-resolution.ts). Pure: the round around it (sync/push-round.ts) feeds it
+ * central's locked row and writes the outcome.
+ */
 
 /** What central decided for one incoming change against the row it holds. */
 export type Decision =
@@ -10,12 +16,12 @@ export type Decision =
 
 export interface ConflictOutcome {
   strategy: ConflictStrategy;
-  resolution: "TERMINAL_APPLIED" | "CENTRAL_KEPT" | "MERGED" | "PENDING";
+  resolution: ConflictOutcomeKind;
 }
 
 export interface DecisionInput {
   policy: TablePolicy;
-  operation: "CREATE" | "UPDATE" | "DELETE";
+  operation: Operation;
   /** Normalised row from the terminal (null for DELETE). */
   row: Record<string, unknown> | null;
   baseRow: Record<string, unknown> | null;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Pool } from "pg";
 import { MigrationChecksumError, migrationsDir, readMigrationFiles } from "@tillsync/shared";
+import { inTransaction } from "./transaction";
 
 // Any constant works; it only has to be the same for every central instance, so that
 // instances starting together apply migrations one at a time.
@@ -41,8 +42,7 @@ export async function migrateCentral(pool: Pool, dir = migrationsDir("central"))
         if (known !== m.checksum) throw new MigrationChecksumError(m.name);
         continue;
       }
-      await client.query("BEGIN");
-      try {
+      await inTransaction(client, async () => {
         const started = new Date();
         await client.query(m.sql);
         await client.query(
@@ -51,11 +51,9 @@ export async function migrateCentral(pool: Pool, dir = migrationsDir("central"))
            VALUES ($1, $2, $3, $4, now(), 1)`,
           [randomUUID(), m.checksum, m.name, started],
         );
-        await client.query("COMMIT");
-      } catch (err) {
-        await client.query("ROLLBACK");
-        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
-      }
+      }).catch((err: Error) => {
+        throw new Error(`migration ${m.name} failed: ${err.message}`);
+      });
       done.push(m.name);
     }
     return done;

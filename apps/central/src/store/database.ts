@@ -8,17 +8,21 @@ types.setTypeParser(types.builtins.INT8, (v) => v);
 
 /** One pg pool shared by Prisma (ordinary queries) and the set-based sync paths. */
 export interface CentralDb {
+  /** The connection URL, for connections of their own (the feed's LISTEN). */
+  url: string;
   pool: Pool;
   prisma: PrismaClient;
   close(): Promise<void>;
 }
 
-export function openCentralDb(databaseUrl: string, max = 10): CentralDb {
-  const pool = new Pool({ connectionString: databaseUrl, max });
+/** `poolSize`: connections shared by HTTP handlers, the hub and the sequencer (DATABASE_POOL_SIZE). */
+export function openCentralDb(databaseUrl: string, poolSize = 10): CentralDb {
+  const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
   // An idle client losing its connection must not crash the hub; the pool replaces it.
   pool.on("error", () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
+    url: databaseUrl,
     pool,
     prisma,
     async close() {

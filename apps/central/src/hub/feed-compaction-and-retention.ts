@@ -1,0 +1,16 @@
+import type { ChangeFeedStore } from "../store/change-feed";
+import type { SyncHistoryStore } from "../store/sync-history";
+
+/**
+ * The daily cleanup job (once per cluster): compacts the change feed (see
+ * ChangeFeedStore.compact: only entries no terminal, old or new, can need again) and deletes
+ * sync_history older than the retention (HISTORY_RETENTION_DAYS).
+ */
+export async function compactFeedAndExpireHistory(
+  store: { feed: Pick<ChangeFeedStore, "compact">; history: Pick<SyncHistoryStore, "deleteOlderThan"> },
+  opts: { historyDays: number },
+): Promise<{ history: number; feed: number }> {
+  const history = await store.history.deleteOlderThan(opts.historyDays);
+  const feed = await store.feed.compact();
+  return { history, feed };
+}

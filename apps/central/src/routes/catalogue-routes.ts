@@ -1,0 +1,24 @@
+import { Router } from "express";
+import { parseOrThrow, setStockRequestSchema, upsertProductRequestSchema } from "@tillsync/shared";
+import { route } from "../http/async-route";
+import type { CatalogueStore } from "../store/catalogue";
+
+/** Central's catalogue and stock writes (they enter the change feed); mounted behind adminAuth. */
+export function catalogueRoutes(store: { catalogue: CatalogueStore }): Router {
+  const r = Router();
+  r.post(
+    "/products",
+    route(async (req, res) => {
+      const body = parseOrThrow(upsertProductRequestSchema, req.body, "product");
+      res.status(200).json({ product: await store.catalogue.upsertProduct(body) });
+    }),
+  );
+  r.post(
+    "/stock",
+    route(async (req, res) => {
+      const body = parseOrThrow(setStockRequestSchema, req.body, "stock count");
+      res.json({ inventoryItem: await store.catalogue.setStock(body) });
+    }),
+  );
+  return r;
+}

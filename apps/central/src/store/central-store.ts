@@ -1,0 +1,79 @@
+import { appliedChangeStore, type AppliedChangeStore } from "./applied-changes";
+import { catalogueStore, type CatalogueStore } from "./catalogue";
+import { changeFeedStore, type ChangeFeedStore } from "./change-feed";
+import { conflictLog, conflictQueries, type ConflictLog, type ConflictQueries } from "./conflicts";
+import type { CentralDb } from "./database";
+import { FeedListener, type FeedListenerOptions } from "./feed-listener";
+import { storeRegistry, type StoreRegistry } from "./stores";
+import { syncHistoryStore, type SyncHistoryStore } from "./sync-history";
+import { syncedTables, type SyncedTables } from "./synced-tables";
+import { terminalAdmin, terminalQueries, type TerminalAdmin, type TerminalQueries } from "./terminals";
+import { inSavepoint, withTransaction, type Queryable } from "./transaction";
+
+/**
+ * What one open transaction can do: the SQL modules, bound to its connection. Prisma-backed
+ * functions are deliberately absent: they would run on another connection, outside it.
+ */
+export interface TxStore {
+  terminals: TerminalQueries;
+  appliedChanges: AppliedChangeStore;
+  conflicts: ConflictQueries;
+  tables: SyncedTables;
+  catalogue: CatalogueStore;
+  history: SyncHistoryStore;
+  /** Runs `fn` in a savepoint: when it throws, only its writes are undone (see inSavepoint). */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Central's storage layer: the one place that talks to PostgreSQL (BullMQ's rule: one
+ * backend interface). Routes, the hub and the sync logic call these functions, named for
+ * what they mean, and receive the store (or the part they need) from the composition root.
+ */
+export interface CentralStore {
+  terminals: TerminalQueries & TerminalAdmin;
+  stores: StoreRegistry;
+  appliedChanges: AppliedChangeStore;
+  conflicts: ConflictQueries & ConflictLog;
+  feed: ChangeFeedStore;
+  history: SyncHistoryStore;
+  tables: SyncedTables;
+  catalogue: CatalogueStore;
+  /** Runs `fn` in one transaction (withTransaction): committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: TxStore) => Promise<T>): Promise<T>;
+  /** A LISTEN connection of its own for feed notifications (hub/feed-watcher.ts). */
+  feedListener(opts: Omit<FeedListenerOptions, "databaseUrl">): FeedListener;
+  /** Resolves when PostgreSQL answers (readiness). */
+  ping(): Promise<void>;
+}
+
+function txStore(client: Queryable): TxStore {
+  return {
+    terminals: terminalQueries(client),
+    appliedChanges: appliedChangeStore(client),
+    conflicts: conflictQueries(client),
+    tables: syncedTables(client),
+    catalogue: catalogueStore(client),
+    history: syncHistoryStore(client),
+    savepoint: (fn) => inSavepoint(client, fn),
+  };
+}
+
+export function centralStore(db: CentralDb): CentralStore {
+  const { pool, prisma } = db;
+  return {
+    terminals: { ...terminalQueries(pool), ...terminalAdmin(prisma) },
+    stores: storeRegistry(prisma),
+    appliedChanges: appliedChangeStore(pool),
+    conflicts: { ...conflictQueries(pool), ...conflictLog(prisma) },
+    feed: changeFeedStore(pool),
+    history: syncHistoryStore(pool),
+    tables: syncedTables(pool),
+    catalogue: catalogueStore(pool),
+    transaction: (fn) => withTransaction(pool, (client) => fn(txStore(client))),
+    feedListener: (opts) => new FeedListener({ ...opts, databaseUrl: db.url }),
+    async ping() {
+      await pool.query("SELECT 1");
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import type { Pool } from "pg";
+import type { SyncTable } from "@tillsync/shared";
+import { withTransaction } from "./transaction";
+
+/**
+ * change_feed: every change to a central→terminal table, appended by the feed triggers
+ * (feed/feed-triggers.ts) with a NULL position and numbered here once committed.
+ *
+ * Why not a sequence or timestamp written by the trigger: a writer that takes position 5 and
+ * commits after another writer's position 6 is invisible when a terminal reads up to 6, and
+ * that terminal's cursor then moves past 5 for ever. Here triggers append rows with a NULL
+ * position, and only the sequencer gives positions, one transaction at a time (advisory
+ * lock), to rows that have already committed. A row that commits later is numbered by a
+ * later sequencer run, so its position is above every position any reader has seen: the
+ * cursor can never pass a change that is still to come (G2). Writers are never serialized.
+ */
+const SEQUENCER_LOCK_KEY = 7_270_736_902;
+
+export interface FeedEntry {
+  position: string;
+  entityType: SyncTable;
+  entityId: string;
+}
+
+export interface ChangeFeedStore {
+  /** Gives positions to committed, unnumbered feed rows. Returns how many it numbered. */
+  sequence(): Promise<number>;
+  /** Numbered entries after `since` in a store's scope (all-stores rows included), in order. */
+  readPage(opts: { since: string; storeId: string; entityType?: SyncTable; limit: number }): Promise<FeedEntry[]>;
+  /** The highest position given so far ("0" for an empty feed). */
+  top(): Promise<string>;
+  /** The stores whose rows changed in positions (after, upTo]; null stands for all-stores tables. */
+  storesChangedBetween(after: string, upTo: string): Promise<Array<string | null>>;
+  /**
+   * Deletes entries that can never be needed again: superseded by a later numbered entry for
+   * the same row (entity_type, entity_id, store), and at or below every live terminal's
+   * acknowledged cursor. The newest entry of every row stays, so a new terminal pulling from
+   * cursor 0 still receives every row (a pull sends a row's current state, so the older
+   * entries add nothing). Returns how many it deleted.
+   */
+  compact(): Promise<number>;
+}
+
+export function changeFeedStore(pool: Pool): ChangeFeedStore {
+  return {
+    sequence: () => sequenceFeed(pool),
+    async readPage(opts) {
+      const { rows } = await pool.query<FeedEntry>(
+        `SELECT position, entity_type AS "entityType", entity_id AS "entityId" FROM change_feed
+          WHERE position > $1 AND (store_id IS NULL OR store_id = $2)
+            AND ($3::text IS NULL OR entity_type = $3)
+          ORDER BY position LIMIT $4`,
+        [opts.since, opts.storeId, opts.entityType ?? null, opts.limit],
+      );
+      return rows;
+    },
+    async top() {
+      const { rows } = await pool.query<{ top: string }>(
+        `SELECT coalesce(max(position), 0)::text AS top FROM change_feed`,
+      );
+      return rows[0]!.top;
+    },
+    async storesChangedBetween(after, upTo) {
+      const { rows } = await pool.query<{ store_id: string | null }>(
+        `SELECT DISTINCT store_id FROM change_feed WHERE position > $1::bigint AND position <= $2::bigint`,
+        [after, upTo],
+      );
+      return rows.map((r) => r.store_id);
+    },
+    async compact() {
+      const r = await pool.query(
+        `WITH floor AS (
+           SELECT coalesce((SELECT min(acked_cursor) FROM terminals WHERE status <> 'DISABLED'),
+                           (SELECT max(position) FROM change_feed)) AS pos)
+         DELETE FROM change_feed f USING floor
+          WHERE f.position IS NOT NULL AND f.position <= floor.pos
+            AND EXISTS (SELECT 1 FROM change_feed g
+                         WHERE g.entity_type = f.entity_type AND g.entity_id = f.entity_id
+                           AND g.store_id IS NOT DISTINCT FROM f.store_id
+                           AND g.position > f.position)`,
+      );
+      return r.rowCount ?? 0;
+    },
+  };
+}
+
+/** The sequencer (see the top of this file); exported for tools that fill the feed in bulk. */
+export async function sequenceFeed(pool: Pool): Promise<number> {
+  // Cheap check first: pulls call this every time and usually find nothing to do.
+  const { rows: todo } = await pool.query(`SELECT 1 FROM change_feed WHERE position IS NULL LIMIT 1`);
+  if (todo.length === 0) return 0;
+  return withTransaction(pool, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock($1)", [SEQUENCER_LOCK_KEY]);
+    // This statement's snapshot is taken after the lock, so it sees every earlier run's
+    // positions; max(position) comes from the unique index.
+    const r = await client.query(
+      `WITH base AS (SELECT coalesce(max(position), 0) AS top FROM change_feed),
+            todo AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM change_feed WHERE position IS NULL)
+       UPDATE change_feed f SET position = base.top + todo.n
+         FROM base, todo WHERE f.id = todo.id`,
+    );
+    return r.rowCount ?? 0;
+  });
+}

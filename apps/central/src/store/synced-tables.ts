@@ -1,0 +1,102 @@
+import type { TablePolicy } from "@tillsync/shared";
+import { appendSql, columnsOf, unnestSource, upsertSql, type Row } from "./synced-table-sql";
+import type { Queryable } from "./transaction";
+
+export type { Row } from "./synced-table-sql";
+
+/**
+ * The synced tables (the ones the policy declares), read and written set-based for the push,
+ * the pull and operator resolutions. Which table and columns comes from the policy passed in.
+ */
+export interface SyncedTables {
+  /** Central's current rows for these ids, locked until the transaction ends. */
+  lockRows(table: string, ids: string[]): Promise<Map<string, Row>>;
+  existingIds(table: string, ids: string[]): Promise<Set<string>>;
+  /** The policy's columns of these rows as central holds them now (absent ids are missing). */
+  readRows(policy: TablePolicy, ids: string[]): Promise<Map<string, Row>>;
+  /** Inserts or updates rows (version bumped on update); returns each row's version afterwards. */
+  upsertRows(policy: TablePolicy, rows: Row[]): Promise<Map<string, number>>;
+  /**
+   * Appends rows of an append-only table (ledger deltas applied once, see appendSql);
+   * returns version 1 for each row it inserted, nothing for ids it already had.
+   */
+  appendRows(policy: TablePolicy, counter: TablePolicy | undefined, rows: Row[]): Promise<Map<string, number>>;
+  deleteRows(table: string, ids: string[]): Promise<void>;
+  /** A new version of a row without changing it, so the feed announces it again. */
+  bumpVersion(table: string, id: string): Promise<void>;
+}
+
+/** Rows grouped by the set of columns they carry, so absent columns keep their defaults. */
+function groupByColumns(rows: Row[]): Map<string, Row[]> {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const key = Object.keys(r)
+      .filter((k) => r[k] !== undefined && k !== "version")
+      .sort()
+      .join(",");
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  return groups;
+}
+
+export function syncedTables(q: Queryable): SyncedTables {
+  return {
+    async lockRows(table, ids) {
+      if (ids.length === 0) return new Map();
+      // ORDER BY id: two transactions locking overlapping rows take them in one order (no deadlock).
+      const { rows } = await q.query<Row>(`SELECT * FROM ${table} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
+        ids,
+      ]);
+      return new Map(rows.map((r) => [String(r.id), r]));
+    },
+    async existingIds(table, ids) {
+      if (ids.length === 0) return new Set();
+      const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
+      return new Set(rows.map((r) => r.id));
+    },
+    async readRows(policy, ids) {
+      if (ids.length === 0) return new Map();
+      const cols = policy.columns.map((c) => c.name).join(", ");
+      const { rows } = await q.query<Row>(`SELECT ${cols} FROM ${policy.table} WHERE id = ANY($1::uuid[])`, [ids]);
+      return new Map(rows.map((r) => [String(r.id), r]));
+    },
+    async upsertRows(policy, rows) {
+      const versions = new Map<string, number>();
+      for (const [key, group] of groupByColumns(rows)) {
+        const cols = columnsOf(policy, key.split(","));
+        const src = unnestSource(cols, group);
+        const { rows: out } = await q.query<{ id: string; version: number }>(
+          upsertSql(policy, cols, src.sql),
+          src.params,
+        );
+        for (const r of out) versions.set(r.id, r.version);
+      }
+      return versions;
+    },
+    async appendRows(policy, counter, rows) {
+      const versions = new Map<string, number>();
+      for (const [key, group] of groupByColumns(rows)) {
+        const cols = columnsOf(policy, key.split(","));
+        const src = unnestSource(cols, group);
+        const { rows: out } = await q.query<{ id: string }>(appendSql(policy, counter, cols, src.sql), src.params);
+        for (const r of out) versions.set(r.id, 1);
+      }
+      return versions;
+    },
+    async deleteRows(table, ids) {
+      if (ids.length === 0) return;
+      await q.query(`DELETE FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
+    },
+    async bumpVersion(table, id) {
+      await q.query(`UPDATE ${table} SET version = version + 1 WHERE id = $1`, [id]);
+    },
+  };
+}
+
+/** Constraint and data errors belong to a row, not to the batch: isolate and reject them. */
+export function isRowLevelError(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? "";
+  return code.startsWith("22") || code.startsWith("23");
+}

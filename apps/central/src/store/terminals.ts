@@ -1,0 +1,208 @@
+import { NotFoundError, StateConflictError, type TerminalStatus } from "@tillsync/shared";
+import type { PrismaClient } from "../generated/prisma/client";
+import { parseStoredHeartbeat, type StoredHeartbeat } from "./stored-heartbeat";
+import type { Queryable } from "./transaction";
+
+/** Who a terminal key belongs to: what authentication hands to the routes and sockets. */
+export interface TerminalIdentity {
+  id: string;
+  storeId: string;
+  name: string;
+}
+
+/** A terminal as the admin list shows it, its heartbeat already parsed. */
+export interface TerminalRecord {
+  id: string;
+  name: string;
+  storeId: string;
+  status: TerminalStatus;
+  paused: boolean;
+  lastSeenAt: Date | null;
+  lastSyncAt: Date | null;
+  ackedCursor: string;
+  heartbeat: StoredHeartbeat | null;
+  /** Feed entries in its scope after its acknowledged cursor, counted up to the cap. */
+  lag: number;
+}
+
+/** A new key's hash and display prefix (the key itself is never stored). */
+export interface StoredKey {
+  hash: string;
+  prefix: string;
+}
+
+/** The terminals table (and its keys) in plain SQL: usable on the pool or inside a transaction. */
+export interface TerminalQueries {
+  /** The enabled terminal holding this (unrevoked) key, if any. */
+  findByKeyHash(hash: string): Promise<TerminalIdentity | undefined>;
+  statusOf(id: string): Promise<TerminalStatus | undefined>;
+  /** Ids of every terminal not disabled (of these stores only, when given), oldest first. */
+  activeIds(storeIds?: string[]): Promise<string[]>;
+  /** A push was applied: the terminal synced, and was seen. */
+  markSynced(id: string): Promise<void>;
+  /** Records the cursor a terminal applied; never moves it backwards. */
+  acknowledge(id: string, cursor: string): Promise<void>;
+  /** Stores the heartbeat; a terminal heard from is ONLINE again, unless it is disabled. */
+  recordHeartbeat(id: string, heartbeat: StoredHeartbeat): Promise<void>;
+  /** Turns ONLINE terminals silent for longer than `timeoutS` OFFLINE; returns those it turned. */
+  markSilentOffline(timeoutS: number): Promise<Array<{ id: string; name: string }>>;
+  /** Every terminal not disabled that has sent a heartbeat, with it. */
+  liveHeartbeats(): Promise<Array<{ id: string; name: string; heartbeat: StoredHeartbeat | null }>>;
+  /** One terminal's heartbeat (empty when it does not exist), or every live terminal's. */
+  heartbeats(terminalId?: string): Promise<Array<StoredHeartbeat | null>>;
+  list(lagCap: number): Promise<TerminalRecord[]>;
+  /** Emergency stop: every terminal not disabled is paused. */
+  pauseActive(): Promise<void>;
+  unpauseAll(): Promise<void>;
+}
+
+export function terminalQueries(q: Queryable): TerminalQueries {
+  return { ...terminalReads(q), ...terminalWrites(q) };
+}
+
+function terminalReads(
+  q: Queryable,
+): Pick<TerminalQueries, "findByKeyHash" | "statusOf" | "activeIds" | "liveHeartbeats" | "heartbeats" | "list"> {
+  return {
+    async findByKeyHash(hash) {
+      const { rows } = await q.query<TerminalIdentity>(
+        `SELECT t.id, t.store_id AS "storeId", t.name
+           FROM terminal_keys k JOIN terminals t ON t.id = k.terminal_id
+          WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND t.status <> 'DISABLED'`,
+        [hash],
+      );
+      return rows[0];
+    },
+    async statusOf(id) {
+      const { rows } = await q.query<{ status: TerminalStatus }>(`SELECT status FROM terminals WHERE id = $1`, [id]);
+      return rows[0]?.status;
+    },
+    async activeIds(storeIds) {
+      const { rows } = await q.query<{ id: string }>(
+        `SELECT id FROM terminals WHERE status <> 'DISABLED' AND ($1::uuid[] IS NULL OR store_id = ANY($1::uuid[]))
+          ORDER BY created_at`,
+        [storeIds ?? null],
+      );
+      return rows.map((r) => r.id);
+    },
+    async liveHeartbeats() {
+      const { rows } = await q.query<{ id: string; name: string; last_heartbeat: unknown }>(
+        `SELECT id, name, last_heartbeat FROM terminals WHERE status <> 'DISABLED' AND last_heartbeat IS NOT NULL`,
+      );
+      return rows.map((r) => ({ id: r.id, name: r.name, heartbeat: parseStoredHeartbeat(r.last_heartbeat) }));
+    },
+    async heartbeats(terminalId) {
+      const { rows } = await q.query<{ last_heartbeat: unknown }>(
+        `SELECT last_heartbeat FROM terminals WHERE ($1::uuid IS NULL AND status <> 'DISABLED') OR id = $1::uuid`,
+        [terminalId ?? null],
+      );
+      return rows.map((r) => parseStoredHeartbeat(r.last_heartbeat));
+    },
+    async list(lagCap) {
+      // Lag: feed entries in the terminal's scope after its acknowledged cursor (other stores'
+      // stock never reaches it, so it is not lag). Capped, so a new terminal costs one bounded scan.
+      const { rows } = await q.query<Omit<TerminalRecord, "heartbeat"> & { heartbeat: unknown }>(
+        `SELECT t.id, t.name, t.store_id AS "storeId", t.status, t.paused, t.last_seen_at AS "lastSeenAt",
+                t.last_sync_at AS "lastSyncAt", t.acked_cursor::text AS "ackedCursor", t.last_heartbeat AS heartbeat,
+                (SELECT count(*)::int FROM (SELECT 1 FROM change_feed f
+                  WHERE f.position > t.acked_cursor AND (f.store_id IS NULL OR f.store_id = t.store_id)
+                  LIMIT $1) x) AS lag
+           FROM terminals t ORDER BY t.created_at`,
+        [lagCap],
+      );
+      return rows.map((r) => ({ ...r, heartbeat: parseStoredHeartbeat(r.heartbeat) }));
+    },
+  };
+}
+
+function terminalWrites(
+  q: Queryable,
+): Pick<
+  TerminalQueries,
+  "markSynced" | "acknowledge" | "recordHeartbeat" | "markSilentOffline" | "pauseActive" | "unpauseAll"
+> {
+  return {
+    async markSynced(id) {
+      await q.query(`UPDATE terminals SET last_sync_at = now(), last_seen_at = now() WHERE id = $1`, [id]);
+    },
+    async acknowledge(id, cursor) {
+      // GREATEST: a late, reordered acknowledge must not move the recorded cursor backwards.
+      await q.query(
+        `UPDATE terminals SET acked_cursor = GREATEST(acked_cursor, $2::bigint), last_seen_at = now() WHERE id = $1`,
+        [id, cursor],
+      );
+    },
+    async recordHeartbeat(id, heartbeat) {
+      await q.query(
+        `UPDATE terminals SET last_seen_at = now(), last_heartbeat = $2::jsonb,
+                status = CASE WHEN status = 'DISABLED' THEN status ELSE 'ONLINE'::terminal_status END
+          WHERE id = $1`,
+        [id, JSON.stringify(heartbeat)],
+      );
+    },
+    async markSilentOffline(timeoutS) {
+      // Only ONLINE rows change, so two overlapping sweeps report each silence once.
+      const { rows } = await q.query<{ id: string; name: string }>(
+        `UPDATE terminals SET status = 'OFFLINE'
+          WHERE status = 'ONLINE' AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $1))
+          RETURNING id, name`,
+        [timeoutS],
+      );
+      return rows;
+    },
+    async pauseActive() {
+      await q.query(`UPDATE terminals SET paused = true WHERE status <> 'DISABLED'`);
+    },
+    async unpauseAll() {
+      await q.query(`UPDATE terminals SET paused = false WHERE paused`);
+    },
+  };
+}
+
+/** Provisioning writes, through Prisma: rare admin calls where its typed client reads best. */
+export interface TerminalAdmin {
+  /** Creates a terminal with its first key; a taken id is a StateConflictError. */
+  create(
+    input: { id?: string; name: string; storeId: string },
+    key: StoredKey,
+  ): Promise<{ id: string; name: string; storeId: string; status: TerminalStatus }>;
+  /** Revokes every current key of the terminal and stores the new one, in one transaction. */
+  rotateKey(id: string, key: StoredKey): Promise<void>;
+  disable(id: string): Promise<void>;
+}
+
+export function terminalAdmin(prisma: PrismaClient): TerminalAdmin {
+  return {
+    async create(input, key) {
+      try {
+        const t = await prisma.$transaction(async (tx) => {
+          const t = await tx.terminal.create({
+            data: { ...(input.id ? { id: input.id } : {}), name: input.name, storeId: input.storeId },
+          });
+          await tx.terminalKey.create({ data: { terminalId: t.id, keyHash: key.hash, keyPrefix: key.prefix } });
+          return t;
+        });
+        return { id: t.id, name: t.name, storeId: t.storeId, status: t.status };
+      } catch (err) {
+        if ((err as { code?: string }).code === "P2002")
+          throw new StateConflictError(`terminal ${input.id} already exists`);
+        throw err;
+      }
+    },
+    async rotateKey(id, key) {
+      await prisma.$transaction(async (tx) => {
+        const t = await tx.terminal.findUnique({ where: { id } });
+        if (!t) throw new NotFoundError(`terminal ${id} does not exist`);
+        await tx.terminalKey.updateMany({
+          where: { terminalId: id, revokedAt: null },
+          data: { revokedAt: new Date() },
+        });
+        await tx.terminalKey.create({ data: { terminalId: id, keyHash: key.hash, keyPrefix: key.prefix } });
+      });
+    },
+    async disable(id) {
+      const { count } = await prisma.terminal.updateMany({ where: { id }, data: { status: "DISABLED" } });
+      if (count === 0) throw new NotFoundError(`terminal ${id} does not exist`);
+    },
+  };
+}
