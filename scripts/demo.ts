@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { Client } from "pg";
-import { startCentral } from "@tillsync/central";
+import { loadCentralConfig, startCentral } from "@tillsync/central";
 import { createAgent, loadAgentConfig, type Agent } from "@tillsync/terminal-agent";
 import { ControllableProxy } from "@tillsync/testkit";
 import { ensureServices } from "./demo/services";
@@ -28,16 +28,17 @@ async function main(): Promise<number> {
   dbUrl.pathname = `/${dbName}`;
 
   const adminToken = randomBytes(16).toString("hex");
-  const central = await startCentral({
-    DATABASE_URL: dbUrl.toString(),
-    REDIS_URL: services.redisUrl,
-    REDIS_PREFIX: `tillsync-demo-${randomBytes(3).toString("hex")}`,
-    PORT: Number(process.env.PORT ?? 0),
-    ADMIN_TOKEN: adminToken,
-    HEARTBEAT_TIMEOUT_S: 90,
-    LOG_LEVEL: "warn",
-    SYNC_POLICY_OVERRIDES: {},
-  });
+  // Central's configuration is parsed the way `npm run central` parses the environment.
+  const central = await startCentral(
+    loadCentralConfig({
+      DATABASE_URL: dbUrl.toString(),
+      REDIS_URL: services.redisUrl,
+      REDIS_PREFIX: `tillsync-demo-${randomBytes(3).toString("hex")}`,
+      PORT: process.env.PORT ?? "0",
+      ADMIN_TOKEN: adminToken,
+      LOG_LEVEL: "warn",
+    }),
+  );
   const base = `http://127.0.0.1:${central.port}`;
   log(`central listening on ${base} (migrated ${dbName})`);
   const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {

@@ -1,5 +1,5 @@
 import { ConfigError } from "@tillsync/shared";
-import { loadCentralConfig } from "../src/config";
+import { CENTRAL_DEFAULTS, HUB_DEFAULTS, loadCentralConfig } from "../src/config";
 
 const good = { ADMIN_TOKEN: "a-long-enough-admin-token" };
 
@@ -19,6 +19,8 @@ describe("central configuration", () => {
     ["DATABASE_URL", "mysql://x"],
     ["REDIS_URL", "localhost:6379"],
     ["HEARTBEAT_TIMEOUT_S", "1"],
+    ["HISTORY_RETENTION_DAYS", "0"],
+    ["DATABASE_POOL_SIZE", "none"],
     ["SYNC_POLICY_OVERRIDES", "{not json"],
     ["SYNC_POLICY_OVERRIDES", '{"products":{"strategy":"LOUDEST_WINS"}}'],
     ["SYNC_POLICY_OVERRIDES", '{"widgets":{"strategy":"CENTRAL_WINS"}}'],
@@ -26,6 +28,18 @@ describe("central configuration", () => {
     const load = () => loadCentralConfig({ ...good, [name]: value });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(new RegExp(`^invalid central configuration: ${name}`));
+  });
+
+  it("has retention and pool size variables with documented defaults, and the hub's tunables beside them", () => {
+    const c = loadCentralConfig(good);
+    expect(c).toMatchObject({ HISTORY_RETENTION_DAYS: 30, DATABASE_POOL_SIZE: 10 });
+    expect(c.HISTORY_RETENTION_DAYS).toBe(CENTRAL_DEFAULTS.HISTORY_RETENTION_DAYS);
+    expect(c.hub).toEqual(HUB_DEFAULTS);
+    expect(c.hub).not.toBe(HUB_DEFAULTS); // a copy: one instance's overrides never leak into another's
+    expect(loadCentralConfig({ ...good, HISTORY_RETENTION_DAYS: "7", DATABASE_POOL_SIZE: "25" })).toMatchObject({
+      HISTORY_RETENTION_DAYS: 7,
+      DATABASE_POOL_SIZE: 25,
+    });
   });
 
   it("names a missing ADMIN_TOKEN", () => {

@@ -1,26 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
 import { createAgent, HttpCentralTransport } from "../src";
 import type { PushChange } from "@tillsync/shared";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { createTestAgent } from "../testing";
+
+const { central, pg } = useTestCentral("g5");
 
 /** G5: a child never reaches central before its parent, whatever the batch size and priorities. */
 describe("causality (G5)", () => {
-  let central: TestCentral;
-  let pg: Client;
-
-  beforeAll(async () => {
-    central = await startTestCentral("g5");
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
-  });
-
-  afterAll(async () => {
-    await pg?.end();
-    await central?.stop();
-  });
-
   it("with batch size 1 and CRITICAL payments under a HIGH pending order, no child is rejected or sent first", async () => {
     const creds = await central.provisionTerminal();
     const probe = createTestAgent(central.url, creds, { SYNC_BATCH_SIZE: 1 });

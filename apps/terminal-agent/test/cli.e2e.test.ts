@@ -3,30 +3,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { Client } from "pg";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { ControllableProxy, waitFor } from "@tillsync/testkit";
 import { CliProcess, envOf, runCli } from "./support/agent-cli";
 
+const { central, pg } = useTestCentral("cli");
+
 /** The operator CLI, each command in its own process as on a till (SPEC §5). */
 describe("tillsync-agent CLI", () => {
-  let central: TestCentral;
-  let pg: Client;
   const dirs: string[] = [];
   const proxies: ControllableProxy[] = [];
   const daemons: CliProcess[] = [];
 
-  beforeAll(async () => {
-    central = await startTestCentral("cli");
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
-  });
-
   afterAll(async () => {
     for (const d of daemons) if (d.child.exitCode === null && d.child.signalCode === null) await d.kill("SIGKILL");
     for (const p of proxies) await p.close();
-    await pg?.end();
-    await central?.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
-import { Client } from "pg";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { createTestAgent, type TestAgent } from "../testing";
 
 /**
@@ -91,9 +90,9 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("sync" as const), t: fc.nat(T - 1) }) },
 );
 
+const { central, pg } = useTestCentral("prop");
+
 describe("convergence under random offline edits (property)", () => {
-  let central: TestCentral;
-  let pg: Client;
   const stores: string[] = [];
   const products: string[] = [];
   const agents: TestAgent[] = [];
@@ -112,9 +111,6 @@ describe("convergence under random offline edits (property)", () => {
   }
 
   beforeAll(async () => {
-    central = await startTestCentral("prop");
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
     for (let s = 0; s < 2; s++)
       stores.push(
         (await central.admin<{ store: { id: string } }>("POST", "/api/stores", { name: `S${s}` })).body.store.id,
@@ -137,8 +133,6 @@ describe("convergence under random offline edits (property)", () => {
 
   afterAll(async () => {
     for (const a of agents) await a.destroy();
-    await pg?.end();
-    await central?.stop();
   });
 
   const customersAt = (t: number) =>

@@ -1,27 +1,14 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { createTestAgent } from "../testing";
 import { ControllableProxy, waitFor } from "@tillsync/testkit";
 import { CLI_ARGS } from "./support/agent-cli";
 
+const { central, pg } = useTestCentral("crash");
+
 /** G1 across a crash: central committed the batch, the agent died before marking its outbox. */
 describe("agent killed after central committed (G1)", () => {
-  let central: TestCentral;
-  let pg: Client;
-
-  beforeAll(async () => {
-    central = await startTestCentral("crash");
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
-  });
-
-  afterAll(async () => {
-    await pg?.end();
-    await central?.stop();
-  });
-
   it("doubles nothing and loses nothing after SIGKILL and restart", async () => {
     const creds = await central.provisionTerminal();
     const productId = randomUUID();

@@ -3,24 +3,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { Client } from "pg";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { ControllableProxy, waitFor } from "@tillsync/testkit";
 import { CliProcess, envOf, runCli } from "./support/agent-cli";
 
 const PRODUCTS = 1200;
 
+const { central, pg } = useTestCentral("recovery");
+
 /** SPEC §5 recovery: a lost or new terminal database is rebuilt from central by `startup --force`. */
 describe("startup --force", () => {
-  let central: TestCentral;
-  let pg: Client;
   let proxy: ControllableProxy;
   const dirs: string[] = [];
 
   beforeAll(async () => {
-    central = await startTestCentral("recovery");
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
     proxy = new ControllableProxy(central.running.port);
     await proxy.listen();
     await pg.query(
@@ -30,8 +26,6 @@ describe("startup --force", () => {
 
   afterAll(async () => {
     await proxy?.close();
-    await pg?.end();
-    await central?.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 

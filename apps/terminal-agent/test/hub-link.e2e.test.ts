@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { createTestAgent, type TestAgent } from "../testing";
 import { waitFor } from "@tillsync/testkit";
 import { HeartbeatSender, startSocketLink, transportFromConfig, type SocketLink } from "../src";
@@ -11,9 +11,10 @@ interface TerminalRow {
   agentStatus: string | null;
 }
 
+const { central } = useTestCentral("hublink");
+
 /** The agent's socket link against a real hub: triggers, DATA_CHANGED, emergency stop, heartbeats. */
 describe("agent socket link", () => {
-  let central: TestCentral;
   let storeId: string;
   const agents: TestAgent[] = [];
   const links: SocketLink[] = [];
@@ -35,7 +36,6 @@ describe("agent socket link", () => {
     (await central.admin<{ terminals: TerminalRow[] }>("GET", "/api/terminals")).body.terminals;
 
   beforeAll(async () => {
-    central = await startTestCentral("hublink");
     const s = await central.admin<{ store: { id: string } }>("POST", "/api/stores", { name: "Link store" });
     storeId = s.body.store.id;
   });
@@ -44,7 +44,6 @@ describe("agent socket link", () => {
     for (const h of heartbeats) h.stop();
     for (const l of links) await l.stop();
     for (const a of agents) await a.destroy();
-    await central?.stop();
   });
 
   it("syncs and acks on the trigger POST /api/sync/all sends", async () => {

@@ -1,24 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { createTestAgent } from "../testing";
+
+const { central, pg } = useTestCentral("manual", { SYNC_POLICY_OVERRIDES: { products: { strategy: "MANUAL_MERGE" } } });
 
 /** MANUAL_MERGE end to end: a held conflict, its resolution, and every terminal converging on it. */
 describe("MANUAL_MERGE: held until resolved through the API, then seen by every terminal", () => {
-  let central: TestCentral;
-  let pg: Client;
-
-  beforeAll(async () => {
-    central = await startTestCentral("manual", { SYNC_POLICY_OVERRIDES: { products: { strategy: "MANUAL_MERGE" } } });
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
-  });
-
-  afterAll(async () => {
-    await pg?.end();
-    await central?.stop();
-  });
-
   it("holds the conflict as PENDING, resolves it, and every terminal converges on the resolution", async () => {
     const a = await central.provisionTerminal({ name: "A" });
     const b = await central.provisionTerminal({ name: "B", storeId: a.storeId });

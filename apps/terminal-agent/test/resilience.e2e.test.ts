@@ -1,30 +1,21 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
-import { Client } from "pg";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { createTestAgent, type TestAgent } from "../testing";
 import { ControllableProxy, waitFor } from "@tillsync/testkit";
 import { readAgentStatus } from "../src/status/agent-status";
 import { envOf, runCli } from "./support/agent-cli";
 
+const { central, pg } = useTestCentral("resilience");
+
 /** G6 and SPEC §5: the till never waits on sync; poison does not block; the breaker opens and heals. */
 describe("agent resilience (G6)", () => {
-  let central: TestCentral;
-  let pg: Client;
   const agents: TestAgent[] = [];
   const proxies: ControllableProxy[] = [];
-
-  beforeAll(async () => {
-    central = await startTestCentral("resilience");
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
-  });
 
   afterAll(async () => {
     for (const a of agents) await a.destroy();
     for (const p of proxies) await p.close();
-    await pg?.end();
-    await central?.stop();
   });
 
   async function setup(

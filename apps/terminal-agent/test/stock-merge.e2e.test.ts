@@ -1,21 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { createTestAgent, type TestAgent } from "../testing";
 import { ControllableProxy } from "@tillsync/testkit";
 
+const { central, pg } = useTestCentral("g4");
+
 /** G4: offline sales on several tills all count; each till shows central's stock + its own. */
 describe("stock merges add up (G4)", () => {
-  let central: TestCentral;
-  let pg: Client;
   const tills: Array<{ agent: TestAgent; proxy: ControllableProxy }> = [];
   const productId = randomUUID();
   let storeId: string;
 
   beforeAll(async () => {
-    central = await startTestCentral("g4");
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
     const first = await central.provisionTerminal();
     storeId = first.storeId;
     await central.admin("POST", "/api/products", { id: productId, sku: "G4", name: "Bread", priceCents: 300 });
@@ -33,8 +29,6 @@ describe("stock merges add up (G4)", () => {
       await t.agent.destroy();
       await t.proxy.close();
     }
-    await pg?.end();
-    await central?.stop();
   });
 
   const shown = (t: TestAgent) =>

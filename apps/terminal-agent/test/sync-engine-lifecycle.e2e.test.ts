@@ -1,27 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { createTestAgent } from "../testing";
 import { ControllableProxy, waitFor } from "@tillsync/testkit";
 
+const { central, pg } = useTestCentral("lifecycle");
+
 /** stop(): the batch in flight completes and is recorded; no further batch is taken. */
 describe("sync engine stop", () => {
-  let central: TestCentral;
-  let pg: Client;
   let proxy: ControllableProxy;
 
   beforeAll(async () => {
-    central = await startTestCentral("lifecycle");
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
     proxy = new ControllableProxy(central.running.port);
     await proxy.listen();
   });
 
   afterAll(async () => {
     await proxy?.close();
-    await pg?.end();
-    await central?.stop();
   });
 
   it("finishes the batch in flight, takes no new one, and ends stopped", async () => {

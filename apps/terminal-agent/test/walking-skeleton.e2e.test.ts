@@ -1,25 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { createTestAgent, type TestAgent } from "../testing";
 import { waitFor } from "@tillsync/testkit";
+
+const { central, pg } = useTestCentral("e2e");
 
 /**
  * Issue 2's end-to-end proof: real PostgreSQL, real Redis, a real SQLite file, real HTTP.
  * Rows move both ways, written by plain SQL on each side.
  */
 describe("walking skeleton: rows move both ways", () => {
-  let central: TestCentral;
   let agent: TestAgent;
-  let pg: Client;
   let ids: { storeId: string; terminalId: string; key: string };
   const productId = randomUUID();
 
   beforeAll(async () => {
-    central = await startTestCentral("e2e");
     ids = await central.provisionTerminal();
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
     await central.admin("POST", "/api/products", { id: productId, sku: "COLA-33", name: "Cola 33cl", priceCents: 500 });
     await central.admin("POST", "/api/stock", { storeId: ids.storeId, productId, quantity: 10 });
     agent = createTestAgent(central.url, ids);
@@ -27,8 +23,6 @@ describe("walking skeleton: rows move both ways", () => {
 
   afterAll(async () => {
     await agent?.destroy();
-    await pg?.end();
-    await central?.stop();
   });
 
   it("pulls the catalogue and stock of its store", async () => {

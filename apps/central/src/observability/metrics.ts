@@ -1,4 +1,5 @@
 import type { RequestHandler } from "express";
+import type { PushResponse } from "@tillsync/shared";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /**
@@ -74,7 +75,7 @@ export class HubMetrics {
       const end = this.pushLatency.startTimer();
       const json = res.json.bind(res);
       res.json = (body: unknown) => {
-        const results = (body as { results?: Array<{ status: string }> } | undefined)?.results;
+        const results = (body as Partial<PushResponse> | undefined)?.results;
         if (Array.isArray(results)) {
           for (const r of results) {
             this.changesApplied.inc({ result: r.status });

@@ -100,15 +100,26 @@ export function conflictQueries(q: Queryable): ConflictQueries {
   };
 }
 
-/** The conflict log as the admin API lists it (Prisma's rows are the wire shape of GET /api/conflicts). */
+/** One entry of GET /api/conflicts: Prisma's row (its JSON is the wire shape), its status typed. */
+export type ConflictLogEntry = Omit<Conflict, "status"> & { status: ConflictStatus };
+
+/** The conflict log as the admin API lists it. */
 export interface ConflictLog {
   /** The newest 500, optionally of one status. */
-  list(status?: ConflictStatus): Promise<Conflict[]>;
+  list(status?: ConflictStatus): Promise<ConflictLogEntry[]>;
 }
 
 export function conflictLog(prisma: PrismaClient): ConflictLog {
   return {
-    list: (status) =>
-      prisma.conflict.findMany({ where: status ? { status } : {}, orderBy: { createdAt: "desc" }, take: 500 }),
+    async list(status) {
+      const rows = await prisma.conflict.findMany({
+        where: status ? { status } : {},
+        orderBy: { createdAt: "desc" },
+        take: 500,
+      });
+      // The column is text in the schema, but only book() and markResolved() above write it,
+      // and they write ConflictStatus values only.
+      return rows as ConflictLogEntry[];
+    },
   };
 }

@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import { DEFAULT_SYNC_POLICY, type FirstResult } from "@tillsync/shared";
+import { change } from "@tillsync/testkit";
+import type { AppliedRecord, NewAppliedRecord } from "../src/store/applied-changes";
+import { applyPush, ConcurrentDuplicate, type PushStore, type PushTx } from "../src/sync/push-apply";
+
+/**
+ * The push's orchestration against a store double (the store is passed in for this): the
+ * retry when a concurrent push recorded a change first, and what is recorded. The real race
+ * against PostgreSQL is push-exactly-once.test.ts ("applies a change once when the same push
+ * races itself").
+ */
+
+const terminal = { id: randomUUID(), storeId: randomUUID(), name: "Till" };
+
+interface Double extends PushStore {
+  transactions: number;
+  recorded: NewAppliedRecord[][];
+  synced: number;
+}
+
+/**
+ * A store whose `applied_changes` is a map. When `race(attempt)` holds, that transaction's record
+ * find the first change id taken by "another" push (recorded with `theirs`), as PostgreSQL's
+ * ON CONFLICT DO NOTHING would after that push committed.
+ */
+function storeDouble(race: (attempt: number) => boolean, theirs?: FirstResult): Double {
+  const applied = new Map<string, AppliedRecord>();
+  const d: Double = {
+    transactions: 0,
+    recorded: [],
+    synced: 0,
+    async transaction(fn) {
+      const attempt = ++d.transactions;
+      // This transaction's own records become visible only when it commits (fn resolves).
+      const mine = new Map<string, AppliedRecord>();
+      const tx: PushTx = {
+        tables: {
+          lockRows: async () => new Map(),
+          existingIds: async (_t, ids) => new Set(ids),
+          upsertRows: async (_p, rows) => new Map(rows.map((r) => [String(r.id), 1])),
+          appendRows: async (_p, _c, rows) => new Map(rows.map((r) => [String(r.id), 1])),
+          deleteRows: async () => undefined,
+        },
+        appliedChanges: {
+          lookUp: async (ids) => ids.flatMap((id) => applied.get(id) ?? []),
+          versionsProducedBy: async () => [],
+          async record(terminalId, records) {
+            d.recorded.push(records);
+            let fresh = 0;
+            records.forEach((r, i) => {
+              if (i === 0 && race(attempt)) {
+                // The other push committed first: its record stays, whatever happens to this one.
+                applied.set(r.changeId, { changeId: r.changeId, terminalId, result: theirs ?? r.result });
+                return;
+              }
+              mine.set(r.changeId, { changeId: r.changeId, terminalId, result: r.result });
+              fresh++;
+            });
+            return fresh;
+          },
+        },
+        conflicts: { book: async () => undefined },
+        terminals: {
+          markSynced: async () => void d.synced++,
+        },
+        savepoint: (f) => f(),
+      };
+      const out = await fn(tx);
+      for (const [id, r] of mine) applied.set(id, r);
+      return out;
+    },
+  };
+  return d;
+}
+
+describe("applyPush with a store passed in", () => {
+  it("judges the batch again when a concurrent push recorded one of its ids first: that one is a DUPLICATE", async () => {
+    const a = change("customers", { name: "A" });
+    const b = change("customers", { name: "B" });
+    const theirs: FirstResult = { changeId: a.changeId, status: "APPLIED", version: 7 } as FirstResult;
+    const store = storeDouble((attempt) => attempt === 1, theirs);
+    const results = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, [a, b]);
+    expect(store.transactions).toBe(2);
+    expect(results[0]).toEqual({ changeId: a.changeId, status: "DUPLICATE", original: theirs });
+    expect(results[1]).toMatchObject({ changeId: b.changeId, status: "APPLIED" });
+  });
+
+  it("gives up after three attempts rather than loop", async () => {
+    // Every attempt loses the race for another of its ids.
+    const store = storeDouble(() => true);
+    const batch = ["A", "B", "C", "D"].map((name) => change("customers", { name }));
+    await expect(applyPush(store, DEFAULT_SYNC_POLICY, terminal, batch)).rejects.toThrow(ConcurrentDuplicate);
+    expect(store.transactions).toBe(3);
+  });
+
+  it("records applied changes only (a rejected one is judged afresh when retried), and marks the terminal synced", async () => {
+    const good = change("customers", { name: "ok" });
+    const bad = change("customers", { name: 42 });
+    const orphan = change("payments", { order_id: randomUUID(), method: "CASH", amount_cents: 1 });
+    const store = storeDouble(() => false);
+    // The double holds every parent: existingIds answers every id asked about.
+    const results = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, [good, bad, orphan]);
+    expect(results.map((r) => r.status)).toEqual(["APPLIED", "REJECTED", "APPLIED"]);
+    expect(store.recorded).toHaveLength(1);
+    expect(store.recorded[0]!.map((r) => r.changeId)).toEqual([good.changeId, orphan.changeId]);
+    expect(store.synced).toBe(1);
+  });
+});

@@ -1,0 +1,125 @@
+import { DEFAULT_SYNC_POLICY, type TablePolicy } from "@tillsync/shared";
+import { appendSql, columnsOf, unnestSource, upsertSql } from "../src/store/synced-table-sql";
+
+/** The push's write statements as generated from the policy, checked as text. */
+
+const oneLine = (sql: string) => sql.replace(/\s+/g, " ").trim();
+
+const adjustments = DEFAULT_SYNC_POLICY.inventory_adjustments;
+const stock = DEFAULT_SYNC_POLICY.inventory_items;
+
+/** A second ledger no code names: gift card movements moving gift_cards.balance_cents. */
+const giftCards = {
+  ...stock,
+  table: "gift_cards",
+  scope: "ALL",
+  centralUpdatedAt: false,
+  columns: [
+    { name: "id", type: { kind: "uuid" } },
+    { name: "balance_cents", type: { kind: "int" }, optional: true, defaulted: true },
+    { name: "version", type: { kind: "int" }, optional: true, defaulted: true },
+  ],
+} as unknown as TablePolicy;
+const movements = {
+  ...adjustments,
+  table: "gift_card_movements",
+  scope: "ALL",
+  ledger: {
+    counterTable: "gift_cards",
+    counterColumn: "balance_cents",
+    deltaColumn: "amount_cents",
+    key: { card_id: "id" },
+  },
+  columns: [
+    { name: "id", type: { kind: "uuid" } },
+    { name: "card_id", type: { kind: "uuid" } },
+    { name: "amount_cents", type: { kind: "int" } },
+  ],
+} as unknown as TablePolicy;
+
+describe("the ledger append generated from the policy's LedgerRule", () => {
+  it("stock: appends adjustments once by id and adds their deltas to inventory_items.quantity per store and product", () => {
+    const cols = columnsOf(adjustments, ["id", "store_id", "product_id", "delta", "reason"]);
+    const src = unnestSource(cols, []);
+    expect(oneLine(appendSql(adjustments, stock, cols, src.sql))).toBe(
+      oneLine(`WITH ins AS (
+         INSERT INTO inventory_adjustments AS t (id, store_id, product_id, delta, reason)
+           SELECT u.id, u.store_id, u.product_id, u.delta, u.reason::adjustment_reason
+             FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int4[], $5::text[]) AS u(id, store_id, product_id, delta, reason)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id, store_id, product_id, delta
+       ), counter AS (
+         INSERT INTO inventory_items (store_id, product_id, quantity)
+         SELECT store_id, product_id, sum(delta)::int FROM ins GROUP BY store_id, product_id
+         ORDER BY store_id, product_id
+         ON CONFLICT (store_id, product_id) DO UPDATE
+           SET quantity = inventory_items.quantity + excluded.quantity,
+               version = inventory_items.version + 1,
+               updated_at = now()
+       )
+       SELECT id FROM ins`),
+    );
+  });
+
+  it("a fictitious ledger: its own tables, key and columns, and no updated_at where the counter has none", () => {
+    const cols = columnsOf(movements, ["id", "card_id", "amount_cents"]);
+    const sql = oneLine(appendSql(movements, giftCards, cols, "SELECT * FROM src"));
+    expect(sql).toBe(
+      oneLine(`WITH ins AS (
+         INSERT INTO gift_card_movements AS t (id, card_id, amount_cents) SELECT * FROM src
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id, card_id, amount_cents
+       ), counter AS (
+         INSERT INTO gift_cards (id, balance_cents)
+         SELECT card_id, sum(amount_cents)::int FROM ins GROUP BY card_id
+         ORDER BY card_id
+         ON CONFLICT (id) DO UPDATE
+           SET balance_cents = gift_cards.balance_cents + excluded.balance_cents,
+               version = gift_cards.version + 1
+       )
+       SELECT id FROM ins`),
+    );
+  });
+
+  it("an append-only table without a ledger only appends", () => {
+    const plain = { ...movements, ledger: undefined } as TablePolicy;
+    const cols = columnsOf(plain, ["id", "amount_cents"]);
+    expect(oneLine(appendSql(plain, undefined, cols, "SELECT * FROM src"))).toBe(
+      "INSERT INTO gift_card_movements AS t (id, amount_cents) SELECT * FROM src ON CONFLICT (id) DO NOTHING RETURNING id",
+    );
+  });
+
+  it("refuses a counter table other than the rule's, and a name that is not a plain SQL name", () => {
+    const cols = columnsOf(movements, ["id"]);
+    expect(() => appendSql(movements, stock, cols, "")).toThrow(/ledger of gift_cards/);
+    expect(() => appendSql(movements, undefined, cols, "")).toThrow(/ledger of gift_cards/);
+    const hostile = { ...movements, table: "x; DROP TABLE stores" } as unknown as TablePolicy;
+    expect(() => appendSql(hostile, giftCards, cols, "")).toThrow(/not a plain SQL name/);
+  });
+});
+
+describe("the upsert generated from the policy", () => {
+  it("sets updated_at only where central's copy has one (centralUpdatedAt)", () => {
+    const products = DEFAULT_SYNC_POLICY.products;
+    const orders = DEFAULT_SYNC_POLICY.sale_orders;
+    const withUpdatedAt = oneLine(upsertSql(products, columnsOf(products, ["id", "name"]), "SRC"));
+    expect(withUpdatedAt).toBe(
+      "INSERT INTO products AS t (id, name) SRC ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = t.version + 1, updated_at = now() RETURNING id, version",
+    );
+    expect(oneLine(upsertSql(orders, columnsOf(orders, ["id", "status"]), "SRC"))).toBe(
+      "INSERT INTO sale_orders AS t (id, status) SRC ON CONFLICT (id) DO UPDATE SET status = excluded.status, version = t.version + 1 RETURNING id, version",
+    );
+  });
+
+  it("reads rows from typed arrays, casting enums to their PostgreSQL type", () => {
+    const orders = DEFAULT_SYNC_POLICY.sale_orders;
+    const src = unnestSource(columnsOf(orders, ["id", "status"]), [{ id: "a", status: "PENDING" }, { id: "b" }]);
+    expect(src.sql).toBe(
+      "SELECT u.id, u.status::sale_order_status FROM unnest($1::uuid[], $2::text[]) AS u(id, status)",
+    );
+    expect(src.params).toEqual([
+      ["a", "b"],
+      ["PENDING", null],
+    ]);
+  });
+});
