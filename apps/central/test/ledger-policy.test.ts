@@ -1,69 +1,17 @@
 import { randomUUID } from "node:crypto";
-import {
-  DEFAULT_SYNC_POLICY,
-  validatePolicy,
-  type PushChange,
-  type SyncPolicy,
-  type SyncTable,
-  type TablePolicy,
-} from "@tillsync/shared";
+import { validatePolicy, type PushChange, type SyncTable } from "@tillsync/shared";
 import { change, createTestDatabase } from "@tillsync/testkit";
 import { centralStore, type CentralStore } from "../src/store/central-store";
 import { openCentralDb, type CentralDb } from "../src/store/database";
 import { migrateCentral } from "../src/store/migrate";
 import { applyPush } from "../src/sync/push-apply";
+import { GIFT_CARD_TABLES_SQL, giftCardPolicy as policy } from "./support/gift-card-policy";
 
 /**
  * The policy is the single source of the ledger rule: a second ledger, declared only in a
  * policy (gift card movements moving gift_cards.balance_cents), is applied by central's push
  * exactly once, through the same writer as the stock ledger, with no code naming it.
  */
-
-const giftCards = {
-  table: "gift_cards",
-  direction: "CENTRAL_TO_TERMINAL",
-  priority: { kind: "fixed", priority: 3 },
-  strategy: "CENTRAL_WINS",
-  mergeFields: [],
-  appendOnly: false,
-  scope: "ALL",
-  centralUpdatedAt: true,
-  columns: [
-    { name: "id", type: { kind: "uuid" } },
-    { name: "balance_cents", type: { kind: "int" }, optional: true, defaulted: true },
-    { name: "version", type: { kind: "int" }, optional: true, defaulted: true },
-  ],
-} as unknown as TablePolicy;
-
-const movements = {
-  table: "gift_card_movements",
-  direction: "TERMINAL_TO_CENTRAL",
-  priority: { kind: "fixed", priority: 8 },
-  strategy: "MERGE",
-  mergeFields: ["amount_cents"],
-  appendOnly: true,
-  scope: "ALL",
-  centralUpdatedAt: false,
-  ledger: {
-    counterTable: "gift_cards",
-    counterColumn: "balance_cents",
-    deltaColumn: "amount_cents",
-    key: { card_id: "id" },
-  },
-  columns: [
-    { name: "id", type: { kind: "uuid" } },
-    { name: "card_id", type: { kind: "uuid" } },
-    { name: "amount_cents", type: { kind: "int" } },
-    { name: "terminal_id", type: { kind: "uuid" }, optional: true },
-    { name: "version", type: { kind: "int" }, optional: true, defaulted: true },
-  ],
-} as unknown as TablePolicy;
-
-const policy = {
-  ...DEFAULT_SYNC_POLICY,
-  gift_cards: giftCards,
-  gift_card_movements: movements,
-} as unknown as SyncPolicy;
 
 describe("a ledger declared only in the policy (gift cards)", () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -75,11 +23,7 @@ describe("a ledger declared only in the policy (gift cards)", () => {
     database = await createTestDatabase("ledger");
     db = openCentralDb(database.url);
     await migrateCentral(db.pool);
-    await db.pool.query(`
-      CREATE TABLE gift_cards (id uuid PRIMARY KEY, balance_cents int NOT NULL DEFAULT 0,
-                               version int NOT NULL DEFAULT 1, updated_at timestamptz NOT NULL DEFAULT now());
-      CREATE TABLE gift_card_movements (id uuid PRIMARY KEY, card_id uuid NOT NULL, amount_cents int NOT NULL,
-                                        terminal_id uuid, version int NOT NULL DEFAULT 1);`);
+    await db.pool.query(GIFT_CARD_TABLES_SQL);
     store = centralStore(db);
   });
 

@@ -1,5 +1,6 @@
 import { DEFAULT_SYNC_POLICY, type TablePolicy } from "@tillsync/shared";
 import { appendSql, columnsOf, unnestSource, upsertSql } from "../src/store/synced-table-sql";
+import { giftCards, movements } from "./support/gift-card-policy";
 
 /** The push's write statements as generated from the policy, checked as text. */
 
@@ -7,35 +8,6 @@ const oneLine = (sql: string) => sql.replace(/\s+/g, " ").trim();
 
 const adjustments = DEFAULT_SYNC_POLICY.inventory_adjustments;
 const stock = DEFAULT_SYNC_POLICY.inventory_items;
-
-/** A second ledger no code names: gift card movements moving gift_cards.balance_cents. */
-const giftCards = {
-  ...stock,
-  table: "gift_cards",
-  scope: "ALL",
-  centralUpdatedAt: false,
-  columns: [
-    { name: "id", type: { kind: "uuid" } },
-    { name: "balance_cents", type: { kind: "int" }, optional: true, defaulted: true },
-    { name: "version", type: { kind: "int" }, optional: true, defaulted: true },
-  ],
-} as unknown as TablePolicy;
-const movements = {
-  ...adjustments,
-  table: "gift_card_movements",
-  scope: "ALL",
-  ledger: {
-    counterTable: "gift_cards",
-    counterColumn: "balance_cents",
-    deltaColumn: "amount_cents",
-    key: { card_id: "id" },
-  },
-  columns: [
-    { name: "id", type: { kind: "uuid" } },
-    { name: "card_id", type: { kind: "uuid" } },
-    { name: "amount_cents", type: { kind: "int" } },
-  ],
-} as unknown as TablePolicy;
 
 describe("the ledger append generated from the policy's LedgerRule", () => {
   it("stock: appends adjustments once by id and adds their deltas to inventory_items.quantity per store and product", () => {
