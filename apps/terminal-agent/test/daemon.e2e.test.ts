@@ -2,32 +2,26 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Client } from "pg";
 import type { HeartbeatRequest } from "@tillsync/shared";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
+import { useTestCentral } from "@tillsync/central/testing";
 import { waitFor } from "@tillsync/testkit";
 import { loadAgentConfig, startDaemon, transportFromConfig, type CentralTransport, type Daemon } from "../src";
 
 type Beat = Omit<HeartbeatRequest, "terminalId">;
 
+const { central, pg } = useTestCentral("daemon");
+
 /** The daemon as `start` assembles it (daemon/daemon.ts), in-process against a real central. */
 describe("the daemon", () => {
-  let central: TestCentral;
-  let pg: Client;
   let dir: string;
   let daemon: Daemon | undefined;
 
   beforeAll(async () => {
-    central = await startTestCentral("daemon");
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
     dir = mkdtempSync(path.join(tmpdir(), "tillsync-daemon-"));
   });
 
   afterAll(async () => {
     await daemon?.stop();
-    await pg?.end();
-    await central?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
