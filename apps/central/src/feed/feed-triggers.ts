@@ -4,7 +4,7 @@ import { DEFAULT_SYNC_POLICY, feedTables, type SyncPolicy } from "@tillsync/shar
  * Generates central's change-feed triggers from the sync policy (committed as a migration;
  * a test checks the committed copy matches). Every INSERT/UPDATE/DELETE of a table terminals
  * receive, by any client (the API, a back-office tool, psql), appends a row to change_feed
- * with a NULL position; feed-sequencer.ts numbers rows only after they commit (G2).
+ * with a NULL position; the sequencer (store/change-feed.ts) numbers rows only after they commit (G2).
  *
  * The BEFORE trigger bumps `version` on every change so terminals can detect conflicts
  * against it, unless the writer set a new version itself (central's apply code does).
