@@ -10,4 +10,4 @@ try {
   console.error("tillsync-central: not built yet; run `npm run build` in the repository first");
   process.exit(2);
 }
-require(entry).runCentralCli();
+void require(entry).main();

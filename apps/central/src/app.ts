@@ -1,20 +1,32 @@
-import express, { type Express } from "express";
+import express, { Router, type Express } from "express";
 import type { Redis } from "ioredis";
 import { DEFAULT_SYNC_POLICY, NotFoundError, type SyncPolicy } from "@tillsync/shared";
-import { adminAuth, terminalAuth } from "./auth/bearer";
+import type { AdminEvents } from "./admin/admin-events";
+import type { AdminNamespace } from "./admin/admin-namespace";
+import { actionGuard } from "./auth/action-guard";
+import { terminalAuth } from "./auth/bearer";
+import { FailedAttemptLimiter } from "./auth/failed-attempts";
+import { OperatorAuthenticator, operatorAuth } from "./auth/operator-auth";
 import { HUB_DEFAULTS, type HubTunables } from "./config";
 import { errorHandler } from "./http/error-handler";
+import { jsonBodiesOnly } from "./http/json-only";
+import { terminalRefRewrite } from "./http/terminal-ref";
 import type { Hub } from "./hub/hub";
 import type { Logger } from "./observability/logger";
 import type { HubMetrics } from "./observability/metrics";
 import { requestLog } from "./observability/request-log";
 import { docsRoutes } from "./openapi/docs-routes";
+import { auditRoutes } from "./routes/audit-routes";
 import { catalogueRoutes } from "./routes/catalogue-routes";
 import { conflictRoutes } from "./routes/conflict-routes";
+import { dashboardRoutes, type DashboardDeps } from "./routes/dashboard-routes";
 import { healthRoutes } from "./routes/health-routes";
 import { hubRoutes } from "./routes/hub-routes";
+import { operatorRoutes } from "./routes/operator-routes";
 import { provisioningRoutes } from "./routes/provisioning-routes";
+import { sessionRoutes } from "./routes/session-routes";
 import { syncRoutes } from "./routes/sync-routes";
+import { terminalRoutes } from "./routes/terminal-routes";
 import type { CentralStore } from "./store/central-store";
 
 export interface AppDeps {
@@ -24,10 +36,15 @@ export interface AppDeps {
   policy?: SyncPolicy;
   /** The real-time hub; without it (unit tests of routes) hub endpoints are absent. */
   hub?: Hub;
+  /** What the console hears on /admin; without it nothing is announced. */
+  adminEvents?: AdminEvents;
+  adminNamespace?: AdminNamespace;
   metrics?: HubMetrics;
   logger?: Logger;
   log?: (msg: string, err: unknown) => void;
   tunables?: HubTunables;
+  /** Where the console's built files are (tests point it at a missing folder). */
+  consoleAssets?: DashboardDeps["assets"];
 }
 
 /** The Express app of SPEC §4, built from its dependencies (tests pass their own). */
@@ -35,27 +52,58 @@ export function createApp(deps: AppDeps): Express {
   const { store } = deps;
   const policy = deps.policy ?? DEFAULT_SYNC_POLICY;
   const tunables = deps.tunables ?? HUB_DEFAULTS;
+  const logger = deps.logger;
+  const log = deps.log ?? (logger ? (msg, err) => logger.error({ err }, msg) : (msg, err) => console.error(msg, err));
+  const authn = new OperatorAuthenticator({
+    adminToken: deps.adminToken,
+    operators: store.operators,
+    sessions: store.sessions,
+  });
+  const limiter = new FailedAttemptLimiter(deps.redis, tunables.failedSignIns);
   const app = express();
   app.disable("x-powered-by");
-  if (deps.logger) app.use(requestLog(deps.logger));
+  if (logger) app.use(requestLog(logger));
+  app.use("/api", jsonBodiesOnly());
   app.use(express.json({ limit: tunables.bodyLimit }));
 
   app.use(healthRoutes(store, deps.redis, deps.metrics, deps.hub));
   app.use(docsRoutes());
+  app.use(dashboardRoutes({ authn, queues: deps.hub?.boardQueues(), assets: deps.consoleAssets }));
   if (deps.metrics) app.use("/api/sync/push", deps.metrics.pushObserver());
-  app.use("/api/sync", syncRoutes(store, policy, terminalAuth(store.terminals)));
-  const admin = adminAuth(deps.adminToken);
-  app.use("/api", admin, provisioningRoutes({ store, hub: deps.hub, tunables }));
-  app.use("/api", admin, catalogueRoutes(store));
-  app.use("/api", admin, conflictRoutes(store, policy));
-  if (deps.hub) app.use("/api", admin, hubRoutes(store, deps.hub, policy));
+  app.use("/api/sync", syncRoutes(store, policy, terminalAuth(store.terminals), deps.adminEvents));
+  app.use(
+    "/api",
+    sessionRoutes({ authn, limiter, store, onSignedOut: (hash) => deps.adminNamespace?.disconnectSession(hash) }),
+  );
+  app.use("/api", operatorRouter(deps, { authn, limiter, policy, tunables, log }));
 
   app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));
-  const logger = deps.logger;
-  app.use(
-    errorHandler(
-      deps.log ?? (logger ? (msg, err) => logger.error({ err }, msg) : (msg, err) => console.error(msg, err)),
-    ),
-  );
+  app.use(errorHandler(log));
   return app;
+}
+
+/** Every operator endpoint: one authentication, one role check and audit, then the routes. */
+function operatorRouter(
+  deps: AppDeps,
+  ctx: {
+    authn: OperatorAuthenticator;
+    limiter: FailedAttemptLimiter;
+    policy: SyncPolicy;
+    tunables: HubTunables;
+    log: (msg: string, err: unknown) => void;
+  },
+): Router {
+  const { store, hub } = deps;
+  const r = Router();
+  r.use(operatorAuth(ctx.authn, ctx.limiter));
+  r.use(terminalRefRewrite(store.terminals));
+  r.use(actionGuard({ audit: store.audit, log: ctx.log, afterAction: (done) => deps.adminEvents?.afterAction(done) }));
+  r.use(provisioningRoutes({ store, hub }));
+  r.use(terminalRoutes({ store, hub, tunables: ctx.tunables }));
+  r.use(catalogueRoutes(store));
+  r.use(conflictRoutes(store, ctx.policy));
+  r.use(operatorRoutes({ store, onRevoked: (id) => deps.adminNamespace?.disconnectOperator(id) }));
+  r.use(auditRoutes(store));
+  if (hub) r.use(hubRoutes(store, hub, ctx.policy));
+  return r;
 }

@@ -1,27 +1,9 @@
-import { loadCentralConfig, type CentralConfig } from "./config";
-import { startCentral } from "./main";
+import { fail } from "./cli/cli-errors";
+import { runCentralCli } from "./cli/program";
 
-/** `tillsync-central` / `npm run central`: migrate, then serve until SIGTERM or SIGINT. */
-export function runCentralCli(): void {
-  let config: CentralConfig;
-  try {
-    config = loadCentralConfig();
-  } catch (err) {
-    console.error(`tillsync-central: ${(err as Error).message}`);
-    process.exit(2);
-  }
-  startCentral(config).then(
-    (c) => {
-      c.logger.info({ port: c.port }, `tillsync central listening on :${c.port}`);
-      const shutdown = () => void c.stop().then(() => process.exit(0));
-      process.once("SIGTERM", shutdown);
-      process.once("SIGINT", shutdown);
-    },
-    (err: Error) => {
-      console.error(`tillsync-central: failed to start: ${err.message}`);
-      process.exit(1);
-    },
-  );
+/** `tillsync-central <command>` / `npm run central -- <command>` (bin/tillsync-central.js runs the built copy). */
+export function main(argv: string[] = process.argv): Promise<void> {
+  return runCentralCli(argv).catch(fail);
 }
 
-if (require.main === module) runCentralCli();
+if (require.main === module) void main();

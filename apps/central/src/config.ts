@@ -68,6 +68,12 @@ export const HUB_DEFAULTS = {
   lagCap: 100_000,
   /** The largest request body central reads. */
   bodyLimit: "10mb",
+  /** Failed sign-ins (and operator tokens) one address may make per window before a 429. */
+  failedSignIns: { max: 5, windowMs: 60_000 },
+  /** How often each instance re-checks the sessions of its /admin sockets (expiry, revocation by the CLI). */
+  adminSessionCheckMs: 30_000,
+  /** A terminal's terminal:heartbeat events reach the console at most this often. */
+  adminActivityEveryMs: 1_000,
 };
 export type HubTunables = typeof HUB_DEFAULTS;
 
@@ -126,4 +132,13 @@ export function loadCentralConfig(env: NodeJS.ProcessEnv = process.env): Central
   const r = schema.safeParse(env);
   if (!r.success) throw new ConfigError(`invalid central configuration: ${describeZodError(r.error)}`);
   return { ...r.data, hub: { ...HUB_DEFAULTS } };
+}
+
+const databaseSchema = schema.pick({ DATABASE_URL: true });
+
+/** Only DATABASE_URL, for commands that touch nothing else (`operators ...`: no ADMIN_TOKEN needed). */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof databaseSchema> {
+  const r = databaseSchema.safeParse(env);
+  if (!r.success) throw new ConfigError(`invalid central configuration: ${describeZodError(r.error)}`);
+  return r.data;
 }

@@ -1,7 +1,10 @@
 import { createServer, type Server } from "node:http";
 import { Redis } from "ioredis";
 import { resolvePolicy, validatePolicy, type SyncPolicy } from "@tillsync/shared";
+import { AdminEvents } from "./admin/admin-events";
+import { attachAdminNamespace } from "./admin/admin-namespace";
 import { createApp } from "./app";
+import { OperatorAuthenticator } from "./auth/operator-auth";
 import type { CentralConfig, HubTunables } from "./config";
 import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
@@ -55,15 +58,34 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   // once the app is wired and listen() is called.
   const server = createServer();
   const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger }, server);
+  const tunables = effective.hub;
+  const adminEvents = new AdminEvents({
+    io: hub.io,
+    store,
+    emergencyState: () => hub.emergencyState(),
+    tunables,
+    log: logger,
+    activityEveryMs: tunables.adminActivityEveryMs,
+  });
+  hub.onWentOffline = (ids) => ids.forEach((id) => adminEvents.terminalStatus(id));
+  const adminNamespace = attachAdminNamespace(hub.io, {
+    authn: new OperatorAuthenticator({ adminToken: config.ADMIN_TOKEN, operators: store.operators, sessions: store.sessions }),
+    sessions: store.sessions,
+    operators: store.operators,
+    checkEveryMs: tunables.adminSessionCheckMs,
+    log: logger,
+  });
   const app = createApp({
     store,
     redis,
     adminToken: config.ADMIN_TOKEN,
     policy,
     hub,
+    adminEvents,
+    adminNamespace,
     metrics,
     logger,
-    tunables: effective.hub,
+    tunables,
   });
   server.on("request", app);
   await new Promise<void>((resolve, reject) => {
@@ -86,6 +108,8 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     stop() {
       stopping ??= (async () => {
         server.closeAllConnections();
+        adminNamespace.close();
+        adminEvents.close();
         await hub.stop(); // closes socket.io and, with it, the HTTP server
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         redis.disconnect();

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "FORBIDDEN"
   | "CSRF_REJECTED"
   | "RATE_LIMITED"
+  | "UNSUPPORTED_MEDIA_TYPE"
   | "NOT_FOUND"
   | "CONFLICT"
   | "CONFIG_INVALID"
@@ -86,6 +87,13 @@ export class RateLimitedError extends TillsyncError {
   readonly httpStatus = 429;
 }
 
+/** A state-changing request whose body is not JSON. Send `content-type: application/json`. */
+export class UnsupportedMediaTypeError extends TillsyncError {
+  readonly code = "UNSUPPORTED_MEDIA_TYPE" as const;
+  readonly retryable = false;
+  readonly httpStatus = 415;
+}
+
 export class NotFoundError extends TillsyncError {
   readonly code = "NOT_FOUND" as const;
   readonly retryable = false;
@@ -146,6 +154,7 @@ const byCode: Record<ErrorCode, new (message: string, details?: unknown) => Till
   FORBIDDEN: ForbiddenError,
   CSRF_REJECTED: CsrfRejectedError,
   RATE_LIMITED: RateLimitedError,
+  UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaTypeError,
   NOT_FOUND: NotFoundError,
   CONFLICT: StateConflictError,
   CONFIG_INVALID: ConfigError,

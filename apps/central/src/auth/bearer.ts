@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { UnauthorizedError } from "@tillsync/shared";
+import { UnauthorizedError, type OperatorRole } from "@tillsync/shared";
 import type { TerminalIdentity, TerminalQueries } from "../store/terminals";
 import { hashTerminalKey } from "./terminal-keys";
 
@@ -13,6 +13,8 @@ export type KeyLookup = Pick<TerminalQueries, "findByKeyHash">;
 declare module "express-serve-static-core" {
   interface Request {
     terminal?: AuthedTerminal;
+    /** The operator an admin request acts as (set by operatorAuth; the owner for ADMIN_TOKEN). */
+    operator?: { id: string | null; name: string; role: OperatorRole };
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from "express";
-import { InternalError, TillsyncError, ValidationError } from "@tillsync/shared";
+import { InternalError, RateLimitedError, TillsyncError, ValidationError } from "@tillsync/shared";
 
 /**
  * Every error leaves as `{ error: { code, message, retryable } }`. Typed errors keep their
@@ -17,6 +17,8 @@ export function errorHandler(log: (msg: string, err: unknown) => void): ErrorReq
       log("unhandled error", err);
       e = new InternalError("central failed to handle the request; it is logged, retry later");
     }
+    const wait = (e.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (e instanceof RateLimitedError && typeof wait === "number") res.set("Retry-After", String(wait));
     res.status(e.httpStatus).json(e.toJSON());
   };
 }

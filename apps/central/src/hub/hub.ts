@@ -42,6 +42,8 @@ export class Hub {
   readonly instanceId = randomUUID();
   /** True when this instance began a new cluster life and so sent SERVER_RESTART triggers. */
   startedCluster = false;
+  /** Told which terminals the heartbeat sweep just turned OFFLINE (the console's events). */
+  onWentOffline?: (terminalIds: string[]) => void;
   private readonly triggers: TriggerStore;
   private readonly delivery: TriggerDelivery;
   private readonly jobs: Queue;
@@ -148,8 +150,8 @@ export class Hub {
     switch (job.name) {
       case "server-restart":
         return (await this.triggerActive("FULL", "SERVER_RESTART")).length;
-      case "heartbeat-sweep":
-        return sweepHeartbeats(
+      case "heartbeat-sweep": {
+        const offline = await sweepHeartbeats(
           store,
           {
             timeoutS: config.HEARTBEAT_TIMEOUT_S,
@@ -161,6 +163,9 @@ export class Hub {
             // At most one backlog alert per terminal per backlogAlertEveryMs, cluster-wide.
             (await redis.set(`hub:alerted:${id}`, "1", "PX", t.backlogAlertEveryMs, "NX")) === "OK",
         );
+        if (offline.length) this.onWentOffline?.(offline);
+        return offline;
+      }
       case SCHEDULED_SYNC_JOB:
         return (await this.triggerActive("FULL", "SCHEDULED")).length;
       case "cleanup":
@@ -270,6 +275,11 @@ export class Hub {
     this.io.emit("sync:resume", {});
     this.log.warn("emergency stop lifted: terminals resume");
     return this.emergencyState();
+  }
+
+  /** The hub's BullMQ queues, for bull-board. */
+  boardQueues(): Queue[] {
+    return [this.delivery.queue, this.jobs];
   }
 
   /** BullMQ job counts per queue, for /metrics. */

@@ -1,4 +1,4 @@
-import type { HubHealthColour, TerminalStatus } from "@tillsync/shared";
+import type { HubHealthColour, TerminalHealth, TerminalId, TerminalStatus } from "@tillsync/shared";
 import { HUB_DEFAULTS, type HubTunables } from "../config";
 import { outboxTotals, type StoredHeartbeat } from "../store/stored-heartbeat";
 import type { TerminalRecord } from "../store/terminals";
@@ -40,10 +40,12 @@ export function toTerminalHealth(
   emergencyStop: boolean,
   limits: HealthThresholds = HUB_DEFAULTS,
   now = Date.now(),
-) {
+): TerminalHealth {
   const hb = t.heartbeat;
   return {
-    id: t.id,
+    id: t.id as TerminalId,
+    code: t.code,
+    ...(t.storeName !== null ? { storeName: t.storeName } : {}),
     name: t.name,
     storeId: t.storeId,
     status: t.status,
@@ -58,6 +60,8 @@ export function toTerminalHealth(
     lastSyncAt: t.lastSyncAt?.toISOString() ?? null,
     ackedCursor: t.ackedCursor,
     lag: t.lag,
+    lagSeconds: Math.round(t.lagSeconds * 10) / 10,
     outbox: outboxTotals(hb),
+    lastError: hb?.lastError ?? null,
   };
 }

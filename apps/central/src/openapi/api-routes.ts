@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 
 /**
  * Every HTTP route central serves, as documentation data: the OpenAPI document is built from
@@ -9,8 +9,12 @@ export interface ApiRoute {
   method: "get" | "post";
   /** Express syntax (`:id`); the document uses `{id}`. */
   path: string;
-  auth: "admin" | "terminal" | "none";
-  tag: "sync" | "hub" | "admin" | "operations";
+  /**
+   * operator: ADMIN_TOKEN, an operator token or the console's session cookie, with the least
+   * role from auth/route-actions.ts; session: the console's cookie; terminal: a terminal key.
+   */
+  auth: "operator" | "session" | "terminal" | "none";
+  tag: "sync" | "hub" | "admin" | "console" | "operations";
   summary: string;
   /** Id of a shared schema for the JSON body. */
   body?: string;
@@ -95,7 +99,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "post",
     path: "/api/sync/resolve",
-    auth: "admin",
+    auth: "operator",
     tag: "hub",
     summary: "Resolve a pending (MANUAL_MERGE) conflict",
     body: "ResolveConflictRequest",
@@ -104,7 +108,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "post",
     path: "/api/sync/all",
-    auth: "admin",
+    auth: "operator",
     tag: "hub",
     summary: "sync:trigger FULL to one terminal or all",
     body: "SyncAllRequest",
@@ -113,7 +117,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "get",
     path: "/api/sync/status",
-    auth: "admin",
+    auth: "operator",
     tag: "hub",
     summary: "Outbox counts per table, from heartbeats",
     query: "SyncStatusQuery",
@@ -122,7 +126,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "post",
     path: "/api/sync/emergency-stop",
-    auth: "admin",
+    auth: "operator",
     tag: "hub",
     summary: "Pause every terminal, also those connecting later",
     body: "EmergencyStopRequest",
@@ -131,7 +135,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "post",
     path: "/api/sync/resume",
-    auth: "admin",
+    auth: "operator",
     tag: "hub",
     summary: "Lift the emergency stop",
     response: { status: 200, schema: "EmergencyState" },
@@ -139,15 +143,15 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "get",
     path: "/api/sync/schedules",
-    auth: "admin",
+    auth: "operator",
     tag: "hub",
     summary: "List sync schedules",
-    response: { status: 200 },
+    response: { status: 200, schema: "ScheduleListResponse" },
   },
   {
     method: "post",
     path: "/api/sync/schedules",
-    auth: "admin",
+    auth: "operator",
     tag: "hub",
     summary: "create, pause, resume, delete or trigger-manual a schedule (cron in UTC)",
     body: "ScheduleRequest",
@@ -157,7 +161,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "post",
     path: "/api/stores",
-    auth: "admin",
+    auth: "operator",
     tag: "admin",
     summary: "Create a store",
     body: "CreateStoreRequest",
@@ -166,7 +170,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "post",
     path: "/api/terminals",
-    auth: "admin",
+    auth: "operator",
     tag: "admin",
     summary: "Create a terminal; its key is shown once",
     body: "CreateTerminalRequest",
@@ -175,31 +179,64 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "get",
     path: "/api/terminals",
-    auth: "admin",
+    auth: "operator",
     tag: "admin",
-    summary: "Terminals with health colour and lag",
-    response: { status: 200 },
+    summary: "Terminals with health colour, lag, outbox and last error; feed head and emergency state",
+    response: { status: 200, schema: "TerminalListResponse" },
+  },
+  {
+    method: "get",
+    path: "/api/terminals/:id",
+    auth: "operator",
+    tag: "admin",
+    summary: "One terminal (id or code): health, outbox per table, sync history, failed changes",
+    response: { status: 200, schema: "TerminalDetailResponse" },
   },
   {
     method: "post",
     path: "/api/terminals/:id/rotate-key",
-    auth: "admin",
+    auth: "operator",
     tag: "admin",
     summary: "Issue a new key; the old one stops working and its sockets are disconnected",
-    response: { status: 200 },
+    response: { status: 200, schema: "RotateKeyResponse" },
+  },
+  {
+    method: "post",
+    path: "/api/terminals/:id/revoke-key",
+    auth: "operator",
+    tag: "admin",
+    summary: "Revoke every key of a terminal; its sockets are disconnected",
+    response: { status: 200, schema: "TerminalStateResponse" },
   },
   {
     method: "post",
     path: "/api/terminals/:id/disable",
-    auth: "admin",
+    auth: "operator",
     tag: "admin",
-    summary: "Disable a terminal; its sockets are disconnected",
-    response: { status: 200 },
+    summary: "Disable a terminal (reason audited); its sockets are disconnected",
+    body: "TerminalReasonRequest",
+    response: { status: 200, schema: "TerminalStateResponse" },
+  },
+  {
+    method: "post",
+    path: "/api/terminals/:id/enable",
+    auth: "operator",
+    tag: "admin",
+    summary: "Enable a disabled terminal (OFFLINE until its next heartbeat)",
+    response: { status: 200, schema: "TerminalStateResponse" },
+  },
+  {
+    method: "get",
+    path: "/api/stores",
+    auth: "operator",
+    tag: "admin",
+    summary: "Every store",
+    response: { status: 200, schema: "StoreListResponse" },
   },
   {
     method: "post",
     path: "/api/products",
-    auth: "admin",
+    auth: "operator",
     tag: "admin",
     summary: "Create or update a product (enters the change feed)",
     body: "UpsertProductRequest",
@@ -208,7 +245,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "post",
     path: "/api/stock",
-    auth: "admin",
+    auth: "operator",
     tag: "admin",
     summary: "Set a stock count (enters the change feed)",
     body: "SetStockRequest",
@@ -217,10 +254,86 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "get",
     path: "/api/conflicts",
-    auth: "admin",
+    auth: "operator",
     tag: "admin",
-    summary: "The conflict log",
-    query: z.object({ status: z.enum(["PENDING", "RESOLVED"]).optional() }),
-    response: { status: 200 },
+    summary: "The conflict log, newest first, filtered and paged",
+    query: "ConflictQuery",
+    response: { status: 200, schema: "ConflictPage" },
+  },
+  {
+    method: "get",
+    path: "/api/conflicts/:id",
+    auth: "operator",
+    tag: "admin",
+    summary: "One conflict with both sides",
+    response: { status: 200, schema: "ConflictResponse" },
+  },
+
+  {
+    method: "post",
+    path: "/api/session",
+    auth: "none",
+    tag: "console",
+    summary: "Sign in with an operator token: sets the httpOnly session cookie (429 after repeated failures)",
+    body: "SignInRequest",
+    response: { status: 200, schema: "Session" },
+  },
+  {
+    method: "get",
+    path: "/api/session",
+    auth: "session",
+    tag: "console",
+    summary: "The signed-in operator, expiry and CSRF token",
+    response: { status: 200, schema: "Session" },
+  },
+  {
+    method: "post",
+    path: "/api/session/sign-out",
+    auth: "session",
+    tag: "console",
+    summary: "End the session and clear its cookie",
+    response: { status: 200, schema: "SignOutResponse" },
+  },
+  {
+    method: "get",
+    path: "/api/operators",
+    auth: "operator",
+    tag: "console",
+    summary: "Named operators, revoked ones included",
+    response: { status: 200, schema: "OperatorListResponse" },
+  },
+  {
+    method: "post",
+    path: "/api/operators",
+    auth: "operator",
+    tag: "console",
+    summary: "Create an operator; its token is shown once",
+    body: "CreateOperatorRequest",
+    response: { status: 201, schema: "CreateOperatorResponse" },
+  },
+  {
+    method: "post",
+    path: "/api/operators/:id/revoke",
+    auth: "operator",
+    tag: "console",
+    summary: "Revoke an operator: its token, sessions and live sockets end",
+    response: { status: 200, schema: "OperatorResponse" },
+  },
+  {
+    method: "get",
+    path: "/api/audit",
+    auth: "operator",
+    tag: "console",
+    summary: "The audit log of operator actions, newest first, filtered and paged",
+    query: "AuditQuery",
+    response: { status: 200, schema: "AuditPage" },
+  },
+  {
+    method: "get",
+    path: "/dashboard",
+    auth: "none",
+    tag: "console",
+    summary: "The control center (every /dashboard/* page too; bull-board at /dashboard/queues behind its sign-in)",
+    response: { status: 200, contentType: "text/html" },
   },
 ];

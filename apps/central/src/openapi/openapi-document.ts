@@ -1,5 +1,7 @@
 import { z } from "zod";
 import "@tillsync/shared"; // registers every shared schema's id in zod's global registry
+import { ACTION_ROLES } from "@tillsync/shared";
+import { READ_ROLES, ROUTE_ACTIONS } from "../auth/route-actions";
 import { API_ROUTES, type ApiRoute } from "./api-routes";
 
 type Json = Record<string, unknown>;
@@ -35,7 +37,9 @@ function operation(r: ApiRoute, schemas: Record<string, Json>): Json {
     name: m[1],
     in: "path",
     required: true,
-    schema: { type: "string", format: "uuid" },
+    schema: r.path.startsWith("/api/terminals/")
+      ? { type: "string", description: "the terminal's UUID or its code" }
+      : { type: "string", format: "uuid" },
   }));
   if (r.body && !schemas[r.body]) throw new Error(`openapi: no shared schema with id ${r.body}`);
   const contentType = r.response?.contentType ?? "application/json";
@@ -48,9 +52,8 @@ function operation(r: ApiRoute, schemas: Record<string, Json>): Json {
   return {
     tags: [r.tag],
     summary: r.summary,
-    ...(r.auth === "none"
-      ? { security: [] }
-      : { security: [{ [r.auth === "admin" ? "adminToken" : "terminalKey"]: [] }] }),
+    ...(r.auth !== "operator" ? {} : { description: `Least role: ${leastRole(r)}.` }),
+    security: SECURITY[r.auth],
     parameters: [...pathParams, ...queryParameters(r.query, schemas)],
     ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: ref(r.body) } } } } : {}),
     responses: {
@@ -63,6 +66,22 @@ function operation(r: ApiRoute, schemas: Record<string, Json>): Json {
         : {}),
     },
   };
+}
+
+const SECURITY: Record<ApiRoute["auth"], Json[]> = {
+  none: [],
+  terminal: [{ terminalKey: [] }],
+  session: [{ consoleSession: [] }],
+  operator: [{ operatorToken: [] }, { consoleSession: [] }],
+};
+
+/** The least role of an operator route, from the same table the action guard enforces. */
+function leastRole(r: ApiRoute): string {
+  const key = `${r.method.toUpperCase()} ${r.path}`;
+  if (r.method === "get") return READ_ROLES[key] ?? "viewer";
+  const a = ROUTE_ACTIONS[key];
+  if (a === undefined) return "none (refused)";
+  return typeof a === "string" ? `${ACTION_ROLES[a]} (${a})` : "by action (see ACTION_ROLES)";
 }
 
 /** The OpenAPI 3 document of central's whole HTTP API. */
@@ -79,20 +98,27 @@ export function buildOpenApiDocument(): Json {
       title: "tillsync central hub",
       version: "0.1.0",
       description:
-        "Offline-first sync for point-of-sale. Terminal endpoints take `Authorization: Bearer <terminal key>`, admin endpoints `Authorization: Bearer <ADMIN_TOKEN>`. " +
+        "Offline-first sync for point-of-sale. Terminal endpoints take `Authorization: Bearer <terminal key>`; operator endpoints take `Authorization: Bearer <ADMIN_TOKEN or operator token>` or the console's session cookie (with `x-csrf-token` on changes), and need the least role named on each. " +
         "Real-time events go over socket.io on the same port: connect with `io(url, { auth: { token: <terminal key> } })`; events terminal:register, sync:trigger, sync:ack, sync:pause, sync:resume.",
     },
     tags: [
       { name: "sync", description: "terminal endpoints" },
       { name: "hub", description: "triggers, status, emergency stop, schedules, conflicts (admin)" },
-      { name: "admin", description: "stores, terminals, catalogue and stock (admin)" },
+      { name: "admin", description: "stores, terminals, catalogue and stock" },
+      { name: "console", description: "sessions, operators, audit log, the control center" },
       { name: "operations", description: "health, metrics, docs" },
     ],
     paths,
     components: {
       schemas,
       securitySchemes: {
-        adminToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
+        operatorToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN or a named operator's token" },
+        consoleSession: {
+          type: "apiKey",
+          in: "cookie",
+          name: "tillsync_session",
+          description: "the console's session (POST /api/session); state-changing requests also send x-csrf-token",
+        },
         terminalKey: { type: "http", scheme: "bearer", description: "the terminal's key (tsk_…)" },
       },
     },

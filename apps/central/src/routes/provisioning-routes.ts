@@ -6,22 +6,20 @@ import {
   NotFoundError,
   parseOrThrow,
   uuidSchema,
+  ValidationError,
 } from "@tillsync/shared";
 import { generateTerminalKey } from "../auth/terminal-keys";
-import type { HubTunables } from "../config";
 import { route } from "../http/async-route";
 import type { Hub } from "../hub/hub";
-import { toTerminalHealth } from "../hub/terminal-health";
 import type { StoreRegistry } from "../store/stores";
-import type { TerminalAdmin, TerminalQueries } from "../store/terminals";
+import type { TerminalAdmin } from "../store/terminals";
 
 const idParam = z.object({ id: uuidSchema });
 
 export interface ProvisioningDeps {
-  store: { stores: StoreRegistry; terminals: TerminalAdmin & Pick<TerminalQueries, "list"> };
+  store: { stores: StoreRegistry; terminals: TerminalAdmin };
   /** Disconnects the sockets of a terminal whose key is rotated or that is disabled. */
-  hub?: Pick<Hub, "disconnectTerminal" | "emergencyState">;
-  tunables: Pick<HubTunables, "lagCap" | "backlogAlertFailed" | "delayedAfterMs">;
+  hub?: Pick<Hub, "disconnectTerminal">;
 }
 
 /** Bootstrapping (SPEC §6): stores, terminals and their keys; mounted behind adminAuth. */
@@ -29,7 +27,6 @@ export function provisioningRoutes(deps: ProvisioningDeps): Router {
   const r = Router();
   r.post("/stores", route(createStore(deps)));
   r.post("/terminals", route(createTerminal(deps)));
-  r.get("/terminals", route(listTerminals(deps)));
   r.post("/terminals/:id/rotate-key", route(rotateKey(deps)));
   r.post("/terminals/:id/disable", route(disableTerminal(deps)));
   return r;
@@ -47,19 +44,14 @@ function createStore({ store }: ProvisioningDeps): Handler {
 function createTerminal({ store }: ProvisioningDeps): Handler {
   return async (req, res) => {
     const body = parseOrThrow(createTerminalRequestSchema, req.body, "terminal");
+    // A code is accepted wherever an id is, so it must never read as one.
+    if (body.code && uuidSchema.safeParse(body.code).success)
+      throw new ValidationError("invalid terminal: code: must not look like a UUID (it is accepted wherever an id is)");
     if (!(await store.stores.exists(body.storeId)))
       throw new NotFoundError(`store ${body.storeId} does not exist; create it with POST /api/stores first`);
     const { key, hash, prefix } = generateTerminalKey();
     const terminal = await store.terminals.create(body, { hash, prefix });
     res.status(201).json({ terminal, key });
-  };
-}
-
-function listTerminals({ store, hub, tunables }: ProvisioningDeps): Handler {
-  return async (_req, res) => {
-    const terminals = await store.terminals.list(tunables.lagCap);
-    const emergencyStop = (await hub?.emergencyState())?.stopped ?? false;
-    res.json({ terminals: terminals.map((t) => toTerminalHealth(t, emergencyStop, tunables)) });
   };
 }
 

@@ -25,9 +25,27 @@ function assertSelf(terminal: AuthedTerminal, claimed: string): void {
   }
 }
 
+/** What the console hears about terminal traffic (AdminEvents). */
+export interface SyncActivity {
+  terminalActivity(terminalId: string): void;
+  conflictsCreated(conflictIds: string[]): void;
+}
+
 /** Terminal endpoints under /api/sync; `auth` is terminalAuth. */
-export function syncRoutes(store: SyncRouteStore, policy: SyncPolicy, auth: RequestHandler): Router {
+export function syncRoutes(
+  store: SyncRouteStore,
+  policy: SyncPolicy,
+  auth: RequestHandler,
+  activity?: SyncActivity,
+): Router {
   const r = Router();
+  // After each exchange answered 200, the console learns the terminal's new state.
+  r.use((req, res, next) => {
+    res.on("finish", () => {
+      if (res.statusCode === 200 && req.terminal) activity?.terminalActivity(req.terminal.id);
+    });
+    next();
+  });
 
   r.post(
     "/push",
@@ -35,7 +53,9 @@ export function syncRoutes(store: SyncRouteStore, policy: SyncPolicy, auth: Requ
     route(async (req, res) => {
       const body = parseOrThrow(pushRequestSchema, req.body, "push request");
       assertSelf(req.terminal!, body.terminalId);
-      res.json({ results: await applyPush(store, policy, req.terminal!, body.changes) });
+      const results = await applyPush(store, policy, req.terminal!, body.changes);
+      res.json({ results });
+      activity?.conflictsCreated(results.flatMap((x) => (x.status === "CONFLICT" ? [x.conflictId] : [])));
     }),
   );
 
@@ -67,7 +87,8 @@ export function syncRoutes(store: SyncRouteStore, policy: SyncPolicy, auth: Requ
       const body = parseOrThrow(heartbeatRequestSchema, req.body, "heartbeat");
       assertSelf(req.terminal!, body.terminalId);
       const at = new Date().toISOString();
-      await store.terminals.recordHeartbeat(body.terminalId, { status: body.status, outbox: body.outbox, at });
+      const { status, outbox, lastError, failedChanges } = body;
+      await store.terminals.recordHeartbeat(body.terminalId, { status, outbox, lastError, failedChanges, at });
       res.json({ ok: true });
     }),
   );

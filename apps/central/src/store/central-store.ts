@@ -1,9 +1,12 @@
+import { auditLog, type AuditLog } from "./audit-log";
 import { appliedChangeStore, type AppliedChangeStore } from "./applied-changes";
 import { catalogueStore, type CatalogueStore } from "./catalogue";
 import { changeFeedStore, type ChangeFeedStore } from "./change-feed";
 import { conflictLog, conflictQueries, type ConflictLog, type ConflictQueries } from "./conflicts";
 import type { CentralDb } from "./database";
 import { FeedListener, type FeedListenerOptions } from "./feed-listener";
+import { sessionStore, type SessionStore } from "./operator-sessions";
+import { operatorStore, type OperatorStore } from "./operators";
 import { storeRegistry, type StoreRegistry } from "./stores";
 import { syncHistoryStore, type SyncHistoryStore } from "./sync-history";
 import { syncedTables, type SyncedTables } from "./synced-tables";
@@ -39,6 +42,9 @@ export interface CentralStore {
   history: SyncHistoryStore;
   tables: SyncedTables;
   catalogue: CatalogueStore;
+  operators: OperatorStore;
+  sessions: SessionStore;
+  audit: AuditLog;
   /** Runs `fn` in one transaction (withTransaction): committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: TxStore) => Promise<T>): Promise<T>;
   /** A LISTEN connection of its own for feed notifications (hub/feed-watcher.ts). */
@@ -65,11 +71,14 @@ export function centralStore(db: CentralDb): CentralStore {
     terminals: { ...terminalQueries(pool), ...terminalAdmin(prisma) },
     stores: storeRegistry(prisma),
     appliedChanges: appliedChangeStore(pool),
-    conflicts: { ...conflictQueries(pool), ...conflictLog(prisma) },
+    conflicts: { ...conflictQueries(pool), ...conflictLog(pool) },
     feed: changeFeedStore(pool),
     history: syncHistoryStore(pool),
     tables: syncedTables(pool),
     catalogue: catalogueStore(pool),
+    operators: operatorStore(pool),
+    sessions: sessionStore(pool),
+    audit: auditLog(pool),
     transaction: (fn) => withTransaction(pool, (client) => fn(txStore(client))),
     feedListener: (opts) => new FeedListener({ ...opts, databaseUrl: db.url }),
     async ping() {

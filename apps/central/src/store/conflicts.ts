@@ -5,7 +5,8 @@ import type {
   OperatorResolution,
   SyncTable,
 } from "@tillsync/shared";
-import type { Conflict, PrismaClient } from "../generated/prisma/client";
+import type { ConflictEntry as ApiConflictEntry, ConflictQuery } from "@tillsync/shared";
+import { decodePageCursor, pageOf } from "./page-cursor";
 import type { Queryable } from "./transaction";
 
 type Row = Record<string, unknown>;
@@ -39,7 +40,12 @@ export interface ConflictQueries {
   /** Logs conflicts of one terminal's push: PENDING ones wait for an operator, the rest are RESOLVED now. */
   book(terminalId: string, entries: ConflictEntry[]): Promise<void>;
   lockForResolution(id: string): Promise<ConflictUnderResolution | undefined>;
-  markResolved(id: string, resolution: OperatorResolution, resolvedData: Row | null): Promise<void>;
+  markResolved(
+    id: string,
+    resolution: OperatorResolution,
+    resolvedData: Row | null,
+    by?: { name: string; reason?: string | null },
+  ): Promise<void>;
   /** Pending conflicts per table, of one terminal or of all. */
   pendingCounts(terminalId?: string): Promise<Array<{ entityType: SyncTable; count: number }>>;
 }
@@ -83,10 +89,12 @@ export function conflictQueries(q: Queryable): ConflictQueries {
       );
       return rows[0];
     },
-    async markResolved(id, resolution, resolvedData) {
+    async markResolved(id, resolution, resolvedData, by) {
       await q.query(
-        `UPDATE conflicts SET status = 'RESOLVED', resolution = $2, resolved_data = $3, resolved_at = now() WHERE id = $1`,
-        [id, resolution, resolvedData ? JSON.stringify(resolvedData) : null],
+        `UPDATE conflicts SET status = 'RESOLVED', resolution = $2, resolved_data = $3, resolved_at = now(),
+                resolved_by = $4, reason = $5
+          WHERE id = $1`,
+        [id, resolution, resolvedData ? JSON.stringify(resolvedData) : null, by?.name ?? null, by?.reason ?? null],
       );
     },
     async pendingCounts(terminalId) {
@@ -100,26 +108,91 @@ export function conflictQueries(q: Queryable): ConflictQueries {
   };
 }
 
-/** One entry of GET /api/conflicts: Prisma's row (its JSON is the wire shape), its status typed. */
-export type ConflictLogEntry = Omit<Conflict, "status"> & { status: ConflictStatus };
-
-/** The conflict log as the admin API lists it. */
-export interface ConflictLog {
-  /** The newest 500, optionally of one status. */
-  list(status?: ConflictStatus): Promise<ConflictLogEntry[]>;
+interface ConflictRow {
+  id: string;
+  terminal_id: string;
+  change_id: string;
+  entity_type: ApiConflictEntry["entityType"];
+  entity_id: string;
+  strategy: string;
+  status: ConflictStatus;
+  base_version: number | null;
+  central_version: number | null;
+  terminal_data: Row | null;
+  central_data: Row | null;
+  resolution: ApiConflictEntry["resolution"];
+  resolved_data: Row | null;
+  created_at: Date;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  reason: string | null;
+  terminal_name: string | null;
 }
 
-export function conflictLog(prisma: PrismaClient): ConflictLog {
+function toApiEntry(r: ConflictRow): ApiConflictEntry {
   return {
-    async list(status) {
-      const rows = await prisma.conflict.findMany({
-        where: status ? { status } : {},
-        orderBy: { createdAt: "desc" },
-        take: 500,
-      });
-      // The column is text in the schema, but only book() and markResolved() above write it,
-      // and they write ConflictStatus values only.
-      return rows as ConflictLogEntry[];
+    id: r.id,
+    terminalId: r.terminal_id,
+    changeId: r.change_id,
+    entityType: r.entity_type,
+    entityId: r.entity_id,
+    strategy: r.strategy,
+    status: r.status,
+    baseVersion: r.base_version,
+    centralVersion: r.central_version,
+    terminalData: r.terminal_data,
+    centralData: r.central_data,
+    resolution: r.resolution,
+    resolvedData: r.resolved_data,
+    createdAt: r.created_at.toISOString(),
+    resolvedAt: r.resolved_at?.toISOString() ?? null,
+    resolvedBy: r.resolved_by,
+    reason: r.reason,
+    ...(r.terminal_name !== null ? { terminalName: r.terminal_name } : {}),
+  };
+}
+
+const SELECT_ENTRY = `SELECT c.*, t.name AS terminal_name FROM conflicts c LEFT JOIN terminals t ON t.id = c.terminal_id`;
+
+/** The conflict log as the admin API reads it (GET /api/conflicts, the /admin events). */
+export interface ConflictLog {
+  /** Newest first, filtered, one page; `total` counts every match. */
+  page(q: ConflictQuery): Promise<{ conflicts: ApiConflictEntry[]; nextCursor: string | null; total: number }>;
+  get(id: string): Promise<ApiConflictEntry | undefined>;
+  /** These conflicts (what a push just logged), oldest first. */
+  byIds(ids: string[]): Promise<ApiConflictEntry[]>;
+}
+
+export function conflictLog(q: Queryable): ConflictLog {
+  return {
+    async page(query) {
+      const after = query.cursor ? decodePageCursor(query.cursor) : null;
+      const filters = `($1::text IS NULL OR c.status = $1) AND ($2::text IS NULL OR c.entity_type = $2)
+        AND ($3::uuid IS NULL OR c.terminal_id = $3)`;
+      const args = [query.status ?? null, query.entityType ?? null, query.terminalId ?? null];
+      const { rows } = await q.query<ConflictRow>(
+        `${SELECT_ENTRY} WHERE ${filters}
+            AND ($4::timestamptz IS NULL OR (c.created_at, c.id) < ($4::timestamptz, $5::uuid))
+          ORDER BY c.created_at DESC, c.id DESC LIMIT $6`,
+        [...args, after?.at ?? null, after?.id ?? null, query.limit + 1],
+      );
+      const { rows: count } = await q.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM conflicts c WHERE ${filters}`,
+        args,
+      );
+      const { page, nextCursor } = pageOf(rows, query.limit, (r) => ({ at: r.created_at.toISOString(), id: r.id }));
+      return { conflicts: page.map(toApiEntry), nextCursor, total: count[0]?.n ?? 0 };
+    },
+    async get(id) {
+      const { rows } = await q.query<ConflictRow>(`${SELECT_ENTRY} WHERE c.id = $1`, [id]);
+      return rows[0] ? toApiEntry(rows[0]) : undefined;
+    },
+    async byIds(ids) {
+      if (ids.length === 0) return [];
+      const { rows } = await q.query<ConflictRow>(`${SELECT_ENTRY} WHERE c.id = ANY($1::uuid[]) ORDER BY c.created_at`, [
+        ids,
+      ]);
+      return rows.map(toApiEntry);
     },
   };
 }

@@ -3,10 +3,11 @@ import { heartbeatRequestSchema, type TableCounts } from "@tillsync/shared";
 
 /**
  * A terminal's last heartbeat as central keeps it (`terminals.last_heartbeat`): the agent's
- * status and outbox counts from the shared heartbeat schema, and when central received it.
+ * status, outbox counts, last error and FAILED changes from the shared heartbeat schema, and
+ * when central received it.
  */
 export const storedHeartbeatSchema = heartbeatRequestSchema
-  .pick({ status: true, outbox: true })
+  .pick({ status: true, outbox: true, lastError: true, failedChanges: true })
   .extend({ at: z.string() });
 export type StoredHeartbeat = z.infer<typeof storedHeartbeatSchema>;
 

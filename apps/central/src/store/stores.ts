@@ -6,6 +6,8 @@ export interface StoreRegistry {
   /** Creates a store; a taken id is a StateConflictError. */
   create(input: { id?: string; name: string }): Promise<{ id: string; name: string }>;
   exists(id: string): Promise<boolean>;
+  /** Every store, by name. */
+  list(): Promise<Array<{ id: string; name: string }>>;
 }
 
 export function storeRegistry(prisma: PrismaClient): StoreRegistry {
@@ -23,6 +25,10 @@ export function storeRegistry(prisma: PrismaClient): StoreRegistry {
     },
     async exists(id) {
       return (await prisma.store.findUnique({ where: { id } })) !== null;
+    },
+    async list() {
+      const stores = await prisma.store.findMany({ orderBy: [{ name: "asc" }, { id: "asc" }] });
+      return stores.map((s) => ({ id: s.id, name: s.name }));
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { SyncHistoryEntry } from "@tillsync/shared";
 import type { Queryable } from "./transaction";
 
 /** sync_history: what happened to a terminal's sync over time (OFFLINE spells, for now). */
@@ -6,6 +7,8 @@ export interface SyncHistoryStore {
   recordOffline(terminalIds: string[], timeoutS: number): Promise<void>;
   /** Deletes records older than the retention; returns how many. */
   deleteOlderThan(days: number): Promise<number>;
+  /** One terminal's records, newest first. */
+  recent(terminalId: string, limit: number): Promise<SyncHistoryEntry[]>;
 }
 
 export function syncHistoryStore(q: Queryable): SyncHistoryStore {
@@ -21,6 +24,30 @@ export function syncHistoryStore(q: Queryable): SyncHistoryStore {
     async deleteOlderThan(days) {
       const r = await q.query(`DELETE FROM sync_history WHERE started_at < now() - make_interval(days => $1)`, [days]);
       return r.rowCount ?? 0;
+    },
+    async recent(terminalId, limit) {
+      const { rows } = await q.query<{
+        id: string;
+        kind: string;
+        started_at: Date;
+        finished_at: Date | null;
+        changes: number;
+        conflicts: number;
+        error: string | null;
+      }>(
+        `SELECT id, kind, started_at, finished_at, changes, conflicts, error FROM sync_history
+          WHERE terminal_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`,
+        [terminalId, limit],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        startedAt: r.started_at.toISOString(),
+        finishedAt: r.finished_at?.toISOString() ?? null,
+        changes: r.changes,
+        conflicts: r.conflicts,
+        error: r.error,
+      }));
     },
   };
 }

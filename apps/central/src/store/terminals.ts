@@ -3,6 +3,8 @@ import type { PrismaClient } from "../generated/prisma/client";
 import { parseStoredHeartbeat, type StoredHeartbeat } from "./stored-heartbeat";
 import type { Queryable } from "./transaction";
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Who a terminal key belongs to: what authentication hands to the routes and sockets. */
 export interface TerminalIdentity {
   id: string;
@@ -23,6 +25,10 @@ export interface TerminalRecord {
   heartbeat: StoredHeartbeat | null;
   /** Feed entries in its scope after its acknowledged cursor, counted up to the cap. */
   lag: number;
+  code: string | null;
+  storeName: string | null;
+  /** Age in seconds of the oldest feed entry in its scope it has not acknowledged; 0 when caught up. */
+  lagSeconds: number;
 }
 
 /** A new key's hash and display prefix (the key itself is never stored). */
@@ -50,7 +56,10 @@ export interface TerminalQueries {
   liveHeartbeats(): Promise<Array<{ id: string; name: string; heartbeat: StoredHeartbeat | null }>>;
   /** One terminal's heartbeat (empty when it does not exist), or every live terminal's. */
   heartbeats(terminalId?: string): Promise<Array<StoredHeartbeat | null>>;
-  list(lagCap: number): Promise<TerminalRecord[]>;
+  /** Every terminal, or only the one with this id. */
+  list(lagCap: number, id?: string): Promise<TerminalRecord[]>;
+  /** The id of the terminal with this UUID or human code. */
+  resolveRef(ref: string): Promise<string | undefined>;
   /** Emergency stop: every terminal not disabled is paused. */
   pauseActive(): Promise<void>;
   unpauseAll(): Promise<void>;
@@ -62,7 +71,7 @@ export function terminalQueries(q: Queryable): TerminalQueries {
 
 function terminalReads(
   q: Queryable,
-): Pick<TerminalQueries, "findByKeyHash" | "statusOf" | "activeIds" | "liveHeartbeats" | "heartbeats" | "list"> {
+): Pick<TerminalQueries, "findByKeyHash" | "statusOf" | "activeIds" | "liveHeartbeats" | "heartbeats" | "list" | "resolveRef"> {
   return {
     async findByKeyHash(hash) {
       const { rows } = await q.query<TerminalIdentity>(
@@ -98,19 +107,33 @@ function terminalReads(
       );
       return rows.map((r) => parseStoredHeartbeat(r.last_heartbeat));
     },
-    async list(lagCap) {
+    async list(lagCap, id) {
       // Lag: feed entries in the terminal's scope after its acknowledged cursor (other stores'
       // stock never reaches it, so it is not lag). Capped, so a new terminal costs one bounded scan.
+      // lagSeconds reads only the first such entry, through the position index.
       const { rows } = await q.query<Omit<TerminalRecord, "heartbeat"> & { heartbeat: unknown }>(
         `SELECT t.id, t.name, t.store_id AS "storeId", t.status, t.paused, t.last_seen_at AS "lastSeenAt",
                 t.last_sync_at AS "lastSyncAt", t.acked_cursor::text AS "ackedCursor", t.last_heartbeat AS heartbeat,
+                t.code, s.name AS "storeName",
                 (SELECT count(*)::int FROM (SELECT 1 FROM change_feed f
                   WHERE f.position > t.acked_cursor AND (f.store_id IS NULL OR f.store_id = t.store_id)
-                  LIMIT $1) x) AS lag
-           FROM terminals t ORDER BY t.created_at`,
-        [lagCap],
+                  LIMIT $1) x) AS lag,
+                coalesce((SELECT extract(epoch FROM now() - f.created_at)::float8 FROM change_feed f
+                  WHERE f.position > t.acked_cursor AND (f.store_id IS NULL OR f.store_id = t.store_id)
+                  ORDER BY f.position LIMIT 1), 0) AS "lagSeconds"
+           FROM terminals t LEFT JOIN stores s ON s.id = t.store_id
+          WHERE $2::uuid IS NULL OR t.id = $2::uuid
+          ORDER BY t.created_at`,
+        [lagCap, id ?? null],
       );
-      return rows.map((r) => ({ ...r, heartbeat: parseStoredHeartbeat(r.heartbeat) }));
+      return rows.map((r) => ({ ...r, lagSeconds: Math.max(0, r.lagSeconds), heartbeat: parseStoredHeartbeat(r.heartbeat) }));
+    },
+    async resolveRef(ref) {
+      const { rows } = await q.query<{ id: string }>(
+        UUID.test(ref) ? `SELECT id FROM terminals WHERE id = $1::uuid` : `SELECT id FROM terminals WHERE code = $1`,
+        [ref],
+      );
+      return rows[0]?.id;
     },
   };
 }
@@ -163,12 +186,16 @@ function terminalWrites(
 export interface TerminalAdmin {
   /** Creates a terminal with its first key; a taken id is a StateConflictError. */
   create(
-    input: { id?: string; name: string; storeId: string },
+    input: { id?: string; name: string; storeId: string; code?: string },
     key: StoredKey,
-  ): Promise<{ id: string; name: string; storeId: string; status: TerminalStatus }>;
+  ): Promise<{ id: string; name: string; storeId: string; status: TerminalStatus; code: string | null }>;
   /** Revokes every current key of the terminal and stores the new one, in one transaction. */
   rotateKey(id: string, key: StoredKey): Promise<void>;
   disable(id: string): Promise<void>;
+  /** A disabled terminal becomes OFFLINE (ONLINE again with its next heartbeat); others stay as they are. */
+  enable(id: string): Promise<TerminalStatus>;
+  /** Revokes every key of the terminal: it cannot authenticate until a key is rotated in. */
+  revokeKeys(id: string): Promise<TerminalStatus>;
 }
 
 export function terminalAdmin(prisma: PrismaClient): TerminalAdmin {
@@ -177,15 +204,24 @@ export function terminalAdmin(prisma: PrismaClient): TerminalAdmin {
       try {
         const t = await prisma.$transaction(async (tx) => {
           const t = await tx.terminal.create({
-            data: { ...(input.id ? { id: input.id } : {}), name: input.name, storeId: input.storeId },
+            data: {
+              ...(input.id ? { id: input.id } : {}),
+              name: input.name,
+              storeId: input.storeId,
+              code: input.code ?? null,
+            },
           });
           await tx.terminalKey.create({ data: { terminalId: t.id, keyHash: key.hash, keyPrefix: key.prefix } });
           return t;
         });
-        return { id: t.id, name: t.name, storeId: t.storeId, status: t.status };
+        return { id: t.id, name: t.name, storeId: t.storeId, status: t.status, code: t.code };
       } catch (err) {
         if ((err as { code?: string }).code === "P2002")
-          throw new StateConflictError(`terminal ${input.id} already exists`);
+          throw new StateConflictError(
+            input.code
+              ? `a terminal with this id or the code ${input.code} already exists; choose another code`
+              : `terminal ${input.id} already exists`,
+          );
         throw err;
       }
     },
@@ -203,6 +239,21 @@ export function terminalAdmin(prisma: PrismaClient): TerminalAdmin {
     async disable(id) {
       const { count } = await prisma.terminal.updateMany({ where: { id }, data: { status: "DISABLED" } });
       if (count === 0) throw new NotFoundError(`terminal ${id} does not exist`);
+    },
+    async enable(id) {
+      const t = await prisma.terminal.findUnique({ where: { id } });
+      if (!t) throw new NotFoundError(`terminal ${id} does not exist`);
+      if (t.status !== "DISABLED") return t.status;
+      await prisma.terminal.update({ where: { id }, data: { status: "OFFLINE" } });
+      return "OFFLINE";
+    },
+    async revokeKeys(id) {
+      return prisma.$transaction(async (tx) => {
+        const t = await tx.terminal.findUnique({ where: { id } });
+        if (!t) throw new NotFoundError(`terminal ${id} does not exist`);
+        await tx.terminalKey.updateMany({ where: { terminalId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+        return t.status;
+      });
     },
   };
 }

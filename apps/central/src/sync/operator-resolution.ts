@@ -31,6 +31,8 @@ export async function resolveConflict(
   store: ResolutionStore,
   policy: SyncPolicy,
   input: { conflictId: string; resolution: OperatorResolution; resolvedData?: Record<string, unknown> },
+  /** The operator who resolves, and why (kept on the conflict). */
+  by?: { name: string; reason?: string | null },
 ): Promise<{ id: string; status: "RESOLVED"; resolution: OperatorResolution; row: Row | null }> {
   return store.transaction(async (tx) => {
     const c = await tx.conflicts.lockForResolution(input.conflictId);
@@ -59,7 +61,7 @@ export async function resolveConflict(
       await tx.tables.upsertRows(p, [normaliseForCentral(p, { ...chosen, id })]);
     }
     const after = (await tx.tables.lockRows(p.table, [id])).get(id) ?? null;
-    await tx.conflicts.markResolved(c.id, input.resolution, after);
+    await tx.conflicts.markResolved(c.id, input.resolution, after, by);
     return { id: c.id, status: "RESOLVED" as const, resolution: input.resolution, row: after };
   });
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { terminalIdSchema } from "../ids";
-import { syncTableSchema } from "./common";
+import { terminalIdSchema, uuidSchema } from "../ids";
+import { isoTimestampSchema, operationSchema, syncTableSchema } from "./common";
 
 export const tableCountsSchema = z.object({
   pending: z.number().int().nonnegative(),
@@ -21,11 +21,39 @@ export const agentStatusSchema = z.enum([
 ]);
 export type AgentStatus = z.infer<typeof agentStatusSchema>;
 
+/** The agent's last sync error, as it reports it (null after a clean cycle). */
+export const reportedErrorSchema = z.object({
+  message: z.string().max(2000),
+  at: z.string().nullable(),
+  code: z.string().max(100).nullable().optional(),
+});
+
+/** An outbox change the terminal parked as FAILED, as its agent reported it. */
+export const failedChangeSchema = z
+  .object({
+    changeId: uuidSchema,
+    entityType: syncTableSchema,
+    entityId: uuidSchema,
+    operation: operationSchema,
+    error: z.string(),
+    attempts: z.number().int().nonnegative().nullable(),
+    lastAttemptAt: isoTimestampSchema.nullable(),
+  })
+  .meta({ id: "FailedChange" });
+export type FailedChange = z.infer<typeof failedChangeSchema>;
+
+/** How many FAILED changes a heartbeat may list (the rest are counted in `outbox`). */
+export const MAX_REPORTED_FAILED_CHANGES = 100;
+
 export const heartbeatRequestSchema = z
   .object({
     terminalId: terminalIdSchema,
     status: agentStatusSchema,
     outbox: z.partialRecord(syncTableSchema, tableCountsSchema),
+    /** Optional: the last error of its sync, shown in the console; null once it synced cleanly. */
+    lastError: reportedErrorSchema.nullable().optional(),
+    /** Optional: its FAILED outbox changes with their errors (at most 100). */
+    failedChanges: z.array(failedChangeSchema).max(MAX_REPORTED_FAILED_CHANGES).optional(),
   })
   .meta({ id: "HeartbeatRequest" });
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;

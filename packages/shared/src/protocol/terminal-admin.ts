@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { feedCursorSchema, uuidSchema } from "../ids";
 import { TERMINAL_STATUSES } from "../statuses";
-import { isoTimestampSchema, operationSchema, syncTableSchema } from "./common";
-import { tableCountsSchema } from "./heartbeat";
+import { isoTimestampSchema, syncTableSchema } from "./common";
+import { failedChangeSchema, tableCountsSchema } from "./heartbeat";
 import { emergencyStateSchema, terminalHealthSchema } from "./hub";
 import { storeSchema } from "./admin";
 
@@ -33,20 +33,6 @@ export const syncHistoryEntrySchema = z
   })
   .meta({ id: "SyncHistoryEntry" });
 export type SyncHistoryEntry = z.infer<typeof syncHistoryEntrySchema>;
-
-/** An outbox change the terminal parked as FAILED, as its agent reported it. */
-export const failedChangeSchema = z
-  .object({
-    changeId: uuidSchema,
-    entityType: syncTableSchema,
-    entityId: uuidSchema,
-    operation: operationSchema,
-    error: z.string(),
-    attempts: z.number().int().nonnegative().nullable(),
-    lastAttemptAt: isoTimestampSchema.nullable(),
-  })
-  .meta({ id: "FailedChange" });
-export type FailedChange = z.infer<typeof failedChangeSchema>;
 
 export const terminalDetailResponseSchema = z
   .object({
