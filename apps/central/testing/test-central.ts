@@ -27,6 +27,8 @@ export interface TestCentral {
     storeId?: string;
     name?: string;
   }): Promise<{ storeId: string; terminalId: string; key: string }>;
+  /** Creates a named operator through the API (as the owner); returns its id and one-time token. */
+  createOperator(name: string, role: "viewer" | "operator" | "admin"): Promise<{ id: string; token: string }>;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,11 @@ export async function startTestCentral(
       });
       if (t.status !== 201) throw new Error(`provisionTerminal: ${JSON.stringify(t.body)}`);
       return { storeId, terminalId: t.body.terminal.id, key: t.body.key };
+    },
+    async createOperator(name, role) {
+      const r = await admin<{ operator: { id: string }; token: string }>("POST", "/api/operators", { name, role });
+      if (r.status !== 201) throw new Error(`createOperator: ${JSON.stringify(r.body)}`);
+      return { id: r.body.operator.id, token: r.body.token };
     },
     async stop() {
       await running.stop();
