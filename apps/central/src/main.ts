@@ -57,6 +57,11 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   // The server exists before the app so socket.io can attach to it; requests are served only
   // once the app is wired and listen() is called.
   const server = createServer();
+  // Clients pool connections for a few seconds (undici: up to the server's own hint). Node's
+  // 5 s default lets the server close a socket just as a client reuses it (STACK_NOTES), so the
+  // server keeps idle sockets longer than any client does and clients close them first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger }, server);
   const tunables = effective.hub;
   const adminEvents = new AdminEvents({
