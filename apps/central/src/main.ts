@@ -92,7 +92,11 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     logger,
     tunables,
   });
-  server.on("request", app);
+  // socket.io answers its own HTTP requests (the console's long-polling before it upgrades);
+  // it attached to the server before the app existed, so the app must leave those alone.
+  server.on("request", (req, res) => {
+    if (!req.url?.startsWith("/socket.io/")) app(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.PORT, () => resolve());
