@@ -60,8 +60,9 @@ export async function screenshot(page: Page, name: string, readmeName?: string):
   }
 }
 
-/** Signs in through the sign-in page (the next page is wherever the console was sent from). */
+/** Signs in afresh through the sign-in page (the next page is wherever the console was sent from). */
 export async function signInThroughPage(page: Page, url: string, token: string, start = "/dashboard"): Promise<void> {
+  await page.context().clearCookies();
   await page.goto(`${url}${start}`);
   await page.getByTestId("sign-in-token").fill(token);
   await page.getByTestId("sign-in-submit").click();
