@@ -11,6 +11,7 @@ const WORKSPACES = [
   "apps/central",
   "apps/terminal-agent",
   "apps/control-center",
+  "tests/console-browser",
 ];
 /** Files still over the size limits; each leaves this list when it is split. */
 const SIZE_DEBT = [

@@ -1,10 +1,8 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Redis } from "ioredis";
 import { resolvePolicy, validatePolicy, type SyncPolicy } from "@tillsync/shared";
-import { AdminEvents } from "./admin/admin-events";
-import { attachAdminNamespace } from "./admin/admin-namespace";
+import { startConsoleLive } from "./admin/console-live";
 import { createApp } from "./app";
-import { OperatorAuthenticator } from "./auth/operator-auth";
 import type { CentralConfig, HubTunables } from "./config";
 import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
@@ -32,6 +30,37 @@ export interface StartOptions {
   hub?: Partial<HubTunables>;
 }
 
+function httpServer(): Server {
+  const server = createServer();
+  // Clients pool connections for a few seconds (undici: up to the server's own hint). Node's
+  // 5 s default lets the server close a socket just as a client reuses it (STACK_NOTES), so the
+  // server keeps idle sockets longer than any client does and clients close them first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
+}
+
+/**
+ * socket.io answers its own HTTP requests (the console's long-polling before it upgrades); it
+ * attached to the server before the app existed, so the app leaves those alone. Resolves with
+ * the port listened on.
+ */
+async function serveApp(
+  server: Server,
+  app: (req: IncomingMessage, res: ServerResponse) => void,
+  port: number,
+): Promise<number> {
+  server.on("request", (req, res) => {
+    if (!req.url?.startsWith("/socket.io/")) app(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, () => resolve());
+  });
+  const address = server.address();
+  return typeof address === "object" && address ? address.port : port;
+}
+
 /**
  * The composition root of central: everything is built here from the parsed configuration
  * and handed down (store, policy, tunables), nothing reads the environment or builds its own
@@ -56,53 +85,23 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   const metrics = new HubMetrics();
   // The server exists before the app so socket.io can attach to it; requests are served only
   // once the app is wired and listen() is called.
-  const server = createServer();
-  // Clients pool connections for a few seconds (undici: up to the server's own hint). Node's
-  // 5 s default lets the server close a socket just as a client reuses it (STACK_NOTES), so the
-  // server keeps idle sockets longer than any client does and clients close them first.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  const server = httpServer();
   const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger }, server);
   const tunables = effective.hub;
-  const adminEvents = new AdminEvents({
-    io: hub.io,
-    store,
-    emergencyState: () => hub.emergencyState(),
-    tunables,
-    log: logger,
-    activityEveryMs: tunables.adminActivityEveryMs,
-  });
-  hub.onWentOffline = (ids) => ids.forEach((id) => adminEvents.terminalStatus(id));
-  const adminNamespace = attachAdminNamespace(hub.io, {
-    authn: new OperatorAuthenticator({ adminToken: config.ADMIN_TOKEN, operators: store.operators, sessions: store.sessions }),
-    sessions: store.sessions,
-    operators: store.operators,
-    checkEveryMs: tunables.adminSessionCheckMs,
-    log: logger,
-  });
+  const live = startConsoleLive({ hub, store, adminToken: config.ADMIN_TOKEN, tunables, log: logger });
   const app = createApp({
     store,
     redis,
     adminToken: config.ADMIN_TOKEN,
     policy,
     hub,
-    adminEvents,
-    adminNamespace,
+    adminEvents: live.events,
+    adminNamespace: live.namespace,
     metrics,
     logger,
     tunables,
   });
-  // socket.io answers its own HTTP requests (the console's long-polling before it upgrades);
-  // it attached to the server before the app existed, so the app must leave those alone.
-  server.on("request", (req, res) => {
-    if (!req.url?.startsWith("/socket.io/")) app(req, res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.PORT, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : config.PORT;
+  const port = await serveApp(server, app, config.PORT);
   let stopping: Promise<void> | undefined;
   return {
     port,
@@ -117,8 +116,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     stop() {
       stopping ??= (async () => {
         server.closeAllConnections();
-        adminNamespace.close();
-        adminEvents.close();
+        live.close();
         await hub.stop(); // closes socket.io and, with it, the HTTP server
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         redis.disconnect();

@@ -1,4 +1,9 @@
-import { ADMIN_NAMESPACE, ADMIN_SOCKET_UNAUTHORIZED, adminSocketEvents, type AdminSocketEventName } from "@tillsync/shared";
+import {
+  ADMIN_NAMESPACE,
+  ADMIN_SOCKET_UNAUTHORIZED,
+  adminSocketEvents,
+  type AdminSocketEventName,
+} from "@tillsync/shared";
 import { change, TerminalClient, waitFor } from "@tillsync/testkit";
 import { io, type Socket } from "socket.io-client";
 import type { RunningCentral } from "../src/main";
@@ -29,7 +34,10 @@ function listen(url: string, creds: { cookie?: string; token?: string; origin?: 
     reconnection: false,
     forceNew: true,
     ...(creds.token ? { auth: { token: creds.token } } : {}),
-    extraHeaders: { ...(creds.cookie ? { cookie: creds.cookie } : {}), ...(creds.origin ? { origin: creds.origin } : {}) },
+    extraHeaders: {
+      ...(creds.cookie ? { cookie: creds.cookie } : {}),
+      ...(creds.origin ? { origin: creds.origin } : {}),
+    },
   });
   open.push(socket);
   const l: Listener = {
@@ -59,7 +67,12 @@ describe("the /admin namespace", () => {
   it("refuses a handshake without a session or operator token, with a foreign origin, or with a terminal key", async () => {
     const t = await central.provisionTerminal();
     const s = await signIn(central.url, central.adminToken);
-    for (const creds of [{}, { token: "wrong" }, { token: t.key }, { cookie: s.cookie, origin: "http://evil.example" }]) {
+    for (const creds of [
+      {},
+      { token: "wrong" },
+      { token: t.key },
+      { cookie: s.cookie, origin: "http://evil.example" },
+    ]) {
       const l = listen(central.url, creds);
       await expect(l.ready).rejects.toThrow(ADMIN_SOCKET_UNAUTHORIZED);
     }
@@ -70,9 +83,12 @@ describe("the /admin namespace", () => {
     const l = listen(central.url, { cookie: s.cookie });
     await l.ready;
     const t = await central.provisionTerminal({ name: "Live till" });
-    await waitFor(() => l.of("terminal:status").some((p) => (p as { terminal: { id: string } }).terminal.id === t.terminalId), {
-      what: "terminal:status after create",
-    });
+    await waitFor(
+      () => l.of("terminal:status").some((p) => (p as { terminal: { id: string } }).terminal.id === t.terminalId),
+      {
+        what: "terminal:status after create",
+      },
+    );
     const till = new TerminalClient(central.url, t.terminalId, t.key);
     await till.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox: {} });
     const hb = (await waitFor(() => l.of("terminal:heartbeat")[0], { what: "terminal:heartbeat" })) as {
@@ -80,15 +96,25 @@ describe("the /admin namespace", () => {
     };
     expect(hb.terminal).toMatchObject({ id: t.terminalId, status: "ONLINE", health: "green" });
 
-    const p = (await central.admin<{ product: { id: string; version: number } }>("POST", "/api/products", {
-      sku: "LIVE-1",
-      name: "Live",
-      priceCents: 100,
-    })).body.product;
+    const p = (
+      await central.admin<{ product: { id: string; version: number } }>("POST", "/api/products", {
+        sku: "LIVE-1",
+        name: "Live",
+        priceCents: 100,
+      })
+    ).body.product;
     await central.admin("POST", "/api/products", { id: p.id, sku: "LIVE-1", name: "Live", priceCents: 130 });
-    const [res] = await till.push([change("products", { id: p.id, sku: "LIVE-1", name: "till", price_cents: 80 }, { operation: "UPDATE", baseVersion: p.version })]);
+    const [res] = await till.push([
+      change(
+        "products",
+        { id: p.id, sku: "LIVE-1", name: "till", price_cents: 80 },
+        { operation: "UPDATE", baseVersion: p.version },
+      ),
+    ]);
     const conflictId = (res as { conflictId: string }).conflictId;
-    const created = (await waitFor(() => l.of("conflict:created")[0], { what: "conflict:created" })) as { conflict: { id: string; status: string } };
+    const created = (await waitFor(() => l.of("conflict:created")[0], { what: "conflict:created" })) as {
+      conflict: { id: string; status: string };
+    };
     expect(created.conflict).toMatchObject({ id: conflictId, status: "PENDING" });
     await central.admin("POST", "/api/sync/resolve", { conflictId, resolution: "TAKE_TERMINAL" });
     const resolved = (await waitFor(() => l.of("conflict:resolved")[0], { what: "conflict:resolved" })) as {
@@ -97,15 +123,22 @@ describe("the /admin namespace", () => {
     expect(resolved.conflict).toMatchObject({ status: "RESOLVED", resolvedBy: "owner" });
 
     await central.admin("POST", "/api/sync/emergency-stop", { reason: "drill" });
-    const stop = (await waitFor(() => l.of("sync:emergency-stop")[0], { what: "sync:emergency-stop" })) as { emergency: { stopped: boolean; reason: string } };
+    const stop = (await waitFor(() => l.of("sync:emergency-stop")[0], { what: "sync:emergency-stop" })) as {
+      emergency: { stopped: boolean; reason: string };
+    };
     expect(stop.emergency).toMatchObject({ stopped: true, reason: "drill" });
     await central.admin("POST", "/api/sync/resume", {});
-    const resume = (await waitFor(() => l.of("sync:emergency-resume")[0], { what: "sync:emergency-resume" })) as { emergency: { stopped: boolean } };
+    const resume = (await waitFor(() => l.of("sync:emergency-resume")[0], { what: "sync:emergency-resume" })) as {
+      emergency: { stopped: boolean };
+    };
     expect(resume.emergency.stopped).toBe(false);
 
     await central.admin("POST", `/api/terminals/${t.terminalId}/disable`, { reason: "done" });
     await waitFor(
-      () => l.of("terminal:status").some((x) => (x as { terminal: { id: string; health: string } }).terminal.health === "gray"),
+      () =>
+        l
+          .of("terminal:status")
+          .some((x) => (x as { terminal: { id: string; health: string } }).terminal.health === "gray"),
       { what: "terminal:status gray after disable" },
     );
     // A refused action announces nothing.
@@ -149,7 +182,9 @@ describe("the /admin namespace", () => {
     const byToken = listen(central.url, { token: op.token });
     await Promise.all([byCookie.ready, byToken.ready]);
     await central.admin("POST", `/api/operators/${op.id}/revoke`, {});
-    await waitFor(() => byCookie.disconnected && byToken.disconnected, { what: "the revoked operator's sockets to drop" });
+    await waitFor(() => byCookie.disconnected && byToken.disconnected, {
+      what: "the revoked operator's sockets to drop",
+    });
 
     const owner = await signIn(central.url, central.adminToken);
     const ownerSocket = listen(central.url, { cookie: owner.cookie });

@@ -17,7 +17,11 @@ async function serveWith(dir: string): Promise<{ url: string; server: Server }> 
     redis: r.redis,
     adminToken: central.adminToken,
     hub: r.hub,
-    consoleAssets: { dir, indexHtml: path.join(dir, "index.html"), built: () => existsSync(path.join(dir, "index.html")) },
+    consoleAssets: {
+      dir,
+      indexHtml: path.join(dir, "index.html"),
+      built: () => existsSync(path.join(dir, "index.html")),
+    },
   });
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -39,7 +43,12 @@ describe("serving the control center", () => {
   });
 
   it("answers the shell for /dashboard and every page path, uncached, with a strict CSP", async () => {
-    for (const p of ["/dashboard", "/dashboard/terminals", "/dashboard/conflicts/123?status=all", "/dashboard/sign-in?next=/x"]) {
+    for (const p of [
+      "/dashboard",
+      "/dashboard/terminals",
+      "/dashboard/conflicts/123?status=all",
+      "/dashboard/sign-in?next=/x",
+    ]) {
       const res = await fetch(`${site.url}${p}`);
       expect([p, res.status]).toEqual([p, 200]);
       expect(await res.text()).toContain("console shell");

@@ -76,19 +76,27 @@ describe("every operator route against every role", () => {
         const allowed = roleAllows(role, c.need);
         const ok = allowed
           ? res.status !== 401 && res.status !== 403 && res.status < 500
-          : res.status === 403 && res.body.error?.code === "FORBIDDEN" && res.body.error.message.includes(`needs ${c.need}`);
-        if (!ok) wrong.push(`${c.method} ${c.route} ${JSON.stringify(c.body ?? null)} → ${res.status} ${JSON.stringify(res.body)}`);
+          : res.status === 403 &&
+            res.body.error?.code === "FORBIDDEN" &&
+            res.body.error.message.includes(`needs ${c.need}`);
+        if (!ok)
+          wrong.push(
+            `${c.method} ${c.route} ${JSON.stringify(c.body ?? null)} → ${res.status} ${JSON.stringify(res.body)}`,
+          );
       }
       expect(wrong).toEqual([]);
       if (before) {
         expect(await tableCounts()).toEqual(before);
-        expect((await central.admin<{ emergency: { stopped: boolean } }>("GET", "/api/terminals")).body.emergency.stopped).toBe(false);
+        expect(
+          (await central.admin<{ emergency: { stopped: boolean } }>("GET", "/api/terminals")).body.emergency.stopped,
+        ).toBe(false);
       }
       // Every refused change is in the audit log as denied, under this operator.
       const deniedPosts = CASES.filter((c) => c.method === "POST" && !roleAllows(role, c.need)).length;
-      const audit = await pg.query(`SELECT count(*)::int AS n FROM audit_log WHERE operator_name = $1 AND outcome = 'denied'`, [
-        `roles-${role}`,
-      ]);
+      const audit = await pg.query(
+        `SELECT count(*)::int AS n FROM audit_log WHERE operator_name = $1 AND outcome = 'denied'`,
+        [`roles-${role}`],
+      );
       expect(audit.rows[0].n).toBe(deniedPosts);
     });
   }

@@ -1,6 +1,11 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { auditPageSchema, createOperatorResponseSchema, operatorListResponseSchema, type AuditEntry } from "@tillsync/shared";
+import {
+  auditPageSchema,
+  createOperatorResponseSchema,
+  operatorListResponseSchema,
+  type AuditEntry,
+} from "@tillsync/shared";
 import { change, sourceArgs, TerminalClient } from "@tillsync/testkit";
 import { useTestCentral } from "../testing";
 import { bearer } from "./support/console-session";
@@ -43,12 +48,22 @@ describe("operators", () => {
 
   it("revokes idempotently; the revoked token stops working; an unknown id is 404", async () => {
     const op = await central.createOperator("twice", "operator");
-    const first = await central.admin<{ operator: { revokedAt: string } }>("POST", `/api/operators/${op.id}/revoke`, {});
-    const second = await central.admin<{ operator: { revokedAt: string } }>("POST", `/api/operators/${op.id}/revoke`, {});
+    const first = await central.admin<{ operator: { revokedAt: string } }>(
+      "POST",
+      `/api/operators/${op.id}/revoke`,
+      {},
+    );
+    const second = await central.admin<{ operator: { revokedAt: string } }>(
+      "POST",
+      `/api/operators/${op.id}/revoke`,
+      {},
+    );
     expect(first.status).toBe(200);
     expect(second.body).toEqual(first.body);
     expect((await bearer(central.url, op.token, "GET", "/api/terminals")).status).toBe(401);
-    expect((await central.admin("POST", `/api/operators/00000000-0000-4000-8000-000000000000/revoke`, {})).status).toBe(404);
+    expect((await central.admin("POST", `/api/operators/00000000-0000-4000-8000-000000000000/revoke`, {})).status).toBe(
+      404,
+    );
   });
 
   it("manages operators from the central CLI: add prints the token once, list, revoke; bad input exits 2", async () => {
@@ -93,7 +108,9 @@ describe("the audit log", () => {
     const product = (await as("POST", "/api/products", { sku: "AUD-1", name: "Audit", priceCents: 100 })).body as {
       product: { id: string };
     };
-    expect((await as("POST", "/api/stock", { storeId: store.store.id, productId: product.product.id, quantity: 5 })).status).toBe(200);
+    expect(
+      (await as("POST", "/api/stock", { storeId: store.store.id, productId: product.product.id, quantity: 5 })).status,
+    ).toBe(200);
     const entries = await audit("?operator=auditor&limit=200");
     const got = entries.map((e) => [e.action, e.target.type, e.target.id, e.outcome, e.reason]).reverse();
     expect(got).toEqual([
@@ -115,7 +132,9 @@ describe("the audit log", () => {
 
   it("records failed and denied attempts with their outcome and message, and the resolution with its reason", async () => {
     const viewer = await central.createOperator("peeker", "viewer");
-    expect((await bearer(central.url, viewer.token, "POST", "/api/sync/emergency-stop", { reason: "x" })).status).toBe(403);
+    expect((await bearer(central.url, viewer.token, "POST", "/api/sync/emergency-stop", { reason: "x" })).status).toBe(
+      403,
+    );
     const missing = "00000000-0000-4000-8000-000000000001";
     expect((await central.admin("POST", `/api/terminals/${missing}/disable`, { reason: "gone" })).status).toBe(404);
     const denied = (await audit("?outcome=denied&operator=peeker"))[0]!;
@@ -130,23 +149,36 @@ describe("the audit log", () => {
 
     // A MANUAL_MERGE conflict, resolved with a reason: on the conflict and in the log.
     const t = await central.provisionTerminal();
-    const p = (await central.admin<{ product: { id: string; version: number } }>("POST", "/api/products", {
-      sku: "MM-1",
-      name: "Manual",
-      priceCents: 100,
-    })).body.product;
+    const p = (
+      await central.admin<{ product: { id: string; version: number } }>("POST", "/api/products", {
+        sku: "MM-1",
+        name: "Manual",
+        priceCents: 100,
+      })
+    ).body.product;
     await central.admin("POST", "/api/products", { id: p.id, sku: "MM-1", name: "Manual", priceCents: 120 });
     const till = new TerminalClient(central.url, t.terminalId, t.key);
     const [res] = await till.push([
-      change("products", { id: p.id, sku: "MM-1", name: "Manual (till)", price_cents: 90 }, { operation: "UPDATE", baseVersion: p.version }),
+      change(
+        "products",
+        { id: p.id, sku: "MM-1", name: "Manual (till)", price_cents: 90 },
+        { operation: "UPDATE", baseVersion: p.version },
+      ),
     ]);
     expect(res!.status).toBe("CONFLICT");
     const conflictId = (res as { conflictId: string }).conflictId;
-    const r = await central.admin("POST", "/api/sync/resolve", { conflictId, resolution: "KEEP_CENTRAL", reason: "central price is right" });
+    const r = await central.admin("POST", "/api/sync/resolve", {
+      conflictId,
+      resolution: "KEEP_CENTRAL",
+      reason: "central price is right",
+    });
     expect(r.status).toBe(200);
     const e = (await audit("?action=conflict.resolve"))[0]!;
     expect([e.target.id, e.reason, e.outcome]).toEqual([conflictId, "central price is right", "success"]);
-    const c = await central.admin<{ conflict: { resolvedBy: string; reason: string } }>("GET", `/api/conflicts/${conflictId}`);
+    const c = await central.admin<{ conflict: { resolvedBy: string; reason: string } }>(
+      "GET",
+      `/api/conflicts/${conflictId}`,
+    );
     expect([c.body.conflict.resolvedBy, c.body.conflict.reason]).toEqual(["owner", "central price is right"]);
   });
 
@@ -155,7 +187,10 @@ describe("the audit log", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: { status: number; body: unknown } = await central.admin("GET", `/api/audit?action=store.create&limit=3${cursor ? `&cursor=${cursor}` : ""}`);
+      const r: { status: number; body: unknown } = await central.admin(
+        "GET",
+        `/api/audit?action=store.create&limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       const page = auditPageSchema.parse(r.body);
       expect(page.entries.length).toBeLessThanOrEqual(3);
       seen.push(...page.entries.map((e) => e.id));
@@ -168,7 +203,9 @@ describe("the audit log", () => {
     expect((await central.admin("GET", "/api/audit?colour=red")).status).toBe(400);
     expect((await central.admin("GET", "/api/audit?cursor=garbage")).status).toBe(400);
     expect((await central.admin("GET", "/api/audit?action=terminal.explode")).status).toBe(400);
-    expect((await central.admin("GET", `/api/audit?since=${new Date(Date.now() + 60_000).toISOString()}`)).body).toEqual({
+    expect(
+      (await central.admin("GET", `/api/audit?since=${new Date(Date.now() + 60_000).toISOString()}`)).body,
+    ).toEqual({
       entries: [],
       nextCursor: null,
     });

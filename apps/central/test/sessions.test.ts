@@ -10,11 +10,20 @@ function signInFrom(address: string, token: string): Promise<{ status: number; r
   const url = new URL(`${central.url}/api/session`);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port: url.port, path: url.pathname, method: "POST", localAddress: address, headers: { "content-type": "application/json" } },
+      {
+        host: "127.0.0.1",
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        localAddress: address,
+        headers: { "content-type": "application/json" },
+      },
       (res) => {
         let body = "";
         res.on("data", (d: Buffer) => (body += d.toString()));
-        res.on("end", () => resolve({ status: res.statusCode!, retryAfter: res.headers["retry-after"] as string | undefined, body }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode!, retryAfter: res.headers["retry-after"] as string | undefined, body }),
+        );
       },
     );
     req.on("error", reject);
@@ -37,8 +46,12 @@ describe("console sessions", () => {
     expect(again.body).toEqual(s.session);
     // Only a hash of the cookie's id is stored.
     const id = s.cookie.split("=")[1]!;
-    expect((await pg.query(`SELECT count(*)::int AS n FROM operator_sessions WHERE id_hash = $1`, [id])).rows[0].n).toBe(0);
-    expect((await pg.query(`SELECT last_sign_in_at FROM operators WHERE id = $1`, [op.id])).rows[0].last_sign_in_at).not.toBeNull();
+    expect(
+      (await pg.query(`SELECT count(*)::int AS n FROM operator_sessions WHERE id_hash = $1`, [id])).rows[0].n,
+    ).toBe(0);
+    expect(
+      (await pg.query(`SELECT last_sign_in_at FROM operators WHERE id = $1`, [op.id])).rows[0].last_sign_in_at,
+    ).not.toBeNull();
   });
 
   it("signs the owner in with ADMIN_TOKEN as an admin named owner", async () => {
@@ -99,7 +112,9 @@ describe("console sessions", () => {
   it("ends sessions at their expiry and when their operator is revoked", async () => {
     const a = await central.createOperator("expiring", "viewer");
     const s1 = await signIn(central.url, a.token);
-    await pg.query(`UPDATE operator_sessions SET expires_at = now() - interval '1 second' WHERE operator_id = $1`, [a.id]);
+    await pg.query(`UPDATE operator_sessions SET expires_at = now() - interval '1 second' WHERE operator_id = $1`, [
+      a.id,
+    ]);
     expect((await s1.call("GET", "/api/terminals")).status).toBe(401);
     const b = await central.createOperator("revoked-later", "admin");
     const s2 = await signIn(central.url, b.token);

@@ -27,7 +27,13 @@ describe("the console's terminal views", () => {
     const r = await central.admin("GET", "/api/terminals");
     const list = terminalListResponseSchema.parse(r.body);
     const row = list.terminals.find((x) => x.id === t.body.terminal.id)!;
-    expect(row).toMatchObject({ code: "harbour-01", storeName: "Harbour", paused: false, health: "yellow", lastError: null });
+    expect(row).toMatchObject({
+      code: "harbour-01",
+      storeName: "Harbour",
+      paused: false,
+      health: "yellow",
+      lastError: null,
+    });
     expect(row.lag).toBeGreaterThan(0);
     expect(row.lagSeconds).toBeGreaterThanOrEqual(42);
     expect(Number(list.feedHead)).toBeGreaterThan(0);
@@ -43,10 +49,20 @@ describe("the console's terminal views", () => {
 
   it("accepts a terminal's code wherever its id is, and refuses codes that are taken or look like ids", async () => {
     const { storeId } = await central.provisionTerminal();
-    const made = await central.admin<{ terminal: { id: string } }>("POST", "/api/terminals", { name: "Coded", storeId, code: "coded-7" });
-    expect((await central.admin("POST", "/api/terminals", { name: "Again", storeId, code: "coded-7" })).status).toBe(409);
-    expect((await central.admin("POST", "/api/terminals", { name: "Bad", storeId, code: "Not Lower" })).status).toBe(400);
-    expect((await central.admin("POST", "/api/terminals", { name: "Bad", storeId, code: randomUUID() })).status).toBe(400);
+    const made = await central.admin<{ terminal: { id: string } }>("POST", "/api/terminals", {
+      name: "Coded",
+      storeId,
+      code: "coded-7",
+    });
+    expect((await central.admin("POST", "/api/terminals", { name: "Again", storeId, code: "coded-7" })).status).toBe(
+      409,
+    );
+    expect((await central.admin("POST", "/api/terminals", { name: "Bad", storeId, code: "Not Lower" })).status).toBe(
+      400,
+    );
+    expect((await central.admin("POST", "/api/terminals", { name: "Bad", storeId, code: randomUUID() })).status).toBe(
+      400,
+    );
     const detail = await central.admin("GET", "/api/terminals/coded-7");
     expect(terminalDetailResponseSchema.parse(detail.body).terminal.id).toBe(made.body.terminal.id);
     const off = await central.admin("POST", "/api/terminals/coded-7/disable", { reason: "test" });
@@ -73,22 +89,35 @@ describe("the console's terminal views", () => {
       terminalId: t.terminalId,
       status: "backing-off",
       outbox: { sale_orders: { pending: 2, failed: 1, synced: 5, conflicts: 0 } },
-      lastError: { message: "central unreachable: ECONNREFUSED", at: new Date().toISOString(), code: "CENTRAL_UNREACHABLE" },
+      lastError: {
+        message: "central unreachable: ECONNREFUSED",
+        at: new Date().toISOString(),
+        code: "CENTRAL_UNREACHABLE",
+      },
       failedChanges: [failed],
     });
     expect(hb.status).toBe(200);
-    await pg.query(`INSERT INTO sync_history (terminal_id, kind, started_at) VALUES ($1, 'OFFLINE', now() - interval '1 hour'), ($1, 'OFFLINE', now())`, [
-      t.terminalId,
-    ]);
+    await pg.query(
+      `INSERT INTO sync_history (terminal_id, kind, started_at) VALUES ($1, 'OFFLINE', now() - interval '1 hour'), ($1, 'OFFLINE', now())`,
+      [t.terminalId],
+    );
     const d = terminalDetailResponseSchema.parse((await central.admin("GET", `/api/terminals/${t.terminalId}`)).body);
     expect(d.tables.sale_orders).toEqual({ pending: 2, failed: 1, synced: 5, conflicts: 0 });
     expect(d.failedChanges).toEqual([failed]);
-    expect(d.terminal.lastError).toMatchObject({ message: "central unreachable: ECONNREFUSED", code: "CENTRAL_UNREACHABLE" });
+    expect(d.terminal.lastError).toMatchObject({
+      message: "central unreachable: ECONNREFUSED",
+      code: "CENTRAL_UNREACHABLE",
+    });
     expect(d.terminal.health).toBe("yellow");
     expect(d.history).toHaveLength(2);
     expect(Date.parse(d.history[0]!.startedAt)).toBeGreaterThan(Date.parse(d.history[1]!.startedAt));
     // A clean heartbeat clears the last error.
-    await till.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox: {}, lastError: null });
+    await till.raw("POST", "/api/sync/heartbeat", {
+      terminalId: t.terminalId,
+      status: "idle",
+      outbox: {},
+      lastError: null,
+    });
     const list = terminalListResponseSchema.parse((await central.admin("GET", "/api/terminals")).body);
     expect(list.terminals.find((x) => x.id === t.terminalId)!.lastError).toBeNull();
   });
@@ -122,14 +151,22 @@ describe("the conflict log as the console reads it", () => {
     const b = await central.provisionTerminal({ name: "Conflicting B", storeId: a.storeId });
     terminals = [a.terminalId, b.terminalId];
     for (const [i, t] of [a, a, a, b, b].entries()) {
-      const p = (await central.admin<{ product: { id: string; version: number } }>("POST", "/api/products", {
-        sku: `CF-${i}`,
-        name: `C ${i}`,
-        priceCents: 100,
-      })).body.product;
+      const p = (
+        await central.admin<{ product: { id: string; version: number } }>("POST", "/api/products", {
+          sku: `CF-${i}`,
+          name: `C ${i}`,
+          priceCents: 100,
+        })
+      ).body.product;
       await central.admin("POST", "/api/products", { id: p.id, sku: `CF-${i}`, name: `C ${i}`, priceCents: 110 });
       const till = new TerminalClient(central.url, t.terminalId, t.key);
-      await till.push([change("products", { id: p.id, sku: `CF-${i}`, name: "till", price_cents: 90 }, { operation: "UPDATE", baseVersion: p.version })]);
+      await till.push([
+        change(
+          "products",
+          { id: p.id, sku: `CF-${i}`, name: "till", price_cents: 90 },
+          { operation: "UPDATE", baseVersion: p.version },
+        ),
+      ]);
     }
     conflicts = conflictPageSchema.parse((await central.admin("GET", "/api/conflicts?limit=200")).body).conflicts;
   });
@@ -145,7 +182,8 @@ describe("the conflict log as the console reads it", () => {
   });
 
   it("filters by status, table and terminal, pages with a cursor and counts the total", async () => {
-    const page = async (q: string) => conflictPageSchema.parse((await central.admin("GET", `/api/conflicts?${q}`)).body);
+    const page = async (q: string) =>
+      conflictPageSchema.parse((await central.admin("GET", `/api/conflicts?${q}`)).body);
     const first = await page(`terminalId=${terminals[0]}&limit=2`);
     expect([first.conflicts.length, first.total]).toEqual([2, 3]);
     const second = await page(`terminalId=${terminals[0]}&limit=2&cursor=${first.nextCursor}`);

@@ -2,7 +2,9 @@ import { change, TerminalClient } from "@tillsync/testkit";
 import { useTestCentral } from "@tillsync/central/testing";
 import { callFromPage, openBrowser, screenshot, signInThroughPage, type TestBrowser } from "./support/browser";
 
-const { central, pg } = useTestCentral("browser_roles", { SYNC_POLICY_OVERRIDES: { products: { strategy: "MANUAL_MERGE" } } });
+const { central, pg } = useTestCentral("browser_roles", {
+  SYNC_POLICY_OVERRIDES: { products: { strategy: "MANUAL_MERGE" } },
+});
 let browser: TestBrowser;
 
 beforeAll(async () => {
@@ -23,14 +25,20 @@ function isChangeControl(id: string): boolean {
 
 async function pendingConflict(): Promise<string> {
   const t = await central.provisionTerminal({ name: "Till R1" });
-  const p = (await central.admin<{ product: { id: string; version: number } }>("POST", "/api/products", {
-    sku: `R-${Date.now()}`,
-    name: "Rye",
-    priceCents: 300,
-  })).body.product;
+  const p = (
+    await central.admin<{ product: { id: string; version: number } }>("POST", "/api/products", {
+      sku: `R-${Date.now()}`,
+      name: "Rye",
+      priceCents: 300,
+    })
+  ).body.product;
   await central.admin("POST", "/api/products", { id: p.id, sku: `R-${p.id}`, name: "Rye", priceCents: 320 });
   const [res] = await new TerminalClient(central.url, t.terminalId, t.key).push([
-    change("products", { id: p.id, name: "Rye (till)", price_cents: 280, sku: `R-${p.id}` }, { operation: "UPDATE", baseVersion: p.version }),
+    change(
+      "products",
+      { id: p.id, name: "Rye (till)", price_cents: 280, sku: `R-${p.id}` },
+      { operation: "UPDATE", baseVersion: p.version },
+    ),
   ]);
   return (res as { conflictId: string }).conflictId;
 }
@@ -56,8 +64,14 @@ describe("keys once, and a viewer who cannot change anything", () => {
     await page.locator('[data-testid="terminal-row"][data-terminal-name="Till M1"]').waitFor();
     expect(await page.getByTestId("secret-value").count()).toBe(0);
     expect(await page.content()).not.toContain(key);
-    const id = (await page.locator('[data-testid="terminal-row"][data-terminal-name="Till M1"]').getAttribute("data-terminal-id"))!;
-    const beat = await new TerminalClient(central.url, id, key).raw("POST", "/api/sync/heartbeat", { terminalId: id, status: "idle", outbox: {} });
+    const id = (await page
+      .locator('[data-testid="terminal-row"][data-terminal-name="Till M1"]')
+      .getAttribute("data-terminal-id"))!;
+    const beat = await new TerminalClient(central.url, id, key).raw("POST", "/api/sync/heartbeat", {
+      terminalId: id,
+      status: "idle",
+      outbox: {},
+    });
     expect(beat.status).toBe(200);
     const stored = await pg.query(`SELECT key_hash FROM terminal_keys WHERE terminal_id = $1`, [id]);
     expect(stored.rows[0].key_hash).not.toBe(key);
@@ -66,7 +80,8 @@ describe("keys once, and a viewer who cannot change anything", () => {
   it("shows a viewer every page without a single control that changes something, and answers its API calls 403", async () => {
     const { page } = browser;
     const conflictId = await pendingConflict();
-    const terminalId = (await central.admin<{ terminals: Array<{ id: string }> }>("GET", "/api/terminals")).body.terminals[0]!.id;
+    const terminalId = (await central.admin<{ terminals: Array<{ id: string }> }>("GET", "/api/terminals")).body
+      .terminals[0]!.id;
     const schedule = await central.admin("POST", "/api/sync/schedules", { action: "create", scheduleId: "nightly" });
     expect(schedule.status).toBe(201);
     const viewer = await central.createOperator("Vera", "viewer");
@@ -84,13 +99,18 @@ describe("keys once, and a viewer who cannot change anything", () => {
       await page.goto(`${central.url}${path}`);
       await page.getByTestId(testId).waitFor();
       await page.locator('[data-testid="live-status"][data-state="live"]').waitFor();
-      const ids = await page.evaluate(() => [...document.querySelectorAll("[data-testid]")].map((e) => e.getAttribute("data-testid")!));
+      const ids = await page.evaluate(() =>
+        [...document.querySelectorAll("[data-testid]")].map((e) => e.getAttribute("data-testid")!),
+      );
       expect([path, ids.filter(isChangeControl)]).toEqual([path, []]);
     }
     expect(await page.getByRole("link", { name: "Operators" }).count()).toBe(0);
 
-    const before = await pg.query(`SELECT (SELECT count(*) FROM terminals) AS t, (SELECT count(*) FROM conflicts WHERE status = 'PENDING') AS c,
-      (SELECT count(*) FROM operators) AS o, (SELECT status FROM terminals WHERE id = $1) AS s`, [terminalId]);
+    const before = await pg.query(
+      `SELECT (SELECT count(*) FROM terminals) AS t, (SELECT count(*) FROM conflicts WHERE status = 'PENDING') AS c,
+      (SELECT count(*) FROM operators) AS o, (SELECT status FROM terminals WHERE id = $1) AS s`,
+      [terminalId],
+    );
     const attempts: Array<[string, unknown]> = [
       ["/api/sync/emergency-stop", { reason: "viewer" }],
       [`/api/terminals/${terminalId}/disable`, { reason: "viewer" }],
@@ -105,11 +125,18 @@ describe("keys once, and a viewer who cannot change anything", () => {
       const r = await callFromPage(page, "POST", path, body);
       expect([path, r.status, (r.body as { error: { code: string } }).error.code]).toEqual([path, 403, "FORBIDDEN"]);
     }
-    const after = await pg.query(`SELECT (SELECT count(*) FROM terminals) AS t, (SELECT count(*) FROM conflicts WHERE status = 'PENDING') AS c,
-      (SELECT count(*) FROM operators) AS o, (SELECT status FROM terminals WHERE id = $1) AS s`, [terminalId]);
+    const after = await pg.query(
+      `SELECT (SELECT count(*) FROM terminals) AS t, (SELECT count(*) FROM conflicts WHERE status = 'PENDING') AS c,
+      (SELECT count(*) FROM operators) AS o, (SELECT status FROM terminals WHERE id = $1) AS s`,
+      [terminalId],
+    );
     expect(after.rows).toEqual(before.rows);
-    expect((await central.admin<{ emergency: { stopped: boolean } }>("GET", "/api/terminals")).body.emergency.stopped).toBe(false);
-    expect((await central.admin<{ schedules: unknown[] }>("GET", "/api/sync/schedules")).body.schedules).toHaveLength(1);
+    expect(
+      (await central.admin<{ emergency: { stopped: boolean } }>("GET", "/api/terminals")).body.emergency.stopped,
+    ).toBe(false);
+    expect((await central.admin<{ schedules: unknown[] }>("GET", "/api/sync/schedules")).body.schedules).toHaveLength(
+      1,
+    );
   });
 
   it("takes a screenshot of the remaining pages as an admin", async () => {

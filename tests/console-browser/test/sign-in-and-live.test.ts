@@ -56,7 +56,9 @@ describe("signing in and watching the fleet live", () => {
       TERMINAL_DATABASE_URL: `file:${path.join(dir, "front.db")}`,
     });
     daemon = startDaemon(config);
-    await page.locator(`[data-testid="terminal-row"][data-terminal-id="${t.terminalId}"][data-health="green"]`).waitFor();
+    await page
+      .locator(`[data-testid="terminal-row"][data-terminal-id="${t.terminalId}"][data-health="green"]`)
+      .waitFor();
     // The same page: the change came over /admin, not from a reload.
     expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(1);
     await screenshot(page, "terminals");

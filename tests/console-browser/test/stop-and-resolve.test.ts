@@ -2,7 +2,9 @@ import { change, TerminalClient } from "@tillsync/testkit";
 import { useTestCentral } from "@tillsync/central/testing";
 import { openBrowser, screenshot, signInThroughPage, type TestBrowser } from "./support/browser";
 
-const { central, pg } = useTestCentral("browser_stop", { SYNC_POLICY_OVERRIDES: { products: { strategy: "MANUAL_MERGE" } } });
+const { central, pg } = useTestCentral("browser_stop", {
+  SYNC_POLICY_OVERRIDES: { products: { strategy: "MANUAL_MERGE" } },
+});
 let browser: TestBrowser;
 
 beforeAll(async () => {
@@ -23,7 +25,9 @@ describe("the emergency stop and a manual resolution, from the console", () => {
     await page.getByTestId("emergency-stop-confirm").click();
     await page.locator('[data-testid="emergency-state"][data-stopped="true"]').waitFor();
     await page.getByTestId("emergency-reason-shown").filter({ hasText: "wrong price file loaded" }).waitFor();
-    expect((await central.admin<{ emergency: { stopped: boolean } }>("GET", "/api/terminals")).body.emergency.stopped).toBe(true);
+    expect(
+      (await central.admin<{ emergency: { stopped: boolean } }>("GET", "/api/terminals")).body.emergency.stopped,
+    ).toBe(true);
     // The terminals show red while stopped.
     await page.getByRole("link", { name: "Terminals" }).click();
     await page.locator('[data-testid="terminal-row"][data-health="red"]').waitFor();
@@ -31,10 +35,14 @@ describe("the emergency stop and a manual resolution, from the console", () => {
     await screenshot(page, "overview-stopped");
     await page.getByTestId("emergency-resume").click();
     await page.locator('[data-testid="emergency-state"][data-stopped="false"]').waitFor();
-    expect((await central.admin<{ emergency: { stopped: boolean } }>("GET", "/api/terminals")).body.emergency.stopped).toBe(false);
+    expect(
+      (await central.admin<{ emergency: { stopped: boolean } }>("GET", "/api/terminals")).body.emergency.stopped,
+    ).toBe(false);
 
     await page.getByRole("link", { name: "Audit log" }).click();
-    await page.locator('[data-testid="audit-row"][data-action="sync.emergency-stop"][data-outcome="success"]').waitFor();
+    await page
+      .locator('[data-testid="audit-row"][data-action="sync.emergency-stop"][data-outcome="success"]')
+      .waitFor();
     await page.locator('[data-testid="audit-row"][data-action="sync.resume"][data-outcome="success"]').waitFor();
     expect(await page.getByTestId("audit-table").textContent()).toContain("wrong price file loaded");
     await screenshot(page, "audit");
@@ -45,15 +53,21 @@ describe("the emergency stop and a manual resolution, from the console", () => {
     await signInThroughPage(page, central.url, central.adminToken, "/dashboard/conflicts");
     await page.getByTestId("conflicts-page").waitFor();
     const t = await central.provisionTerminal({ name: "Till C1" });
-    const p = (await central.admin<{ product: { id: string; version: number } }>("POST", "/api/products", {
-      sku: "BR-1",
-      name: "Sourdough",
-      priceCents: 450,
-    })).body.product;
+    const p = (
+      await central.admin<{ product: { id: string; version: number } }>("POST", "/api/products", {
+        sku: "BR-1",
+        name: "Sourdough",
+        priceCents: 450,
+      })
+    ).body.product;
     await central.admin("POST", "/api/products", { id: p.id, sku: "BR-1", name: "Sourdough", priceCents: 480 });
     const till = new TerminalClient(central.url, t.terminalId, t.key);
     const [res] = await till.push([
-      change("products", { id: p.id, sku: "BR-1", name: "Sourdough loaf", price_cents: 420 }, { operation: "UPDATE", baseVersion: p.version }),
+      change(
+        "products",
+        { id: p.id, sku: "BR-1", name: "Sourdough loaf", price_cents: 420 },
+        { operation: "UPDATE", baseVersion: p.version },
+      ),
     ]);
     const conflictId = (res as { conflictId: string }).conflictId;
     // It appears without a reload (conflict:created).
@@ -84,6 +98,10 @@ describe("the emergency stop and a manual resolution, from the console", () => {
       "GET",
       `/api/conflicts/${conflictId}`,
     );
-    expect(c.body.conflict).toMatchObject({ resolution: "CUSTOM", resolvedBy: "owner", reason: "agreed with the bakery" });
+    expect(c.body.conflict).toMatchObject({
+      resolution: "CUSTOM",
+      resolvedBy: "owner",
+      reason: "agreed with the bakery",
+    });
   });
 });

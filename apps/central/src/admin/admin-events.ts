@@ -86,8 +86,7 @@ export class AdminEvents {
   conflictsCreated(ids: string[]): void {
     if (ids.length === 0) return;
     this.safely("conflict:created", async () => {
-      for (const conflict of await this.deps.store.conflicts.byIds(ids))
-        this.emit("conflict:created", { conflict });
+      for (const conflict of await this.deps.store.conflicts.byIds(ids)) this.emit("conflict:created", { conflict });
     });
   }
 

@@ -102,7 +102,10 @@ export function attachAdminNamespace(io: HubServer, deps: AdminNamespaceDeps): A
 
 function onConnection(socket: AdminSocket): void {
   const { operator, sessionHash, expiresAt } = socket.data;
-  const rooms = [...(operator.id ? [operatorRoom(operator.id)] : []), ...(sessionHash ? [sessionRoom(sessionHash)] : [])];
+  const rooms = [
+    ...(operator.id ? [operatorRoom(operator.id)] : []),
+    ...(sessionHash ? [sessionRoom(sessionHash)] : []),
+  ];
   if (rooms.length) void socket.join(rooms);
   if (expiresAt !== undefined) {
     const t = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now()));
@@ -112,10 +115,15 @@ function onConnection(socket: AdminSocket): void {
 }
 
 /** Drops this instance's admin sockets whose session or operator token stopped being valid. */
-async function recheck(nsp: Namespace<Record<string, never>, Record<string, never>, Record<string, never>, AdminSocketData>, deps: AdminNamespaceDeps): Promise<void> {
+async function recheck(
+  nsp: Namespace<Record<string, never>, Record<string, never>, Record<string, never>, AdminSocketData>,
+  deps: AdminNamespaceDeps,
+): Promise<void> {
   try {
     const sockets = [...nsp.sockets.values()];
-    const live = await deps.sessions.liveAmong(sockets.flatMap((s) => (s.data.sessionHash ? [s.data.sessionHash] : [])));
+    const live = await deps.sessions.liveAmong(
+      sockets.flatMap((s) => (s.data.sessionHash ? [s.data.sessionHash] : [])),
+    );
     for (const s of sockets) {
       if (s.data.sessionHash && !live.has(s.data.sessionHash)) s.disconnect(true);
       else if (s.data.tokenHash && !(await deps.operators.findByTokenHash(s.data.tokenHash))) s.disconnect(true);

@@ -20,7 +20,11 @@ export function actionTarget(
   switch (group) {
     case "terminal": {
       const created = field(answer, "terminal");
-      return { type: "terminal", id: params.id ?? str(field(created, "id")) ?? str(field(body, "id")), label: str(field(body, "name")) };
+      return {
+        type: "terminal",
+        id: params.id ?? str(field(created, "id")) ?? str(field(body, "id")),
+        label: str(field(body, "name")),
+      };
     }
     case "sync": {
       const terminalId = str(field(body, "terminalId"));
@@ -32,9 +36,17 @@ export function actionTarget(
     case "schedule":
       return { type: "schedule", id: str(field(body, "scheduleId")) ?? str(field(field(answer, "schedule"), "id")) };
     case "store":
-      return { type: "store", id: str(field(field(answer, "store"), "id")) ?? str(field(body, "id")), label: str(field(body, "name")) };
+      return {
+        type: "store",
+        id: str(field(field(answer, "store"), "id")) ?? str(field(body, "id")),
+        label: str(field(body, "name")),
+      };
     case "product":
-      return { type: "product", id: str(field(field(answer, "product"), "id")) ?? str(field(body, "id")), label: str(field(body, "sku")) };
+      return {
+        type: "product",
+        id: str(field(field(answer, "product"), "id")) ?? str(field(body, "id")),
+        label: str(field(body, "sku")),
+      };
     case "stock": {
       const storeId = str(field(body, "storeId"));
       const productId = str(field(body, "productId"));
@@ -42,7 +54,11 @@ export function actionTarget(
     }
     default: {
       const op = field(answer, "operator");
-      return { type: "operator", id: params.id ?? str(field(op, "id")), label: str(field(op, "name")) ?? str(field(body, "name")) };
+      return {
+        type: "operator",
+        id: params.id ?? str(field(op, "id")),
+        label: str(field(op, "name")) ?? str(field(body, "name")),
+      };
     }
   }
 }

@@ -1,5 +1,12 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { NotFoundError, OPERATOR_ROLES, operatorNameSchema, parseOrThrow, type Operator, type OperatorRole } from "@tillsync/shared";
+import {
+  NotFoundError,
+  OPERATOR_ROLES,
+  operatorNameSchema,
+  parseOrThrow,
+  type Operator,
+  type OperatorRole,
+} from "@tillsync/shared";
 import { generateOperatorToken } from "../auth/operator-tokens";
 import { loadDatabaseConfig } from "../config";
 import { openCentralDb } from "../store/database";

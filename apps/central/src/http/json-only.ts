@@ -11,7 +11,11 @@ export function jsonBodiesOnly(): RequestHandler {
     const type = req.headers["content-type"];
     const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
     if ((type !== undefined || hasBody) && !req.is("application/json"))
-      return next(new UnsupportedMediaTypeError(`send the body as JSON (content-type: application/json), not ${type ?? "untyped"}`));
+      return next(
+        new UnsupportedMediaTypeError(
+          `send the body as JSON (content-type: application/json), not ${type ?? "untyped"}`,
+        ),
+      );
     next();
   };
 }

@@ -54,7 +54,9 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   r.get(DASHBOARD_PATH, page);
   // Every deeper path is a page of the console (history routing). A middleware, not a route:
   // the API document lists only /dashboard itself.
-  r.use(DASHBOARD_PATH, (req, res, next) => (req.method === "GET" || req.method === "HEAD" ? page(req, res, next) : next()));
+  r.use(DASHBOARD_PATH, (req, res, next) =>
+    req.method === "GET" || req.method === "HEAD" ? page(req, res, next) : next(),
+  );
   return r;
 }
 

@@ -189,9 +189,10 @@ export function conflictLog(q: Queryable): ConflictLog {
     },
     async byIds(ids) {
       if (ids.length === 0) return [];
-      const { rows } = await q.query<ConflictRow>(`${SELECT_ENTRY} WHERE c.id = ANY($1::uuid[]) ORDER BY c.created_at`, [
-        ids,
-      ]);
+      const { rows } = await q.query<ConflictRow>(
+        `${SELECT_ENTRY} WHERE c.id = ANY($1::uuid[]) ORDER BY c.created_at`,
+        [ids],
+      );
       return rows.map(toApiEntry);
     },
   };

@@ -18,7 +18,13 @@ export function encodePageCursor(p: PagePosition): string {
 export function decodePageCursor(cursor: string): PagePosition {
   try {
     const v: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(v) && typeof v[0] === "string" && typeof v[1] === "string" && UUID.test(v[1]) && !Number.isNaN(Date.parse(v[0])))
+    if (
+      Array.isArray(v) &&
+      typeof v[0] === "string" &&
+      typeof v[1] === "string" &&
+      UUID.test(v[1]) &&
+      !Number.isNaN(Date.parse(v[0]))
+    )
       return { at: v[0], id: v[1] };
   } catch {
     // falls through to the error below

@@ -66,12 +66,12 @@ export interface TerminalQueries {
 }
 
 export function terminalQueries(q: Queryable): TerminalQueries {
-  return { ...terminalReads(q), ...terminalWrites(q) };
+  return { ...terminalReads(q), ...terminalListing(q), ...terminalWrites(q) };
 }
 
 function terminalReads(
   q: Queryable,
-): Pick<TerminalQueries, "findByKeyHash" | "statusOf" | "activeIds" | "liveHeartbeats" | "heartbeats" | "list" | "resolveRef"> {
+): Pick<TerminalQueries, "findByKeyHash" | "statusOf" | "activeIds" | "liveHeartbeats" | "heartbeats"> {
   return {
     async findByKeyHash(hash) {
       const { rows } = await q.query<TerminalIdentity>(
@@ -107,6 +107,12 @@ function terminalReads(
       );
       return rows.map((r) => parseStoredHeartbeat(r.last_heartbeat));
     },
+  };
+}
+
+/** The admin list (every terminal, or one) and code lookup. */
+function terminalListing(q: Queryable): Pick<TerminalQueries, "list" | "resolveRef"> {
+  return {
     async list(lagCap, id) {
       // Lag: feed entries in the terminal's scope after its acknowledged cursor (other stores'
       // stock never reaches it, so it is not lag). Capped, so a new terminal costs one bounded scan.
@@ -126,7 +132,11 @@ function terminalReads(
           ORDER BY t.created_at`,
         [lagCap, id ?? null],
       );
-      return rows.map((r) => ({ ...r, lagSeconds: Math.max(0, r.lagSeconds), heartbeat: parseStoredHeartbeat(r.heartbeat) }));
+      return rows.map((r) => ({
+        ...r,
+        lagSeconds: Math.max(0, r.lagSeconds),
+        heartbeat: parseStoredHeartbeat(r.heartbeat),
+      }));
     },
     async resolveRef(ref) {
       const { rows } = await q.query<{ id: string }>(
@@ -200,6 +210,7 @@ export interface TerminalAdmin {
 
 export function terminalAdmin(prisma: PrismaClient): TerminalAdmin {
   return {
+    ...terminalStateAdmin(prisma),
     async create(input, key) {
       try {
         const t = await prisma.$transaction(async (tx) => {
@@ -240,6 +251,12 @@ export function terminalAdmin(prisma: PrismaClient): TerminalAdmin {
       const { count } = await prisma.terminal.updateMany({ where: { id }, data: { status: "DISABLED" } });
       if (count === 0) throw new NotFoundError(`terminal ${id} does not exist`);
     },
+  };
+}
+
+/** Enable and key revocation: the console's actions beside create, rotate and disable. */
+function terminalStateAdmin(prisma: PrismaClient): Pick<TerminalAdmin, "enable" | "revokeKeys"> {
+  return {
     async enable(id) {
       const t = await prisma.terminal.findUnique({ where: { id } });
       if (!t) throw new NotFoundError(`terminal ${id} does not exist`);
@@ -251,7 +268,10 @@ export function terminalAdmin(prisma: PrismaClient): TerminalAdmin {
       return prisma.$transaction(async (tx) => {
         const t = await tx.terminal.findUnique({ where: { id } });
         if (!t) throw new NotFoundError(`terminal ${id} does not exist`);
-        await tx.terminalKey.updateMany({ where: { terminalId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+        await tx.terminalKey.updateMany({
+          where: { terminalId: id, revokedAt: null },
+          data: { revokedAt: new Date() },
+        });
         return t.status;
       });
     },

@@ -59,13 +59,17 @@ export async function bearer<T = Record<string, unknown>>(
   const send = () =>
     fetch(`${url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
   // Node's server closes idle keep-alive sockets after 5 s; a pooled one may die just as it is
   // reused (STACK_NOTES). Such a request never reached central, so sending it again is safe.
   const r = await send().catch((err: Error) => {
-    if (/other side closed|ECONNRESET/.test(String((err.cause as Error | undefined)?.message ?? err.message))) return send();
+    if (/other side closed|ECONNRESET/.test(String((err.cause as Error | undefined)?.message ?? err.message)))
+      return send();
     throw err;
   });
   const text = await r.text();
