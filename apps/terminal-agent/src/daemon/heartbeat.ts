@@ -1,3 +1,5 @@
+import { MAX_REPORTED_FAILED_CHANGES } from "@tillsync/shared";
+import { lastCycleError } from "../status/agent-status";
 import type { CentralTransport } from "../transport/central-transport";
 import type { Agent } from "./agent";
 
@@ -16,7 +18,7 @@ export class HeartbeatSender {
 
   constructor(
     private readonly transport: CentralTransport,
-    private readonly agent: Pick<Agent, "engine" | "outbox">,
+    private readonly agent: Pick<Agent, "engine" | "outbox" | "db">,
     private readonly intervalMs: number,
     private readonly log: (msg: string) => void = () => undefined,
   ) {}
@@ -45,6 +47,14 @@ export class HeartbeatSender {
 
   private async send(): Promise<void> {
     if (this.stopped) return;
-    await this.transport.heartbeat({ status: this.agent.engine.current.kind, outbox: this.agent.outbox.counts() });
+    const { engine, outbox, db } = this.agent;
+    await this.transport.heartbeat({
+      status: engine.current.kind,
+      outbox: outbox.counts(),
+      // What the console shows beside the counts: the last error (null after a clean cycle)
+      // and the parked changes with their errors.
+      lastError: lastCycleError(db) ?? null,
+      failedChanges: outbox.failedChanges(MAX_REPORTED_FAILED_CHANGES),
+    });
   }
 }

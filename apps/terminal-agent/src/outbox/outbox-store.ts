@@ -6,6 +6,7 @@ import {
   type PushResult,
   type SyncPolicy,
   type SyncTable,
+  type FailedChange,
   type TableCounts,
 } from "@tillsync/shared";
 import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
@@ -272,4 +273,37 @@ export class OutboxStore {
     }
     return out;
   }
+
+  /** FAILED changes with their errors, most recently tried first (heartbeats report them). */
+  failedChanges(limit: number): FailedChange[] {
+    const rows = this.db
+      .prepare(
+        `SELECT change_id, entity_type, entity_id, operation, error, attempts, last_attempt_at FROM outbox
+          WHERE status = ${statusSql("FAILED")} ORDER BY last_attempt_at DESC, id DESC LIMIT ?`,
+      )
+      .all(limit) as Array<{
+      change_id: string;
+      entity_type: SyncTable;
+      entity_id: string;
+      operation: FailedChange["operation"];
+      error: string | null;
+      attempts: number | null;
+      last_attempt_at: string | null;
+    }>;
+    return rows.map((r) => ({
+      changeId: r.change_id,
+      entityType: r.entity_type,
+      entityId: r.entity_id,
+      operation: r.operation,
+      error: r.error ?? "rejected by central",
+      attempts: r.attempts,
+      lastAttemptAt: isoOrNull(r.last_attempt_at),
+    }));
+  }
+}
+
+/** SQLite keeps times as text; the wire wants ISO-8601 with a zone (or nothing). */
+function isoOrNull(t: string | null): string | null {
+  const ms = t ? Date.parse(t) : NaN;
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }

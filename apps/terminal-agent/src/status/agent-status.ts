@@ -43,8 +43,6 @@ export function readAgentStatus(db: SqliteDb, intervalMs: number, now = Date.now
   const paused = kv.get("paused") === "1";
   if (paused && state.kind !== "paused") state = { kind: "paused", failures: state.failures };
   const lastSyncAt = kv.get("last_sync_at") ?? null;
-  const last = db.prepare(`SELECT error FROM sync_history ORDER BY id DESC LIMIT 1`).get() as
-    { error: string | null } | undefined;
   const tables = new OutboxStore(db).counts();
   const totals: TableCounts = { pending: 0, failed: 0, synced: 0, conflicts: 0 };
   for (const c of Object.values(tables)) {
@@ -63,11 +61,18 @@ export function readAgentStatus(db: SqliteDb, intervalMs: number, now = Date.now
     stateSince: stateRow?.updated_at ?? null,
     mode: kv.get("mode") ?? "ONLINE",
     lastSyncAt,
-    lastError: last?.error ?? null,
+    lastError: lastCycleError(db)?.message ?? null,
     cursor: kv.cursor(),
     tables,
     totals,
   };
+}
+
+/** The error of the latest sync cycle, with when it ended; undefined when that cycle went cleanly. */
+export function lastCycleError(db: SqliteDb): { message: string; at: string | null } | undefined {
+  const last = db.prepare(`SELECT error, finished_at FROM sync_history ORDER BY id DESC LIMIT 1`).get() as
+    { error: string | null; finished_at: string | null } | undefined;
+  return last?.error ? { message: last.error, at: last.finished_at } : undefined;
 }
 
 /** The human-readable form: one line per fact, then a per-table grid. */
