@@ -1,4 +1,3 @@
-import { timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { UnauthorizedError, type OperatorRole } from "@tillsync/shared";
 import type { TerminalIdentity, TerminalQueries } from "../store/terminals";
@@ -40,21 +39,5 @@ export function terminalAuth(terminals: KeyLookup): RequestHandler {
       req.terminal = t;
       next();
     }, next);
-  };
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-export function adminAuth(adminToken: string): RequestHandler {
-  return (req, _res, next) => {
-    const token = bearerToken(req.headers.authorization);
-    if (!token || !sameSecret(token, adminToken)) {
-      return next(new UnauthorizedError("admin endpoints need 'Authorization: Bearer <ADMIN_TOKEN>'"));
-    }
-    next();
   };
 }

@@ -3,7 +3,7 @@ import { parseOrThrow, setStockRequestSchema, upsertProductRequestSchema } from 
 import { route } from "../http/async-route";
 import type { CatalogueStore } from "../store/catalogue";
 
-/** Central's catalogue and stock writes (they enter the change feed); mounted behind adminAuth. */
+/** Central's catalogue and stock writes (they enter the change feed); behind operatorAuth and the action guard. */
 export function catalogueRoutes(store: { catalogue: CatalogueStore }): Router {
   const r = Router();
   r.post(

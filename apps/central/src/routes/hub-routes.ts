@@ -16,7 +16,7 @@ import type { TerminalQueries } from "../store/terminals";
 
 export type HubRouteStore = SyncStatusStore & { terminals: Pick<TerminalQueries, "statusOf"> };
 
-/** The hub's admin endpoints under /api/sync; mounted behind adminAuth. */
+/** The hub's admin endpoints under /api/sync; behind operatorAuth and the action guard. */
 export function hubRoutes(store: HubRouteStore, hub: Hub, policy: SyncPolicy): Router {
   const r = Router();
 

@@ -22,7 +22,7 @@ export interface ProvisioningDeps {
   hub?: Pick<Hub, "disconnectTerminal">;
 }
 
-/** Bootstrapping (SPEC §6): stores, terminals and their keys; mounted behind adminAuth. */
+/** Bootstrapping (SPEC §6): stores, terminals and their keys; behind operatorAuth and the action guard. */
 export function provisioningRoutes(deps: ProvisioningDeps): Router {
   const r = Router();
   r.post("/stores", route(createStore(deps)));
