@@ -79,4 +79,18 @@ describe("hub cleanup", () => {
       { kind: "NEW" },
     ]);
   });
+
+  it("deletes console sessions that ended or expired more than a day ago, and keeps the others", async () => {
+    await pg.query(
+      `INSERT INTO operator_sessions (id_hash, operator_name, role, csrf_token, expires_at, ended_at) VALUES
+         ('old-expired', 'owner', 'admin', 'c', now() - interval '2 days', NULL),
+         ('old-ended', 'owner', 'admin', 'c', now() + interval '1 hour', now() - interval '2 days'),
+         ('just-expired', 'owner', 'admin', 'c', now() - interval '1 hour', NULL),
+         ('live', 'owner', 'admin', 'c', now() + interval '1 hour', NULL)`,
+    );
+    const r = await compactFeedAndExpireHistory(central.running.store, { historyDays: 30 });
+    expect(r.sessions).toBe(2);
+    const left = await pg.query(`SELECT id_hash FROM operator_sessions ORDER BY id_hash`);
+    expect(left.rows.map((x) => x.id_hash)).toEqual(["just-expired", "live"]);
+  });
 });

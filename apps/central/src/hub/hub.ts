@@ -18,7 +18,7 @@ import { storeRoom, terminalRoom, TriggerDelivery } from "./trigger-delivery";
 import { TriggerStore, type SyncTrigger } from "./trigger-store";
 
 /** What the hub reads and writes in PostgreSQL. */
-export type HubStore = Pick<CentralStore, "terminals" | "history" | "feed" | "feedListener">;
+export type HubStore = Pick<CentralStore, "terminals" | "history" | "feed" | "feedListener" | "sessions">;
 
 export interface HubDeps {
   /** Parsed configuration; `config.hub` holds the tunables (tests' overrides already merged in). */
