@@ -33,12 +33,24 @@ describe("live feed from the /admin namespace", () => {
     feed.onState((s) => states.push(s));
     feed.onResync(() => resyncs++);
     f.fire("connect");
-    f.fire("disconnect");
+    f.fire("disconnect", "transport close");
     f.fire("connect_error", new Error("xhr poll error"));
     f.fire("connect");
     f.fire("connect_error", new Error("UNAUTHORIZED"));
     expect(states).toEqual(["live", "reconnecting", "reconnecting", "live", "signed-out"]);
     expect(resyncs).toBe(1);
+  });
+
+  it("signs out when central drops the socket (session ended), not when the network does", () => {
+    const f = fakeSocket();
+    const feed = connectLiveFeed(() => f.socket);
+    const states: LiveState[] = [];
+    feed.onState((s) => states.push(s));
+    f.fire("connect");
+    f.fire("disconnect", "ping timeout");
+    f.fire("connect");
+    f.fire("disconnect", "io server disconnect");
+    expect(states).toEqual(["live", "reconnecting", "live", "signed-out"]);
   });
 
   it("stops calling a handler once unsubscribed", () => {

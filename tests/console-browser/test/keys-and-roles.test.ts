@@ -139,6 +139,45 @@ describe("keys once, and a viewer who cannot change anything", () => {
     );
   });
 
+  it("creates an operator from the console (token shown once, it signs in) and revokes it (its session ends)", async () => {
+    const { page } = browser;
+    await signInThroughPage(page, central.url, central.adminToken, "/dashboard/operators");
+    await page.getByTestId("operators-page").waitFor();
+    await page.getByTestId("operator-create-name").fill("Nina");
+    await page.getByTestId("operator-create-role").selectOption("operator");
+    await page.getByTestId("operator-create-submit").click();
+    const token = (await page.getByTestId("operator-token").getByTestId("secret-value").textContent())!.trim();
+    expect(token).toMatch(/^tso_/);
+    await page.getByTestId("secret-dismiss").click();
+    const row = page.locator('[data-testid="operator-row"][data-operator-name="Nina"]');
+    await row.waitFor();
+    expect(await page.content()).not.toContain(token);
+
+    // Nina signs in in a second browser, then the admin revokes her: her next call is refused.
+    const other = await openBrowser();
+    try {
+      await signInThroughPage(other.page, central.url, token);
+      expect(await other.page.getByTestId("session-operator").getAttribute("data-role")).toBe("operator");
+      await row.getByTestId("operator-revoke").click();
+      await row.getByTestId("operator-revoke-confirm").click();
+      await page.getByTestId("operator-done").waitFor();
+      expect(await other.page.evaluate(() => fetch("/api/terminals").then((r) => r.status))).toBe(401);
+      // Her live socket is dropped too: the console shows the sign-in page.
+      await other.page.getByTestId("sign-in-form").waitFor();
+    } finally {
+      await other.close();
+    }
+    const audit = await central.admin<{ entries: Array<{ action: string; target: { label: string } }> }>(
+      "GET",
+      "/api/audit?targetType=operator&outcome=success",
+    );
+    expect(audit.body.entries.map((e) => [e.action, e.target.label])).toEqual([
+      ["operator.revoke", "Nina"],
+      ["operator.create", "Nina"],
+      ["operator.create", "Vera"],
+    ]);
+  });
+
   it("takes a screenshot of the remaining pages as an admin", async () => {
     const { page } = browser;
     await signInThroughPage(page, central.url, central.adminToken, "/dashboard/schedules");

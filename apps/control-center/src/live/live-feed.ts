@@ -48,7 +48,11 @@ export function connectLiveFeed(
     if (everConnected) resyncHandlers.forEach((h) => h());
     everConnected = true;
   });
-  socket.on("disconnect", () => setState("reconnecting"));
+  // Central itself drops an /admin socket only when its session ended (signed out, expired,
+  // operator revoked); socket.io does not reconnect then, so the console signs out at once.
+  socket.on("disconnect", (reason: string) =>
+    setState(reason === "io server disconnect" ? "signed-out" : "reconnecting"),
+  );
   socket.on("connect_error", (err: Error) =>
     setState(err.message === ADMIN_SOCKET_UNAUTHORIZED ? "signed-out" : "reconnecting"),
   );
