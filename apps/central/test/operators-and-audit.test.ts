@@ -39,6 +39,7 @@ describe("operators", () => {
     expect((await bearer(central.url, token, "GET", "/api/operators")).status).toBe(200);
     expect((await central.admin("POST", "/api/operators", { name: "Ada Lovelace", role: "viewer" })).status).toBe(409);
     expect((await central.admin("POST", "/api/operators", { name: "x", role: "superuser" })).status).toBe(400);
+    expect((await central.admin("POST", "/api/operators", { name: "Owner", role: "admin" })).status).toBe(409);
     expect((await central.admin("POST", "/api/operators", { name: "<script>", role: "viewer" })).status).toBe(400);
     const list = operatorListResponseSchema.parse((await central.admin("GET", "/api/operators")).body);
     expect(list.operators.map((o) => o.name)).toContain("Ada Lovelace");

@@ -46,6 +46,11 @@ export interface OperatorStore {
 export function operatorStore(q: Queryable): OperatorStore {
   return {
     async create(input) {
+      // The audit log names ADMIN_TOKEN's built-in operator "owner"; nobody else may be called that.
+      if (input.name.trim().toLowerCase() === "owner")
+        throw new StateConflictError(
+          "the name owner belongs to the built-in ADMIN_TOKEN operator; choose another name",
+        );
       try {
         const { rows } = await q.query<OperatorRow>(
           `INSERT INTO operators (name, role, token_hash) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
