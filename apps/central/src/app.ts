@@ -4,6 +4,7 @@ import { DEFAULT_SYNC_POLICY, NotFoundError, type SyncPolicy } from "@tillsync/s
 import type { AdminEvents } from "./admin/admin-events";
 import type { AdminNamespace } from "./admin/admin-namespace";
 import { actionGuard } from "./auth/action-guard";
+import type { AuthThrottle } from "./auth/auth-throttle";
 import { terminalAuth } from "./auth/bearer";
 import { FailedAttemptLimiter } from "./auth/failed-attempts";
 import { OperatorAuthenticator, operatorAuth } from "./auth/operator-auth";
@@ -26,6 +27,7 @@ import { operatorRoutes } from "./routes/operator-routes";
 import { provisioningRoutes } from "./routes/provisioning-routes";
 import { sessionRoutes } from "./routes/session-routes";
 import { syncRoutes } from "./routes/sync-routes";
+import { terminalPauseRoutes } from "./routes/terminal-pause-routes";
 import { terminalRoutes } from "./routes/terminal-routes";
 import type { CentralStore } from "./store/central-store";
 
@@ -45,6 +47,8 @@ export interface AppDeps {
   tunables?: HubTunables;
   /** Where the console's built files are (tests point it at a missing folder). */
   consoleAssets?: DashboardDeps["assets"];
+  /** Slows down repeated failed authentication from one address (429 after a burst). */
+  throttle?: AuthThrottle;
 }
 
 /** The Express app of SPEC §4, built from its dependencies (tests pass their own). */
@@ -70,7 +74,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(docsRoutes());
   app.use(dashboardRoutes({ authn, queues: deps.hub?.boardQueues(), assets: deps.consoleAssets }));
   if (deps.metrics) app.use("/api/sync/push", deps.metrics.pushObserver());
-  app.use("/api/sync", syncRoutes(store, policy, terminalAuth(store.terminals), deps.adminEvents));
+  app.use(
+    "/api/sync",
+    syncRoutes({
+      store,
+      policy,
+      auth: terminalAuth(store.terminals, deps.throttle),
+      stoppedRetryAfterS: tunables.stoppedRetryAfterS,
+      activity: deps.adminEvents,
+      logger,
+      metrics: deps.metrics,
+    }),
+  );
   app.use(
     "/api",
     sessionRoutes({ authn, limiter, store, onSignedOut: (hash) => deps.adminNamespace?.disconnectSession(hash) }),
@@ -100,6 +115,7 @@ function operatorRouter(
   r.use(actionGuard({ audit: store.audit, log: ctx.log, afterAction: (done) => deps.adminEvents?.afterAction(done) }));
   r.use(provisioningRoutes({ store, hub }));
   r.use(terminalRoutes({ store, hub, tunables: ctx.tunables }));
+  r.use(terminalPauseRoutes({ store, hub }));
   r.use(catalogueRoutes(store));
   r.use(conflictRoutes(store, ctx.policy));
   r.use(operatorRoutes({ store, onRevoked: (id) => deps.adminNamespace?.disconnectOperator(id) }));

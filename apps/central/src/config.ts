@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import { z } from "zod";
 import {
   CONFLICT_STRATEGIES,
@@ -74,6 +76,13 @@ export const HUB_DEFAULTS = {
   adminSessionCheckMs: 30_000,
   /** A terminal's terminal:heartbeat events reach the console at most this often. */
   adminActivityEveryMs: 1_000,
+  /** Retry-After of a 423 SYNC_STOPPED: how soon a held terminal asks again (sync:resume tells it at once). */
+  stoppedRetryAfterS: 30,
+  /** Failed authentications one address may make within authFailureWindowS before it gets 429. */
+  authFailureBurst: 10,
+  authFailureWindowS: 60,
+  /** How long an address that went over the burst gets 429 for a bad credential. */
+  authBlockS: 60,
 };
 export type HubTunables = typeof HUB_DEFAULTS;
 
@@ -99,6 +108,9 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default(CENTRAL_DEFAULTS.LOG_LEVEL),
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(CENTRAL_DEFAULTS.HISTORY_RETENTION_DAYS),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(CENTRAL_DEFAULTS.DATABASE_POOL_SIZE),
+  /** PEM certificate (chain) and private key: central serves HTTPS (and WSS) itself when both are set. */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
   /**
    * Operator overrides of the sync policy, as JSON: {"products": {"strategy": "MANUAL_MERGE"}}.
    * Only conflict strategies can be changed here; directions and scopes are the protocol.
@@ -124,14 +136,52 @@ const schema = z.object({
     }),
 });
 
-/** Central's whole configuration: the parsed environment, and the hub's tunables. */
-export type CentralConfig = z.infer<typeof schema> & { hub: HubTunables };
+/** The certificate and key central serves HTTPS with, read and checked at start. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+/** Central's whole configuration: the parsed environment, the TLS files, and the hub's tunables. */
+export type CentralConfig = z.infer<typeof schema> & { hub: HubTunables; tls: TlsFiles | null };
 
 /** Parses the environment once, at start; the error names every bad variable. */
 export function loadCentralConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig {
   const r = schema.safeParse(env);
   if (!r.success) throw new ConfigError(`invalid central configuration: ${describeZodError(r.error)}`);
-  return { ...r.data, hub: { ...HUB_DEFAULTS } };
+  return { ...r.data, hub: { ...HUB_DEFAULTS }, tls: loadTls(r.data.TLS_CERT_FILE, r.data.TLS_KEY_FILE) };
+}
+
+function readPem(variable: string, file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(
+      `invalid central configuration: ${variable}: cannot read ${file} (${(err as Error).message})`,
+    );
+  }
+}
+
+/** Both files or neither; each readable PEM, and the key the certificate's. */
+function loadTls(certFile: string | undefined, keyFile: string | undefined): TlsFiles | null {
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile) {
+    const missing = certFile ? "TLS_KEY_FILE" : "TLS_CERT_FILE";
+    throw new ConfigError(
+      `invalid central configuration: ${missing}: is required when ${missing === "TLS_KEY_FILE" ? "TLS_CERT_FILE" : "TLS_KEY_FILE"} is set (HTTPS needs both)`,
+    );
+  }
+  const files = { cert: readPem("TLS_CERT_FILE", certFile), key: readPem("TLS_KEY_FILE", keyFile) };
+  try {
+    createSecureContext(files);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const variable = /key/i.test(msg) && !/certificate/i.test(msg) ? "TLS_KEY_FILE" : "TLS_CERT_FILE";
+    throw new ConfigError(
+      `invalid central configuration: ${variable}: ${certFile} and ${keyFile} are not a PEM certificate and its private key (${msg})`,
+    );
+  }
+  return files;
 }
 
 const databaseSchema = schema.pick({ DATABASE_URL: true });

@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { Redis } from "ioredis";
 import { resolvePolicy, validatePolicy, type SyncPolicy } from "@tillsync/shared";
 import { startConsoleLive } from "./admin/console-live";
 import { createApp } from "./app";
+import { AuthThrottle } from "./auth/auth-throttle";
 import type { CentralConfig, HubTunables } from "./config";
 import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
@@ -28,10 +30,13 @@ export interface RunningCentral {
 export interface StartOptions {
   /** Overrides of `config.hub` (tests shorten the OFFLINE sweep, the ack timeout...). */
   hub?: Partial<HubTunables>;
+  /** Where log lines go instead of stdout (tests read them). */
+  logDestination?: { write(line: string): void };
 }
 
-function httpServer(): Server {
-  const server = createServer();
+/** HTTPS (and WSS) when TLS_CERT_FILE/TLS_KEY_FILE are set (the files were checked at start), else HTTP. */
+function httpServer(tls: CentralConfig["tls"]): Server {
+  const server: Server = tls ? (createHttpsServer(tls) as unknown as Server) : createServer();
   // Clients pool connections for a few seconds (undici: up to the server's own hint). Node's
   // 5 s default lets the server close a socket just as a client reuses it (STACK_NOTES), so the
   // server keeps idle sockets longer than any client does and clients close them first.
@@ -69,7 +74,7 @@ async function serveApp(
  */
 export async function startCentral(config: CentralConfig, options: StartOptions = {}): Promise<RunningCentral> {
   const effective: CentralConfig = { ...config, hub: { ...config.hub, ...options.hub } };
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, {}, options.logDestination);
   const policy = resolvePolicy(config.SYNC_POLICY_OVERRIDES);
   // Once, at start: a broken policy stops central here rather than mis-applying a push later.
   validatePolicy(policy);
@@ -83,10 +88,11 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   });
   redis.on("error", () => undefined); // readiness reports it; reconnects are automatic
   const metrics = new HubMetrics();
+  const throttle = new AuthThrottle(redis, effective.hub);
   // The server exists before the app so socket.io can attach to it; requests are served only
   // once the app is wired and listen() is called.
-  const server = httpServer();
-  const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger }, server);
+  const server = httpServer(config.tls);
+  const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger, throttle }, server);
   const tunables = effective.hub;
   const live = startConsoleLive({ hub, store, adminToken: config.ADMIN_TOKEN, tunables, log: logger });
   const app = createApp({
@@ -100,6 +106,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     metrics,
     logger,
     tunables,
+    throttle,
   });
   const port = await serveApp(server, app, config.PORT);
   let stopping: Promise<void> | undefined;

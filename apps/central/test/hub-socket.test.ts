@@ -49,7 +49,7 @@ describe("hub sockets", () => {
 
   it("refuses bad, rotated-out and disabled keys on HTTP and socket, and disconnects live sockets at once", async () => {
     const bad = open({ terminalId: "00000000-0000-4000-8000-000000000000", key: "tsk_not-a-real-key-at-all" });
-    await expect(bad.ready).rejects.toThrow(/unknown, revoked or its terminal is disabled/);
+    await expect(bad.ready).rejects.toThrow(/unknown, revoked, past its grace period or its terminal is disabled/);
     const none = open({ terminalId: "00000000-0000-4000-8000-000000000000", key: "" });
     await expect(none.ready).rejects.toThrow(/auth: \{ token/);
 

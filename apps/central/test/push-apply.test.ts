@@ -37,10 +37,19 @@ function storeDouble(race: (attempt: number) => boolean, theirs?: FirstResult): 
       const tx: PushTx = {
         tables: {
           lockRows: async () => new Map(),
-          existingIds: async (_t, ids) => new Set(ids),
+          // Every order asked about is this terminal's (children's ownership reads their parents).
+          readRows: async (p, ids) =>
+            new Map(
+              p.table === "sale_orders"
+                ? ids.map((id) => [id, { id, terminal_id: terminal.id, store_id: terminal.storeId }])
+                : [],
+            ),
           upsertRows: async (_p, rows) => new Map(rows.map((r) => [String(r.id), 1])),
           appendRows: async (_p, _c, rows) => new Map(rows.map((r) => [String(r.id), 1])),
           deleteRows: async () => undefined,
+        },
+        control: {
+          gate: async () => ({ emergency: { stopped: false, since: null, reason: null }, pause: null }),
         },
         appliedChanges: {
           lookUp: async (ids) => ids.flatMap((id) => applied.get(id) ?? []),
@@ -99,7 +108,7 @@ describe("applyPush with a store passed in", () => {
     const bad = change("customers", { name: 42 });
     const orphan = change("payments", { order_id: randomUUID(), method: "CASH", amount_cents: 1 });
     const store = storeDouble(() => false);
-    // The double holds every parent: existingIds answers every id asked about.
+    // The double holds every parent, owned by this terminal.
     const results = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, [good, bad, orphan]);
     expect(results.map((r) => r.status)).toEqual(["APPLIED", "REJECTED", "APPLIED"]);
     expect(store.recorded).toHaveLength(1);

@@ -13,16 +13,9 @@ import type { AppliedRecord } from "../src/store/applied-changes";
 import type { Row } from "../src/store/synced-tables";
 import { decide, type Decision } from "../src/sync/push-decision";
 import { splitDuplicates } from "../src/sync/push-duplicates";
+import { judgeOwnership, parentIdsToRead } from "../src/sync/push-ownership";
 import { prepareBatch, prepareChange, type PreparedChange } from "../src/sync/push-prepare";
-import {
-  decideRound,
-  ownKey,
-  ownVersionCandidates,
-  parentIdsOf,
-  requireParents,
-  rounds,
-  settleRound,
-} from "../src/sync/push-round";
+import { decideRound, ownKey, ownVersionCandidates, rounds, settleRound } from "../src/sync/push-round";
 
 /**
  * The push's decision rules as pure functions, without a database: what central does with a
@@ -298,25 +291,23 @@ describe("a terminal never conflicts with itself", () => {
 });
 
 describe("duplicate change ids", () => {
-  it("in one batch: judged once, by the first copy; every copy gets the answer of its id", () => {
+  it("in one batch: judged once, by the first copy; the second copy is REJECTED in its own place", () => {
     const c = change("customers", { name: "Ann" });
-    const { prepared: p, results } = prepareBatch(DEFAULT_SYNC_POLICY, terminal, [c, { ...c }]);
+    const { prepared: p, early } = prepareBatch(DEFAULT_SYNC_POLICY, terminal, [c, { ...c }]);
     expect(p.map((x) => x.change.changeId)).toEqual([c.changeId]);
-    // Overwritten by the first copy's result once it is applied (results are per change id).
-    expect(results.get(c.changeId)).toMatchObject({
-      status: "REJECTED",
-      reason: "changeId appears twice in one batch",
-    });
+    expect(early[0]).toBeUndefined(); // answered once applied
+    expect(early[1]).toMatchObject({ status: "REJECTED", reason: expect.stringMatching(/appears twice in one batch/) });
   });
 
-  it("in one batch, the first copy invalid: every copy is REJECTED for the repetition", () => {
+  it("in one batch, the first copy invalid: it is REJECTED for what is wrong, the second for the repetition", () => {
     const bad = change("customers", { name: 42 });
-    const { prepared: p, results } = prepareBatch(DEFAULT_SYNC_POLICY, terminal, [bad, { ...bad }]);
+    const { prepared: p, early } = prepareBatch(DEFAULT_SYNC_POLICY, terminal, [bad, { ...bad }]);
     expect(p).toEqual([]);
-    expect(results.get(bad.changeId)).toMatchObject({
+    expect(early[0]).toMatchObject({ status: "REJECTED", reason: expect.stringMatching(/name: must be text/) });
+    expect(early[1]).toMatchObject({
       status: "REJECTED",
       retryable: false,
-      reason: "changeId appears twice in one batch",
+      reason: expect.stringMatching(/appears twice in one batch/),
     });
   });
 
@@ -354,10 +345,22 @@ describe("rounds and parents", () => {
     const [here, missing] = [randomUUID(), randomUUID()].map((orderId) =>
       prepared(DEFAULT_SYNC_POLICY, change("payments", { order_id: orderId, method: "CASH", amount_cents: 1 })),
     );
-    expect(parentIdsOf(policy, [here!, missing!])).toEqual([here!.row!.order_id, missing!.row!.order_id]);
-    const out = requireParents(policy, [here!, missing!], new Set([String(here!.row!.order_id)]));
+    const none = new Map<string, Row>();
+    expect(parentIdsToRead(policy, [here!, missing!], none)).toEqual([here!.row!.order_id, missing!.row!.order_id]);
+    const hereId = String(here!.row!.order_id);
+    const out = judgeOwnership({
+      policy,
+      terminal,
+      round: [here!, missing!],
+      current: none,
+      parents: {
+        policy: DEFAULT_SYNC_POLICY.sale_orders,
+        rows: new Map([[hereId, { id: hereId, terminal_id: terminal.id, store_id: terminal.storeId }]]),
+      },
+    });
     expect(out.live).toEqual([here]);
     expect(out.rejected).toEqual([expect.objectContaining({ status: "REJECTED", retryable: true })]);
+    expect(out.refusals).toEqual([]); // not an ownership question: the parent may still come
     expect((out.rejected[0] as { reason: string }).reason).toMatch(/parent sale_orders .* has not reached central yet/);
   });
 });

@@ -64,8 +64,8 @@ describe("the daemon", () => {
     });
 
     await central.admin("POST", "/api/sync/emergency-stop", { reason: "daemon test" });
-    await waitFor(() => agent.engine.current.kind === "paused", { what: "paused by central" });
-    await waitFor(() => beats.some((b) => b.status === "paused"), { what: "the pause reported by a heartbeat" });
+    await waitFor(() => agent.engine.heldBy()?.reason === "daemon test", { what: "held by central" });
+    await waitFor(() => beats.some((b) => b.status === "backing-off"), { what: "the hold reported by a heartbeat" });
     await central.admin("POST", "/api/sync/resume");
     await waitFor(() => agent.engine.current.kind === "idle", { what: "resumed by central" });
 

@@ -92,24 +92,26 @@ describe("agent socket link", () => {
     await waitFor(() => price() === 275, { what: "price change applied" });
   });
 
-  it("pauses every agent on emergency stop, also one connecting later, and resumes them", async () => {
+  it("holds every agent on emergency stop, also one connecting later, and resumes them", async () => {
     const a = await newAgent();
     const b = await newAgent();
     const stop = await central.admin<{ stopped: boolean }>("POST", "/api/sync/emergency-stop", {
       reason: "till audit",
     });
     expect(stop.body.stopped).toBe(true);
-    await waitFor(() => a.agent.engine.current.kind === "paused" && b.agent.engine.current.kind === "paused", {
-      what: "both paused",
-    });
+    // Held, not paused: the till's own pause flag stays the operator's (a local resume cannot lift it).
+    const held = (x: {
+      agent: { engine: { current: { kind: string }; heldBy(): { reason: string | null } | null } };
+    }) => x.agent.engine.current.kind === "backing-off" && x.agent.engine.heldBy()?.reason === "till audit";
+    await waitFor(() => held(a) && held(b), { what: "both held by central" });
     const late = await newAgent();
-    await waitFor(() => late.agent.engine.current.kind === "paused", { what: "late agent paused" });
+    await waitFor(() => held(late), { what: "late agent held" });
     await waitFor(
       async () => {
         const rows = await terminals();
-        return [a, b, late].every((x) => rows.find((r) => r.id === x.terminalId)?.agentStatus === "paused");
+        return [a, b, late].every((x) => rows.find((r) => r.id === x.terminalId)?.agentStatus === "backing-off");
       },
-      { what: "central sees them paused (heartbeats)" },
+      { what: "central sees them holding (heartbeats)" },
     );
     expect((await terminals()).find((r) => r.id === a.terminalId)!.health).toBe("red");
 

@@ -53,10 +53,13 @@ const giftCardMovements: TablePolicy = {
     key: { card_id: "id" },
   },
   scope: "ALL",
+  // A table terminals push says who owns its rows (G8): each movement is its terminal's.
+  owner: { terminal: "terminal_id" },
   columns: [
     { name: "id", type: { kind: "uuid" } },
     { name: "card_id", type: { kind: "uuid" } },
     { name: "amount_cents", type: { kind: "int" } },
+    { name: "terminal_id", type: { kind: "uuid" }, optional: true },
     { name: "version", type: { kind: "int" }, optional: true, defaulted: true },
   ],
 };
@@ -82,7 +85,7 @@ describe("a ledger table declared only in the policy (gift cards)", () => {
       CREATE TABLE gift_cards (id TEXT PRIMARY KEY, code TEXT NOT NULL DEFAULT '',
         balance_cents INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0);
       CREATE TABLE gift_card_movements (id TEXT PRIMARY KEY DEFAULT ${UUID_DEFAULT}, card_id TEXT NOT NULL,
-        amount_cents INTEGER NOT NULL, version INTEGER NOT NULL DEFAULT 0);`);
+        amount_cents INTEGER NOT NULL, terminal_id TEXT, version INTEGER NOT NULL DEFAULT 0);`);
     db.exec(captureTriggerSql(policy));
     till = new Database(file);
     till.pragma("busy_timeout = 5000");

@@ -33,6 +33,7 @@ const events: Record<EventType, SyncEvent> = {
   RETRY: { type: "RETRY", now: NOW },
   PAUSE: { type: "PAUSE" },
   RESUME: { type: "RESUME" },
+  HELD: { type: "HELD", retryAt: NOW + 30_000 },
   STOP: { type: "STOP" },
 };
 
@@ -46,6 +47,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     RETRY: "idle",
     PAUSE: "paused",
     RESUME: "idle",
+    HELD: "backing-off",
     STOP: "stopped",
   },
   pushing: {
@@ -56,6 +58,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     RETRY: "pushing",
     PAUSE: "paused",
     RESUME: "pushing",
+    HELD: "backing-off",
     STOP: "stopped",
   },
   pulling: {
@@ -66,6 +69,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     RETRY: "pulling",
     PAUSE: "paused",
     RESUME: "pulling",
+    HELD: "backing-off",
     STOP: "stopped",
   },
   "backing-off": {
@@ -76,6 +80,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     RETRY: "pushing",
     PAUSE: "paused",
     RESUME: "backing-off",
+    HELD: "backing-off",
     STOP: "stopped",
   },
   "circuit-open": {
@@ -86,6 +91,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     RETRY: "circuit-open",
     PAUSE: "paused",
     RESUME: "circuit-open",
+    HELD: "circuit-open",
     STOP: "stopped",
   },
   paused: {
@@ -96,6 +102,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     RETRY: "paused",
     PAUSE: "paused",
     RESUME: "idle",
+    HELD: "paused",
     STOP: "stopped",
   },
   stopped: {
@@ -106,6 +113,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     RETRY: "stopped",
     PAUSE: "stopped",
     RESUME: "stopped",
+    HELD: "stopped",
     STOP: "stopped",
   },
 };
@@ -120,7 +128,15 @@ describe("sync state machine", () => {
     const after = transition(before, events[e], opts);
     expect(after.kind).toBe(expected);
     // An event that does not apply returns the very same object: the engine persists nothing.
-    if (expected === s && !(s === "pushing" && e === "FAILED")) expect(after).toBe(before);
+    // (backing-off + HELD is a new wait, not the same state.)
+    if (expected === s && !(s === "pushing" && e === "FAILED") && !(s === "backing-off" && e === "HELD"))
+      expect(after).toBe(before);
+  });
+
+  it("holds without counting a failure when central says sync is stopped, and retries at its time", () => {
+    const held = transition({ kind: "pushing", failures: 2, probe: false }, { type: "HELD", retryAt: 9_000 }, opts);
+    expect(held).toEqual({ kind: "backing-off", failures: 2, retryAt: 9_000 });
+    expect(transition(held, { type: "RETRY", now: 9_000 }, opts).kind).toBe("pushing");
   });
 
   it("opens the circuit on the 5th consecutive failure, then allows one half-open probe after the cool-down", () => {

@@ -7,6 +7,7 @@ export * from "./priorities";
 export * from "./statuses";
 export * from "./errors";
 export * from "./sync-policy";
+export { columnTypes, DEFAULT_TEXT_MAX, INT4_MAX, INT4_MIN, intRange, textMax } from "./policy-columns";
 export * from "./row-schemas";
 export * from "./protocol";
 export * from "./parse";

@@ -11,6 +11,8 @@ export type ErrorCode =
   | "RATE_LIMITED"
   | "UNSUPPORTED_MEDIA_TYPE"
   | "NOT_FOUND"
+  | "PAYLOAD_TOO_LARGE"
+  | "SYNC_STOPPED"
   | "CONFLICT"
   | "CONFIG_INVALID"
   | "CENTRAL_UNREACHABLE"
@@ -87,17 +89,48 @@ export class RateLimitedError extends TillsyncError {
   readonly httpStatus = 429;
 }
 
-/** A state-changing request whose body is not JSON. Send `content-type: application/json`. */
+export class NotFoundError extends TillsyncError {
+  readonly code = "NOT_FOUND" as const;
+  readonly retryable = false;
+  readonly httpStatus = 404;
+}
+
+/** The request body is larger than central reads. Send less at once (a smaller batch). */
+export class PayloadTooLargeError extends TillsyncError {
+  readonly code = "PAYLOAD_TOO_LARGE" as const;
+  readonly retryable = false;
+  readonly httpStatus = 413;
+}
+
+/**
+ * The body is not JSON (content-type: application/json), or its charset or content encoding is
+ * not one central reads: send JSON in UTF-8.
+ */
 export class UnsupportedMediaTypeError extends TillsyncError {
   readonly code = "UNSUPPORTED_MEDIA_TYPE" as const;
   readonly retryable = false;
   readonly httpStatus = 415;
 }
 
-export class NotFoundError extends TillsyncError {
-  readonly code = "NOT_FOUND" as const;
-  readonly retryable = false;
-  readonly httpStatus = 404;
+/** What holds sync at central: the central-wide emergency stop, or an operator's pause of one terminal. */
+export interface SyncStopDetails {
+  kind: "EMERGENCY_STOP" | "TERMINAL_PAUSED";
+  reason: string | null;
+  since: string | null;
+  by: string | null;
+  /** When asking again makes sense. */
+  retryAfterSeconds: number;
+}
+
+/**
+ * Sync is stopped at central (423): an emergency stop or an operator's pause of this terminal.
+ * Keep every change in the outbox and try again later; nothing was applied or served.
+ */
+export class SyncStoppedError extends TillsyncError {
+  readonly code = "SYNC_STOPPED" as const;
+  readonly retryable = true;
+  readonly httpStatus = 423;
+  declare readonly details: SyncStopDetails | undefined;
 }
 
 /** The request clashes with existing state (duplicate id, unique sku...). */
@@ -156,6 +189,8 @@ const byCode: Record<ErrorCode, new (message: string, details?: unknown) => Till
   RATE_LIMITED: RateLimitedError,
   UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaTypeError,
   NOT_FOUND: NotFoundError,
+  PAYLOAD_TOO_LARGE: PayloadTooLargeError,
+  SYNC_STOPPED: SyncStoppedError,
   CONFLICT: StateConflictError,
   CONFIG_INVALID: ConfigError,
   CENTRAL_UNREACHABLE: CentralUnreachableError,

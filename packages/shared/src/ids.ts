@@ -18,12 +18,21 @@ export type FeedCursor = string & { readonly __brand: "FeedCursor" };
 
 export const START_CURSOR = "0" as FeedCursor;
 
-export const uuidSchema = z.uuid({ message: "must be a UUID" });
+/** Lower-cased: PostgreSQL answers uuids in lower case, and ids must compare equal on both sides. */
+export const uuidSchema = z
+  .uuid({ error: (issue) => (issue.input === undefined ? "is required" : "must be a UUID") })
+  .transform((s) => s.toLowerCase());
 export const terminalIdSchema = uuidSchema.transform((s) => s as TerminalId);
 export const storeIdSchema = uuidSchema.transform((s) => s as StoreId);
 export const changeIdSchema = uuidSchema.transform((s) => s as ChangeId);
 export const conflictIdSchema = uuidSchema.transform((s) => s as ConflictId);
+/** Positions are PostgreSQL bigints: a cursor past the largest one cannot have come from a pull. */
+const MAX_CURSOR = 9_223_372_036_854_775_807n;
 export const feedCursorSchema = z
   .string()
   .regex(/^\d{1,19}$/, { message: "must be a cursor returned by /api/sync/pull" })
+  // zod runs every check even after the regex failed: the BigInt must not see a non-number.
+  .refine((s) => !/^\d{1,19}$/.test(s) || BigInt(s) <= MAX_CURSOR, {
+    message: "must be a cursor returned by /api/sync/pull (it is beyond any position)",
+  })
   .transform((s) => s as FeedCursor);

@@ -1,3 +1,4 @@
+import { columnTypes, type ColumnSpec } from "./policy-columns";
 import { Priority } from "./priorities";
 
 /**
@@ -29,30 +30,26 @@ export const CONFLICT_STRATEGIES: readonly ConflictStrategy[] = [
   "MANUAL_MERGE",
 ];
 
-export type ColumnType =
-  | { kind: "uuid" }
-  | { kind: "text" }
-  | { kind: "int" }
-  | { kind: "bool" }
-  | { kind: "timestamp" }
-  /** `pgType` is the PostgreSQL enum type the value is cast to at central. */
-  | { kind: "enum"; values: readonly string[]; pgType: string };
+export type { ColumnSpec, ColumnType } from "./policy-columns";
 
-export interface ColumnSpec {
-  name: string;
-  type: ColumnType;
-  /** May be null/absent in a pushed row (a database default or NULL applies). */
-  optional?: boolean;
+/**
+ * Who may write a row of a table terminals push (G8). Central decides it from the row it
+ * already holds, inside the transaction that applies the change, never from the pushed row
+ * alone. Every column named here is fixed: a push can never change it.
+ */
+export interface OwnerRule {
   /**
-   * NOT NULL at central with a database default: a null or missing value on the wire means
-   * "the default" for a new row and "unchanged" for an existing one.
+   * The column naming the terminal a row belongs to: only that terminal may change, delete or
+   * re-create (same id) the row. A new row gets the pushing terminal's id.
    */
-  defaulted?: boolean;
+  terminal?: string;
+  /** The column naming the store a row belongs to: only that store's terminals may write it. */
+  store?: string;
   /**
-   * Filled from the change's own envelope when the pushed row leaves it null: the mode the
-   * till was in when it made the change is the row's mode unless the till wrote one itself.
+   * The row belongs to whoever owns its parent row (`parent`): an order's lines and payments
+   * may only be written under an order the pushing terminal owns.
    */
-  fromChange?: "createdInMode";
+  viaParent?: true;
 }
 
 /**
@@ -96,6 +93,8 @@ export interface TablePolicy {
   scope: "ALL" | "STORE";
   /** A row of this table must not reach central before its parent row. */
   parent?: { table: SyncTable; foreignKey: string };
+  /** Who may write its rows (terminal→central tables; see OwnerRule). */
+  owner?: OwnerRule;
   /** Each row moves a counter in another table, exactly once (append-only tables only). */
   ledger?: LedgerRule;
   /** Central's copy has an `updated_at` column that every write sets to now(). */
@@ -103,11 +102,9 @@ export interface TablePolicy {
   columns: readonly ColumnSpec[];
 }
 
-const uuid: ColumnType = { kind: "uuid" };
-const text: ColumnType = { kind: "text" };
-const int: ColumnType = { kind: "int" };
-const bool: ColumnType = { kind: "bool" };
-const timestamp: ColumnType = { kind: "timestamp" };
+const { uuid, bool, timestamp, int, money, basisPoints, version } = columnTypes;
+/** Names people read on a till's screen or receipt. */
+const name = columnTypes.text(200);
 
 export const ORDER_STATUSES = ["PENDING", "COMPLETED", "VOIDED"] as const;
 export const CREATED_IN_MODES = ["ONLINE", "OFFLINE"] as const;
@@ -126,8 +123,8 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
     scope: "ALL",
     columns: [
       { name: "id", type: uuid },
-      { name: "name", type: text },
-      { name: "version", type: int, optional: true, defaulted: true },
+      { name: "name", type: name },
+      { name: "version", type: version, optional: true, defaulted: true },
     ],
   },
   brands: {
@@ -141,8 +138,8 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
     scope: "ALL",
     columns: [
       { name: "id", type: uuid },
-      { name: "name", type: text },
-      { name: "version", type: int, optional: true, defaulted: true },
+      { name: "name", type: name },
+      { name: "version", type: version, optional: true, defaulted: true },
     ],
   },
   products: {
@@ -156,14 +153,14 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
     scope: "ALL",
     columns: [
       { name: "id", type: uuid },
-      { name: "sku", type: text },
-      { name: "name", type: text },
+      { name: "sku", type: columnTypes.text(64) },
+      { name: "name", type: name },
       { name: "category_id", type: uuid, optional: true },
       { name: "brand_id", type: uuid, optional: true },
-      { name: "price_cents", type: int },
-      { name: "tax_rate_bp", type: int, optional: true, defaulted: true },
+      { name: "price_cents", type: money },
+      { name: "tax_rate_bp", type: basisPoints, optional: true, defaulted: true },
       { name: "active", type: bool, optional: true, defaulted: true },
-      { name: "version", type: int, optional: true, defaulted: true },
+      { name: "version", type: version, optional: true, defaulted: true },
     ],
   },
   customers: {
@@ -177,12 +174,12 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
     scope: "ALL",
     columns: [
       { name: "id", type: uuid },
-      { name: "name", type: text },
-      { name: "email", type: text, optional: true },
-      { name: "phone", type: text, optional: true },
+      { name: "name", type: name },
+      { name: "email", type: columnTypes.text(320), optional: true },
+      { name: "phone", type: columnTypes.text(64), optional: true },
       { name: "loyalty_points", type: int, optional: true, defaulted: true },
       { name: "total_spent_cents", type: int, optional: true, defaulted: true },
-      { name: "version", type: int, optional: true, defaulted: true },
+      { name: "version", type: version, optional: true, defaulted: true },
     ],
   },
   inventory_items: {
@@ -199,7 +196,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
       { name: "store_id", type: uuid },
       { name: "product_id", type: uuid },
       { name: "quantity", type: int, optional: true, defaulted: true },
-      { name: "version", type: int, optional: true, defaulted: true },
+      { name: "version", type: version, optional: true, defaulted: true },
     ],
   },
   sale_orders: {
@@ -216,6 +213,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
     mergeFields: [],
     appendOnly: false,
     scope: "STORE",
+    owner: { terminal: "terminal_id", store: "store_id" },
     columns: [
       { name: "id", type: uuid },
       { name: "terminal_id", type: uuid, optional: true },
@@ -227,7 +225,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
         optional: true,
         defaulted: true,
       },
-      { name: "total_cents", type: int, optional: true, defaulted: true },
+      { name: "total_cents", type: money, optional: true, defaulted: true },
       {
         name: "created_in_mode",
         type: { kind: "enum", values: CREATED_IN_MODES, pgType: "created_in_mode" },
@@ -237,7 +235,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
       },
       { name: "created_at", type: timestamp, optional: true, defaulted: true },
       { name: "completed_at", type: timestamp, optional: true },
-      { name: "version", type: int, optional: true, defaulted: true },
+      { name: "version", type: version, optional: true, defaulted: true },
     ],
   },
   sale_order_lines: {
@@ -250,14 +248,15 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
     appendOnly: false,
     scope: "STORE",
     parent: { table: "sale_orders", foreignKey: "order_id" },
+    owner: { viaParent: true },
     columns: [
       { name: "id", type: uuid },
       { name: "order_id", type: uuid },
       { name: "product_id", type: uuid },
       { name: "quantity", type: int },
-      { name: "unit_price_cents", type: int },
-      { name: "line_total_cents", type: int },
-      { name: "version", type: int, optional: true, defaulted: true },
+      { name: "unit_price_cents", type: money },
+      { name: "line_total_cents", type: money },
+      { name: "version", type: version, optional: true, defaulted: true },
     ],
   },
   payments: {
@@ -270,6 +269,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
     appendOnly: false,
     scope: "STORE",
     parent: { table: "sale_orders", foreignKey: "order_id" },
+    owner: { viaParent: true },
     columns: [
       { name: "id", type: uuid },
       { name: "order_id", type: uuid },
@@ -277,9 +277,9 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
         name: "method",
         type: { kind: "enum", values: PAYMENT_METHODS, pgType: "payment_method" },
       },
-      { name: "amount_cents", type: int },
+      { name: "amount_cents", type: money },
       { name: "created_at", type: timestamp, optional: true, defaulted: true },
-      { name: "version", type: int, optional: true, defaulted: true },
+      { name: "version", type: version, optional: true, defaulted: true },
     ],
   },
   inventory_adjustments: {
@@ -297,6 +297,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
       key: { store_id: "store_id", product_id: "product_id" },
     },
     scope: "STORE",
+    owner: { terminal: "terminal_id", store: "store_id" },
     columns: [
       { name: "id", type: uuid },
       { name: "store_id", type: uuid },
@@ -308,7 +309,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
       },
       { name: "terminal_id", type: uuid, optional: true },
       { name: "created_at", type: timestamp, optional: true, defaulted: true },
-      { name: "version", type: int, optional: true, defaulted: true },
+      { name: "version", type: version, optional: true, defaulted: true },
     ],
   },
 };
@@ -369,7 +370,7 @@ export function ledgerTables(policy: SyncPolicy): Array<TablePolicy & { ledger: 
  * fails loudly instead of generating SQL that silently skips it.
  */
 export function validatePolicy(policy: SyncPolicy): void {
-  const fail = (msg: string) => {
+  const fail = (msg: string): never => {
     throw new Error(`sync policy: ${msg}`);
   };
   const has = (p: TablePolicy, col: string) => p.columns.some((c) => c.name === col);
@@ -378,6 +379,7 @@ export function validatePolicy(policy: SyncPolicy): void {
     if (p.parent && !policy[p.parent.table]) fail(`${p.table}'s parent ${p.parent.table} is not in the policy`);
     if (p.parent && !has(p, p.parent.foreignKey)) fail(`${p.table} has no column ${p.parent.foreignKey}`);
     for (const f of p.mergeFields) if (!has(p, f)) fail(`${p.table} merges ${f}, which it does not have`);
+    validateOwner(policy, p, fail);
     const l = p.ledger;
     if (!l) continue;
     if (!p.appendOnly) fail(`${p.table} is a ledger but not append-only`);
@@ -391,4 +393,19 @@ export function validatePolicy(policy: SyncPolicy): void {
       if (!has(counter, theirs)) fail(`ledger key ${theirs} is not a column of ${l.counterTable}`);
     }
   }
+}
+
+/** A table terminals push must say who owns its rows, in columns it has (G8). */
+function validateOwner(policy: SyncPolicy, p: TablePolicy, fail: (msg: string) => never): void {
+  const o = p.owner;
+  if (p.direction === "TERMINAL_TO_CENTRAL" && !o) fail(`${p.table} is pushed by terminals but declares no owner`);
+  if (!o) return;
+  for (const col of [o.terminal, o.store])
+    if (col !== undefined && !p.columns.some((c) => c.name === col))
+      fail(`${p.table}'s owner column ${col} is not a column`);
+  if (!o.viaParent) return;
+  const parent = p.parent && policy[p.parent.table];
+  if (!parent) fail(`${p.table} is owned via its parent but has none`);
+  if (!parent.owner || parent.owner.viaParent || (!parent.owner.terminal && !parent.owner.store))
+    fail(`${p.table}'s parent ${parent.table} must own its rows by a terminal or store column`);
 }

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { UnauthorizedError, type OperatorRole } from "@tillsync/shared";
 import type { TerminalIdentity, TerminalQueries } from "../store/terminals";
+import type { AuthThrottle } from "./auth-throttle";
 import { hashTerminalKey } from "./terminal-keys";
 
 /** The terminal a request authenticated as. Set by `terminalAuth`. */
@@ -27,14 +28,34 @@ export function findTerminalByKey(terminals: KeyLookup, key: string): Promise<Au
   return terminals.findByKeyHash(hashTerminalKey(key));
 }
 
-export function terminalAuth(terminals: KeyLookup): RequestHandler {
+/** The connecting address a failed authentication is counted against. */
+const addressOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? "unknown";
+
+/** 401 for a bad credential, or 429 once the address failed too often (AuthThrottle). */
+function refuse(req: Request, throttle: AuthThrottle | undefined, err: UnauthorizedError, next: NextFunction): void {
+  if (!throttle) return next(err);
+  throttle.failed(addressOf(req), err).then(next, next);
+}
+
+export function terminalAuth(terminals: KeyLookup, throttle?: AuthThrottle): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     const key = bearerToken(req.headers.authorization);
-    if (!key) return next(new UnauthorizedError("send the terminal key as 'Authorization: Bearer <key>'"));
+    if (!key)
+      return refuse(
+        req,
+        throttle,
+        new UnauthorizedError("send the terminal key as 'Authorization: Bearer <key>'"),
+        next,
+      );
     findTerminalByKey(terminals, key).then((t) => {
       if (!t)
-        return next(
-          new UnauthorizedError("terminal key is unknown, revoked or its terminal is disabled; ask for a current key"),
+        return refuse(
+          req,
+          throttle,
+          new UnauthorizedError(
+            "terminal key is unknown, revoked, past its grace period or its terminal is disabled; ask for a current key",
+          ),
+          next,
         );
       req.terminal = t;
       next();

@@ -2,11 +2,20 @@ import { randomUUID } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { socketEvents, type EmergencyState, type SocketPayload } from "@tillsync/shared";
+import {
+  socketEvents,
+  type EmergencyState,
+  type SocketPayload,
+  type SyncStopDetails,
+  type TerminalPause,
+} from "@tillsync/shared";
+import type { AuthThrottle } from "../auth/auth-throttle";
 import type { CentralConfig } from "../config";
 import type { Logger } from "../observability/logger";
 import type { HubMetrics } from "../observability/metrics";
 import type { CentralStore } from "../store/central-store";
+import type { Actor } from "../store/sync-control";
+import { stopDetails } from "../sync/sync-gate";
 import { bullConnection, queuePrefix } from "./bull-connection";
 import { ClusterPresence } from "./cluster-presence";
 import { compactFeedAndExpireHistory } from "./feed-compaction-and-retention";
@@ -17,8 +26,13 @@ import { createSocketServer, type HubServer, type HubSocket, type SocketServerHa
 import { storeRoom, terminalRoom, TriggerDelivery } from "./trigger-delivery";
 import { TriggerStore, type SyncTrigger } from "./trigger-store";
 
+/** The hub job that drops the sockets of keys whose grace period ended. */
+const KEY_EXPIRY_JOB = "key-expiry";
+/** Each socket also joins its key's room, so the sockets of one key can be dropped. */
+const keyRoom = (keyId: string): string => `key:${keyId}`;
+
 /** What the hub reads and writes in PostgreSQL. */
-export type HubStore = Pick<CentralStore, "terminals" | "history" | "feed" | "feedListener" | "sessions">;
+export type HubStore = Pick<CentralStore, "terminals" | "history" | "feed" | "feedListener" | "sessions" | "control">;
 
 export interface HubDeps {
   /** Parsed configuration; `config.hub` holds the tunables (tests' overrides already merged in). */
@@ -27,9 +41,9 @@ export interface HubDeps {
   redis: Redis;
   metrics: HubMetrics;
   log: Logger;
+  /** Slows down repeated failed socket handshakes from one address. */
+  throttle?: AuthThrottle;
 }
-
-const EMERGENCY_KEY = "hub:emergency-stop";
 
 /**
  * The real-time hub of SPEC §4: terminal sockets, trigger delivery, heartbeat sweep,
@@ -66,6 +80,7 @@ export class Hub {
       terminals: store.terminals,
       redisUrl: config.REDIS_URL,
       redisPrefix: config.REDIS_PREFIX,
+      throttle: deps.throttle,
     });
     this.io = this.sockets.io;
     this.triggers = new TriggerStore(redis, t.deliveryClaimTtlMs);
@@ -170,6 +185,11 @@ export class Hub {
         return (await this.triggerActive("FULL", "SCHEDULED")).length;
       case "cleanup":
         return compactFeedAndExpireHistory(store, { historyDays: config.HISTORY_RETENTION_DAYS });
+      case KEY_EXPIRY_JOB:
+        // The keys' grace period is over: auth refuses them already; their sockets go now.
+        for (const keyId of (job.data as { keyIds: string[] }).keyIds)
+          this.io.in(keyRoom(keyId)).disconnectSockets(true);
+        return (job.data as { keyIds: string[] }).keyIds.length;
       default:
         throw new Error(`unknown hub job ${job.name}`);
     }
@@ -177,7 +197,7 @@ export class Hub {
 
   private onConnection(socket: HubSocket): void {
     const t = socket.data.terminal;
-    void socket.join([terminalRoom(t.id), storeRoom(t.storeId)]);
+    void socket.join([terminalRoom(t.id), storeRoom(t.storeId), ...(t.keyId ? [keyRoom(t.keyId)] : [])]);
     this.deps.metrics.connectedTerminals.inc();
     socket.on("disconnect", () => this.deps.metrics.connectedTerminals.dec());
     socket.on("terminal:register", (raw) => {
@@ -199,12 +219,13 @@ export class Hub {
     });
   }
 
-  /** A terminal that (re)connects learns the emergency state and gets its pending trigger. */
+  /** A terminal that (re)connects learns whether sync is held for it, and gets its pending trigger. */
   private async onRegister(socket: HubSocket): Promise<void> {
-    const state = await this.emergencyState();
-    if (state.stopped) socket.emit("sync:pause", { reason: state.reason ?? "EMERGENCY_STOP" });
+    const id = socket.data.terminal.id;
+    const held = stopDetails(await this.deps.store.control.holdOf(id), this.deps.config.hub.stoppedRetryAfterS);
+    if (held) socket.emit("sync:pause", pausePayload(held));
     else socket.emit("sync:resume", {});
-    await this.delivery.onRegister(socket.data.terminal.id);
+    await this.delivery.onRegister(id);
   }
 
   private trigger(terminalId: string, type: SyncTrigger["type"], reason: SyncTrigger["reason"]): SyncTrigger {
@@ -245,36 +266,60 @@ export class Hub {
     this.log.debug({ count: ids.length }, "DATA_CHANGED triggers queued");
   }
 
+  /**
+   * Rotated-out keys that keep working until `at`: a delayed job in Redis (so whichever
+   * instance is up then runs it, also after restarts) drops their sockets when they stop.
+   */
+  async expireKeys(keyIds: string[], at: Date): Promise<void> {
+    if (keyIds.length === 0) return;
+    await this.jobs.add(
+      KEY_EXPIRY_JOB,
+      { keyIds },
+      { delay: Math.max(0, at.getTime() - Date.now()), removeOnComplete: true, removeOnFail: 100 },
+    );
+  }
+
   /** Disconnects every socket of a terminal, on every instance (disabled, or its key rotated). */
   async disconnectTerminal(terminalId: string, opts: { forgetTriggers?: boolean } = {}): Promise<void> {
     this.io.in(terminalRoom(terminalId)).disconnectSockets(true);
     if (opts.forgetTriggers) await this.triggers.forget(terminalId);
   }
 
-  async emergencyState(): Promise<EmergencyState> {
-    const raw = await this.deps.redis.get(EMERGENCY_KEY);
-    if (!raw) return { stopped: false, since: null, reason: null };
-    const v = JSON.parse(raw) as { since: string; reason: string | null };
-    return { stopped: true, since: v.since, reason: v.reason };
+  /** Central's emergency stop as PostgreSQL holds it (every instance reads the same). */
+  emergencyState(): Promise<EmergencyState> {
+    return this.deps.store.control.emergency();
   }
 
-  /** Pauses every terminal, also those connecting later, until resume(). */
-  async emergencyStop(reason: string | undefined): Promise<EmergencyState> {
-    const since = new Date().toISOString();
-    await this.deps.redis.set(EMERGENCY_KEY, JSON.stringify({ since, reason: reason ?? null }));
-    await this.deps.store.terminals.pauseActive();
-    const payload: SocketPayload<"sync:pause"> = { reason: reason ?? "EMERGENCY_STOP" };
-    this.io.emit("sync:pause", payload);
-    this.log.warn({ reason }, "EMERGENCY STOP: every terminal paused");
-    return this.emergencyState();
+  /**
+   * Stops sync of every terminal, also those connecting later, until resume(): stored in
+   * PostgreSQL first (pushes and pulls answer 423 from then on), then told to every socket of
+   * the cluster as the fast path.
+   */
+  async emergencyStop(reason: string | undefined, by: Actor): Promise<EmergencyState> {
+    const state = await this.deps.store.control.stop(reason ?? null, by);
+    const held = stopDetails({ emergency: state, pause: null }, this.deps.config.hub.stoppedRetryAfterS)!;
+    this.io.emit("sync:pause", pausePayload(held));
+    this.log.warn({ reason, by: by.name }, "EMERGENCY STOP: sync of every terminal stopped");
+    return state;
   }
 
-  async resume(): Promise<EmergencyState> {
-    await this.deps.redis.del(EMERGENCY_KEY);
-    await this.deps.store.terminals.unpauseAll();
-    this.io.emit("sync:resume", {});
-    this.log.warn("emergency stop lifted: terminals resume");
-    return this.emergencyState();
+  async resume(by: Actor): Promise<EmergencyState> {
+    const state = await this.deps.store.control.resume(by);
+    // Terminals an operator paused one by one stay paused: they are told again on register.
+    const paused = new Set(await this.deps.store.terminals.pausedIds());
+    const sockets = await this.io.fetchSockets();
+    for (const s of sockets) if (!paused.has(s.data.terminal.id)) s.emit("sync:resume", {});
+    this.log.warn({ by: by.name }, "emergency stop lifted: terminals resume");
+    return state;
+  }
+
+  /** An operator paused (or resumed) one terminal: its sockets hear it now, on any instance. */
+  async terminalPaused(id: string, pause: TerminalPause | null): Promise<void> {
+    const emergency = await this.emergencyState();
+    const held = stopDetails({ emergency, pause }, this.deps.config.hub.stoppedRetryAfterS);
+    const room = this.io.in(terminalRoom(id));
+    if (held) room.emit("sync:pause", pausePayload(held));
+    else room.emit("sync:resume", {});
   }
 
   /** The hub's BullMQ queues, for bull-board. */
@@ -298,4 +343,9 @@ export class Hub {
     await this.jobs.close();
     await this.sockets.close();
   }
+}
+
+/** The socket form of a stop: sync:pause with the operator's reason, what holds it, since when and by whom. */
+function pausePayload(d: SyncStopDetails): SocketPayload<"sync:pause"> {
+  return { reason: d.reason ?? d.kind, kind: d.kind, since: d.since, by: d.by };
 }

@@ -2,7 +2,8 @@ import type { Server as HttpServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { Server, type Socket } from "socket.io";
-import type { SocketPayload } from "@tillsync/shared";
+import { RateLimitedError, type SocketPayload } from "@tillsync/shared";
+import type { AuthThrottle } from "../auth/auth-throttle";
 import { findTerminalByKey, type AuthedTerminal, type KeyLookup } from "../auth/bearer";
 
 /** Events central sends; payloads are the shared protocol's (socket-events.ts). */
@@ -25,6 +26,9 @@ export interface SocketData {
 export type HubServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type HubSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
+/** Keys are ~50 characters; a handshake token far longer is not one (and is not hashed). */
+const MAX_TOKEN_LENGTH = 1024;
+
 function unauthorized(message: string): Error {
   // `data` reaches the client's connect_error, so an agent can tell a bad key from a network error.
   return Object.assign(new Error(message), { data: { code: "UNAUTHORIZED" } });
@@ -42,7 +46,7 @@ export interface SocketServerHandle {
  */
 export function createSocketServer(
   server: HttpServer,
-  deps: { terminals: KeyLookup; redisUrl: string; redisPrefix: string },
+  deps: { terminals: KeyLookup; redisUrl: string; redisPrefix: string; throttle?: AuthThrottle },
 ): SocketServerHandle {
   const pub = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
   const sub = pub.duplicate();
@@ -53,16 +57,32 @@ export function createSocketServer(
     serveClient: false,
     cors: { origin: false },
   });
+  // Failed handshakes count against the connecting address like failed HTTP authentication.
+  const refuse = (socket: HubSocket, message: string, next: (err?: Error) => void) => {
+    const err = unauthorized(message);
+    if (!deps.throttle) return next(err);
+    void deps.throttle
+      .failed(socket.handshake.address, err)
+      .then((e) =>
+        next(
+          e instanceof RateLimitedError
+            ? Object.assign(new Error(e.message), { data: { code: e.code, ...(e.details as object) } })
+            : e,
+        ),
+      );
+  };
   io.use((socket, next) => {
     const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    if (typeof token !== "string" || token.length === 0) {
-      return next(unauthorized("send the terminal key as io(url, { auth: { token: <key> } })"));
+    if (typeof token !== "string" || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+      return refuse(socket, "send the terminal key as io(url, { auth: { token: <key> } })", next);
     }
     findTerminalByKey(deps.terminals, token).then(
       (t) => {
         if (!t)
-          return next(
-            unauthorized("terminal key is unknown, revoked or its terminal is disabled; ask for a current key"),
+          return refuse(
+            socket,
+            "terminal key is unknown, revoked, past its grace period or its terminal is disabled; ask for a current key",
+            next,
           );
         socket.data.terminal = t;
         next();

@@ -7,11 +7,13 @@ import {
   type TableCounts,
 } from "@tillsync/shared";
 import type { ConflictQueries } from "../store/conflicts";
+import type { SyncControlQueries } from "../store/sync-control";
 import type { TerminalQueries } from "../store/terminals";
 
 export interface SyncStatusStore {
   terminals: Pick<TerminalQueries, "heartbeats">;
   conflicts: Pick<ConflictQueries, "pendingCounts">;
+  control: Pick<SyncControlQueries, "emergency" | "holdOf">;
 }
 
 const zero = (): TableCounts => ({ pending: 0, failed: 0, synced: 0, conflicts: 0 });
@@ -43,6 +45,9 @@ export async function syncStatus(
     const t = (tables[c.entityType] ??= zero());
     t.conflicts = Math.max(t.conflicts, c.count);
   }
+  const hold = terminalId
+    ? await store.control.holdOf(terminalId)
+    : { emergency: await store.control.emergency(), pause: null };
   const all = Object.values(tables);
   const sum = (k: keyof TableCounts) => all.reduce((n, t) => n + t[k], 0);
   const count = (k: keyof TableCounts) => all.filter((t) => t[k] > 0).length;
@@ -57,5 +62,13 @@ export async function syncStatus(
       tablesWithSynced: count("synced"),
       tablesWithConflicts: count("conflicts"),
     },
+    emergency: hold.emergency,
+    ...(terminalId ? { terminalPause: hold.pause } : {}),
+    // SPEC §4 colours: red under an emergency stop, yellow while paused.
+    ...(hold.emergency.stopped
+      ? { health: "red" as const, state: "emergency stop" }
+      : hold.pause
+        ? { health: "yellow" as const, state: "paused" }
+        : { state: "running" }),
   };
 }

@@ -8,6 +8,8 @@ export interface TerminalHealthInput {
   lastSyncAt: Date | null;
   lastHeartbeat: StoredHeartbeat | null;
   emergencyStop: boolean;
+  /** Paused by an operator (its push and pull answer 423). */
+  paused?: boolean;
 }
 
 export type HealthThresholds = Pick<HubTunables, "backlogAlertFailed" | "delayedAfterMs">;
@@ -26,7 +28,7 @@ export function terminalHealth(
   const agent = t.lastHeartbeat?.status;
   if (t.emergencyStop || agent === "circuit-open" || outboxTotals(t.lastHeartbeat).failed > limits.backlogAlertFailed)
     return "red";
-  if (agent === "paused" || agent === "backing-off" || t.status === "OFFLINE") return "yellow";
+  if (t.paused || agent === "paused" || agent === "backing-off" || t.status === "OFFLINE") return "yellow";
   // A live agent that reports itself idle or syncing has synced without trouble; otherwise
   // the last push central received must be recent.
   if (t.status === "ONLINE" && (agent === "idle" || agent === "pushing" || agent === "pulling")) return "green";
@@ -50,7 +52,7 @@ export function toTerminalHealth(
     storeId: t.storeId,
     status: t.status,
     health: terminalHealth(
-      { status: t.status, lastSyncAt: t.lastSyncAt, lastHeartbeat: hb, emergencyStop },
+      { status: t.status, lastSyncAt: t.lastSyncAt, lastHeartbeat: hb, emergencyStop, paused: t.paused },
       now,
       limits,
     ),

@@ -30,6 +30,18 @@ export class HubMetrics {
     help: "Pushed changes that met a conflict",
     registers: [this.registry],
   });
+  readonly pushRefusals = new Counter({
+    name: "tillsync_push_refusals_total",
+    help: "Pushed changes refused for touching rows another terminal or store owns (G8)",
+    labelNames: ["reason", "table"],
+    registers: [this.registry],
+  });
+  readonly syncStopped = new Counter({
+    name: "tillsync_sync_stopped_total",
+    help: "Pushes and pulls answered 423 SYNC_STOPPED (emergency stop or terminal pause)",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
   readonly pushLatency = new Histogram({
     name: "tillsync_push_duration_seconds",
     help: "Time to answer a push",

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type Request } from "express";
 import {
   emergencyStopRequestSchema,
   NotFoundError,
@@ -9,14 +9,20 @@ import {
   syncStatusQuerySchema,
   type SyncPolicy,
 } from "@tillsync/shared";
+import { OWNER_NAME } from "../auth/operator-auth";
 import type { Hub } from "../hub/hub";
 import { syncStatus, type SyncStatusStore } from "../hub/sync-status";
 import { route } from "../http/async-route";
+import type { Actor } from "../store/sync-control";
 import type { TerminalQueries } from "../store/terminals";
 
 export type HubRouteStore = SyncStatusStore & { terminals: Pick<TerminalQueries, "statusOf"> };
 
-/** The hub's admin endpoints under /api/sync; behind operatorAuth and the action guard. */
+/** Who acts: the operator authentication put on the request (ADMIN_TOKEN's is the owner). */
+export function actor(req: Request): Actor {
+  return { name: req.operator?.name ?? OWNER_NAME };
+}
+
 export function hubRoutes(store: HubRouteStore, hub: Hub, policy: SyncPolicy): Router {
   const r = Router();
 
@@ -50,14 +56,14 @@ export function hubRoutes(store: HubRouteStore, hub: Hub, policy: SyncPolicy): R
     "/sync/emergency-stop",
     route(async (req, res) => {
       const body = parseOrThrow(emergencyStopRequestSchema, req.body ?? {}, "emergency-stop request");
-      res.json(await hub.emergencyStop(body.reason));
+      res.json(await hub.emergencyStop(body.reason, actor(req)));
     }),
   );
 
   r.post(
     "/sync/resume",
-    route(async (_req, res) => {
-      res.json(await hub.resume());
+    route(async (req, res) => {
+      res.json(await hub.resume(actor(req)));
     }),
   );
 

@@ -5,6 +5,7 @@ import {
   createTerminalRequestSchema,
   NotFoundError,
   parseOrThrow,
+  rotateKeyRequestSchema,
   uuidSchema,
   ValidationError,
 } from "@tillsync/shared";
@@ -19,7 +20,7 @@ const idParam = z.object({ id: uuidSchema });
 export interface ProvisioningDeps {
   store: { stores: StoreRegistry; terminals: TerminalAdmin };
   /** Disconnects the sockets of a terminal whose key is rotated or that is disabled. */
-  hub?: Pick<Hub, "disconnectTerminal">;
+  hub?: Pick<Hub, "disconnectTerminal" | "expireKeys">;
 }
 
 /** Bootstrapping (SPEC §6): stores, terminals and their keys; behind operatorAuth and the action guard. */
@@ -58,11 +59,14 @@ function createTerminal({ store }: ProvisioningDeps): Handler {
 function rotateKey({ store, hub }: ProvisioningDeps): Handler {
   return async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, "terminal id");
+    const { graceSeconds } = parseOrThrow(rotateKeyRequestSchema, req.body ?? {}, "rotate-key request");
     const { key, hash, prefix } = generateTerminalKey();
-    await store.terminals.rotateKey(id, { hash, prefix });
-    // Sockets authenticated with the old key go now; they cannot reconnect with it.
-    await hub?.disconnectTerminal(id);
-    res.json({ terminalId: id, key });
+    const rotated = await store.terminals.rotateKey(id, { hash, prefix }, graceSeconds);
+    // Sockets authenticated with an old key go when it stops working (now, or after the
+    // grace period, by a delayed job any instance runs); they cannot reconnect with it.
+    if (rotated.previousKeyValidUntil) await hub?.expireKeys(rotated.previousKeyIds, rotated.previousKeyValidUntil);
+    else await hub?.disconnectTerminal(id);
+    res.json({ terminalId: id, key, previousKeyValidUntil: rotated.previousKeyValidUntil?.toISOString() ?? null });
   };
 }
 

@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from "express";
+import { Router, type Request, type RequestHandler, type Response } from "express";
 import {
   acknowledgeRequestSchema,
   ForbiddenError,
@@ -6,23 +6,38 @@ import {
   parseOrThrow,
   pullQuerySchema,
   pushRequestSchema,
+  SyncStoppedError,
   type SyncPolicy,
 } from "@tillsync/shared";
 import type { AuthedTerminal } from "../auth/bearer";
 import { readFeed, type PullStore } from "../feed/read-feed";
 import { route } from "../http/async-route";
+import type { Logger } from "../observability/logger";
+import type { HubMetrics } from "../observability/metrics";
+import type { SyncControlQueries } from "../store/sync-control";
 import type { TerminalQueries } from "../store/terminals";
 import { applyPush, type PushStore } from "../sync/push-apply";
+import type { Refusal } from "../sync/push-ownership";
+import { assertSyncAllowed } from "../sync/sync-gate";
 
 /** What the terminal endpoints need from the store. */
 export type SyncRouteStore = PushStore &
-  PullStore & { terminals: Pick<TerminalQueries, "acknowledge" | "recordHeartbeat"> };
+  PullStore & {
+    terminals: Pick<TerminalQueries, "acknowledge" | "recordHeartbeat">;
+    control: Pick<SyncControlQueries, "holdOf">;
+  };
 
-/** A terminal acts only as itself (G8): the body's terminalId must be the key's terminal. */
-function assertSelf(terminal: AuthedTerminal, claimed: string): void {
-  if (claimed !== terminal.id) {
-    throw new ForbiddenError(`this key belongs to terminal ${terminal.id}, not ${claimed}`);
-  }
+export interface SyncRouteDeps {
+  store: SyncRouteStore;
+  policy: SyncPolicy;
+  /** terminalAuth. */
+  auth: RequestHandler;
+  /** Retry-After of a 423 (HUB_DEFAULTS.stoppedRetryAfterS). */
+  stoppedRetryAfterS: number;
+  /** What the console hears about terminal traffic (AdminEvents). */
+  activity?: SyncActivity;
+  logger?: Logger;
+  metrics?: HubMetrics;
 }
 
 /** What the console hears about terminal traffic (AdminEvents). */
@@ -31,40 +46,79 @@ export interface SyncActivity {
   conflictsCreated(conflictIds: string[]): void;
 }
 
-/** Terminal endpoints under /api/sync; `auth` is terminalAuth. */
-export function syncRoutes(
-  store: SyncRouteStore,
-  policy: SyncPolicy,
-  auth: RequestHandler,
-  activity?: SyncActivity,
-): Router {
+/** A terminal acts only as itself (G8): the body's terminalId must be the key's terminal. */
+function assertSelf(terminal: AuthedTerminal, claimed: string): void {
+  if (claimed !== terminal.id) {
+    throw new ForbiddenError(`this key belongs to terminal ${terminal.id}, not ${claimed}`);
+  }
+}
+
+/** Runs `fn`; a 423 it throws is counted in /metrics on its way to the error handler. */
+function counted<T>(deps: SyncRouteDeps, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof SyncStoppedError) deps.metrics?.syncStopped.inc({ kind: err.details?.kind ?? "unknown" });
+    throw err;
+  }
+}
+
+/** A refused hijack (G8): logged at warn with both terminals, counted by rule. */
+function reportRefusal(deps: SyncRouteDeps, r: Refusal): void {
+  deps.metrics?.pushRefusals.inc({ reason: r.rule, table: r.table });
+  deps.logger?.warn(
+    {
+      terminalId: r.terminalId,
+      ownerTerminalId: r.ownerTerminalId,
+      ownerStoreId: r.ownerStoreId,
+      table: r.table,
+      entityId: r.entityId,
+      changeId: r.changeId,
+      rule: r.rule,
+    },
+    `push refused: terminal ${r.terminalId} tried to write ${r.table} ${r.entityId} of ${r.ownerTerminalId ? `terminal ${r.ownerTerminalId}` : `store ${r.ownerStoreId ?? "central"}`}`,
+  );
+}
+
+function push(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    const body = parseOrThrow(pushRequestSchema, req.body, "push request");
+    const terminal = req.terminal!;
+    assertSelf(terminal, body.terminalId);
+    const results = await applyPush(deps.store, deps.policy, terminal, body.changes, {
+      // In the push's own transaction, so a stop that has answered is never overtaken by a push.
+      gate: async (tx) => {
+        const hold = await tx.control.gate(terminal.id);
+        counted(deps, () => assertSyncAllowed(terminal.id, hold, deps.stoppedRetryAfterS));
+      },
+      onRefused: (r) => reportRefusal(deps, r),
+    });
+    res.json({ results });
+    deps.activity?.conflictsCreated(results.flatMap((x) => (x.status === "CONFLICT" ? [x.conflictId] : [])));
+  };
+}
+
+/** Terminal endpoints under /api/sync. */
+export function syncRoutes(deps: SyncRouteDeps): Router {
+  const { store, policy, auth } = deps;
   const r = Router();
   // After each exchange answered 200, the console learns the terminal's new state.
   r.use((req, res, next) => {
     res.on("finish", () => {
-      if (res.statusCode === 200 && req.terminal) activity?.terminalActivity(req.terminal.id);
+      if (res.statusCode === 200 && req.terminal) deps.activity?.terminalActivity(req.terminal.id);
     });
     next();
   });
-
-  r.post(
-    "/push",
-    auth,
-    route(async (req, res) => {
-      const body = parseOrThrow(pushRequestSchema, req.body, "push request");
-      assertSelf(req.terminal!, body.terminalId);
-      const results = await applyPush(store, policy, req.terminal!, body.changes);
-      res.json({ results });
-      activity?.conflictsCreated(results.flatMap((x) => (x.status === "CONFLICT" ? [x.conflictId] : [])));
-    }),
-  );
+  r.post("/push", auth, route(push(deps)));
 
   r.get(
     "/pull",
     auth,
     route(async (req, res) => {
       const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
-      const { storeId } = req.terminal!;
+      const { storeId, id } = req.terminal!;
+      const hold = await store.control.holdOf(id);
+      counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
       res.json(await readFeed(store, { storeId, since: q.since, limit: q.limit, entityType: q.entityType, policy }));
     }),
   );

@@ -8,6 +8,7 @@ import { FeedListener, type FeedListenerOptions } from "./feed-listener";
 import { sessionStore, type SessionStore } from "./operator-sessions";
 import { operatorStore, type OperatorStore } from "./operators";
 import { storeRegistry, type StoreRegistry } from "./stores";
+import { syncControlAdmin, syncControlQueries, type SyncControlAdmin, type SyncControlQueries } from "./sync-control";
 import { syncHistoryStore, type SyncHistoryStore } from "./sync-history";
 import { syncedTables, type SyncedTables } from "./synced-tables";
 import { terminalAdmin, terminalQueries, type TerminalAdmin, type TerminalQueries } from "./terminals";
@@ -24,6 +25,8 @@ export interface TxStore {
   tables: SyncedTables;
   catalogue: CatalogueStore;
   history: SyncHistoryStore;
+  /** The emergency stop and terminal pauses (the push reads them through its gate). */
+  control: SyncControlQueries;
   /** Runs `fn` in a savepoint: when it throws, only its writes are undone (see inSavepoint). */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -45,6 +48,8 @@ export interface CentralStore {
   operators: OperatorStore;
   sessions: SessionStore;
   audit: AuditLog;
+  /** The emergency stop and terminal pauses: read by every push and pull, written by operators. */
+  control: SyncControlQueries & SyncControlAdmin;
   /** Runs `fn` in one transaction (withTransaction): committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: TxStore) => Promise<T>): Promise<T>;
   /** A LISTEN connection of its own for feed notifications (hub/feed-watcher.ts). */
@@ -61,6 +66,7 @@ function txStore(client: Queryable): TxStore {
     tables: syncedTables(client),
     catalogue: catalogueStore(client),
     history: syncHistoryStore(client),
+    control: syncControlQueries(client),
     savepoint: (fn) => inSavepoint(client, fn),
   };
 }
@@ -79,6 +85,7 @@ export function centralStore(db: CentralDb): CentralStore {
     operators: operatorStore(pool),
     sessions: sessionStore(pool),
     audit: auditLog(pool),
+    control: { ...syncControlQueries(pool), ...syncControlAdmin(pool) },
     transaction: (fn) => withTransaction(pool, (client) => fn(txStore(client))),
     feedListener: (opts) => new FeedListener({ ...opts, databaseUrl: db.url }),
     async ping() {

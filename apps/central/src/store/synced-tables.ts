@@ -11,7 +11,6 @@ export type { Row } from "./synced-table-sql";
 export interface SyncedTables {
   /** Central's current rows for these ids, locked until the transaction ends. */
   lockRows(table: string, ids: string[]): Promise<Map<string, Row>>;
-  existingIds(table: string, ids: string[]): Promise<Set<string>>;
   /** The policy's columns of these rows as central holds them now (absent ids are missing). */
   readRows(policy: TablePolicy, ids: string[]): Promise<Map<string, Row>>;
   /** Inserts or updates rows (version bumped on update); returns each row's version afterwards. */
@@ -50,11 +49,6 @@ export function syncedTables(q: Queryable): SyncedTables {
         ids,
       ]);
       return new Map(rows.map((r) => [String(r.id), r]));
-    },
-    async existingIds(table, ids) {
-      if (ids.length === 0) return new Set();
-      const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
-      return new Set(rows.map((r) => r.id));
     },
     async readRows(policy, ids) {
       if (ids.length === 0) return new Map();
@@ -95,8 +89,13 @@ export function syncedTables(q: Queryable): SyncedTables {
   };
 }
 
-/** Constraint and data errors belong to a row, not to the batch: isolate and reject them. */
+/**
+ * Errors that belong to a row, not to the batch: isolate and reject them. Data exceptions
+ * (22: a value out of range, bad text), integrity violations (23: unique, foreign key) and
+ * program limits a single row can reach (54000: an index entry larger than a btree page
+ * holds, from a huge value in an indexed column).
+ */
 export function isRowLevelError(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? "";
-  return code.startsWith("22") || code.startsWith("23");
+  return code.startsWith("22") || code.startsWith("23") || code === "54000";
 }

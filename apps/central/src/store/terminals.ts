@@ -10,6 +10,8 @@ export interface TerminalIdentity {
   id: string;
   storeId: string;
   name: string;
+  /** The key it authenticated with (its sockets join a room per key, so an expiring key's sockets can be dropped). */
+  keyId?: string;
 }
 
 /** A terminal as the admin list shows it, its heartbeat already parsed. */
@@ -39,7 +41,7 @@ export interface StoredKey {
 
 /** The terminals table (and its keys) in plain SQL: usable on the pool or inside a transaction. */
 export interface TerminalQueries {
-  /** The enabled terminal holding this (unrevoked) key, if any. */
+  /** The enabled terminal holding this key, if the key is neither revoked nor past its grace period. */
   findByKeyHash(hash: string): Promise<TerminalIdentity | undefined>;
   statusOf(id: string): Promise<TerminalStatus | undefined>;
   /** Ids of every terminal not disabled (of these stores only, when given), oldest first. */
@@ -60,9 +62,8 @@ export interface TerminalQueries {
   list(lagCap: number, id?: string): Promise<TerminalRecord[]>;
   /** The id of the terminal with this UUID or human code. */
   resolveRef(ref: string): Promise<string | undefined>;
-  /** Emergency stop: every terminal not disabled is paused. */
-  pauseActive(): Promise<void>;
-  unpauseAll(): Promise<void>;
+  /** Terminals an operator paused one by one (store/sync-control.ts writes it). */
+  pausedIds(): Promise<string[]>;
 }
 
 export function terminalQueries(q: Queryable): TerminalQueries {
@@ -75,9 +76,10 @@ function terminalReads(
   return {
     async findByKeyHash(hash) {
       const { rows } = await q.query<TerminalIdentity>(
-        `SELECT t.id, t.store_id AS "storeId", t.name
+        `SELECT t.id, t.store_id AS "storeId", t.name, k.id AS "keyId"
            FROM terminal_keys k JOIN terminals t ON t.id = k.terminal_id
-          WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND t.status <> 'DISABLED'`,
+          WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+            AND t.status <> 'DISABLED'`,
         [hash],
       );
       return rows[0];
@@ -150,10 +152,7 @@ function terminalListing(q: Queryable): Pick<TerminalQueries, "list" | "resolveR
 
 function terminalWrites(
   q: Queryable,
-): Pick<
-  TerminalQueries,
-  "markSynced" | "acknowledge" | "recordHeartbeat" | "markSilentOffline" | "pauseActive" | "unpauseAll"
-> {
+): Pick<TerminalQueries, "markSynced" | "acknowledge" | "recordHeartbeat" | "markSilentOffline" | "pausedIds"> {
   return {
     async markSynced(id) {
       await q.query(`UPDATE terminals SET last_sync_at = now(), last_seen_at = now() WHERE id = $1`, [id]);
@@ -183,13 +182,19 @@ function terminalWrites(
       );
       return rows;
     },
-    async pauseActive() {
-      await q.query(`UPDATE terminals SET paused = true WHERE status <> 'DISABLED'`);
-    },
-    async unpauseAll() {
-      await q.query(`UPDATE terminals SET paused = false WHERE paused`);
+    async pausedIds() {
+      const { rows } = await q.query<{ id: string }>(`SELECT id FROM terminals WHERE paused`);
+      return rows.map((r) => r.id);
     },
   };
+}
+
+/** What a rotation did to the keys it replaced. */
+export interface RotatedKey {
+  /** When the previous keys stop working; null when they stopped at once. */
+  previousKeyValidUntil: Date | null;
+  /** The keys replaced (their sockets are dropped when they stop working). */
+  previousKeyIds: string[];
 }
 
 /** Provisioning writes, through Prisma: rare admin calls where its typed client reads best. */
@@ -199,8 +204,12 @@ export interface TerminalAdmin {
     input: { id?: string; name: string; storeId: string; code?: string },
     key: StoredKey,
   ): Promise<{ id: string; name: string; storeId: string; status: TerminalStatus; code: string | null }>;
-  /** Revokes every current key of the terminal and stores the new one, in one transaction. */
-  rotateKey(id: string, key: StoredKey): Promise<void>;
+  /**
+   * Stores a new key; the terminal's current keys stop working at once (graceSeconds 0) or
+   * after the grace period (a key already expiring sooner keeps its sooner end), in one
+   * transaction. A disabled terminal is a StateConflictError.
+   */
+  rotateKey(id: string, key: StoredKey, graceSeconds: number): Promise<RotatedKey>;
   disable(id: string): Promise<void>;
   /** A disabled terminal becomes OFFLINE (ONLINE again with its next heartbeat); others stay as they are. */
   enable(id: string): Promise<TerminalStatus>;
@@ -236,15 +245,23 @@ export function terminalAdmin(prisma: PrismaClient): TerminalAdmin {
         throw err;
       }
     },
-    async rotateKey(id, key) {
-      await prisma.$transaction(async (tx) => {
+    async rotateKey(id, key, graceSeconds) {
+      return prisma.$transaction(async (tx) => {
         const t = await tx.terminal.findUnique({ where: { id } });
         if (!t) throw new NotFoundError(`terminal ${id} does not exist`);
-        await tx.terminalKey.updateMany({
-          where: { terminalId: id, revokedAt: null },
-          data: { revokedAt: new Date() },
-        });
+        if (t.status === "DISABLED") throw new StateConflictError(`terminal ${id} is disabled; enable it first`);
+        const now = new Date();
+        const live = { terminalId: id, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+        const previous = await tx.terminalKey.findMany({ where: live, select: { id: true } });
+        const until = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null;
+        if (until)
+          await tx.terminalKey.updateMany({
+            where: { ...live, OR: [{ expiresAt: null }, { expiresAt: { gt: until } }] },
+            data: { expiresAt: until },
+          });
+        else await tx.terminalKey.updateMany({ where: live, data: { revokedAt: now } });
         await tx.terminalKey.create({ data: { terminalId: id, keyHash: key.hash, keyPrefix: key.prefix } });
+        return { previousKeyValidUntil: until, previousKeyIds: previous.map((k) => k.id) };
       });
     },
     async disable(id) {

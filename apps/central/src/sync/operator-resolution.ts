@@ -5,15 +5,52 @@ import {
   ValidationError,
   type OperatorResolution,
   type SyncPolicy,
+  type TablePolicy,
 } from "@tillsync/shared";
-import type { ConflictQueries } from "../store/conflicts";
-import type { Row, SyncedTables } from "../store/synced-tables";
+import type { ConflictQueries, ConflictUnderResolution } from "../store/conflicts";
+import { isRowLevelError, type Row, type SyncedTables } from "../store/synced-tables";
 import { normaliseForCentral, rowSchemaFor } from "./push-prepare";
 
 /** What resolving needs inside its transaction (a part of TxStore). */
 export interface ResolutionTx {
   conflicts: Pick<ConflictQueries, "lockForResolution" | "markResolved">;
   tables: Pick<SyncedTables, "bumpVersion" | "deleteRows" | "upsertRows" | "lockRows">;
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+type Chosen = Row | null | "keep";
+
+/**
+ * The row the operator chose, through the table's row schema whichever way it was chosen:
+ * the terminal's row (TAKE_TERMINAL) obeys the same column domains as an operator's own
+ * (CUSTOM) and as a push. A row that breaks them is a 400 naming the column; nothing changes.
+ */
+function chosenRow(
+  p: TablePolicy,
+  c: ConflictUnderResolution,
+  input: { resolution: OperatorResolution; resolvedData?: Record<string, unknown> },
+): Chosen {
+  if (input.resolution === "KEEP_CENTRAL") return "keep";
+  const raw = input.resolution === "TAKE_TERMINAL" ? c.terminalData : input.resolvedData;
+  if (raw === null) return null; // the terminal deleted the row
+  const parsed = rowSchemaFor(p).safeParse({ ...raw, id: c.entityId });
+  if (parsed.success) return parsed.data;
+  const whose = input.resolution === "TAKE_TERMINAL" ? "the terminal's row" : "resolvedData";
+  throw new ValidationError(
+    `${whose} breaks the rules of ${c.entityType}: ${describeZodError(parsed.error)}` +
+      (input.resolution === "TAKE_TERMINAL" ? "; resolve with KEEP_CENTRAL or CUSTOM instead" : ""),
+  );
+}
+
+async function writeChosen(tx: ResolutionTx, p: TablePolicy, id: string, chosen: Chosen): Promise<void> {
+  if (chosen === "keep") {
+    // Re-announce central's row so a terminal that shows its own version takes central's.
+    await tx.tables.bumpVersion(p.table, id);
+  } else if (chosen === null) {
+    await tx.tables.deleteRows(p.table, [id]);
+  } else {
+    await tx.tables.upsertRows(p, [normaliseForCentral(p, { ...chosen, id })]);
+  }
 }
 
 export interface ResolutionStore {
@@ -42,23 +79,13 @@ export async function resolveConflict(
     const p = policy[c.entityType];
     const id = c.entityId;
 
-    let chosen: Row | null | "keep";
-    if (input.resolution === "KEEP_CENTRAL") chosen = "keep";
-    else if (input.resolution === "TAKE_TERMINAL") chosen = c.terminalData;
-    else {
-      const parsed = rowSchemaFor(p).safeParse({ ...input.resolvedData, id });
-      if (!parsed.success)
-        throw new ValidationError(`invalid resolvedData for ${c.entityType}: ${describeZodError(parsed.error)}`);
-      chosen = parsed.data;
-    }
-
-    if (chosen === "keep") {
-      // Re-announce central's row so a terminal that shows its own version takes central's.
-      await tx.tables.bumpVersion(p.table, id);
-    } else if (chosen === null) {
-      await tx.tables.deleteRows(p.table, [id]);
-    } else {
-      await tx.tables.upsertRows(p, [normaliseForCentral(p, { ...chosen, id })]);
+    const chosen = chosenRow(p, c, input);
+    try {
+      await tx.savepoint(() => writeChosen(tx, p, id, chosen));
+    } catch (err) {
+      // The row passed its schema but PostgreSQL refused it (an sku another product holds...).
+      if (!isRowLevelError(err)) throw err;
+      throw new StateConflictError(`central could not store the resolved ${p.table} row: ${(err as Error).message}`);
     }
     const after = (await tx.tables.lockRows(p.table, [id])).get(id) ?? null;
     await tx.conflicts.markResolved(c.id, input.resolution, after, by);

@@ -1,8 +1,10 @@
 import type { PushChange, PushResult, SyncPolicy } from "@tillsync/shared";
 import type { AppliedChangeStore, NewAppliedRecord } from "../store/applied-changes";
 import type { ConflictQueries } from "../store/conflicts";
+import type { SyncControlQueries } from "../store/sync-control";
 import type { TerminalIdentity, TerminalQueries } from "../store/terminals";
 import { splitDuplicates } from "./push-duplicates";
+import type { Refusal } from "./push-ownership";
 import { prepareBatch, type PreparedChange } from "./push-prepare";
 import { writeBatch, type PushWriteTx } from "./push-write";
 
@@ -11,6 +13,7 @@ export interface PushTx extends PushWriteTx {
   appliedChanges: Pick<AppliedChangeStore, "lookUp" | "record" | "versionsProducedBy">;
   conflicts: Pick<ConflictQueries, "book">;
   terminals: Pick<TerminalQueries, "markSynced">;
+  control: Pick<SyncControlQueries, "gate">;
 }
 
 /** What a push needs from the store: one transaction. */
@@ -47,29 +50,50 @@ export async function applyPush(
   policy: SyncPolicy,
   terminal: TerminalIdentity,
   changes: PushChange[],
+  opts: PushOptions = {},
 ): Promise<PushResult[]> {
-  const { prepared, results } = prepareBatch(policy, terminal, changes);
+  const { prepared, early } = prepareBatch(policy, terminal, changes);
+  let applied: Applied;
   for (let attempt = 1; ; attempt++) {
     try {
-      const applied = await store.transaction((tx) => applyOnce(tx, policy, terminal.id, prepared));
-      for (const [id, r] of applied) results.set(id, r);
+      applied = await store.transaction((tx) => applyOnce(tx, policy, terminal, prepared, opts));
       break;
     } catch (err) {
       if (!(err instanceof ConcurrentDuplicate) || attempt >= MAX_ATTEMPTS) throw err;
     }
   }
-  return changes.map((c) => results.get(c.changeId)!);
+  // Only the attempt that committed is reported: a rolled-back one refused nothing for good.
+  for (const r of applied.refusals) opts.onRefused?.(r);
+  return changes.map((c, i) => early[i] ?? applied.results.get(c.changeId)!);
+}
+
+export interface PushOptions {
+  /**
+   * Runs in the push's transaction before anything is judged: throws (SyncStoppedError) when
+   * sync is stopped for this terminal, so a push never lands during a stop (sync/sync-gate.ts).
+   */
+  gate?: (tx: PushTx) => Promise<void>;
+  /** Told of every change refused for touching another terminal's rows, once the push committed. */
+  onRefused?: (r: Refusal) => void;
+}
+
+interface Applied {
+  results: Map<string, PushResult>;
+  refusals: Refusal[];
 }
 
 async function applyOnce(
   tx: PushTx,
   policy: SyncPolicy,
-  terminalId: string,
+  terminal: TerminalIdentity,
   prepared: PreparedChange[],
-): Promise<Map<string, PushResult>> {
+  opts: PushOptions,
+): Promise<Applied> {
+  const terminalId = terminal.id;
+  await opts.gate?.(tx);
   const records = await tx.appliedChanges.lookUp(prepared.map((p) => p.change.changeId));
   const { fresh, results } = splitDuplicates(prepared, records, terminalId);
-  const batch = await writeBatch(tx, policy, terminalId, fresh);
+  const batch = await writeBatch(tx, policy, terminal, fresh);
   // Every conflict is logged with both sides, the base, the strategy and the outcome.
   await tx.conflicts.book(terminalId, batch.conflicts);
   const kept: NewAppliedRecord[] = [];
@@ -81,5 +105,5 @@ async function applyOnce(
   if ((await tx.appliedChanges.record(terminalId, kept)) < kept.length) throw new ConcurrentDuplicate();
   await tx.terminals.markSynced(terminalId);
   for (const [id, r] of batch.results) results.set(id, r);
-  return results;
+  return { results, refusals: batch.refusals };
 }

@@ -1,4 +1,5 @@
 import {
+  columnSchema,
   describeZodError,
   rowSchemaOf,
   type PushChange,
@@ -15,7 +16,7 @@ export interface PreparedChange {
   policy: TablePolicy;
   /** Row to write (CREATE/UPDATE): validated, `version` removed, defaults left to the database. */
   row: Record<string, unknown> | null;
-  /** The terminal's previous values (UPDATE/DELETE), validated loosely: only merge fields matter. */
+  /** The terminal's previous values of the merge fields (UPDATE/DELETE), each within its domain. */
   baseRow: Record<string, unknown> | null;
 }
 
@@ -35,34 +36,36 @@ export function rowSchemaFor(p: TablePolicy): RowSchema {
 
 /**
  * Step 1 of a push, without the database: validates every change of the batch (prepareChange).
- * A change id repeated within one batch is judged once, by its first copy; later copies are
- * dropped. Answers are per change id, so every copy gets the same answer: the first copy's
- * result once it is applied, or "appears twice" when the first copy was itself invalid.
+ * A change id repeated within one batch is judged once, by its first copy; every later copy is
+ * REJECTED. `early` answers by position (the copies share their change id), the prepared
+ * changes are answered by change id once applied.
  */
 export function prepareBatch(
   policy: SyncPolicy,
   terminal: TerminalIdentity,
   changes: PushChange[],
-): { prepared: PreparedChange[]; results: Map<string, PushResult> } {
-  const results = new Map<string, PushResult>();
+): { prepared: PreparedChange[]; early: Array<PushResult | undefined> } {
+  const early: Array<PushResult | undefined> = [];
   const prepared: PreparedChange[] = [];
   const seen = new Set<string>();
   for (const c of changes) {
     if (seen.has(c.changeId)) {
-      results.set(c.changeId, {
+      early.push({
         changeId: c.changeId,
         status: "REJECTED",
-        reason: "changeId appears twice in one batch",
+        reason: "changeId appears twice in one batch; only its first copy was judged",
         retryable: false,
       });
       continue;
     }
     seen.add(c.changeId);
     const p = prepareChange(policy, terminal, c);
-    if (p.ok) prepared.push(p.value);
-    else results.set(c.changeId, p.result);
+    if (p.ok) {
+      prepared.push(p.value);
+      early.push(undefined);
+    } else early.push(p.result);
   }
-  return { prepared, results };
+  return { prepared, early };
 }
 
 /**
@@ -77,8 +80,10 @@ export function prepareChange(policy: SyncPolicy, terminal: TerminalIdentity, ch
   if (p.appendOnly && change.operation !== "CREATE") {
     return reject(change, `${p.table} is append-only; record a correcting row instead of ${change.operation}`);
   }
+  const base = prepareBase(p, change);
+  if (!base.ok) return reject(change, base.reason);
   if (change.operation === "DELETE") {
-    return { ok: true, value: { change, policy: p, row: null, baseRow: change.baseData ?? null } };
+    return { ok: true, value: { change: { ...change, data: null }, policy: p, row: null, baseRow: base.row } };
   }
   if (!change.data) return reject(change, `${change.operation} needs data (the row after the change)`);
 
@@ -87,21 +92,55 @@ export function prepareChange(policy: SyncPolicy, terminal: TerminalIdentity, ch
   const row: Record<string, unknown> = { ...parsed.data };
   if (row.id !== change.entityId)
     return reject(change, `data.id ${String(row.id)} differs from entityId ${change.entityId}`);
-
-  if ("terminal_id" in row || p.columns.some((c) => c.name === "terminal_id")) {
-    if (row.terminal_id != null && row.terminal_id !== terminal.id) {
-      return reject(change, `terminal ${terminal.id} cannot write rows of terminal ${String(row.terminal_id)}`);
-    }
-    row.terminal_id = terminal.id;
-  }
-  if (p.scope === "STORE" && p.columns.some((c) => c.name === "store_id") && row.store_id !== terminal.storeId) {
-    return reject(change, `terminal ${terminal.id} belongs to store ${terminal.storeId}, not ${String(row.store_id)}`);
-  }
+  const owned = claimNewRow(p, terminal, row);
+  if (owned) return reject(change, owned);
   // Columns the policy fills from the change's envelope when the till left them empty
   // (sale_orders.created_in_mode: the mode the till was in when it made the change).
   for (const c of p.columns) if (c.fromChange && row[c.name] == null) row[c.name] = change[c.fromChange];
 
-  return { ok: true, value: { change, policy: p, row: normaliseForCentral(p, row), baseRow: change.baseData ?? null } };
+  // From here on the change carries only what its row schema accepted: the conflict log and
+  // the answer never see a column or a value the policy does not allow.
+  const clean = { ...change, data: { ...parsed.data } };
+  return { ok: true, value: { change: clean, policy: p, row: normaliseForCentral(p, row), baseRow: base.row } };
+}
+
+/**
+ * The owner columns of a row as the terminal sends it (G8): its own terminal id (filled in
+ * when the till left it empty) and its own store. Whether the row central already holds is
+ * the terminal's is decided later, in the transaction (sync/push-ownership.ts).
+ */
+function claimNewRow(p: TablePolicy, terminal: TerminalIdentity, row: Record<string, unknown>): string | undefined {
+  const o = p.owner;
+  if (!o) return undefined;
+  if (o.terminal) {
+    if (row[o.terminal] != null && row[o.terminal] !== terminal.id)
+      return `terminal ${terminal.id} cannot write rows of terminal ${String(row[o.terminal])} (${o.terminal})`;
+    row[o.terminal] = terminal.id;
+  }
+  if (o.store && row[o.store] !== terminal.storeId)
+    return `terminal ${terminal.id} belongs to store ${terminal.storeId}, not ${String(row[o.store])} (${o.store})`;
+  return undefined;
+}
+
+/**
+ * The terminal's previous values (UPDATE/DELETE). Only merge fields are used (MERGE turns
+ * them into deltas), so only they are read, each against its column's domain.
+ */
+function prepareBase(
+  p: TablePolicy,
+  change: PushChange,
+): { ok: true; row: Record<string, unknown> | null } | { ok: false; reason: string } {
+  if (!change.baseData || p.mergeFields.length === 0) return { ok: true, row: null };
+  const row: Record<string, unknown> = {};
+  for (const f of p.mergeFields) {
+    const col = p.columns.find((c) => c.name === f)!;
+    const v = change.baseData[f];
+    if (v == null) continue;
+    const r = columnSchema(col).safeParse(v);
+    if (!r.success) return { ok: false, reason: `invalid ${p.table} baseData: ${f}: ${r.error.issues[0]!.message}` };
+    row[f] = r.data;
+  }
+  return { ok: true, row };
 }
 
 /** Central owns `version`; a null for a column with a database default means "the default". */

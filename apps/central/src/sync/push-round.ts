@@ -45,37 +45,6 @@ export function rejected(c: PreparedChange, reason: string, retryable = false): 
   return { changeId: c.change.changeId, status: "REJECTED", reason, retryable };
 }
 
-/** The parent ids the round's rows refer to (a child table's rows), each once. */
-export function parentIdsOf(policy: TablePolicy, round: PreparedChange[]): string[] {
-  const fk = policy.parent!.foreignKey;
-  return [...new Set(round.filter((c) => c.row).map((c) => String(c.row![fk])))];
-}
-
-/**
- * A child whose parent central does not hold yet is REJECTED as retryable (G5): the terminal
- * pushes the parent and tries again. Nothing is recorded for it, so the retry is judged afresh.
- */
-export function requireParents(
-  policy: TablePolicy,
-  round: PreparedChange[],
-  present: ReadonlySet<string>,
-): { live: PreparedChange[]; rejected: FirstResult[] } {
-  const parent = policy.parent!;
-  const out = { live: [] as PreparedChange[], rejected: [] as FirstResult[] };
-  for (const c of round) {
-    if (!c.row || present.has(String(c.row[parent.foreignKey]))) out.live.push(c);
-    else
-      out.rejected.push(
-        rejected(
-          c,
-          `parent ${parent.table} ${String(c.row[parent.foreignKey])} has not reached central yet; push it first`,
-          true,
-        ),
-      );
-  }
-  return out;
-}
-
 /** The key of "row `id` at `version`" in the set of versions a terminal produced. */
 export const ownKey = (id: string, version: unknown): string => `${id}:${Number(version)}`;
 

@@ -3,15 +3,15 @@ import type { FirstResult, SyncPolicy, TablePolicy } from "@tillsync/shared";
 import type { AppliedChangeStore } from "../store/applied-changes";
 import type { ConflictEntry } from "../store/conflicts";
 import { isRowLevelError, type Row, type SyncedTables } from "../store/synced-tables";
+import type { TerminalIdentity } from "../store/terminals";
 import { tablesParentFirst } from "./policy-tables";
+import { judgeOwnership, parentIdsToRead, type Refusal } from "./push-ownership";
 import type { PreparedChange } from "./push-prepare";
 import {
   decideRound,
   ownKey,
   ownVersionCandidates,
-  parentIdsOf,
   rejected,
-  requireParents,
   rounds,
   settleRound,
   type RoundOutcome,
@@ -19,7 +19,7 @@ import {
 
 /** What writing a push needs from the open transaction (a part of TxStore). */
 export interface PushWriteTx {
-  tables: Pick<SyncedTables, "lockRows" | "existingIds" | "upsertRows" | "appendRows" | "deleteRows">;
+  tables: Pick<SyncedTables, "lockRows" | "readRows" | "upsertRows" | "appendRows" | "deleteRows">;
   appliedChanges: Pick<AppliedChangeStore, "versionsProducedBy">;
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -28,9 +28,11 @@ export interface PushWriteTx {
 interface BatchState {
   readonly tx: PushWriteTx;
   readonly policy: SyncPolicy;
-  readonly terminalId: string;
+  readonly terminal: TerminalIdentity;
   readonly results: Map<string, FirstResult>;
   readonly conflicts: ConflictEntry[];
+  /** Changes refused for touching another terminal's rows (G8), for the log and the metric. */
+  readonly refusals: Refusal[];
   /** Versions this terminal's changes produced in this batch, per row (a terminal never conflicts with itself). */
   readonly produced: Map<string, number>;
 }
@@ -43,20 +45,32 @@ interface BatchState {
 export async function writeBatch(
   tx: PushWriteTx,
   policy: SyncPolicy,
-  terminalId: string,
+  terminal: TerminalIdentity,
   changes: PreparedChange[],
-): Promise<{ results: Map<string, FirstResult>; conflicts: ConflictEntry[] }> {
-  const state: BatchState = { tx, policy, terminalId, results: new Map(), conflicts: [], produced: new Map() };
+): Promise<{ results: Map<string, FirstResult>; conflicts: ConflictEntry[]; refusals: Refusal[] }> {
+  const state: BatchState = {
+    tx,
+    policy,
+    terminal,
+    results: new Map(),
+    conflicts: [],
+    refusals: [],
+    produced: new Map(),
+  };
   for (const table of tablesParentFirst(policy)) {
     const forTable = changes.filter((c) => c.policy.table === table.table);
     for (const round of rounds(forTable)) await applyRound(state, table, round);
   }
-  return { results: state.results, conflicts: state.conflicts };
+  return { results: state.results, conflicts: state.conflicts, refusals: state.refusals };
 }
 
-function take(state: BatchState, outcome: RoundOutcome): void {
+/** A round's outcome with the changes its ownership check refused. */
+type WrittenRound = RoundOutcome & { refusals: Refusal[] };
+
+function take(state: BatchState, outcome: WrittenRound): void {
   for (const r of outcome.results) state.results.set(r.changeId, r);
   state.conflicts.push(...outcome.conflicts);
+  state.refusals.push(...outcome.refusals);
   for (const [id, version] of outcome.produced) state.produced.set(id, version);
 }
 
@@ -68,15 +82,7 @@ const unstorable = (c: PreparedChange, err: unknown) =>
  * undoes the savepoint only; the round is then written again one change at a time, so the
  * poisoned change is REJECTED and the rest of the batch still lands (G6).
  */
-async function applyRound(state: BatchState, policy: TablePolicy, round: PreparedChange[]): Promise<void> {
-  let live = round;
-  if (policy.parent) {
-    const present = await state.tx.tables.existingIds(policy.parent.table, parentIdsOf(policy, round));
-    const split = requireParents(policy, round, present);
-    for (const r of split.rejected) state.results.set(r.changeId, r);
-    live = split.live;
-  }
-  if (live.length === 0) return;
+async function applyRound(state: BatchState, policy: TablePolicy, live: PreparedChange[]): Promise<void> {
   try {
     take(state, await state.tx.savepoint(() => writeRound(state, policy, live)));
   } catch (err) {
@@ -93,25 +99,46 @@ async function applyRound(state: BatchState, policy: TablePolicy, round: Prepare
   }
 }
 
-/** Locks central's rows, decides the round (pure), writes it set-based, and settles it. */
-async function writeRound(state: BatchState, policy: TablePolicy, round: PreparedChange[]): Promise<RoundOutcome> {
+/** Central's rows of a round: locked, except append-only ones, which never change once there. */
+async function currentRows(state: BatchState, policy: TablePolicy, round: PreparedChange[]): Promise<Map<string, Row>> {
+  const ids = round.map((c) => c.change.entityId);
+  if (!policy.appendOnly) return state.tx.tables.lockRows(policy.table, ids);
+  // The insert itself skips ids it has; they are read only to tell whose they are (G8).
+  return policy.owner ? state.tx.tables.readRows(policy, ids) : new Map();
+}
+
+/**
+ * Which of the round's changes this terminal may make (G8), from central's rows and, for
+ * children, their parents (read in this transaction, so a parent created earlier in the same
+ * batch counts; one the batch was refused does not).
+ */
+async function ownedPart(state: BatchState, policy: TablePolicy, round: PreparedChange[], current: Map<string, Row>) {
+  const parentPolicy = policy.parent && state.policy[policy.parent.table];
+  const parents = parentPolicy
+    ? {
+        policy: parentPolicy,
+        rows: await state.tx.tables.readRows(parentPolicy, parentIdsToRead(policy, round, current)),
+      }
+    : undefined;
+  return judgeOwnership({ policy, terminal: state.terminal, round, current, parents });
+}
+
+/** Locks central's rows, judges ownership, decides the round (pure), writes it set-based, and settles it. */
+async function writeRound(state: BatchState, policy: TablePolicy, round: PreparedChange[]): Promise<WrittenRound> {
   const { tables, appliedChanges } = state.tx;
-  // Append-only rows are never changed once there: the insert itself skips ids it has.
-  const current = policy.appendOnly
-    ? new Map<string, Row>()
-    : await tables.lockRows(
-        policy.table,
-        round.map((c) => c.change.entityId),
-      );
-  const { own, suspects } = ownVersionCandidates(round, current, state.produced);
-  for (const r of await appliedChanges.versionsProducedBy(state.terminalId, suspects))
+  const current = await currentRows(state, policy, round);
+  const owned = await ownedPart(state, policy, round, current);
+  const live = owned.live;
+  const { own, suspects } = ownVersionCandidates(live, current, state.produced);
+  for (const r of await appliedChanges.versionsProducedBy(state.terminal.id, suspects))
     own.add(ownKey(r.entityId, r.version));
-  const plan = decideRound(policy, round, current, own);
+  const plan = decideRound(policy, live, current, own);
   const versions = policy.appendOnly
     ? await tables.appendRows(policy, policy.ledger && state.policy[policy.ledger.counterTable], plan.upserts)
     : await tables.upsertRows(policy, plan.upserts);
   await tables.deleteRows(policy.table, plan.deletes);
   const after =
     plan.conflicted.length > 0 ? await tables.lockRows(policy.table, plan.conflicted) : new Map<string, Row>();
-  return settleRound(plan, { current, versions, after, newConflictId: randomUUID });
+  const settled = settleRound(plan, { current, versions, after, newConflictId: randomUUID });
+  return { ...settled, results: [...owned.rejected, ...settled.results], refusals: owned.refusals };
 }

@@ -30,6 +30,8 @@ export const movements = {
   appendOnly: true,
   scope: "ALL",
   centralUpdatedAt: false,
+  // Each movement is its terminal's: another terminal re-sending its id is refused (G8).
+  owner: { terminal: "terminal_id" },
   ledger: {
     counterTable: "gift_cards",
     counterColumn: "balance_cents",

@@ -64,8 +64,10 @@ function fieldErrorsOf(error: z.ZodError): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? "(row)");
-    // zod 4 leaves the input out of issues; a missing field reads "received undefined".
-    const missing = issue.code === "invalid_type" && /received undefined$/.test(issue.message);
+    // zod 4 leaves the input out of issues; a missing field reads "is required" in the shared
+    // row schemas (or zod's own "received undefined").
+    const missing =
+      issue.code === "invalid_type" && (issue.message === "is required" || /received undefined$/.test(issue.message));
     const notANumber = issue.code === "invalid_type" && issue.expected === "number";
     out[field] ??= missing
       ? "is required"

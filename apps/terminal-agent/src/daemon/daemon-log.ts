@@ -3,7 +3,8 @@ import type { CycleReport, SyncEngine } from "../sync/sync-engine";
 /** What the daemon tells its log (stdout under systemd / Docker) about the engine. */
 export function logEngineEvents(engine: SyncEngine, log: (line: string) => void): void {
   engine.on("cycle", (r) => {
-    if (r.error) log(`sync failed: ${r.error}`);
+    if (r.held) log(`sync held by central: ${r.error}`);
+    else if (r.error) log(`sync failed: ${r.error}`);
     else if (r.pushed || r.pulled || r.conflicts || r.failed)
       log(`sync: pushed ${r.pushed}, pulled ${r.pulled}, conflicts ${r.conflicts}, failed ${r.failed}`);
   });

@@ -2,6 +2,7 @@ import type { SyncTable, TableCounts } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { OutboxStore } from "../outbox/outbox-store";
+import { CentralHoldStore, type CentralHold } from "../sync/central-hold";
 import {
   circuitOf,
   healthOf,
@@ -15,6 +16,11 @@ import {
 /** What `status` shows, read from the local database only: works with central unreachable. */
 export interface AgentStatusReport {
   state: StateKind;
+  /**
+   * What central said holds sync (emergency stop, or its operator's pause of this terminal),
+   * apart from `paused` (this till's own pause): a local resume does not lift it.
+   */
+  central: CentralHold | null;
   circuit: CircuitState;
   health: HealthColour;
   paused: boolean;
@@ -51,10 +57,14 @@ export function readAgentStatus(db: SqliteDb, intervalMs: number, now = Date.now
     totals.synced += c.synced;
     totals.conflicts += c.conflicts;
   }
+  const central = new CentralHoldStore(db).get();
+  const health = healthOf(state, lastSyncAt ? now - Date.parse(lastSyncAt) : undefined, intervalMs);
   return {
     state: state.kind,
+    central,
     circuit: circuitOf(state),
-    health: healthOf(state, lastSyncAt ? now - Date.parse(lastSyncAt) : undefined, intervalMs),
+    // SPEC §4: an emergency stop is red, a pause yellow, whatever the engine itself is doing.
+    health: central?.kind === "EMERGENCY_STOP" ? "red" : central && health !== "red" ? "yellow" : health,
     paused,
     consecutiveFailures: state.failures,
     retryAt: "retryAt" in state ? new Date(state.retryAt).toISOString() : null,
@@ -75,11 +85,19 @@ export function lastCycleError(db: SqliteDb): { message: string; at: string | nu
   return last?.error ? { message: last.error, at: last.finished_at } : undefined;
 }
 
+function describeCentral(c: CentralHold | null): string {
+  if (!c) return "running";
+  const what = c.kind === "EMERGENCY_STOP" ? "emergency stop" : "this terminal is paused at central";
+  const who = [c.since && `since ${c.since}`, c.by && `by ${c.by}`].filter(Boolean).join(" ");
+  return `${what}${who ? ` ${who}` : ""}${c.reason ? `: ${c.reason}` : ""} (changes stay in the outbox; a local resume cannot lift it, central's resume does)`;
+}
+
 /** The human-readable form: one line per fact, then a per-table grid. */
 export function formatAgentStatus(s: AgentStatusReport): string {
   const lines = [
-    `health:      ${s.health}`,
+    `health:      ${s.health}${s.central?.kind === "EMERGENCY_STOP" ? " (emergency stop)" : ""}`,
     `state:       ${s.state}${s.paused ? " (paused by operator; run resume)" : ""}`,
+    `central:     ${describeCentral(s.central)}`,
     `circuit:     ${s.circuit}${s.retryAt ? ` (next attempt ${s.retryAt})` : ""}`,
     `failures:    ${s.consecutiveFailures} consecutive`,
     `last sync:   ${s.lastSyncAt ?? "never"}`,

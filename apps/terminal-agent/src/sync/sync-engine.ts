@@ -1,9 +1,16 @@
 import { EventEmitter } from "node:events";
-import { BAND_EVERY_NTH_CYCLE, Priority, type PullResponse, type TillsyncError } from "@tillsync/shared";
+import {
+  BAND_EVERY_NTH_CYCLE,
+  Priority,
+  SyncStoppedError,
+  type PullResponse,
+  type TillsyncError,
+} from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { toPushChange, type OutboxStore, type RejectRetry } from "../outbox/outbox-store";
 import type { CentralTransport } from "../transport/central-transport";
+import { CentralHoldStore, type CentralHold } from "./central-hold";
 import { applyPulledPage } from "./pull-applier";
 import {
   INITIAL_STATE,
@@ -29,6 +36,11 @@ export interface EngineOptions {
   /** When a change central rejected is tried again, and how often before it parks as FAILED. */
   rejectRetry: RejectRetry;
   /**
+   * How long to wait before asking again when central said sync:pause without saying when
+   * (a 423 carries its own retryAfterSeconds). Default HELD_RETRY_MS.
+   */
+  heldRetryMs?: number;
+  /**
    * Write every state to sync_state 'engine_state', where `status` reads it (default true).
    * One-shot CLI commands turn it off so they never overwrite a running daemon's state.
    */
@@ -43,7 +55,12 @@ export interface CycleReport {
   error?: string;
   /** Set when no cycle ran: the engine was paused, stopped or inside the breaker's cool-down. */
   skipped?: StateKind;
+  /** Set when central answered 423 SYNC_STOPPED: nothing moved, every change stays in the outbox. */
+  held?: boolean;
 }
+
+/** Wait before asking a central that holds sync again, when it did not say how long. */
+export const HELD_RETRY_MS = 30_000;
 
 interface EngineEvents {
   state: [SyncState];
@@ -58,6 +75,7 @@ interface EngineEvents {
 export class SyncEngine extends EventEmitter<EngineEvents> {
   private state: SyncState = INITIAL_STATE;
   private readonly syncState: SyncStateStore;
+  private readonly centralHold: CentralHoldStore;
   private running: Promise<CycleReport> | undefined;
   private cycleNo = 0;
   private timers: NodeJS.Timeout[] = [];
@@ -74,6 +92,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   ) {
     super();
     this.syncState = new SyncStateStore(db);
+    this.centralHold = new CentralHoldStore(db);
     if (this.syncState.get("paused") === "1") this.dispatch({ type: "PAUSE" });
     else this.persist(); // a state left by a process that died is not this one's
   }
@@ -125,12 +144,18 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       await this.pullAll(report);
       this.dispatch({ type: "PULLED" });
       this.syncState.set("mode", "ONLINE");
+      this.centralHold.clear(); // central answered without a 423: nothing holds sync any more
       if (!this.lifetime.signal.aborted) this.syncState.set("last_sync_at", new Date().toISOString());
     } catch (err) {
       report.error = (err as Error).message;
-      if ((err as TillsyncError).retryable !== false) this.syncState.set("mode", "OFFLINE");
-      this.dispatch({ type: "FAILED", now: Date.now() });
-      this.scheduleRetry();
+      if (err instanceof SyncStoppedError) {
+        report.held = true;
+        this.heldByCentral(err.details, err.details?.retryAfterSeconds);
+      } else {
+        if ((err as TillsyncError).retryable !== false) this.syncState.set("mode", "OFFLINE");
+        this.dispatch({ type: "FAILED", now: Date.now() });
+        this.scheduleRetry();
+      }
     }
     this.db
       .prepare(
@@ -223,6 +248,34 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     if (paused && this.state.kind !== "paused") this.dispatch({ type: "PAUSE" });
     else if (!paused && this.state.kind === "paused") this.dispatch({ type: "RESUME" });
     if (this.state.kind === "idle" && this.outbox.hasReady(Priority.CRITICAL)) void this.runCycle(Priority.CRITICAL);
+  }
+
+  /**
+   * Central holds sync (a 423, or sync:pause on the socket): recorded apart from the local
+   * pause, so `status` shows it and a local resume cannot lift it; no cycle runs before
+   * `retryAfterS` (or heldRetryMs) unless central says sync:resume (centralResumed).
+   */
+  heldByCentral(d: Partial<Omit<CentralHold, "heardAt">> | undefined, retryAfterS?: number): void {
+    this.centralHold.set({
+      kind: d?.kind ?? "EMERGENCY_STOP",
+      reason: d?.reason ?? null,
+      since: d?.since ?? null,
+      by: d?.by ?? null,
+    });
+    const waitMs = retryAfterS ? retryAfterS * 1000 : (this.opts.heldRetryMs ?? HELD_RETRY_MS);
+    this.dispatch({ type: "HELD", retryAt: Date.now() + waitMs });
+    this.scheduleRetry();
+  }
+
+  /** What central last said holds sync, or null (read by the socket link and `status`). */
+  heldBy(): CentralHold | null {
+    return this.centralHold.get();
+  }
+
+  /** Central lifted what held sync (sync:resume): the outbox drains now. */
+  centralResumed(): Promise<CycleReport> {
+    this.centralHold.clear();
+    return this.runCycle(Priority.BACKGROUND);
   }
 
   pause(): void {

@@ -15,6 +15,10 @@
  *                                       probe; a failing probe re-opens the circuit; a RETRY
  *                                       before the cool-down ends changes nothing
  *
+ *   HELD (central answered 423 SYNC_STOPPED, or said sync:pause): idle, pushing, pulling and
+ *   backing-off → backing-off until `retryAt`, failures unchanged: central is up and said
+ *   "later", so the breaker does not count it. An open circuit, a local pause and stopped stay.
+ *
  *   STOP from any state → stopped (final).
  */
 
@@ -38,6 +42,8 @@ export type SyncEvent =
   | { type: "RETRY"; now: number }
   | { type: "PAUSE" }
   | { type: "RESUME" }
+  /** Central holds sync (emergency stop or an operator's pause of this terminal): ask again at `retryAt`. */
+  | { type: "HELD"; retryAt: number }
   | { type: "STOP" };
 
 export interface MachineOptions {
@@ -56,6 +62,10 @@ export function transition(s: SyncState, e: SyncEvent, o: MachineOptions): SyncS
   if (s.kind === "stopped") return s;
   if (e.type === "STOP") return { kind: "stopped", failures: s.failures };
   if (e.type === "PAUSE") return s.kind === "paused" ? s : { kind: "paused", failures: s.failures };
+  if (e.type === "HELD")
+    return s.kind === "paused" || s.kind === "circuit-open"
+      ? s
+      : { kind: "backing-off", failures: s.failures, retryAt: e.retryAt };
   switch (s.kind) {
     case "paused":
       return e.type === "RESUME" ? INITIAL_STATE : s;

@@ -1,5 +1,6 @@
 import {
   CentralServerError,
+  DEFAULT_SYNC_POLICY,
   errorFromBody,
   errorBodySchema,
   ProtocolMismatchError,
@@ -11,9 +12,11 @@ import {
   type PullResponse,
   type PushChange,
   type PushResult,
+  type SyncPolicy,
   type SyncTable,
 } from "@tillsync/shared";
 import type { z } from "zod";
+import { checkPullPage, checkPushAnswer } from "./answer-checks";
 import type { CentralTransport } from "./central-transport";
 import { AGENT_DEFAULTS } from "../config";
 import { httpRequest, type HttpTimeouts } from "./http-request";
@@ -26,11 +29,20 @@ export interface HttpTransportOptions {
   timeoutMs: number;
   /** Connect and read deadlines (SYNC_CONNECT_TIMEOUT_MS, SYNC_READ_TIMEOUT_MS; defaults 10 s and 20 s). */
   timeouts?: Partial<Omit<HttpTimeouts, "totalMs">>;
+  /** The policy central's rows are checked against (default: the default policy). */
+  policy?: SyncPolicy;
 }
 
-/** CentralTransport over HTTP; every failure becomes a typed, retry-aware error. */
+/**
+ * CentralTransport over HTTP; every failure becomes a typed, retry-aware error, and every
+ * answer is checked before it is believed (answer-checks.ts).
+ */
 export class HttpCentralTransport implements CentralTransport {
-  constructor(private readonly opts: HttpTransportOptions) {}
+  private readonly policy: SyncPolicy;
+
+  constructor(private readonly opts: HttpTransportOptions) {
+    this.policy = opts.policy ?? DEFAULT_SYNC_POLICY;
+  }
 
   async push(changes: PushChange[]): Promise<PushResult[]> {
     const body = await this.request(
@@ -39,12 +51,15 @@ export class HttpCentralTransport implements CentralTransport {
       { terminalId: this.opts.terminalId, changes },
       pushResponseSchema,
     );
+    checkPushAnswer(this.policy, changes, body.results);
     return body.results;
   }
 
-  pull(since: FeedCursor, limit: number, entityType?: SyncTable): Promise<PullResponse> {
+  async pull(since: FeedCursor, limit: number, entityType?: SyncTable): Promise<PullResponse> {
     const q = new URLSearchParams({ since, limit: String(limit), ...(entityType ? { entityType } : {}) });
-    return this.request("GET", `/api/sync/pull?${q.toString()}`, undefined, pullResponseSchema);
+    const page = await this.request("GET", `/api/sync/pull?${q.toString()}`, undefined, pullResponseSchema);
+    checkPullPage(this.policy, since, page);
+    return page;
   }
 
   async acknowledge(cursor: FeedCursor): Promise<void> {

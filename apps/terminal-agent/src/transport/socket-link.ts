@@ -5,7 +5,10 @@ import type { AgentConfig } from "../config";
 import type { Agent } from "../daemon/agent";
 import { SyncStateStore } from "../db/sync-state";
 
-/** sync_state key: set while central (emergency stop), not the local operator, paused this agent. */
+/**
+ * sync_state key an older agent set while central's emergency stop had paused it through the
+ * local pause flag; a pause it left behind is still lifted by central's resume.
+ */
 const HUB_PAUSED = "hub_paused";
 
 interface ServerEvents {
@@ -82,24 +85,8 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       }
     });
     this.socket.on("sync:trigger", (raw) => this.onTrigger(raw));
-    this.socket.on("sync:pause", (raw) => {
-      if (!socketEvents["sync:pause"].safeParse(raw).success) return;
-      // Already paused by the operator: that pause is theirs, and central's resume must not lift it.
-      if (this.agent.engine.current.kind === "paused" && this.state.get(HUB_PAUSED) !== "1") return;
-      this.state.set(HUB_PAUSED, "1");
-      this.agent.engine.pause();
-      this.emit("paused");
-      void this.opts.heartbeat?.beatNow();
-    });
-    this.socket.on("sync:resume", (raw) => {
-      if (!socketEvents["sync:resume"].safeParse(raw).success) return;
-      // Only lift a pause central set: an operator's `tillsync-agent pause` stays.
-      if (this.state.get(HUB_PAUSED) !== "1") return;
-      this.state.set(HUB_PAUSED, "0");
-      this.agent.engine.resume();
-      this.emit("resumed");
-      void this.agent.engine.runCycle(Priority.BACKGROUND).then(() => this.opts.heartbeat?.beatNow());
-    });
+    this.socket.on("sync:pause", (raw) => this.onPause(raw));
+    this.socket.on("sync:resume", (raw) => this.onResume(raw));
   }
 
   get connected(): boolean {
@@ -109,6 +96,37 @@ export class SocketLink extends EventEmitter<LinkEvents> {
   start(): this {
     this.socket.connect();
     return this;
+  }
+
+  /**
+   * The fast path of a stop at central (its enforcement is the 423): the engine holds without
+   * asking central, apart from the local pause flag, so an operator's `resume` on the till
+   * does not lift it and central's resume does not lift a local pause.
+   */
+  private onPause(raw: unknown): void {
+    const p = socketEvents["sync:pause"].safeParse(raw);
+    if (!p.success) return;
+    this.agent.engine.heldByCentral({
+      kind: p.data.kind ?? "EMERGENCY_STOP",
+      reason: p.data.reason ?? null,
+      since: p.data.since ?? null,
+      by: p.data.by ?? null,
+    });
+    this.emit("paused");
+    void this.opts.heartbeat?.beatNow();
+  }
+
+  private onResume(raw: unknown): void {
+    if (!socketEvents["sync:resume"].safeParse(raw).success) return;
+    const legacy = this.state.get(HUB_PAUSED) === "1";
+    // Central says resume on every connect; only a hold it set is news.
+    if (!legacy && !this.agent.engine.heldBy()) return;
+    if (legacy) {
+      this.state.set(HUB_PAUSED, "0");
+      this.agent.engine.resume();
+    }
+    this.emit("resumed");
+    void this.agent.engine.centralResumed().then(() => this.opts.heartbeat?.beatNow());
   }
 
   private onTrigger(raw: unknown): void {

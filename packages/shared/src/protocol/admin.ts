@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { OPERATOR_RESOLUTIONS, TERMINAL_STATUSES } from "../statuses";
 import { conflictIdSchema, storeIdSchema, terminalIdSchema, uuidSchema } from "../ids";
+import { intColumnOf, textColumnOf, textSchema } from "../row-schemas";
 
 export const createStoreRequestSchema = z
-  .object({ id: uuidSchema.optional(), name: z.string().trim().min(1, "name is required") })
+  .object({ id: uuidSchema.optional(), name: z.string().trim().min(1, "name is required").pipe(textSchema(200)) })
   .meta({ id: "CreateStoreRequest" });
 
 export const storeSchema = z.object({ id: uuidSchema, name: z.string() }).meta({ id: "Store" });
@@ -20,7 +21,7 @@ export const terminalCodeSchema = z
 export const createTerminalRequestSchema = z
   .object({
     id: uuidSchema.optional(),
-    name: z.string().trim().min(1, "name is required"),
+    name: z.string().trim().min(1, "name is required").pipe(textSchema(200)),
     storeId: storeIdSchema,
     code: terminalCodeSchema.optional(),
   })
@@ -51,7 +52,7 @@ export const resolveConflictRequestSchema = z
     resolution: z.enum(OPERATOR_RESOLUTIONS),
     resolvedData: z.record(z.string(), z.unknown()).optional(),
     /** Why (kept in the audit log and on the conflict). */
-    reason: z.string().trim().max(500).optional(),
+    reason: z.string().trim().pipe(textSchema(500)).optional(),
   })
   .refine((r) => r.resolution !== "CUSTOM" || r.resolvedData !== undefined, {
     message: "resolvedData is required when resolution is CUSTOM",
@@ -59,13 +60,14 @@ export const resolveConflictRequestSchema = z
   })
   .meta({ id: "ResolveConflictRequest" });
 
+/** Central's catalogue writes obey the same column domains as a push (the policy's, via the row schemas). */
 export const upsertProductRequestSchema = z
   .object({
     id: uuidSchema.optional(),
-    sku: z.string().trim().min(1),
-    name: z.string().trim().min(1),
-    priceCents: z.number().int().nonnegative(),
-    taxRateBp: z.number().int().nonnegative().optional(),
+    sku: z.string().trim().min(1, "sku is required").pipe(textColumnOf("products", "sku")),
+    name: z.string().trim().min(1, "name is required").pipe(textColumnOf("products", "name")),
+    priceCents: intColumnOf("products", "price_cents"),
+    taxRateBp: intColumnOf("products", "tax_rate_bp").optional(),
     categoryId: uuidSchema.nullish(),
     brandId: uuidSchema.nullish(),
     active: z.boolean().optional(),
@@ -76,6 +78,6 @@ export const setStockRequestSchema = z
   .object({
     storeId: storeIdSchema,
     productId: uuidSchema,
-    quantity: z.number().int(),
+    quantity: intColumnOf("inventory_items", "quantity"),
   })
   .meta({ id: "SetStockRequest" });

@@ -3,6 +3,7 @@ import { TERMINAL_STATUSES } from "../statuses";
 import { terminalIdSchema, uuidSchema } from "../ids";
 import { agentStatusSchema, tableCountsSchema } from "./heartbeat";
 import { syncTableSchema } from "./common";
+import { textSchema } from "../row-schemas";
 import { syncTypeSchema, triggerReasonSchema } from "./socket-events";
 
 /** The hub's admin API (SPEC §4): triggers, status, emergency stop, schedules, terminal health. */
@@ -42,12 +43,23 @@ export const syncStatusResponseSchema = z
       tablesWithSynced: z.number().int(),
       tablesWithConflicts: z.number().int(),
     }),
+    /** Central's emergency stop (push and pull answer 423 SYNC_STOPPED while it holds). */
+    emergency: z.lazy(() => emergencyStateSchema).optional(),
+    /** With terminalId: an operator's pause of that terminal, or null. */
+    terminalPause: z
+      .lazy(() => terminalPauseSchema)
+      .nullable()
+      .optional(),
+    /** Health colour: red "emergency stop" while stopped; otherwise the worst of the terminals'. */
+    health: z.lazy(() => healthColourSchema).optional(),
+    /** One line for people: "emergency stop", "paused", or "running". */
+    state: z.string().optional(),
   })
   .meta({ id: "SyncStatusResponse" });
 export type SyncStatusResponse = z.infer<typeof syncStatusResponseSchema>;
 
 export const emergencyStopRequestSchema = z
-  .object({ reason: z.string().max(500).optional() })
+  .object({ reason: textSchema(500).optional() })
   .meta({ id: "EmergencyStopRequest" });
 
 export const emergencyStateSchema = z
@@ -63,6 +75,12 @@ export const emergencyStateSchema = z
   })
   .meta({ id: "EmergencyState" });
 export type EmergencyState = z.infer<typeof emergencyStateSchema>;
+
+/** An operator's pause of one terminal (POST /api/terminals/:id/pause): its push and pull answer 423. */
+export const terminalPauseSchema = z
+  .object({ reason: z.string().nullable(), since: z.string().nullable(), by: z.string().nullable() })
+  .meta({ id: "TerminalPause" });
+export type TerminalPause = z.infer<typeof terminalPauseSchema>;
 
 /** A cron pattern of five fields (minute hour day month weekday), or six with seconds first. */
 const cronSchema = z

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { changeIdSchema, conflictIdSchema, terminalIdSchema, uuidSchema } from "../ids";
+import { INT4_MAX } from "../policy-columns";
 import { CONFLICT_STRATEGIES } from "../sync-policy";
 import { CONFLICT_OUTCOMES } from "../statuses";
 import { createdInModeSchema, isoTimestampSchema, operationSchema, prioritySchema, syncTableSchema } from "./common";
@@ -21,7 +22,7 @@ export const pushChangeSchema = z
      */
     baseData: z.record(z.string(), z.unknown()).nullable().optional(),
     /** Central's version of the row the terminal last saw; null for rows it created. */
-    baseVersion: z.number().int().nonnegative().nullable(),
+    baseVersion: z.number().int().nonnegative().max(INT4_MAX, "must be a version central answered").nullable(),
     syncPriority: prioritySchema,
     createdInMode: createdInModeSchema,
     createdAt: isoTimestampSchema,

@@ -20,7 +20,13 @@ export const syncAckSchema = z.object({
    */
   timestamp: z.iso.datetime().optional(),
 });
-export const syncPauseSchema = z.object({ reason: z.string().optional() });
+export const syncPauseSchema = z.object({
+  reason: z.string().optional(),
+  /** Central-wide emergency stop, or an operator's pause of this one terminal (older centrals send neither). */
+  kind: z.enum(["EMERGENCY_STOP", "TERMINAL_PAUSED"]).optional(),
+  since: z.string().nullable().optional(),
+  by: z.string().nullable().optional(),
+});
 export const syncResumeSchema = z.object({}).strip();
 
 /** Event name → payload schema; both the hub and the agent type their sockets from this. */

@@ -5,6 +5,7 @@ import { isoTimestampSchema, syncTableSchema } from "./common";
 import { failedChangeSchema, tableCountsSchema } from "./heartbeat";
 import { emergencyStateSchema, terminalHealthSchema } from "./hub";
 import { storeSchema } from "./admin";
+import { textSchema } from "../row-schemas";
 
 /** Terminal management as the console uses it: the fleet list, one terminal's detail, key and state actions. */
 
@@ -71,7 +72,7 @@ export type RotateKeyResponse = z.infer<typeof rotateKeyResponseSchema>;
 
 /** Body of disable and pause (the reason goes into the audit log). */
 export const terminalReasonRequestSchema = z
-  .object({ reason: z.string().trim().max(500).optional() })
+  .object({ reason: z.string().trim().pipe(textSchema(500)).optional() })
   .strict()
   .meta({ id: "TerminalReasonRequest" });
 

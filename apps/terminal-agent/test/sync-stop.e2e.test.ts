@@ -1,0 +1,103 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { useTestCentral } from "@tillsync/central/testing";
+import { waitFor } from "@tillsync/testkit";
+import { loadAgentConfig, startDaemon, type Daemon } from "../src";
+import { formatAgentStatus, readAgentStatus } from "../src/status/agent-status";
+import { createTestAgent, type TestAgent } from "../testing";
+
+/**
+ * The agent under central's emergency stop (SPEC §4): every change stays in the outbox, the
+ * engine holds without opening the breaker, `status` shows a red "emergency stop" that a local
+ * resume cannot lift, and once central resumes everything drains.
+ */
+const { central, pg } = useTestCentral("agent_stop", {}, { hub: { stoppedRetryAfterS: 1 } });
+
+describe("the agent under an emergency stop", () => {
+  const agents: TestAgent[] = [];
+  let daemon: Daemon | undefined;
+  const dir = mkdtempSync(path.join(tmpdir(), "tillsync-stop-"));
+
+  afterAll(async () => {
+    await daemon?.stop();
+    for (const a of agents) await a.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const sell = (db: { prepare(sql: string): { run(...a: unknown[]): unknown } }, storeId: string) => {
+    const id = randomUUID();
+    db.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'COMPLETED', 500)`).run(
+      id,
+      storeId,
+    );
+    db.prepare(`INSERT INTO payments (id, order_id, method, amount_cents) VALUES (?, ?, 'CASH', 500)`).run(
+      randomUUID(),
+      id,
+    );
+    return id;
+  };
+  const atCentral = async (ids: string[]) =>
+    (await pg.query(`SELECT 1 FROM sale_orders WHERE id = ANY($1::uuid[])`, [ids])).rowCount ?? 0;
+
+  it("keeps every change, shows a red emergency stop a local resume cannot lift, and drains after resume", async () => {
+    const creds = await central.provisionTerminal();
+    const agent = createTestAgent(central.url, creds);
+    agents.push(agent);
+    const till = agent.till();
+    await central.admin("POST", "/api/sync/emergency-stop", { reason: "audit at noon" });
+    const sold = [sell(till, creds.storeId), sell(till, creds.storeId)];
+
+    const held = await agent.engine.runCycle();
+    expect(held).toMatchObject({ held: true, pushed: 0 });
+    expect(held.error).toMatch(/emergency stop .*audit at noon/);
+    expect(agent.outbox.counts().sale_orders).toMatchObject({ pending: 2, synced: 0 });
+    expect(await atCentral(sold)).toBe(0);
+    const status = readAgentStatus(agent.db, agent.config.SYNC_INTERVAL * 1000);
+    expect(status).toMatchObject({
+      health: "red",
+      consecutiveFailures: 0,
+      central: { kind: "EMERGENCY_STOP", reason: "audit at noon", by: "admin" },
+    });
+    expect(formatAgentStatus(status)).toMatch(
+      /central: +emergency stop .*audit at noon .*a local resume cannot lift it/,
+    );
+
+    // The till's own pause and resume are separate: resuming locally does not lift central's stop.
+    agent.engine.pause();
+    expect(readAgentStatus(agent.db, 1000)).toMatchObject({ paused: true, central: { kind: "EMERGENCY_STOP" } });
+    agent.engine.resume();
+    expect((await agent.engine.runCycle()).held).toBe(true);
+    expect(agent.outbox.counts().sale_orders!.synced).toBe(0);
+
+    await central.admin("POST", "/api/sync/resume");
+    const drained = await agent.engine.runCycle();
+    expect(drained.error).toBeUndefined();
+    expect(drained.pushed).toBe(4);
+    expect(await atCentral(sold)).toBe(2);
+    expect(readAgentStatus(agent.db, 1000).central).toBeNull();
+  });
+
+  it("as a daemon: central's sync:pause holds it at once, sales keep coming, and sync:resume drains them all", async () => {
+    const creds = await central.provisionTerminal();
+    const config = loadAgentConfig({
+      CENTRAL_API_URL: central.url,
+      CENTRAL_API_KEY: creds.key,
+      TERMINAL_ID: creds.terminalId,
+      TERMINAL_DATABASE_URL: `file:${path.join(dir, "daemon.db")}`,
+    });
+    daemon = startDaemon(config);
+    const { agent, link } = daemon;
+    await waitFor(() => link.connected, { what: "socket connected" });
+    await central.admin("POST", "/api/sync/emergency-stop", { reason: "daemon stop" });
+    await waitFor(() => agent.engine.heldBy()?.reason === "daemon stop", { what: "held by sync:pause" });
+    const sold = [sell(agent.db, creds.storeId), sell(agent.db, creds.storeId), sell(agent.db, creds.storeId)];
+    // CRITICAL sales are not pushed while held: the engine is not idle, it waits for central.
+    expect(agent.engine.current.kind).toBe("backing-off");
+    expect(await atCentral(sold)).toBe(0);
+    await central.admin("POST", "/api/sync/resume");
+    await waitFor(async () => (await atCentral(sold)) === 3, { what: "everything drained after resume" });
+    expect(agent.outbox.counts().payments).toMatchObject({ pending: 0, synced: 3 });
+  });
+});
