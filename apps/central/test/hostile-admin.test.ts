@@ -377,12 +377,12 @@ const cases: Case[] = [
     message: /does not exist/,
   },
   {
-    name: "rotate-key: an id that is not a uuid",
+    name: "rotate-key: an id that is neither a uuid nor a terminal's code",
     path: "/api/terminals/till-1/rotate-key",
     body: {},
-    status: 400,
-    code: V,
-    message: /id: must be a UUID/,
+    status: 404,
+    code: "NOT_FOUND",
+    message: /terminal till-1 does not exist \(neither an id nor a code\)/,
   },
   {
     name: "disable: an unknown terminal",
@@ -544,7 +544,7 @@ const cases: Case[] = [
     path: "/api/terminals",
     status: 401,
     code: "UNAUTHORIZED",
-    message: /ADMIN_TOKEN/,
+    message: /that token was not accepted/,
   },
 ];
 

@@ -33,14 +33,14 @@ describe("emergency stop and terminal pause", () => {
       "/api/sync/emergency-stop",
       { reason: "stocktake" },
     );
-    expect(stop.body).toMatchObject({ stopped: true, reason: "stocktake", by: "admin" });
+    expect(stop.body).toMatchObject({ stopped: true, reason: "stocktake", by: "owner" });
     const held = order();
     const pushed = await push(a, held);
     expect(pushed.status).toBe(423);
     expect(pushed.body.error).toMatchObject({
       code: "SYNC_STOPPED",
       retryable: true,
-      details: { kind: "EMERGENCY_STOP", reason: "stocktake", by: "admin", retryAfterSeconds: 7 },
+      details: { kind: "EMERGENCY_STOP", reason: "stocktake", by: "owner", retryAfterSeconds: 7 },
     });
     expect((pushed.body.error as { message: string }).message).toMatch(
       /emergency stop .*: stocktake; .*keep every change/,
@@ -70,11 +70,11 @@ describe("emergency stop and terminal pause", () => {
       "GET",
       "/api/terminals",
     );
-    expect(list.body.emergency).toMatchObject({ stopped: true, reason: "stocktake", by: "admin" });
+    expect(list.body.emergency).toMatchObject({ stopped: true, reason: "stocktake", by: "owner" });
     expect(list.body.terminals.find((t) => t.id === a.terminalId)!.health).toBe("red");
 
     const resumed = await central.admin("POST", "/api/sync/resume");
-    expect(resumed.body).toMatchObject({ stopped: false, resumedBy: "admin" });
+    expect(resumed.body).toMatchObject({ stopped: false, resumedBy: "owner" });
     const again = await push(a, held);
     expect(again.status).toBe(200);
     expect((again.body.results as Array<{ status: string }>)[0]!.status).toBe("APPLIED");
@@ -113,7 +113,7 @@ describe("emergency stop and terminal pause", () => {
     expect(held.status).toBe(423);
     expect(held.body.error).toMatchObject({
       code: "SYNC_STOPPED",
-      details: { kind: "TERMINAL_PAUSED", reason: "till swap", by: "admin" },
+      details: { kind: "TERMINAL_PAUSED", reason: "till swap", by: "owner" },
     });
     expect((await a.raw("GET", "/api/sync/pull")).status).toBe(423);
     expect((await push(b)).status).toBe(200);
@@ -123,7 +123,7 @@ describe("emergency stop and terminal pause", () => {
     expect(status.body).toMatchObject({
       state: "paused",
       health: "yellow",
-      terminalPause: { reason: "till swap", by: "admin" },
+      terminalPause: { reason: "till swap", by: "owner" },
     });
     const list = await central.admin<{ terminals: Array<{ id: string; paused: boolean; health: string }> }>(
       "GET",

@@ -58,7 +58,7 @@ describe("the agent under an emergency stop", () => {
     expect(status).toMatchObject({
       health: "red",
       consecutiveFailures: 0,
-      central: { kind: "EMERGENCY_STOP", reason: "audit at noon", by: "admin" },
+      central: { kind: "EMERGENCY_STOP", reason: "audit at noon", by: "owner" },
     });
     expect(formatAgentStatus(status)).toMatch(
       /central: +emergency stop .*audit at noon .*a local resume cannot lift it/,

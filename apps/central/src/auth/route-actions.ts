@@ -67,6 +67,15 @@ function compile(key: string): CompiledRoute {
 
 const COMPILED = [...Object.keys(ROUTE_ACTIONS), ...Object.keys(READ_ROLES)].map(compile);
 
+/** A path parameter as sent when it does not decode (`%E0%A4%A`): the route answers 400 for it, not a 500 here. */
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 /** The table key ("POST /api/terminals/:id/disable") and parameters a request matches. */
 export function matchRoute(method: string, path: string): { key: string; params: Record<string, string> } | undefined {
   for (const r of COMPILED) {
@@ -74,7 +83,7 @@ export function matchRoute(method: string, path: string): { key: string; params:
     const m = r.pattern.exec(path);
     if (!m) continue;
     const params: Record<string, string> = {};
-    r.params.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+    r.params.forEach((name, i) => (params[name] = decodeParam(m[i + 1]!)));
     return { key: r.key, params };
   }
   return undefined;
