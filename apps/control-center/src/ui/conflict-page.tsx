@@ -1,8 +1,9 @@
+import { useState } from "preact/hooks";
 import { formatTime } from "../logic/format";
 import { routeHref } from "../logic/routes";
 import { useCan, useConsole } from "./console-context";
 import { ConflictDiff } from "./conflict-diff";
-import { ErrorBanner, Loading, PageHeader } from "./common";
+import { ErrorBanner, Loading, Notice, PageHeader } from "./common";
 import { ResolvePanel } from "./resolve-panel";
 import { Link } from "./router";
 import { useResource } from "./use-resource";
@@ -11,6 +12,7 @@ import { useResource } from "./use-resource";
 export function ConflictPage({ id }: { id: string }) {
   const { api } = useConsole();
   const can = useCan();
+  const [resolved, setResolved] = useState<string | null>(null);
   const res = useResource(() => api.conflicts.get(id), [id], {
     refetchOn: ["conflict:resolved"],
     when: (p) => (p as { conflict?: { id?: string } }).conflict?.id === id,
@@ -33,8 +35,17 @@ export function ConflictPage({ id }: { id: string }) {
         {c.reason ? ` (“${c.reason}”)` : ""}.
       </p>
       <ErrorBanner error={res.error} />
+      {resolved ? <Notice testId="resolve-done">{resolved}</Notice> : null}
       <ConflictDiff conflict={c} />
-      {c.status === "PENDING" && can("conflict.resolve") ? <ResolvePanel conflict={c} onResolved={res.reload} /> : null}
+      {c.status === "PENDING" && can("conflict.resolve") ? (
+        <ResolvePanel
+          conflict={c}
+          onResolved={(message) => {
+            setResolved(message);
+            res.reload();
+          }}
+        />
+      ) : null}
     </section>
   );
 }

@@ -2,7 +2,7 @@ import type { ColumnSpec, ConflictEntry, OperatorResolution } from "@tillsync/sh
 import { useState } from "preact/hooks";
 import { checkResolution, draftFromRow, editableColumns, READ_ONLY_FIELDS, type Draft } from "../logic/resolve-form";
 import { useConsole } from "./console-context";
-import { ErrorBanner, Notice } from "./common";
+import { ErrorBanner } from "./common";
 import { useAction } from "./use-action";
 
 const CHOICES: Array<{ value: OperatorResolution; label: string }> = [
@@ -11,8 +11,12 @@ const CHOICES: Array<{ value: OperatorResolution; label: string }> = [
   { value: "CUSTOM", label: "Edit the merged row" },
 ];
 
-/** Settles a pending MANUAL_MERGE conflict; the row is checked with the shared row schema first. */
-export function ResolvePanel({ conflict, onResolved }: { conflict: ConflictEntry; onResolved(): void }) {
+/**
+ * Settles a pending MANUAL_MERGE conflict; the row is checked with the shared row schema first.
+ * The page, not this panel, says it worked: the conflict:resolved event may reload the page
+ * before the answer arrives, and a resolved conflict has no panel any more.
+ */
+export function ResolvePanel({ conflict, onResolved }: { conflict: ConflictEntry; onResolved(message: string): void }) {
   const { api } = useConsole();
   const action = useAction();
   const [choice, setChoice] = useState<OperatorResolution>("KEEP_CENTRAL");
@@ -27,7 +31,7 @@ export function ResolvePanel({ conflict, onResolved }: { conflict: ConflictEntry
     if (!check.ok) return setProblem({ message: check.message, fields: check.fieldErrors });
     setProblem(null);
     const done = "Resolved; the row goes to every terminal in scope.";
-    if (await action.run(() => api.conflicts.resolve(check.request), done)) onResolved();
+    if (await action.run(() => api.conflicts.resolve(check.request), done)) onResolved(done);
   };
   return (
     <form class="card resolve" onSubmit={submit} aria-labelledby="resolve-title" data-testid="resolve-form" noValidate>
@@ -52,7 +56,6 @@ export function ResolvePanel({ conflict, onResolved }: { conflict: ConflictEntry
           {problem.message}
         </p>
       ) : null}
-      {action.done ? <Notice testId="resolve-done">{action.done}</Notice> : null}
       <ErrorBanner error={action.error} testId="resolve-error" />
     </form>
   );
