@@ -37,7 +37,7 @@ describe("live feed from the /admin namespace", () => {
     f.fire("connect_error", new Error("xhr poll error"));
     f.fire("connect");
     f.fire("connect_error", new Error("UNAUTHORIZED"));
-    expect(states).toEqual(["live", "reconnecting", "reconnecting", "live", "signed-out"]);
+    expect(states).toEqual(["connecting", "live", "reconnecting", "reconnecting", "live", "signed-out"]);
     expect(resyncs).toBe(1);
   });
 
@@ -50,7 +50,16 @@ describe("live feed from the /admin namespace", () => {
     f.fire("disconnect", "ping timeout");
     f.fire("connect");
     f.fire("disconnect", "io server disconnect");
-    expect(states).toEqual(["live", "reconnecting", "live", "signed-out"]);
+    expect(states).toEqual(["connecting", "live", "reconnecting", "live", "signed-out"]);
+  });
+
+  it("tells a subscriber that arrives after the socket connected that it is live", () => {
+    const f = fakeSocket();
+    const feed = connectLiveFeed(() => f.socket);
+    f.fire("connect");
+    const states: LiveState[] = [];
+    feed.onState((s) => states.push(s));
+    expect(states).toEqual(["live"]);
   });
 
   it("stops calling a handler once unsubscribed", () => {

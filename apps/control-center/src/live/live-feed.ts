@@ -20,6 +20,7 @@ type Handler<E extends AdminSocketEventName> = (payload: AdminSocketPayload<E>) 
 
 export interface LiveFeed {
   on<E extends AdminSocketEventName>(event: E, handler: Handler<E>): () => void;
+  /** Calls the handler with the current state at once, then on every change. */
   onState(handler: (state: LiveState) => void): () => void;
   /** Fires after a reconnect: events sent meanwhile are lost, so pages refetch. */
   onResync(handler: () => void): () => void;
@@ -34,7 +35,11 @@ export function connectLiveFeed(
   const stateHandlers = new Set<(s: LiveState) => void>();
   const resyncHandlers = new Set<() => void>();
   let everConnected = false;
-  const setState = (s: LiveState) => stateHandlers.forEach((h) => h(s));
+  let current: LiveState = "connecting";
+  const setState = (s: LiveState) => {
+    current = s;
+    stateHandlers.forEach((h) => h(s));
+  };
 
   for (const event of ADMIN_SOCKET_EVENTS) {
     socket.on(event, (raw: unknown) => {
@@ -67,7 +72,12 @@ export function connectLiveFeed(
       handlers.set(event, set);
       return subscribe(set, handler as (p: unknown) => void);
     },
-    onState: (h) => subscribe(stateHandlers, h),
+    // The socket may connect before a page subscribes (the shell mounts after the session
+    // check): a new subscriber hears the current state at once, or it would wait for the next.
+    onState: (h) => {
+      h(current);
+      return subscribe(stateHandlers, h);
+    },
     onResync: (h) => subscribe(resyncHandlers, h),
     close: () => void socket.close(),
   };
