@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { CentralServerError, CentralUnreachableError, START_CURSOR, SyncTimeoutError } from "@tillsync/shared";
+import { httpRequest } from "../src/transport/http-request";
 import { HttpCentralTransport } from "../src/transport/http-transport";
 
 /** The transport's three clocks and its error mapping, against a local HTTP server. */
@@ -63,5 +64,47 @@ describe("HTTP transport timeouts and errors", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CentralServerError);
     expect((err as CentralServerError).retryable).toBe(true);
+  });
+});
+
+/**
+ * Central closes an idle keep-alive socket just as the agent writes its next request to it
+ * (the bench's "socket hang up"): the request never reached central and must not fail.
+ */
+describe("HTTP transport on a keep-alive socket central has dropped", () => {
+  let server: http.Server;
+  let connections = 0;
+
+  beforeAll(async () => {
+    const served = new WeakMap<object, number>();
+    server = http.createServer((req, res) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      if (n > 1) return void req.socket.destroy();
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
+    });
+    server.on("connection", () => connections++);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it("sends the request again on a fresh socket and gets its answer", async () => {
+    const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/sync/status`);
+    const t = { connectMs: 2_000, readMs: 2_000, totalMs: 5_000 };
+    expect((await httpRequest(url, "GET", {}, undefined, t)).status).toBe(200);
+    expect((await httpRequest(url, "GET", {}, undefined, t)).status).toBe(200);
+    expect(connections).toBe(2);
+  });
+
+  it("still fails a request whose fresh connection is dropped too", async () => {
+    const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/sync/status`);
+    const t = { connectMs: 2_000, readMs: 2_000, totalMs: 5_000 };
+    await httpRequest(url, "GET", {}, undefined, t);
+    server.removeAllListeners("request");
+    server.on("request", (req: http.IncomingMessage) => req.socket.destroy());
+    await expect(httpRequest(url, "GET", {}, undefined, t)).rejects.toThrow(CentralUnreachableError);
   });
 });
