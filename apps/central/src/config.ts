@@ -63,9 +63,13 @@ export const HUB_DEFAULTS = {
   feedDebounceMs: 150,
   /** Wait before reconnecting a lost feed LISTEN connection. */
   feedReconnectMs: 1_000,
-  /** How long an instance counts as alive in Redis without refreshing its presence. */
-  clusterTtlMs: 15_000,
-  clusterRefreshMs: 5_000,
+  /**
+   * How long a cluster life outlives its last refresh: after a crash of every instance, the next
+   * start waits at most this long before it counts as a new life (and sends SERVER_RESTART).
+   */
+  clusterTtlMs: 4_000,
+  /** How often each instance refreshes its presence; a joiner beside a live peer waits about this long. */
+  clusterRefreshMs: 1_000,
   /** Lag in the terminal list is counted up to this many feed entries. */
   lagCap: 100_000,
   /** The largest request body central reads. */

@@ -103,12 +103,12 @@ describe("hub scale-out: two instances", () => {
     await onA.ready;
     let dropped = 0;
     onA.socket.on("disconnect", () => dropped++);
-    expect(a.running.hub.startedCluster).toBe(true);
-    expect(b.hub.startedCluster).toBe(false);
+    expect(await a.running.hub.clusterJoined).toBe(true);
+    expect(await b.hub.clusterJoined).toBe(false);
     await b.stop();
     b = await a.startInstance();
     bUrl = `http://127.0.0.1:${b.port}`;
-    expect(b.hub.startedCluster).toBe(false);
+    expect(await b.hub.clusterJoined).toBe(false);
     // The restart on B left A's terminals alone, and they still answer a trigger through B.
     expect((await adminOnB("POST", "/api/sync/all", { terminalId: t.terminalId })).status).toBe(202);
     await waitFor(() => onA.triggers.some((x) => x.reason === "MANUAL"), {

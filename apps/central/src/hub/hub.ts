@@ -56,6 +56,8 @@ export class Hub {
   readonly instanceId = randomUUID();
   /** True when this instance began a new cluster life and so sent SERVER_RESTART triggers. */
   startedCluster = false;
+  /** Settles once this instance knows whether it began a cluster life (`startedCluster`). */
+  clusterJoined: Promise<boolean> = Promise.resolve(false);
   /** Told which terminals the heartbeat sweep just turned OFFLINE (the console's events). */
   onWentOffline?: (terminalIds: string[]) => void;
   private readonly triggers: TriggerStore;
@@ -139,23 +141,39 @@ export class Hub {
     // old scheduler running beside the new one in an upgraded cluster.
     await this.jobs.upsertJobScheduler("cleanup", { pattern: t.cleanupCron, tz: "UTC" }, { name: "cleanup" });
     await this.feed.start();
-    this.startedCluster = await this.presence.join();
-    if (this.startedCluster) {
-      await this.jobs.add(
-        "server-restart",
-        {},
-        {
-          delay: t.restartTriggerDelayMs,
-          jobId: `server-restart-${this.instanceId}`,
-          removeOnComplete: true,
-          removeOnFail: true,
-        },
-      );
-      this.log.info({ instanceId: this.instanceId }, "first instance of the cluster: SERVER_RESTART triggers follow");
-    } else {
-      this.log.info({ instanceId: this.instanceId }, "joined a running cluster: no SERVER_RESTART triggers");
-    }
+    // Not awaited: after a crash of every instance, telling a dead peer from a live one takes
+    // up to one presence TTL, and central serves meanwhile.
+    this.clusterJoined = this.joinCluster(Date.now());
     this.log.info({ heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S }, "hub started");
+  }
+
+  /**
+   * Joins the cluster; the instance that began a new life queues the SERVER_RESTART round
+   * (once per life: the job id is the life's), `restartTriggerDelayMs` after its own start.
+   */
+  private async joinCluster(bootedAt: number): Promise<boolean> {
+    const t = this.deps.config.hub;
+    const first = await this.presence.join().catch((err: unknown) => {
+      this.log.error({ err }, "could not join the cluster presence: no SERVER_RESTART triggers");
+      return false;
+    });
+    this.startedCluster = first;
+    if (!first) {
+      this.log.info({ instanceId: this.instanceId }, "joined a running cluster: no SERVER_RESTART triggers");
+      return false;
+    }
+    await this.jobs.add(
+      "server-restart",
+      {},
+      {
+        delay: Math.max(0, t.restartTriggerDelayMs - (Date.now() - bootedAt)),
+        jobId: `server-restart-${this.presence.lifeId ?? this.instanceId}`,
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    );
+    this.log.info({ instanceId: this.instanceId }, "first instance of the cluster: SERVER_RESTART triggers follow");
+    return true;
   }
 
   private async runJob(job: Job): Promise<unknown> {
@@ -338,6 +356,7 @@ export class Hub {
   async stop(): Promise<void> {
     await this.feed.close();
     await this.presence.leave().catch(() => undefined);
+    await this.clusterJoined.catch(() => undefined);
     await this.jobWorker.close(true);
     await this.delivery.close();
     await this.jobs.close();
