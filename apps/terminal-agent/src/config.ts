@@ -14,9 +14,9 @@ export const AGENT_DEFAULTS = {
   SYNC_TIMEOUT: 30,
   SYNC_RETRY_ATTEMPTS: 3,
   OUTBOX_RETENTION_DAYS: 7,
-  /** Consecutive failed cycles that open the circuit (G6). */
+  /** Failed cycles an outage needs (over the breaker window, 30 s) to open the circuit (G6). */
   SYNC_BREAKER_THRESHOLD: 5,
-  /** How long an open circuit waits before its one half-open probe (G6: 5 minutes). */
+  /** The longest cool-down of an open circuit (G6: 5 minutes); it starts at 10 s and doubles. */
   SYNC_BREAKER_COOLDOWN_MS: 5 * 60_000,
   /** Full-jitter backoff after failed cycles: uniform in [0, min(cap, base·2^failures)]. */
   SYNC_BACKOFF_BASE_MS: 1_000,

@@ -13,6 +13,8 @@ import {
   type PushResult,
 } from "@tillsync/shared";
 import { loadAgentConfig, loadLocalConfig } from "../src/config";
+import { engineOptionsFromConfig } from "../src/daemon/from-config";
+import { BREAKER_DEFAULTS, transition, type SyncState } from "../src/sync/sync-state-machine";
 import { AGENT_DEFAULTS, createAgent, transportFromConfig, type Agent, type CentralTransport } from "../src";
 
 const good = {
@@ -148,29 +150,34 @@ describe("tunables reach the engine and the transport", () => {
       .prepare(`INSERT INTO sale_orders (id, store_id, status) VALUES (lower(hex(randomblob(16))), 'store', 'PENDING')`)
       .run();
 
-  it("opens the circuit after SYNC_BREAKER_THRESHOLD failures for SYNC_BREAKER_COOLDOWN_MS", async () => {
-    const agent = agentWith(
-      {
-        SYNC_BREAKER_THRESHOLD: "2",
-        SYNC_BREAKER_COOLDOWN_MS: "45000",
-        SYNC_BACKOFF_BASE_MS: "7",
-        SYNC_BACKOFF_CAP_MS: "7",
-      },
-      new RecordingTransport(),
-    );
+  it("opens the circuit after SYNC_BREAKER_THRESHOLD failures, with SYNC_BREAKER_COOLDOWN_MS as the cool-down's cap", async () => {
+    const env = {
+      SYNC_BREAKER_THRESHOLD: "2",
+      SYNC_BREAKER_COOLDOWN_MS: "45000",
+      SYNC_BACKOFF_BASE_MS: "7",
+      SYNC_BACKOFF_CAP_MS: "7",
+    };
+    const agent = agentWith(env, new RecordingTransport());
     sellOne(agent);
-    const before = Date.now();
     await agent.engine.runCycle();
     const first = agent.engine.current;
     expect(first.kind).toBe("backing-off");
     // Full jitter over min(cap, base·2): at most 7 ms away.
     expect((first as { retryAt: number }).retryAt - Date.now()).toBeLessThanOrEqual(7);
-    await agent.engine.runCycle();
-    const after = Date.now();
-    const open = agent.engine.current as { kind: string; failures: number; retryAt: number };
+    // The same machine options, driven on their own clock past the breaker's window.
+    const machine = engineOptionsFromConfig(loadAgentConfig({ ...good, ...env })).machine;
+    let s: SyncState = { kind: "backing-off", failures: 1, retryAt: 0, streak: { since: 0, opens: 0 } };
+    const fail = (now: number) => {
+      s = transition(transition(s, { type: "RETRY", now }, machine), { type: "FAILED", now }, machine);
+      return s as { kind: string; failures: number; retryAt: number };
+    };
+    const open = fail(BREAKER_DEFAULTS.windowMs);
     expect(open).toMatchObject({ kind: "circuit-open", failures: 2 });
-    expect(open.retryAt).toBeGreaterThanOrEqual(before + 45_000);
-    expect(open.retryAt).toBeLessThanOrEqual(after + 45_000);
+    expect(open.retryAt).toBe(BREAKER_DEFAULTS.windowMs + BREAKER_DEFAULTS.firstCooldownMs);
+    let reopened = open;
+    for (let i = 0; i < 5; i++) reopened = fail(reopened.retryAt);
+    const previous = reopened.retryAt;
+    expect(fail(previous).retryAt - previous).toBe(45_000);
   });
 
   it("pulls pages of SYNC_PULL_PAGE_SIZE rows", async () => {

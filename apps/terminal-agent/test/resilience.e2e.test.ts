@@ -125,7 +125,12 @@ describe("agent resilience (G6)", () => {
   });
 
   it("opens the breaker with central down (status red), then recovers by itself and drains the outbox", async () => {
-    const { creds, proxy, agent, till } = await setup({}, { machine: { breakerCooldownMs: 1_000, backoff: () => 10 } });
+    const { creds, proxy, agent, till } = await setup(
+      {},
+      {
+        machine: { breakerWindowMs: 0, breakerFirstCooldownMs: 1_000, breakerCooldownMs: 1_000, backoff: () => 10 },
+      },
+    );
     proxy.cut();
     agent.engine.start();
     const first = sell(till, creds.storeId, "PENDING"); // HIGH: goes with the failing cycles

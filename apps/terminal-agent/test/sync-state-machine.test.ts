@@ -10,7 +10,13 @@ import {
   type SyncState,
 } from "../src/sync/sync-state-machine";
 
-const opts: MachineOptions = { breakerThreshold: 5, breakerCooldownMs: 300_000, backoff: () => 1_000 };
+const opts: MachineOptions = {
+  breakerThreshold: 5,
+  breakerWindowMs: 30_000,
+  breakerFirstCooldownMs: 10_000,
+  breakerCooldownMs: 300_000,
+  backoff: () => 1_000,
+};
 const NOW = 500;
 
 /** One representative state per kind; timed states are still cooling down at NOW. */
@@ -31,6 +37,7 @@ const events: Record<EventType, SyncEvent> = {
   PULLED: { type: "PULLED" },
   FAILED: { type: "FAILED", now: NOW },
   RETRY: { type: "RETRY", now: NOW },
+  CENTRAL_BACK: { type: "CENTRAL_BACK" },
   PAUSE: { type: "PAUSE" },
   RESUME: { type: "RESUME" },
   HELD: { type: "HELD", retryAt: NOW + 30_000 },
@@ -45,6 +52,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     PULLED: "idle",
     FAILED: "idle",
     RETRY: "idle",
+    CENTRAL_BACK: "idle",
     PAUSE: "paused",
     RESUME: "idle",
     HELD: "backing-off",
@@ -56,6 +64,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     PULLED: "pushing",
     FAILED: "backing-off",
     RETRY: "pushing",
+    CENTRAL_BACK: "pushing",
     PAUSE: "paused",
     RESUME: "pushing",
     HELD: "backing-off",
@@ -67,6 +76,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     PULLED: "idle",
     FAILED: "backing-off",
     RETRY: "pulling",
+    CENTRAL_BACK: "pulling",
     PAUSE: "paused",
     RESUME: "pulling",
     HELD: "backing-off",
@@ -78,6 +88,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     PULLED: "backing-off",
     FAILED: "backing-off",
     RETRY: "pushing",
+    CENTRAL_BACK: "pushing",
     PAUSE: "paused",
     RESUME: "backing-off",
     HELD: "backing-off",
@@ -89,6 +100,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     PULLED: "circuit-open",
     FAILED: "circuit-open",
     RETRY: "circuit-open",
+    CENTRAL_BACK: "pushing",
     PAUSE: "paused",
     RESUME: "circuit-open",
     HELD: "circuit-open",
@@ -100,6 +112,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     PULLED: "paused",
     FAILED: "paused",
     RETRY: "paused",
+    CENTRAL_BACK: "paused",
     PAUSE: "paused",
     RESUME: "idle",
     HELD: "paused",
@@ -111,6 +124,7 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     PULLED: "stopped",
     FAILED: "stopped",
     RETRY: "stopped",
+    CENTRAL_BACK: "stopped",
     PAUSE: "stopped",
     RESUME: "stopped",
     HELD: "stopped",
@@ -139,32 +153,71 @@ describe("sync state machine", () => {
     expect(transition(held, { type: "RETRY", now: 9_000 }, opts).kind).toBe("pushing");
   });
 
-  it("opens the circuit on the 5th consecutive failure, then allows one half-open probe after the cool-down", () => {
+  /** One failed attempt at `now` from a waiting (or idle) state. */
+  const failAt = (s: SyncState, now: number): SyncState => {
+    const running = transition(s, s.kind === "idle" ? events.CYCLE : { type: "RETRY", now }, opts);
+    return transition(running, { type: "FAILED", now }, opts);
+  };
+
+  it("never opens the circuit during an outage shorter than the window, however many attempts fail", () => {
     let s: SyncState = INITIAL_STATE;
-    for (let i = 1; i <= 5; i++) {
-      s = transition(s, s.kind === "idle" ? events.CYCLE : { type: "RETRY", now: 10_000 * i }, opts);
-      expect(s.kind).toBe("pushing");
-      s = transition(s, { type: "FAILED", now: 10_000 * i }, opts);
-      expect(s.kind).toBe(i < 5 ? "backing-off" : "circuit-open");
-    }
-    expect(s).toEqual({ kind: "circuit-open", failures: 5, retryAt: 50_000 + 300_000 });
+    for (let now = 1_000; now < 1_000 + 30_000; now += 500) s = failAt(s, now);
+    expect(s.kind).toBe("backing-off");
+    expect(s.failures).toBe(60);
+    expect(circuitOf(s)).toBe("closed");
+  });
+
+  it("opens once failures have gone on for the window, probes after a cool-down growing from 10 s to the 5-minute cap", () => {
+    let s: SyncState = INITIAL_STATE;
+    for (const now of [0, 1_000, 3_000, 7_000, 15_000]) s = failAt(s, now);
+    expect(s.kind).toBe("backing-off"); // five failures, but only 15 s of outage
+    s = failAt(s, 30_000);
+    expect(s).toEqual({ kind: "circuit-open", failures: 6, retryAt: 40_000, streak: { since: 0, opens: 1 } });
     expect(circuitOf(s)).toBe("open");
-    expect(transition(s, { type: "RETRY", now: 349_999 }, opts)).toBe(s);
-    const probe = transition(s, { type: "RETRY", now: 350_000 }, opts);
-    expect(probe).toEqual({ kind: "pushing", failures: 5, probe: true });
+    expect(transition(s, { type: "RETRY", now: 39_999 }, opts)).toBe(s);
+    let now = 40_000;
+    const coolDowns: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const probe = transition(s, { type: "RETRY", now }, opts);
+      expect(probe).toMatchObject({ kind: "pushing", probe: true });
+      expect(circuitOf(probe)).toBe("half-open");
+      s = transition(probe, { type: "FAILED", now }, opts);
+      expect(s.kind).toBe("circuit-open");
+      const retryAt = (s as { retryAt: number }).retryAt;
+      coolDowns.push(retryAt - now);
+      now = retryAt;
+    }
+    expect(coolDowns).toEqual([20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]);
+  });
+
+  it("ends an open circuit's cool-down at once when central is back (half-open probe), and a backoff too", () => {
+    const open: SyncState = { kind: "circuit-open", failures: 9, retryAt: 10_000_000, streak: { since: 0, opens: 3 } };
+    const probe = transition(open, events.CENTRAL_BACK, opts);
+    expect(probe).toEqual({ kind: "pushing", failures: 9, probe: true, streak: { since: 0, opens: 3 } });
     expect(circuitOf(probe)).toBe("half-open");
-
-    const reopened = transition(probe, { type: "FAILED", now: 400_000 }, opts);
-    expect(reopened).toEqual({ kind: "circuit-open", failures: 6, retryAt: 700_000 });
-
+    // The probe succeeds: closed, and the next outage starts a new window and a short cool-down.
     const closed = transition(transition(probe, events.PUSHED, opts), events.PULLED, opts);
-    expect(closed).toEqual(INITIAL_STATE);
-    expect(circuitOf(closed)).toBe("closed");
+    expect(closed).toBe(INITIAL_STATE);
+    expect(failAt(closed, 50_000)).toMatchObject({ kind: "backing-off", streak: { since: 50_000, opens: 0 } });
+    // Central back while it fails again: the probe re-opens the circuit with the next cool-down.
+    expect(transition(probe, { type: "FAILED", now: 100 }, opts)).toEqual({
+      kind: "circuit-open",
+      failures: 10,
+      retryAt: 100 + 80_000,
+      streak: { since: 0, opens: 4 },
+    });
+    const backingOff: SyncState = { kind: "backing-off", failures: 4, retryAt: 60_000, streak: { since: 0, opens: 0 } };
+    expect(transition(backingOff, events.CENTRAL_BACK, opts)).toEqual({
+      kind: "pushing",
+      failures: 4,
+      probe: false,
+      streak: { since: 0, opens: 0 },
+    });
   });
 
   it("a probe that fails while pulling re-opens the circuit too", () => {
     const pulling = transition({ kind: "pushing", failures: 5, probe: true }, events.PUSHED, opts);
-    expect(pulling).toEqual({ kind: "pulling", failures: 5, probe: true });
+    expect(pulling).toMatchObject({ kind: "pulling", failures: 5, probe: true });
     expect(transition(pulling, { type: "FAILED", now: 0 }, opts).kind).toBe("circuit-open");
   });
 

@@ -1,6 +1,6 @@
 import type { AgentConfig } from "../config";
 import type { EngineOptions } from "../sync/sync-engine";
-import { fullJitterBackoff, type MachineOptions } from "../sync/sync-state-machine";
+import { BREAKER_DEFAULTS, fullJitterBackoff, type MachineOptions } from "../sync/sync-state-machine";
 import { HttpCentralTransport } from "../transport/http-transport";
 
 /**
@@ -27,6 +27,8 @@ export function engineOptionsFromConfig(config: AgentConfig): EngineOptions {
     watchMs: config.SYNC_WATCH_MS,
     machine: {
       breakerThreshold: config.SYNC_BREAKER_THRESHOLD,
+      breakerWindowMs: BREAKER_DEFAULTS.windowMs,
+      breakerFirstCooldownMs: BREAKER_DEFAULTS.firstCooldownMs,
       breakerCooldownMs: config.SYNC_BREAKER_COOLDOWN_MS,
       backoff: fullJitterBackoff(config.SYNC_BACKOFF_BASE_MS, config.SYNC_BACKOFF_CAP_MS),
     },

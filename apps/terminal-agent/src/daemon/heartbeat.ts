@@ -15,6 +15,8 @@ import type { Agent } from "./agent";
 export class HeartbeatSender {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The last beat failed: the next one that gets through is news that central is back. */
+  private failing = false;
 
   constructor(
     private readonly transport: CentralTransport,
@@ -48,13 +50,24 @@ export class HeartbeatSender {
   private async send(): Promise<void> {
     if (this.stopped) return;
     const { engine, outbox, db } = this.agent;
-    await this.transport.heartbeat({
-      status: engine.current.kind,
-      outbox: outbox.counts(),
-      // What the console shows beside the counts: the last error (null after a clean cycle)
-      // and the parked changes with their errors.
-      lastError: lastCycleError(db) ?? null,
-      failedChanges: outbox.failedChanges(MAX_REPORTED_FAILED_CHANGES),
-    });
+    try {
+      await this.transport.heartbeat({
+        status: engine.current.kind,
+        outbox: outbox.counts(),
+        // What the console shows beside the counts: the last error (null after a clean cycle)
+        // and the parked changes with their errors.
+        lastError: lastCycleError(db) ?? null,
+        failedChanges: outbox.failedChanges(MAX_REPORTED_FAILED_CHANGES),
+      });
+    } catch (err) {
+      this.failing = true;
+      throw err;
+    }
+    // Only a change from failing to answering counts as evidence: a central whose pushes fail
+    // while heartbeats land must not get a probe per beat instead of the breaker's cool-down.
+    if (this.failing) {
+      this.failing = false;
+      void engine.centralReachable();
+    }
   }
 }

@@ -272,6 +272,19 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     return this.centralHold.get();
   }
 
+  /**
+   * Evidence that central answers again (the socket reconnected, a sync:trigger arrived, a
+   * heartbeat got through after failing): a till waiting on its backoff or an open breaker
+   * runs a cycle now, a half-open probe when the circuit was open (G9). Returns that cycle,
+   * or undefined when nothing was waiting (or central holds sync: its own time stands).
+   */
+  centralReachable(minPriority: number = Priority.BACKGROUND): Promise<CycleReport> | undefined {
+    const kind = this.state.kind;
+    if ((kind !== "backing-off" && kind !== "circuit-open") || this.centralHold.get()) return undefined;
+    this.dispatch({ type: "CENTRAL_BACK" });
+    return this.runCycle(minPriority);
+  }
+
   /** Central lifted what held sync (sync:resume): the outbox drains now. */
   centralResumed(): Promise<CycleReport> {
     this.centralHold.clear();

@@ -8,12 +8,20 @@
  *   │     ▲                  │                     │
  *   │     │               FAILED                FAILED
  *   │     │                  ▼                     ▼
- *   │     └── RETRY ── backing-off ◄───────────────┘   (failures < threshold)
- *   │                        │ failures reach threshold
+ *   │     └── RETRY ── backing-off ◄───────────────┘   (a short outage: see below)
+ *   │        CENTRAL_BACK    │ failing for breakerWindowMs with breakerThreshold failures
  *   │                        ▼
- *   └──── PULLED ◄──── circuit-open ── RETRY after the cool-down → pushing as a half-open
- *                                       probe; a failing probe re-opens the circuit; a RETRY
- *                                       before the cool-down ends changes nothing
+ *   └──── PULLED ◄──── circuit-open ── RETRY after the cool-down, or CENTRAL_BACK at once,
+ *                                       → pushing as a half-open probe; a failing probe
+ *                                       re-opens the circuit with a doubled cool-down; a
+ *                                       RETRY before the cool-down ends changes nothing
+ *
+ *   The breaker counts an outage, not attempts: it opens only once failures have gone on for
+ *   `breakerWindowMs` (and number at least `breakerThreshold`), so a routine central restart
+ *   never opens it. Its cool-down starts at `breakerFirstCooldownMs` and doubles per re-open
+ *   up to `breakerCooldownMs` (G6: 5 minutes). The cool-down protects a central that still
+ *   fails; evidence that central answers again (CENTRAL_BACK: the socket reconnected, a
+ *   sync:trigger arrived, a heartbeat got through after failing) ends the wait at once (G9).
  *
  *   HELD (central answered 423 SYNC_STOPPED, or said sync:pause): idle, pushing, pulling and
  *   backing-off → backing-off until `retryAt`, failures unchanged: central is up and said
@@ -22,12 +30,18 @@
  *   STOP from any state → stopped (final).
  */
 
+/** An outage as the breaker sees it: when its first failure was, and how often the circuit opened since. */
+export interface FailureStreak {
+  since: number;
+  opens: number;
+}
+
 export type SyncState =
   | { kind: "idle"; failures: 0 }
-  | { kind: "pushing"; failures: number; probe: boolean }
-  | { kind: "pulling"; failures: number; probe: boolean }
-  | { kind: "backing-off"; failures: number; retryAt: number }
-  | { kind: "circuit-open"; failures: number; retryAt: number }
+  | { kind: "pushing"; failures: number; probe: boolean; streak?: FailureStreak }
+  | { kind: "pulling"; failures: number; probe: boolean; streak?: FailureStreak }
+  | { kind: "backing-off"; failures: number; retryAt: number; streak?: FailureStreak }
+  | { kind: "circuit-open"; failures: number; retryAt: number; streak?: FailureStreak }
   | { kind: "paused"; failures: number }
   | { kind: "stopped"; failures: number };
 
@@ -40,6 +54,8 @@ export type SyncEvent =
   | { type: "FAILED"; now: number }
   /** A timer, the interval, a socket trigger or an operator asks to try again at `now`. */
   | { type: "RETRY"; now: number }
+  /** Central answers again (socket reconnected, a trigger, a heartbeat got through): try now. */
+  | { type: "CENTRAL_BACK" }
   | { type: "PAUSE" }
   | { type: "RESUME" }
   /** Central holds sync (emergency stop or an operator's pause of this terminal): ask again at `retryAt`. */
@@ -47,13 +63,24 @@ export type SyncEvent =
   | { type: "STOP" };
 
 export interface MachineOptions {
-  /** Consecutive failures that open the circuit (G6: 5). */
+  /** Failures an outage needs before the circuit opens (G6: 5). */
   breakerThreshold: number;
-  /** How long the circuit stays open before one half-open probe (G6: 5 minutes). */
+  /** How long failures must have gone on before the circuit opens: a shorter outage never opens it. */
+  breakerWindowMs: number;
+  /** The first cool-down of an open circuit; each re-open doubles it. */
+  breakerFirstCooldownMs: number;
+  /** The longest cool-down before a half-open probe (G6: 5 minutes). */
   breakerCooldownMs: number;
   /** Backoff for failure n: full jitter over min(cap, base·2^n). */
   backoff: (failures: number) => number;
 }
+
+/** The breaker's defaults beside SYNC_BREAKER_THRESHOLD and SYNC_BREAKER_COOLDOWN_MS (the cap). */
+export const BREAKER_DEFAULTS = {
+  /** Longer than a routine central restart or a compose start order. */
+  windowMs: 30_000,
+  firstCooldownMs: 10_000,
+} as const;
 
 export const INITIAL_STATE: SyncState = { kind: "idle", failures: 0 };
 
@@ -65,14 +92,14 @@ export function transition(s: SyncState, e: SyncEvent, o: MachineOptions): SyncS
   if (e.type === "HELD")
     return s.kind === "paused" || s.kind === "circuit-open"
       ? s
-      : { kind: "backing-off", failures: s.failures, retryAt: e.retryAt };
+      : { kind: "backing-off", failures: s.failures, retryAt: e.retryAt, ...streakOf(s) };
   switch (s.kind) {
     case "paused":
       return e.type === "RESUME" ? INITIAL_STATE : s;
     case "idle":
       return e.type === "CYCLE" ? { kind: "pushing", failures: 0, probe: false } : s;
     case "pushing":
-      if (e.type === "PUSHED") return { kind: "pulling", failures: s.failures, probe: s.probe };
+      if (e.type === "PUSHED") return { ...s, kind: "pulling" };
       if (e.type === "FAILED") return failed(s, e.now, o);
       return s;
     case "pulling":
@@ -80,20 +107,36 @@ export function transition(s: SyncState, e: SyncEvent, o: MachineOptions): SyncS
       if (e.type === "FAILED") return failed(s, e.now, o);
       return s;
     case "backing-off":
-      return e.type === "RETRY" ? { kind: "pushing", failures: s.failures, probe: false } : s;
+      return e.type === "RETRY" || e.type === "CENTRAL_BACK"
+        ? { kind: "pushing", failures: s.failures, probe: false, ...streakOf(s) }
+        : s;
     case "circuit-open":
-      // The circuit stays open for the whole cool-down, whoever asks: a socket trigger or
-      // the interval must not turn into a stream of probes against a central that is down.
-      return e.type === "RETRY" && e.now >= s.retryAt ? { kind: "pushing", failures: s.failures, probe: true } : s;
+      // The circuit stays open for the whole cool-down against the interval or a timer: they
+      // must not turn into a stream of probes against a central that is down. Evidence that
+      // central answers is different: one probe goes at once.
+      return (e.type === "RETRY" && e.now >= s.retryAt) || e.type === "CENTRAL_BACK"
+        ? { kind: "pushing", failures: s.failures, probe: true, ...streakOf(s) }
+        : s;
   }
 }
 
-function failed(s: { failures: number; probe: boolean }, now: number, o: MachineOptions): SyncState {
+function streakOf(s: SyncState): { streak?: FailureStreak } {
+  return "streak" in s && s.streak ? { streak: s.streak } : {};
+}
+
+function failed(
+  s: { failures: number; probe: boolean; streak?: FailureStreak },
+  now: number,
+  o: MachineOptions,
+): SyncState {
   const failures = s.failures + 1;
-  if (s.probe || failures >= o.breakerThreshold) {
-    return { kind: "circuit-open", failures, retryAt: now + o.breakerCooldownMs };
+  const since = s.streak?.since ?? now;
+  const opens = s.streak?.opens ?? 0;
+  if (s.probe || (failures >= o.breakerThreshold && now - since >= o.breakerWindowMs)) {
+    const coolDown = Math.min(o.breakerCooldownMs, o.breakerFirstCooldownMs * 2 ** opens);
+    return { kind: "circuit-open", failures, retryAt: now + coolDown, streak: { since, opens: opens + 1 } };
   }
-  return { kind: "backing-off", failures, retryAt: now + o.backoff(failures) };
+  return { kind: "backing-off", failures, retryAt: now + o.backoff(failures), streak: { since, opens } };
 }
 
 /** Exponential backoff with full jitter: uniform in [0, min(cap, base·2^n)]. */

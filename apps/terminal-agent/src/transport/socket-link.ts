@@ -75,6 +75,8 @@ export class SocketLink extends EventEmitter<LinkEvents> {
         terminalId: config.TERMINAL_ID as SocketPayload<"terminal:register">["terminalId"],
       });
       this.emit("connected");
+      // Central answers again: a till waiting out its backoff or an open breaker syncs now.
+      void this.agent.engine.centralReachable();
     });
     this.socket.on("disconnect", (reason) => this.emit("disconnected", reason));
     this.socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
@@ -151,7 +153,8 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       const busy = kind === "pushing" || kind === "pulling";
       // FULL moves every band (priority 1 and up); INCREMENTAL the bands due every cycle.
       const min = t.type === "FULL" ? Priority.BACKGROUND : Priority.HIGH;
-      let r = await this.agent.engine.runCycle(min);
+      // A trigger is central answering: it ends a backoff or an open breaker's cool-down too.
+      let r = await (this.agent.engine.centralReachable(min) ?? this.agent.engine.runCycle(min));
       if (busy && !r.error) r = await this.agent.engine.runCycle(min);
       if (r.error) {
         // No ack: central retries with backoff, and the engine's own backoff runs meanwhile.
