@@ -61,8 +61,12 @@ export const HUB_DEFAULTS = {
   cleanupCron: "30 3 * * *",
   /** Feed notifications are gathered this long into one DATA_CHANGED round. */
   feedDebounceMs: 150,
-  /** Wait before reconnecting a lost feed LISTEN connection. */
+  /** First wait before reconnecting a lost feed LISTEN connection; doubles up to feedReconnectMaxMs. */
   feedReconnectMs: 1_000,
+  feedReconnectMaxMs: 5_000,
+  /** The feed LISTEN connection is pinged this often; unanswered for feedPingTimeoutMs, it is replaced. */
+  feedPingMs: 10_000,
+  feedPingTimeoutMs: 5_000,
   /**
    * How long a cluster life outlives its last refresh: after a crash of every instance, the next
    * start waits at most this long before it counts as a new life (and sends SERVER_RESTART).

@@ -1,77 +1,113 @@
-import net from "node:net";
 import { Client } from "pg";
-import { createTestDatabase, TEST_PG_URL, waitFor } from "@tillsync/testkit";
+import { createTestDatabase, waitFor } from "@tillsync/testkit";
 import { FeedListener } from "../src/store/feed-listener";
+import { startPgRelay, type PgRelay } from "./support/pg-relay";
 
 /**
  * The feed's LISTEN connection outlives PostgreSQL outages (DATA_CHANGED depends on it, G9):
- * a reconnect that fails is tried again, however long the database stays away.
+ * a reconnect that fails is tried again, however long the database stays away, and a
+ * connection that died without a word is found by its ping.
  */
 describe("feed listener", () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let server: net.Server;
-  const sockets = new Set<net.Socket>();
-  let down = false;
-  let attempts = 0;
+  let relay: PgRelay;
 
   beforeAll(async () => {
     database = await createTestDatabase("listen");
-    const pg = new URL(TEST_PG_URL);
-    // A TCP relay to PostgreSQL that counts connection attempts and, while `down`, refuses them.
-    server = net.createServer((client) => {
-      attempts++;
-      if (down) return void client.destroy();
-      const upstream = net.connect(Number(pg.port || 5432), pg.hostname);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-        s.on("error", () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    relay = await startPgRelay();
   });
 
   afterAll(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((r) => server.close(r));
+    await relay.close();
     await database?.drop();
   });
 
-  it("reconnects after the connection is lost, retrying while PostgreSQL refuses, and hears notifications again", async () => {
-    const url = new URL(database.url);
-    url.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-    let notices = 0;
-    let lost = 0;
+  beforeEach(() => {
+    relay.refuse = false;
+    relay.blackhole = false;
+  });
+
+  const notify = async () => {
+    const c = new Client({ connectionString: database.url });
+    await c.connect();
+    await c.query(`SELECT pg_notify('tillsync_feed', 'products')`);
+    await c.end();
+  };
+
+  function listen(extra: Partial<ConstructorParameters<typeof FeedListener>[0]> = {}) {
+    const seen = { notices: 0, lost: 0, restored: 0 };
     const listener = new FeedListener({
-      databaseUrl: url.toString(),
+      databaseUrl: relay.via(database.url),
       reconnectMs: 20,
-      onNotify: () => void notices++,
-      onLost: () => void lost++,
+      onNotify: () => void seen.notices++,
+      onLost: () => void seen.lost++,
+      onRestored: () => void seen.restored++,
+      ...extra,
     });
-    const notify = async () => {
-      const c = new Client({ connectionString: database.url });
-      await c.connect();
-      await c.query(`SELECT pg_notify('tillsync_feed', 'products')`);
-      await c.end();
-    };
+    return { listener, seen };
+  }
+
+  it("reconnects after the connection is lost, retrying while PostgreSQL refuses, and hears notifications again", async () => {
+    const { listener, seen } = listen();
     try {
       await listener.start();
-      expect(notices).toBe(1); // once connected: whatever committed meanwhile is worth a look
+      expect(seen.notices).toBe(1); // once connected: whatever committed meanwhile is worth a look
       await notify();
-      await waitFor(() => notices === 2, { what: "a notification" });
+      await waitFor(() => seen.notices === 2, { what: "a notification" });
 
-      down = true;
-      for (const s of sockets) s.destroy();
-      await waitFor(() => lost === 1, { what: "the lost connection noticed" });
-      const before = attempts;
-      await waitFor(() => attempts >= before + 3, { what: "reconnects retried while PostgreSQL refuses" });
-      expect(notices).toBe(2);
+      relay.refuse = true;
+      relay.cut();
+      await waitFor(() => seen.lost === 1, { what: "the lost connection noticed" });
+      const before = relay.attempts;
+      await waitFor(() => relay.attempts >= before + 3, { what: "reconnects retried while PostgreSQL refuses" });
+      expect(seen.notices).toBe(2);
 
-      down = false;
-      await waitFor(() => notices === 3, { what: "reconnected" });
+      relay.refuse = false;
+      await waitFor(() => seen.notices === 3, { what: "reconnected" });
+      expect(seen.restored).toBe(1);
       await notify();
-      await waitFor(() => notices === 4, { what: "a notification after the outage" });
+      await waitFor(() => seen.notices === 4, { what: "a notification after the outage" });
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("backs off between reconnect attempts, doubling up to the cap", async () => {
+    const { listener, seen } = listen({ reconnectMs: 40, reconnectMaxMs: 160 });
+    try {
+      await listener.start();
+      relay.refuse = true;
+      const times: number[] = [];
+      const before = relay.attempts;
+      relay.cut();
+      await waitFor(
+        () => {
+          while (relay.attempts - before > times.length) times.push(Date.now());
+          return times.length >= 6;
+        },
+        { what: "six reconnect attempts", intervalMs: 5 },
+      );
+      expect(seen.lost).toBe(1);
+      const gaps = times.slice(1).map((t, i) => t - times[i]!);
+      // 80, 160, 160, 160 ms after the first two: never faster than the backoff allows.
+      expect(gaps.slice(1).every((g) => g >= 150)).toBe(true);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("replaces a connection that went silent (no reset, no error) when its ping goes unanswered", async () => {
+    const { listener, seen } = listen({ pingMs: 50, pingTimeoutMs: 200 });
+    try {
+      await listener.start();
+      relay.blackhole = true;
+      await waitFor(() => seen.lost === 1, { what: "the silent connection noticed by its ping" });
+      relay.blackhole = false;
+      relay.cut(); // the blackholed sockets stay dead; new connections flow again
+      await waitFor(() => seen.restored === 1, { what: "listening again" });
+      const heard = seen.notices;
+      await notify();
+      await waitFor(() => seen.notices === heard + 1, { what: "a notification on the new connection" });
     } finally {
       await listener.close();
     }

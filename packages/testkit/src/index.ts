@@ -10,3 +10,4 @@ export * from "./controllable-proxy";
 export * from "./test-socket";
 export * from "./source-process";
 export * from "./late-bound";
+export * from "./private-postgres";

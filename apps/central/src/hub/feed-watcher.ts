@@ -45,7 +45,8 @@ export class FeedWatcher {
       redis: Redis;
       log: Logger;
       debounceMs: number;
-      reconnectMs: number;
+      /** The LISTEN connection's reconnect backoff and ping (store/feed-listener.ts). */
+      listen: { reconnectMs: number; reconnectMaxMs: number; pingMs: number; pingTimeoutMs: number };
       onChanged: (stores: Set<string | null>) => Promise<void>;
     },
   ) {}
@@ -55,10 +56,12 @@ export class FeedWatcher {
     const top = await this.deps.store.feed.top();
     await this.deps.redis.set(WATERMARK_KEY, top, "NX");
     this.listener = this.deps.store.feedListener({
-      reconnectMs: this.deps.reconnectMs,
-      // Also called once (re)connected: changes may have committed while nobody listened.
+      ...this.deps.listen,
+      // Also called once (re)connected: changes may have committed while nobody listened, and
+      // the round that follows reads everything after the cluster's watermark (the catch-up).
       onNotify: () => this.notice(),
       onLost: (err) => this.deps.log.warn({ err }, "feed LISTEN connection lost; reconnecting"),
+      onRestored: () => this.deps.log.info("feed LISTEN connection restored; catching up"),
     });
     await this.listener.start();
   }

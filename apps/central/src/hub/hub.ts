@@ -120,7 +120,7 @@ export class Hub {
       redis,
       log: this.log,
       debounceMs: t.feedDebounceMs,
-      reconnectMs: t.feedReconnectMs,
+      listen: feedListenOptions(t),
       onChanged: (stores) => this.dataChanged(stores),
     });
     this.io.on("connection", (socket) => this.onConnection(socket));
@@ -362,6 +362,16 @@ export class Hub {
     await this.jobs.close();
     await this.sockets.close();
   }
+}
+
+/** The feed LISTEN connection's reconnect backoff and ping, from the hub's tunables. */
+function feedListenOptions(t: HubDeps["config"]["hub"]) {
+  return {
+    reconnectMs: t.feedReconnectMs,
+    reconnectMaxMs: t.feedReconnectMaxMs,
+    pingMs: t.feedPingMs,
+    pingTimeoutMs: t.feedPingTimeoutMs,
+  };
 }
 
 /** The socket form of a stop: sync:pause with the operator's reason, what holds it, since when and by whom. */

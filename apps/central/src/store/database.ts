@@ -17,7 +17,9 @@ export interface CentralDb {
 
 /** `poolSize`: connections shared by HTTP handlers, the hub and the sequencer (DATABASE_POOL_SIZE). */
 export function openCentralDb(databaseUrl: string, poolSize = 10): CentralDb {
-  const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
+  // keepAlive: a pooled connection whose peer vanished without a word is found dead by the
+  // kernel instead of hanging a query forever; broken clients are replaced by the pool.
+  const pool = new Pool({ connectionString: databaseUrl, max: poolSize, keepAlive: true });
   // An idle client losing its connection must not crash the hub; the pool replaces it.
   pool.on("error", () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
