@@ -7,7 +7,7 @@ import { heartbeatRequestSchema, type TableCounts } from "@tillsync/shared";
  * when central received it.
  */
 export const storedHeartbeatSchema = heartbeatRequestSchema
-  .pick({ status: true, outbox: true, lastError: true, failedChanges: true })
+  .pick({ status: true, outbox: true, lastError: true, failedChanges: true, storage: true })
   .extend({ at: z.string() });
 export type StoredHeartbeat = z.infer<typeof storedHeartbeatSchema>;
 

@@ -1,5 +1,6 @@
 import { MAX_REPORTED_FAILED_CHANGES } from "@tillsync/shared";
 import { lastCycleError } from "../status/agent-status";
+import { storageReport } from "../sync/storage-condition";
 import type { CentralTransport } from "../transport/central-transport";
 import type { Agent } from "./agent";
 
@@ -58,6 +59,7 @@ export class HeartbeatSender {
         // and the parked changes with their errors.
         lastError: lastCycleError(db) ?? null,
         failedChanges: outbox.failedChanges(MAX_REPORTED_FAILED_CHANGES),
+        storage: storageReport(engine.storageCondition, db.name),
       });
     } catch (err) {
       this.failing = true;

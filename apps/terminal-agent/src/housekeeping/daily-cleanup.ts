@@ -1,5 +1,6 @@
 import type { SqliteDb } from "../db/terminal-db";
 import { cleanupSynced } from "../outbox/outbox-maintenance";
+import { isStorageFailure } from "../sync/storage-condition";
 
 /** Milliseconds from `now` to the next `hour`:00 local time (tomorrow's if it has passed). */
 export function msUntilNextLocalHour(hour: number, now: Date = new Date()): number {
@@ -23,8 +24,15 @@ export function scheduleDailyCleanup(
   let timer: NodeJS.Timeout;
   const arm = () => {
     timer = setTimeout(() => {
-      onDone(cleanupSynced(db, opts.retentionDays));
-      arm();
+      try {
+        onDone(cleanupSynced(db, opts.retentionDays));
+      } catch (err) {
+        // A full disk can refuse even a DELETE (the WAL must grow); the agent survives it and
+        // cleans up tomorrow. Anything else is a bug and surfaces.
+        if (!isStorageFailure(err)) throw err;
+      } finally {
+        arm();
+      }
     }, msUntilNextLocalHour(opts.hour));
     timer.unref();
   };

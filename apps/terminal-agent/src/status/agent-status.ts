@@ -1,8 +1,9 @@
-import type { SyncTable, TableCounts } from "@tillsync/shared";
+import type { StorageReport, SyncTable, TableCounts } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { OutboxStore } from "../outbox/outbox-store";
 import { CentralHoldStore, type CentralHold } from "../sync/central-hold";
+import { measuredStorage } from "../sync/storage-condition";
 import {
   circuitOf,
   healthOf,
@@ -34,6 +35,8 @@ export interface AgentStatusReport {
   cursor: string;
   tables: Partial<Record<SyncTable, TableCounts>>;
   totals: TableCounts;
+  /** Whether the till's disk has room for the agent's writes (a full disk holds sync until it has). */
+  storage: StorageReport;
 }
 
 /**
@@ -75,6 +78,7 @@ export function readAgentStatus(db: SqliteDb, intervalMs: number, now = Date.now
     cursor: kv.cursor(),
     tables,
     totals,
+    storage: measuredStorage(db.name),
   };
 }
 
@@ -103,6 +107,7 @@ export function formatAgentStatus(s: AgentStatusReport): string {
     `last sync:   ${s.lastSyncAt ?? "never"}`,
     `last error:  ${s.lastError ?? "none"}`,
     `mode:        ${s.mode}`,
+    `storage:     ${s.storage.condition}${s.storage.freeBytes === null ? "" : ` (${Math.floor(s.storage.freeBytes / 1024)} KiB free)`}`,
     "",
     `${"table".padEnd(24)}${"pending".padStart(9)}${"failed".padStart(9)}${"synced".padStart(9)}${"conflicts".padStart(11)}`,
   ];

@@ -12,6 +12,7 @@ import { toPushChange, type OutboxStore, type RejectRetry } from "../outbox/outb
 import type { CentralTransport } from "../transport/central-transport";
 import { CentralHoldStore, type CentralHold } from "./central-hold";
 import { applyPulledPage } from "./pull-applier";
+import { StorageWatch, type StorageCondition } from "./storage-condition";
 import {
   INITIAL_STATE,
   transition,
@@ -40,6 +41,8 @@ export interface EngineOptions {
    * (a 423 carries its own retryAfterSeconds). Default HELD_RETRY_MS.
    */
   heldRetryMs?: number;
+  /** How long to wait before trying again after the till's disk refused a write (default STORAGE_RETRY_MS). */
+  storageRetryMs?: number;
   /**
    * Write every state to sync_state 'engine_state', where `status` reads it (default true).
    * One-shot CLI commands turn it off so they never overwrite a running daemon's state.
@@ -57,10 +60,14 @@ export interface CycleReport {
   skipped?: StateKind;
   /** Set when central answered 423 SYNC_STOPPED: nothing moved, every change stays in the outbox. */
   held?: boolean;
+  /** Set when the till's disk refused one of the agent's writes: retried after storageRetryMs. */
+  storageFull?: boolean;
 }
 
 /** Wait before asking a central that holds sync again, when it did not say how long. */
 export const HELD_RETRY_MS = 30_000;
+/** Wait before trying again after the till's disk refused a write: space often returns soon. */
+export const STORAGE_RETRY_MS = 5_000;
 
 interface EngineEvents {
   state: [SyncState];
@@ -81,6 +88,10 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private timers: NodeJS.Timeout[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
   private lastDataVersion = -1;
+  /** The till's disk as the engine's own writes found it (status and the heartbeat report it). */
+  private readonly storage = new StorageWatch();
+  /** A write failed mid-cycle: rows it left SYNCING go back to PENDING before the next batch. */
+  private releaseAfterStorageFailure = false;
   /** Aborted by stop(): loops finish the batch in flight and take no new one. */
   private readonly lifetime = new AbortController();
 
@@ -111,7 +122,30 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   }
 
   private persist(): void {
-    if (this.opts.persistState !== false) this.syncState.set("engine_state", JSON.stringify(this.state));
+    if (this.opts.persistState !== false)
+      this.local(() => this.syncState.set("engine_state", JSON.stringify(this.state)));
+  }
+
+  /** Whether the till's disk took the engine's last write. */
+  get storageCondition(): StorageCondition {
+    return this.storage.current;
+  }
+
+  /**
+   * One of the engine's own writes. A full disk must not kill the daemon (the till's own writes
+   * failing is expected then): it is recorded, and the next cycle tries again; any other error
+   * is thrown. Returns whether the write went through.
+   */
+  private local(write: () => unknown): boolean {
+    try {
+      write();
+      this.storage.succeeded();
+      return true;
+    } catch (err) {
+      if (!this.storage.failed(err)) throw err;
+      this.releaseAfterStorageFailure = true;
+      return false;
+    }
   }
 
   /**
@@ -138,6 +172,11 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       return report;
     }
     const started = new Date().toISOString();
+    if (this.releaseAfterStorageFailure) {
+      // Cycles never overlap, so nothing is in flight now; a resend is safe (change ids, G1).
+      this.releaseAfterStorageFailure = false;
+      this.local(() => this.outbox.resetInFlight());
+    }
     try {
       await this.pushAll(minPriority, report);
       this.dispatch({ type: "PUSHED" });
@@ -146,25 +185,39 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       this.syncState.set("mode", "ONLINE");
       this.centralHold.clear(); // central answered without a 423: nothing holds sync any more
       if (!this.lifetime.signal.aborted) this.syncState.set("last_sync_at", new Date().toISOString());
+      this.storage.succeeded();
     } catch (err) {
-      report.error = (err as Error).message;
-      if (err instanceof SyncStoppedError) {
-        report.held = true;
-        this.heldByCentral(err.details, err.details?.retryAfterSeconds);
-      } else {
-        if ((err as TillsyncError).retryable !== false) this.syncState.set("mode", "OFFLINE");
-        this.dispatch({ type: "FAILED", now: Date.now() });
-        this.scheduleRetry();
-      }
+      this.failedCycle(err, report);
     }
-    this.db
-      .prepare(
-        `INSERT INTO sync_history (kind, started_at, finished_at, pushed, pulled, conflicts, error)
-         VALUES ('CYCLE', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?)`,
-      )
-      .run(started, report.pushed, report.pulled, report.conflicts, report.error ?? null);
+    this.local(() =>
+      this.db
+        .prepare(
+          `INSERT INTO sync_history (kind, started_at, finished_at, pushed, pulled, conflicts, error)
+           VALUES ('CYCLE', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?)`,
+        )
+        .run(started, report.pushed, report.pulled, report.conflicts, report.error ?? null),
+    );
     this.emit("cycle", report);
     return report;
+  }
+
+  /** A cycle failed: held by central, refused by the till's disk, or a failure the breaker counts. */
+  private failedCycle(err: unknown, report: CycleReport): void {
+    report.error = (err as Error).message;
+    if (err instanceof SyncStoppedError) {
+      report.held = true;
+      this.heldByCentral(err.details, err.details?.retryAfterSeconds);
+    } else if (this.storage.failed(err)) {
+      // Not central's fault: wait and try again without counting towards the breaker.
+      report.storageFull = true;
+      this.releaseAfterStorageFailure = true;
+      this.dispatch({ type: "HELD", retryAt: Date.now() + (this.opts.storageRetryMs ?? STORAGE_RETRY_MS) });
+      this.scheduleRetry();
+    } else {
+      if ((err as TillsyncError).retryable !== false) this.local(() => this.syncState.set("mode", "OFFLINE"));
+      this.dispatch({ type: "FAILED", now: Date.now() });
+      this.scheduleRetry();
+    }
   }
 
   private async pushAll(minPriority: number, report: CycleReport): Promise<void> {
@@ -225,7 +278,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
 
   /** Daemon mode: interval cycles, CRITICAL changes pushed as soon as they are committed. */
   start(): void {
-    this.outbox.resetInFlight();
+    this.local(() => this.outbox.resetInFlight());
     const tick = () => void this.runCycle(SyncEngine.minPriorityForCycle(++this.cycleNo));
     this.timers.push(setInterval(tick, this.opts.intervalMs));
     this.timers.push(setInterval(() => this.watchLocalChanges(), this.opts.watchMs));
@@ -256,12 +309,14 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
    * `retryAfterS` (or heldRetryMs) unless central says sync:resume (centralResumed).
    */
   heldByCentral(d: Partial<Omit<CentralHold, "heardAt">> | undefined, retryAfterS?: number): void {
-    this.centralHold.set({
-      kind: d?.kind ?? "EMERGENCY_STOP",
-      reason: d?.reason ?? null,
-      since: d?.since ?? null,
-      by: d?.by ?? null,
-    });
+    this.local(() =>
+      this.centralHold.set({
+        kind: d?.kind ?? "EMERGENCY_STOP",
+        reason: d?.reason ?? null,
+        since: d?.since ?? null,
+        by: d?.by ?? null,
+      }),
+    );
     const waitMs = retryAfterS ? retryAfterS * 1000 : (this.opts.heldRetryMs ?? HELD_RETRY_MS);
     this.dispatch({ type: "HELD", retryAt: Date.now() + waitMs });
     this.scheduleRetry();
@@ -287,7 +342,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
 
   /** Central lifted what held sync (sync:resume): the outbox drains now. */
   centralResumed(): Promise<CycleReport> {
-    this.centralHold.clear();
+    this.local(() => this.centralHold.clear());
     return this.runCycle(Priority.BACKGROUND);
   }
 

@@ -23,9 +23,10 @@
  *   fails; evidence that central answers again (CENTRAL_BACK: the socket reconnected, a
  *   sync:trigger arrived, a heartbeat got through after failing) ends the wait at once (G9).
  *
- *   HELD (central answered 423 SYNC_STOPPED, or said sync:pause): idle, pushing, pulling and
- *   backing-off → backing-off until `retryAt`, failures unchanged: central is up and said
- *   "later", so the breaker does not count it. An open circuit, a local pause and stopped stay.
+ *   HELD (central answered 423 SYNC_STOPPED, or said sync:pause; or the till's disk refused one
+ *   of the agent's writes): idle, pushing, pulling and backing-off → backing-off until `retryAt`,
+ *   failures unchanged: central is up and said "later" (or is not at fault), so the breaker
+ *   does not count it. An open circuit, a local pause and stopped stay.
  *
  *   STOP from any state → stopped (final).
  */

@@ -45,6 +45,20 @@ export type FailedChange = z.infer<typeof failedChangeSchema>;
 /** How many FAILED changes a heartbeat may list (the rest are counted in `outbox`). */
 export const MAX_REPORTED_FAILED_CHANGES = 100;
 
+/**
+ * The till's disk as its agent found it: `full` since a write of its own failed for want of
+ * space (the agent keeps running and retries), with the free bytes it measured.
+ */
+export const storageReportSchema = z
+  .object({
+    condition: z.enum(["ok", "full"]),
+    since: isoTimestampSchema.nullable(),
+    error: z.string().max(2000).nullable(),
+    freeBytes: z.number().nonnegative().nullable(),
+  })
+  .meta({ id: "StorageReport" });
+export type StorageReport = z.infer<typeof storageReportSchema>;
+
 export const heartbeatRequestSchema = z
   .object({
     terminalId: terminalIdSchema,
@@ -54,6 +68,8 @@ export const heartbeatRequestSchema = z
     lastError: reportedErrorSchema.nullable().optional(),
     /** Optional: its FAILED outbox changes with their errors (at most 100). */
     failedChanges: z.array(failedChangeSchema).max(MAX_REPORTED_FAILED_CHANGES).optional(),
+    /** Optional: whether the till's disk takes the agent's writes. */
+    storage: storageReportSchema.optional(),
   })
   .meta({ id: "HeartbeatRequest" });
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
