@@ -102,4 +102,20 @@ describe("breaker recovery when central is back (G9)", () => {
     await waitFor(() => atCentral(sale), { what: "sale at central after a heartbeat", timeoutMs: RESUME_TARGET_MS });
     await waitFor(() => agent.engine.current.kind === "idle", { what: "circuit closed" });
   });
+
+  it("probes at once when central sends a sync:trigger, while the socket never dropped", async () => {
+    const { creds, proxy, agent, till } = await setup();
+    // The socket goes straight to central; only the HTTP path is cut (central's API failing).
+    const link = startSocketLink(agent, { ...agent.config, CENTRAL_API_URL: central.url });
+    links.push(link);
+    await waitFor(() => link.connected, { what: "socket connected" });
+    await openBreaker(proxy, agent);
+    const sale = sell(till, creds.storeId);
+    proxy.reconnect();
+    expect(agent.engine.current.kind).toBe("circuit-open"); // nothing told it central answers again
+
+    expect((await central.admin("POST", "/api/sync/all", { terminalId: creds.terminalId })).status).toBe(202);
+    await waitFor(() => atCentral(sale), { what: "sale at central after the trigger", timeoutMs: RESUME_TARGET_MS });
+    expect(link.connected).toBe(true);
+  });
 });
