@@ -3,7 +3,7 @@ import type Database from "better-sqlite3";
 import { useTestCentral } from "@tillsync/central/testing";
 import { ControllableProxy, waitFor } from "@tillsync/testkit";
 import { createTestAgent, type TestAgent } from "../testing";
-import { HeartbeatSender, startSocketLink, transportFromConfig, type SocketLink } from "../src";
+import { HeartbeatSender, startSocketLink, transportFromConfig, type CentralTransport, type SocketLink } from "../src";
 
 const { central, pg } = useTestCentral("breaker");
 
@@ -116,6 +116,36 @@ describe("breaker recovery when central is back (G9)", () => {
 
     expect((await central.admin("POST", "/api/sync/all", { terminalId: creds.terminalId })).status).toBe(202);
     await waitFor(() => atCentral(sale), { what: "sale at central after the trigger", timeoutMs: RESUME_TARGET_MS });
+    expect(link.connected).toBe(true);
+  });
+
+  it("learns from its faster failing heartbeats that central is back, while the socket never dropped", async () => {
+    const { creds, proxy, agent, till } = await setup();
+    const link = startSocketLink(agent, { ...agent.config, CENTRAL_API_URL: central.url });
+    links.push(link);
+    await waitFor(() => link.connected, { what: "socket connected" });
+    // A minute between beats while they land; 100 ms while they fail.
+    const http = transportFromConfig(agent.config);
+    let failedBeats = 0;
+    const transport: CentralTransport = {
+      push: (c) => http.push(c),
+      pull: (c, l, e) => http.pull(c, l, e),
+      acknowledge: (c) => http.acknowledge(c),
+      heartbeat: (b) =>
+        http.heartbeat(b).catch((err: unknown) => {
+          failedBeats++;
+          throw err;
+        }),
+    };
+    const heartbeat = new HeartbeatSender(transport, agent, 60_000, undefined, 100);
+    heartbeats.push(heartbeat);
+    await openBreaker(proxy, agent);
+    const sale = sell(till, creds.storeId);
+    heartbeat.start();
+    await waitFor(() => failedBeats >= 2, { what: "a second failed beat well before the minute" });
+
+    proxy.reconnect();
+    await waitFor(() => atCentral(sale), { what: "sale at central after a beat landed", timeoutMs: RESUME_TARGET_MS });
     expect(link.connected).toBe(true);
   });
 });

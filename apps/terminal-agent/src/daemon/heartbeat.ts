@@ -4,13 +4,18 @@ import { storageReport } from "../sync/storage-condition";
 import type { CentralTransport } from "../transport/central-transport";
 import type { Agent } from "./agent";
 
+/** How often beats go while they fail: soon after central answers again, one lands. */
+export const HEARTBEAT_FAILING_INTERVAL_MS = 5_000;
+
 /**
  * The agent's one heartbeat sender: tells central this terminal is alive, in which engine
  * state, with its outbox counts, every HEARTBEAT_INTERVAL_MS and whenever something central
  * should see at once happens (the socket link's pause and resume call `beatNow`).
  *
  * A failed regular beat is not worth reporting: the engine already reports central being
- * unreachable, and the next beat tells central anyway. A failed `beatNow` is logged, since an
+ * unreachable, and the next beat tells central anyway. While beats fail they go every
+ * `failingIntervalMs` instead: the first one that lands again is how a till whose socket never
+ * dropped learns that central answers (its breaker then probes at once, G9). A failed `beatNow` is logged, since an
  * operator looking at central would otherwise wonder why a pause does not show.
  */
 export class HeartbeatSender {
@@ -24,13 +29,21 @@ export class HeartbeatSender {
     private readonly agent: Pick<Agent, "engine" | "outbox" | "db">,
     private readonly intervalMs: number,
     private readonly log: (msg: string) => void = () => undefined,
+    private readonly failingIntervalMs: number = HEARTBEAT_FAILING_INTERVAL_MS,
   ) {}
 
   /** One beat now, then one per interval (the timer never holds the process open). */
   start(): this {
-    void this.send().catch(() => undefined);
-    this.timer = setInterval(() => void this.send().catch(() => undefined), this.intervalMs);
-    this.timer.unref();
+    const beat = () =>
+      void this.send()
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.stopped) return;
+          const wait = this.failing ? Math.min(this.intervalMs, this.failingIntervalMs) : this.intervalMs;
+          this.timer = setTimeout(beat, wait);
+          this.timer.unref();
+        });
+    beat();
     return this;
   }
 
@@ -45,7 +58,7 @@ export class HeartbeatSender {
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
   }
 
   private async send(): Promise<void> {
