@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
-import { TEST_REDIS_URL, testRedisPrefix } from "@tillsync/testkit";
+import { TEST_REDIS_URL, testRedisPrefix, waitFor } from "@tillsync/testkit";
 import { ClusterPresence } from "../src/hub/cluster-presence";
+import { startPrivateRedis } from "./support/private-redis";
 
 const timing = { ttlMs: 600, refreshMs: 100 };
 
@@ -47,5 +48,25 @@ describe("cluster presence", () => {
     await b.leave();
     expect(await redis.exists("hub:cluster:life")).toBe(0);
     expect(await member("c").join()).toBe(true);
+  });
+
+  it("keeps trying to join while Redis is down, and begins the life once it is back", async () => {
+    const server = await startPrivateRedis();
+    const client = new Redis(server.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    client.on("error", () => undefined);
+    try {
+      await server.stop();
+      let retries = 0;
+      const p = new ClusterPresence(client, "late", timing);
+      const joined = p.join(() => void retries++);
+      await waitFor(() => retries >= 2, { what: "join retried while Redis is down" });
+      await server.start();
+      expect(await joined).toBe(true);
+      expect(await client.get("hub:cluster:life")).toBe("late");
+      await p.leave();
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
   });
 });

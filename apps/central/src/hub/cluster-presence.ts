@@ -94,9 +94,22 @@ export class ClusterPresence {
     return this.redis as PresenceRedis;
   }
 
-  /** Joins; true when this instance began a new cluster life (then it owes SERVER_RESTART). */
-  async join(): Promise<boolean> {
-    const first = await this.decide();
+  /**
+   * Joins; true when this instance began a new cluster life (then it owes SERVER_RESTART).
+   * While Redis cannot be reached it keeps trying (with backoff) until it can or leave() is called.
+   */
+  async join(onRetry: (err: Error) => void = () => undefined): Promise<boolean> {
+    let first = false;
+    for (let wait = Math.max(10, Math.floor(this.timing.refreshMs / 2)); !this.closed;) {
+      try {
+        first = await this.decide();
+        break;
+      } catch (err) {
+        onRetry(err as Error);
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, 5 * this.timing.refreshMs);
+      }
+    }
     if (this.closed) return first;
     await this.refresh();
     this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.timing.refreshMs);

@@ -153,10 +153,12 @@ export class Hub {
    */
   private async joinCluster(bootedAt: number): Promise<boolean> {
     const t = this.deps.config.hub;
-    const first = await this.presence.join().catch((err: unknown) => {
-      this.log.error({ err }, "could not join the cluster presence: no SERVER_RESTART triggers");
-      return false;
-    });
+    const first = await this.presence
+      .join((err) => this.log.warn({ err }, "cluster presence: Redis unreachable; retrying"))
+      .catch((err: unknown) => {
+        this.log.error({ err }, "could not join the cluster presence: no SERVER_RESTART triggers");
+        return false;
+      });
     this.startedCluster = first;
     if (!first) {
       this.log.info({ instanceId: this.instanceId }, "joined a running cluster: no SERVER_RESTART triggers");
