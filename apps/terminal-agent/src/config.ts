@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ConfigError, describeZodError, MAX_PULL_LIMIT, MAX_PUSH_BATCH } from "@tillsync/shared";
+import { ConfigError, MAX_PULL_LIMIT, MAX_PUSH_BATCH } from "@tillsync/shared";
+import { checkTransportSecurity, readKeyFile, resolveDatabasePath } from "./config/env-checks";
 
 /**
  * Every default of the agent, beside the schema that applies it. The SPEC §5 variables come
@@ -44,7 +45,12 @@ export const AGENT_DEFAULTS = {
   SOCKET_RECONNECT_DELAY_MAX_MS: 5_000,
   /** Local hour (0–23) of the daemon's daily outbox cleanup: the quietest hour in a shop. */
   OUTBOX_CLEANUP_HOUR: 3,
+  /** Days of `history` (cycles and operator commands) the daily cleanup keeps. */
+  HISTORY_RETENTION_DAYS: 30,
+  LOG_LEVEL: "info",
 } as const;
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const positiveInt = (name: string) =>
   z.coerce
@@ -58,12 +64,39 @@ const upTo = (name: string, max: number) => positiveInt(name).max(max, `${name} 
 const tunable = <K extends keyof typeof AGENT_DEFAULTS>(name: K, max?: number) =>
   (max === undefined ? positiveInt(name) : upTo(name, max)).default(AGENT_DEFAULTS[name] as number);
 
-const schema = z.object({
+const centralFields = {
   CENTRAL_API_URL: z
-    .url({ message: "must be an http(s) URL, e.g. http://central:4000" })
+    .url({ message: "must be an http(s) URL, e.g. https://central.example:4000" })
     .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://"),
   CENTRAL_API_KEY: z.string().min(10, "must be the terminal key central returned when the terminal was created"),
   TERMINAL_ID: z.uuid({ message: "must be the terminal's UUID" }),
+};
+
+const flag = (name: string, fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0"], { message: `${name} must be true or false` })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === "true" || v === "1"));
+
+/** Every variable, the central ones optional: what commands that never talk to central read. */
+const localSchema = z.object({
+  CENTRAL_API_URL: centralFields.CENTRAL_API_URL.optional(),
+  CENTRAL_API_KEY: centralFields.CENTRAL_API_KEY.optional(),
+  /** Read by loadAgentConfig into CENTRAL_API_KEY; kept so `config` can say where the key came from. */
+  CENTRAL_API_KEY_FILE: z.string().min(1).optional(),
+  TERMINAL_ID: centralFields.TERMINAL_ID.optional(),
+  ALLOW_INSECURE_HTTP: flag("ALLOW_INSECURE_HTTP", false),
+  SYNC_ENABLED: flag("SYNC_ENABLED", true),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` })
+    .default(AGENT_DEFAULTS.LOG_LEVEL),
+  AGENT_HTTP_PORT: z.coerce
+    .number({ message: "AGENT_HTTP_PORT must be a port number" })
+    .int("AGENT_HTTP_PORT must be a whole number")
+    .min(0, "AGENT_HTTP_PORT must be from 0 to 65535")
+    .max(65535, "AGENT_HTTP_PORT must be from 0 to 65535")
+    .optional(),
+  HISTORY_RETENTION_DAYS: tunable("HISTORY_RETENTION_DAYS"),
   TERMINAL_DATABASE_URL: z
     .string()
     .regex(/^file:.+/, "must look like file:./data/terminal.db")
@@ -96,32 +129,60 @@ const schema = z.object({
     .default(AGENT_DEFAULTS.OUTBOX_CLEANUP_HOUR),
 });
 
+/** Every variable the agent reads (the names `unknownVariables` compares against). */
+export const AGENT_VARIABLES = Object.keys(localSchema.shape) as readonly (keyof typeof localSchema.shape)[];
+
+/** What commands that talk to central need: the central fields required. */
+const agentSchema = localSchema.extend(centralFields);
+
 /** The parsed agent config: every variable with its default applied, and the database file. */
-export type AgentConfig = z.infer<typeof schema> & { databasePath: string };
+export type AgentConfig = z.infer<typeof agentSchema> & { databasePath: string };
 
-/** The parts of the config that only need the local database (status, pause, cleanup...). */
-const localSchema = schema.pick({ TERMINAL_DATABASE_URL: true, SYNC_INTERVAL: true, OUTBOX_RETENTION_DAYS: true });
-
+/** The config of local commands: everything is validated, the CENTRAL_* ones may be absent. */
 export type LocalConfig = z.infer<typeof localSchema> & { databasePath: string };
 
-function fail(error: z.ZodError): never {
-  throw new ConfigError(`invalid agent configuration: ${describeZodError(error)}`);
+function parseWith<S extends typeof localSchema | typeof agentSchema>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+): z.infer<S> & { databasePath: string } {
+  // An empty variable (`KEY=` in an env file, `${UNSET}` in compose) counts as unset.
+  const set: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== "") set[k] = v;
+  if (set.CENTRAL_API_KEY_FILE) {
+    if (set.CENTRAL_API_KEY)
+      throw new ConfigError("invalid agent configuration: set CENTRAL_API_KEY or CENTRAL_API_KEY_FILE, not both");
+    set.CENTRAL_API_KEY = readKeyFile(set.CENTRAL_API_KEY_FILE);
+  }
+  const r = schema.safeParse(set);
+  if (!r.success) throw new ConfigError(`invalid agent configuration: ${describeIssues(r.error, set)}`);
+  const data = r.data as z.infer<S>;
+  if (data.CENTRAL_API_URL) checkTransportSecurity(data.CENTRAL_API_URL, data.ALLOW_INSECURE_HTTP);
+  return { ...data, databasePath: resolveDatabasePath(data.TERMINAL_DATABASE_URL, env) };
 }
 
-function databasePathOf(url: string): string {
-  return url.replace(/^file:/, "");
+/**
+ * One clause per bad variable. A variable that is not set reads "is required" whatever its
+ * format message says (zod reports a missing URL as a malformed one).
+ */
+function describeIssues(error: z.ZodError, set: NodeJS.ProcessEnv): string {
+  return error.issues
+    .map((i) => {
+      const name = String(i.path[0]);
+      if (set[name] !== undefined) return `${name}: ${i.message}`;
+      return `${name}: is required${name === "CENTRAL_API_KEY" ? " (or CENTRAL_API_KEY_FILE)" : ""}`;
+    })
+    .join("; ");
 }
 
 /** Parses the environment once, at start; the error names every bad variable. */
 export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  const r = schema.safeParse(env);
-  if (!r.success) fail(r.error);
-  return { ...r.data, databasePath: databasePathOf(r.data.TERMINAL_DATABASE_URL) };
+  return parseWith(agentSchema, env);
 }
 
-/** For commands that never talk to central: only the database location is needed. */
+/**
+ * For commands that never talk to central: every variable that is set is still checked (a
+ * typo in SYNC_BATCH_SIZE shows on `status`, not first on the daemon's next restart).
+ */
 export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
-  const r = localSchema.safeParse(env);
-  if (!r.success) fail(r.error);
-  return { ...r.data, databasePath: databasePathOf(r.data.TERMINAL_DATABASE_URL) };
+  return parseWith(localSchema, env);
 }

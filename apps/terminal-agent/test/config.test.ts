@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -12,7 +12,8 @@ import {
   type PushChange,
   type PushResult,
 } from "@tillsync/shared";
-import { loadAgentConfig, loadLocalConfig } from "../src/config";
+import { AGENT_VARIABLES, loadAgentConfig, loadLocalConfig } from "../src/config";
+import { editDistance, unknownVariables } from "../src/config/env-checks";
 import { engineOptionsFromConfig } from "../src/daemon/from-config";
 import { BREAKER_DEFAULTS, transition, type SyncState } from "../src/sync/sync-state-machine";
 import { AGENT_DEFAULTS, createAgent, transportFromConfig, type Agent, type CentralTransport } from "../src";
@@ -31,7 +32,7 @@ describe("agent configuration", () => {
       SYNC_BATCH_SIZE: 100,
       SYNC_TIMEOUT: 30,
       SYNC_RETRY_ATTEMPTS: 3,
-      databasePath: "./data/terminal.db",
+      databasePath: path.resolve("./data/terminal.db"),
     });
   });
 
@@ -55,15 +56,130 @@ describe("agent configuration", () => {
   });
 
   it("local commands need only the database location, and still name a bad variable", () => {
-    expect(loadLocalConfig({ TERMINAL_DATABASE_URL: "file:/var/lib/till.db" })).toEqual({
-      TERMINAL_DATABASE_URL: "file:/var/lib/till.db",
-      SYNC_INTERVAL: 300,
-      OUTBOX_RETENTION_DAYS: 7,
-      databasePath: "/var/lib/till.db",
-    });
+    const local = loadLocalConfig({ TERMINAL_DATABASE_URL: "file:/var/lib/till.db" });
+    expect(local).toMatchObject({ SYNC_INTERVAL: 300, OUTBOX_RETENTION_DAYS: 7, databasePath: "/var/lib/till.db" });
+    expect(local.CENTRAL_API_URL).toBeUndefined();
     expect(() => loadLocalConfig({ OUTBOX_RETENTION_DAYS: "a week" })).toThrow(
       /^invalid agent configuration: OUTBOX_RETENTION_DAYS:/,
     );
+  });
+});
+
+describe("agent configuration, every variable and where it lands", () => {
+  it("checks every variable that is set, even for local commands", () => {
+    expect(() => loadLocalConfig({ SYNC_BATCH_SIZE: "lots" })).toThrow(
+      /^invalid agent configuration: SYNC_BATCH_SIZE:/,
+    );
+    expect(() => loadLocalConfig({ CENTRAL_API_URL: "central" })).toThrow(/CENTRAL_API_URL:/);
+    expect(() => loadLocalConfig({ SYNC_ENABLED: "maybe" })).toThrow(/SYNC_ENABLED must be true or false/);
+    expect(() => loadLocalConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL must be one of/);
+    expect(() => loadLocalConfig({ AGENT_HTTP_PORT: "70000" })).toThrow(/AGENT_HTTP_PORT must be from 0 to 65535/);
+  });
+
+  it("says 'is required' for each missing central variable, empty counting as missing", () => {
+    const err = () => loadAgentConfig({ CENTRAL_API_URL: "", TERMINAL_DATABASE_URL: "file:/tmp/x.db" });
+    expect(err).toThrow(
+      /: CENTRAL_API_URL: is required; CENTRAL_API_KEY: is required \(or CENTRAL_API_KEY_FILE\); TERMINAL_ID: is required$/,
+    );
+  });
+
+  it("SYNC_ENABLED defaults to true and reads true/false/1/0", () => {
+    expect(loadAgentConfig(good).SYNC_ENABLED).toBe(true);
+    expect(loadAgentConfig({ ...good, SYNC_ENABLED: "false" }).SYNC_ENABLED).toBe(false);
+    expect(loadAgentConfig({ ...good, SYNC_ENABLED: "0" }).SYNC_ENABLED).toBe(false);
+  });
+
+  it("resolves a relative TERMINAL_DATABASE_URL against the starting directory (INIT_CWD under npm)", () => {
+    expect(loadLocalConfig({ TERMINAL_DATABASE_URL: "file:./t.db", INIT_CWD: "/srv/till" }).databasePath).toBe(
+      "/srv/till/t.db",
+    );
+    expect(loadLocalConfig({ TERMINAL_DATABASE_URL: "file:t.db" }).databasePath).toBe(path.resolve("t.db"));
+    expect(loadLocalConfig({ TERMINAL_DATABASE_URL: "file:/abs/t.db", INIT_CWD: "/srv" }).databasePath).toBe(
+      "/abs/t.db",
+    );
+  });
+
+  it("refuses plain http to another machine unless ALLOW_INSECURE_HTTP=true; loopback and https pass", () => {
+    const remote = { ...good, CENTRAL_API_URL: "http://central.example:4000" };
+    expect(() => loadAgentConfig(remote)).toThrow(ConfigError);
+    expect(() => loadAgentConfig(remote)).toThrow(/^CENTRAL_API_URL: http:\/\/central.example:4000 is plain http/);
+    expect(() => loadLocalConfig({ CENTRAL_API_URL: "http://10.0.0.5" })).toThrow(/ALLOW_INSECURE_HTTP=true/);
+    expect(loadAgentConfig({ ...remote, ALLOW_INSECURE_HTTP: "true" }).CENTRAL_API_URL).toBe(remote.CENTRAL_API_URL);
+    for (const url of [
+      "http://localhost:4000",
+      "http://127.0.0.1:4000",
+      "http://[::1]:4000",
+      "https://central.example",
+    ])
+      expect(loadAgentConfig({ ...good, CENTRAL_API_URL: url }).CENTRAL_API_URL).toBe(url);
+  });
+});
+
+describe("CENTRAL_API_KEY_FILE", () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), "tillsync-keyfile-"))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const keyFile = (content: string, mode: number) => {
+    const file = path.join(dir, "key");
+    writeFileSync(file, content);
+    chmodSync(file, mode);
+    return file;
+  };
+  const { CENTRAL_API_KEY: _key, ...noKey } = good;
+
+  it("reads the key from a file only its owner can read, trimming the newline", () => {
+    const file = keyFile(`${good.CENTRAL_API_KEY}\n`, 0o600);
+    expect(loadAgentConfig({ ...noKey, CENTRAL_API_KEY_FILE: file }).CENTRAL_API_KEY).toBe(good.CENTRAL_API_KEY);
+    expect(
+      loadAgentConfig({ ...noKey, CENTRAL_API_KEY_FILE: keyFile(good.CENTRAL_API_KEY, 0o640) }).CENTRAL_API_KEY,
+    ).toBe(good.CENTRAL_API_KEY);
+  });
+
+  it("refuses a world-readable file, naming it", () => {
+    const file = keyFile(good.CENTRAL_API_KEY, 0o644);
+    expect(() => loadAgentConfig({ ...noKey, CENTRAL_API_KEY_FILE: file })).toThrow(
+      new RegExp(
+        `^CENTRAL_API_KEY_FILE: ${file} is readable by every user; run \`chmod 600 ${file}\``.replace(
+          "every user",
+          "every user on this machine",
+        ),
+      ),
+    );
+  });
+
+  it("names a missing file, an empty one, a short key, and both ways set at once", () => {
+    const missing = path.join(dir, "nope");
+    expect(() => loadAgentConfig({ ...noKey, CENTRAL_API_KEY_FILE: missing })).toThrow(
+      `CENTRAL_API_KEY_FILE: cannot read ${missing}: ENOENT`,
+    );
+    expect(() => loadAgentConfig({ ...noKey, CENTRAL_API_KEY_FILE: keyFile("\n", 0o600) })).toThrow(/is empty/);
+    expect(() => loadAgentConfig({ ...noKey, CENTRAL_API_KEY_FILE: keyFile("short", 0o600) })).toThrow(
+      /CENTRAL_API_KEY: must be the terminal key/,
+    );
+    const file = keyFile(good.CENTRAL_API_KEY, 0o600);
+    expect(() => loadAgentConfig({ ...good, CENTRAL_API_KEY_FILE: file })).toThrow(/not both/);
+  });
+});
+
+describe("unknown variables", () => {
+  it("names each unknown SYNC_/CENTRAL_/TERMINAL_ variable with the closest known one", () => {
+    expect(
+      unknownVariables(
+        { SYNC_INTERVALL: "5", CENTRAL_API_KY: "x", TERMINAL_DB: "x", SYNC_INTERVAL: "5", PATH: "/bin", HOME: "/" },
+        AGENT_VARIABLES,
+      ),
+    ).toEqual([
+      { name: "CENTRAL_API_KY", closest: "CENTRAL_API_KEY" },
+      { name: "SYNC_INTERVALL", closest: "SYNC_INTERVAL" },
+      { name: "TERMINAL_DB", closest: "TERMINAL_ID" },
+    ]);
+  });
+
+  it("measures edit distance", () => {
+    expect(editDistance("kitten", "sitting")).toBe(3);
+    expect(editDistance("", "abc")).toBe(3);
+    expect(editDistance("same", "same")).toBe(0);
   });
 });
 
