@@ -90,7 +90,13 @@ describe("the /admin namespace", () => {
       },
     );
     const till = new TerminalClient(central.url, t.terminalId, t.key);
-    await till.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox: {} });
+    // An agent that reports a clean cycle has synced, even though it never pushed anything.
+    await till.raw("POST", "/api/sync/heartbeat", {
+      terminalId: t.terminalId,
+      status: "idle",
+      outbox: {},
+      lastSyncAt: new Date().toISOString(),
+    });
     const hb = (await waitFor(() => l.of("terminal:heartbeat")[0], { what: "terminal:heartbeat" })) as {
       terminal: { id: string; status: string; health: string };
     };

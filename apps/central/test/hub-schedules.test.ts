@@ -128,7 +128,7 @@ describe("hub schedules and status", () => {
       (await central.admin<{ terminals: Row[] }>("GET", "/api/terminals")).body.terminals.find((r) => r.id === id)!;
     const t = await central.provisionTerminal();
     const till = new TerminalClient(central.url, t.terminalId, t.key);
-    expect(await row(t.terminalId)).toMatchObject({ status: "OFFLINE", health: "yellow", agentStatus: null });
+    expect(await row(t.terminalId)).toMatchObject({ status: "OFFLINE", health: "gray", agentStatus: null });
     await central.admin("POST", "/api/products", {
       sku: `LAG-${t.terminalId.slice(0, 8)}`,
       name: "lag",

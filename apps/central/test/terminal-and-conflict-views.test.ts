@@ -31,7 +31,8 @@ describe("the console's terminal views", () => {
       code: "harbour-01",
       storeName: "Harbour",
       paused: false,
-      health: "yellow",
+      // Never synced: gray, on central as in the agent's status (one rule in packages/shared).
+      health: "gray",
       lastError: null,
     });
     expect(row.lag).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -73,6 +73,15 @@ describe("tillsync-agent CLI", () => {
   it("status --json works with no central and no CENTRAL_* variables", async () => {
     const file = tempDb();
     const env = envOf({ TERMINAL_DATABASE_URL: `file:${file}` });
+    // A wrong path must not read as a healthy, empty till: status says the file is missing.
+    const missing = await runCli(["status", "--json"], env);
+    expect(missing).toMatchObject({ code: 1, stdout: "" });
+    expect(missing.stderr).toBe(
+      `tillsync-agent: no terminal database at ${file} (TERMINAL_DATABASE_URL=file:${file}); ` +
+        "`tillsync-agent start` creates it; check the path and the directory you started from\n",
+    );
+    expect(existsSync(file)).toBe(false);
+    expect((await runCli(["resume"], env)).code).toBe(0); // creates and migrates the file
     const empty = await runCli(["status", "--json"], env);
     expect(empty).toMatchObject({ code: 0, stderr: "" });
     expect(JSON.parse(empty.stdout)).toMatchObject({
@@ -93,7 +102,7 @@ describe("tillsync-agent CLI", () => {
     });
     const text = await runCli(["status"], env);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^health: +gray$/m);
+    expect(text.stdout).toMatch(/^health: +gray \(never synced\)$/m);
     expect(text.stdout).toMatch(/^sale_orders +1 +0 +0 +0$/m);
   });
 
@@ -135,7 +144,7 @@ describe("tillsync-agent CLI", () => {
       priceCents: 250,
     });
     await central.admin("POST", "/api/stock", { storeId: t.creds.storeId, productId, quantity: 4 });
-    expect((await runCli(["status"], t.localEnv)).code).toBe(0); // creates and migrates the file
+    expect((await runCli(["resume"], t.localEnv)).code).toBe(0); // creates and migrates the file
     const db = till(t.file);
     const order = sell(db, t.creds.storeId);
     const snapshot = () => ({
@@ -226,7 +235,8 @@ describe("tillsync-agent CLI", () => {
     await waitFor(() => /SIGTERM: finishing the batch in flight/.test(daemon.stdout), { what: "daemon stopping" });
     t.proxy!.release();
     expect(await daemon.exited).toEqual({ code: 0, signal: null });
-    expect(daemon.stdout).toMatch(/stopped\n$/);
+    // Not a TTY: one JSON object per line, the last one the daemon's "stopped".
+    expect(JSON.parse(daemon.stdout.trim().split("\n").pop()!)).toMatchObject({ msg: "stopped", level: 30 });
     expect(db.prepare(`SELECT DISTINCT status FROM outbox`).all()).toEqual([{ status: "SYNCED" }]);
     expect(await ordersAtCentral(order)).toBe(1);
     expect((await pg.query(`SELECT count(*)::int AS n FROM payments WHERE order_id = $1`, [order])).rows[0].n).toBe(1);

@@ -53,7 +53,7 @@ describe("the daemon", () => {
     await waitFor(() => lines.includes("startup sync: pushed 0, pulled 0"), { what: "startup sync logged" });
     // The default interval is 30 s: several beats within a test's wait come from the config.
     await waitFor(() => beats.length >= 3, { what: "heartbeats on HEARTBEAT_INTERVAL_MS" });
-    await waitFor(() => link.connected, { what: "socket link connected" });
+    await waitFor(() => link!.connected, { what: "socket link connected" });
 
     const order = randomUUID();
     agent.db
@@ -72,7 +72,7 @@ describe("the daemon", () => {
     await daemon.stop();
     daemon = undefined;
     expect(agent.engine.current.kind).toBe("stopped");
-    expect(link.connected).toBe(false);
+    expect(link!.connected).toBe(false);
     expect(lines.filter((l) => l.startsWith("sync failed"))).toEqual([]);
   });
 });

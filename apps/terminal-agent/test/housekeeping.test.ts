@@ -47,9 +47,12 @@ describe("housekeeping", () => {
     ).run();
     db.prepare(`INSERT INTO sync_history (kind) VALUES ('CYCLE')`).run();
 
-    const r = await runCli(["cleanup", "--days", "7"], envOf({ TERMINAL_DATABASE_URL: `file:${file}` }));
+    const env = { ...envOf({ TERMINAL_DATABASE_URL: `file:${file}` }), HISTORY_RETENTION_DAYS: "8" };
+    const r = await runCli(["cleanup", "--days", "7"], env);
     expect(r).toMatchObject({ code: 0, stderr: "" });
-    expect(r.stdout).toMatch(/^deleted 1 synced outbox row\(s\) and 1 sync history row\(s\) older than 7 day\(s\)/);
+    expect(r.stdout).toMatch(
+      /^deleted 1 synced outbox row\(s\) older than 7 day\(s\) and 1 history row\(s\) older than 8 day\(s\)/,
+    );
     const left = db.prepare(`SELECT status, count(*) AS n FROM outbox GROUP BY status ORDER BY status`).all();
     expect(left).toEqual([
       { status: "CONFLICT", n: 1 },
@@ -57,6 +60,10 @@ describe("housekeeping", () => {
       { status: "PENDING", n: 1 },
       { status: "SYNCED", n: 1 },
     ]);
-    expect(db.prepare(`SELECT count(*) AS n FROM sync_history`).get()).toEqual({ n: 1 });
+    // The recent cycle stays, and the cleanup itself is recorded in history.
+    expect(db.prepare(`SELECT kind, detail FROM sync_history ORDER BY id`).all()).toEqual([
+      { kind: "CYCLE", detail: null },
+      { kind: "CLEANUP", detail: "deleted 1 synced outbox row(s), 1 history row(s)" },
+    ]);
   });
 });

@@ -89,7 +89,7 @@ describe("the agent under an emergency stop", () => {
     });
     daemon = startDaemon(config);
     const { agent, link } = daemon;
-    await waitFor(() => link.connected, { what: "socket connected" });
+    await waitFor(() => link!.connected, { what: "socket connected" });
     await central.admin("POST", "/api/sync/emergency-stop", { reason: "daemon stop" });
     await waitFor(() => agent.engine.heldBy()?.reason === "daemon stop", { what: "held by sync:pause" });
     const sold = [sell(agent.db, creds.storeId), sell(agent.db, creds.storeId), sell(agent.db, creds.storeId)];

@@ -11,3 +11,4 @@ export { columnTypes, DEFAULT_TEXT_MAX, INT4_MAX, INT4_MIN, intRange, textMax } 
 export * from "./row-schemas";
 export * from "./protocol";
 export * from "./parse";
+export * from "./health";

@@ -1,4 +1,10 @@
-import type { HubHealthColour, TerminalHealth, TerminalId, TerminalStatus } from "@tillsync/shared";
+import {
+  healthColour,
+  type HubHealthColour,
+  type TerminalHealth,
+  type TerminalId,
+  type TerminalStatus,
+} from "@tillsync/shared";
 import { HUB_DEFAULTS, type HubTunables } from "../config";
 import { outboxTotals, type StoredHeartbeat } from "../store/stored-heartbeat";
 import type { TerminalRecord } from "../store/terminals";
@@ -10,30 +16,50 @@ export interface TerminalHealthInput {
   emergencyStop: boolean;
   /** Paused by an operator (its push and pull answer 423). */
   paused?: boolean;
+  /** Where its acknowledged pulls reached, and when it was last heard from. */
+  ackedCursor?: string;
+  lastSeenAt?: Date | null;
+}
+
+/** When the terminal last synced as far as central can tell; null when it never did. */
+function lastSyncedAt(t: TerminalHealthInput): number | null {
+  const times = [
+    t.lastSyncAt?.getTime(),
+    t.lastHeartbeat?.lastSyncAt ? Date.parse(t.lastHeartbeat.lastSyncAt) : undefined,
+  ];
+  // A till with nothing to push still syncs by pulling: an acknowledged cursor counts, as of
+  // when central last heard from it.
+  if (t.ackedCursor && t.ackedCursor !== "0") times.push(t.lastSeenAt?.getTime());
+  const known = times.filter((x): x is number => x !== undefined);
+  return known.length ? Math.max(...known) : null;
 }
 
 export type HealthThresholds = Pick<HubTunables, "backlogAlertFailed" | "delayedAfterMs">;
 
 /**
- * The health colour of SPEC §4: gray disabled; red failing (circuit open, more failed
- * changes than the alert threshold) or under emergency stop; yellow paused, backing off,
- * offline or delayed; green when it synced recently (or, online, reports itself idle or syncing).
+ * The health colour of SPEC §4, by the rule the agent's `status` uses too (`healthColour` in
+ * packages/shared): central knows the terminal's record and its last heartbeat.
  */
 export function terminalHealth(
   t: TerminalHealthInput,
   now = Date.now(),
   limits: HealthThresholds = HUB_DEFAULTS,
 ): HubHealthColour {
-  if (t.status === "DISABLED") return "gray";
-  const agent = t.lastHeartbeat?.status;
-  if (t.emergencyStop || agent === "circuit-open" || outboxTotals(t.lastHeartbeat).failed > limits.backlogAlertFailed)
-    return "red";
-  if (t.paused || agent === "paused" || agent === "backing-off" || t.status === "OFFLINE") return "yellow";
-  // A live agent that reports itself idle or syncing has synced without trouble; otherwise
-  // the last push central received must be recent.
-  if (t.status === "ONLINE" && (agent === "idle" || agent === "pushing" || agent === "pulling")) return "green";
-  if (!t.lastSyncAt || now - t.lastSyncAt.getTime() > limits.delayedAfterMs) return "yellow";
-  return "green";
+  const agent = t.lastHeartbeat?.status ?? null;
+  const synced = lastSyncedAt(t);
+  return healthColour(
+    {
+      disabled: t.status === "DISABLED",
+      emergencyStop: t.emergencyStop,
+      paused: t.paused === true,
+      agentState: agent,
+      failedChanges: outboxTotals(t.lastHeartbeat).failed,
+      lastSyncAgeMs: synced === null ? null : now - synced,
+      online: t.status === "ONLINE",
+      reportsSyncing: t.status === "ONLINE" && (agent === "idle" || agent === "pushing" || agent === "pulling"),
+    },
+    { failedAlert: limits.backlogAlertFailed, delayedAfterMs: limits.delayedAfterMs },
+  );
 }
 
 /** One row of GET /api/terminals (the shared TerminalHealth schema) from the stored terminal. */
@@ -52,7 +78,15 @@ export function toTerminalHealth(
     storeId: t.storeId,
     status: t.status,
     health: terminalHealth(
-      { status: t.status, lastSyncAt: t.lastSyncAt, lastHeartbeat: hb, emergencyStop, paused: t.paused },
+      {
+        status: t.status,
+        lastSyncAt: t.lastSyncAt,
+        lastHeartbeat: hb,
+        emergencyStop,
+        paused: t.paused,
+        ackedCursor: t.ackedCursor,
+        lastSeenAt: t.lastSeenAt,
+      },
       now,
       limits,
     ),

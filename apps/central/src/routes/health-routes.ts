@@ -1,5 +1,6 @@
 import { Router } from "express";
 import type { Redis } from "ioredis";
+import { PROTOCOL_VERSION, type HealthResponse } from "@tillsync/shared";
 import { route } from "../http/async-route";
 import type { Hub } from "../hub/hub";
 import type { HubMetrics } from "../observability/metrics";
@@ -8,7 +9,9 @@ import type { CentralStore } from "../store/central-store";
 export function healthRoutes(store: Pick<CentralStore, "ping">, redis: Redis, metrics?: HubMetrics, hub?: Hub): Router {
   const r = Router();
   r.get("/health", (_req, res) => {
-    res.json({ status: "ok" });
+    // The protocol version and the clock are for the agent's `test-connection`.
+    const body: HealthResponse = { status: "ok", protocolVersion: PROTOCOL_VERSION, time: new Date().toISOString() };
+    res.json(body);
   });
   r.get(
     "/ready",

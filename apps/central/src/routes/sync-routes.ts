@@ -141,8 +141,17 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
       const body = parseOrThrow(heartbeatRequestSchema, req.body, "heartbeat");
       assertSelf(req.terminal!, body.terminalId);
       const at = new Date().toISOString();
-      const { status, outbox, lastError, failedChanges, storage } = body;
-      await store.terminals.recordHeartbeat(body.terminalId, { status, outbox, lastError, failedChanges, storage, at });
+      const { status, outbox, lastError, failedChanges, storage, circuit, lastSyncAt } = body;
+      await store.terminals.recordHeartbeat(body.terminalId, {
+        status,
+        outbox,
+        lastError,
+        failedChanges,
+        storage,
+        circuit,
+        lastSyncAt,
+        at,
+      });
       res.json({ ok: true });
     }),
   );

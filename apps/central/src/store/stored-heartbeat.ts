@@ -3,11 +3,19 @@ import { heartbeatRequestSchema, type TableCounts } from "@tillsync/shared";
 
 /**
  * A terminal's last heartbeat as central keeps it (`terminals.last_heartbeat`): the agent's
- * status, outbox counts, last error and FAILED changes from the shared heartbeat schema, and
+ * status, outbox counts, last error, FAILED changes, circuit and last clean cycle from the shared heartbeat schema, and
  * when central received it.
  */
 export const storedHeartbeatSchema = heartbeatRequestSchema
-  .pick({ status: true, outbox: true, lastError: true, failedChanges: true, storage: true })
+  .pick({
+    status: true,
+    outbox: true,
+    lastError: true,
+    failedChanges: true,
+    storage: true,
+    circuit: true,
+    lastSyncAt: true,
+  })
   .extend({ at: z.string() });
 export type StoredHeartbeat = z.infer<typeof storedHeartbeatSchema>;
 

@@ -1,4 +1,4 @@
-import type { FeedCursor } from "@tillsync/shared";
+import type { FeedCursor, TillsyncError } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { listPending, type PendingChange } from "../outbox/outbox-maintenance";
@@ -9,6 +9,8 @@ export interface DryRunReport {
   /** Per table and operation: how many rows a pull would apply. */
   pull: Record<string, number>;
   pullTotal: number;
+  /** Set when central could not be asked: what a pull would bring is unknown. */
+  pullUnknown?: string;
 }
 
 /**
@@ -22,7 +24,14 @@ export async function dryRun(db: SqliteDb, transport: CentralTransport, pageSize
   let pullTotal = 0;
   let cursor: FeedCursor = new SyncStateStore(db).cursor();
   for (;;) {
-    const page = await transport.pull(cursor, pageSize);
+    let page;
+    try {
+      page = await transport.pull(cursor, pageSize);
+    } catch (err) {
+      // Offline is when a dry run matters most ("how much is waiting?"): the push list is local.
+      if ((err as TillsyncError).retryable !== true) throw err;
+      return { push, pull: {}, pullTotal: 0, pullUnknown: (err as Error).message };
+    }
     for (const c of page.changes) {
       const key = `${c.entityType} ${c.operation}`;
       pull[key] = (pull[key] ?? 0) + 1;
@@ -45,6 +54,11 @@ export function formatDryRun(r: DryRunReport): string {
     );
   }
   if (r.push.length > SHOWN) lines.push(`  … and ${r.push.length - SHOWN} more`);
+  if (r.pullUnknown) {
+    lines.push(`would pull: unknown, central is unreachable (${r.pullUnknown})`);
+    lines.push("dry run: nothing was changed");
+    return lines.join("\n");
+  }
   lines.push(`would pull ${r.pullTotal} change(s):`);
   for (const [k, n] of Object.entries(r.pull)) lines.push(`  ${k.padEnd(29)} ${n}`);
   lines.push("dry run: nothing was changed");

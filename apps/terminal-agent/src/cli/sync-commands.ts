@@ -1,24 +1,34 @@
 import type { Command } from "commander";
-import { MAX_PULL_LIMIT } from "@tillsync/shared";
+import { InvalidArgumentError } from "commander";
+import { MAX_PULL_LIMIT, Priority, type PriorityBand } from "@tillsync/shared";
 import { loadAgentConfig, type AgentConfig } from "../config";
+import { acquireAgentLock, AgentLockedError } from "../daemon/agent-lock";
 import { createAgent } from "../daemon/agent";
 import { transportFromConfig } from "../daemon/from-config";
+import { SyncStateStore } from "../db/sync-state";
 import { openTerminalDb, type SqliteDb } from "../db/terminal-db";
 import { forceStartup } from "../recovery/force-startup";
 import { progressReporter } from "../recovery/progress";
 import type { CycleReport } from "../sync/sync-engine";
 import { CommandFailed, positiveInt } from "./cli-errors";
+import { cli } from "./cli-context";
+import { withVariables } from "./command-help";
 import { dryRun, formatDryRun } from "./dry-run";
 
 /** The commands that talk to central once and exit: `startup` and `sync`. */
 
-/** One cycle of every band, without touching the state a running daemon persists. */
-async function oneCycle(config: AgentConfig, what: string): Promise<CycleReport> {
-  const agent = createAgent(config, undefined, { persistState: false });
-  const r = await agent.engine.runCycle();
+const PAUSED = "sync is paused on this terminal; run `tillsync-agent resume` first";
+
+/**
+ * One cycle, recorded like the daemon's: the engine writes its state (`status` reads the
+ * latest outcome, whoever ran it) and a history row. The lock (runExclusive) guarantees no
+ * daemon is writing the same state meanwhile.
+ */
+async function oneCycle(config: AgentConfig, what: string, minPriority?: number): Promise<CycleReport> {
+  const agent = createAgent(config);
+  const r = await agent.engine.runCycle(minPriority);
   await agent.close();
-  if (r.skipped === "paused")
-    throw new CommandFailed("sync is paused on this terminal; run `tillsync-agent resume` first");
+  if (r.skipped === "paused") throw new CommandFailed(PAUSED);
   if (r.error) throw new CommandFailed(`${what} failed: ${r.error}`);
   return r;
 }
@@ -32,49 +42,108 @@ async function withDb<T>(config: AgentConfig, fn: (db: SqliteDb) => Promise<T>):
   }
 }
 
-async function startupAction(opts: { force?: boolean; pageSize?: number }): Promise<void> {
+/**
+ * What every one-shot sync checks first: SYNC_ENABLED (false: say so, exit 0, contact nobody),
+ * the local pause, then the database's sync lock, so a command typed beside a running daemon
+ * never sends the batch the daemon is sending.
+ */
+async function runExclusive(command: string, fn: (config: AgentConfig) => Promise<void>): Promise<void> {
   const config = loadAgentConfig();
-  if (opts.force) {
-    await withDb(config, async (db) => {
-      const progress = progressReporter(process.stdout);
-      const r = await forceStartup(db, transportFromConfig(config), {
-        pageSize: opts.pageSize ?? config.SYNC_RECOVERY_PAGE_SIZE,
-        onPage: (p, n) => progress.page(p, n),
-      });
-      progress.done(r.pages, r.rows);
-      if (r.resumed) console.log("continued an interrupted recovery");
-    });
+  if (!config.SYNC_ENABLED) {
+    console.log("sync is disabled on this terminal (SYNC_ENABLED=false); nothing was sent");
+    return;
   }
-  const r = await oneCycle(config, "startup sync");
-  console.log(`startup sync: pushed ${r.pushed}, pulled ${r.pulled}, conflicts ${r.conflicts}, failed ${r.failed}`);
+  if (await withDb(config, async (db) => new SyncStateStore(db).get("paused") === "1")) throw new CommandFailed(PAUSED);
+  let lock;
+  try {
+    lock = acquireAgentLock(config.databasePath, command);
+  } catch (err) {
+    if (err instanceof AgentLockedError) throw new CommandFailed(err.message);
+    throw err;
+  }
+  try {
+    await fn(config);
+  } finally {
+    lock.release();
+  }
 }
 
-async function syncAction(opts: { dryRun?: boolean }): Promise<void> {
-  const config = loadAgentConfig();
+async function startupAction(opts: { force?: boolean; pageSize?: number }): Promise<void> {
+  await runExclusive("startup", async (config) => {
+    if (opts.force) {
+      await withDb(config, async (db) => {
+        const progress = progressReporter(process.stdout);
+        const r = await forceStartup(db, transportFromConfig(config), {
+          pageSize: opts.pageSize ?? config.SYNC_RECOVERY_PAGE_SIZE,
+          onPage: (p, n) => progress.page(p, n),
+        });
+        progress.done(r.pages, r.rows);
+        if (r.resumed) console.log("continued an interrupted recovery");
+      });
+    }
+    const r = await oneCycle(config, "startup sync");
+    console.log(`startup sync: pushed ${r.pushed}, pulled ${r.pulled}, conflicts ${r.conflicts}, failed ${r.failed}`);
+  });
+}
+
+const BANDS: Record<string, PriorityBand> = {
+  critical: "CRITICAL",
+  high: "HIGH",
+  medium: "MEDIUM",
+  low: "LOW",
+  background: "BACKGROUND",
+};
+
+/** `--priority high`: the named band and every more urgent one (critical, high). */
+function parseBand(value: string): PriorityBand {
+  const band = BANDS[value.toLowerCase()];
+  if (!band) throw new InvalidArgumentError(`must be one of ${Object.keys(BANDS).join(", ")}`);
+  return band;
+}
+
+async function syncAction(opts: { dryRun?: boolean; priority?: PriorityBand }): Promise<void> {
   if (opts.dryRun) {
+    // Reads only: no lock, and it works offline (the push list is local).
+    const config = loadAgentConfig();
     const report = await withDb(config, (db) => dryRun(db, transportFromConfig(config), config.SYNC_PULL_PAGE_SIZE));
     console.log(formatDryRun(report));
     return;
   }
-  const r = await oneCycle(config, "sync");
-  console.log(`pushed ${r.pushed}, pulled ${r.pulled}, conflicts ${r.conflicts}, failed ${r.failed}`);
+  await runExclusive("sync", async (config) => {
+    const min = opts.priority ? Priority[opts.priority] : undefined;
+    const r = await oneCycle(config, "sync", min);
+    const bands = opts.priority ? ` (bands ${opts.priority} and above)` : "";
+    console.log(`pushed ${r.pushed}${bands}, pulled ${r.pulled}, conflicts ${r.conflicts}, failed ${r.failed}`);
+    cli().logger.debug({ cycleId: r.cycleId, durationMs: r.durationMs }, "sync done");
+  });
 }
 
 export function addSyncCommands(program: Command): void {
-  program
-    .command("startup")
-    .description("sync from central now; --force re-downloads everything (a lost or new database)")
-    .option("--force", "empty what central owns locally and download it again (keeps unsent sales)")
-    .option(
-      "--page-size <n>",
-      `rows per page while re-downloading (max ${MAX_PULL_LIMIT}; default SYNC_RECOVERY_PAGE_SIZE)`,
-      positiveInt(MAX_PULL_LIMIT),
-    )
-    .action(startupAction);
+  withVariables(
+    program
+      .command("startup")
+      .description("sync from central now; --force re-downloads everything (a lost or new database)")
+      .option("--force", "empty what central owns locally and download it again (keeps unsent sales)")
+      .option(
+        "--page-size <n>",
+        `rows per page while re-downloading (max ${MAX_PULL_LIMIT}; default SYNC_RECOVERY_PAGE_SIZE)`,
+        positiveInt(MAX_PULL_LIMIT),
+      )
+      .action(startupAction),
+    ["central", "local", "sync"],
+  );
 
-  program
-    .command("sync")
-    .description("run one push + pull cycle now")
-    .option("--dry-run", "print what would be pushed and pulled; change nothing")
-    .action(syncAction);
+  withVariables(
+    program
+      .command("sync")
+      .description("run one push + pull cycle now (refused while the daemon runs: it syncs by itself)")
+      .option("--dry-run", "print what would be pushed and pulled; change nothing (works offline)")
+      .option(
+        "--priority <band>",
+        "push only this band and the more urgent ones: critical, high, medium, low, background",
+        parseBand,
+      )
+      .action(syncAction),
+    ["central", "local", "sync"],
+  );
 }

@@ -1,6 +1,8 @@
 import { MAX_REPORTED_FAILED_CHANGES } from "@tillsync/shared";
+import { SyncStateStore } from "../db/sync-state";
 import { lastCycleError } from "../status/agent-status";
 import { storageReport } from "../sync/storage-condition";
+import { circuitOf } from "../sync/sync-state-machine";
 import type { CentralTransport } from "../transport/central-transport";
 import type { Agent } from "./agent";
 
@@ -73,6 +75,9 @@ export class HeartbeatSender {
         lastError: lastCycleError(db) ?? null,
         failedChanges: outbox.failedChanges(MAX_REPORTED_FAILED_CHANGES),
         storage: storageReport(engine.storageCondition, db.name),
+        // Why a till fails, seen from central: its breaker, and when it last synced cleanly.
+        circuit: circuitOf(engine.current),
+        lastSyncAt: new SyncStateStore(db).get("last_sync_at") ?? null,
       });
     } catch (err) {
       this.failing = true;

@@ -14,18 +14,18 @@ export function msUntilNextLocalHour(hour: number, now: Date = new Date()): numb
  * Runs the outbox cleanup every day at `hour`:00 local time (OUTBOX_CLEANUP_HOUR, 03:00 by
  * default: the quietest hour in a shop), keeping SYNCED rows for `retentionDays`. Re-armed
  * each day from the clock rather than a 24 h interval, so daylight-saving changes do not make
- * it drift. Returns a stop function.
+ * it drift. History is kept `historyDays` (HISTORY_RETENTION_DAYS). Returns a stop function.
  */
 export function scheduleDailyCleanup(
   db: SqliteDb,
-  opts: { retentionDays: number; hour: number },
+  opts: { retentionDays: number; historyDays?: number; hour: number },
   onDone: (r: { outbox: number; history: number }) => void = () => undefined,
 ): () => void {
   let timer: NodeJS.Timeout;
   const arm = () => {
     timer = setTimeout(() => {
       try {
-        onDone(cleanupSynced(db, opts.retentionDays));
+        onDone(cleanupSynced(db, opts.retentionDays, opts.historyDays));
       } catch (err) {
         // A full disk can refuse even a DELETE (the WAL must grow); the agent survives it and
         // cleans up tomorrow. Anything else is a bug and surfaces.

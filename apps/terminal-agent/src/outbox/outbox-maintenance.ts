@@ -9,26 +9,30 @@ import type { OutboxRow } from "./outbox-store";
  * daemon works the same file, so each is a single statement and cannot interleave badly.
  */
 
-/** FAILED rows back to PENDING with a fresh attempt budget; returns how many. */
+/**
+ * FAILED rows back to PENDING with a fresh attempt budget and no error text (the old error
+ * would otherwise show on `failed` and in the heartbeat as if it were new); returns how many.
+ */
 export function retryFailed(db: SqliteDb): number {
   return db
     .prepare(
-      `UPDATE outbox SET status = ${statusSql("PENDING")}, attempts = 0, next_attempt_at = NULL
+      `UPDATE outbox SET status = ${statusSql("PENDING")}, attempts = 0, next_attempt_at = NULL, error = NULL
         WHERE status = ${statusSql("FAILED")}`,
     )
     .run().changes;
 }
 
 /**
- * Deletes SYNCED outbox rows, and sync history, older than `days`. Only SYNCED rows: a
- * PENDING, FAILED or CONFLICT row is still something an operator or the engine needs.
+ * Deletes SYNCED outbox rows older than `days`, and sync history older than `historyDays`.
+ * Only SYNCED rows: a PENDING, FAILED or CONFLICT row is still something an operator or the
+ * engine needs.
  */
-export function cleanupSynced(db: SqliteDb, days: number): { outbox: number; history: number } {
+export function cleanupSynced(db: SqliteDb, days: number, historyDays = days): { outbox: number; history: number } {
   const cutoff = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' days')`;
   return db.transaction(() => ({
     outbox: db.prepare(`DELETE FROM outbox WHERE status = ${statusSql("SYNCED")} AND created_at < ${cutoff}`).run(days)
       .changes,
-    history: db.prepare(`DELETE FROM sync_history WHERE started_at < ${cutoff}`).run(days).changes,
+    history: db.prepare(`DELETE FROM sync_history WHERE started_at < ${cutoff}`).run(historyDays).changes,
   }))();
 }
 

@@ -1,4 +1,10 @@
-import type { StorageReport, SyncTable, TableCounts } from "@tillsync/shared";
+import {
+  DEFAULT_HEALTH_LIMITS,
+  healthColour,
+  type StorageReport,
+  type SyncTable,
+  type TableCounts,
+} from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { OutboxStore } from "../outbox/outbox-store";
@@ -6,7 +12,6 @@ import { CentralHoldStore, type CentralHold } from "../sync/central-hold";
 import { measuredStorage } from "../sync/storage-condition";
 import {
   circuitOf,
-  healthOf,
   INITIAL_STATE,
   type CircuitState,
   type HealthColour,
@@ -24,6 +29,8 @@ export interface AgentStatusReport {
   central: CentralHold | null;
   circuit: CircuitState;
   health: HealthColour;
+  /** SYNC_ENABLED: false keeps the agent idle (health gray, "sync disabled"). */
+  syncEnabled: boolean;
   paused: boolean;
   consecutiveFailures: number;
   /** When the next retry or half-open probe is due (backing-off / circuit-open). */
@@ -44,7 +51,13 @@ export interface AgentStatusReport {
  * (sync_state 'engine_state') and the persistent pause flag, which wins: a paused terminal
  * stays paused whether or not the daemon runs right now.
  */
-export function readAgentStatus(db: SqliteDb, intervalMs: number, now = Date.now()): AgentStatusReport {
+export function readAgentStatus(
+  db: SqliteDb,
+  intervalMs: number,
+  now = Date.now(),
+  opts: { syncEnabled?: boolean } = {},
+): AgentStatusReport {
+  const syncEnabled = opts.syncEnabled ?? true;
   const kv = new SyncStateStore(db);
   const stateRow = db.prepare(`SELECT value, updated_at FROM sync_state WHERE key = 'engine_state'`).get() as
     { value: string; updated_at: string } | undefined;
@@ -61,13 +74,28 @@ export function readAgentStatus(db: SqliteDb, intervalMs: number, now = Date.now
     totals.conflicts += c.conflicts;
   }
   const central = new CentralHoldStore(db).get();
-  const health = healthOf(state, lastSyncAt ? now - Date.parse(lastSyncAt) : undefined, intervalMs);
+  // The same rule as central's terminal list (packages/shared); SPEC §4: an emergency stop is
+  // red, a pause (here or at central) yellow, whatever the engine itself is doing.
+  const health = healthColour(
+    {
+      disabled: !syncEnabled,
+      emergencyStop: central?.kind === "EMERGENCY_STOP",
+      paused: paused || central !== null,
+      agentState: state.kind,
+      consecutiveFailures: state.failures,
+      failedChanges: totals.failed,
+      lastSyncAgeMs: lastSyncAt ? now - Date.parse(lastSyncAt) : null,
+      online: true,
+    },
+    // A till knows its own interval: two missed cycles is late.
+    { ...DEFAULT_HEALTH_LIMITS, delayedAfterMs: 2 * intervalMs },
+  );
   return {
     state: state.kind,
     central,
     circuit: circuitOf(state),
-    // SPEC §4: an emergency stop is red, a pause yellow, whatever the engine itself is doing.
-    health: central?.kind === "EMERGENCY_STOP" ? "red" : central && health !== "red" ? "yellow" : health,
+    health,
+    syncEnabled,
     paused,
     consecutiveFailures: state.failures,
     retryAt: "retryAt" in state ? new Date(state.retryAt).toISOString() : null,
@@ -96,10 +124,17 @@ function describeCentral(c: CentralHold | null): string {
   return `${what}${who ? ` ${who}` : ""}${c.reason ? `: ${c.reason}` : ""} (changes stay in the outbox; a local resume cannot lift it, central's resume does)`;
 }
 
+function healthNote(s: AgentStatusReport): string {
+  if (!s.syncEnabled) return " (sync disabled: SYNC_ENABLED=false)";
+  if (s.central?.kind === "EMERGENCY_STOP") return " (emergency stop)";
+  if (!s.lastSyncAt && s.health === "gray") return " (never synced)";
+  return "";
+}
+
 /** The human-readable form: one line per fact, then a per-table grid. */
 export function formatAgentStatus(s: AgentStatusReport): string {
   const lines = [
-    `health:      ${s.health}${s.central?.kind === "EMERGENCY_STOP" ? " (emergency stop)" : ""}`,
+    `health:      ${s.health}${healthNote(s)}`,
     `state:       ${s.state}${s.paused ? " (paused by operator; run resume)" : ""}`,
     `central:     ${describeCentral(s.central)}`,
     `circuit:     ${s.circuit}${s.retryAt ? ` (next attempt ${s.retryAt})` : ""}`,

@@ -62,6 +62,9 @@ export interface CycleReport {
   held?: boolean;
   /** Set when the till's disk refused one of the agent's writes: retried after storageRetryMs. */
   storageFull?: boolean;
+  /** The cycle's sync_history row (what `history` lists), and how long it took; unset when skipped. */
+  cycleId?: number;
+  durationMs?: number;
 }
 
 /** Wait before asking a central that holds sync again, when it did not say how long. */
@@ -171,7 +174,8 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       this.scheduleRetry();
       return report;
     }
-    const started = new Date().toISOString();
+    const t0 = Date.now();
+    const started = new Date(t0).toISOString();
     if (this.releaseAfterStorageFailure) {
       // Cycles never overlap, so nothing is in flight now; a resend is safe (change ids, G1).
       this.releaseAfterStorageFailure = false;
@@ -189,14 +193,16 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     } catch (err) {
       this.failedCycle(err, report);
     }
-    this.local(() =>
-      this.db
+    this.local(() => {
+      const row = this.db
         .prepare(
           `INSERT INTO sync_history (kind, started_at, finished_at, pushed, pulled, conflicts, error)
            VALUES ('CYCLE', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?)`,
         )
-        .run(started, report.pushed, report.pulled, report.conflicts, report.error ?? null),
-    );
+        .run(started, report.pushed, report.pulled, report.conflicts, report.error ?? null);
+      report.cycleId = Number(row.lastInsertRowid);
+    });
+    report.durationMs = Date.now() - t0;
     this.emit("cycle", report);
     return report;
   }

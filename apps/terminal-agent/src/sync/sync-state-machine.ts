@@ -1,3 +1,5 @@
+import { DEFAULT_HEALTH_LIMITS, healthColour, type HubHealthColour } from "@tillsync/shared";
+
 /**
  * The sync engine's state machine. Every status the agent reports derives from `state.kind`.
  *
@@ -154,14 +156,24 @@ export function circuitOf(s: SyncState): CircuitState {
   return "closed";
 }
 
-export type HealthColour = "green" | "yellow" | "red" | "gray";
+export type HealthColour = HubHealthColour;
 
-/** The colour an operator sees, derived from the state (SPEC §4). */
+/**
+ * The colour of the engine state alone, by the shared rule (`healthColour`): no pause or stop
+ * from central, no FAILED changes, late after two missed intervals.
+ */
 export function healthOf(s: SyncState, lastSyncAgeMs: number | undefined, intervalMs: number): HealthColour {
-  if (s.kind === "paused") return "yellow";
-  // Failing: the circuit is open, or a retry / half-open probe is running after 3+ failures.
-  if (s.kind === "circuit-open" || s.failures >= 3) return "red";
-  if (s.failures > 0) return "yellow";
-  if (lastSyncAgeMs === undefined) return "gray";
-  return lastSyncAgeMs <= 2 * intervalMs ? "green" : "yellow";
+  return healthColour(
+    {
+      disabled: false,
+      emergencyStop: false,
+      paused: false,
+      agentState: s.kind,
+      consecutiveFailures: s.failures,
+      failedChanges: 0,
+      lastSyncAgeMs: lastSyncAgeMs ?? null,
+      online: true,
+    },
+    { ...DEFAULT_HEALTH_LIMITS, delayedAfterMs: 2 * intervalMs },
+  );
 }

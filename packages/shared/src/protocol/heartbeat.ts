@@ -70,6 +70,10 @@ export const heartbeatRequestSchema = z
     failedChanges: z.array(failedChangeSchema).max(MAX_REPORTED_FAILED_CHANGES).optional(),
     /** Optional: whether the till's disk takes the agent's writes. */
     storage: storageReportSchema.optional(),
+    /** Optional: its circuit breaker, so central shows an open circuit and a half-open probe. */
+    circuit: z.enum(["closed", "open", "half-open"]).optional(),
+    /** Optional: when its last cycle went cleanly (null: never); a till that only pulls has synced too. */
+    lastSyncAt: isoTimestampSchema.nullable().optional(),
   })
   .meta({ id: "HeartbeatRequest" });
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;

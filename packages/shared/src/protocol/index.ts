@@ -13,3 +13,4 @@ export * from "./audit";
 export * from "./conflict-log";
 export * from "./terminal-admin";
 export * from "./admin-socket";
+export * from "./health";
