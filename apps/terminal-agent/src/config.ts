@@ -168,7 +168,8 @@ function describeIssues(error: z.ZodError, set: NodeJS.ProcessEnv): string {
   return error.issues
     .map((i) => {
       const name = String(i.path[0]);
-      if (set[name] !== undefined) return `${name}: ${i.message}`;
+      // Messages name their variable for other callers; here the name already leads the clause.
+      if (set[name] !== undefined) return `${name}: ${i.message.replace(`${name} `, "")}`;
       return `${name}: is required${name === "CENTRAL_API_KEY" ? " (or CENTRAL_API_KEY_FILE)" : ""}`;
     })
     .join("; ");

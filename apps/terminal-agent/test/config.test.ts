@@ -71,9 +71,9 @@ describe("agent configuration, every variable and where it lands", () => {
       /^invalid agent configuration: SYNC_BATCH_SIZE:/,
     );
     expect(() => loadLocalConfig({ CENTRAL_API_URL: "central" })).toThrow(/CENTRAL_API_URL:/);
-    expect(() => loadLocalConfig({ SYNC_ENABLED: "maybe" })).toThrow(/SYNC_ENABLED must be true or false/);
-    expect(() => loadLocalConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL must be one of/);
-    expect(() => loadLocalConfig({ AGENT_HTTP_PORT: "70000" })).toThrow(/AGENT_HTTP_PORT must be from 0 to 65535/);
+    expect(() => loadLocalConfig({ SYNC_ENABLED: "maybe" })).toThrow(/SYNC_ENABLED: must be true or false/);
+    expect(() => loadLocalConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL: must be one of/);
+    expect(() => loadLocalConfig({ AGENT_HTTP_PORT: "70000" })).toThrow(/AGENT_HTTP_PORT: must be from 0 to 65535/);
   });
 
   it("says 'is required' for each missing central variable, empty counting as missing", () => {

@@ -44,6 +44,10 @@ function discardCommand(ids: string[], opts: { all?: boolean; yes?: boolean }): 
   const targets = withDb((db) => listFailed(db)).filter(
     (f) => opts.all || ids.includes(String(f.id)) || ids.includes(f.changeId),
   );
+  if (targets.length === 0 && ids.length === 0) {
+    console.log("no failed changes to discard");
+    return;
+  }
   if (!opts.yes) {
     console.log(formatFailed(targets));
     throw new UsageError(
