@@ -183,9 +183,7 @@ describe("tillsync-agent local inspection commands", () => {
   it("every command validates every set variable, names unknown ones, and has --version and per-command --help", async () => {
     const bad = await runCli(["status"], { ...env, SYNC_BATCH_SIZE: "lots" });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe(
-      "tillsync-agent: invalid agent configuration: SYNC_BATCH_SIZE: must be a number\n",
-    );
+    expect(bad.stderr).toBe("tillsync-agent: invalid agent configuration: SYNC_BATCH_SIZE: must be a number\n");
 
     const typo = await runCli(["status", "--json"], { ...env, SYNC_INTERVALL: "60" });
     expect(typo.code).toBe(0);

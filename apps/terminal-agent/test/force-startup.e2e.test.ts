@@ -84,7 +84,7 @@ describe("startup --force", () => {
 
   it("killed halfway and run again, completes without duplicates and keeps the unsent sale", async () => {
     const t = await terminal(proxy.url);
-    expect((await runCli(["status"], envOf({ TERMINAL_DATABASE_URL: t.env.TERMINAL_DATABASE_URL }))).code).toBe(0);
+    expect((await runCli(["resume"], envOf({ TERMINAL_DATABASE_URL: t.env.TERMINAL_DATABASE_URL }))).code).toBe(0); // creates and migrates the file
     const till = new Database(t.file);
     till.pragma("busy_timeout = 5000");
     const order = randomUUID();
