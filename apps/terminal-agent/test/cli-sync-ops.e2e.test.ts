@@ -118,8 +118,15 @@ describe("tillsync-agent commands against central", () => {
     const order = sell(t.till, t.creds.storeId);
     const customer = randomUUID();
     t.till.prepare(`INSERT INTO customers (id, name) VALUES (?, 'Ada')`).run(customer);
-    const r = await runCli(["sync", "--priority", "critical"], t.env);
+    const r = await runCli(["--verbose", "sync", "--priority", "critical"], t.env);
     expect(r.code).toBe(0);
+    // --verbose: debug lines on stderr (JSON off a TTY), stdout keeps only the result.
+    const debug = r.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { level: number; msg: string; cycleId?: number });
+    expect(debug).toContainEqual(expect.objectContaining({ level: 20, msg: "sync done", cycleId: expect.any(Number) }));
+    expect((await runCli(["sync", "--priority", "critical"], t.env)).stderr).toBe("");
     expect(r.stdout).toMatch(/^pushed 1 \(bands CRITICAL and above\), pulled \d+/);
     expect(await atCentral("sale_orders", order)).toBe(1);
     expect(await atCentral("customers", customer)).toBe(0);

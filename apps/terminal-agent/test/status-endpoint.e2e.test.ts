@@ -107,7 +107,10 @@ describe("agent status endpoint", () => {
       { what: "heartbeat with circuit and lastSyncAt" },
     );
     const list = await central.admin<{ terminals: { id: string; health: string }[] }>("GET", "/api/terminals");
-    expect(list.body.terminals.find((t) => t.id === d.creds.terminalId)!.health).toBe("green");
+    expect(list.body.terminals.find((t) => t.id === d.creds.terminalId)).toMatchObject({
+      health: "green",
+      circuit: "closed",
+    });
   });
 
   it("with SYNC_ENABLED=false the daemon stays up, serves status gray and answers POST /sync 409", async () => {

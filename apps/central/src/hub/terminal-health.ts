@@ -99,5 +99,6 @@ export function toTerminalHealth(
     lagSeconds: Math.round(t.lagSeconds * 10) / 10,
     outbox: outboxTotals(hb),
     lastError: hb?.lastError ?? null,
+    circuit: hb?.circuit ?? null,
   };
 }

@@ -1,4 +1,4 @@
-import { AGENT_DEFAULTS, AGENT_VARIABLES, type LocalConfig } from "../config";
+import { AGENT_VARIABLES, type LocalConfig } from "../config";
 
 export type ConfigSource = "environment" | "file" | "default" | "unset";
 
@@ -21,22 +21,24 @@ export function maskSecret(value: string): string {
  * it came from (the environment, a *_FILE, the default, or not set at all).
  */
 export function describeConfig(config: LocalConfig, env: NodeJS.ProcessEnv): ConfigEntry[] {
+  const sourceOf = (name: string, value: unknown): ConfigSource => {
+    if (value === undefined) return "unset";
+    if (env[name] !== undefined && env[name] !== "") return "environment";
+    if (name === "CENTRAL_API_KEY" && config.CENTRAL_API_KEY_FILE) return "file";
+    return "default";
+  };
   const entries: ConfigEntry[] = AGENT_VARIABLES.map((name) => {
     const value = (config as Record<string, unknown>)[name] as string | number | boolean | undefined;
-    const set = env[name] !== undefined && env[name] !== "";
-    let source: ConfigSource = set
-      ? "environment"
-      : name in AGENT_DEFAULTS || typeof value === "boolean"
-        ? "default"
-        : "unset";
-    if (name === "CENTRAL_API_KEY" && !set && config.CENTRAL_API_KEY_FILE) source = "file";
     const shown = value === undefined ? null : SECRETS.has(name) ? maskSecret(String(value)) : value;
-    return { name, value: shown, source: value === undefined ? "unset" : source };
+    return { name, value: shown, source: sourceOf(name, value) };
   });
   // Where a relative TERMINAL_DATABASE_URL landed (relative to the starting directory).
-  entries.push({ name: "(database file)", value: config.databasePath, source: "default" });
-  entries[entries.length - 1]!.source = entries.find((e) => e.name === "TERMINAL_DATABASE_URL")!.source;
-  return entries;
+  const db: ConfigEntry = {
+    name: "(database file)",
+    value: config.databasePath,
+    source: sourceOf("TERMINAL_DATABASE_URL", config.TERMINAL_DATABASE_URL),
+  };
+  return [...entries, db];
 }
 
 export function formatConfig(entries: ConfigEntry[]): string {

@@ -169,6 +169,8 @@ export const terminalHealthSchema = z
       .object({ message: z.string(), at: z.string().nullable(), code: z.string().nullable().optional() })
       .nullable()
       .optional(),
+    /** The agent's circuit breaker from its last heartbeat (null before one): why a till fails. */
+    circuit: z.enum(["closed", "open", "half-open"]).nullable().optional(),
   })
   .meta({ id: "TerminalHealth" });
 export type TerminalHealth = z.infer<typeof terminalHealthSchema>;
