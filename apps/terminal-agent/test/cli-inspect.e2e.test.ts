@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -178,6 +178,17 @@ describe("tillsync-agent local inspection commands", () => {
     const text = await runCli(["config"], { ...env, CENTRAL_API_KEY: "tsk_secret_0123456789abcdef" });
     expect(text.stdout).toMatch(/^CENTRAL_API_KEY +tsk_…cdef +environment$/m);
     expect(text.stdout).not.toContain("secret");
+  });
+
+  it("puts a relative TERMINAL_DATABASE_URL in the directory the command was started from (INIT_CWD under npm)", async () => {
+    const r = await runCli(["pause"], { ...env, TERMINAL_DATABASE_URL: "file:./till/relative.db", INIT_CWD: dir });
+    expect(r.code).toBe(0);
+    expect(existsSync(path.join(dir, "till", "relative.db"))).toBe(true);
+    const config = JSON.parse(
+      (await runCli(["config", "--json"], { ...env, TERMINAL_DATABASE_URL: "file:./till/relative.db", INIT_CWD: dir }))
+        .stdout,
+    ) as { name: string; value: unknown }[];
+    expect(config.find((e) => e.name === "(database file)")?.value).toBe(path.join(dir, "till", "relative.db"));
   });
 
   it("every command validates every set variable, names unknown ones, and has --version and per-command --help", async () => {
