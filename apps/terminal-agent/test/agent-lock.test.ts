@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,13 +25,36 @@ describe("agent sync lock", () => {
     acquireAgentLock(db, "sync").release();
   });
 
-  it("refuses while a live process holds it, naming the holder", () => {
-    // pid 1 is always alive (and not ours).
-    writeFileSync(lockFileOf(db), JSON.stringify({ pid: 1, command: "start", since: "2026-12-01T00:00:00Z" }));
+  /** A live process whose command line is an agent's (its script path names the package). */
+  function agentLike() {
+    const child = spawn(process.execPath, [
+      "-e",
+      "setInterval(() => {}, 1000)",
+      "apps/terminal-agent/bin/tillsync-agent.js",
+    ]);
+    children.push(child);
+    return child.pid!;
+  }
+  const children: ChildProcess[] = [];
+  afterAll(() => children.forEach((c) => c.kill("SIGKILL")));
+
+  it("refuses while a live agent process holds it, naming the holder", () => {
+    const pid = agentLike();
+    writeFileSync(lockFileOf(db), JSON.stringify({ pid, command: "start", since: "2026-12-01T00:00:00Z" }));
     expect(() => acquireAgentLock(db, "sync")).toThrow(AgentLockedError);
-    expect(() => acquireAgentLock(db, "sync")).toThrow(/^the daemon \(pid 1\) is running on this database/);
-    writeFileSync(lockFileOf(db), JSON.stringify({ pid: 1, command: "startup", since: "" }));
-    expect(() => acquireAgentLock(db, "sync")).toThrow(/another `tillsync-agent startup` \(pid 1\) is syncing/);
+    expect(() => acquireAgentLock(db, "sync")).toThrow(
+      new RegExp(`^the daemon \\(pid ${pid}\\) is running on this database`),
+    );
+    writeFileSync(lockFileOf(db), JSON.stringify({ pid, command: "startup", since: "" }));
+    expect(() => acquireAgentLock(db, "sync")).toThrow(
+      new RegExp(`another \`tillsync-agent startup\` \\(pid ${pid}\\) is syncing`),
+    );
+  });
+
+  it("takes over a lock whose pid now belongs to another program (the kernel reused it)", () => {
+    // pid 1 is alive, and it is not an agent.
+    writeFileSync(lockFileOf(db), JSON.stringify({ pid: 1, command: "start", since: "" }));
+    acquireAgentLock(db, "sync").release();
   });
 
   it("takes over a lock whose process died (a crash or a power cut)", () => {
@@ -51,7 +74,7 @@ describe("agent sync lock", () => {
 
   it("does not remove a lock that another process took over meanwhile", () => {
     const lock = acquireAgentLock(db, "sync");
-    writeFileSync(lockFileOf(db), JSON.stringify({ pid: 1, command: "start", since: "" }));
+    writeFileSync(lockFileOf(db), JSON.stringify({ pid: agentLike(), command: "start", since: "" }));
     lock.release();
     expect(existsSync(lockFileOf(db))).toBe(true);
   });

@@ -34,14 +34,25 @@ export interface AgentLock {
   release(): void;
 }
 
+/**
+ * Whether the holder still runs. A pid the kernel reused for another program since the holder
+ * died (a long-lived till) must not lock the agent out: where /proc shows the command line, it
+ * has to be an agent's.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return true; // no /proc (macOS) or not ours to read: trust the pid
+  }
+  return /tillsync-agent|terminal-agent/.test(cmdline);
 }
 
 function readHolder(file: string): LockHolder | undefined {
