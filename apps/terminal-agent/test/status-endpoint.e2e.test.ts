@@ -19,8 +19,11 @@ describe("agent status endpoint", () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  async function daemonWith(env: Record<string, string> = {}) {
-    const creds = await central.provisionTerminal();
+  async function daemonWith(
+    env: Record<string, string> = {},
+    given?: Awaited<ReturnType<typeof central.provisionTerminal>>,
+  ) {
+    const creds = given ?? (await central.provisionTerminal());
     const dir = mkdtempSync(path.join(tmpdir(), "tillsync-endpoint-"));
     dirs.push(dir);
     const file = path.join(dir, "terminal.db");
@@ -97,7 +100,7 @@ describe("agent status endpoint", () => {
         await central.admin<{ terminals: { id: string; health: string }[] }>("GET", "/api/terminals")
       ).body.terminals.find((t) => t.id === creds.terminalId)!;
     expect((await row()).health).toBe("gray");
-    const d = await daemonWith();
+    const d = await daemonWith({}, creds);
     await waitFor(
       async () => {
         const r = await pg.query(`SELECT last_heartbeat FROM terminals WHERE id = $1`, [d.creds.terminalId]);
