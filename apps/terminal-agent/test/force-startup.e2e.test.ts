@@ -80,6 +80,13 @@ describe("startup --force", () => {
     expect(r.stdout).toMatch(/^recovery: page 1, \d+ rows so far$/m);
     expect(r.stdout).toMatch(/^recovery: done, \d+ rows in \d+ pages$/m);
     await expectRestored(t.file, t.creds.storeId);
+    // The recovery and the cycle after it are both in history.
+    const history = JSON.parse((await runCli(["history", "--json"], t.env)).stdout) as {
+      kind: string;
+      detail: string;
+    }[];
+    expect(history.map((h) => h.kind)).toEqual(["CYCLE", "RECOVERY"]);
+    expect(history[1]!.detail).toMatch(/^startup --force: downloaded \d+ row\(s\) in \d+ page\(s\)$/);
   });
 
   it("killed halfway and run again, completes without duplicates and keeps the unsent sale", async () => {

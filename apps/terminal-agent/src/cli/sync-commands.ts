@@ -7,6 +7,7 @@ import { createAgent } from "../daemon/agent";
 import { transportFromConfig } from "../daemon/from-config";
 import { SyncStateStore } from "../db/sync-state";
 import { openTerminalDb, type SqliteDb } from "../db/terminal-db";
+import { recordCommand } from "../history/agent-history";
 import { forceStartup } from "../recovery/force-startup";
 import { progressReporter } from "../recovery/progress";
 import type { CycleReport } from "../sync/sync-engine";
@@ -79,6 +80,7 @@ async function startupAction(opts: { force?: boolean; pageSize?: number }): Prom
         });
         progress.done(r.pages, r.rows);
         if (r.resumed) console.log("continued an interrupted recovery");
+        recordCommand(db, "RECOVERY", `startup --force: downloaded ${r.rows} row(s) in ${r.pages} page(s)`);
       });
     }
     const r = await oneCycle(config, "startup sync");
