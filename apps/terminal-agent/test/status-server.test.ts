@@ -24,6 +24,7 @@ const report: AgentStatusReport = {
   cursor: "0",
   tables: { sale_orders: { pending: 12, failed: 1, synced: 3, conflicts: 0 } },
   totals: { pending: 12, failed: 1, synced: 3, conflicts: 0 },
+  storage: { condition: "ok", since: null, error: null, freeBytes: 1_000_000 },
 };
 
 /** The local endpoint's answers for each kind of outcome, with a source the test controls. */
@@ -83,6 +84,9 @@ describe("status server", () => {
     expect(text).toContain('tillsync_agent_outbox_changes{table="we\\"ird\\\\",status="pending"} 12');
     expect(text).toContain("tillsync_agent_last_sync_timestamp_seconds 1796119200");
     expect(text).toContain("tillsync_agent_cycles_total 4");
+    expect(text).toContain("tillsync_agent_storage_full 0");
     expect(text.endsWith("\n")).toBe(true);
+    const full = formatMetrics({ ...report, storage: { ...report.storage, condition: "full" } }, 4);
+    expect(full).toContain("tillsync_agent_storage_full 1");
   });
 });

@@ -37,6 +37,9 @@ export function formatMetrics(s: AgentStatusReport, cyclesTotal: number): string
     ...metric("tillsync_agent_consecutive_failures", "Failed cycles in a row.", "gauge", [["", s.consecutiveFailures]]),
     ...metric("tillsync_agent_last_sync_timestamp_seconds", "Last clean cycle (0: never).", "gauge", [["", lastSync]]),
     ...metric("tillsync_agent_paused", "1 while sync is paused on this till.", "gauge", [["", s.paused ? 1 : 0]]),
+    ...metric("tillsync_agent_storage_full", "1 while the till's disk refuses the agent's writes.", "gauge", [
+      ["", s.storage.condition === "full" ? 1 : 0],
+    ]),
     ...metric("tillsync_agent_cycles_total", "Sync cycles this daemon ran.", "counter", [["", cyclesTotal]]),
     "",
   ].join("\n");
