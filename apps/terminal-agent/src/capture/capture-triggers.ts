@@ -29,7 +29,7 @@ const MODE = "coalesce((SELECT value FROM sync_state WHERE key = 'mode'), 'ONLIN
  * unique change_id index an append instead of a random insert, and one randomblob is cheaper
  * than building a v4 from five; this was most of capture's cost per row.
  */
-const UUID =
+export const UUID_SQL =
   "(SELECT substr(t, 1, 8) || '-' || substr(t, 9, 4) || '-7' || substr(r, 1, 3) || '-8' || substr(r, 4, 3) || '-' || substr(r, 7, 12) FROM (SELECT printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)) AS t, lower(hex(randomblob(9))) AS r))";
 
 function q(s: string): string {
@@ -114,7 +114,7 @@ function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE
   const baseData = op === "CREATE" ? "NULL" : jsonRow(p, "OLD");
   const base = op === "CREATE" || !hasVersion(p) ? "NULL" : `nullif(OLD.version, 0)`;
   return `  INSERT INTO outbox (change_id, entity_type, entity_id, operation, data, base_data, base_version, sync_priority, created_in_mode)
-  SELECT ${UUID}, ${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${MODE}${where};`;
+  SELECT ${UUID_SQL}, ${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${MODE}${where};`;
 }
 
 /** UPDATE: fold into an unsent CREATE/UPDATE of the row (keeping its base), else append. */

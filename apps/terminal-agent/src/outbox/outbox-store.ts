@@ -1,8 +1,8 @@
 import {
   DEFAULT_SYNC_POLICY,
-  Priority,
   type OutboxStatus,
   type PushChange,
+  type FirstResult,
   type PushResult,
   type SyncPolicy,
   type SyncTable,
@@ -11,7 +11,9 @@ import {
 } from "@tillsync/shared";
 import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyCentralRow } from "../sync/apply-central-row";
-import { QUEUED_SQL, statusSql } from "./outbox-status-sql";
+import { UUID_SQL } from "../capture/capture-triggers";
+import { READY, selectBatch } from "./batch-selection";
+import { statusSql } from "./outbox-status-sql";
 
 export interface OutboxRow {
   id: number;
@@ -60,8 +62,6 @@ export interface RejectRetry {
   backoffCapMs: number;
 }
 
-const READY = `status = ${statusSql("PENDING")} AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
-
 /** The outbox as the sync engine sees it: pick batches, record central's answers. */
 export class OutboxStore {
   constructor(
@@ -80,76 +80,26 @@ export class OutboxStore {
     return !!this.db.prepare(`SELECT 1 FROM outbox WHERE ${READY} AND sync_priority >= ? LIMIT 1`).get(minPriority);
   }
 
-  /**
-   * The next batch by priority, then age. A child whose parent still waits in the outbox
-   * brings the parent along (G5); if the parent does not fit, the child waits instead.
-   *
-   * The pull-along ignores `minPriority` and may take the batch past `limit`, both on
-   * purpose. A parent is often in a lower band than its child (a PENDING order, 9, under its
-   * CRITICAL payment, 10): a CRITICAL-only cycle would never pick it, so the child brings it.
-   * And when an empty batch cannot hold a child with its waiting parent changes, those parent
-   * changes go alone, all of them even past `limit`, and the child follows in the next batch:
-   * skipping them instead would leave a parent with more queued changes than `limit` holding
-   * its children back for ever. A row's queued changes are one per send that got no answer
-   * (those never absorb later edits) plus the latest edit, so such a batch stays a handful.
-   */
+  /** The next batch, without claiming it (see selectBatch for the orders it keeps). */
   nextBatch(limit: number, minPriority: number): OutboxRow[] {
-    // One index range scan per priority level, highest first: ORDER BY sync_priority DESC, id
-    // over the ascending (status, sync_priority, id) index would sort every pending row.
-    const picked: OutboxRow[] = [];
-    const level = stmt(this.db, `SELECT * FROM outbox WHERE ${READY} AND sync_priority = ? ORDER BY id LIMIT ?`);
-    for (let prio = Priority.CRITICAL; prio >= minPriority && picked.length < limit; prio--) {
-      picked.push(...(level.all(prio, limit - picked.length) as OutboxRow[]));
-    }
-    const waitingParents = this.waitingParents(picked);
-    const batch = new Map<number, OutboxRow>();
-    for (const row of picked) {
-      if (batch.has(row.id)) continue;
-      const parent = this.policy[row.entity_type].parent;
-      const ref = parent ? this.parentIdOf(row, parent.foreignKey) : undefined;
-      const waiting =
-        parent && ref ? (waitingParents.get(`${parent.table}|${ref}`) ?? []).filter((p) => p.id < row.id) : [];
-      if (waiting.some((p) => p.status === "SYNCING")) continue; // parent in flight elsewhere: wait
-      const missing = waiting.filter((p) => !batch.has(p.id));
-      if (batch.size + missing.length + 1 > limit && batch.size > 0) continue;
-      for (const p of missing) batch.set(p.id, p);
-      if (batch.size + 1 > limit && missing.length > 0) break; // parents took the room
-      batch.set(row.id, row);
-    }
-    return [...batch.values()].sort((a, b) => a.id - b.id);
+    return selectBatch(this.db, this.policy, limit, minPriority);
   }
 
-  /** Unsynced outbox rows of the parents the picked children refer to, in one query per parent table. */
-  private waitingParents(picked: OutboxRow[]): Map<string, OutboxRow[]> {
-    const wanted = new Map<SyncTable, Set<string>>();
-    for (const row of picked) {
-      const parent = this.policy[row.entity_type].parent;
-      const ref = parent ? this.parentIdOf(row, parent.foreignKey) : undefined;
-      if (!parent || !ref) continue;
-      let set = wanted.get(parent.table);
-      if (!set) wanted.set(parent.table, (set = new Set()));
-      set.add(ref);
-    }
-    const out = new Map<string, OutboxRow[]>();
-    for (const [table, ids] of wanted) {
-      const rows = stmt(
-        this.db,
-        `SELECT * FROM outbox WHERE entity_type = ? AND status IN ${QUEUED_SQL}
-            AND entity_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
-      ).all(table, JSON.stringify([...ids])) as OutboxRow[];
-      for (const r of rows) {
-        const key = `${table}|${r.entity_id}`;
-        const list = out.get(key);
-        if (list) list.push(r);
-        else out.set(key, [r]);
-      }
-    }
-    return out;
-  }
-
-  private parentIdOf(row: OutboxRow, fk: string): string | undefined {
-    const src = row.data ?? row.base_data;
-    return src ? ((JSON.parse(src) as Record<string, unknown>)[fk] as string | undefined) : undefined;
+  /**
+   * Picks the next batch and marks it in flight in one IMMEDIATE transaction (G1). Capture
+   * folds a later edit into a change that was never offered to central; between a plain read
+   * and the mark, a till's UPDATE could fold into a row already read, its new data would
+   * never be sent and the row would still be marked SYNCED. Holding the write lock from the
+   * read to the mark makes the till's write wait a moment and then append a change of its own.
+   */
+  claimBatch(limit: number, minPriority: number): OutboxRow[] {
+    return this.db
+      .transaction(() => {
+        const batch = this.nextBatch(limit, minPriority);
+        if (batch.length > 0) this.markSending(batch.map((r) => r.id));
+        return batch;
+      })
+      .immediate();
   }
 
   markSending(ids: number[]): void {
@@ -177,7 +127,6 @@ export class OutboxStore {
   recordResults(rows: OutboxRow[], results: PushResult[], retry: RejectRetry): PushOutcome {
     const byChange = new Map(rows.map((r) => [r.change_id, r]));
     const outcome: PushOutcome = { synced: 0, conflicts: 0, retrying: 0, failed: 0 };
-    const done = stmt(this.db, `UPDATE outbox SET status = ?, error = ? WHERE id = ?`);
     const reject = stmt(
       this.db,
       `UPDATE outbox SET status = CASE WHEN attempts + 1 >= ? THEN ${statusSql("FAILED")} ELSE ${statusSql("PENDING")} END,
@@ -186,8 +135,8 @@ export class OutboxStore {
         WHERE id = ? RETURNING status`,
     );
     withoutCapture(this.db, () => {
-      const synced: number[] = [];
       const versions: Array<{ row: OutboxRow; version: number }> = [];
+      const conflicts: Array<{ row: OutboxRow; result: Extract<FirstResult, { status: "CONFLICT" }> }> = [];
       for (const res of results) {
         const row = byChange.get(res.changeId);
         if (!row) continue;
@@ -197,33 +146,55 @@ export class OutboxStore {
           const st = reject.get(retry.maxAttempts, r.reason, backoffS, row.id) as { status: OutboxStatus };
           if (st.status === "FAILED") outcome.failed++;
           else outcome.retrying++;
-          continue;
-        }
-        const p = this.policy[row.entity_type];
-        if (r.status === "APPLIED") {
-          synced.push(row.id);
+        } else if (r.status === "APPLIED") {
+          this.confirm(row, r.version);
           outcome.synced++;
+          const p = this.policy[row.entity_type];
           // Append-only rows are never edited, so their version is never a base for anything.
           if (!p.appendOnly && row.operation !== "DELETE" && p.columns.some((c) => c.name === "version")) {
             stmt(this.db, `UPDATE ${row.entity_type} SET version = ? WHERE id = ?`).run(r.version, row.entity_id);
             versions.push({ row, version: r.version });
           }
-        } else {
-          done.run("CONFLICT" satisfies OutboxStatus, `${r.strategy}: ${r.resolution}`, row.id);
-          outcome.conflicts++;
-          if (r.centralData) {
-            applyCentralRow(this.db, this.policy, row.entity_type, row.entity_id, r.centralData, r.version);
-            versions.push({ row, version: r.version });
-          }
+        } else conflicts.push({ row, result: r });
+      }
+      // After every confirmation of the batch: central's row taken over below is shown plus the
+      // changes central has not confirmed, and a change just confirmed is no longer one (G4).
+      for (const { row, result: r } of conflicts) {
+        stmt(this.db, `UPDATE outbox SET status = ?, error = ? WHERE id = ?`).run(
+          "CONFLICT" satisfies OutboxStatus,
+          `${r.strategy}: ${r.resolution}`,
+          row.id,
+        );
+        outcome.conflicts++;
+        if (r.centralData) {
+          applyCentralRow(this.db, this.policy, row.entity_type, row.entity_id, r.centralData, r.version);
+          versions.push({ row, version: r.version });
         }
       }
-      stmt(
-        this.db,
-        `UPDATE outbox SET status = ${statusSql("SYNCED")}, error = NULL WHERE id IN (SELECT value FROM json_each(?))`,
-      ).run(JSON.stringify(synced));
       this.rebaseLaterChanges(versions);
     });
     return outcome;
+  }
+
+  /**
+   * Marks SYNCED exactly what central confirmed (G1): the row as it was sent. Should it hold
+   * anything else by now, that rest was never sent; it becomes a new change (a new id, based
+   * on what central applied) instead of being marked SYNCED with it.
+   */
+  private confirm(sent: OutboxRow, version: number): void {
+    const synced = stmt(
+      this.db,
+      `UPDATE outbox SET status = ${statusSql("SYNCED")}, error = NULL
+        WHERE id = ? AND operation = ? AND data IS ? AND base_data IS ?`,
+    ).run(sent.id, sent.operation, sent.data, sent.base_data);
+    if (synced.changes > 0) return;
+    stmt(
+      this.db,
+      `UPDATE outbox SET change_id = ${UUID_SQL}, status = ${statusSql("PENDING")}, error = NULL,
+              operation = CASE operation WHEN 'CREATE' THEN 'UPDATE' ELSE operation END,
+              base_data = ?, base_version = ?, attempts = 0, last_attempt_at = NULL, next_attempt_at = NULL
+        WHERE id = ?`,
+    ).run(sent.data, sent.operation === "DELETE" ? null : version, sent.id);
   }
 
   /**

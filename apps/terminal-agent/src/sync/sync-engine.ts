@@ -228,9 +228,8 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
 
   private async pushAll(minPriority: number, report: CycleReport): Promise<void> {
     for (;;) {
-      const batch = this.outbox.nextBatch(this.opts.batchSize, minPriority);
+      const batch = this.outbox.claimBatch(this.opts.batchSize, minPriority);
       if (batch.length === 0) return;
-      this.outbox.markSending(batch.map((r) => r.id));
       let results;
       try {
         results = await this.transport.push(batch.map(toPushChange));

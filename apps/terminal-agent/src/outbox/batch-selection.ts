@@ -1,0 +1,91 @@
+import { Priority, type SyncPolicy, type SyncTable } from "@tillsync/shared";
+import { stmt, type SqliteDb } from "../db/terminal-db";
+import type { OutboxRow } from "./outbox-store";
+import { QUEUED_SQL, statusSql } from "./outbox-status-sql";
+
+/** Rows a push may take now: waiting, and past their retry backoff. */
+export const READY = `status = ${statusSql("PENDING")} AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+/**
+ * The next batch by priority, then age, keeping two orders (G1, G5):
+ *  - a row's changes reach central in the order they were committed: a change whose row has an
+ *    earlier change still queued brings that one along (any band: a CRITICAL completion must
+ *    not overtake its order's CREATE, which would then overwrite it at central), or waits when
+ *    that earlier change is in flight;
+ *  - a child whose parent still waits brings the parent along, or waits when it is in flight.
+ *
+ * The pull-along ignores `minPriority` and may take the batch past `limit`, both on purpose.
+ * An earlier change is often in a lower band (a PENDING order, 9, under its CRITICAL payment
+ * or its own completion, 10): a CRITICAL-only cycle would never pick it, so the later change
+ * brings it. And when an empty batch cannot hold a change with the earlier changes it needs,
+ * those go alone, all of them even past `limit`, and the change follows in the next batch:
+ * skipping them instead would hold the change back for ever. A row's queued changes are one
+ * per send that got no answer (those never absorb later edits) plus the latest edit, so such a
+ * batch stays a handful.
+ */
+export function selectBatch(db: SqliteDb, policy: SyncPolicy, limit: number, minPriority: number): OutboxRow[] {
+  // One index range scan per priority level, highest first: ORDER BY sync_priority DESC, id
+  // over the ascending (status, sync_priority, id) index would sort every pending row.
+  const picked: OutboxRow[] = [];
+  const level = stmt(db, `SELECT * FROM outbox WHERE ${READY} AND sync_priority = ? ORDER BY id LIMIT ?`);
+  for (let prio = Priority.CRITICAL; prio >= minPriority && picked.length < limit; prio--) {
+    picked.push(...(level.all(prio, limit - picked.length) as OutboxRow[]));
+  }
+  const queued = queuedChangesOf(
+    db,
+    picked.flatMap((r) => rowsNeeded(policy, r)),
+  );
+  const batch = new Map<number, OutboxRow>();
+  for (const row of picked) {
+    if (batch.has(row.id)) continue;
+    const earlier = rowsNeeded(policy, row).flatMap((k) => (queued.get(k) ?? []).filter((p) => p.id < row.id));
+    if (earlier.some((p) => p.status === "SYNCING")) continue; // in flight elsewhere: wait for its answer
+    const missing = [...new Map(earlier.filter((p) => !batch.has(p.id)).map((p) => [p.id, p])).values()];
+    if (batch.size + missing.length + 1 > limit && batch.size > 0) continue;
+    for (const p of missing) batch.set(p.id, p);
+    if (batch.size + 1 > limit && missing.length > 0) break; // earlier changes took the room
+    batch.set(row.id, row);
+  }
+  return [...batch.values()].sort((a, b) => a.id - b.id);
+}
+
+/** `table|id` of the rows whose earlier queued changes must go first: the row itself and its parent. */
+function rowsNeeded(policy: SyncPolicy, row: OutboxRow): string[] {
+  const keys = [`${row.entity_type}|${row.entity_id}`];
+  const parent = policy[row.entity_type].parent;
+  const ref = parent ? parentIdOf(row, parent.foreignKey) : undefined;
+  if (parent && ref) keys.push(`${parent.table}|${ref}`);
+  return keys;
+}
+
+function parentIdOf(row: OutboxRow, fk: string): string | undefined {
+  const src = row.data ?? row.base_data;
+  return src ? ((JSON.parse(src) as Record<string, unknown>)[fk] as string | undefined) : undefined;
+}
+
+/** Queued (PENDING or SYNCING) outbox rows of the given `table|id` rows, by id; one query per table. */
+function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, OutboxRow[]> {
+  const wanted = new Map<SyncTable, Set<string>>();
+  for (const k of keys) {
+    const [table, id] = k.split("|") as [SyncTable, string];
+    let set = wanted.get(table);
+    if (!set) wanted.set(table, (set = new Set()));
+    set.add(id);
+  }
+  const out = new Map<string, OutboxRow[]>();
+  // entity_type first, so the (entity_type, entity_id) index serves it, not a scan of PENDING.
+  const find = stmt(
+    db,
+    `SELECT * FROM outbox WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?))
+        AND +status IN ${QUEUED_SQL} ORDER BY id`,
+  );
+  for (const [table, ids] of wanted) {
+    for (const r of find.all(table, JSON.stringify([...ids])) as OutboxRow[]) {
+      const key = `${table}|${r.entity_id}`;
+      const list = out.get(key);
+      if (list) list.push(r);
+      else out.set(key, [r]);
+    }
+  }
+  return out;
+}
