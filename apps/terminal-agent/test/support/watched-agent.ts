@@ -1,5 +1,5 @@
 import type { PushChange, PushResult } from "@tillsync/shared";
-import { createAgent, HttpCentralTransport, type Agent } from "../../src";
+import { createAgent, HttpCentralTransport, type Agent, type EngineOverrides } from "../../src";
 import { createTestAgent, type TestAgent } from "../../testing";
 
 /** What a test may do around each push: see the batch, act while it is in flight, fail it. */
@@ -23,6 +23,7 @@ export function createWatchedAgent(
   creds: { terminalId: string; key: string },
   overrides: Parameters<typeof createTestAgent>[2] = {},
   hook: PushHook = (_c, send) => send(),
+  engineOverrides: EngineOverrides = {},
 ): WatchedAgent {
   const probe = createTestAgent(centralUrl, creds, overrides);
   const http = new HttpCentralTransport({
@@ -32,16 +33,20 @@ export function createWatchedAgent(
     timeoutMs: 10_000,
   });
   const sent: PushChange[][] = [];
-  const agent = createAgent(probe.config, {
-    push: (changes) =>
-      hook(changes, () => {
-        sent.push(changes);
-        return http.push(changes);
-      }),
-    pull: (s, l, e) => http.pull(s, l, e),
-    acknowledge: (c) => http.acknowledge(c),
-    heartbeat: (b) => http.heartbeat(b),
-  });
+  const agent = createAgent(
+    probe.config,
+    {
+      push: (changes) =>
+        hook(changes, () => {
+          sent.push(changes);
+          return http.push(changes);
+        }),
+      pull: (s, l, e) => http.pull(s, l, e),
+      acknowledge: (c) => http.acknowledge(c),
+      heartbeat: (b) => http.heartbeat(b),
+    },
+    engineOverrides,
+  );
   return {
     ...agent,
     sent,
