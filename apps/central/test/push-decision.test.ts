@@ -167,6 +167,25 @@ describe("MERGE (customers)", () => {
     expect(plan.upserts).toEqual([{ id, name: "Ann B", email: "a@x", loyalty_points: 150, total_spent_cents: 1800 }]);
   });
 
+  it("adds the delta also without a conflict: a terminal's value is not central's (G4)", () => {
+    // Based on central's version 2, but the till showed 120 + 10 of its own still in flight
+    // (sent in an earlier change) when it added 5 more: only the 5 is this change's.
+    const update = change(
+      "customers",
+      { name: "Annie", email: "a@x", loyalty_points: 135, total_spent_cents: 1500 },
+      {
+        entityId: id,
+        operation: "UPDATE",
+        baseVersion: 2,
+        baseData: { id, name: "Ann B", email: "a@x", loyalty_points: 130, total_spent_cents: 1500 },
+      },
+    );
+    const { plan, decision } = decideOne(policy, update, current);
+    expect(decision.conflict).toBeUndefined();
+    // 120 + (135 − 130); the terminal's other fields apply, as without a conflict they should.
+    expect(plan.upserts).toEqual([{ id, name: "Annie", email: "a@x", loyalty_points: 125, total_spent_cents: 1500 }]);
+  });
+
   it("keeps central's value of a merge field when the terminal sent no base (its delta is unknowable)", () => {
     const update = change(
       "customers",

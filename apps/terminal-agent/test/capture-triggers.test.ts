@@ -190,6 +190,35 @@ describe("coalescing pending outbox entries", () => {
     expect(JSON.parse(r[0]!.data!).loyalty_points).toBe(22);
   });
 
+  it("folds a merge field as the sum of the till's own edits when central's newer value arrived in between (G4)", () => {
+    const id = randomUUID();
+    withoutCapture(db, () =>
+      db
+        .prepare(
+          "INSERT INTO customers (id, name, loyalty_points, total_spent_cents, version) VALUES (?, 'Ann', 10, 0, 3)",
+        )
+        .run(id),
+    );
+    till
+      .prepare("UPDATE customers SET loyalty_points = loyalty_points + 5, total_spent_cents = 700 WHERE id = ?")
+      .run(id);
+    // A pull while the change waits: central has 100 (others added 90), shown plus the till's own +5.
+    withoutCapture(db, () =>
+      db
+        .prepare("UPDATE customers SET loyalty_points = 105, total_spent_cents = 900, version = 7 WHERE id = ?")
+        .run(id),
+    );
+    till.prepare("UPDATE customers SET loyalty_points = loyalty_points + 2, name = 'Annie' WHERE id = ?").run(id);
+    const r = rows();
+    expect(r).toHaveLength(1);
+    const [data, base] = [JSON.parse(r[0]!.data!), JSON.parse(r[0]!.base_data!)];
+    expect(data).toMatchObject({ loyalty_points: 107, total_spent_cents: 900, name: "Annie" });
+    // The till added 5 + 2 points and 700 cents; the 90 points and 200 cents came from central.
+    expect(data.loyalty_points - base.loyalty_points).toBe(7);
+    expect(data.total_spent_cents - base.total_spent_cents).toBe(700);
+    expect(base.name).toBe("Ann");
+  });
+
   it("drops create + delete before push entirely", () => {
     const id = randomUUID();
     till.prepare("INSERT INTO customers (id, name) VALUES (?, 'Temp')").run(id);

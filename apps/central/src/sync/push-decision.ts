@@ -54,13 +54,32 @@ export function mergeRow(
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
   for (const c of policy.columns) if (c.name !== "version" && c.name in current) merged[c.name] = current[c.name];
+  return withDeltas(policy, merged, current, row, baseRow);
+}
+
+/**
+ * `target` with each merge field set to central's value + the terminal's delta (G4). Also
+ * without a conflict: a terminal's value is its last view of central plus its own changes not
+ * yet confirmed, and those travel in their own changes; taking the value as it stands would
+ * count them twice, and drop what other terminals added since. Without a base the terminal's
+ * contribution is unknowable; central's value stands.
+ */
+function withDeltas(
+  policy: TablePolicy,
+  target: Record<string, unknown>,
+  current: Record<string, unknown>,
+  row: Record<string, unknown>,
+  baseRow: Record<string, unknown> | null,
+): Record<string, unknown> {
+  const out = { ...target };
   for (const f of policy.mergeFields) {
     const mine = Number(row[f] ?? 0);
     const base = baseRow && baseRow[f] != null ? Number(baseRow[f]) : undefined;
-    // Without a base the terminal's contribution is unknowable; central's value stands.
-    if (base !== undefined) merged[f] = Number(current[f] ?? 0) + (mine - base);
+    if (base !== undefined) out[f] = Number(current[f] ?? 0) + (mine - base);
+    else if (f in current) out[f] = current[f];
+    else delete out[f];
   }
-  return merged;
+  return out;
 }
 
 /** The pure decision for one change; the caller writes the outcome set-based. */
@@ -83,7 +102,10 @@ export function decide(input: DecisionInput): Decision {
   }
 
   if (!current) return { kind: "insert", row: row! };
-  if (!isConflict(input)) return { kind: "update", row: row! };
+  if (!isConflict(input)) {
+    const merging = policy.strategy === "MERGE";
+    return { kind: "update", row: merging ? withDeltas(policy, row!, current, row!, input.baseRow) : row! };
+  }
   switch (policy.strategy) {
     case "TERMINAL_WINS":
       return { kind: "update", row: row!, conflict: { strategy: "TERMINAL_WINS", resolution: "TERMINAL_APPLIED" } };

@@ -117,10 +117,29 @@ function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE
   SELECT ${UUID_SQL}, ${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${MODE}${where};`;
 }
 
-/** UPDATE: fold into an unsent CREATE/UPDATE of the row (keeping its base), else append. */
+/**
+ * A fold's base for the merge fields (G4), so that data − base_data stays the sum of the
+ * terminal's own edits. Between two edits the agent may have shown central's newer value
+ * (central's value + the unconfirmed deltas, on pull): the row then moved by what other
+ * terminals added, which is not this terminal's delta. So the base moves with it: new base =
+ * OLD − (the delta folded so far); without a pull in between OLD equals data and the base
+ * stays. A CREATE has no base: its data is the whole row, which central has never seen.
+ * (SQLite evaluates every SET expression on the row as it was before the UPDATE.)
+ */
+function foldedBase(p: TablePolicy): string {
+  if (p.mergeFields.length === 0) return "base_data";
+  const n = (expr: string) => `coalesce(${expr}, 0)`;
+  const sets = p.mergeFields.map(
+    (f) =>
+      `${q(`$.${f}`)}, ${n(`OLD.${f}`)} - (${n(`json_extract(data, ${q(`$.${f}`)})`)} - ${n(`json_extract(base_data, ${q(`$.${f}`)})`)})`,
+  );
+  return `CASE WHEN base_data IS NULL THEN NULL ELSE json_set(base_data, ${sets.join(", ")}) END`;
+}
+
+/** UPDATE: fold into an unsent CREATE/UPDATE of the row (keeping its base, see foldedBase), else append. */
 function updateBody(policy: SyncPolicy, p: TablePolicy): string {
   const pending = unsent(p, "NEW", "'CREATE', 'UPDATE'");
-  return `  UPDATE outbox SET data = ${jsonRow(p, "NEW")}, sync_priority = ${priorityExpr(policy, p, "NEW")}
+  return `  UPDATE outbox SET data = ${jsonRow(p, "NEW")}, base_data = ${foldedBase(p)}, sync_priority = ${priorityExpr(policy, p, "NEW")}
    WHERE id = (${pending});
 ${outboxInsert(policy, p, "UPDATE", `\n   WHERE NOT EXISTS (${pending})`)}
 ${childPriorityBump(policy, p)}`;
