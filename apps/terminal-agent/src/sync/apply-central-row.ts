@@ -115,9 +115,15 @@ function unpushedChanges(db: SqliteDb, table: string, id: string): LocalChange[]
   ).all(table, id) as LocalChange[];
 }
 
+/**
+ * What this terminal's unconfirmed changes add to a merge field. A CREATE adds nothing on top of
+ * central's row: central holds the row only once the CREATE reached it (sent, its answer lost),
+ * and then the CREATE's values are already in central's.
+ */
 function localDelta(changes: LocalChange[], field: string): number {
   let sum = 0;
   for (const c of changes) {
+    if (c.data && !c.base_data) continue;
     const after = c.data ? Number((JSON.parse(c.data) as Record<string, unknown>)[field] ?? 0) : 0;
     const before = c.base_data ? Number((JSON.parse(c.base_data) as Record<string, unknown>)[field] ?? 0) : 0;
     sum += after - before;
