@@ -107,6 +107,38 @@ describe("changes of one row reach central in commit order (G1)", () => {
     }
   });
 
+  it("settles a conflict only for the data central judged: a customer change that grew in flight sends the rest", async () => {
+    const id = randomUUID();
+    await pg.query(`INSERT INTO customers (id, name, loyalty_points) VALUES ($1, 'Ann', 100)`, [id]);
+    const agent = createWatchedAgent(central.url, creds, {}, async (changes, send) => {
+      const mine = changes.find((c) => c.entityId === id);
+      if (mine?.operation === "UPDATE" && mine.data?.loyalty_points === 105) {
+        // 7 more points fold into the change on its way (what folding into a row read used to do).
+        const grown = { ...mine.data, loyalty_points: 112 };
+        agent
+          .till()
+          .prepare(`UPDATE outbox SET data = ? WHERE change_id = ?`)
+          .run(JSON.stringify(grown), mine.changeId);
+      }
+      return send();
+    });
+    try {
+      expect((await agent.engine.runCycle()).error).toBeUndefined();
+      // The back office adds 20, so the till's change (based on version 1) meets a MERGE conflict.
+      await pg.query(`UPDATE customers SET loyalty_points = loyalty_points + 20 WHERE id = $1`, [id]);
+      agent.till().prepare(`UPDATE customers SET loyalty_points = loyalty_points + 5 WHERE id = ?`).run(id);
+      expect((await agent.engine.runCycle()).error).toBeUndefined();
+      expect((await agent.engine.runCycle()).error).toBeUndefined();
+      const q = `SELECT loyalty_points FROM customers WHERE id = $1`;
+      expect((await pg.query(q, [id])).rows[0]).toEqual({ loyalty_points: 132 });
+      expect(agent.till().prepare(q.replace("$1", "?")).get(id)).toEqual({ loyalty_points: 132 });
+      const outbox = agent.till().prepare(`SELECT status FROM outbox WHERE entity_id = ? ORDER BY id`).all(id);
+      expect(outbox).toEqual([{ status: "SYNCED" }]);
+    } finally {
+      await agent.destroy();
+    }
+  });
+
   it.each([100, 1])(
     "never lets a CRITICAL completion overtake its order's unanswered CREATE (batch size %i)",
     async (batchSize) => {

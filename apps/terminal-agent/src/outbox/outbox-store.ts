@@ -147,7 +147,7 @@ export class OutboxStore {
           if (st.status === "FAILED") outcome.failed++;
           else outcome.retrying++;
         } else if (r.status === "APPLIED") {
-          this.confirm(row, r.version);
+          this.settle(row, r.version, "SYNCED", null);
           outcome.synced++;
           const p = this.policy[row.entity_type];
           // Append-only rows are never edited, so their version is never a base for anything.
@@ -160,11 +160,7 @@ export class OutboxStore {
       // After every confirmation of the batch: central's row taken over below is shown plus the
       // changes central has not confirmed, and a change just confirmed is no longer one (G4).
       for (const { row, result: r } of conflicts) {
-        stmt(this.db, `UPDATE outbox SET status = ?, error = ? WHERE id = ?`).run(
-          "CONFLICT" satisfies OutboxStatus,
-          `${r.strategy}: ${r.resolution}`,
-          row.id,
-        );
+        this.settle(row, r.version, "CONFLICT", `${r.strategy}: ${r.resolution}`);
         outcome.conflicts++;
         if (r.centralData) {
           applyCentralRow(this.db, this.policy, row.entity_type, row.entity_id, r.centralData, r.version);
@@ -177,17 +173,17 @@ export class OutboxStore {
   }
 
   /**
-   * Marks SYNCED exactly what central confirmed (G1): the row as it was sent. Should it hold
-   * anything else by now, that rest was never sent; it becomes a new change (a new id, based
-   * on what central applied) instead of being marked SYNCED with it.
+   * Marks answered (SYNCED, or CONFLICT with its outcome) exactly what central judged (G1): the
+   * row as it was sent. Should it hold anything else by now, that rest was never sent; it
+   * becomes a new change (a new id, based on what central holds) instead of being marked with it.
    */
-  private confirm(sent: OutboxRow, version: number): void {
-    const synced = stmt(
+  private settle(sent: OutboxRow, version: number, status: "SYNCED" | "CONFLICT", error: string | null): void {
+    const settled = stmt(
       this.db,
-      `UPDATE outbox SET status = ${statusSql("SYNCED")}, error = NULL
+      `UPDATE outbox SET status = ?, error = ?
         WHERE id = ? AND operation = ? AND data IS ? AND base_data IS ?`,
-    ).run(sent.id, sent.operation, sent.data, sent.base_data);
-    if (synced.changes > 0) return;
+    ).run(status, error, sent.id, sent.operation, sent.data, sent.base_data);
+    if (settled.changes > 0) return;
     stmt(
       this.db,
       `UPDATE outbox SET change_id = ${UUID_SQL}, status = ${statusSql("PENDING")}, error = NULL,
