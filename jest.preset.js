@@ -1,3 +1,5 @@
+const path = require("node:path");
+
 // Shared jest settings: @swc/jest transforms TypeScript (ts-jest would need the TypeScript JS
 // API); tests are real integration tests, so they get generous timeouts and run in band.
 /** @type {import('jest').Config} */
@@ -15,6 +17,10 @@ module.exports = {
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   // Workspaces resolve to their TypeScript sources in tests (see tsconfig.base.json).
   testEnvironmentOptions: { customExportConditions: ["@tillsync/source", "node", "node-addons"] },
+  // PostgreSQL and Redis, started here where nothing answers (SPEC §6); the teardown fails the
+  // run when tests left Redis keys without expiry (packages/testkit/src/global-setup.ts).
+  globalSetup: path.join(__dirname, "packages/testkit/src/global-setup.ts"),
+  globalTeardown: path.join(__dirname, "packages/testkit/src/global-teardown.ts"),
   testTimeout: 60000,
   maxWorkers: 1,
 };

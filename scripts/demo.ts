@@ -10,14 +10,17 @@ import Database from "better-sqlite3";
 import { Client } from "pg";
 import { loadCentralConfig, startCentral } from "@tillsync/central";
 import { createAgent, loadAgentConfig, type Agent } from "@tillsync/terminal-agent";
-import { ControllableProxy } from "@tillsync/testkit";
-import { ensureServices } from "./demo/services";
+import { ControllableProxy, ensureServices } from "@tillsync/testkit";
 
 const SECONDS = Number(process.env.DEMO_SECONDS ?? 12);
 const log = (s: string) => console.log(`[demo] ${s}`);
 
 async function main(): Promise<number> {
-  const services = await ensureServices(log);
+  const services = await ensureServices({
+    postgresUrl: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
+    redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    log,
+  });
   const dbName = "tillsync_demo";
   const admin = new Client({ connectionString: services.postgresUrl });
   await admin.connect();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { generate } from "selfsigned";
 import { io } from "socket.io-client";
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from "@tillsync/testkit";
+import { createTestDatabase, removeRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from "@tillsync/testkit";
 import { loadCentralConfig } from "../src/config";
 import { startCentral, type RunningCentral } from "../src/main";
 
@@ -58,13 +58,14 @@ describe("HTTPS from TLS_CERT_FILE and TLS_KEY_FILE", () => {
 
   it("serves the API and the socket over TLS", async () => {
     const db = await createTestDatabase("tls");
+    const redisPrefix = testRedisPrefix("tls");
     let running: RunningCentral | undefined;
     try {
       const config = loadCentralConfig({
         ...base,
         DATABASE_URL: db.url,
         REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: testRedisPrefix("tls"),
+        REDIS_PREFIX: redisPrefix,
         PORT: "0",
         LOG_LEVEL: "silent",
         TLS_CERT_FILE: cert,
@@ -91,6 +92,7 @@ describe("HTTPS from TLS_CERT_FILE and TLS_KEY_FILE", () => {
     } finally {
       await running?.stop();
       await db.drop();
+      await removeRedisPrefix(redisPrefix);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from "@tillsync/testkit";
+import { createTestDatabase, removeRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from "@tillsync/testkit";
 import { loadCentralConfig, type CentralConfig } from "../src/config";
 import { startCentral, type RunningCentral, type StartOptions } from "../src/main";
 
@@ -89,9 +89,11 @@ export async function startTestCentral(
       if (r.status !== 201) throw new Error(`createOperator: ${JSON.stringify(r.body)}`);
       return { id: r.body.operator.id, token: r.body.token };
     },
+    /** Stops central, drops its database and deletes every Redis key under its prefix. */
     async stop() {
       await running.stop();
       await database.drop();
+      await removeRedisPrefix(config.REDIS_PREFIX, config.REDIS_URL);
     },
   };
 }

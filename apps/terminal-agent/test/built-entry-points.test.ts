@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, waitFor } from "@tillsync/testkit";
+import { createTestDatabase, removeRedisPrefix, TEST_REDIS_URL, testRedisPrefix, waitFor } from "@tillsync/testkit";
 
 /**
  * Production entry points run the built JavaScript with plain node (issue 9): after
@@ -28,13 +28,14 @@ describe("built entry points", () => {
 
   it("npm run central migrates and serves from dist, and stops on SIGTERM", async () => {
     const db = await createTestDatabase("built");
+    const redisPrefix = testRedisPrefix("built");
     const child = spawn("npm", ["run", "central", "--silent"], {
       cwd: root,
       env: {
         ...env,
         DATABASE_URL: db.url,
         REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: testRedisPrefix("built"),
+        REDIS_PREFIX: redisPrefix,
         PORT: "0",
         ADMIN_TOKEN: "built-entry-points-token",
         LOG_LEVEL: "info",
@@ -61,6 +62,7 @@ describe("built entry points", () => {
       if (code === "hung") process.kill(-child.pid!, "SIGKILL");
       expect(code).toBe(0);
       await db.drop();
+      await removeRedisPrefix(redisPrefix);
     }
   }, 60_000);
 

@@ -5,6 +5,8 @@
  */
 export * from "./wait-for";
 export * from "./test-database";
+export * from "./redis-prefix";
+export * from "./local-services";
 export * from "./terminal-client";
 export * from "./controllable-proxy";
 export * from "./test-socket";

@@ -34,8 +34,3 @@ export async function createTestDatabase(label = "t"): Promise<{ url: string; na
     },
   };
 }
-
-/** A Redis key prefix no other test uses. */
-export function testRedisPrefix(label = "t"): string {
-  return `tillsync-test:${label}:${randomBytes(4).toString("hex")}`;
-}
