@@ -10,23 +10,37 @@ import Database from "better-sqlite3";
 import { Client } from "pg";
 import { loadCentralConfig, startCentral } from "@tillsync/central";
 import { createAgent, loadAgentConfig, type Agent } from "@tillsync/terminal-agent";
-import { ControllableProxy, ensureServices } from "@tillsync/testkit";
+import { ControllableProxy, ensureServices, removeRedisPrefix } from "@tillsync/testkit";
 
 const SECONDS = Number(process.env.DEMO_SECONDS ?? 12);
 const log = (s: string) => console.log(`[demo] ${s}`);
 
+/** What a run created, undone in reverse order however the run ends. */
+type Cleanup = Array<() => unknown>;
+
 async function main(): Promise<number> {
+  const cleanup: Cleanup = [];
+  try {
+    return await demo(cleanup);
+  } finally {
+    for (const undo of cleanup.reverse()) await Promise.resolve(undo()).catch(() => undefined);
+  }
+}
+
+/** Its own database, Redis prefix and SQLite folder per run, so two demos side by side do not collide. */
+async function demo(cleanup: Cleanup): Promise<number> {
   const services = await ensureServices({
     postgresUrl: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
     log,
   });
-  const dbName = "tillsync_demo";
-  const admin = new Client({ connectionString: services.postgresUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
+  cleanup.push(() => services.stop());
+  const runId = randomBytes(4).toString("hex");
+  const dbName = `tillsync_demo_${runId}`;
+  const redisPrefix = `tillsync-demo:${runId}`;
+  await withAdmin(services.postgresUrl, (c) => c.query(`CREATE DATABASE ${dbName}`));
+  cleanup.push(() => withAdmin(services.postgresUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)));
+  cleanup.push(() => removeRedisPrefix(redisPrefix, services.redisUrl));
   const dbUrl = new URL(services.postgresUrl);
   dbUrl.pathname = `/${dbName}`;
 
@@ -36,12 +50,13 @@ async function main(): Promise<number> {
     loadCentralConfig({
       DATABASE_URL: dbUrl.toString(),
       REDIS_URL: services.redisUrl,
-      REDIS_PREFIX: `tillsync-demo-${randomBytes(3).toString("hex")}`,
+      REDIS_PREFIX: redisPrefix,
       PORT: process.env.PORT ?? "0",
       ADMIN_TOKEN: adminToken,
       LOG_LEVEL: "warn",
     }),
   );
+  cleanup.push(() => central.stop());
   const base = `http://127.0.0.1:${central.port}`;
   log(`central listening on ${base} (migrated ${dbName})`);
   const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
@@ -68,9 +83,9 @@ async function main(): Promise<number> {
   );
   log(`catalogue: ${products.length} products, 1000 in stock each`);
 
-  const dir = path.resolve(".demo");
-  rmSync(dir, { recursive: true, force: true });
+  const dir = path.resolve(".demo", runId);
   mkdirSync(dir, { recursive: true });
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const tills: Array<{ name: string; id: string; agent: Agent; till: Database.Database; proxy: ControllableProxy }> =
     [];
   for (let n = 1; n <= 3; n++) {
@@ -80,6 +95,7 @@ async function main(): Promise<number> {
     });
     const proxy = new ControllableProxy(central.port);
     const port = await proxy.listen();
+    cleanup.push(() => proxy.close());
     const file = path.join(dir, `terminal-${n}.db`);
     const agent = createAgent(
       loadAgentConfig({
@@ -96,9 +112,11 @@ async function main(): Promise<number> {
         SYNC_BACKOFF_CAP_MS: "1000",
       }),
     );
+    cleanup.push(() => agent.close());
     const startup = await agent.engine.runCycle();
     agent.engine.start();
     const till = new Database(file);
+    cleanup.push(() => till.close());
     till.pragma("busy_timeout = 5000");
     tills.push({ name: `Till ${n}`, id: terminal.id, agent, till, proxy });
     log(
@@ -192,14 +210,17 @@ async function main(): Promise<number> {
   for (const t of tills) await t.agent.engine.runCycle();
 
   const ok = await report(central.db.pool, tills, products, store.id);
-  for (const t of tills) {
-    await t.agent.close();
-    t.till.close();
-    await t.proxy.close();
-  }
-  await central.stop();
-  await services.stop();
   return ok ? 0 : 1;
+}
+
+async function withAdmin(url: string, fn: (c: Client) => Promise<unknown>): Promise<void> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 async function report(
