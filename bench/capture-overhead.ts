@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { openTerminalDb, type SqliteDb } from "@tillsync/terminal-agent";
 import { runBench } from "./lib/bench-env";
+import { reportFigure } from "./lib/bench-report";
 
 const SALES = Number(process.argv[2] ?? 5000);
 const ROUNDS = Number(process.argv[3] ?? 4);
@@ -108,6 +109,20 @@ function main(): void {
   console.log(row("price edit: 1-row UPDATE, autocommit", r.editWith, r.editWithout));
   console.log(`outbox rows captured: ${captured} (the without-capture file has no outbox rows)`);
   console.log("target: ≤ 1.3×");
+  for (const [what, w, wo] of [
+    ["a sale (1 transaction, 5 rows)", r.saleWith, r.saleWithout],
+    ["a price edit (1-row UPDATE)", r.editWith, r.editWithout],
+  ] as const) {
+    reportFigure({
+      bench: "capture-overhead",
+      figure: `${what} with capture (baseline: without)`,
+      value: median(w),
+      unit: "µs",
+      baseline: median(wo),
+      target: "ratio ≤ 1.3",
+      met: median(w) / median(wo) <= 1.3,
+    });
+  }
   withCapture.close();
   without.close();
   rmSync(dir, { recursive: true, force: true });

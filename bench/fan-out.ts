@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createAgent, startSocketLink, type Agent, type AgentConfig, type SocketLink } from "@tillsync/terminal-agent";
 import { adminCall, benchAgentConfig, createDatabase, fmt, runBench, spawnCentral } from "./lib/bench-env";
+import { reportFigure } from "./lib/bench-report";
 
 const AGENTS = Number(process.argv[2] ?? 200);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -92,6 +93,15 @@ async function main(): Promise<void> {
     `fan-out, ${AGENTS} agents × ${ROUNDS} price changes: p50 ${fmt(pct(latencies, 50))} ms, p99 ${fmt(pct(latencies, 99))} ms (target p99 ≤ 2,000 ms); ` +
       `baseline one agent pulling by hand: p50 ${fmt(pct(baselines, 50))} ms`,
   );
+  reportFigure({
+    bench: "fan-out",
+    figure: `price change → applied in ${AGENTS} agents, p99 (baseline: one agent pulling by hand)`,
+    value: pct(latencies, 99),
+    unit: "ms",
+    baseline: pct(baselines, 99),
+    target: "≤ 2,000 ms",
+    met: pct(latencies, 99) <= 2000,
+  });
   for (const a of agents) await a.link.stop();
   for (const a of agents) await a.agent.close();
   central.stop();

@@ -7,6 +7,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 import { adminCall, createDatabase, fmt, runBench, spawnCentral } from "./lib/bench-env";
+import { reportFigure } from "./lib/bench-report";
 
 const TERMINALS = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -96,6 +97,15 @@ async function main(): Promise<void> {
       `latency p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms; baseline GET /health same concurrency p50 ${fmt(pct(base, 50))} ms, p99 ${fmt(pct(base, 99))} ms; ` +
       `GET /api/sync/status ${fmt(status)} ms, GET /api/terminals ${fmt(list)} ms`,
   );
+  reportFigure({
+    bench: "heartbeats",
+    figure: `${TERMINALS} heartbeats at once, latency p99 (baseline: GET /health)`,
+    value: pct(lat, 99),
+    unit: "ms",
+    baseline: pct(base, 99),
+    target: "—",
+    met: null,
+  });
   for (const s of sockets) s.disconnect();
   central.stop();
   await new Promise((r) => setTimeout(r, 500));

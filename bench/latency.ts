@@ -16,6 +16,7 @@ import Database from "better-sqlite3";
 import type { PushChange, PushResult } from "@tillsync/shared";
 import { createAgent, transportFromConfig, type CentralTransport } from "@tillsync/terminal-agent";
 import { adminCall, benchAgentConfig, createDatabase, runBench, spawnCentral } from "./lib/bench-env";
+import { reportFigure } from "./lib/bench-report";
 
 const ORDERS = Number(process.argv[2] ?? 1000);
 
@@ -160,6 +161,23 @@ async function main(): Promise<void> {
   console.log(summary("agent: till commit → central commit", agentMs));
   console.log(summary("baseline: direct POST /api/sync/push", baseMs));
   console.log("target: p50 ≤ 50 ms, p99 ≤ 250 ms");
+  const sortedAgent = [...agentMs].sort((a, b) => a - b);
+  const sortedBase = [...baseMs].sort((a, b) => a - b);
+  for (const [p, limit] of [
+    [50, 50],
+    [99, 250],
+  ] as const) {
+    const value = percentile(sortedAgent, p);
+    reportFigure({
+      bench: "latency",
+      figure: `COMPLETED order, till commit → central commit, p${p} (baseline: direct push)`,
+      value,
+      unit: "ms",
+      baseline: percentile(sortedBase, p),
+      target: `≤ ${limit} ms`,
+      met: value <= limit,
+    });
+  }
 
   till.close();
   await agent.close();

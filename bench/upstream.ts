@@ -13,6 +13,7 @@ import { Client } from "pg";
 import { createAgent } from "@tillsync/terminal-agent";
 import { migrateCentral, openCentralDb } from "@tillsync/central";
 import { adminCall, benchAgentConfig, createDatabase, fmt, runBench, spawnCentral } from "./lib/bench-env";
+import { reportFigure } from "./lib/bench-report";
 
 const TOTAL = Number(process.argv[2] ?? 100_000);
 const BATCH = Number(process.argv[3] ?? 1000);
@@ -159,6 +160,15 @@ async function main(): Promise<void> {
   console.log(`  agent → central, until all SYNCED : ${fmt(agentMs)} ms  ${fmt(agentRate)} changes/s`);
   console.log(`  baseline raw unnest … ON CONFLICT : ${fmt(rawMs)} ms  ${fmt(rawRate)} rows/s`);
   console.log(`  ratio ${((agentRate / rawRate) * 100).toFixed(1)}% (target ≥ 50%)`);
+  reportFigure({
+    bench: "upstream",
+    figure: `${fmt(changes)} outbox changes until SYNCED (baseline: raw unnest upsert)`,
+    value: agentRate,
+    unit: "changes/s",
+    baseline: rawRate,
+    target: "ratio ≥ 0.50",
+    met: agentRate / rawRate >= 0.5,
+  });
   rmSync(dir, { recursive: true, force: true });
   await db.drop();
   await raw.drop();

@@ -4,11 +4,34 @@ import net from "node:net";
 import path from "node:path";
 import { Client } from "pg";
 import { loadAgentConfig, type AgentConfig } from "@tillsync/terminal-agent";
-import { sourceArgs } from "@tillsync/testkit";
+import { removeRedisPrefix, sourceArgs } from "@tillsync/testkit";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const PG_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/**
+ * Names a bench run's databases and Redis prefix carry: BENCH_RUN_ID when the runner (or a
+ * test) sets it, so what a run created can be found afterwards; random otherwise.
+ */
+export const RUN_ID = (process.env.BENCH_RUN_ID ?? randomBytes(4).toString("hex")).toLowerCase();
+
+/** Undone when the bench ends, whether it finished or failed (runBench runs them, newest first). */
+const cleanups: Array<() => unknown> = [];
+
+export function onCleanup(fn: () => unknown): void {
+  cleanups.push(fn);
+}
+
+async function runCleanups(): Promise<void> {
+  for (const fn of cleanups.splice(0).reverse()) {
+    try {
+      await fn();
+    } catch (err) {
+      console.error(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
 
 export function dbUrl(name: string): string {
   const u = new URL(PG_URL);
@@ -17,21 +40,19 @@ export function dbUrl(name: string): string {
 }
 
 export async function createDatabase(label: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const name = `tillsync_bench_${label}_${randomBytes(4).toString("hex")}`;
+  const name = `tillsync_bench_${RUN_ID}_${label}_${randomBytes(4).toString("hex")}`;
   const c = new Client({ connectionString: PG_URL });
   await c.connect();
   await c.query(`CREATE DATABASE ${name}`);
   await c.end();
-  return {
-    name,
-    url: dbUrl(name),
-    async drop() {
-      const d = new Client({ connectionString: PG_URL });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    },
+  const drop = async () => {
+    const d = new Client({ connectionString: PG_URL });
+    await d.connect();
+    await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await d.end();
   };
+  onCleanup(drop);
+  return { name, url: dbUrl(name), drop };
 }
 
 function freePort(): Promise<number> {
@@ -49,6 +70,7 @@ export async function spawnCentral(
 ): Promise<{ url: string; admin: string; stop(): void; child: ChildProcess }> {
   const port = await freePort();
   const admin = randomBytes(16).toString("hex");
+  const redisPrefix = `tillsync-bench:${RUN_ID}:${port}`;
   const child = spawn(process.execPath, sourceArgs(path.join(ROOT, "apps/central/src/bin.ts")), {
     cwd: ROOT,
     env: {
@@ -57,7 +79,7 @@ export async function spawnCentral(
       REDIS_URL,
       PORT: String(port),
       ADMIN_TOKEN: admin,
-      REDIS_PREFIX: `bench-${port}`,
+      REDIS_PREFIX: redisPrefix,
       LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "ignore", "inherit"],
@@ -71,7 +93,16 @@ export async function spawnCentral(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  // Benches need no graceful shutdown.
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+  // Benches need no graceful shutdown; its keys go once it can write no more.
+  onCleanup(async () => {
+    child.kill("SIGKILL");
+    await exited;
+    await removeRedisPrefix(redisPrefix, REDIS_URL);
+  });
   return { url, admin, child, stop: () => child.kill("SIGKILL") };
 }
 
@@ -109,9 +140,13 @@ export function benchAgentConfig(
 /** Runs a bench's main and exits: 0 when it finished, 1 with one line naming the bench if not. */
 export function runBench(name: string, main: () => Promise<void>): void {
   main().then(
-    () => process.exit(0),
-    (err: unknown) => {
+    async () => {
+      await runCleanups();
+      process.exit(0);
+    },
+    async (err: unknown) => {
       console.error(`bench/${name}: ${err instanceof Error ? err.message : String(err)}`);
+      await runCleanups();
       process.exit(1);
     },
   );
