@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { sourceArgs, TerminalClient, waitFor } from "@tillsync/testkit";
+import { runSource, TerminalClient, waitFor } from "@tillsync/testkit";
 import { useTestCentral } from "../testing";
 
 const MAIN = path.resolve(__dirname, "../src/provision/provision-main.ts");
@@ -13,17 +12,12 @@ const T1 = "00000000-0000-4000-8000-000000000001";
 const T2 = "00000000-0000-4000-8000-000000000002";
 
 /** Runs the provisioning entry point as docker-compose.yml's `provision` service does: a node process. */
-function runProvision(
+async function runProvision(
   env: Record<string, string>,
   seen: { out: string } = { out: "" },
 ): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, sourceArgs(MAIN), { env: { PATH: process.env.PATH, ...env } });
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => (seen.out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.on("close", (code) => resolve({ code, out: seen.out, err }));
-  });
+  const r = await runSource(MAIN, [], { env: { PATH: process.env.PATH, ...env }, onStdout: (s) => (seen.out = s) });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 /** A port nothing listens on (bound, then released). */

@@ -1,27 +1,16 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
-import { listRedisKeys, sourceArgs, TEST_PG_URL, TEST_REDIS_URL } from "@tillsync/testkit";
+import { listRedisKeys, runSource, TEST_PG_URL, TEST_REDIS_URL, type RunResult } from "@tillsync/testkit";
 
 const root = path.resolve(__dirname, "../../..");
 
-function runBench(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...sourceArgs("bench/run-all.ts"), ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: TEST_PG_URL, REDIS_URL: TEST_REDIS_URL, ...env },
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.on("close", (code) => resolve({ code, out, err }));
+function runBench(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return runSource("bench/run-all.ts", args, {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: TEST_PG_URL, REDIS_URL: TEST_REDIS_URL, ...env },
   });
 }
 
@@ -33,10 +22,10 @@ describe("npm run bench (bench/run-all.ts)", () => {
     const runId = `t${randomBytes(4).toString("hex")}`;
     const results = path.join(dir, "results.json");
     const r = await runBench(["latency", "20"], { BENCH_RUN_ID: runId, BENCH_RESULTS: results });
-    expect(r.err).toBe("");
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^figure\s+value\s+baseline\s+ratio\s+target\s+met$/m);
-    expect(r.out).toMatch(/^latency: .*p99.* ms\s+[\d.]+ ms\s+[\d.]+×\s+≤ 250 ms\s+(yes|NO)$/m);
+    expect(r.stdout).toMatch(/^figure\s+value\s+baseline\s+ratio\s+target\s+met$/m);
+    expect(r.stdout).toMatch(/^latency: .*p99.* ms\s+[\d.]+ ms\s+[\d.]+×\s+≤ 250 ms\s+(yes|NO)$/m);
     const json = JSON.parse(readFileSync(results, "utf8")) as {
       figures: Array<{ bench: string; value: number; baseline: number; ratio: number; met: boolean }>;
       failed: string[];
@@ -70,6 +59,6 @@ describe("npm run bench (bench/run-all.ts)", () => {
   ])("refuses %j with exit 2 and one line", async (args, message) => {
     const r = await runBench(args);
     expect(r.code).toBe(2);
-    expect(r.err.trim()).toMatch(message);
+    expect(r.stderr.trim()).toMatch(message);
   });
 });

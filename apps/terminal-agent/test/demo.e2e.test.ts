@@ -1,21 +1,13 @@
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { Client } from "pg";
-import { listRedisKeys, sourceArgs, TEST_PG_URL, TEST_REDIS_URL } from "@tillsync/testkit";
+import { listRedisKeys, runSource, TEST_PG_URL, TEST_REDIS_URL, type RunResult } from "@tillsync/testkit";
 
 const root = path.resolve(__dirname, "../../..");
 
-function runDemo(): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, sourceArgs("scripts/demo.ts"), {
-      cwd: root,
-      env: { ...process.env, DEMO_SECONDS: "3", DATABASE_URL: TEST_PG_URL, REDIS_URL: TEST_REDIS_URL },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
+function runDemo(): Promise<RunResult> {
+  return runSource("scripts/demo.ts", [], {
+    cwd: root,
+    env: { ...process.env, DEMO_SECONDS: "3", DATABASE_URL: TEST_PG_URL, REDIS_URL: TEST_REDIS_URL },
   });
 }
 
@@ -29,7 +21,7 @@ describe("npm run demo", () => {
       expect(r.stdout).toMatch(/Till 3 reconnected/);
       expect(r.stdout).toMatch(/== Convergence report ==/);
       expect(r.stdout).toMatch(/CONVERGED: every terminal agrees with central\./);
-      expect(r.status).toBe(0);
+      expect(r.code).toBe(0);
       names.push(/migrated (tillsync_demo_[0-9a-f]{8})/.exec(r.stdout)![1]!);
     }
     expect(new Set(names).size).toBe(2);
