@@ -10,3 +10,6 @@ export { migrateCentral } from "./store/migrate";
 export type { CentralStore } from "./store/central-store";
 export { feedTriggerSql } from "./feed/feed-triggers";
 export { sequenceFeed } from "./store/change-feed";
+// docker-compose.yml's one-shot provisioning (also runnable as dist/provision/provision-main.js)
+export { provision, type ProvisionOutcome } from "./provision/provision";
+export { loadProvisionConfig, type ProvisionConfig } from "./provision/provision-config";

@@ -104,6 +104,9 @@ describe("docker-compose.yml", () => {
     for (const name of agents) {
       const env = services[name]!.environment!;
       expect(env.CENTRAL_API_KEY).toBeUndefined();
+      // The agent refuses plain http beyond loopback unless told; inside compose it is told.
+      expect(env.CENTRAL_API_URL).toBe("http://central:4000");
+      expect(env.ALLOW_INSECURE_HTTP).toBe("true");
       const planned = plan.PROVISION_TERMINALS.find((t) => t.id === env.TERMINAL_ID);
       expect(planned).toBeDefined();
       const written = volumeOf(services.provision!, planned!.keyFile);
