@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ensureServices, type LocalServices } from "./local-services";
+import { DEFAULT_TEST_PG_URL, DEFAULT_TEST_REDIS_URL } from "./test-database";
 
 /**
  * jest's globalSetup for every workspace (jest.preset.js). Two jobs:
@@ -11,9 +12,6 @@ import { ensureServices, type LocalServices } from "./local-services";
  * 2. A run id for the Redis prefixes (redis-prefix.ts), so the global teardown can find what
  *    this run left behind on a Redis that other runs share.
  */
-export const DEFAULT_TEST_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
-export const DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379";
-
 export default async function globalSetup(): Promise<void> {
   process.env.TILLSYNC_TEST_RUN ??= `run-${randomBytes(4).toString("hex")}`;
   const services = await ensureServices({

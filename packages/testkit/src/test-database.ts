@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 
-export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+export const DEFAULT_TEST_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+export const DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379";
+/** Where the tests' PostgreSQL and Redis are: set by jest's global setup when it started its own. */
+export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_PG_URL;
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? DEFAULT_TEST_REDIS_URL;
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url);
