@@ -32,10 +32,14 @@ export interface AdminEventsDeps {
 export class AdminEvents {
   private readonly lastActivity = new Map<string, number>();
   private readonly trailing = new Map<string, NodeJS.Timeout>();
+  private closed = false;
 
   constructor(private readonly deps: AdminEventsDeps) {}
 
   private emit<E extends AdminSocketEventName>(event: E, payload: AdminSocketPayload<E>): void {
+    // An event still being built when central stops would publish through a Redis client that
+    // is closing: the adapter's publish rejects with nobody to catch it.
+    if (this.closed) return;
     // The admin namespace has its own event map; the hub's server type knows only the terminals'.
     (this.deps.io.of(ADMIN_NAMESPACE).emit as (e: string, p: unknown) => boolean)(event, payload);
   }
@@ -112,6 +116,7 @@ export class AdminEvents {
   }
 
   close(): void {
+    this.closed = true;
     for (const t of this.trailing.values()) clearTimeout(t);
     this.trailing.clear();
   }
