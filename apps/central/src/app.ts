@@ -19,6 +19,7 @@ import { requestLog } from "./observability/request-log";
 import { docsRoutes } from "./openapi/docs-routes";
 import { auditRoutes } from "./routes/audit-routes";
 import { catalogueRoutes } from "./routes/catalogue-routes";
+import { stockRoutes } from "./routes/stock-routes";
 import { conflictRoutes } from "./routes/conflict-routes";
 import { dashboardRoutes, type DashboardDeps } from "./routes/dashboard-routes";
 import { healthRoutes } from "./routes/health-routes";
@@ -117,6 +118,7 @@ function operatorRouter(
   r.use(terminalRoutes({ store, hub, tunables: ctx.tunables }));
   r.use(terminalPauseRoutes({ store, hub }));
   r.use(catalogueRoutes(store));
+  r.use(stockRoutes(store));
   r.use(conflictRoutes(store, ctx.policy));
   r.use(operatorRoutes({ store, onRevoked: (id) => deps.adminNamespace?.disconnectOperator(id) }));
   r.use(auditRoutes(store));

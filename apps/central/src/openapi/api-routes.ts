@@ -264,9 +264,20 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: "/api/stock",
     auth: "operator",
     tag: "admin",
-    summary: "Set a stock count (enters the change feed)",
-    body: "SetStockRequest",
-    response: { status: 200 },
+    summary:
+      "A stock movement (COUNT, the default; RECEIVE; DAMAGE; TRANSFER between stores): appended to the stock ledger, the quantity follows (enters the change feed)",
+    body: "StockMovementRequest",
+    response: { status: 200, schema: "StockMovementResponse" },
+  },
+  {
+    method: "get",
+    path: "/api/stock/:storeId/:productId/history",
+    auth: "operator",
+    tag: "admin",
+    summary:
+      "The stock ledger of one item, newest first, paged: every adjustment from tills and central with who and why",
+    query: "StockHistoryQuery",
+    response: { status: 200, schema: "StockHistoryPage" },
   },
   {
     method: "get",

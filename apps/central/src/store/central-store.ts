@@ -8,6 +8,7 @@ import { FeedListener, type FeedListenerOptions } from "./feed-listener";
 import { sessionStore, type SessionStore } from "./operator-sessions";
 import { operatorStore, type OperatorStore } from "./operators";
 import { storeRegistry, type StoreRegistry } from "./stores";
+import { stockLedger, type StockLedger } from "./stock-ledger";
 import { syncControlAdmin, syncControlQueries, type SyncControlAdmin, type SyncControlQueries } from "./sync-control";
 import { syncHistoryStore, type SyncHistoryStore } from "./sync-history";
 import { syncedTables, type SyncedTables } from "./synced-tables";
@@ -45,6 +46,8 @@ export interface CentralStore {
   history: SyncHistoryStore;
   tables: SyncedTables;
   catalogue: CatalogueStore;
+  /** Stock movements at central and the ledger of every item. */
+  stock: StockLedger;
   operators: OperatorStore;
   sessions: SessionStore;
   audit: AuditLog;
@@ -82,6 +85,7 @@ export function centralStore(db: CentralDb): CentralStore {
     history: syncHistoryStore(pool),
     tables: syncedTables(pool),
     catalogue: catalogueStore(pool),
+    stock: stockLedger(pool),
     operators: operatorStore(pool),
     sessions: sessionStore(pool),
     audit: auditLog(pool),
