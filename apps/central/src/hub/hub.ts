@@ -18,7 +18,7 @@ import type { Actor } from "../store/sync-control";
 import { stopDetails } from "../sync/sync-gate";
 import { bullConnection, queuePrefix } from "./bull-connection";
 import { ClusterPresence } from "./cluster-presence";
-import { compactFeedAndExpireHistory } from "./feed-compaction-and-retention";
+import { compactFeedAndExpireHistory, retentionDaysOf } from "./feed-compaction-and-retention";
 import { FeedWatcher } from "./feed-watcher";
 import { sweepHeartbeats } from "./heartbeat-sweep";
 import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
@@ -32,7 +32,10 @@ const KEY_EXPIRY_JOB = "key-expiry";
 const keyRoom = (keyId: string): string => `key:${keyId}`;
 
 /** What the hub reads and writes in PostgreSQL. */
-export type HubStore = Pick<CentralStore, "terminals" | "history" | "feed" | "feedListener" | "sessions" | "control">;
+export type HubStore = Pick<
+  CentralStore,
+  "terminals" | "history" | "feed" | "feedListener" | "sessions" | "control" | "retention"
+>;
 
 export interface HubDeps {
   /** Parsed configuration; `config.hub` holds the tunables (tests' overrides already merged in). */
@@ -204,7 +207,7 @@ export class Hub {
       case SCHEDULED_SYNC_JOB:
         return (await this.triggerActive("FULL", "SCHEDULED")).length;
       case "cleanup":
-        return compactFeedAndExpireHistory(store, { historyDays: config.HISTORY_RETENTION_DAYS });
+        return compactFeedAndExpireHistory(store, retentionDaysOf(config));
       case KEY_EXPIRY_JOB:
         // The keys' grace period is over: auth refuses them already; their sockets go now.
         for (const keyId of (job.data as { keyIds: string[] }).keyIds)

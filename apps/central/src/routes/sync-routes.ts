@@ -119,7 +119,10 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
       const { storeId, id } = req.terminal!;
       const hold = await store.control.holdOf(id);
       counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
-      res.json(await readFeed(store, { storeId, since: q.since, limit: q.limit, entityType: q.entityType, policy }));
+      const { since, limit, entityType, epoch } = q;
+      const onNewEpoch = (e: string, reason: string) =>
+        deps.logger?.warn({ epoch: e, terminalId: id }, `feed epoch changed to ${e}: ${reason}`);
+      res.json(await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch }));
     }),
   );
 

@@ -4,7 +4,9 @@ import { catalogueStore, type CatalogueStore } from "./catalogue";
 import { changeFeedStore, type ChangeFeedStore } from "./change-feed";
 import { conflictLog, conflictQueries, type ConflictLog, type ConflictQueries } from "./conflicts";
 import type { CentralDb } from "./database";
+import { feedIdentityStore, type FeedIdentityStore } from "./feed-identity";
 import { FeedListener, type FeedListenerOptions } from "./feed-listener";
+import { retentionStore, type RetentionStore } from "./retention";
 import { sessionStore, type SessionStore } from "./operator-sessions";
 import { operatorStore, type OperatorStore } from "./operators";
 import { storeRegistry, type StoreRegistry } from "./stores";
@@ -43,6 +45,8 @@ export interface CentralStore {
   appliedChanges: AppliedChangeStore;
   conflicts: ConflictQueries & ConflictLog;
   feed: ChangeFeedStore;
+  /** The feed's epoch (a restore changes it) and how far compaction expired cursors. */
+  feedIdentity: FeedIdentityStore;
   history: SyncHistoryStore;
   tables: SyncedTables;
   catalogue: CatalogueStore;
@@ -50,6 +54,8 @@ export interface CentralStore {
   stock: StockLedger;
   operators: OperatorStore;
   sessions: SessionStore;
+  /** Pruning of applied_changes and decided conflicts (the daily cleanup). */
+  retention: RetentionStore;
   audit: AuditLog;
   /** The emergency stop and terminal pauses: read by every push and pull, written by operators. */
   control: SyncControlQueries & SyncControlAdmin;
@@ -82,12 +88,14 @@ export function centralStore(db: CentralDb): CentralStore {
     appliedChanges: appliedChangeStore(pool),
     conflicts: { ...conflictQueries(pool), ...conflictLog(pool) },
     feed: changeFeedStore(pool),
+    feedIdentity: feedIdentityStore(pool),
     history: syncHistoryStore(pool),
     tables: syncedTables(pool),
     catalogue: catalogueStore(pool),
     stock: stockLedger(pool),
     operators: operatorStore(pool),
     sessions: sessionStore(pool),
+    retention: retentionStore(pool),
     audit: auditLog(pool),
     control: { ...syncControlQueries(pool), ...syncControlAdmin(pool) },
     transaction: (fn) => withTransaction(pool, (client) => fn(txStore(client))),
