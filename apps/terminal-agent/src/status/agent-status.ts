@@ -8,6 +8,7 @@ import {
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { OutboxStore } from "../outbox/outbox-store";
+import { describeFeedRecovery, lastFeedRecovery, type FeedRecoveryReport } from "../recovery/feed-recovery";
 import { CentralHoldStore, type CentralHold } from "../sync/central-hold";
 import { measuredStorage } from "../sync/storage-condition";
 import {
@@ -40,6 +41,8 @@ export interface AgentStatusReport {
   lastSyncAt: string | null;
   lastError: string | null;
   cursor: string;
+  /** The last time central's feed was reset or this cursor expired, and what the agent did. */
+  feedRecovery: FeedRecoveryReport | null;
   tables: Partial<Record<SyncTable, TableCounts>>;
   totals: TableCounts;
   /** Whether the till's disk has room for the agent's writes (a full disk holds sync until it has). */
@@ -104,6 +107,7 @@ export function readAgentStatus(
     lastSyncAt,
     lastError: lastCycleError(db)?.message ?? null,
     cursor: kv.cursor(),
+    feedRecovery: lastFeedRecovery(db),
     tables,
     totals,
     storage: measuredStorage(db.name),
@@ -143,6 +147,7 @@ export function formatAgentStatus(s: AgentStatusReport): string {
     `last error:  ${s.lastError ?? "none"}`,
     `mode:        ${s.mode}`,
     `storage:     ${s.storage.condition}${s.storage.freeBytes === null ? "" : ` (${Math.floor(s.storage.freeBytes / 1024)} KiB free)`}`,
+    ...(s.feedRecovery ? [`recovery:    ${describeFeedRecovery(s.feedRecovery)}`] : []),
     "",
     `${"table".padEnd(24)}${"pending".padStart(9)}${"failed".padStart(9)}${"synced".padStart(9)}${"conflicts".padStart(11)}`,
   ];

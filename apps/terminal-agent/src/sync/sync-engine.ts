@@ -7,11 +7,12 @@ import {
   type TillsyncError,
 } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
+import { feedLossOf, pendingFeedRecovery, recoverLostFeed, type FeedRecoveryReport } from "../recovery/feed-recovery";
 import type { SqliteDb } from "../db/terminal-db";
 import { toPushChange, type OutboxStore, type RejectRetry } from "../outbox/outbox-store";
 import type { CentralTransport } from "../transport/central-transport";
 import { CentralHoldStore, type CentralHold } from "./central-hold";
-import { applyPulledPage } from "./pull-applier";
+import { applyPulledPage, FEED_EPOCH_KEY } from "./pull-applier";
 import { StorageWatch, type StorageCondition } from "./storage-condition";
 import {
   INITIAL_STATE,
@@ -65,6 +66,8 @@ export interface CycleReport {
   /** The cycle's sync_history row (what `history` lists), and how long it took; unset when skipped. */
   cycleId?: number;
   durationMs?: number;
+  /** Set when the pull found central's feed reset or this cursor expired, and the agent recovered. */
+  recovery?: FeedRecoveryReport;
 }
 
 /** Wait before asking a central that holds sync again, when it did not say how long. */
@@ -245,17 +248,42 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     }
   }
 
+  /**
+   * Pulls every page; when central's feed is not this cursor's (409 FEED_RESET, 410
+   * CURSOR_EXPIRED), or an earlier recovery was interrupted, recovers instead (feed-recovery.ts).
+   */
   private async pullAll(report: CycleReport): Promise<void> {
+    let loss = pendingFeedRecovery(this.db);
+    if (!loss) {
+      try {
+        return await this.pullPages(report);
+      } catch (err) {
+        loss = feedLossOf(err);
+        if (!loss) throw err;
+      }
+    }
+    const { batchSize, pullLimit: pageSize, rejectRetry } = this.opts;
+    const r = await recoverLostFeed(
+      { db: this.db, outbox: this.outbox, transport: this.transport, batchSize, pageSize, rejectRetry },
+      loss,
+    );
+    report.recovery = r;
+    report.pulled += r.downloaded;
+  }
+
+  private async pullPages(report: CycleReport): Promise<void> {
     let cursor = this.syncState.cursor();
+    let epoch = this.syncState.get(FEED_EPOCH_KEY);
     const start = cursor;
     const limit = this.opts.pullLimit;
     if (this.lifetime.signal.aborted) return; // stopping: the batch in flight was the push
-    let next: Promise<PullResponse> | undefined = this.transport.pull(cursor, limit);
+    let next: Promise<PullResponse> | undefined = this.transport.pull(cursor, limit, undefined, epoch);
     while (next && !this.lifetime.signal.aborted) {
       const page: PullResponse = await next;
+      epoch = page.epoch ?? epoch;
       // Ask for the following page before applying this one, so central reads while we write.
       // Pages are still applied in order, each with its cursor, so a failure loses nothing.
-      next = page.hasMore ? this.transport.pull(page.nextCursor, limit) : undefined;
+      next = page.hasMore ? this.transport.pull(page.nextCursor, limit, undefined, epoch) : undefined;
       next?.catch(() => undefined); // observed below; avoid an unhandled rejection if we stop first
       // Let the request reach the socket first: the apply below is synchronous and would
       // otherwise hold it back until the page is written, and nothing would overlap.

@@ -55,8 +55,13 @@ export class HttpCentralTransport implements CentralTransport {
     return body.results;
   }
 
-  async pull(since: FeedCursor, limit: number, entityType?: SyncTable): Promise<PullResponse> {
-    const q = new URLSearchParams({ since, limit: String(limit), ...(entityType ? { entityType } : {}) });
+  async pull(since: FeedCursor, limit: number, entityType?: SyncTable, epoch?: string): Promise<PullResponse> {
+    const q = new URLSearchParams({
+      since,
+      limit: String(limit),
+      ...(entityType ? { entityType } : {}),
+      ...(epoch ? { epoch } : {}),
+    });
     const page = await this.request("GET", `/api/sync/pull?${q.toString()}`, undefined, pullResponseSchema);
     checkPullPage(this.policy, since, page);
     return page;
