@@ -211,11 +211,13 @@ describe("convergence under random offline edits (property)", () => {
         await pg.query(`UPDATE products SET price_cents = $2 WHERE id = $1`, [products[c.p], c.price]);
         return;
       case "centralCount": {
-        await pg.query(`UPDATE inventory_items SET quantity = $3 WHERE store_id = $1 AND product_id = $2`, [
-          stores[c.s],
-          products[c.p],
-          c.qty,
-        ]);
+        // A count at central is a ledger movement (count − current), like any other stock change.
+        const r = await central.admin("POST", "/api/stock", {
+          storeId: stores[c.s],
+          productId: products[c.p],
+          quantity: c.qty,
+        });
+        expect(r.status).toBe(200);
         model.stock.set(`${stores[c.s]}|${products[c.p]}`, c.qty);
         return;
       }
@@ -284,6 +286,14 @@ describe("convergence under random offline edits (property)", () => {
           .quantity,
       ).toBe(qty);
     }
+    // Every stock quantity at central is the sum of its ledger (tills' movements and central's).
+    const unledgered = await pg.query(
+      `SELECT i.store_id, i.product_id, i.quantity, coalesce(sum(a.delta), 0)::int AS ledger
+         FROM inventory_items i LEFT JOIN inventory_adjustments a
+           ON a.store_id = i.store_id AND a.product_id = i.product_id
+        GROUP BY i.store_id, i.product_id, i.quantity HAVING i.quantity <> coalesce(sum(a.delta), 0)`,
+    );
+    expect(unledgered.rows).toEqual([]);
     for (const c of centralCustomers) {
       expect([c.id, c.loyalty_points, c.total_spent_cents]).toEqual([
         c.id,
