@@ -28,6 +28,7 @@ import { operatorRoutes } from "./routes/operator-routes";
 import { provisioningRoutes } from "./routes/provisioning-routes";
 import { sessionRoutes } from "./routes/session-routes";
 import { syncRoutes } from "./routes/sync-routes";
+import { ownOrdersRoutes } from "./routes/own-orders-routes";
 import { terminalPauseRoutes } from "./routes/terminal-pause-routes";
 import { terminalRoutes } from "./routes/terminal-routes";
 import type { CentralStore } from "./store/central-store";
@@ -75,18 +76,20 @@ export function createApp(deps: AppDeps): Express {
   app.use(docsRoutes());
   app.use(dashboardRoutes({ authn, queues: deps.hub?.boardQueues(), assets: deps.consoleAssets }));
   if (deps.metrics) app.use("/api/sync/push", deps.metrics.pushObserver());
+  const auth = terminalAuth(store.terminals, deps.throttle);
   app.use(
     "/api/sync",
     syncRoutes({
       store,
       policy,
-      auth: terminalAuth(store.terminals, deps.throttle),
+      auth,
       stoppedRetryAfterS: tunables.stoppedRetryAfterS,
       activity: deps.adminEvents,
       logger,
       metrics: deps.metrics,
     }),
   );
+  app.use("/api/sync", ownOrdersRoutes({ store, auth, stoppedRetryAfterS: tunables.stoppedRetryAfterS }));
   app.use(
     "/api",
     sessionRoutes({ authn, limiter, store, onSignedOut: (hash) => deps.adminNamespace?.disconnectSession(hash) }),

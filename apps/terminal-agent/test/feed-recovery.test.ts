@@ -22,7 +22,13 @@ const OPTIONS: EngineOptions = {
   intervalMs: 60_000,
   pullLimit: 1,
   watchMs: 1000,
-  machine: { breakerThreshold: 5, breakerCooldownMs: 60_000, backoff: () => 0 },
+  machine: {
+    breakerThreshold: 5,
+    breakerWindowMs: 30_000,
+    breakerFirstCooldownMs: 10_000,
+    breakerCooldownMs: 60_000,
+    backoff: () => 0,
+  },
   rejectRetry: REJECT_RETRY,
   persistState: false,
 };

@@ -73,9 +73,20 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: "/api/sync/pull",
     auth: "terminal",
     tag: "sync",
-    summary: "Pull central changes after a cursor, in the terminal's scope",
+    summary:
+      "Pull central changes after a cursor, in the terminal's scope, with the feed's epoch; 409 FEED_RESET for a cursor of another epoch or beyond the head, 410 CURSOR_EXPIRED for one older than the compacted feed",
     query: "PullQuery",
     response: { status: 200, schema: "PullResponse" },
+  },
+  {
+    method: "get",
+    path: "/api/sync/own-orders",
+    auth: "terminal",
+    tag: "sync",
+    summary:
+      "The terminal's own orders created since a time, with their lines and payments, oldest first, paged (startup --force on a replaced till)",
+    query: "OwnOrdersQuery",
+    response: { status: 200, schema: "OwnOrdersPage" },
   },
   {
     method: "post",

@@ -6,6 +6,7 @@ import { conflictLog, conflictQueries, type ConflictLog, type ConflictQueries } 
 import type { CentralDb } from "./database";
 import { feedIdentityStore, type FeedIdentityStore } from "./feed-identity";
 import { FeedListener, type FeedListenerOptions } from "./feed-listener";
+import { ownOrdersStore, type OwnOrdersStore } from "./own-orders";
 import { retentionStore, type RetentionStore } from "./retention";
 import { sessionStore, type SessionStore } from "./operator-sessions";
 import { operatorStore, type OperatorStore } from "./operators";
@@ -54,6 +55,8 @@ export interface CentralStore {
   stock: StockLedger;
   operators: OperatorStore;
   sessions: SessionStore;
+  /** A terminal's own recent orders, lines and payments (a replaced till restores them). */
+  ownOrders: OwnOrdersStore;
   /** Pruning of applied_changes and decided conflicts (the daily cleanup). */
   retention: RetentionStore;
   audit: AuditLog;
@@ -96,6 +99,7 @@ export function centralStore(db: CentralDb): CentralStore {
     operators: operatorStore(pool),
     sessions: sessionStore(pool),
     retention: retentionStore(pool),
+    ownOrders: ownOrdersStore(pool),
     audit: auditLog(pool),
     control: { ...syncControlQueries(pool), ...syncControlAdmin(pool) },
     transaction: (fn) => withTransaction(pool, (client) => fn(txStore(client))),

@@ -1,4 +1,12 @@
-import type { FeedCursor, HeartbeatRequest, PullResponse, PushChange, PushResult, SyncTable } from "@tillsync/shared";
+import type {
+  FeedCursor,
+  HeartbeatRequest,
+  OwnOrdersPage,
+  PullResponse,
+  PushChange,
+  PushResult,
+  SyncTable,
+} from "@tillsync/shared";
 
 /** What the sync engine needs from central. Tests and benchmarks may pass their own. */
 export interface CentralTransport {
@@ -10,4 +18,9 @@ export interface CentralTransport {
   pull(since: FeedCursor, limit: number, entityType?: SyncTable, epoch?: string): Promise<PullResponse>;
   acknowledge(cursor: FeedCursor): Promise<void>;
   heartbeat(body: Omit<HeartbeatRequest, "terminalId">): Promise<void>;
+  /**
+   * This terminal's own orders created at or after `since`, with lines and payments (a page;
+   * `cursor` is the previous page's nextCursor). Optional: a transport without it restores none.
+   */
+  ownOrders?(since: string, limit: number, cursor?: string): Promise<OwnOrdersPage>;
 }

@@ -15,3 +15,4 @@ export * from "./terminal-admin";
 export * from "./admin-socket";
 export * from "./health";
 export * from "./stock";
+export * from "./own-orders";
