@@ -9,6 +9,7 @@ import {
   type PushChange,
   type PushResult,
 } from "@tillsync/shared";
+import { waitFor } from "@tillsync/testkit";
 import { openTerminalDb, withoutCapture, type SqliteDb } from "../src/db/terminal-db";
 import { OutboxStore } from "../src/outbox/outbox-store";
 import { pendingFeedRecovery } from "../src/recovery/feed-recovery";
@@ -133,6 +134,33 @@ describe("feed recovery on the agent", () => {
     expect(central.pulls.at(-1)).toEqual({ since: "2", epoch: "E2" });
     expect(central.pushed.flat().map((c) => c.entityId)).toEqual([local]);
     await engine.stop();
+  });
+
+  it("stops between pages when the agent stops, and leaves the recovery to the next start", async () => {
+    withoutCapture(db, () => {
+      db.prepare(`INSERT INTO sync_state (key, value) VALUES ('cursor', '1'), ('feed_epoch', 'E1')`).run();
+    });
+    const central = new CompactedCentral([product(kept, 200), product(fresh, 300)]);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const pull = central.pull.bind(central);
+    let inFlight = false;
+    central.pull = async (since, limit, t, epoch) => {
+      if (since === "0") {
+        inFlight = true; // the first page of the re-download is on its way
+        await gate;
+      }
+      return pull(since, limit, t, epoch);
+    };
+    const engine = new SyncEngine(db, new OutboxStore(db), central, OPTIONS);
+    const cycle = engine.runCycle();
+    await waitFor(() => inFlight, { what: "the re-download's first page asked" });
+    const stopped = engine.stop();
+    release();
+    expect((await cycle).error).toMatch(/stopped during feed recovery/);
+    await stopped;
+    expect(central.pulls.filter((p) => p.since !== "0" && p.epoch === "E2")).toEqual([]); // no second page
+    expect(pendingFeedRecovery(db)).toEqual({ kind: "CURSOR_EXPIRED", reason: "COMPACTED" });
   });
 
   it("re-sends every ledger and merge change, a row's newest change otherwise, parents' tables first", async () => {

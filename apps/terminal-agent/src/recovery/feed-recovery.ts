@@ -14,6 +14,7 @@ import { rowsWithUnpushedChanges } from "../sync/apply-central-row";
 import { ledgersInto, UnpushedLedgerDeltas } from "../sync/ledger-counters";
 import { applyPulledPage } from "../sync/pull-applier";
 import type { CentralTransport } from "../transport/central-transport";
+import { FeedRecoveryInterrupted } from "./recovery-interrupted";
 import { resendHeldChanges } from "./resend-held";
 
 /**
@@ -74,6 +75,8 @@ export function lastFeedRecovery(db: SqliteDb): FeedRecoveryReport | null {
 
 export interface FeedRecoveryDeps {
   db: SqliteDb;
+  /** Aborted when the agent stops (SIGTERM): checked between batches and pages. */
+  signal?: AbortSignal;
   outbox: Pick<OutboxStore, "recordResults">;
   transport: CentralTransport;
   batchSize: number;
@@ -94,7 +97,11 @@ export async function recoverLostFeed(
     loss.kind === "FEED_RESET"
       ? await resendHeldChanges(db, deps.outbox, deps.transport, deps)
       : { sent: 0, applied: 0 };
-  const dl = await redownload(db, deps.transport, { pageSize: deps.pageSize, policy: deps.policy });
+  const dl = await redownload(db, deps.transport, {
+    pageSize: deps.pageSize,
+    policy: deps.policy,
+    signal: deps.signal,
+  });
   const report: FeedRecoveryReport = {
     ...loss,
     finishedAt: new Date().toISOString(),
@@ -130,7 +137,7 @@ export function describeFeedRecovery(r: FeedRecoveryReport): string {
 async function redownload(
   db: SqliteDb,
   transport: CentralTransport,
-  opts: { pageSize: number; policy?: SyncPolicy },
+  opts: { pageSize: number; policy?: SyncPolicy; signal?: AbortSignal },
 ): Promise<{ rows: number; removed: number; epoch: string | null }> {
   const policy = opts.policy ?? DEFAULT_SYNC_POLICY;
   const seen = new Set<string>();
@@ -138,6 +145,7 @@ async function redownload(
   let epoch: string | undefined;
   let rows = 0;
   for (;;) {
+    if (opts.signal?.aborted) throw new FeedRecoveryInterrupted();
     // No epoch on the first page: cursor 0 is valid in any feed. The rest stay in its epoch.
     const page = await transport.pull(cursor, opts.pageSize, undefined, epoch);
     rows += applyPulledPage(db, page, policy);

@@ -3,6 +3,7 @@ import { statusSql } from "../outbox/outbox-status-sql";
 import { toPushChange, type OutboxRow, type OutboxStore, type RejectRetry } from "../outbox/outbox-store";
 import { stmt, type SqliteDb } from "../db/terminal-db";
 import type { CentralTransport } from "../transport/central-transport";
+import { FeedRecoveryInterrupted } from "./recovery-interrupted";
 
 export interface ResendReport {
   /** Changes sent again. */
@@ -34,11 +35,13 @@ export async function resendHeldChanges(
   db: SqliteDb,
   outbox: Pick<OutboxStore, "recordResults">,
   transport: Pick<CentralTransport, "push">,
-  opts: { batchSize: number; rejectRetry: RejectRetry; since?: Date; policy?: SyncPolicy },
+  opts: { batchSize: number; rejectRetry: RejectRetry; since?: Date; policy?: SyncPolicy; signal?: AbortSignal },
 ): Promise<ResendReport> {
   const report: ResendReport = { sent: 0, applied: 0, duplicates: 0, conflicts: 0, rejected: 0 };
   const rows = heldRows(db, opts.policy ?? DEFAULT_SYNC_POLICY, opts.since);
   for (let i = 0; i < rows.length; i += opts.batchSize) {
+    // Stopping: what is not re-sent yet goes at the next try (the caller starts it again).
+    if (opts.signal?.aborted) throw new FeedRecoveryInterrupted("the re-send of held changes");
     const batch = rows.slice(i, i + opts.batchSize);
     const results = await transport.push(batch.map(toPushChange));
     outbox.recordResults(batch, results, opts.rejectRetry);

@@ -264,7 +264,15 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     }
     const { batchSize, pullLimit: pageSize, rejectRetry } = this.opts;
     const r = await recoverLostFeed(
-      { db: this.db, outbox: this.outbox, transport: this.transport, batchSize, pageSize, rejectRetry },
+      {
+        db: this.db,
+        outbox: this.outbox,
+        transport: this.transport,
+        batchSize,
+        pageSize,
+        rejectRetry,
+        signal: this.lifetime.signal,
+      },
       loss,
     );
     report.recovery = r;
