@@ -123,6 +123,28 @@ export async function recoverLostFeed(
   return report;
 }
 
+/**
+ * The engine's pull: `pull()` unless an earlier recovery is unfinished; when central answers
+ * that the feed is not this cursor's (409 FEED_RESET, 410 CURSOR_EXPIRED), recovers instead.
+ * Returns the recovery's report, or undefined when the pull went as usual.
+ */
+export async function pullOrRecover(
+  deps: FeedRecoveryDeps,
+  pull: () => Promise<void>,
+): Promise<FeedRecoveryReport | undefined> {
+  let loss = pendingFeedRecovery(deps.db);
+  if (!loss) {
+    try {
+      await pull();
+      return undefined;
+    } catch (err) {
+      loss = feedLossOf(err);
+      if (!loss) throw err;
+    }
+  }
+  return recoverLostFeed(deps, loss);
+}
+
 /** The human-readable line of a recovery (daemon log, `status`). */
 export function describeFeedRecovery(r: FeedRecoveryReport): string {
   const why =

@@ -7,7 +7,7 @@ import {
   type TillsyncError,
 } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
-import { feedLossOf, pendingFeedRecovery, recoverLostFeed, type FeedRecoveryReport } from "../recovery/feed-recovery";
+import { pullOrRecover, type FeedRecoveryReport } from "../recovery/feed-recovery";
 import type { SqliteDb } from "../db/terminal-db";
 import { toPushChange, type OutboxStore, type RejectRetry } from "../outbox/outbox-store";
 import type { CentralTransport } from "../transport/central-transport";
@@ -248,35 +248,15 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     }
   }
 
-  /**
-   * Pulls every page; when central's feed is not this cursor's (409 FEED_RESET, 410
-   * CURSOR_EXPIRED), or an earlier recovery was interrupted, recovers instead (feed-recovery.ts).
-   */
+  /** Pulls every page, or recovers when central's feed is not this cursor's (feed-recovery.ts). */
   private async pullAll(report: CycleReport): Promise<void> {
-    let loss = pendingFeedRecovery(this.db);
-    if (!loss) {
-      try {
-        return await this.pullPages(report);
-      } catch (err) {
-        loss = feedLossOf(err);
-        if (!loss) throw err;
-      }
-    }
     const { batchSize, pullLimit: pageSize, rejectRetry } = this.opts;
-    const r = await recoverLostFeed(
-      {
-        db: this.db,
-        outbox: this.outbox,
-        transport: this.transport,
-        batchSize,
-        pageSize,
-        rejectRetry,
-        signal: this.lifetime.signal,
-      },
-      loss,
-    );
-    report.recovery = r;
-    report.pulled += r.downloaded;
+    const deps = { db: this.db, outbox: this.outbox, transport: this.transport, batchSize, pageSize, rejectRetry };
+    const r = await pullOrRecover({ ...deps, signal: this.lifetime.signal }, () => this.pullPages(report));
+    if (r) {
+      report.recovery = r;
+      report.pulled += r.downloaded;
+    }
   }
 
   private async pullPages(report: CycleReport): Promise<void> {
