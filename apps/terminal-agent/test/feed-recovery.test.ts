@@ -61,11 +61,13 @@ class CompactedCentral implements CentralTransport {
   acked: string[] = [];
   pushed: PushChange[][] = [];
   failAfter: number | undefined;
+  /** What central answers each change (default: APPLIED at version 1). */
+  answer = (c: PushChange): PushResult => ({ changeId: c.changeId, status: "APPLIED", version: 1 }) as PushResult;
   constructor(private readonly feed: PullChange[]) {}
 
   async push(changes: PushChange[]): Promise<PushResult[]> {
     this.pushed.push(changes);
-    return changes.map((c) => ({ changeId: c.changeId, status: "APPLIED", version: 1 }) as PushResult);
+    return changes.map((c) => this.answer(c));
   }
   async pull(since: FeedCursor, _limit: number, _t?: unknown, epoch?: string): Promise<PullResponse> {
     this.pulls.push({ since, epoch });
@@ -207,5 +209,35 @@ describe("feed recovery on the agent", () => {
         })
       ).sent,
     ).toBe(0);
+  });
+
+  it("takes nothing from a DUPLICATE: a row central kept is not set back to the version or row of its first answer", async () => {
+    withoutCapture(db, () => {
+      db.prepare(`INSERT INTO products (id, sku, name, price_cents, version) VALUES (?, 'P', 'p', 100, 1)`).run(kept);
+    });
+    db.prepare(`UPDATE products SET price_cents = 1 WHERE id = ?`).run(kept);
+    db.prepare(`UPDATE outbox SET status = 'CONFLICT'`).run();
+    // Since then central's row moved on: price 500 at version 7.
+    withoutCapture(db, () => db.prepare(`UPDATE products SET price_cents = 500, version = 7 WHERE id = ?`).run(kept));
+    const central = new CompactedCentral([]);
+    central.answer = (c) =>
+      ({
+        changeId: c.changeId,
+        status: "DUPLICATE",
+        original: {
+          changeId: c.changeId,
+          status: "CONFLICT",
+          strategy: "CENTRAL_WINS",
+          resolution: "CENTRAL_KEPT",
+          version: 2,
+          centralData: { ...product(kept, 100).data, version: 2 },
+        },
+      }) as unknown as PushResult;
+    const r = await resendHeldChanges(db, new OutboxStore(db), central, { batchSize: 10, rejectRetry: REJECT_RETRY });
+    expect(r).toMatchObject({ sent: 1, duplicates: 1 });
+    expect(db.prepare(`SELECT price_cents, version FROM products WHERE id = ?`).get(kept)).toEqual({
+      price_cents: 500,
+      version: 7,
+    });
   });
 });

@@ -22,7 +22,8 @@ export interface ResendReport {
  * outbox still holds (OUTBOX_RETENTION_DAYS), optionally only those made at or after `since`.
  * After central was restored from an older backup it has lost what it confirmed since the
  * backup; central dedupes by change id, so a change it still knows is a DUPLICATE and changes
- * nothing (G1). Central's answers are recorded as for any push (versions, rebases, conflicts).
+ * nothing (G1), here either. Central's other answers are recorded as for any push (versions,
+ * rebases, conflicts).
  *
  * What is sent: every row of an append-only table (each stock movement counts) and of a table
  * with merge fields (each change carries its own delta); of any other table only a row's newest
@@ -44,7 +45,13 @@ export async function resendHeldChanges(
     if (opts.signal?.aborted) throw new FeedRecoveryInterrupted("the re-send of held changes");
     const batch = rows.slice(i, i + opts.batchSize);
     const results = await transport.push(batch.map(toPushChange));
-    outbox.recordResults(batch, results, opts.rejectRetry);
+    // A DUPLICATE is a change central kept: its first answer is recorded already, and taking it
+    // again would set a row back to the version (or, after a conflict, central's row) of then.
+    outbox.recordResults(
+      batch,
+      results.filter((r) => r.status !== "DUPLICATE"),
+      opts.rejectRetry,
+    );
     report.sent += batch.length;
     for (const r of results) {
       if (r.status === "DUPLICATE") report.duplicates++;
