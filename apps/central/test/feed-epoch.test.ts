@@ -39,6 +39,15 @@ describe("feed epoch and expired cursors", () => {
     expect((again.body as unknown as Pulled).epoch).toBe(first.epoch);
   });
 
+  it("refuses an epoch that is not a UUID, and an own-orders cursor central never gave, with a 400 naming it", async () => {
+    const bad = await pull("since=0&epoch=yesterday");
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("epoch");
+    const cursor = await till.raw("GET", "/api/sync/own-orders?since=2026-01-01T00:00:00Z&cursor=bm9wZQ");
+    expect(cursor.status).toBe(400);
+    expect(JSON.stringify(cursor.body)).toContain("cursor");
+  });
+
   it("answers 409 FEED_RESET with the current epoch to a cursor from another epoch", async () => {
     const { epoch } = (await pull("since=0")).body as unknown as Pulled;
     const other = randomUUID();
