@@ -28,6 +28,7 @@ import { operatorRoutes } from "./routes/operator-routes";
 import { provisioningRoutes } from "./routes/provisioning-routes";
 import { sessionRoutes } from "./routes/session-routes";
 import { syncRoutes } from "./routes/sync-routes";
+import { FeedHighWater } from "./feed/feed-high-water";
 import { ownOrdersRoutes } from "./routes/own-orders-routes";
 import { terminalPauseRoutes } from "./routes/terminal-pause-routes";
 import { terminalRoutes } from "./routes/terminal-routes";
@@ -77,6 +78,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(dashboardRoutes({ authn, queues: deps.hub?.boardQueues(), assets: deps.consoleAssets }));
   if (deps.metrics) app.use("/api/sync/push", deps.metrics.pushObserver());
   const auth = terminalAuth(store.terminals, deps.throttle);
+  const highWater = new FeedHighWater({
+    redis: deps.redis,
+    identity: store.feedIdentity,
+    feed: store.feed,
+    timeoutMs: tunables.feedHighWaterTimeoutMs,
+  });
   app.use(
     "/api/sync",
     syncRoutes({
@@ -87,6 +94,8 @@ export function createApp(deps: AppDeps): Express {
       activity: deps.adminEvents,
       logger,
       metrics: deps.metrics,
+      // Remembers the cursors pulls give out, so a database restored in place is noticed.
+      onServed: (epoch, cursor) => highWater.served(epoch, cursor),
     }),
   );
   app.use("/api/sync", ownOrdersRoutes({ store, auth, stoppedRetryAfterS: tunables.stoppedRetryAfterS }));

@@ -80,6 +80,10 @@ export const HUB_DEFAULTS = {
   /** The feed LISTEN connection is pinged this often; unanswered for feedPingTimeoutMs, it is replaced. */
   feedPingMs: 10_000,
   feedPingTimeoutMs: 5_000,
+  /** How often each instance compares the feed's head with the highest cursor given out (feed/feed-high-water.ts). */
+  feedHighWaterCheckMs: 10_000,
+  /** The longest that comparison waits for Redis before it gives up (a pull never waits for it). */
+  feedHighWaterTimeoutMs: 500,
   /**
    * How long a cluster life outlives its last refresh: after a crash of every instance, the next
    * start waits at most this long before it counts as a new life (and sends SERVER_RESTART).

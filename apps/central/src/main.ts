@@ -8,6 +8,7 @@ import { AuthThrottle } from "./auth/auth-throttle";
 import type { CentralConfig, HubTunables } from "./config";
 import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
+import { FeedHighWater } from "./feed/feed-high-water";
 import { HubMetrics } from "./observability/metrics";
 import { centralStore, type CentralStore } from "./store/central-store";
 import { openCentralDb, type CentralDb } from "./store/database";
@@ -67,6 +68,26 @@ async function serveApp(
 }
 
 /**
+ * The feed's high-water mark (feed/feed-high-water.ts): checked once before serving, then every
+ * feedHighWaterCheckMs. A failed check is logged and tried again; it never stops central.
+ */
+async function watchFeedHighWater(deps: { redis: Redis; store: CentralStore; logger: Logger; tunables: HubTunables }) {
+  const { redis, store, logger, tunables } = deps;
+  const mark = new FeedHighWater({
+    redis,
+    identity: store.feedIdentity,
+    feed: store.feed,
+    log: logger,
+    timeoutMs: tunables.feedHighWaterTimeoutMs,
+  });
+  const check = () => mark.check().catch((err: unknown) => logger.warn({ err }, "feed high-water check failed"));
+  const timer = setInterval(() => void check(), tunables.feedHighWaterCheckMs);
+  timer.unref();
+  await check();
+  return { stop: () => clearInterval(timer) };
+}
+
+/**
  * The composition root of central: everything is built here from the parsed configuration
  * and handed down (store, policy, tunables), nothing reads the environment or builds its own
  * dependencies. Migrates, then serves HTTP and socket.io on one port. Used by `npm run
@@ -95,6 +116,8 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger, throttle }, server);
   const tunables = effective.hub;
   const live = startConsoleLive({ hub, store, adminToken: config.ADMIN_TOKEN, tunables, log: logger });
+  // A database restored in place gets its new epoch before any pull is served.
+  const highWater = await watchFeedHighWater({ redis, store, logger, tunables });
   const app = createApp({
     store,
     redis,
@@ -124,6 +147,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       stopping ??= (async () => {
         server.closeAllConnections();
         live.close();
+        highWater.stop();
         await hub.stop(); // closes socket.io and, with it, the HTTP server
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         redis.disconnect();

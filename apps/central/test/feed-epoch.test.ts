@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TerminalClient } from "@tillsync/testkit";
+import { waitFor } from "@tillsync/testkit";
+import { FeedHighWater } from "../src/feed/feed-high-water";
 import { compactFeedAndExpireHistory, retentionDaysOf } from "../src/hub/feed-compaction-and-retention";
 import { useTestCentral } from "../testing";
 
@@ -81,6 +83,35 @@ describe("feed epoch and expired cursors", () => {
       .rows[0];
     expect(row).toEqual({ reason: expect.stringContaining("restored"), same: true });
     expect((await pull(`since=0&epoch=${epoch}`)).status).toBe(409);
+  });
+
+  it("gives the feed a new epoch when its head falls below a cursor it gave out (restored in place), checked before serving", async () => {
+    await put();
+    const served = (await pull("since=0")).body as unknown as Pulled;
+    const mark = `feed:high-water:${served.epoch}`;
+    await waitFor(async () => (await central.running.redis.get(mark)) === served.nextCursor, {
+      what: "the pull's cursor remembered in Redis",
+    });
+    const highWater = new FeedHighWater({
+      redis: central.running.redis,
+      identity: central.running.store.feedIdentity,
+      feed: central.running.store.feed,
+      timeoutMs: 500,
+    });
+    expect(await highWater.check()).toBeUndefined(); // the head is where it was: nothing to do
+    // Restored in place from an older snapshot: same database, same tables, a shorter feed.
+    await pg.query(`DELETE FROM change_feed WHERE position >= $1`, [served.nextCursor]);
+    const restarted = await central.startInstance();
+    try {
+      const r = await fetch(`http://127.0.0.1:${restarted.port}/api/sync/pull?since=0&epoch=${served.epoch}`, {
+        headers: { authorization: `Bearer ${till.key}` },
+      });
+      expect(r.status).toBe(409);
+      const reason = (await pg.query(`SELECT reason FROM feed_identity`)).rows[0].reason as string;
+      expect(reason).toContain(`behind cursor ${served.nextCursor}`);
+    } finally {
+      await restarted.stop();
+    }
   });
 
   it("expires cursors below a deletion compacted away, for a terminal offline past the retention only", async () => {

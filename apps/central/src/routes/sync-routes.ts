@@ -38,6 +38,8 @@ export interface SyncRouteDeps {
   activity?: SyncActivity;
   logger?: Logger;
   metrics?: HubMetrics;
+  /** Told the cursor (and epoch) each pull answered with (FeedHighWater.served). */
+  onServed?: (epoch: string, cursor: string) => void;
 }
 
 /** What the console hears about terminal traffic (AdminEvents). */
@@ -122,7 +124,9 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
       const { since, limit, entityType, epoch } = q;
       const onNewEpoch = (e: string, reason: string) =>
         deps.logger?.warn({ epoch: e, terminalId: id }, `feed epoch changed to ${e}: ${reason}`);
-      res.json(await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch }));
+      const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch });
+      res.json(page);
+      if (page.epoch) deps.onServed?.(page.epoch, page.nextCursor);
     }),
   );
 

@@ -21,8 +21,12 @@ export interface FeedIdentityStore {
    * or timeline), the feed gets a new epoch first, exactly once however many callers notice.
    */
   current(): Promise<FeedIdentity>;
-  /** Gives the feed a new epoch by hand (an operator's re-initialisation); returns it. */
-  rotate(reason: string): Promise<string>;
+  /**
+   * Gives the feed a new epoch (a restore found another way, or an operator's re-initialisation)
+   * and returns the epoch now in force. With `from`, only when the epoch is still that one, so
+   * instances that notice the same restore together change it once.
+   */
+  rotate(reason: string, from?: string): Promise<string>;
   /** Raises the expiry floor to `position` (never lowers it). */
   expireBelow(position: string): Promise<void>;
 }
@@ -56,13 +60,15 @@ export function feedIdentityStore(pool: Pool): FeedIdentityStore {
       );
       return { epoch: now[0]!.epoch, expiredBelow: now[0]!.expired_below };
     },
-    async rotate(reason) {
+    async rotate(reason, from) {
       const { rows } = await pool.query<{ epoch: string }>(
-        `UPDATE feed_identity SET epoch = gen_random_uuid(), reason = $1, changed_at = now() WHERE id = 1
+        `UPDATE feed_identity SET epoch = gen_random_uuid(), reason = $1, changed_at = now()
+          WHERE id = 1 AND ($2::uuid IS NULL OR epoch = $2::uuid)
          RETURNING epoch::text`,
-        [reason],
+        [reason, from ?? null],
       );
-      return rows[0]!.epoch;
+      if (rows[0]) return rows[0].epoch;
+      return (await pool.query<{ epoch: string }>(`SELECT epoch::text FROM feed_identity WHERE id = 1`)).rows[0]!.epoch;
     },
     async expireBelow(position) {
       await pool.query(`UPDATE feed_identity SET expired_below = greatest(expired_below, $1::bigint) WHERE id = 1`, [
