@@ -68,6 +68,14 @@ describe("tillsync-agent resend", () => {
     ).toBe(-1);
   });
 
+  it("sends nothing with SYNC_ENABLED=false, and says so", async () => {
+    const before = (await pg.query(`SELECT count(*)::int AS n FROM applied_changes`)).rows[0].n;
+    const r = await runCli(["resend", "--since", "2000-01-01"], { ...envOf(agent.config), SYNC_ENABLED: "false" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("sync is disabled on this terminal");
+    expect((await pg.query(`SELECT count(*)::int AS n FROM applied_changes`)).rows[0].n).toBe(before);
+  });
+
   it("refuses a --since that is not an ISO time with exit 2 and one line", async () => {
     const r = await runCli(["resend", "--since", "yesterday"], envOf(agent.config));
     expect(r.code).toBe(2);

@@ -36,7 +36,10 @@ export class FeedHighWater {
 
   /** A pull answered with this cursor in this epoch (fire and forget: never delays the answer). */
   served(epoch: string, cursor: string): void {
-    this.deps.redis.eval(RAISE, 1, key(epoch), cursor).catch(() => undefined);
+    // Best effort: Redis being away must never fail or slow the pull that was answered.
+    Promise.resolve()
+      .then(() => this.deps.redis.eval(RAISE, 1, key(epoch), cursor))
+      .catch(() => undefined);
   }
 
   /**

@@ -26,6 +26,10 @@ export function addResendCommand(program: Command): void {
     .requiredOption("--since <time>", "ISO-8601 time; changes the outbox still holds from then on", isoTime)
     .action(async (opts: { since: Date }) => {
       const config = loadAgentConfig();
+      if (!config.SYNC_ENABLED) {
+        console.log("sync is disabled on this terminal (SYNC_ENABLED=false); nothing was sent");
+        return;
+      }
       const db = openTerminalDb(config.databasePath);
       try {
         const { batchSize, rejectRetry } = engineOptionsFromConfig(config);
