@@ -16,11 +16,21 @@ import type { FeedIdentityStore } from "../store/feed-identity";
 
 const key = (epoch: string) => `feed:high-water:${epoch}`;
 
-/** SET the key to ARGV[1] when it is larger (decimal strings of any length, compared exactly). */
+/**
+ * SET the key to ARGV[1] when it is larger (decimal strings of any length, compared exactly),
+ * and keep it ARGV[2] seconds past the last pull: an epoch nobody pulls from any more goes away.
+ */
 const RAISE = `local cur = redis.call('GET', KEYS[1])
 local new = ARGV[1]
-if (not cur) or #new > #cur or (#new == #cur and new > cur) then redis.call('SET', KEYS[1], new) end
+if (not cur) or #new > #cur or (#new == #cur and new > cur) then
+  redis.call('SET', KEYS[1], new, 'EX', ARGV[2])
+else
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
 return 1`;
+
+/** Longer than any restore window worth detecting. */
+const KEEP_S = 400 * 86_400;
 
 export class FeedHighWater {
   constructor(
@@ -38,7 +48,7 @@ export class FeedHighWater {
   served(epoch: string, cursor: string): void {
     // Best effort: Redis being away must never fail or slow the pull that was answered.
     Promise.resolve()
-      .then(() => this.deps.redis.eval(RAISE, 1, key(epoch), cursor))
+      .then(() => this.deps.redis.eval(RAISE, 1, key(epoch), cursor, KEEP_S))
       .catch(() => undefined);
   }
 
