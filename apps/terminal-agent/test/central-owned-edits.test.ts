@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import type { FeedCursor, PullResponse } from "@tillsync/shared";
 import { openTerminalDb, withoutCapture, type SqliteDb } from "../src/db/terminal-db";
 import { applyPulledPage } from "../src/sync/pull-applier";
+import { cleanupSynced } from "../src/outbox/outbox-maintenance";
 import { formatAgentStatus, readAgentStatus } from "../src/status/agent-status";
 
 /**
@@ -147,6 +148,22 @@ describe("a till writing central-owned tables", () => {
       inventory_items: 1,
     });
     expect(outbox()).toEqual([]);
+  });
+
+  it("forgets discarded edits with the sync history (HISTORY_RETENTION_DAYS), never one still waiting", () => {
+    const [old, waiting] = [randomUUID(), randomUUID()];
+    withoutCapture(agentDb, () => {
+      for (const id of [old, waiting])
+        agentDb.prepare(`INSERT INTO categories (id, name, version) VALUES (?, 'Tea', 1)`).run(id);
+    });
+    till.prepare(`UPDATE categories SET name = 'x' WHERE id = ?`).run(old);
+    applyPulledPage(agentDb, page());
+    agentDb.prepare(`UPDATE local_edits SET discarded_at = '2020-01-01T00:00:00.000Z'`).run();
+    till.prepare(`UPDATE categories SET name = 'y' WHERE id = ?`).run(waiting);
+    expect(cleanupSynced(agentDb, 7, 30).history).toBe(1);
+    expect(agentDb.prepare(`SELECT entity_id, discarded_at FROM local_edits`).all()).toEqual([
+      { entity_id: waiting, discarded_at: null },
+    ]);
   });
 
   it("lets central's newer row in the same page win over the row put back", () => {
