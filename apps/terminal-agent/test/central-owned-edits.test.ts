@@ -150,6 +150,21 @@ describe("a till writing central-owned tables", () => {
     expect(outbox()).toEqual([]);
   });
 
+  it("puts back a deleted stock row with what the till sold since, in one row for its key (G4)", () => {
+    till.prepare(`DELETE FROM inventory_items WHERE id = ?`).run(itemId);
+    // A sale after the delete: the display trigger recreates a row for the key, with −2 alone.
+    till
+      .prepare(`INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (?, ?, -2, 'SALE')`)
+      .run(storeId, productId);
+    applyPulledPage(agentDb, page());
+    expect(agentDb.prepare(`SELECT id, quantity, version FROM inventory_items`).all()).toEqual([
+      { id: itemId, quantity: 38, version: 3 },
+    ]);
+    // Central's row (still 40: the sale is unpushed) shows 40 − 2 as well.
+    applyPulledPage(agentDb, page([stockRow(40, 4)]));
+    expect(shown()).toBe(38);
+  });
+
   it("forgets discarded edits with the sync history (HISTORY_RETENTION_DAYS), never one still waiting", () => {
     const [old, waiting] = [randomUUID(), randomUUID()];
     withoutCapture(agentDb, () => {
