@@ -90,6 +90,9 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private readonly syncState: SyncStateStore;
   private readonly centralHold: CentralHoldStore;
   private running: Promise<CycleReport> | undefined;
+  private runningMin: number = Priority.BACKGROUND;
+  /** The broadest band asked for while a narrower cycle ran (daemon mode): it runs next. */
+  private dueAfterRunning: number | undefined;
   private cycleNo = 0;
   private timers: NodeJS.Timeout[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
@@ -159,9 +162,19 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
    * Resolves with what moved; a failure is reported in `error`, not thrown.
    */
   runCycle(minPriority: number = Priority.BACKGROUND): Promise<CycleReport> {
-    if (this.running) return this.running;
+    if (this.running) {
+      // An interval tick that lands while a CRITICAL-only cycle runs must not be lost: a till
+      // selling all day would otherwise never push its lower bands (they starve behind sales).
+      if (this.timers.length > 0 && minPriority < this.runningMin)
+        this.dueAfterRunning = Math.min(this.dueAfterRunning ?? minPriority, minPriority);
+      return this.running;
+    }
+    this.runningMin = minPriority;
     this.running = this.cycle(minPriority).finally(() => {
       this.running = undefined;
+      const due = this.dueAfterRunning;
+      this.dueAfterRunning = undefined;
+      if (due !== undefined && this.timers.length > 0) void this.runCycle(due);
     });
     return this.running;
   }
