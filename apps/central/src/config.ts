@@ -54,6 +54,10 @@ export const HUB_DEFAULTS = {
   deliveryConcurrency: 200,
   /** How often a waiting delivery looks for an ack another instance received. */
   ackPollMs: 200,
+  /** How long a verified terminal key is trusted before PostgreSQL is asked again (auth/key-cache.ts). */
+  terminalKeyCacheMs: 10_000,
+  /** Verified terminal keys kept at most (one per till; the oldest go first). */
+  terminalKeyCacheEntries: 50_000,
   /** A delivery job that dies silently loses its claim on the terminal after this long. */
   deliveryClaimTtlMs: 10 * 60_000,
   /** Hub jobs (sweep, schedules, cleanup, restart round) one instance runs at once. */

@@ -5,6 +5,7 @@ import { resolvePolicy, validatePolicy, type SyncPolicy } from "@tillsync/shared
 import { startConsoleLive } from "./admin/console-live";
 import { createApp } from "./app";
 import { AuthThrottle } from "./auth/auth-throttle";
+import { TerminalKeyCache } from "./auth/key-cache";
 import type { CentralConfig, HubTunables } from "./config";
 import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
@@ -19,6 +20,8 @@ export interface RunningCentral {
   db: CentralDb;
   /** The storage layer every route and job goes through. */
   store: CentralStore;
+  /** Verified terminal keys this instance trusts for a few seconds (auth/key-cache.ts). */
+  keyCache: TerminalKeyCache;
   policy: SyncPolicy;
   redis: Redis;
   server: Server;
@@ -67,6 +70,22 @@ async function serveApp(
   return typeof address === "object" && address ? address.port : port;
 }
 
+/** The store every route, socket and job uses: terminal key lookups go through the key cache. */
+function cachedStore(
+  raw: CentralStore,
+  redis: Redis,
+  config: CentralConfig,
+): { store: CentralStore; keyCache: TerminalKeyCache } {
+  const keyCache = TerminalKeyCache.start({
+    lookup: raw.terminals,
+    pub: redis,
+    redisUrl: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    options: { ttlMs: config.hub.terminalKeyCacheMs, maxEntries: config.hub.terminalKeyCacheEntries },
+  });
+  return { store: { ...raw, terminals: keyCache.wrap(raw.terminals) }, keyCache };
+}
+
 /**
  * The feed's high-water mark (feed/feed-high-water.ts): checked once before serving, then every
  * feedHighWaterCheckMs. A failed check is logged and tried again; it never stops central.
@@ -101,13 +120,13 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   validatePolicy(policy);
   const db = openCentralDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   await migrateCentral(db.pool);
-  const store = centralStore(db);
   const redis = new Redis(config.REDIS_URL, {
     keyPrefix: `${config.REDIS_PREFIX}:`,
     maxRetriesPerRequest: 2,
     lazyConnect: false,
   });
   redis.on("error", () => undefined); // readiness reports it; reconnects are automatic
+  const { store, keyCache } = cachedStore(centralStore(db), redis, effective);
   const metrics = new HubMetrics();
   const throttle = new AuthThrottle(redis, effective.hub);
   // The server exists before the app so socket.io can attach to it; requests are served only
@@ -137,6 +156,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     port,
     db,
     store,
+    keyCache,
     policy,
     redis,
     server,
@@ -150,6 +170,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
         highWater.stop();
         await hub.stop(); // closes socket.io and, with it, the HTTP server
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+        keyCache.close();
         redis.disconnect();
         await db.close();
       })();

@@ -24,8 +24,10 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** Looks a key up; undefined when it is unknown, revoked (rotated out) or its terminal disabled. */
-export function findTerminalByKey(terminals: KeyLookup, key: string): Promise<AuthedTerminal | undefined> {
-  return terminals.findByKeyHash(hashTerminalKey(key));
+export async function findTerminalByKey(terminals: KeyLookup, key: string): Promise<AuthedTerminal | undefined> {
+  const k = await terminals.findByKeyHash(hashTerminalKey(key));
+  // Only who it is goes on: the key's expiry is the key cache's business.
+  return k && { id: k.id, storeId: k.storeId, name: k.name, ...(k.keyId ? { keyId: k.keyId } : {}) };
 }
 
 /** The connecting address a failed authentication is counted against. */

@@ -14,6 +14,11 @@ export interface TerminalIdentity {
   keyId?: string;
 }
 
+/** A key lookup's answer: who it is, and until when the key works (null: until revoked). */
+export interface KeyHolder extends TerminalIdentity {
+  keyExpiresAt: Date | null;
+}
+
 /** A terminal as the admin list shows it, its heartbeat already parsed. */
 export interface TerminalRecord {
   id: string;
@@ -42,7 +47,7 @@ export interface StoredKey {
 /** The terminals table (and its keys) in plain SQL: usable on the pool or inside a transaction. */
 export interface TerminalQueries {
   /** The enabled terminal holding this key, if the key is neither revoked nor past its grace period. */
-  findByKeyHash(hash: string): Promise<TerminalIdentity | undefined>;
+  findByKeyHash(hash: string): Promise<KeyHolder | undefined>;
   statusOf(id: string): Promise<TerminalStatus | undefined>;
   /** Ids of every terminal not disabled (of these stores only, when given), oldest first. */
   activeIds(storeIds?: string[]): Promise<string[]>;
@@ -75,8 +80,8 @@ function terminalReads(
 ): Pick<TerminalQueries, "findByKeyHash" | "statusOf" | "activeIds" | "liveHeartbeats" | "heartbeats"> {
   return {
     async findByKeyHash(hash) {
-      const { rows } = await q.query<TerminalIdentity>(
-        `SELECT t.id, t.store_id AS "storeId", t.name, k.id AS "keyId"
+      const { rows } = await q.query<KeyHolder>(
+        `SELECT t.id, t.store_id AS "storeId", t.name, k.id AS "keyId", k.expires_at AS "keyExpiresAt"
            FROM terminal_keys k JOIN terminals t ON t.id = k.terminal_id
           WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
             AND t.status <> 'DISABLED'`,
