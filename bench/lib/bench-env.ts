@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { Client } from "pg";
 import { loadAgentConfig, type AgentConfig } from "@tillsync/terminal-agent";
 import { removeRedisPrefix, sourceArgs } from "@tillsync/testkit";
@@ -64,13 +66,17 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Central in its own process, as in production, so the agent's CPU is measured apart. */
+/**
+ * Central in its own process, as in production, so the agent's CPU is measured apart. A second
+ * instance of the same cluster: pass the first one's `redisPrefix` and `admin`.
+ */
 export async function spawnCentral(
   databaseUrl: string,
-): Promise<{ url: string; admin: string; stop(): void; child: ChildProcess }> {
+  cluster: { redisPrefix?: string; admin?: string } = {},
+): Promise<{ url: string; admin: string; redisPrefix: string; stop(): void; child: ChildProcess }> {
   const port = await freePort();
-  const admin = randomBytes(16).toString("hex");
-  const redisPrefix = `tillsync-bench:${RUN_ID}:${port}`;
+  const admin = cluster.admin ?? randomBytes(16).toString("hex");
+  const redisPrefix = cluster.redisPrefix ?? `tillsync-bench:${RUN_ID}:${port}`;
   const child = spawn(process.execPath, sourceArgs(path.join(ROOT, "apps/central/src/bin.ts")), {
     cwd: ROOT,
     env: {
@@ -103,7 +109,34 @@ export async function spawnCentral(
     await exited;
     await removeRedisPrefix(redisPrefix, REDIS_URL);
   });
-  return { url, admin, child, stop: () => child.kill("SIGKILL") };
+  return { url, admin, redisPrefix, child, stop: () => child.kill("SIGKILL") };
+}
+
+/** Removes every Redis key under a central's prefix (call once its processes are gone). */
+export async function removeRedisKeys(prefix: string): Promise<number> {
+  const redis = new Redis(REDIS_URL);
+  let removed = 0;
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length) removed += await redis.unlink(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+  return removed;
+}
+
+/** Resident memory of a process in MB (Linux /proc), or NaN when it cannot be read. */
+export function rssMb(pid: number | undefined): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 export async function adminCall<T>(url: string, token: string, method: string, p: string, body?: unknown): Promise<T> {
