@@ -52,8 +52,8 @@ export const HUB_DEFAULTS = {
   deliveryBackoffMs: 1_000,
   /** Trigger deliveries one instance runs at once (each mostly waits for an ack). */
   deliveryConcurrency: 200,
-  /** How often a waiting delivery looks for an ack another instance received. */
-  ackPollMs: 200,
+  /** How often a waiting delivery looks in Redis for its ack anyway (acks wake it at once; this covers a lost wake-up). */
+  ackPollMs: 2_000,
   /** How long a verified terminal key is trusted before PostgreSQL is asked again (auth/key-cache.ts). */
   terminalKeyCacheMs: 10_000,
   /** Verified terminal keys kept at most (one per till; the oldest go first). */

@@ -19,12 +19,18 @@ export interface ClientToServerEvents {
   "sync:ack": (p: unknown) => void;
 }
 
+/** Events between central instances (through the Redis adapter). */
+export interface InterServerEvents {
+  /** A terminal acked a trigger on the sending instance: a delivery waiting here looks now. */
+  "trigger:acked": (terminalId: string) => void;
+}
+
 export interface SocketData {
   terminal: AuthedTerminal;
 }
 
-export type HubServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type HubSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type HubServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type HubSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** Keys are ~50 characters; a handshake token far longer is not one (and is not hashed). */
 const MAX_TOKEN_LENGTH = 1024;

@@ -1,8 +1,8 @@
 import { EventEmitter, setMaxListeners } from "node:events";
 import { Queue, Worker, type Job } from "bullmq";
-import type { Server } from "socket.io";
 import type { Logger } from "../observability/logger";
 import type { HubMetrics } from "../observability/metrics";
+import type { HubServer } from "./socket-server";
 import type { SyncTrigger, TriggerStore } from "./trigger-store";
 
 /** BullMQ priority (lower runs first): an operator's or a restart's FULL before data changes before schedules. */
@@ -19,7 +19,10 @@ export interface DeliveryOptions {
   /** First retry delay of an unacked trigger; doubled per attempt. */
   backoffMs: number;
   concurrency: number;
-  /** How often a waiting job looks for an ack another instance received. */
+  /**
+   * How often a waiting job looks in Redis for its ack anyway: acks wake it at once, also from
+   * other instances (inter-server event); this only covers an event lost with an instance.
+   */
   ackPollMs: number;
 }
 
@@ -40,7 +43,7 @@ class AckTimeoutError extends Error {
 export class TriggerDelivery {
   readonly queue: Queue;
   private readonly worker: Worker;
-  /** Acks received by this instance wake the waiting job at once; others are seen by polling. */
+  /** Acks wake the waiting job at once: this instance's directly, other instances' by their inter-server event. */
   private readonly acks = new EventEmitter();
   private readonly lifetime = new AbortController();
 
@@ -49,7 +52,7 @@ export class TriggerDelivery {
       connection: import("bullmq").ConnectionOptions;
       prefix: string;
       store: TriggerStore;
-      io: Server;
+      io: HubServer;
       metrics: HubMetrics;
       log: Logger;
       options: DeliveryOptions;
@@ -65,6 +68,7 @@ export class TriggerDelivery {
       concurrency: deps.options.concurrency,
     });
     this.worker.on("error", (err) => deps.log.warn({ err }, "trigger worker error"));
+    deps.io.on("trigger:acked", (terminalId) => this.acks.emit(terminalId));
   }
 
   /** Records a trigger (merged into any pending one) and makes sure a job delivers it. */
@@ -81,6 +85,8 @@ export class TriggerDelivery {
   async onAck(terminalId: string, timestamp: string | undefined): Promise<void> {
     await this.deps.store.ack(terminalId, timestamp);
     this.acks.emit(terminalId);
+    // The job waiting for it may run on another instance (whichever took it from the queue).
+    this.deps.io.serverSideEmit("trigger:acked", terminalId);
   }
 
   private async enqueue(terminalId: string, reason: SyncTrigger["reason"]): Promise<void> {
@@ -97,8 +103,11 @@ export class TriggerDelivery {
     );
   }
 
+  /** Whether the terminal has a socket anywhere: this instance's rooms first, the cluster only if not here. */
   private async connected(terminalId: string): Promise<boolean> {
-    return (await this.deps.io.in(terminalRoom(terminalId)).fetchSockets()).length > 0;
+    const room = terminalRoom(terminalId);
+    if ((this.deps.io.of("/").adapter.rooms.get(room)?.size ?? 0) > 0) return true;
+    return (await this.deps.io.in(room).fetchSockets()).length > 0;
   }
 
   private async process(job: Job<{ terminalId: string }>): Promise<string> {
