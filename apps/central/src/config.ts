@@ -58,6 +58,8 @@ export const HUB_DEFAULTS = {
   terminalKeyCacheMs: 10_000,
   /** Verified terminal keys kept at most (one per till; the oldest go first). */
   terminalKeyCacheEntries: 50_000,
+  /** Heartbeats written in one statement at most (hub/heartbeat-batcher.ts). */
+  heartbeatBatchMax: 1_000,
   /** A delivery job that dies silently loses its claim on the terminal after this long. */
   deliveryClaimTtlMs: 10 * 60_000,
   /** Hub jobs (sweep, schedules, cleanup, restart round) one instance runs at once. */

@@ -7,6 +7,7 @@ import { createApp } from "./app";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { TerminalKeyCache } from "./auth/key-cache";
 import type { CentralConfig, HubTunables } from "./config";
+import { HeartbeatBatcher } from "./hub/heartbeat-batcher";
 import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
 import { FeedHighWater } from "./feed/feed-high-water";
@@ -14,6 +15,7 @@ import { HubMetrics } from "./observability/metrics";
 import { centralStore, type CentralStore } from "./store/central-store";
 import { openCentralDb, type CentralDb } from "./store/database";
 import { migrateCentral } from "./store/migrate";
+import type { StoredHeartbeat } from "./store/stored-heartbeat";
 
 export interface RunningCentral {
   port: number;
@@ -70,7 +72,10 @@ async function serveApp(
   return typeof address === "object" && address ? address.port : port;
 }
 
-/** The store every route, socket and job uses: terminal key lookups go through the key cache. */
+/**
+ * The store every route, socket and job uses: terminal key lookups go through the key cache,
+ * heartbeats through the batcher (one statement for all that arrive during a write).
+ */
 function cachedStore(
   raw: CentralStore,
   redis: Redis,
@@ -83,7 +88,12 @@ function cachedStore(
     prefix: config.REDIS_PREFIX,
     options: { ttlMs: config.hub.terminalKeyCacheMs, maxEntries: config.hub.terminalKeyCacheEntries },
   });
-  return { store: { ...raw, terminals: keyCache.wrap(raw.terminals) }, keyCache };
+  const heartbeats = new HeartbeatBatcher(raw.terminals, config.hub.heartbeatBatchMax);
+  const terminals = {
+    ...keyCache.wrap(raw.terminals),
+    recordHeartbeat: (id: string, hb: StoredHeartbeat) => heartbeats.record(id, hb),
+  };
+  return { store: { ...raw, terminals }, keyCache };
 }
 
 /**

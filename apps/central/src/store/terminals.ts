@@ -57,6 +57,8 @@ export interface TerminalQueries {
   acknowledge(id: string, cursor: string): Promise<void>;
   /** Stores the heartbeat; a terminal heard from is ONLINE again, unless it is disabled. */
   recordHeartbeat(id: string, heartbeat: StoredHeartbeat): Promise<void>;
+  /** recordHeartbeat for many terminals in one statement (hub/heartbeat-batcher.ts); ids are distinct. */
+  recordHeartbeats(batch: Array<{ id: string; heartbeat: StoredHeartbeat }>): Promise<void>;
   /** Turns ONLINE terminals silent for longer than `timeoutS` OFFLINE; returns those it turned. */
   markSilentOffline(timeoutS: number): Promise<Array<{ id: string; name: string }>>;
   /** Every terminal not disabled that has sent a heartbeat, with it. */
@@ -157,7 +159,10 @@ function terminalListing(q: Queryable): Pick<TerminalQueries, "list" | "resolveR
 
 function terminalWrites(
   q: Queryable,
-): Pick<TerminalQueries, "markSynced" | "acknowledge" | "recordHeartbeat" | "markSilentOffline" | "pausedIds"> {
+): Pick<
+  TerminalQueries,
+  "markSynced" | "acknowledge" | "recordHeartbeat" | "recordHeartbeats" | "markSilentOffline" | "pausedIds"
+> {
   return {
     async markSynced(id) {
       await q.query(`UPDATE terminals SET last_sync_at = now(), last_seen_at = now() WHERE id = $1`, [id]);
@@ -175,6 +180,18 @@ function terminalWrites(
                 status = CASE WHEN status = 'DISABLED' THEN status ELSE 'ONLINE'::terminal_status END
           WHERE id = $1`,
         [id, JSON.stringify(heartbeat)],
+      );
+    },
+    async recordHeartbeats(batch) {
+      if (batch.length === 0) return;
+      // Ordered by id, so two overlapping batches lock their rows in the same order.
+      const sorted = [...batch].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+      await q.query(
+        `UPDATE terminals t SET last_seen_at = now(), last_heartbeat = b.hb,
+                status = CASE WHEN t.status = 'DISABLED' THEN t.status ELSE 'ONLINE'::terminal_status END
+           FROM unnest($1::uuid[], $2::jsonb[]) AS b(id, hb)
+          WHERE t.id = b.id`,
+        [sorted.map((b) => b.id), sorted.map((b) => JSON.stringify(b.heartbeat))],
       );
     },
     async markSilentOffline(timeoutS) {

@@ -1,0 +1,103 @@
+import { TerminalClient, waitFor } from "@tillsync/testkit";
+import { HeartbeatBatcher } from "../src/hub/heartbeat-batcher";
+import type { StoredHeartbeat } from "../src/store/stored-heartbeat";
+import { useTestCentral } from "../testing";
+
+const { central, pg } = useTestCentral("hbbatch");
+
+const hb = (status: string): StoredHeartbeat =>
+  ({ status, outbox: {}, at: new Date().toISOString() }) as StoredHeartbeat;
+
+/** A store whose writes finish only when the test says so, recording every statement. */
+function gatedStore() {
+  const writes: Array<Array<{ id: string; status: string }>> = [];
+  const gates: Array<{ open(): void; fail(err: Error): void }> = [];
+  return {
+    writes,
+    gates,
+    store: {
+      recordHeartbeats: (batch: Array<{ id: string; heartbeat: StoredHeartbeat }>) =>
+        new Promise<void>((open, fail) => {
+          writes.push(batch.map((b) => ({ id: b.id, status: b.heartbeat.status })));
+          gates.push({ open, fail });
+        }),
+    },
+  };
+}
+
+describe("heartbeat batcher", () => {
+  it("writes the first heartbeat at once and those arriving meanwhile together in the next statement", async () => {
+    const g = gatedStore();
+    const batcher = new HeartbeatBatcher(g.store, 100);
+    let firstDone = false;
+    const first = batcher.record("t1", hb("idle")).then(() => (firstDone = true));
+    expect(g.writes).toEqual([[{ id: "t1", status: "idle" }]]);
+    const more = ["t2", "t3", "t4"].map((id) => batcher.record(id, hb("idle")));
+    expect(g.writes).toHaveLength(1); // they wait for the running write
+    g.gates[0]!.open();
+    await first;
+    expect(firstDone).toBe(true);
+    await waitFor(() => g.writes.length === 2);
+    expect(g.writes[1]!.map((w) => w.id)).toEqual(["t2", "t3", "t4"]);
+    g.gates[1]!.open();
+    await Promise.all(more);
+  });
+
+  it("settles a caller only once its own heartbeat is written; two of one terminal write the later", async () => {
+    const g = gatedStore();
+    const batcher = new HeartbeatBatcher(g.store, 100);
+    void batcher.record("t0", hb("idle"));
+    let settled = 0;
+    const a = batcher.record("t1", hb("idle")).then(() => settled++);
+    const b = batcher.record("t1", hb("syncing")).then(() => settled++);
+    g.gates[0]!.open();
+    await waitFor(() => g.writes.length === 2);
+    expect(settled).toBe(0);
+    expect(g.writes[1]).toEqual([{ id: "t1", status: "syncing" }]);
+    g.gates[1]!.open();
+    await Promise.all([a, b]);
+    expect(settled).toBe(2);
+  });
+
+  it("rejects the callers of a failed statement, keeps at most maxBatch per statement, and goes on", async () => {
+    const g = gatedStore();
+    const batcher = new HeartbeatBatcher(g.store, 2);
+    const first = batcher.record("t0", hb("idle"));
+    const rest = ["t1", "t2", "t3"].map((id) => batcher.record(id, hb("idle")));
+    g.gates[0]!.fail(new Error("connection lost"));
+    await expect(first).rejects.toThrow("connection lost");
+    await waitFor(() => g.writes.length === 2);
+    expect(g.writes[1]!.map((w) => w.id)).toEqual(["t1", "t2"]);
+    g.gates[1]!.open();
+    await waitFor(() => g.writes.length === 3);
+    expect(g.writes[2]!.map((w) => w.id)).toEqual(["t3"]);
+    g.gates[2]!.open();
+    await Promise.all(rest);
+  });
+
+  it("stores each terminal's own heartbeat when many arrive at once over HTTP", async () => {
+    const { body } = await central.admin<{ store: { id: string } }>("POST", "/api/stores", { name: "batch" });
+    const terminals = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => central.provisionTerminal({ storeId: body.store.id, name: `till ${i}` })),
+    );
+    const answers = await Promise.all(
+      terminals.map((t, i) =>
+        new TerminalClient(central.url, t.terminalId, t.key).raw("POST", "/api/sync/heartbeat", {
+          terminalId: t.terminalId,
+          status: "idle",
+          outbox: { sale_orders: { pending: i, failed: 0, synced: 0, conflicts: 0 } },
+        }),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual(terminals.map(() => 200));
+    const { rows } = await pg.query<{ id: string; status: string; pending: number }>(
+      `SELECT id, status, (last_heartbeat->'outbox'->'sale_orders'->>'pending')::int AS pending
+         FROM terminals WHERE store_id = $1`,
+      [body.store.id],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    terminals.forEach((t, i) => {
+      expect(byId.get(t.terminalId)).toMatchObject({ status: "ONLINE", pending: i });
+    });
+  });
+});
