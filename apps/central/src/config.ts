@@ -54,8 +54,12 @@ export const HUB_DEFAULTS = {
   deliveryConcurrency: 200,
   /** How often a waiting delivery looks in Redis for its ack anyway (acks wake it at once; this covers a lost wake-up). */
   ackPollMs: 2_000,
-  /** How long a verified terminal key is trusted before PostgreSQL is asked again (auth/key-cache.ts). */
-  terminalKeyCacheMs: 10_000,
+  /**
+   * How long a verified terminal key is trusted before PostgreSQL is asked again
+   * (auth/key-cache.ts). Revocation, rotation and expiry do not wait for it (they invalidate);
+   * it outlasts the 30 s heartbeat so a till's every request is served from memory.
+   */
+  terminalKeyCacheMs: 5 * 60_000,
   /** Verified terminal keys kept at most (one per till; the oldest go first). */
   terminalKeyCacheEntries: 50_000,
   /** Heartbeats written in one statement at most (hub/heartbeat-batcher.ts). */
