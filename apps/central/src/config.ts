@@ -50,8 +50,12 @@ export const HUB_DEFAULTS = {
   deliveryAttempts: 8,
   /** First retry delay of an unacked trigger; BullMQ doubles it per attempt. */
   deliveryBackoffMs: 1_000,
-  /** Trigger deliveries one instance runs at once (each mostly waits for an ack). */
-  deliveryConcurrency: 200,
+  /**
+   * Trigger deliveries one instance runs at once. Each mostly waits for its ack (a listener,
+   * woken by the ack; no polling), so this is cheap; below the number of tills of a price
+   * change the triggers go out in waves, one agent cycle apart.
+   */
+  deliveryConcurrency: 2_000,
   /** How often a waiting delivery looks in Redis for its ack anyway (acks wake it at once; this covers a lost wake-up). */
   ackPollMs: 2_000,
   /**
