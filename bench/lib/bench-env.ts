@@ -3,7 +3,6 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { Redis } from "ioredis";
 import { Client } from "pg";
 import { loadAgentConfig, type AgentConfig } from "@tillsync/terminal-agent";
 import { removeRedisPrefix, sourceArgs } from "@tillsync/testkit";
@@ -110,23 +109,6 @@ export async function spawnCentral(
     await removeRedisPrefix(redisPrefix, REDIS_URL);
   });
   return { url, admin, redisPrefix, child, stop: () => child.kill("SIGKILL") };
-}
-
-/** Removes every Redis key under a central's prefix (call once its processes are gone). */
-export async function removeRedisKeys(prefix: string): Promise<number> {
-  const redis = new Redis(REDIS_URL);
-  let removed = 0;
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) removed += await redis.unlink(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
-  return removed;
 }
 
 /** Resident memory of a process in MB (Linux /proc), or NaN when it cannot be read. */
