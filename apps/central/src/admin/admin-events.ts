@@ -33,6 +33,8 @@ export class AdminEvents {
   private readonly lastActivity = new Map<string, number>();
   private readonly trailing = new Map<string, NodeJS.Timeout>();
   private closed = false;
+  /** Whether a console is connected to another instance: asked at most once a second. */
+  private remote: { at: number; any: Promise<boolean> } | undefined;
 
   constructor(private readonly deps: AdminEventsDeps) {}
 
@@ -50,6 +52,29 @@ export class AdminEvents {
       this.deps.emergencyState(),
     ]);
     return rows[0] ? toTerminalHealth(rows[0], emergency.stopped, this.deps.tunables) : undefined;
+  }
+
+  /**
+   * Whether any console listens, anywhere in the cluster. Activity events read the terminal's
+   * health from PostgreSQL (its lag count, the emergency state): ten thousand tills' heartbeats
+   * must not pay for that with nobody watching. A console here is seen at once; one on another
+   * instance within a second (missed events are caught up by the console's periodic refresh).
+   */
+  private consolesListening(): Promise<boolean> {
+    const nsp = this.deps.io.of(ADMIN_NAMESPACE);
+    if (nsp.sockets.size > 0) return Promise.resolve(true);
+    const now = Date.now();
+    if (!this.remote || now - this.remote.at > 1000) {
+      // When the cluster cannot be asked, send as before.
+      this.remote = {
+        at: now,
+        any: nsp.fetchSockets().then(
+          (s) => s.length > 0,
+          () => true,
+        ),
+      };
+    }
+    return this.remote.any;
   }
 
   private safely(what: string, fn: () => Promise<void>): void {
@@ -76,6 +101,7 @@ export class AdminEvents {
       this.trailing.delete(id);
       this.lastActivity.set(id, Date.now());
       this.safely("terminal:heartbeat", async () => {
+        if (!(await this.consolesListening())) return;
         const terminal = await this.terminalHealth(id);
         if (terminal) this.emit("terminal:heartbeat", { terminal, at: new Date().toISOString() });
       });
