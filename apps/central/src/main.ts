@@ -116,6 +116,17 @@ async function watchFeedHighWater(deps: { redis: Redis; store: CentralStore; log
   return { stop: () => clearInterval(timer) };
 }
 
+/** Central's Redis client; every key under REDIS_PREFIX. */
+function openRedis(config: CentralConfig): Redis {
+  const redis = new Redis(config.REDIS_URL, {
+    keyPrefix: `${config.REDIS_PREFIX}:`,
+    maxRetriesPerRequest: 2,
+    lazyConnect: false,
+  });
+  redis.on("error", () => undefined); // readiness reports it; reconnects are automatic
+  return redis;
+}
+
 /**
  * The composition root of central: everything is built here from the parsed configuration
  * and handed down (store, policy, tunables), nothing reads the environment or builds its own
@@ -130,12 +141,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   validatePolicy(policy);
   const db = openCentralDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   await migrateCentral(db.pool);
-  const redis = new Redis(config.REDIS_URL, {
-    keyPrefix: `${config.REDIS_PREFIX}:`,
-    maxRetriesPerRequest: 2,
-    lazyConnect: false,
-  });
-  redis.on("error", () => undefined); // readiness reports it; reconnects are automatic
+  const redis = openRedis(config);
   const { store, keyCache } = cachedStore(centralStore(db), redis, effective);
   const metrics = new HubMetrics();
   const throttle = new AuthThrottle(redis, effective.hub);
