@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Pool } from "pg";
 import { MigrationChecksumError, migrationsDir, readMigrationFiles } from "@tillsync/shared";
-import { inTransaction } from "./transaction";
+import { checkOut, inTransaction } from "./transaction";
 
 // Any constant works; it only has to be the same for every central instance, so that
 // instances starting together apply migrations one at a time.
@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
  */
 export async function migrateCentral(pool: Pool, dir = migrationsDir("central")): Promise<string[]> {
   const files = readMigrationFiles(dir);
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     await client.query(CREATE_MIGRATIONS_TABLE);
@@ -59,6 +59,6 @@ export async function migrateCentral(pool: Pool, dir = migrationsDir("central"))
     return done;
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    client.release();
+    release();
   }
 }
