@@ -193,6 +193,14 @@ function loadTls(certFile: string | undefined, keyFile: string | undefined): Tls
 }
 
 const databaseSchema = schema.pick({ DATABASE_URL: true });
+const statusSchema = schema.pick({ DATABASE_URL: true, SYNC_POLICY_OVERRIDES: true });
+
+/** DATABASE_URL and SYNC_POLICY_OVERRIDES: what `status` needs to read the figures from PostgreSQL. */
+export function loadStatusConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof statusSchema> {
+  const r = statusSchema.safeParse(env);
+  if (!r.success) throw new ConfigError(`invalid central configuration: ${describeZodError(r.error)}`);
+  return r.data;
+}
 
 /** Only DATABASE_URL, for commands that touch nothing else (`operators ...`: no ADMIN_TOKEN needed). */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof databaseSchema> {

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "./observability/logger";
 import { HubMetrics } from "./observability/metrics";
 import { centralStore, type CentralStore } from "./store/central-store";
 import { openCentralDb, type CentralDb } from "./store/database";
+import { ensureDatabase } from "./store/ensure-database";
 import { migrateCentral } from "./store/migrate";
 
 export interface RunningCentral {
@@ -78,8 +79,10 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   const policy = resolvePolicy(config.SYNC_POLICY_OVERRIDES);
   // Once, at start: a broken policy stops central here rather than mis-applying a push later.
   validatePolicy(policy);
+  if (await ensureDatabase(config.DATABASE_URL))
+    logger.info("created the database DATABASE_URL names (it did not exist)");
   const db = openCentralDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  await migrateCentral(db.pool);
+  await migrateCentral(db.pool, undefined, (migration) => logger.info({ migration }, `applied migration ${migration}`));
   const store = centralStore(db);
   const redis = new Redis(config.REDIS_URL, {
     keyPrefix: `${config.REDIS_PREFIX}:`,
