@@ -120,6 +120,6 @@ function operatorRouter(
   r.use(conflictRoutes(store, ctx.policy));
   r.use(operatorRoutes({ store, onRevoked: (id) => deps.adminNamespace?.disconnectOperator(id) }));
   r.use(auditRoutes(store));
-  if (hub) r.use(hubRoutes(store, hub, ctx.policy));
+  if (hub) r.use(hubRoutes(store, hub, ctx.policy, ctx.tunables));
   return r;
 }

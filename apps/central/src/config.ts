@@ -57,6 +57,13 @@ export const HUB_DEFAULTS = {
   backlogAlertFailed: 5,
   /** A terminal that has not synced for this long is "delayed" (yellow). */
   delayedAfterMs: 15 * 60_000,
+  /** A run started by POST /api/sync/all ends this long after its triggers if a terminal has not acked. */
+  manualRunTimeoutS: 30,
+  /** Scheduled runs: retries of the terminals that did not ack, and each attempt's timeout (the guide's 2 and 30 s). */
+  scheduleRetries: 2,
+  scheduleAttemptTimeoutS: 30,
+  /** How often a waiting GET /api/sync/runs/:id?wait= looks at the run. */
+  runWaitPollMs: 200,
   /** Feed compaction and history retention, once per cluster (cron, UTC). */
   cleanupCron: "30 3 * * *",
   /** Feed notifications are gathered this long into one DATA_CHANGED round. */

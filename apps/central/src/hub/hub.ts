@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
-import { Queue, Worker, type Job } from "bullmq";
+import { Queue, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import {
   socketEvents,
@@ -22,8 +22,9 @@ import { compactFeedAndExpireHistory } from "./feed-compaction-and-retention";
 import { FeedWatcher } from "./feed-watcher";
 import { sweepHeartbeats } from "./heartbeat-sweep";
 import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
+import { RUN_CHECK_JOB, SyncRuns } from "./sync-runs";
 import { createSocketServer, type HubServer, type HubSocket, type SocketServerHandle } from "./socket-server";
-import { storeRoom, terminalRoom, TriggerDelivery } from "./trigger-delivery";
+import { storeRoom, terminalRoom, TriggerDelivery, type DeliveryOptions } from "./trigger-delivery";
 import { TriggerStore, type SyncTrigger } from "./trigger-store";
 
 /** The hub job that drops the sockets of keys whose grace period ended. */
@@ -32,7 +33,10 @@ const KEY_EXPIRY_JOB = "key-expiry";
 const keyRoom = (keyId: string): string => `key:${keyId}`;
 
 /** What the hub reads and writes in PostgreSQL. */
-export type HubStore = Pick<CentralStore, "terminals" | "history" | "feed" | "feedListener" | "sessions" | "control">;
+export type HubStore = Pick<
+  CentralStore,
+  "terminals" | "history" | "feed" | "feedListener" | "sessions" | "control" | "runs"
+>;
 
 export interface HubDeps {
   /** Parsed configuration; `config.hub` holds the tunables (tests' overrides already merged in). */
@@ -53,6 +57,8 @@ export interface HubDeps {
 export class Hub {
   readonly io: HubServer;
   readonly schedules: ScheduleService;
+  /** Sync runs with statistics (GET /api/sync/runs/:id). */
+  readonly runs: SyncRuns;
   readonly instanceId = randomUUID();
   /** True when this instance began a new cluster life and so sent SERVER_RESTART triggers. */
   startedCluster = false;
@@ -93,24 +99,24 @@ export class Hub {
       io: this.io,
       metrics,
       log: this.log,
-      options: {
-        ackTimeoutMs: t.ackTimeoutMs,
-        attempts: t.deliveryAttempts,
-        backoffMs: t.deliveryBackoffMs,
-        concurrency: t.deliveryConcurrency,
-        ackPollMs: t.ackPollMs,
-      },
+      options: deliveryOptions(t),
+      onUndelivered: (id, reason) =>
+        void this.runs.onUndelivered(id, reason).catch((err: unknown) => this.log.warn({ err }, "run update failed")),
     });
     this.jobs = new Queue("hub", { connection, prefix });
     this.jobs.on("error", (err) => this.log.warn({ err }, "hub queue error"));
-    this.jobWorker = new Worker("hub", (job: Job) => this.runJob(job), {
-      connection,
-      prefix,
-      concurrency: t.jobConcurrency,
+    this.jobWorker = this.hubWorker({ connection, prefix, concurrency: t.jobConcurrency });
+    this.runs = new SyncRuns({
+      runs: store.runs,
+      terminals: store.terminals,
+      jobs: this.jobs,
+      log: this.log,
+      send: (ids, type, reason, timestamp) => this.triggerTerminals(ids, type, reason, timestamp),
     });
-    this.jobWorker.on("error", (err) => this.log.warn({ err }, "hub worker error"));
-    this.jobWorker.on("failed", (job, err) => this.log.error({ err, job: job?.name }, "hub job failed"));
-    this.schedules = new ScheduleService(redis, this.jobs, () => this.triggerActive("FULL", "SCHEDULED"));
+    this.schedules = new ScheduleService(redis, this.jobs, this.runs, store.runs, {
+      retries: t.scheduleRetries,
+      attemptTimeoutS: t.scheduleAttemptTimeoutS,
+    });
     this.presence = new ClusterPresence(redis, this.instanceId, {
       ttlMs: t.clusterTtlMs,
       refreshMs: t.clusterRefreshMs,
@@ -124,6 +130,14 @@ export class Hub {
       onChanged: (stores) => this.dataChanged(stores),
     });
     this.io.on("connection", (socket) => this.onConnection(socket));
+  }
+
+  /** The worker of the "hub" queue (sweep, schedules, runs, cleanup, restart round). */
+  private hubWorker(opts: { connection: ConnectionOptions; prefix: string; concurrency: number }): Worker {
+    const worker = new Worker("hub", (job: Job) => this.runJob(job), opts);
+    worker.on("error", (err) => this.log.warn({ err }, "hub worker error"));
+    worker.on("failed", (job, err) => this.log.error({ err, job: job?.name }, "hub job failed"));
+    return worker;
   }
 
   static async start(deps: HubDeps, server: HttpServer): Promise<Hub> {
@@ -141,6 +155,7 @@ export class Hub {
     // old scheduler running beside the new one in an upgraded cluster.
     await this.jobs.upsertJobScheduler("cleanup", { pattern: t.cleanupCron, tz: "UTC" }, { name: "cleanup" });
     await this.feed.start();
+    await this.runs.rearm();
     // Not awaited: after a crash of every instance, telling a dead peer from a live one takes
     // up to one presence TTL, and central serves meanwhile.
     this.clusterJoined = this.joinCluster(Date.now());
@@ -202,7 +217,11 @@ export class Hub {
         return offline;
       }
       case SCHEDULED_SYNC_JOB:
-        return (await this.triggerActive("FULL", "SCHEDULED")).length;
+        return this.schedules.fire((job.data as { scheduleId: string }).scheduleId);
+      case RUN_CHECK_JOB: {
+        const { runId, attempt } = job.data as { runId: string; attempt: number };
+        return this.runs.check(runId, attempt);
+      }
       case "cleanup":
         return compactFeedAndExpireHistory(store, { historyDays: config.HISTORY_RETENTION_DAYS });
       case KEY_EXPIRY_JOB:
@@ -235,6 +254,7 @@ export class Hub {
       this.deps.metrics.triggersAcked.inc();
       void this.delivery
         .onAck(t.id, p.data.timestamp)
+        .then(() => this.runs.onAck(t.id, p.data.timestamp))
         .catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "ack failed"));
     });
   }
@@ -248,15 +268,25 @@ export class Hub {
     await this.delivery.onRegister(id);
   }
 
-  private trigger(terminalId: string, type: SyncTrigger["type"], reason: SyncTrigger["reason"]): SyncTrigger {
-    return { type, terminalId: terminalId as SyncTrigger["terminalId"], timestamp: new Date().toISOString(), reason };
-  }
-
-  /** Queues a trigger for each terminal (one pending per terminal; merged when one waits). */
-  async triggerTerminals(ids: string[], type: SyncTrigger["type"], reason: SyncTrigger["reason"]): Promise<void> {
+  /**
+   * Queues a trigger for each terminal (one pending per terminal; merged when one waits).
+   * `timestamp`: the triggers' own (a run's parts are matched to acks by it); now by default.
+   */
+  async triggerTerminals(
+    ids: string[],
+    type: SyncTrigger["type"],
+    reason: SyncTrigger["reason"],
+    timestamp = new Date().toISOString(),
+  ): Promise<void> {
     const chunk = this.deps.config.hub.triggerChunk;
+    const trigger = (id: string): SyncTrigger => ({
+      type,
+      terminalId: id as SyncTrigger["terminalId"],
+      timestamp,
+      reason,
+    });
     for (let i = 0; i < ids.length; i += chunk) {
-      await Promise.all(ids.slice(i, i + chunk).map((id) => this.delivery.send(this.trigger(id, type, reason))));
+      await Promise.all(ids.slice(i, i + chunk).map((id) => this.delivery.send(trigger(id))));
     }
   }
 
@@ -373,6 +403,16 @@ function feedListenOptions(t: HubDeps["config"]["hub"]) {
     reconnectMaxMs: t.feedReconnectMaxMs,
     pingMs: t.feedPingMs,
     pingTimeoutMs: t.feedPingTimeoutMs,
+  };
+}
+
+function deliveryOptions(t: CentralConfig["hub"]): DeliveryOptions {
+  return {
+    ackTimeoutMs: t.ackTimeoutMs,
+    attempts: t.deliveryAttempts,
+    backoffMs: t.deliveryBackoffMs,
+    concurrency: t.deliveryConcurrency,
+    ackPollMs: t.ackPollMs,
   };
 }
 

@@ -10,6 +10,9 @@ import {
   type ScheduleRequest,
 } from "@tillsync/shared";
 
+import type { SyncRunStore } from "../store/sync-runs";
+import type { RunRequest, SyncRuns } from "./sync-runs";
+
 const SCHEDULES_KEY = "hub:schedules";
 export const SCHEDULED_SYNC_JOB = "scheduled-sync";
 
@@ -31,9 +34,16 @@ export class ScheduleService {
   constructor(
     private readonly redis: Redis,
     private readonly queue: Queue,
-    /** Fires a SCHEDULED full sync of every active terminal now. */
-    private readonly fire: () => Promise<string[]>,
+    private readonly runs: SyncRuns,
+    private readonly runStore: Pick<SyncRunStore, "lastOfSchedules">,
+    /** Retries and attempt timeout of a schedule's runs. */
+    private readonly retry: Pick<RunRequest, "retries" | "attemptTimeoutS">,
   ) {}
+
+  /** The schedule's cron fired: a SCHEDULED run of every active terminal; answers its id. */
+  async fire(scheduleId: string): Promise<string> {
+    return this.runs.start({ type: "SCHEDULED", syncType: "FULL", scheduleId, ...this.retry });
+  }
 
   private async load(id: string): Promise<StoredSchedule> {
     const raw = await this.redis.hget(SCHEDULES_KEY, id);
@@ -60,6 +70,7 @@ export class ScheduleService {
   async list(): Promise<Schedule[]> {
     const all = Object.values(await this.redis.hgetall(SCHEDULES_KEY)).map((v) => JSON.parse(v) as StoredSchedule);
     const out: Schedule[] = [];
+    const last = await this.runStore.lastOfSchedules(all.map((s) => s.id));
     for (const s of all.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
       const sched = s.paused ? undefined : await this.queue.getJobScheduler(schedulerKey(s.id));
       out.push({
@@ -69,6 +80,7 @@ export class ScheduleService {
         paused: s.paused,
         createdAt: s.createdAt,
         nextRunAt: sched?.next ? new Date(sched.next).toISOString() : null,
+        lastRun: last.get(s.id) ?? null,
       });
     }
     return out;
@@ -81,7 +93,10 @@ export class ScheduleService {
   }
 
   /** Applies one POST /api/sync/schedules action; answers the schedule it concerns. */
-  async apply(req: ScheduleRequest): Promise<{ schedule?: Schedule; triggered?: string[]; deleted?: string }> {
+  async apply(
+    req: ScheduleRequest,
+    by: string | null = null,
+  ): Promise<{ schedule?: Schedule; runId?: string; deleted?: string }> {
     switch (req.action) {
       case "create": {
         const s: StoredSchedule = {
@@ -116,7 +131,9 @@ export class ScheduleService {
       }
       case "trigger-manual": {
         if (req.scheduleId) await this.load(req.scheduleId);
-        return { triggered: await this.fire() };
+        // An operator asked for it: MANUAL (with the schedule's retries), shown as the schedule's last run.
+        const run = { type: "MANUAL", syncType: "FULL", scheduleId: req.scheduleId, requestedBy: by } as const;
+        return { runId: await this.runs.start({ ...run, ...this.retry }) };
       }
     }
   }

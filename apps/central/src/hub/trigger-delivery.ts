@@ -53,6 +53,8 @@ export class TriggerDelivery {
       metrics: HubMetrics;
       log: Logger;
       options: DeliveryOptions;
+      /** A trigger stays pending but was not delivered now (runs record it as the terminal's error). */
+      onUndelivered?: (terminalId: string, reason: string) => void;
     },
   ) {
     this.acks.setMaxListeners(0);
@@ -114,13 +116,17 @@ export class TriggerDelivery {
         await store.release(id);
         // It may have registered after we looked, found the claim taken and left it to us.
         if ((await this.connected(id)) && (await store.claimIfPending(id))) await this.enqueue(id, t.reason);
+        else this.deps.onUndelivered?.(id, "not connected; the trigger waits for its next connection");
         return "deferred";
       }
       io.to(terminalRoom(id)).emit("sync:trigger", t);
       metrics.triggersSent.inc({ reason: t.reason });
       if (!(await this.waitForAck(id, t.timestamp))) {
         const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        if (last) await store.release(id); // stays pending; delivered at the next register
+        if (last) {
+          await store.release(id); // stays pending; delivered at the next register
+          this.deps.onUndelivered?.(id, `no sync:ack after ${options.attempts} emits`);
+        }
         throw new AckTimeoutError(id, options.ackTimeoutMs);
       }
     }

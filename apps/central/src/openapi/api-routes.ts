@@ -124,6 +124,16 @@ export const API_ROUTES: readonly ApiRoute[] = [
     response: { status: 200, schema: "SyncStatusResponse" },
   },
   {
+    method: "get",
+    path: "/api/sync/runs/:id",
+    auth: "operator",
+    tag: "hub",
+    summary:
+      "A sync run (sync/all, trigger-manual, scheduled): terminals triggered/acked/completed, records, errors; ?wait=N answers once it completed (202 while still running after N s)",
+    query: "SyncRunQuery",
+    response: { status: 200, schema: "SyncRunResponse" },
+  },
+  {
     method: "post",
     path: "/api/sync/emergency-stop",
     auth: "operator",

@@ -15,6 +15,7 @@ import { route } from "../http/async-route";
 import type { Logger } from "../observability/logger";
 import type { HubMetrics } from "../observability/metrics";
 import type { SyncControlQueries } from "../store/sync-control";
+import type { SyncRunStore } from "../store/sync-runs";
 import type { TerminalQueries } from "../store/terminals";
 import { applyPush, type PushStore } from "../sync/push-apply";
 import type { Refusal } from "../sync/push-ownership";
@@ -25,6 +26,7 @@ export type SyncRouteStore = PushStore &
   PullStore & {
     terminals: Pick<TerminalQueries, "acknowledge" | "recordHeartbeat">;
     control: Pick<SyncControlQueries, "holdOf">;
+    runs: Pick<SyncRunStore, "addRecords">;
   };
 
 export interface SyncRouteDeps {
@@ -93,6 +95,9 @@ function push(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
       },
       onRefused: (r) => reportRefusal(deps, r),
     });
+    const pushed = results.filter((x) => x.status === "APPLIED" || x.status === "CONFLICT").length;
+    // Before answering: the agent acks its trigger after this answer, and the run must count it by then.
+    await deps.store.runs.addRecords(terminal.id, { pushed });
     res.json({ results });
     deps.activity?.conflictsCreated(results.flatMap((x) => (x.status === "CONFLICT" ? [x.conflictId] : [])));
   };
@@ -119,7 +124,9 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
       const { storeId, id } = req.terminal!;
       const hold = await store.control.holdOf(id);
       counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
-      res.json(await readFeed(store, { storeId, since: q.since, limit: q.limit, entityType: q.entityType, policy }));
+      const page = await readFeed(store, { storeId, since: q.since, limit: q.limit, entityType: q.entityType, policy });
+      await store.runs.addRecords(id, { pulled: page.changes.length });
+      res.json(page);
     }),
   );
 

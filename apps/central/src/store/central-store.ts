@@ -11,6 +11,7 @@ import { storeRegistry, type StoreRegistry } from "./stores";
 import { syncControlAdmin, syncControlQueries, type SyncControlAdmin, type SyncControlQueries } from "./sync-control";
 import { syncHistoryStore, type SyncHistoryStore } from "./sync-history";
 import { syncedTables, type SyncedTables } from "./synced-tables";
+import { syncRunStore, type SyncRunStore } from "./sync-runs";
 import { terminalAdmin, terminalQueries, type TerminalAdmin, type TerminalQueries } from "./terminals";
 import { inSavepoint, withTransaction, type Queryable } from "./transaction";
 
@@ -48,6 +49,8 @@ export interface CentralStore {
   operators: OperatorStore;
   sessions: SessionStore;
   audit: AuditLog;
+  /** Sync runs and each terminal's part (GET /api/sync/runs/:id). */
+  runs: SyncRunStore;
   /** The emergency stop and terminal pauses: read by every push and pull, written by operators. */
   control: SyncControlQueries & SyncControlAdmin;
   /** Runs `fn` in one transaction (withTransaction): committed when it resolves, rolled back when it throws. */
@@ -85,6 +88,7 @@ export function centralStore(db: CentralDb): CentralStore {
     operators: operatorStore(pool),
     sessions: sessionStore(pool),
     audit: auditLog(pool),
+    runs: syncRunStore(pool),
     control: { ...syncControlQueries(pool), ...syncControlAdmin(pool) },
     transaction: (fn) => withTransaction(pool, (client) => fn(txStore(client))),
     feedListener: (opts) => new FeedListener({ ...opts, databaseUrl: db.url }),

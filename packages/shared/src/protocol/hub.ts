@@ -25,7 +25,13 @@ export const syncAllRequestSchema = z
 export type SyncAllRequest = z.infer<typeof syncAllRequestSchema>;
 
 export const syncAllResponseSchema = z
-  .object({ triggered: z.array(terminalIdSchema), type: syncTypeSchema, reason: triggerReasonSchema })
+  .object({
+    triggered: z.array(terminalIdSchema),
+    type: syncTypeSchema,
+    reason: triggerReasonSchema,
+    /** GET /api/sync/runs/:runId follows it. */
+    runId: uuidSchema,
+  })
   .meta({ id: "SyncAllResponse" });
 
 export const syncStatusQuerySchema = z.object({ terminalId: uuidSchema.optional() }).meta({ id: "SyncStatusQuery" });

@@ -14,3 +14,4 @@ export * from "./conflict-log";
 export * from "./terminal-admin";
 export * from "./admin-socket";
 export * from "./health";
+export * from "./sync-runs";
