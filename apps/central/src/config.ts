@@ -4,6 +4,8 @@ import { z } from "zod";
 import {
   CONFLICT_STRATEGIES,
   ConfigError,
+  cronSchema,
+  DEFAULT_SCHEDULE_CRON,
   describeZodError,
   SYNC_TABLES,
   type PolicyOverrides,
@@ -21,6 +23,8 @@ export const CENTRAL_DEFAULTS = {
   HISTORY_RETENTION_DAYS: 30,
   /** PostgreSQL connections of one instance (HTTP handlers, hub jobs and the sequencer share them). */
   DATABASE_POOL_SIZE: 10,
+  /** The schedule created on first start (UTC), or `off`. */
+  DEFAULT_SCHEDULE: DEFAULT_SCHEDULE_CRON,
 } as const;
 
 /**
@@ -59,9 +63,6 @@ export const HUB_DEFAULTS = {
   delayedAfterMs: 15 * 60_000,
   /** A run started by POST /api/sync/all ends this long after its triggers if a terminal has not acked. */
   manualRunTimeoutS: 30,
-  /** Scheduled runs: retries of the terminals that did not ack, and each attempt's timeout (the guide's 2 and 30 s). */
-  scheduleRetries: 2,
-  scheduleAttemptTimeoutS: 30,
   /** How often a waiting GET /api/sync/runs/:id?wait= looks at the run. */
   runWaitPollMs: 200,
   /** Feed compaction and history retention, once per cluster (cron, UTC). */
@@ -123,6 +124,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default(CENTRAL_DEFAULTS.LOG_LEVEL),
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(CENTRAL_DEFAULTS.HISTORY_RETENTION_DAYS),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(CENTRAL_DEFAULTS.DATABASE_POOL_SIZE),
+  /** The schedule created on first start: a cron (UTC), or `off` for none. */
+  DEFAULT_SCHEDULE: z
+    .union([z.literal("off"), cronSchema], { message: 'must be a cron of 5 fields (e.g. 0 */6 * * *) or "off"' })
+    .default(CENTRAL_DEFAULTS.DEFAULT_SCHEDULE),
   /** PEM certificate (chain) and private key: central serves HTTPS (and WSS) itself when both are set. */
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),

@@ -24,10 +24,18 @@ describe("central configuration", () => {
     ["SYNC_POLICY_OVERRIDES", "{not json"],
     ["SYNC_POLICY_OVERRIDES", '{"products":{"strategy":"LOUDEST_WINS"}}'],
     ["SYNC_POLICY_OVERRIDES", '{"widgets":{"strategy":"CENTRAL_WINS"}}'],
+    ["DEFAULT_SCHEDULE", "every six hours"],
+    ["DEFAULT_SCHEDULE", "no"],
   ])("names the bad variable %s (%s)", (name, value) => {
     const load = () => loadCentralConfig({ ...good, [name]: value });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(new RegExp(`^invalid central configuration: ${name}`));
+  });
+
+  it("creates the default schedule every six hours unless DEFAULT_SCHEDULE says off or another cron", () => {
+    expect(loadCentralConfig(good).DEFAULT_SCHEDULE).toBe("0 */6 * * *");
+    expect(loadCentralConfig({ ...good, DEFAULT_SCHEDULE: "off" }).DEFAULT_SCHEDULE).toBe("off");
+    expect(loadCentralConfig({ ...good, DEFAULT_SCHEDULE: "30 2 * * *" }).DEFAULT_SCHEDULE).toBe("30 2 * * *");
   });
 
   it("has retention and pool size variables with documented defaults, and the hub's tunables beside them", () => {

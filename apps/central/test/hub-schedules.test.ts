@@ -16,6 +16,11 @@ describe("hub schedules and status", () => {
   const list = async () =>
     (await central.admin<{ schedules: Schedule[] }>("GET", "/api/sync/schedules")).body.schedules;
 
+  it("creates no schedule on first start with DEFAULT_SCHEDULE=off (the fixture's setting)", async () => {
+    expect(central.config.DEFAULT_SCHEDULE).toBe("off");
+    expect(await list()).toEqual([]);
+  });
+
   it("creates, lists, pauses, resumes, triggers and deletes a schedule", async () => {
     const t = await central.provisionTerminal();
     const s = connectTestSocket(central.url, t, { autoAck: true });

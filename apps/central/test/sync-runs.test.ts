@@ -7,7 +7,7 @@ import { useTestCentral } from "../testing";
 const { central } = useTestCentral(
   "runs",
   {},
-  { hub: { manualRunTimeoutS: 2, scheduleAttemptTimeoutS: 3, ackTimeoutMs: 500, deliveryBackoffMs: 100 } },
+  { hub: { manualRunTimeoutS: 2, ackTimeoutMs: 500, deliveryBackoffMs: 100 } },
 );
 
 const sockets: TestSocket[] = [];
@@ -139,6 +139,7 @@ describe("sync runs", () => {
     const created = await central.admin<{ schedule: { id: string } }>("POST", "/api/sync/schedules", {
       action: "create",
       cron: "0 3 * * *",
+      attemptTimeoutS: 3,
     });
     const scheduleId = created.body.schedule.id;
     const fired = await central.admin<{ runId: string }>("POST", "/api/sync/schedules", {

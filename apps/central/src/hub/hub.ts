@@ -35,7 +35,7 @@ const keyRoom = (keyId: string): string => `key:${keyId}`;
 /** What the hub reads and writes in PostgreSQL. */
 export type HubStore = Pick<
   CentralStore,
-  "terminals" | "history" | "feed" | "feedListener" | "sessions" | "control" | "runs"
+  "terminals" | "history" | "feed" | "feedListener" | "sessions" | "control" | "runs" | "schedules"
 >;
 
 export interface HubDeps {
@@ -113,9 +113,12 @@ export class Hub {
       log: this.log,
       send: (ids, type, reason, timestamp) => this.triggerTerminals(ids, type, reason, timestamp),
     });
-    this.schedules = new ScheduleService(redis, this.jobs, this.runs, store.runs, {
-      retries: t.scheduleRetries,
-      attemptTimeoutS: t.scheduleAttemptTimeoutS,
+    this.schedules = new ScheduleService({
+      redis,
+      queue: this.jobs,
+      runs: this.runs,
+      store: store.schedules,
+      runStore: store.runs,
     });
     this.presence = new ClusterPresence(redis, this.instanceId, {
       ttlMs: t.clusterTtlMs,
@@ -154,6 +157,9 @@ export class Hub {
     // "cleanup": the job's name in Redis since the first version; renaming it would leave the
     // old scheduler running beside the new one in an upgraded cluster.
     await this.jobs.upsertJobScheduler("cleanup", { pattern: t.cleanupCron, tz: "UTC" }, { name: "cleanup" });
+    if (config.DEFAULT_SCHEDULE !== "off" && (await this.schedules.createDefault(config.DEFAULT_SCHEDULE)))
+      this.log.info({ cron: config.DEFAULT_SCHEDULE }, "first start: default sync schedule created (DEFAULT_SCHEDULE)");
+    await this.schedules.reconcile();
     await this.feed.start();
     await this.runs.rearm();
     // Not awaited: after a crash of every instance, telling a dead peer from a live one takes

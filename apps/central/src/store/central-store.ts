@@ -12,6 +12,7 @@ import { syncControlAdmin, syncControlQueries, type SyncControlAdmin, type SyncC
 import { syncHistoryStore, type SyncHistoryStore } from "./sync-history";
 import { syncedTables, type SyncedTables } from "./synced-tables";
 import { syncRunStore, type SyncRunStore } from "./sync-runs";
+import { syncScheduleStore, type SyncScheduleStore } from "./sync-schedules";
 import { terminalAdmin, terminalQueries, type TerminalAdmin, type TerminalQueries } from "./terminals";
 import { inSavepoint, withTransaction, type Queryable } from "./transaction";
 
@@ -51,6 +52,8 @@ export interface CentralStore {
   audit: AuditLog;
   /** Sync runs and each terminal's part (GET /api/sync/runs/:id). */
   runs: SyncRunStore;
+  /** Sync schedules (their BullMQ job schedulers are re-created from these). */
+  schedules: SyncScheduleStore;
   /** The emergency stop and terminal pauses: read by every push and pull, written by operators. */
   control: SyncControlQueries & SyncControlAdmin;
   /** Runs `fn` in one transaction (withTransaction): committed when it resolves, rolled back when it throws. */
@@ -89,6 +92,7 @@ export function centralStore(db: CentralDb): CentralStore {
     sessions: sessionStore(pool),
     audit: auditLog(pool),
     runs: syncRunStore(pool),
+    schedules: syncScheduleStore(pool),
     control: { ...syncControlQueries(pool), ...syncControlAdmin(pool) },
     transaction: (fn) => withTransaction(pool, (client) => fn(txStore(client))),
     feedListener: (opts) => new FeedListener({ ...opts, databaseUrl: db.url }),
