@@ -63,6 +63,8 @@ export const HUB_DEFAULTS = {
   delayedAfterMs: 15 * 60_000,
   /** A run started by POST /api/sync/all ends this long after its triggers if a terminal has not acked. */
   manualRunTimeoutS: 30,
+  /** How often each instance checks that Redis still holds the hub's data (and rebuilds it when not). */
+  redisCheckMs: 5_000,
   /** How often a waiting GET /api/sync/runs/:id?wait= looks at the run. */
   runWaitPollMs: 200,
   /** Feed compaction and history retention, once per cluster (cron, UTC). */

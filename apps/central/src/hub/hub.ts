@@ -22,9 +22,11 @@ import { compactFeedAndExpireHistory } from "./feed-compaction-and-retention";
 import { FeedWatcher } from "./feed-watcher";
 import { sweepHeartbeats } from "./heartbeat-sweep";
 import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
+import { RedisRecovery } from "./redis-recovery";
 import { RUN_CHECK_JOB, SyncRuns } from "./sync-runs";
 import { createSocketServer, type HubServer, type HubSocket, type SocketServerHandle } from "./socket-server";
-import { storeRoom, terminalRoom, TriggerDelivery, type DeliveryOptions } from "./trigger-delivery";
+import { declareJobSchedulers } from "./job-schedulers";
+import { deliveryOptionsOf, storeRoom, terminalRoom, TriggerDelivery } from "./trigger-delivery";
 import { TriggerStore, type SyncTrigger } from "./trigger-store";
 
 /** The hub job that drops the sockets of keys whose grace period ended. */
@@ -71,6 +73,7 @@ export class Hub {
   private readonly jobs: Queue;
   private readonly jobWorker: Worker;
   private readonly presence: ClusterPresence;
+  private readonly recovery: RedisRecovery;
   private readonly feed: FeedWatcher;
   private readonly sockets: SocketServerHandle;
   private readonly log: Logger;
@@ -99,7 +102,7 @@ export class Hub {
       io: this.io,
       metrics,
       log: this.log,
-      options: deliveryOptions(t),
+      options: deliveryOptionsOf(t),
       onUndelivered: (id, reason) =>
         void this.runs.onUndelivered(id, reason).catch((err: unknown) => this.log.warn({ err }, "run update failed")),
     });
@@ -132,6 +135,7 @@ export class Hub {
       listen: feedListenOptions(t),
       onChanged: (stores) => this.dataChanged(stores),
     });
+    this.recovery = new RedisRecovery(redis, t.redisCheckMs, () => this.rebuildRedisState(), this.log);
     this.io.on("connection", (socket) => this.onConnection(socket));
   }
 
@@ -152,16 +156,12 @@ export class Hub {
   private async boot(): Promise<void> {
     const { config } = this.deps;
     const t = config.hub;
-    // Job schedulers are idempotent upserts: every instance declares them, one job runs per tick.
-    await this.jobs.upsertJobScheduler("heartbeat-sweep", { every: t.sweepEveryMs }, { name: "heartbeat-sweep" });
-    // "cleanup": the job's name in Redis since the first version; renaming it would leave the
-    // old scheduler running beside the new one in an upgraded cluster.
-    await this.jobs.upsertJobScheduler("cleanup", { pattern: t.cleanupCron, tz: "UTC" }, { name: "cleanup" });
     if (config.DEFAULT_SCHEDULE !== "off" && (await this.schedules.createDefault(config.DEFAULT_SCHEDULE)))
       this.log.info({ cron: config.DEFAULT_SCHEDULE }, "first start: default sync schedule created (DEFAULT_SCHEDULE)");
-    await this.schedules.reconcile();
+    await declareJobSchedulers(this.jobs, t, this.schedules);
     await this.feed.start();
     await this.runs.rearm();
+    await this.recovery.start();
     // Not awaited: after a crash of every instance, telling a dead peer from a live one takes
     // up to one presence TTL, and central serves meanwhile.
     this.clusterJoined = this.joinCluster(Date.now());
@@ -197,6 +197,14 @@ export class Hub {
     );
     this.log.info({ instanceId: this.instanceId }, "first instance of the cluster: SERVER_RESTART triggers follow");
     return true;
+  }
+
+  /** Redis came back without its data (issue 11 defect 6): what the hub keeps there, from PostgreSQL. */
+  private async rebuildRedisState(): Promise<void> {
+    await declareJobSchedulers(this.jobs, this.deps.config.hub, this.schedules);
+    await this.runs.rearm();
+    const resent = await this.runs.resendOpen();
+    this.log.info({ resent }, "job schedulers re-created; triggers of open runs sent again");
   }
 
   private async runJob(job: Job): Promise<unknown> {
@@ -392,6 +400,7 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    this.recovery.stop();
     await this.feed.close();
     await this.presence.leave().catch(() => undefined);
     await this.clusterJoined.catch(() => undefined);
@@ -409,16 +418,6 @@ function feedListenOptions(t: HubDeps["config"]["hub"]) {
     reconnectMaxMs: t.feedReconnectMaxMs,
     pingMs: t.feedPingMs,
     pingTimeoutMs: t.feedPingTimeoutMs,
-  };
-}
-
-function deliveryOptions(t: CentralConfig["hub"]): DeliveryOptions {
-  return {
-    ackTimeoutMs: t.ackTimeoutMs,
-    attempts: t.deliveryAttempts,
-    backoffMs: t.deliveryBackoffMs,
-    concurrency: t.deliveryConcurrency,
-    ackPollMs: t.ackPollMs,
   };
 }
 

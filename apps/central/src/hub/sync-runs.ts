@@ -100,6 +100,17 @@ export class SyncRuns {
     return open.length;
   }
 
+  /**
+   * Redis lost the pending triggers: the parts still waiting for an ack get theirs again, with
+   * their own timestamp (so an ack of the original still completes them). One pending trigger
+   * per terminal whatever the number of runs: TriggerStore merges them.
+   */
+  async resendOpen(): Promise<number> {
+    const parts = await this.deps.runs.openParts();
+    for (const p of parts) await this.deps.send([p.terminalId], p.syncType, reasonOf(p.type), p.triggerAt);
+    return parts.length;
+  }
+
   private async armCheck(runId: string, attempt: number, delayMs: number): Promise<void> {
     await this.deps.jobs.add(
       RUN_CHECK_JOB,

@@ -1,6 +1,7 @@
 import { EventEmitter, setMaxListeners } from "node:events";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Server } from "socket.io";
+import type { HubTunables } from "../config";
 import type { Logger } from "../observability/logger";
 import type { HubMetrics } from "../observability/metrics";
 import type { SyncTrigger, TriggerStore } from "./trigger-store";
@@ -21,6 +22,17 @@ export interface DeliveryOptions {
   concurrency: number;
   /** How often a waiting job looks for an ack another instance received. */
   ackPollMs: number;
+}
+
+/** The delivery's options from the hub's tunables. */
+export function deliveryOptionsOf(t: HubTunables): DeliveryOptions {
+  return {
+    ackTimeoutMs: t.ackTimeoutMs,
+    attempts: t.deliveryAttempts,
+    backoffMs: t.deliveryBackoffMs,
+    concurrency: t.deliveryConcurrency,
+    ackPollMs: t.ackPollMs,
+  };
 }
 
 class AckTimeoutError extends Error {

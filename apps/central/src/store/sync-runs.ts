@@ -61,6 +61,10 @@ export interface SyncRunStore {
   completeIfDone(runId: string, force?: boolean): Promise<SyncRunStatus | undefined>;
   /** Runs not completed yet (a restart or an emptied Redis re-arms their attempt timers). */
   open(): Promise<Array<{ id: string; attempt: number; attemptTimeoutS: number; attemptStartedAt: string }>>;
+  /** The TRIGGERED parts of open runs, with their trigger (Redis lost its pending triggers: they are sent again). */
+  openParts(): Promise<
+    Array<{ terminalId: string; triggerAt: string; syncType: "FULL" | "INCREMENTAL"; type: SyncRunType }>
+  >;
   /** The latest run of each schedule. */
   lastOfSchedules(scheduleIds: string[]): Promise<Map<string, LastRun>>;
   deleteOlderThan(days: number): Promise<number>;
@@ -291,6 +295,24 @@ async function deleteOlderThanRun(q: Queryable, days: number): ReturnType<SyncRu
   return r.rowCount ?? 0;
 }
 
+async function openPartsRun(q: Queryable): ReturnType<SyncRunStore["openParts"]> {
+  const { rows } = await q.query<{
+    terminal_id: string;
+    trigger_at: Date;
+    sync_type: "FULL" | "INCREMENTAL";
+    type: SyncRunType;
+  }>(
+    `SELECT p.terminal_id, p.trigger_at, r.sync_type, r.type FROM sync_run_terminals p JOIN sync_runs r ON r.id = p.run_id
+      WHERE r.completed_at IS NULL AND p.state = 'TRIGGERED' ORDER BY p.trigger_at`,
+  );
+  return rows.map((r) => ({
+    terminalId: r.terminal_id,
+    triggerAt: r.trigger_at.toISOString(),
+    syncType: r.sync_type,
+    type: r.type,
+  }));
+}
+
 export function syncRunStore(q: Queryable): SyncRunStore {
   return {
     create: (run, terminalIds, triggerAt) => createRun(q, run, terminalIds, triggerAt),
@@ -302,6 +324,7 @@ export function syncRunStore(q: Queryable): SyncRunStore {
     retryFailed: (runId, attempt, triggerAt) => retryFailedRun(q, runId, attempt, triggerAt),
     completeIfDone: (runId, force) => completeIfDoneRun(q, runId, force),
     open: () => openRun(q),
+    openParts: () => openPartsRun(q),
     lastOfSchedules: (scheduleIds) => lastOfSchedulesRun(q, scheduleIds),
     deleteOlderThan: (days) => deleteOlderThanRun(q, days),
   };
