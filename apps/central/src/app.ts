@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { DEFAULT_SYNC_POLICY, NotFoundError, type SyncPolicy } from "@tillsync/shared";
 import type { AdminEvents } from "./admin/admin-events";
 import type { AdminNamespace } from "./admin/admin-namespace";
+import type { AlertSink } from "./alerts/alert-sink";
 import { actionGuard } from "./auth/action-guard";
 import type { AuthThrottle } from "./auth/auth-throttle";
 import { terminalAuth } from "./auth/bearer";
@@ -49,6 +50,8 @@ export interface AppDeps {
   consoleAssets?: DashboardDeps["assets"];
   /** Slows down repeated failed authentication from one address (429 after a burst). */
   throttle?: AuthThrottle;
+  /** Where terminal alerts go (back online, circuit open, conflicts waiting). */
+  alerts?: AlertSink;
 }
 
 /** The Express app of SPEC §4, built from its dependencies (tests pass their own). */
@@ -84,6 +87,8 @@ export function createApp(deps: AppDeps): Express {
       activity: deps.adminEvents,
       logger,
       metrics: deps.metrics,
+      alerts: deps.alerts,
+      conflictAlertEveryMs: tunables.conflictAlertEveryMs,
     }),
   );
   app.use(

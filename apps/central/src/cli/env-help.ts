@@ -7,6 +7,7 @@ const VARIABLES: Record<string, string> = {
   REDIS_PREFIX: "prefix of every Redis key (default tillsync)",
   HEARTBEAT_TIMEOUT_S: "silence after which a terminal is OFFLINE (default 90)",
   DEFAULT_SCHEDULE: "cron of the schedule created on first start (default 0 */6 * * *), or off",
+  ALERT_WEBHOOK_URL: "where alerts are POSTed, signed with ALERT_WEBHOOK_SECRET (optional)",
   LOG_LEVEL: "pino level (default info)",
   TLS_CERT_FILE: "with TLS_KEY_FILE: serve HTTPS",
   SYNC_POLICY_OVERRIDES: 'JSON conflict strategy per table, e.g. {"products":{"strategy":"MANUAL_MERGE"}}',

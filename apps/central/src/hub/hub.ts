@@ -9,6 +9,8 @@ import {
   type SyncStopDetails,
   type TerminalPause,
 } from "@tillsync/shared";
+import type { AlertSink } from "../alerts/alert-sink";
+import { emergencyAlert, scheduledRunAlert } from "../alerts/hub-alerts";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import type { CentralConfig } from "../config";
 import type { Logger } from "../observability/logger";
@@ -20,7 +22,7 @@ import { bullConnection, queuePrefix } from "./bull-connection";
 import { ClusterPresence } from "./cluster-presence";
 import { compactFeedAndExpireHistory } from "./feed-compaction-and-retention";
 import { FeedWatcher } from "./feed-watcher";
-import { sweepHeartbeats } from "./heartbeat-sweep";
+import { heartbeatSweepJob } from "./heartbeat-sweep";
 import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
 import { RedisRecovery } from "./redis-recovery";
 import { RUN_CHECK_JOB, SyncRuns } from "./sync-runs";
@@ -49,6 +51,8 @@ export interface HubDeps {
   log: Logger;
   /** Slows down repeated failed socket handshakes from one address. */
   throttle?: AuthThrottle;
+  /** Terminal OFFLINE, backlog, scheduled run failed, emergency stop/resume. */
+  alerts?: AlertSink;
 }
 
 /**
@@ -155,6 +159,10 @@ export class Hub {
 
   private async boot(): Promise<void> {
     const { config } = this.deps;
+    this.runs.onCompleted = (run) => {
+      const alert = scheduledRunAlert(run);
+      if (alert) this.deps.alerts?.raise(alert);
+    };
     const t = config.hub;
     if (config.DEFAULT_SCHEDULE !== "off" && (await this.schedules.createDefault(config.DEFAULT_SCHEDULE)))
       this.log.info({ cron: config.DEFAULT_SCHEDULE }, "first start: default sync schedule created (DEFAULT_SCHEDULE)");
@@ -209,26 +217,14 @@ export class Hub {
 
   private async runJob(job: Job): Promise<unknown> {
     const { config, store, metrics, redis } = this.deps;
-    const t = config.hub;
     metrics.jobRuns.inc({ job: job.name });
     switch (job.name) {
       case "server-restart":
         return (await this.triggerActive("FULL", "SERVER_RESTART")).length;
       case "heartbeat-sweep": {
-        const offline = await sweepHeartbeats(
-          store,
-          {
-            timeoutS: config.HEARTBEAT_TIMEOUT_S,
-            backlogAlertPending: t.backlogAlertPending,
-            backlogAlertFailed: t.backlogAlertFailed,
-          },
-          this.log,
-          async (id) =>
-            // At most one backlog alert per terminal per backlogAlertEveryMs, cluster-wide.
-            (await redis.set(`hub:alerted:${id}`, "1", "PX", t.backlogAlertEveryMs, "NX")) === "OK",
-        );
+        const offline = await heartbeatSweepJob({ store, redis, log: this.log, alerts: this.deps.alerts, config });
         if (offline.length) this.onWentOffline?.(offline);
-        return offline;
+        return offline.length;
       }
       case SCHEDULED_SYNC_JOB:
         return this.schedules.fire((job.data as { scheduleId: string }).scheduleId);
@@ -364,6 +360,7 @@ export class Hub {
     const held = stopDetails({ emergency: state, pause: null }, this.deps.config.hub.stoppedRetryAfterS)!;
     this.io.emit("sync:pause", pausePayload(held));
     this.log.warn({ reason, by: by.name }, "EMERGENCY STOP: sync of every terminal stopped");
+    this.deps.alerts?.raise(emergencyAlert(true, by.name, reason ?? null));
     return state;
   }
 
@@ -374,6 +371,7 @@ export class Hub {
     const sockets = await this.io.fetchSockets();
     for (const s of sockets) if (!paused.has(s.data.terminal.id)) s.emit("sync:resume", {});
     this.log.warn({ by: by.name }, "emergency stop lifted: terminals resume");
+    this.deps.alerts?.raise(emergencyAlert(false, by.name, null));
     return state;
   }
 

@@ -1,7 +1,7 @@
 import type { Queue } from "bullmq";
-import type { SyncRunStatus, SyncRunType } from "@tillsync/shared";
+import type { SyncRunType } from "@tillsync/shared";
 import type { Logger } from "../observability/logger";
-import type { SyncRunStore } from "../store/sync-runs";
+import type { CompletedRun, SyncRunStore } from "../store/sync-runs";
 import type { TerminalQueries } from "../store/terminals";
 import type { SyncTrigger } from "./trigger-store";
 
@@ -40,7 +40,7 @@ const checkJobId = (runId: string, attempt: number) => `run-check-${runId}-${att
  */
 export class SyncRuns {
   /** Told when a run completes (alerts: a scheduled run that failed). */
-  onCompleted?: (runId: string, outcome: SyncRunStatus) => void;
+  onCompleted?: (run: CompletedRun) => void;
 
   constructor(
     private readonly deps: {
@@ -120,9 +120,9 @@ export class SyncRuns {
   }
 
   private async settle(runId: string, force = false): Promise<void> {
-    const outcome = await this.deps.runs.completeIfDone(runId, force);
-    if (!outcome) return;
-    this.deps.log.info({ runId, outcome }, "sync run completed");
-    this.onCompleted?.(runId, outcome);
+    const done = await this.deps.runs.completeIfDone(runId, force);
+    if (!done) return;
+    this.deps.log.info({ runId, outcome: done.outcome }, "sync run completed");
+    this.onCompleted?.(done);
   }
 }

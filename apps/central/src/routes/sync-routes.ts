@@ -9,6 +9,7 @@ import {
   SyncStoppedError,
   type SyncPolicy,
 } from "@tillsync/shared";
+import type { AlertSink } from "../alerts/alert-sink";
 import type { AuthedTerminal } from "../auth/bearer";
 import { readFeed, type PullStore } from "../feed/read-feed";
 import { route } from "../http/async-route";
@@ -16,7 +17,7 @@ import type { Logger } from "../observability/logger";
 import type { HubMetrics } from "../observability/metrics";
 import type { SyncControlQueries } from "../store/sync-control";
 import type { SyncRunStore } from "../store/sync-runs";
-import type { TerminalQueries } from "../store/terminals";
+import type { HeartbeatTransition, TerminalQueries } from "../store/terminals";
 import { applyPush, type PushStore } from "../sync/push-apply";
 import type { Refusal } from "../sync/push-ownership";
 import { assertSyncAllowed } from "../sync/sync-gate";
@@ -40,6 +41,10 @@ export interface SyncRouteDeps {
   activity?: SyncActivity;
   logger?: Logger;
   metrics?: HubMetrics;
+  /** Terminal back online, circuit open, conflicts waiting for an operator. */
+  alerts?: AlertSink;
+  /** At most one CONFLICTS_WAITING alert per terminal this often. */
+  conflictAlertEveryMs?: number;
 }
 
 /** What the console hears about terminal traffic (AdminEvents). */
@@ -100,7 +105,43 @@ function push(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
     await deps.store.runs.addRecords(terminal.id, { pushed });
     res.json({ results });
     deps.activity?.conflictsCreated(results.flatMap((x) => (x.status === "CONFLICT" ? [x.conflictId] : [])));
+    const waiting = results.filter((x) => x.status === "CONFLICT" && x.resolution === "PENDING").length;
+    if (waiting > 0)
+      deps.alerts?.once(`conflicts:${terminal.id}`, deps.conflictAlertEveryMs ?? 600_000, {
+        type: "CONFLICTS_WAITING",
+        severity: "warning",
+        terminalId: terminal.id,
+        message: `terminal ${terminal.name}: ${waiting} conflict(s) wait for an operator (GET /api/conflicts?status=PENDING)`,
+        details: { conflicts: waiting, name: terminal.name },
+      });
   };
+}
+
+/** Alerts a heartbeat gives rise to: the terminal is back from OFFLINE, or its circuit just opened. */
+function heartbeatAlerts(
+  deps: SyncRouteDeps,
+  id: string,
+  hb: { status: string; circuit?: string },
+  t: HeartbeatTransition,
+): void {
+  // The heartbeat's circuit field; agents older than it report the open circuit as their status.
+  const open = hb.circuit ? hb.circuit === "open" : hb.status === "circuit-open";
+  if (t.cameBack)
+    deps.alerts?.raise({
+      type: "TERMINAL_ONLINE",
+      severity: "info",
+      terminalId: id,
+      message: `terminal ${t.name} is back: heartbeat received after it went OFFLINE`,
+      details: { name: t.name },
+    });
+  if (open && !t.circuitWasOpen)
+    deps.alerts?.raise({
+      type: "CIRCUIT_OPEN",
+      severity: "critical",
+      terminalId: id,
+      message: `terminal ${t.name}: its circuit breaker opened (sync failing repeatedly)`,
+      details: { name: t.name },
+    });
 }
 
 /** Terminal endpoints under /api/sync. */
@@ -149,7 +190,7 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
       assertSelf(req.terminal!, body.terminalId);
       const at = new Date().toISOString();
       const { status, outbox, lastError, failedChanges, storage, circuit, lastSyncAt } = body;
-      await store.terminals.recordHeartbeat(body.terminalId, {
+      const t = await store.terminals.recordHeartbeat(body.terminalId, {
         status,
         outbox,
         lastError,
@@ -160,6 +201,7 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
         at,
       });
       res.json({ ok: true });
+      heartbeatAlerts(deps, body.terminalId, { status, circuit }, t);
     }),
   );
 

@@ -26,6 +26,14 @@ export interface NewRun {
   attemptTimeoutS: number;
 }
 
+/** A run that has just completed. */
+export interface CompletedRun {
+  id: string;
+  outcome: SyncRunStatus;
+  type: SyncRunType;
+  scheduleId: string | null;
+}
+
 /** A schedule's latest run, for GET /api/sync/schedules. */
 export interface LastRun {
   runId: string;
@@ -58,7 +66,7 @@ export interface SyncRunStore {
    * Completes the run when no part is TRIGGERED and either none FAILED or no retry is left
    * (`force`: the last attempt ended). Returns the outcome when this call completed it.
    */
-  completeIfDone(runId: string, force?: boolean): Promise<SyncRunStatus | undefined>;
+  completeIfDone(runId: string, force?: boolean): Promise<CompletedRun | undefined>;
   /** Runs not completed yet (a restart or an emptied Redis re-arms their attempt timers). */
   open(): Promise<Array<{ id: string; attempt: number; attemptTimeoutS: number; attemptStartedAt: string }>>;
   /** The TRIGGERED parts of open runs, with their trigger (Redis lost its pending triggers: they are sent again). */
@@ -228,7 +236,7 @@ async function completeIfDoneRun(
   runId: string,
   force = false,
 ): ReturnType<SyncRunStore["completeIfDone"]> {
-  const { rows } = await q.query<{ outcome: SyncRunStatus }>(
+  const { rows } = await q.query<{ outcome: SyncRunStatus; type: SyncRunType; schedule_id: string | null }>(
     `WITH c AS (
          SELECT count(*) FILTER (WHERE state = 'TRIGGERED') AS triggered,
                 count(*) FILTER (WHERE state = 'FAILED') AS failed,
@@ -240,10 +248,11 @@ async function completeIfDoneRun(
          FROM c
         WHERE r.id = $1 AND r.completed_at IS NULL
           AND ($2 OR (c.triggered = 0 AND (c.failed = 0 OR r.attempt > r.retries)))
-        RETURNING r.outcome`,
+        RETURNING r.outcome, r.type, r.schedule_id`,
     [runId, force],
   );
-  return rows[0]?.outcome;
+  const r = rows[0];
+  return r && { id: runId, outcome: r.outcome, type: r.type, scheduleId: r.schedule_id };
 }
 
 async function openRun(q: Queryable): ReturnType<SyncRunStore["open"]> {

@@ -15,3 +15,4 @@ export * from "./terminal-admin";
 export * from "./admin-socket";
 export * from "./health";
 export * from "./sync-runs";
+export * from "./alerts";
