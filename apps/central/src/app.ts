@@ -12,11 +12,13 @@ import { OperatorAuthenticator, operatorAuth } from "./auth/operator-auth";
 import { HUB_DEFAULTS, type HubTunables } from "./config";
 import { errorHandler } from "./http/error-handler";
 import { jsonBodiesOnly } from "./http/json-only";
+import { knownApiRoutesOnly } from "./http/known-routes";
 import { terminalRefRewrite } from "./http/terminal-ref";
 import type { Hub } from "./hub/hub";
 import type { Logger } from "./observability/logger";
 import type { HubMetrics } from "./observability/metrics";
 import { requestLog } from "./observability/request-log";
+import { API_ROUTES } from "./openapi/api-routes";
 import { docsRoutes } from "./openapi/docs-routes";
 import { auditRoutes } from "./routes/audit-routes";
 import { catalogueRoutes } from "./routes/catalogue-routes";
@@ -70,13 +72,14 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   if (logger) app.use(requestLog(logger));
+  app.use("/api", knownApiRoutesOnly(API_ROUTES));
   app.use("/api", jsonBodiesOnly());
   app.use(express.json({ limit: tunables.bodyLimit }));
 
   app.use(healthRoutes(store, deps.redis, deps.metrics, deps.hub));
   app.use(docsRoutes());
   app.use(dashboardRoutes({ authn, queues: deps.hub?.boardQueues(), assets: deps.consoleAssets }));
-  if (deps.metrics) app.use("/api/sync/push", deps.metrics.pushObserver());
+  if (deps.metrics) app.use(["/api/sync/push", "/api/sync/upload"], deps.metrics.pushObserver());
   app.use(
     "/api/sync",
     syncRoutes({

@@ -20,6 +20,8 @@ export const ROUTE_ACTIONS: Readonly<Record<string, GuardedAction | ((body: unkn
   "POST /api/sync/resume": "sync.resume",
   "POST /api/sync/resolve": "conflict.resolve",
   "POST /api/sync/schedules": scheduleAction,
+  "POST /api/background/sync/schedule": scheduleAction,
+  "POST /api/background/sync/slave-to-prod": "sync.trigger",
   "POST /api/stores": "store.create",
   "POST /api/products": "product.upsert",
   "POST /api/stock": "stock.set",

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { compatibilityRoutes } from "./alias-routes";
 
 /**
  * Every HTTP route central serves, as documentation data: the OpenAPI document is built from
@@ -24,7 +25,7 @@ export interface ApiRoute {
   response?: { status: number; schema?: string; contentType?: string };
 }
 
-export const API_ROUTES: readonly ApiRoute[] = [
+const CORE_ROUTES: readonly ApiRoute[] = [
   { method: "get", path: "/health", auth: "none", tag: "operations", summary: "Liveness", response: { status: 200 } },
   {
     method: "get",
@@ -364,3 +365,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
     response: { status: 200, contentType: "text/html" },
   },
 ];
+
+/** Every route: the core ones and the compatibility aliases of the sync guides (alias-routes.ts). */
+export const API_ROUTES: readonly ApiRoute[] = [...CORE_ROUTES, ...compatibilityRoutes(CORE_ROUTES)];

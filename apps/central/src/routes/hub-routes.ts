@@ -49,14 +49,14 @@ export function hubRoutes(store: HubRouteStore, hub: Hub, policy: SyncPolicy, tu
   );
 
   r.get(
-    "/sync/schedules",
+    ["/sync/schedules", "/background/sync/schedule"], // the second: the sync guides' name
     route(async (_req, res) => {
       res.json({ schedules: await hub.schedules.list() });
     }),
   );
 
   r.post(
-    "/sync/schedules",
+    ["/sync/schedules", "/background/sync/schedule"], // the second: the sync guides' name
     route(async (req, res) => {
       const body = parseOrThrow(scheduleRequestSchema, req.body, "schedule request");
       const out = await hub.schedules.apply(body, actor(req).name);

@@ -20,6 +20,9 @@ export type RunRouteStore = {
   runs: Pick<SyncRunStore, "get">;
 };
 
+/** How long slave-to-prod waits for its run when not told (the guide's 30 s timeout). */
+const SLAVE_TO_PROD_WAIT_S = 30;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The terminals a sync/all request names: one (which must exist and not be disabled) or every active one. */
@@ -71,6 +74,18 @@ export function runRoutes(store: RunRouteStore, hub: Hub, tunables: HubTunables)
     route(async (req, res) => {
       const { runId, triggered } = await startManualRun(deps, req);
       res.status(202).json({ triggered, type: "FULL", reason: "MANUAL", runId });
+    }),
+  );
+  // The slave-to-prod guide's call: a run, answered once it completed (default wait 30 s).
+  r.post(
+    "/background/sync/slave-to-prod",
+    route(async (req, res) => {
+      const q = parseOrThrow(syncRunQuerySchema, req.query, "slave-to-prod query");
+      const empty =
+        req.body === undefined || (typeof req.body === "object" && Object.keys(req.body ?? {}).length === 0);
+      if (empty) req.body = { allTerminals: true };
+      const { runId } = await startManualRun(deps, req);
+      await sendRun(deps, runId, q.wait ?? SLAVE_TO_PROD_WAIT_S, res);
     }),
   );
   r.get(

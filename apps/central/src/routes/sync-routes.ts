@@ -7,6 +7,7 @@ import {
   pullQuerySchema,
   pushRequestSchema,
   SyncStoppedError,
+  ValidationError,
   type SyncPolicy,
 } from "@tillsync/shared";
 import type { AlertSink } from "../alerts/alert-sink";
@@ -144,9 +145,29 @@ function heartbeatAlerts(
     });
 }
 
+/** Why a timestamp is refused: the answer to the sync guides' `lastSync=<time>`. */
+const LAST_SYNC_REFUSED =
+  "lastSync is not accepted: a timestamp misses changes, because a transaction that started earlier " +
+  "but committed later carries an older time than rows you already pulled. Pull by feed cursor: send " +
+  "since=<nextCursor of your previous pull> (since=0 the first time) and keep the nextCursor it answers";
+
+function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<void> {
+  const { store, policy } = deps;
+  return async (req, res) => {
+    if (req.query.lastSync !== undefined) throw new ValidationError(LAST_SYNC_REFUSED);
+    const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
+    const { storeId, id } = req.terminal!;
+    const hold = await store.control.holdOf(id);
+    counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
+    const page = await readFeed(store, { storeId, since: q.since, limit: q.limit, entityType: q.entityType, policy });
+    await store.runs.addRecords(id, { pulled: page.changes.length });
+    res.json(page);
+  };
+}
+
 /** Terminal endpoints under /api/sync. */
 export function syncRoutes(deps: SyncRouteDeps): Router {
-  const { store, policy, auth } = deps;
+  const { store, auth } = deps;
   const r = Router();
   // After each exchange answered 200, the console learns the terminal's new state.
   r.use((req, res, next) => {
@@ -155,21 +176,10 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
     });
     next();
   });
-  r.post("/push", auth, route(push(deps)));
 
-  r.get(
-    "/pull",
-    auth,
-    route(async (req, res) => {
-      const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
-      const { storeId, id } = req.terminal!;
-      const hold = await store.control.holdOf(id);
-      counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
-      const page = await readFeed(store, { storeId, since: q.since, limit: q.limit, entityType: q.entityType, policy });
-      await store.runs.addRecords(id, { pulled: page.changes.length });
-      res.json(page);
-    }),
-  );
+  // /upload and /download: the sync guides' names for push and pull (openapi/alias-routes.ts).
+  r.post(["/push", "/upload"], auth, route(push(deps)));
+  r.get(["/pull", "/download"], auth, route(pull(deps)));
 
   r.post(
     "/acknowledge",
