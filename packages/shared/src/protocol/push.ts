@@ -9,7 +9,6 @@ import {
   isoTimestampSchema,
   operationSchema,
   prioritySchema,
-  syncTableSchema,
 } from "./common";
 
 /** The largest batch central accepts in one push. */
