@@ -366,10 +366,11 @@ export class Hub {
 
   async resume(by: Actor): Promise<EmergencyState> {
     const state = await this.deps.store.control.resume(by);
-    // Terminals an operator paused one by one stay paused: they are told again on register.
-    const paused = new Set(await this.deps.store.terminals.pausedIds());
-    const sockets = await this.io.fetchSockets();
-    for (const s of sockets) if (!paused.has(s.data.terminal.id)) s.emit("sync:resume", {});
+    // Terminals an operator paused one by one stay paused: they are told again on register. A
+    // room broadcast, not fetchSockets(): it needs no answer from Redis, so a resume during a
+    // Redis outage still answers (local sockets hear it at once, the others when it is back).
+    const paused = await this.deps.store.terminals.pausedIds();
+    this.io.except(paused.map(terminalRoom)).emit("sync:resume", {});
     this.log.warn({ by: by.name }, "emergency stop lifted: terminals resume");
     this.deps.alerts?.raise(emergencyAlert(false, by.name, null));
     return state;
