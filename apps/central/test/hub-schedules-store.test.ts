@@ -80,6 +80,54 @@ describe("schedules in PostgreSQL", () => {
     await central.admin("POST", "/api/sync/schedules", { action: "delete", scheduleId: c.body.schedule.id });
   });
 
+  it("updates cron, zone, retries and attempt timeout; a refused value changes nothing", async () => {
+    await central.admin("POST", "/api/sync/schedules", { action: "create", scheduleId: "upd", cron: "0 1 * * *" });
+    const u = await central.admin<{ schedule: Schedule }>("POST", "/api/sync/schedules", {
+      action: "update",
+      scheduleId: "upd",
+      cron: "30 8 * * *",
+      tz: "Europe/Paris",
+      retries: 5,
+      attemptTimeoutS: 90,
+    });
+    expect(u.status).toBe(200);
+    expect(u.body.schedule).toMatchObject({ cron: "30 8 * * *", tz: "Europe/Paris", retries: 5, attemptTimeoutS: 90 });
+    const next = new Date(u.body.schedule.nextRunAt!);
+    expect(next.getUTCMinutes()).toBe(30);
+    expect([6, 7]).toContain(next.getUTCHours()); // 08:30 in Paris is 06:30 or 07:30 UTC
+    for (const bad of [{ cron: "99 * * * *" }, { tz: "Nowhere/Land" }, { retries: 20 }, {}]) {
+      const r = await central.admin("POST", "/api/sync/schedules", { action: "update", scheduleId: "upd", ...bad });
+      expect({ bad, status: r.status }).toEqual({ bad, status: 400 });
+    }
+    expect((await list()).find((s) => s.id === "upd")).toMatchObject({
+      cron: "30 8 * * *",
+      tz: "Europe/Paris",
+      retries: 5,
+    });
+    expect(
+      (await central.admin("POST", "/api/sync/schedules", { action: "update", scheduleId: "none", retries: 1 })).status,
+    ).toBe(404);
+    // A paused schedule takes the change and stays without a scheduler (the probe is gone too).
+    await central.admin("POST", "/api/sync/schedules", { action: "pause", scheduleId: "upd" });
+    const p = await central.admin<{ schedule: Schedule }>("POST", "/api/sync/schedules", {
+      action: "update",
+      scheduleId: "upd",
+      cron: "0 2 * * *",
+    });
+    expect(p.body.schedule).toMatchObject({ cron: "0 2 * * *", paused: true, nextRunAt: null });
+    expect((await schedulers()).filter((k) => k.includes("upd") || k.includes("probe"))).toEqual([]);
+    const run = await central.admin<{ runId: string }>("POST", "/api/sync/schedules", {
+      action: "trigger-manual",
+      scheduleId: "upd",
+    });
+    const r = await central.admin<{ retries: number; attemptTimeoutS: number }>(
+      "GET",
+      `/api/sync/runs/${run.body.runId}`,
+    );
+    expect(r.body).toMatchObject({ retries: 5, attemptTimeoutS: 90 });
+    await central.admin("POST", "/api/sync/schedules", { action: "delete", scheduleId: "upd" });
+  });
+
   it("keeps a refused cron out of PostgreSQL and Redis", async () => {
     const r = await central.admin("POST", "/api/sync/schedules", {
       action: "create",

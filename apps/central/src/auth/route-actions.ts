@@ -31,13 +31,14 @@ export const ROUTE_ACTIONS: Readonly<Record<string, GuardedAction | ((body: unkn
 
 const SCHEDULE_ACTIONS: Record<string, GuardedAction> = {
   create: "schedule.create",
+  update: "schedule.update",
   pause: "schedule.pause",
   resume: "schedule.resume",
   delete: "schedule.delete",
   "trigger-manual": "schedule.trigger",
 };
 
-/** POST /api/sync/schedules is five actions told apart by the body's `action`. */
+/** POST /api/sync/schedules is six actions told apart by the body's `action`. */
 function scheduleAction(body: unknown): GuardedAction {
   const a = (body as { action?: unknown } | null)?.action;
   // An unknown action still needs the schedules' role; the route then answers 400.

@@ -160,6 +160,30 @@ export class ScheduleService {
     return this.view(s.id);
   }
 
+  /**
+   * New cron, zone, retries or attempt timeout. The scheduler is re-armed first (a cron BullMQ
+   * refuses is a 400 and changes nothing); a paused schedule's cron is checked on a probe
+   * scheduler that is removed at once.
+   */
+  private async update(req: Extract<ScheduleRequest, { action: "update" }>): Promise<Schedule> {
+    const old = await this.load(req.scheduleId);
+    const next = {
+      ...old,
+      cron: req.cron ?? old.cron,
+      tz: req.tz === undefined ? old.tz : checkTimeZone(req.tz),
+      retries: req.retries ?? old.retries,
+      attemptTimeoutS: req.attemptTimeoutS ?? old.attemptTimeoutS,
+    };
+    if (!old.paused) await this.arm(next);
+    else {
+      const probe = { ...next, id: `probe-${randomUUID()}` };
+      await this.arm(probe);
+      await this.deps.queue.removeJobScheduler(schedulerKey(probe.id));
+    }
+    await this.deps.store.update(next);
+    return this.view(old.id);
+  }
+
   /** Applies one POST /api/sync/schedules action; answers the schedule it concerns. */
   async apply(
     req: ScheduleRequest,
@@ -169,6 +193,8 @@ export class ScheduleService {
     switch (req.action) {
       case "create":
         return { schedule: await this.create(req) };
+      case "update":
+        return { schedule: await this.update(req) };
       case "pause": {
         // PostgreSQL first: a reconcile in between must not re-arm a schedule being paused.
         const s = (await store.setPaused(req.scheduleId, true)) ?? (await this.load(req.scheduleId));

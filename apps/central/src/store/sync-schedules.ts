@@ -21,6 +21,8 @@ export interface SyncScheduleStore {
   /** false when the id is taken. */
   insert(s: Omit<StoredSchedule, "createdAt">): Promise<boolean>;
   setPaused(id: string, paused: boolean): Promise<StoredSchedule | undefined>;
+  /** Sets cron, zone, retries and attempt timeout; undefined when there is no such schedule. */
+  update(s: Omit<StoredSchedule, "createdAt" | "paused">): Promise<StoredSchedule | undefined>;
   /** false when there was no such schedule. */
   delete(id: string): Promise<boolean>;
   /**
@@ -79,6 +81,14 @@ export function syncScheduleStore(q: Queryable): SyncScheduleStore {
       const { rows } = await q.query<Row>(
         `UPDATE sync_schedules SET paused = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
         [id, paused],
+      );
+      return rows[0] && toSchedule(rows[0]);
+    },
+    async update(s) {
+      const { rows } = await q.query<Row>(
+        `UPDATE sync_schedules SET cron = $2, tz = $3, retries = $4, attempt_timeout_s = $5, updated_at = now()
+          WHERE id = $1 RETURNING ${COLUMNS}`,
+        [s.id, s.cron, s.tz, s.retries, s.attemptTimeoutS],
       );
       return rows[0] && toSchedule(rows[0]);
     },

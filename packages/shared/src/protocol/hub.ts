@@ -97,6 +97,21 @@ export const cronSchema = z
   .trim()
   .regex(/^(\S+\s+){4,5}\S+$/, "cron must have 5 fields (minute hour day month weekday), e.g. 0 */6 * * *");
 
+/** What create and update set besides the cron. */
+const scheduleSettings = {
+  /** IANA time zone the cron is read in (default UTC); an unknown zone is refused, never dropped. */
+  tz: z.string().trim().min(1, "tz must be an IANA time zone such as Europe/Paris").max(64).optional(),
+  /** Attempts after the first for the terminals that did not ack (default 2). */
+  retries: z.number().int("retries must be a whole number").min(0).max(10, "retries must be 0 to 10").optional(),
+  /** How long each attempt waits for the terminals' acks, in seconds (default 30). */
+  attemptTimeoutS: z
+    .number()
+    .int("attemptTimeoutS must be whole seconds")
+    .min(1, "attemptTimeoutS must be 1 to 3600 seconds")
+    .max(3600, "attemptTimeoutS must be 1 to 3600 seconds")
+    .optional(),
+};
+
 const scheduleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "scheduleId must be an id returned by create");
 
 export const scheduleRequestSchema = z
@@ -108,31 +123,26 @@ export const scheduleRequestSchema = z
           action: z.literal("create"),
           cron: cronSchema.optional(),
           scheduleId: scheduleIdSchema.optional(),
-          /** IANA time zone the cron is read in (default UTC); an unknown zone is refused, never dropped. */
-          tz: z.string().trim().min(1, "tz must be an IANA time zone such as Europe/Paris").max(64).optional(),
-          /** Attempts after the first for the terminals that did not ack (default 2). */
-          retries: z
-            .number()
-            .int("retries must be a whole number")
-            .min(0)
-            .max(10, "retries must be 0 to 10")
-            .optional(),
-          /** How long each attempt waits for the terminals' acks, in seconds (default 30). */
-          attemptTimeoutS: z
-            .number()
-            .int("attemptTimeoutS must be whole seconds")
-            .min(1, "attemptTimeoutS must be 1 to 3600 seconds")
-            .max(3600, "attemptTimeoutS must be 1 to 3600 seconds")
-            .optional(),
+          ...scheduleSettings,
         })
         .strict(),
+      /** Changes an existing schedule's cron, zone, retries or attempt timeout (at least one). */
+      z
+        .object({
+          action: z.literal("update"),
+          scheduleId: scheduleIdSchema,
+          cron: cronSchema.optional(),
+          ...scheduleSettings,
+        })
+        .strict()
+        .refine((b) => Object.keys(b).length > 2, { message: "update needs cron, tz, retries or attemptTimeoutS" }),
       z.object({ action: z.literal("pause"), scheduleId: scheduleIdSchema }),
       z.object({ action: z.literal("resume"), scheduleId: scheduleIdSchema }),
       z.object({ action: z.literal("delete"), scheduleId: scheduleIdSchema }),
       /** Fires a SCHEDULED full sync of every terminal now (the schedule's own, when named). */
       z.object({ action: z.literal("trigger-manual"), scheduleId: scheduleIdSchema.optional() }),
     ],
-    { message: "action must be one of create, pause, resume, delete, trigger-manual" },
+    { message: "action must be one of create, update, pause, resume, delete, trigger-manual" },
   )
   .meta({ id: "ScheduleRequest" });
 export type ScheduleRequest = z.infer<typeof scheduleRequestSchema>;
