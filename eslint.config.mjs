@@ -18,7 +18,7 @@ const SIZE_DEBT = [
   "bench/bootstrap.ts",
   "bench/fan-out.ts",
   "bench/heartbeats.ts",
-  "bench/latency.ts",
+
   "bench/upstream.ts",
   "scripts/demo.ts",
 ];

@@ -259,7 +259,10 @@ async function report(
       await pool.query(`SELECT quantity FROM inventory_items WHERE store_id = $1 AND product_id = $2`, [storeId, p])
     ).rows[0] as { quantity: number };
     const sold = (
-      await pool.query(`SELECT coalesce(-sum(delta),0)::int AS s FROM inventory_adjustments WHERE product_id = $1`, [p])
+      await pool.query(
+        `SELECT coalesce(-sum(delta),0)::int AS s FROM inventory_adjustments WHERE product_id = $1 AND reason = 'SALE'`,
+        [p],
+      )
     ).rows[0] as { s: number };
     const local = tills.map(
       (t) =>

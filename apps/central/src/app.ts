@@ -22,6 +22,7 @@ import { API_ROUTES } from "./openapi/api-routes";
 import { docsRoutes } from "./openapi/docs-routes";
 import { auditRoutes } from "./routes/audit-routes";
 import { catalogueRoutes } from "./routes/catalogue-routes";
+import { stockRoutes } from "./routes/stock-routes";
 import { conflictRoutes } from "./routes/conflict-routes";
 import { dashboardRoutes, type DashboardDeps } from "./routes/dashboard-routes";
 import { healthRoutes } from "./routes/health-routes";
@@ -30,6 +31,8 @@ import { operatorRoutes } from "./routes/operator-routes";
 import { provisioningRoutes } from "./routes/provisioning-routes";
 import { sessionRoutes } from "./routes/session-routes";
 import { syncRoutes } from "./routes/sync-routes";
+import { FeedHighWater } from "./feed/feed-high-water";
+import { ownOrdersRoutes } from "./routes/own-orders-routes";
 import { terminalPauseRoutes } from "./routes/terminal-pause-routes";
 import { terminalRoutes } from "./routes/terminal-routes";
 import type { CentralStore } from "./store/central-store";
@@ -80,20 +83,30 @@ export function createApp(deps: AppDeps): Express {
   app.use(docsRoutes());
   app.use(dashboardRoutes({ authn, queues: deps.hub?.boardQueues(), assets: deps.consoleAssets }));
   if (deps.metrics) app.use(["/api/sync/push", "/api/sync/upload"], deps.metrics.pushObserver());
+  const auth = terminalAuth(store.terminals, deps.throttle);
+  const highWater = new FeedHighWater({
+    redis: deps.redis,
+    identity: store.feedIdentity,
+    feed: store.feed,
+    timeoutMs: tunables.feedHighWaterTimeoutMs,
+  });
   app.use(
     "/api/sync",
     syncRoutes({
       store,
       policy,
-      auth: terminalAuth(store.terminals, deps.throttle),
+      auth,
       stoppedRetryAfterS: tunables.stoppedRetryAfterS,
       activity: deps.adminEvents,
       logger,
       metrics: deps.metrics,
       alerts: deps.alerts,
       conflictAlertEveryMs: tunables.conflictAlertEveryMs,
+      // Remembers the cursors pulls give out, so a database restored in place is noticed.
+      onServed: (epoch, cursor) => highWater.served(epoch, cursor),
     }),
   );
+  app.use("/api/sync", ownOrdersRoutes({ store, auth, stoppedRetryAfterS: tunables.stoppedRetryAfterS }));
   app.use(
     "/api",
     sessionRoutes({ authn, limiter, store, onSignedOut: (hash) => deps.adminNamespace?.disconnectSession(hash) }),
@@ -125,6 +138,7 @@ function operatorRouter(
   r.use(terminalRoutes({ store, hub, tunables: ctx.tunables }));
   r.use(terminalPauseRoutes({ store, hub }));
   r.use(catalogueRoutes(store));
+  r.use(stockRoutes(store));
   r.use(conflictRoutes(store, ctx.policy));
   r.use(operatorRoutes({ store, onRevoked: (id) => deps.adminNamespace?.disconnectOperator(id) }));
   r.use(auditRoutes(store));

@@ -21,6 +21,19 @@ export const CENTRAL_DEFAULTS = {
   LOG_LEVEL: "info",
   /** sync_history rows older than this are deleted by the daily cleanup. */
   HISTORY_RETENTION_DAYS: 30,
+  /**
+   * Deletions older than this leave the compacted feed, and a terminal unseen for this long no
+   * longer holds compaction back: back online, it gets 410 CURSOR_EXPIRED and re-downloads.
+   */
+  FEED_RETENTION_DAYS: 30,
+  /**
+   * applied_changes (the idempotency record) older than this are deleted. It must outlive every
+   * re-send: the agents' OUTBOX_RETENTION_DAYS (re-sent after a restore) and any terminal offline
+   * with an unconfirmed push. At least FEED_RETENTION_DAYS and 7 days.
+   */
+  APPLIED_CHANGES_RETENTION_DAYS: 90,
+  /** Decided conflicts older than this are deleted; pending ones stay until resolved. */
+  CONFLICT_RETENTION_DAYS: 180,
   /** PostgreSQL connections of one instance (HTTP handlers, hub jobs and the sequencer share them). */
   DATABASE_POOL_SIZE: 10,
   /** The schedule created on first start (UTC), or `off`. */
@@ -86,6 +99,10 @@ export const HUB_DEFAULTS = {
   /** The feed LISTEN connection is pinged this often; unanswered for feedPingTimeoutMs, it is replaced. */
   feedPingMs: 10_000,
   feedPingTimeoutMs: 5_000,
+  /** How often each instance compares the feed's head with the highest cursor given out (feed/feed-high-water.ts). */
+  feedHighWaterCheckMs: 10_000,
+  /** The longest that comparison waits for Redis before it gives up (a pull never waits for it). */
+  feedHighWaterTimeoutMs: 500,
   /**
    * How long a cluster life outlives its last refresh: after a crash of every instance, the next
    * start waits at most this long before it counts as a new life (and sends SERVER_RESTART).
@@ -113,6 +130,9 @@ export const HUB_DEFAULTS = {
 };
 export type HubTunables = typeof HUB_DEFAULTS;
 
+/** applied_changes must outlive the agents' default OUTBOX_RETENTION_DAYS (their re-send window). */
+const MIN_APPLIED_RETENTION_DAYS = 7;
+
 const policyOverridesSchema = z.partialRecord(
   z.enum(SYNC_TABLES),
   z.object({ strategy: z.enum(CONFLICT_STRATEGIES as [string, ...string[]]) }).strict(),
@@ -134,6 +154,16 @@ const schema = z.object({
   REDIS_PREFIX: z.string().min(1).default(CENTRAL_DEFAULTS.REDIS_PREFIX),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default(CENTRAL_DEFAULTS.LOG_LEVEL),
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(CENTRAL_DEFAULTS.HISTORY_RETENTION_DAYS),
+  FEED_RETENTION_DAYS: z.coerce.number().int().min(1).default(CENTRAL_DEFAULTS.FEED_RETENTION_DAYS),
+  APPLIED_CHANGES_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(
+      MIN_APPLIED_RETENTION_DAYS,
+      `must be at least ${MIN_APPLIED_RETENTION_DAYS} (the agents keep synced changes 7 days and re-send them after a restore)`,
+    )
+    .default(CENTRAL_DEFAULTS.APPLIED_CHANGES_RETENTION_DAYS),
+  CONFLICT_RETENTION_DAYS: z.coerce.number().int().min(1).default(CENTRAL_DEFAULTS.CONFLICT_RETENTION_DAYS),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(CENTRAL_DEFAULTS.DATABASE_POOL_SIZE),
   /** The schedule created on first start: a cron (UTC), or `off` for none. */
   DEFAULT_SCHEDULE: z
@@ -175,6 +205,15 @@ const schema = z.object({
     }),
 });
 
+/**
+ * A change can come back for as long as a terminal may stay offline and still resume from its
+ * cursor (FEED_RETENTION_DAYS): its idempotency record must still be there.
+ */
+const retentionSchema = schema.refine((c) => c.APPLIED_CHANGES_RETENTION_DAYS >= c.FEED_RETENTION_DAYS, {
+  message: "must be at least FEED_RETENTION_DAYS (a terminal offline that long may still re-send what central applied)",
+  path: ["APPLIED_CHANGES_RETENTION_DAYS"],
+});
+
 /** The certificate and key central serves HTTPS with, read and checked at start. */
 export interface TlsFiles {
   cert: string;
@@ -186,7 +225,7 @@ export type CentralConfig = z.infer<typeof schema> & { hub: HubTunables; tls: Tl
 
 /** Parses the environment once, at start; the error names every bad variable. */
 export function loadCentralConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig {
-  const r = schema.safeParse(env);
+  const r = retentionSchema.safeParse(env);
   if (!r.success) throw new ConfigError(`invalid central configuration: ${describeZodError(r.error)}`);
   if (r.data.ALERT_WEBHOOK_URL && !r.data.ALERT_WEBHOOK_SECRET)
     throw new ConfigError(

@@ -10,6 +10,7 @@ import type { CentralConfig, HubTunables } from "./config";
 import { bullConnection, queuePrefix } from "./hub/bull-connection";
 import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
+import { FeedHighWater } from "./feed/feed-high-water";
 import { HubMetrics } from "./observability/metrics";
 import { centralStore, type CentralStore } from "./store/central-store";
 import { openCentralDb, type CentralDb } from "./store/database";
@@ -95,6 +96,36 @@ async function serveApp(
 }
 
 /**
+ * The feed's high-water mark (feed/feed-high-water.ts): checked once before serving, then every
+ * feedHighWaterCheckMs. A failed check is logged and tried again; it never stops central.
+ */
+async function watchFeedHighWater(deps: { redis: Redis; store: CentralStore; logger: Logger; tunables: HubTunables }) {
+  const { redis, store, logger, tunables } = deps;
+  const mark = new FeedHighWater({
+    redis,
+    identity: store.feedIdentity,
+    feed: store.feed,
+    log: logger,
+    timeoutMs: tunables.feedHighWaterTimeoutMs,
+  });
+  const check = () => mark.check().catch((err: unknown) => logger.warn({ err }, "feed high-water check failed"));
+  const timer = setInterval(() => void check(), tunables.feedHighWaterCheckMs);
+  timer.unref();
+  await check();
+  return { stop: () => clearInterval(timer) };
+}
+
+function connectRedis(config: CentralConfig): Redis {
+  const redis = new Redis(config.REDIS_URL, {
+    keyPrefix: `${config.REDIS_PREFIX}:`,
+    maxRetriesPerRequest: 2,
+    lazyConnect: false,
+  });
+  redis.on("error", () => undefined); // readiness reports it; reconnects are automatic
+  return redis;
+}
+
+/**
  * The composition root of central: everything is built here from the parsed configuration
  * and handed down (store, policy, tunables), nothing reads the environment or builds its own
  * dependencies. Migrates, then serves HTTP and socket.io on one port. Used by `npm run
@@ -108,12 +139,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   validatePolicy(policy);
   const db = await openMigratedDb(config, logger);
   const store = centralStore(db);
-  const redis = new Redis(config.REDIS_URL, {
-    keyPrefix: `${config.REDIS_PREFIX}:`,
-    maxRetriesPerRequest: 2,
-    lazyConnect: false,
-  });
-  redis.on("error", () => undefined); // readiness reports it; reconnects are automatic
+  const redis = connectRedis(config);
   const metrics = new HubMetrics();
   const throttle = new AuthThrottle(redis, effective.hub);
   // The server exists before the app so socket.io can attach to it; requests are served only
@@ -123,6 +149,8 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger, throttle, alerts }, server);
   const tunables = effective.hub;
   const live = startConsoleLive({ hub, store, adminToken: config.ADMIN_TOKEN, tunables, log: logger });
+  // A database restored in place gets its new epoch before any pull is served.
+  const highWater = await watchFeedHighWater({ redis, store, logger, tunables });
   const app = createApp({
     store,
     redis,
@@ -153,6 +181,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       stopping ??= (async () => {
         server.closeAllConnections();
         live.close();
+        highWater.stop();
         await hub.stop(); // closes socket.io and, with it, the HTTP server
         await alerts.close();
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));

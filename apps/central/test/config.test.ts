@@ -20,6 +20,9 @@ describe("central configuration", () => {
     ["REDIS_URL", "localhost:6379"],
     ["HEARTBEAT_TIMEOUT_S", "1"],
     ["HISTORY_RETENTION_DAYS", "0"],
+    ["FEED_RETENTION_DAYS", "0"],
+    ["APPLIED_CHANGES_RETENTION_DAYS", "3"],
+    ["CONFLICT_RETENTION_DAYS", "-1"],
     ["DATABASE_POOL_SIZE", "none"],
     ["SYNC_POLICY_OVERRIDES", "{not json"],
     ["SYNC_POLICY_OVERRIDES", '{"products":{"strategy":"LOUDEST_WINS"}}'],
@@ -56,6 +59,18 @@ describe("central configuration", () => {
     expect(loadCentralConfig(good).DEFAULT_SCHEDULE).toBe("0 */6 * * *");
     expect(loadCentralConfig({ ...good, DEFAULT_SCHEDULE: "off" }).DEFAULT_SCHEDULE).toBe("off");
     expect(loadCentralConfig({ ...good, DEFAULT_SCHEDULE: "30 2 * * *" }).DEFAULT_SCHEDULE).toBe("30 2 * * *");
+  });
+
+  it("refuses applied_changes kept shorter than the feed's retention, naming the variable", () => {
+    const load = () => loadCentralConfig({ ...good, FEED_RETENTION_DAYS: "60", APPLIED_CHANGES_RETENTION_DAYS: "45" });
+    expect(load).toThrow(
+      /^invalid central configuration: APPLIED_CHANGES_RETENTION_DAYS: must be at least FEED_RETENTION_DAYS/,
+    );
+    expect(loadCentralConfig(good)).toMatchObject({
+      FEED_RETENTION_DAYS: 30,
+      APPLIED_CHANGES_RETENTION_DAYS: 90,
+      CONFLICT_RETENTION_DAYS: 180,
+    });
   });
 
   it("has retention and pool size variables with documented defaults, and the hub's tunables beside them", () => {

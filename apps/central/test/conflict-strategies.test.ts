@@ -24,11 +24,12 @@ describe("conflict strategies", () => {
     const [r] = await till.push([
       change(
         "products",
-        { sku: `NC-${id}`, name: "p", price_cents: 120 },
+        { sku: `NC-${id}`, name: "p (loose)", price_cents: 100 },
         { entityId: id, operation: "UPDATE", baseVersion: 1, syncPriority: 5 },
       ),
     ]);
     expect(r).toMatchObject({ status: "APPLIED", version: 2 });
+    expect((await pg.query(`SELECT name FROM products WHERE id = $1`, [id])).rows).toEqual([{ name: "p (loose)" }]);
   });
 
   it("TERMINAL_WINS (sale_orders): the terminal's row replaces central's, and the conflict is logged", async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { compactFeedAndExpireHistory } from "../src/hub/feed-compaction-and-retention";
+import { compactFeedAndExpireHistory, retentionDaysOf } from "../src/hub/feed-compaction-and-retention";
 import { useTestCentral } from "../testing";
 import { TerminalClient } from "@tillsync/testkit";
 
@@ -9,6 +9,7 @@ interface Pulled {
 }
 
 const { central, pg } = useTestCentral("cleanup");
+const DAYS = () => retentionDaysOf(central.config);
 
 /** Feed compaction keeps what any terminal, old or new, still needs. */
 describe("hub cleanup", () => {
@@ -44,7 +45,7 @@ describe("hub cleanup", () => {
     const before1 = await feedOf(p1);
     const before2 = await feedOf(p2);
     expect(before1).toHaveLength(3);
-    const r = await compactFeedAndExpireHistory(central.running.store, { historyDays: 30 });
+    const r = await compactFeedAndExpireHistory(central.running.store, DAYS());
     expect(r.feed).toBe(3); // p1's first two, p2's first: superseded and below b's cursor
     expect(await feedOf(p1)).toEqual([before1[2]]);
     expect(await feedOf(p2)).toEqual([before2[1]]);
@@ -64,7 +65,7 @@ describe("hub cleanup", () => {
     expect(prices.get(p1)).toBe(120);
     expect(prices.get(p2)).toBe(210);
     // A second run finds nothing more to delete (t3 has acked nothing: the floor is 0).
-    expect((await compactFeedAndExpireHistory(central.running.store, { historyDays: 30 })).feed).toBe(0);
+    expect((await compactFeedAndExpireHistory(central.running.store, DAYS())).feed).toBe(0);
   });
 
   it("deletes sync_history older than the retention", async () => {
@@ -73,7 +74,7 @@ describe("hub cleanup", () => {
       `INSERT INTO sync_history (terminal_id, kind, started_at) VALUES ($1, 'OLD', now() - interval '40 days'), ($1, 'NEW', now())`,
       [t.terminalId],
     );
-    const r = await compactFeedAndExpireHistory(central.running.store, { historyDays: 30 });
+    const r = await compactFeedAndExpireHistory(central.running.store, DAYS());
     expect(r.history).toBe(1);
     expect((await pg.query(`SELECT kind FROM sync_history WHERE terminal_id = $1`, [t.terminalId])).rows).toEqual([
       { kind: "NEW" },
@@ -92,7 +93,7 @@ describe("hub cleanup", () => {
         r.id,
         t.terminalId,
       ]);
-    const r = await compactFeedAndExpireHistory(central.running.store, { historyDays: 30 });
+    const r = await compactFeedAndExpireHistory(central.running.store, DAYS());
     expect(r.runs).toBe(1);
     const left = await pg.query(`SELECT run_id FROM sync_run_terminals WHERE terminal_id = $1`, [t.terminalId]);
     expect(left.rows).toEqual([{ run_id: rows[1]!.id }]);
@@ -106,7 +107,7 @@ describe("hub cleanup", () => {
          ('just-expired', 'owner', 'admin', 'c', now() - interval '1 hour', NULL),
          ('live', 'owner', 'admin', 'c', now() + interval '1 hour', NULL)`,
     );
-    const r = await compactFeedAndExpireHistory(central.running.store, { historyDays: 30 });
+    const r = await compactFeedAndExpireHistory(central.running.store, DAYS());
     expect(r.sessions).toBe(2);
     const left = await pg.query(`SELECT id_hash FROM operator_sessions ORDER BY id_hash`);
     expect(left.rows.map((x) => x.id_hash)).toEqual(["just-expired", "live"]);

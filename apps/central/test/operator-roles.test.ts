@@ -21,6 +21,8 @@ function bodiesOf(routeKey: string): unknown[] {
       { action: "delete", scheduleId: "missing" },
       { action: "trigger-manual", scheduleId: "missing" },
     ];
+  if (routeKey === "POST /api/stock")
+    return [{ quantity: -1 }, { type: "RECEIVE" }, { type: "DAMAGE" }, { type: "TRANSFER" }];
   // Invalid on purpose where a valid body would change something the next case needs.
   if (routeKey === "POST /api/sync/emergency-stop") return [{ reason: 42 }];
   return [{}];

@@ -392,3 +392,46 @@ describe("prepare fills columns from the change as the policy says", () => {
     expect(prepared(DEFAULT_SYNC_POLICY, own).row!.created_in_mode).toBe("ONLINE");
   });
 });
+
+describe("field ownership (products' central fields)", () => {
+  const priced = (data: Row, baseVersion: number | null = 1) =>
+    change("products", { sku: "FO", name: "Tea", price_cents: 100, ...data }, { operation: "UPDATE", baseVersion });
+
+  it("writes the till's name with central's price and answers which fields central kept", () => {
+    const upd = priced({ name: "Green tea", price_cents: 1 });
+    const d = decideOne(DEFAULT_SYNC_POLICY, upd, centralRow(upd, 1, { name: "Tea", price_cents: 100 })).decision;
+    expect(d).toEqual({
+      kind: "update",
+      row: expect.objectContaining({ name: "Green tea", price_cents: 100 }),
+      conflict: { strategy: "CENTRAL_WINS", resolution: "CENTRAL_KEPT", keptFields: ["price_cents"] },
+    });
+  });
+
+  it("writes nothing when a central field was all the till changed", () => {
+    const upd = priced({ price_cents: 1, active: false });
+    const d = decideOne(DEFAULT_SYNC_POLICY, upd, centralRow(upd, 1, { price_cents: 100, active: true })).decision;
+    expect(d).toEqual({
+      kind: "keep",
+      conflict: { strategy: "CENTRAL_WINS", resolution: "CENTRAL_KEPT", keptFields: ["price_cents", "active"] },
+    });
+  });
+
+  it("holds under MERGE and TERMINAL_WINS overrides, with their own outcome, and lets a new row take its price", () => {
+    // MERGE keeps central's other fields on a conflict too, so nothing is left to write.
+    for (const [strategy, kind, resolution] of [
+      ["MERGE", "keep", "CENTRAL_KEPT"],
+      ["TERMINAL_WINS", "update", "TERMINAL_APPLIED"],
+    ] as const) {
+      const policy = resolvePolicy({ products: { strategy } });
+      const upd = priced({ name: "Green tea", price_cents: 1 });
+      const d = decideOne(policy, upd, centralRow(upd, 2, { name: "Tea", price_cents: 100 })).decision;
+      expect([d.kind, d.conflict?.resolution, d.conflict?.keptFields]).toEqual([kind, resolution, ["price_cents"]]);
+      if (d.kind === "update") expect(d.row.price_cents).toBe(100);
+    }
+    const create = change("products", { sku: "NEW", name: "Till-made", price_cents: 250 });
+    expect(decideOne(DEFAULT_SYNC_POLICY, create, new Map()).decision).toEqual({
+      kind: "insert",
+      row: expect.objectContaining({ price_cents: 250 }),
+    });
+  });
+});

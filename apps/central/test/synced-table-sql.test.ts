@@ -95,3 +95,21 @@ describe("the upsert generated from the policy", () => {
     ]);
   });
 });
+
+describe("the upsert generated from the policy's field ownership", () => {
+  const products = DEFAULT_SYNC_POLICY.products;
+  const cols = columnsOf(products, ["id", "sku", "name", "price_cents", "tax_rate_bp", "active"]);
+  const setList = (sql: string) => /DO UPDATE SET (.*) RETURNING/.exec(oneLine(sql))![1]!;
+
+  it("a terminal's write inserts a new product with its price but never updates a central-owned column", () => {
+    const sql = upsertSql(products, cols, "SELECT * FROM src", "terminal");
+    expect(oneLine(sql)).toContain("INSERT INTO products AS t (id, sku, name, price_cents, tax_rate_bp, active)");
+    expect(setList(sql)).toBe("sku = excluded.sku, name = excluded.name, version = t.version + 1, updated_at = now()");
+  });
+
+  it("central's own writes (an operator's resolution) update every column", () => {
+    expect(setList(upsertSql(products, cols, "SELECT * FROM src"))).toBe(
+      "sku = excluded.sku, name = excluded.name, price_cents = excluded.price_cents, tax_rate_bp = excluded.tax_rate_bp, active = excluded.active, version = t.version + 1, updated_at = now()",
+    );
+  });
+});

@@ -5,6 +5,7 @@ import { setUpCommand } from "./cli/cli-context";
 import { EXIT, fail } from "./cli/cli-errors";
 import { addInspectCommands } from "./cli/inspect-commands";
 import { addLocalCommands } from "./cli/local-commands";
+import { addResendCommand } from "./cli/resend-command";
 import { addStartCommand } from "./cli/start-command";
 import { addSyncCommands } from "./cli/sync-commands";
 import { addTestConnectionCommand } from "./cli/test-connection";
@@ -32,6 +33,7 @@ function buildCli(): Command {
   addTestConnectionCommand(program);
   addLocalCommands(program);
   addInspectCommands(program);
+  addResendCommand(program);
   return program;
 }
 

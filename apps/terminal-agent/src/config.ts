@@ -15,6 +15,8 @@ export const AGENT_DEFAULTS = {
   SYNC_TIMEOUT: 30,
   SYNC_RETRY_ATTEMPTS: 3,
   OUTBOX_RETENTION_DAYS: 7,
+  /** `startup --force` also restores this terminal's own orders (lines, payments) of this many days. */
+  HISTORY_DAYS: 30,
   /** Failed cycles an outage needs (over the breaker window, 30 s) to open the circuit (G6). */
   SYNC_BREAKER_THRESHOLD: 5,
   /** The longest cool-down of an open circuit (G6: 5 minutes); it starts at 10 s and doubles. */
@@ -107,6 +109,7 @@ const localSchema = z.object({
   SYNC_RETRY_ATTEMPTS: tunable("SYNC_RETRY_ATTEMPTS"),
   /** SYNCED outbox rows older than this are deleted by the daily cleanup. */
   OUTBOX_RETENTION_DAYS: tunable("OUTBOX_RETENTION_DAYS"),
+  HISTORY_DAYS: tunable("HISTORY_DAYS"),
   SYNC_BREAKER_THRESHOLD: tunable("SYNC_BREAKER_THRESHOLD"),
   SYNC_BREAKER_COOLDOWN_MS: tunable("SYNC_BREAKER_COOLDOWN_MS"),
   SYNC_BACKOFF_BASE_MS: tunable("SYNC_BACKOFF_BASE_MS"),

@@ -7,15 +7,18 @@ import { createTestAgent, type TestAgent } from "../testing";
  * G3 + G4 as a property: random offline edits on three terminals (two stores) interleaved
  * with central writes and partial syncs; after syncing to quiescence every terminal equals
  * central within its scope, and central equals what the policy defines (stock = counts +
- * every adjustment once; loyalty/spend = every delta once; every sale exactly once).
- * FC_RUNS sets the number of runs (default 100).
+ * every adjustment once, a till's direct stock count included; loyalty/spend = every delta once;
+ * every sale exactly once; prices central's whatever tills wrote, while till-owned names land;
+ * a till's edit of a central-owned category put back). FC_RUNS sets the number of runs (default 100).
  */
 
 type Cmd =
   | { kind: "sale"; t: number; p: number; qty: number; c: number | null }
   | { kind: "customerEdit"; t: number; c: number; name: string }
   | { kind: "customerCreate"; t: number }
-  | { kind: "productEdit"; t: number; p: number; price: number }
+  | { kind: "productEdit"; t: number; p: number; price: number; name: string | null }
+  | { kind: "stockCount"; t: number; p: number; qty: number }
+  | { kind: "categoryEdit"; t: number; name: string }
   | { kind: "centralPrice"; p: number; price: number }
   | { kind: "centralCount"; s: number; p: number; qty: number }
   | { kind: "centralPoints"; c: number; delta: number }
@@ -52,6 +55,24 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
       t: fc.nat(T - 1),
       p: fc.nat(P - 1),
       price: fc.integer({ min: 1, max: 999 }),
+      name: fc.option(fc.constantFrom("loaf", "roll"), { nil: null }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("stockCount" as const),
+      t: fc.nat(T - 1),
+      p: fc.nat(P - 1),
+      qty: fc.integer({ min: 0, max: 1500 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("categoryEdit" as const),
+      t: fc.nat(T - 1),
+      name: fc.constantFrom("Till's", "Mine"),
     }),
   },
   {
@@ -100,6 +121,8 @@ describe("convergence under random offline edits (property)", () => {
   /** What the policy says central must hold. */
   const model = {
     stock: new Map<string, number>(),
+    /** Central's price per product: only central sets it (field ownership). */
+    price: new Map<string, number>(),
     points: new Map<string, number>(),
     spent: new Map<string, number>(),
     pendingStock: agentsArray<Array<{ key: string; delta: number }>>(),
@@ -119,11 +142,13 @@ describe("convergence under random offline edits (property)", () => {
       const id = randomUUID();
       products.push(id);
       await central.admin("POST", "/api/products", { id, sku: `PROP-${p}`, name: `p${p}`, priceCents: 100 });
+      model.price.set(id, 100);
       for (const s of stores) {
         await central.admin("POST", "/api/stock", { storeId: s, productId: id, quantity: 1000 });
         model.stock.set(`${s}|${id}`, 1000);
       }
     }
+    await pg.query(`INSERT INTO categories (id, name) VALUES ($1, 'Bakery')`, [randomUUID()]);
     for (let t = 0; t < T; t++) {
       const creds = await central.provisionTerminal({ storeId: stores[storeOf[t]!]! });
       agents.push(createTestAgent(central.url, creds));
@@ -205,17 +230,37 @@ describe("convergence under random offline edits (property)", () => {
         return;
       }
       case "productEdit":
-        agents[c.t]!.till().prepare(`UPDATE products SET price_cents = ? WHERE id = ?`).run(c.price, products[c.p]);
+        // The price is central's (kept, the till converges back); a name is the till's to change.
+        agents[c.t]!.till()
+          .prepare(`UPDATE products SET price_cents = ?, name = coalesce(?, name) WHERE id = ?`)
+          .run(c.price, c.name, products[c.p]);
+        return;
+      case "stockCount": {
+        // A direct count at the till: a COUNT movement of new − shown reaches central once.
+        const db = agents[c.t]!.till();
+        const key = `${stores[storeOf[c.t]!]!}|${products[c.p]!}`;
+        const shown = db.prepare(`SELECT quantity FROM inventory_items WHERE product_id = ?`).get(products[c.p]) as
+          { quantity: number } | undefined;
+        if (!shown) return;
+        db.prepare(`UPDATE inventory_items SET quantity = ? WHERE product_id = ?`).run(c.qty, products[c.p]);
+        model.pendingStock[c.t]!.push({ key, delta: c.qty - shown.quantity });
+        return;
+      }
+      case "categoryEdit":
+        agents[c.t]!.till().prepare(`UPDATE categories SET name = ?`).run(c.name);
         return;
       case "centralPrice":
         await pg.query(`UPDATE products SET price_cents = $2 WHERE id = $1`, [products[c.p], c.price]);
+        model.price.set(products[c.p]!, c.price);
         return;
       case "centralCount": {
-        await pg.query(`UPDATE inventory_items SET quantity = $3 WHERE store_id = $1 AND product_id = $2`, [
-          stores[c.s],
-          products[c.p],
-          c.qty,
-        ]);
+        // A count at central is a ledger movement (count − current), like any other stock change.
+        const r = await central.admin("POST", "/api/stock", {
+          storeId: stores[c.s],
+          productId: products[c.p],
+          quantity: c.qty,
+        });
+        expect(r.status).toBe(200);
         model.stock.set(`${stores[c.s]}|${products[c.p]}`, c.qty);
         return;
       }
@@ -277,6 +322,13 @@ describe("convergence under random offline edits (property)", () => {
         db.prepare(`SELECT store_id, product_id, quantity, version FROM inventory_items ORDER BY product_id`).all(),
       ).toEqual(stock);
     }
+    const categories = (await pg.query(`SELECT id, name, version FROM categories ORDER BY id`)).rows;
+    for (let t = 0; t < T; t++)
+      expect(agents[t]!.till().prepare(`SELECT id, name, version FROM categories ORDER BY id`).all()).toEqual(
+        categories,
+      );
+    expect(categories.map((c) => c.name)).toEqual(["Bakery"]);
+    for (const p of centralProducts) expect([p.id, p.price_cents]).toEqual([p.id, model.price.get(p.id)]);
     for (const [key, qty] of model.stock) {
       const [s, p] = key.split("|");
       expect(
@@ -284,6 +336,14 @@ describe("convergence under random offline edits (property)", () => {
           .quantity,
       ).toBe(qty);
     }
+    // Every stock quantity at central is the sum of its ledger (tills' movements and central's).
+    const unledgered = await pg.query(
+      `SELECT i.store_id, i.product_id, i.quantity, coalesce(sum(a.delta), 0)::int AS ledger
+         FROM inventory_items i LEFT JOIN inventory_adjustments a
+           ON a.store_id = i.store_id AND a.product_id = i.product_id
+        GROUP BY i.store_id, i.product_id, i.quantity HAVING i.quantity <> coalesce(sum(a.delta), 0)`,
+    );
+    expect(unledgered.rows).toEqual([]);
     for (const c of centralCustomers) {
       expect([c.id, c.loyalty_points, c.total_spent_cents]).toEqual([
         c.id,

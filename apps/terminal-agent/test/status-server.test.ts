@@ -22,9 +22,11 @@ const report: AgentStatusReport = {
   lastSyncAt: "2026-12-01T10:00:00.000Z",
   lastError: null,
   cursor: "0",
+  feedRecovery: null,
   tables: { sale_orders: { pending: 12, failed: 1, synced: 3, conflicts: 0 } },
   totals: { pending: 12, failed: 1, synced: 3, conflicts: 0 },
   storage: { condition: "ok", since: null, error: null, freeBytes: 1_000_000 },
+  localEditsDiscarded: {},
 };
 
 /** The local endpoint's answers for each kind of outcome, with a source the test controls. */

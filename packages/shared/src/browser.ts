@@ -12,3 +12,4 @@ export * from "./row-schemas";
 export * from "./protocol";
 export * from "./parse";
 export * from "./health";
+export { policyDoc } from "./policy-doc";

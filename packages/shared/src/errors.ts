@@ -13,6 +13,8 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "PAYLOAD_TOO_LARGE"
   | "SYNC_STOPPED"
+  | "FEED_RESET"
+  | "CURSOR_EXPIRED"
   | "CONFLICT"
   | "CONFIG_INVALID"
   | "CENTRAL_UNREACHABLE"
@@ -133,6 +135,37 @@ export class SyncStoppedError extends TillsyncError {
   declare readonly details: SyncStopDetails | undefined;
 }
 
+/** What a 409 FEED_RESET or 410 CURSOR_EXPIRED says about the feed the terminal should use now. */
+export interface FeedLostDetails {
+  /** The feed's current epoch. */
+  epoch: string;
+  /** Why: another epoch, a cursor ahead of the feed's head, or one older than the compacted feed. */
+  reason: "EPOCH_CHANGED" | "AHEAD_OF_FEED" | "COMPACTED";
+}
+
+/**
+ * The feed is not the one the cursor came from (409): central was restored from a backup or
+ * re-initialised, so it may lack changes it once confirmed. Re-send every change still held
+ * (central dedupes by change id), re-download what central owns, and continue in the new epoch.
+ */
+export class FeedResetError extends TillsyncError {
+  readonly code = "FEED_RESET" as const;
+  readonly retryable = true;
+  readonly httpStatus = 409;
+  declare readonly details: FeedLostDetails | undefined;
+}
+
+/**
+ * The cursor is older than the compacted feed (410): deletions it has not seen are gone from
+ * the feed. Re-download what central owns (keeping unpushed local changes) and continue.
+ */
+export class CursorExpiredError extends TillsyncError {
+  readonly code = "CURSOR_EXPIRED" as const;
+  readonly retryable = true;
+  readonly httpStatus = 410;
+  declare readonly details: FeedLostDetails | undefined;
+}
+
 /** The request clashes with existing state (duplicate id, unique sku...). */
 export class StateConflictError extends TillsyncError {
   readonly code = "CONFLICT" as const;
@@ -191,6 +224,8 @@ const byCode: Record<ErrorCode, new (message: string, details?: unknown) => Till
   NOT_FOUND: NotFoundError,
   PAYLOAD_TOO_LARGE: PayloadTooLargeError,
   SYNC_STOPPED: SyncStoppedError,
+  FEED_RESET: FeedResetError,
+  CURSOR_EXPIRED: CursorExpiredError,
   CONFLICT: StateConflictError,
   CONFIG_INVALID: ConfigError,
   CENTRAL_UNREACHABLE: CentralUnreachableError,

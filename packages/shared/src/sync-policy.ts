@@ -70,6 +70,14 @@ export interface LedgerRule {
    * counter columns are unique together in counterTable (its row is created on first use).
    */
   key: Readonly<Record<string, string>>;
+  /**
+   * A till's direct write of the counter column (`UPDATE inventory_items SET quantity = 7`)
+   * becomes a ledger row with delta = new − old and these values in its other columns (e.g.
+   * `{ reason: "COUNT" }`), in the same transaction, so it reaches central exactly once like
+   * any other movement (G4). Without it a direct edit of the counter is discarded on the next
+   * pull like any other local edit of a central-owned table.
+   */
+  directEdit?: Readonly<Record<string, string>>;
 }
 
 /** How a change's priority is computed when it is captured. */
@@ -97,6 +105,14 @@ export interface TablePolicy {
   owner?: OwnerRule;
   /** Each row moves a counter in another table, exactly once (append-only tables only). */
   ledger?: LedgerRule;
+  /**
+   * Field ownership (G3, G8): columns only central may change in a table terminals also write.
+   * A terminal may create a row with any value; a terminal's change of one of these on a row
+   * central holds is not applied (the rest of the change is), is logged as a CENTRAL_WINS
+   * conflict naming the fields kept, and the terminal takes central's row from the answer.
+   * Every column of a CENTRAL_TO_TERMINAL table is central's without being listed.
+   */
+  centralFields?: readonly string[];
   /** Central's copy has an `updated_at` column that every write sets to now(). */
   centralUpdatedAt: boolean;
   columns: readonly ColumnSpec[];
@@ -151,6 +167,8 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
     mergeFields: [],
     appendOnly: false,
     scope: "ALL",
+    // Central pricing: a store may add a product and name it, never reprice or retire one.
+    centralFields: ["price_cents", "tax_rate_bp", "active", "category_id", "brand_id"],
     columns: [
       { name: "id", type: uuid },
       { name: "sku", type: columnTypes.text(64) },
@@ -295,6 +313,7 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
       counterColumn: "quantity",
       deltaColumn: "delta",
       key: { store_id: "store_id", product_id: "product_id" },
+      directEdit: { reason: "COUNT" },
     },
     scope: "STORE",
     owner: { terminal: "terminal_id", store: "store_id" },
@@ -379,6 +398,7 @@ export function validatePolicy(policy: SyncPolicy): void {
     if (p.parent && !policy[p.parent.table]) fail(`${p.table}'s parent ${p.parent.table} is not in the policy`);
     if (p.parent && !has(p, p.parent.foreignKey)) fail(`${p.table} has no column ${p.parent.foreignKey}`);
     for (const f of p.mergeFields) if (!has(p, f)) fail(`${p.table} merges ${f}, which it does not have`);
+    validateCentralFields(p, fail);
     validateOwner(policy, p, fail);
     const l = p.ledger;
     if (!l) continue;
@@ -388,11 +408,33 @@ export function validatePolicy(policy: SyncPolicy): void {
     if (!has(p, l.deltaColumn)) fail(`${p.table} has no delta column ${l.deltaColumn}`);
     if (!has(counter, l.counterColumn)) fail(`${l.counterTable} has no counter column ${l.counterColumn}`);
     if (Object.keys(l.key).length === 0) fail(`${p.table}'s ledger key is empty`);
+    for (const [col, value] of Object.entries(l.directEdit ?? {})) {
+      const t = p.columns.find((c) => c.name === col)?.type;
+      if (!t) fail(`${p.table}'s direct-edit column ${col} is not a column`);
+      else if (t.kind === "enum" && !t.values.includes(value)) fail(`${p.table}.${col} has no value ${value}`);
+    }
     for (const [mine, theirs] of Object.entries(l.key)) {
       if (!has(p, mine)) fail(`ledger key ${mine} is not a column of ${p.table}`);
       if (!has(counter, theirs)) fail(`ledger key ${theirs} is not a column of ${l.counterTable}`);
     }
   }
+}
+
+/** Central-owned fields are columns of a table terminals write, and never its id or version. */
+function validateCentralFields(p: TablePolicy, fail: (msg: string) => never): void {
+  for (const f of p.centralFields ?? []) {
+    if (!p.columns.some((c) => c.name === f)) fail(`${p.table}'s central field ${f} is not a column`);
+    if (f === "id" || f === "version") fail(`${p.table}'s ${f} cannot be a central field (it names the row)`);
+  }
+  if (p.centralFields?.length && p.direction === "CENTRAL_TO_TERMINAL")
+    fail(`${p.table} is central's whole: it lists no central fields`);
+}
+
+/** The columns of `p` a terminal may not change: the declared ones, or all of a central-owned table. */
+export function centralFieldsOf(p: TablePolicy): readonly string[] {
+  if (p.direction === "CENTRAL_TO_TERMINAL")
+    return p.columns.map((c) => c.name).filter((c) => c !== "id" && c !== "version");
+  return p.centralFields ?? [];
 }
 
 /** A table terminals push must say who owns its rows, in columns it has (G8). */

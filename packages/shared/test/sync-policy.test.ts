@@ -8,6 +8,7 @@ import {
   describeZodError,
   ledgerTables,
   validatePolicy,
+  centralFieldsOf,
   type SyncPolicy,
 } from "../src";
 
@@ -69,6 +70,7 @@ describe("policy rules", () => {
           counterColumn: "quantity",
           deltaColumn: "delta",
           key: { store_id: "store_id", product_id: "product_id" },
+          directEdit: { reason: "COUNT" },
         },
       ],
     ]);
@@ -94,6 +96,34 @@ describe("policy rules", () => {
     expect(() =>
       validatePolicy(broken((p) => ((p.customers as { mergeFields: string[] }).mergeFields = ["points"]))),
     ).toThrow(/merges points/);
+    expect(() => validatePolicy(broken((p) => (ledger(p).directEdit = { reason: "THEFT" })))).toThrow(
+      /inventory_adjustments.reason has no value THEFT/,
+    );
+    expect(() => validatePolicy(broken((p) => (ledger(p).directEdit = { why: "COUNT" })))).toThrow(
+      /direct-edit column why is not a column/,
+    );
+    const products = (p: Record<string, unknown>) => p.products as { centralFields: string[] };
+    expect(() => validatePolicy(broken((p) => (products(p).centralFields = ["cost_cents"])))).toThrow(
+      /central field cost_cents is not a column/,
+    );
+    expect(() => validatePolicy(broken((p) => (products(p).centralFields = ["version"])))).toThrow(
+      /version cannot be a central field/,
+    );
+    expect(() =>
+      validatePolicy(broken((p) => ((p.brands as { centralFields: string[] }).centralFields = ["name"]))),
+    ).toThrow(/brands is central's whole/);
+  });
+
+  it("declares field ownership once: central prices, taxes, retires and files products (SPEC §2)", () => {
+    expect(centralFieldsOf(DEFAULT_SYNC_POLICY.products)).toEqual([
+      "price_cents",
+      "tax_rate_bp",
+      "active",
+      "category_id",
+      "brand_id",
+    ]);
+    expect(centralFieldsOf(DEFAULT_SYNC_POLICY.brands)).toEqual(["name"]);
+    expect(centralFieldsOf(DEFAULT_SYNC_POLICY.customers)).toEqual([]);
   });
 
   it("fills an order's created_in_mode from the change, and knows which central tables keep updated_at", () => {

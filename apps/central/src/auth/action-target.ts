@@ -48,9 +48,15 @@ export function actionTarget(
         label: str(field(body, "sku")),
       };
     case "stock": {
-      const storeId = str(field(body, "storeId"));
+      // A transfer is audited on its source item, naming the destination.
+      const storeId = str(field(body, "storeId")) ?? str(field(body, "fromStoreId"));
       const productId = str(field(body, "productId"));
-      return { type: "stock", id: storeId && productId ? `${storeId}/${productId}` : null };
+      const to = str(field(body, "toStoreId"));
+      return {
+        type: "stock",
+        id: storeId && productId ? `${storeId}/${productId}` : null,
+        ...(to ? { label: `transfer to store ${to}` } : {}),
+      };
     }
     default: {
       const op = field(answer, "operator");

@@ -24,7 +24,7 @@ export const ROUTE_ACTIONS: Readonly<Record<string, GuardedAction | ((body: unkn
   "POST /api/background/sync/slave-to-prod": "sync.trigger",
   "POST /api/stores": "store.create",
   "POST /api/products": "product.upsert",
-  "POST /api/stock": "stock.set",
+  "POST /api/stock": stockAction,
   "POST /api/operators": "operator.create",
   "POST /api/operators/:id/revoke": "operator.revoke",
 };
@@ -37,6 +37,20 @@ const SCHEDULE_ACTIONS: Record<string, GuardedAction> = {
   delete: "schedule.delete",
   "trigger-manual": "schedule.trigger",
 };
+
+const STOCK_ACTIONS: Record<string, GuardedAction> = {
+  COUNT: "stock.set",
+  RECEIVE: "stock.receive",
+  DAMAGE: "stock.damage",
+  TRANSFER: "stock.transfer",
+};
+
+/** POST /api/stock is four movements told apart by the body's `type` (none: a COUNT). */
+function stockAction(body: unknown): GuardedAction {
+  const t = (body as { type?: unknown } | null)?.type;
+  // An unknown type still needs the stock role; the route then answers 400.
+  return (typeof t === "string" && STOCK_ACTIONS[t]) || "stock.set";
+}
 
 /** POST /api/sync/schedules is six actions told apart by the body's `action`. */
 function scheduleAction(body: unknown): GuardedAction {

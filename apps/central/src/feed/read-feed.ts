@@ -1,5 +1,7 @@
 import {
+  CursorExpiredError,
   DEFAULT_SYNC_POLICY,
+  FeedResetError,
   type FeedCursor,
   type PullChange,
   type PullResponse,
@@ -7,13 +9,27 @@ import {
   type SyncTable,
 } from "@tillsync/shared";
 import type { ChangeFeedStore } from "../store/change-feed";
+import type { FeedIdentity, FeedIdentityStore } from "../store/feed-identity";
 import type { Row, SyncedTables } from "../store/synced-tables";
 import { tablesParentFirst } from "../sync/policy-tables";
 
 /** What a pull reads: the feed, and the rows it names. */
 export interface PullStore {
-  feed: Pick<ChangeFeedStore, "sequence" | "readPage">;
+  feed: Pick<ChangeFeedStore, "sequence" | "readPage" | "top">;
   tables: Pick<SyncedTables, "readRows">;
+  feedIdentity: Pick<FeedIdentityStore, "current">;
+}
+
+export interface PullOptions {
+  storeId: string;
+  since: FeedCursor;
+  limit: number;
+  entityType?: SyncTable;
+  policy?: SyncPolicy;
+  /** The epoch the terminal's cursor came from, when it sent one. */
+  epoch?: string;
+  /** Told when this pull found the database restored or copied and gave the feed a new epoch. */
+  onNewEpoch?: (epoch: string, reason: string) => void;
 }
 
 /**
@@ -22,14 +38,21 @@ export interface PullStore {
  * carrying the row as central holds it now. Several feed entries for one row collapse into
  * one change; a row that no longer exists is a DELETE.
  */
-export async function readFeed(
-  store: PullStore,
-  opts: { storeId: string; since: FeedCursor; limit: number; entityType?: SyncTable; policy?: SyncPolicy },
-): Promise<PullResponse> {
+export async function readFeed(store: PullStore, opts: PullOptions): Promise<PullResponse> {
   const policy = opts.policy ?? DEFAULT_SYNC_POLICY;
+  const identity = await store.feedIdentity.current();
+  if (identity.rotated) opts.onNewEpoch?.(identity.epoch, identity.rotated);
+  if (opts.epoch !== undefined && opts.epoch !== identity.epoch)
+    throw new FeedResetError(
+      `cursor ${opts.since} is from feed epoch ${opts.epoch}, and central's feed is now epoch ${identity.epoch} (central was restored from a backup or re-initialised): re-send the changes still held, re-download, and pull again from 0`,
+      { epoch: identity.epoch, reason: "EPOCH_CHANGED" },
+    );
+  checkNotExpired(opts.since, identity);
   // Number what has committed since the last run, so this page can include it (G2).
   await store.feed.sequence();
   const feed = await store.feed.readPage(opts);
+  // An empty page is where a cursor from a lost future shows: it is beyond every position.
+  if (feed.length === 0) await checkNotAhead(store, opts.since, identity);
   const nextCursor = (feed.length > 0 ? feed[feed.length - 1]!.position : opts.since) as FeedCursor;
 
   const byTable = new Map<SyncTable, Set<string>>();
@@ -53,7 +76,30 @@ export async function readFeed(
       );
     }
   }
-  return { changes, nextCursor, hasMore: feed.length === opts.limit };
+  return { changes, nextCursor, hasMore: feed.length === opts.limit, epoch: identity.epoch };
+}
+
+/** A cursor (other than the start) below what compaction expired has missed deletions: 410. */
+function checkNotExpired(since: FeedCursor, identity: FeedIdentity): void {
+  if (since === "0" || BigInt(since) >= BigInt(identity.expiredBelow)) return;
+  throw new CursorExpiredError(
+    `cursor ${since} is older than the compacted feed (it starts at ${identity.expiredBelow}): re-download from cursor 0, keeping unpushed local changes`,
+    { epoch: identity.epoch, reason: "COMPACTED" },
+  );
+}
+
+/**
+ * A cursor beyond the feed's head came from changes this database no longer has (restored
+ * from an older backup): 409, so the terminal re-sends what central may have lost. Only this
+ * terminal is told; its claim alone does not change the epoch of every other terminal.
+ */
+async function checkNotAhead(store: PullStore, since: FeedCursor, identity: FeedIdentity): Promise<void> {
+  const head = await store.feed.top();
+  if (BigInt(since) <= BigInt(head)) return;
+  throw new FeedResetError(
+    `cursor ${since} is ahead of central's feed, whose head is ${head} (central was restored from an older backup): re-send the changes still held, re-download, and pull again from 0`,
+    { epoch: identity.epoch, reason: "AHEAD_OF_FEED" },
+  );
 }
 
 function toWire(row: Row): Row {

@@ -20,7 +20,7 @@ import type { Actor } from "../store/sync-control";
 import { stopDetails } from "../sync/sync-gate";
 import { bullConnection, queuePrefix } from "./bull-connection";
 import { ClusterPresence } from "./cluster-presence";
-import { compactFeedAndExpireHistory } from "./feed-compaction-and-retention";
+import { compactFeedAndExpireHistory, retentionDaysOf } from "./feed-compaction-and-retention";
 import { FeedWatcher } from "./feed-watcher";
 import { heartbeatSweepJob } from "./heartbeat-sweep";
 import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
@@ -39,7 +39,7 @@ const keyRoom = (keyId: string): string => `key:${keyId}`;
 /** What the hub reads and writes in PostgreSQL. */
 export type HubStore = Pick<
   CentralStore,
-  "terminals" | "history" | "feed" | "feedListener" | "sessions" | "control" | "runs" | "schedules"
+  "terminals" | "history" | "feed" | "feedListener" | "sessions" | "control" | "runs" | "schedules" | "retention"
 >;
 
 export interface HubDeps {
@@ -233,7 +233,7 @@ export class Hub {
         return this.runs.check(runId, attempt);
       }
       case "cleanup":
-        return compactFeedAndExpireHistory(store, { historyDays: config.HISTORY_RETENTION_DAYS });
+        return compactFeedAndExpireHistory(store, retentionDaysOf(config));
       case KEY_EXPIRY_JOB:
         // The keys' grace period is over: auth refuses them already; their sockets go now.
         for (const keyId of (job.data as { keyIds: string[] }).keyIds)

@@ -74,9 +74,20 @@ const CORE_ROUTES: readonly ApiRoute[] = [
     path: "/api/sync/pull",
     auth: "terminal",
     tag: "sync",
-    summary: "Pull central changes after a cursor, in the terminal's scope",
+    summary:
+      "Pull central changes after a cursor, in the terminal's scope, with the feed's epoch; 409 FEED_RESET for a cursor of another epoch or beyond the head, 410 CURSOR_EXPIRED for one older than the compacted feed",
     query: "PullQuery",
     response: { status: 200, schema: "PullResponse" },
+  },
+  {
+    method: "get",
+    path: "/api/sync/own-orders",
+    auth: "terminal",
+    tag: "sync",
+    summary:
+      "The terminal's own orders created since a time, with their lines and payments, oldest first, paged (startup --force on a replaced till)",
+    query: "OwnOrdersQuery",
+    response: { status: 200, schema: "OwnOrdersPage" },
   },
   {
     method: "post",
@@ -275,9 +286,20 @@ const CORE_ROUTES: readonly ApiRoute[] = [
     path: "/api/stock",
     auth: "operator",
     tag: "admin",
-    summary: "Set a stock count (enters the change feed)",
-    body: "SetStockRequest",
-    response: { status: 200 },
+    summary:
+      "A stock movement (COUNT, the default; RECEIVE; DAMAGE; TRANSFER between stores): appended to the stock ledger, the quantity follows (enters the change feed)",
+    body: "StockMovementRequest",
+    response: { status: 200, schema: "StockMovementResponse" },
+  },
+  {
+    method: "get",
+    path: "/api/stock/:storeId/:productId/history",
+    auth: "operator",
+    tag: "admin",
+    summary:
+      "The stock ledger of one item, newest first, paged: every adjustment from tills and central with who and why",
+    query: "StockHistoryQuery",
+    response: { status: 200, schema: "StockHistoryPage" },
   },
   {
     method: "get",

@@ -1,9 +1,9 @@
 import { Router } from "express";
-import { parseOrThrow, setStockRequestSchema, upsertProductRequestSchema } from "@tillsync/shared";
+import { parseOrThrow, upsertProductRequestSchema } from "@tillsync/shared";
 import { route } from "../http/async-route";
 import type { CatalogueStore } from "../store/catalogue";
 
-/** Central's catalogue and stock writes (they enter the change feed); behind operatorAuth and the action guard. */
+/** Central's catalogue writes (they enter the change feed); behind operatorAuth and the action guard. */
 export function catalogueRoutes(store: { catalogue: CatalogueStore }): Router {
   const r = Router();
   r.post(
@@ -11,13 +11,6 @@ export function catalogueRoutes(store: { catalogue: CatalogueStore }): Router {
     route(async (req, res) => {
       const body = parseOrThrow(upsertProductRequestSchema, req.body, "product");
       res.status(200).json({ product: await store.catalogue.upsertProduct(body) });
-    }),
-  );
-  r.post(
-    "/stock",
-    route(async (req, res) => {
-      const body = parseOrThrow(setStockRequestSchema, req.body, "stock count");
-      res.json({ inventoryItem: await store.catalogue.setStock(body) });
     }),
   );
   return r;

@@ -46,6 +46,8 @@ export interface SyncRouteDeps {
   alerts?: AlertSink;
   /** At most one CONFLICTS_WAITING alert per terminal this often. */
   conflictAlertEveryMs?: number;
+  /** Told the cursor (and epoch) each pull answered with (FeedHighWater.served). */
+  onServed?: (epoch: string, cursor: string) => void;
 }
 
 /** What the console hears about terminal traffic (AdminEvents). */
@@ -159,9 +161,13 @@ function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
     const { storeId, id } = req.terminal!;
     const hold = await store.control.holdOf(id);
     counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
-    const page = await readFeed(store, { storeId, since: q.since, limit: q.limit, entityType: q.entityType, policy });
+    const { since, limit, entityType, epoch } = q;
+    const onNewEpoch = (e: string, reason: string) =>
+      deps.logger?.warn({ epoch: e, terminalId: id }, `feed epoch changed to ${e}: ${reason}`);
+    const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch });
     await store.runs.addRecords(id, { pulled: page.changes.length });
     res.json(page);
+    if (page.epoch) deps.onServed?.(page.epoch, page.nextCursor);
   };
 }
 

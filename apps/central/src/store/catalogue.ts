@@ -1,4 +1,4 @@
-import { NotFoundError, StateConflictError } from "@tillsync/shared";
+import { StateConflictError } from "@tillsync/shared";
 import type { Queryable } from "./transaction";
 
 export interface ProductInput {
@@ -12,24 +12,13 @@ export interface ProductInput {
   active?: boolean;
 }
 
-export interface StockInput {
-  storeId: string;
-  productId: string;
-  quantity: number;
-}
-
 /**
- * Central's own catalogue and stock writes (the admin API). Plain writes to synced tables:
+ * Central's own catalogue writes (the admin API; stock moves through store/stock-ledger.ts). Plain writes to synced tables:
  * the feed triggers announce them and bump `version`, as for any other writer.
  */
 export interface CatalogueStore {
   /** Creates or replaces a product; an sku another product holds is a StateConflictError. */
   upsertProduct(p: ProductInput): Promise<Record<string, unknown>>;
-  /**
-   * Sets a store's stock count of a product (the row is created on first use); a store or
-   * product central does not hold is a NotFoundError, and no row is made for it.
-   */
-  setStock(s: StockInput): Promise<Record<string, unknown>>;
 }
 
 export function catalogueStore(q: Queryable): CatalogueStore {
@@ -60,24 +49,6 @@ export function catalogueStore(q: Queryable): CatalogueStore {
           throw new StateConflictError(`sku ${b.sku} belongs to another product`);
         throw err;
       }
-    },
-    async setStock(s) {
-      const { rows } = await q.query(
-        `INSERT INTO inventory_items (store_id, product_id, quantity)
-         SELECT $1, $2, $3
-          WHERE EXISTS (SELECT 1 FROM stores WHERE id = $1) AND EXISTS (SELECT 1 FROM products WHERE id = $2)
-         ON CONFLICT (store_id, product_id) DO UPDATE SET quantity = excluded.quantity, updated_at = now()
-         RETURNING id, store_id, product_id, quantity, version`,
-        [s.storeId, s.productId, s.quantity],
-      );
-      if (rows[0]) return rows[0];
-      const { rows: found } = await q.query<{ store: boolean; product: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS store, EXISTS (SELECT 1 FROM products WHERE id = $2) AS product`,
-        [s.storeId, s.productId],
-      );
-      if (!found[0]!.store)
-        throw new NotFoundError(`store ${s.storeId} does not exist; create it with POST /api/stores`);
-      throw new NotFoundError(`product ${s.productId} does not exist; create it with POST /api/products`);
     },
   };
 }

@@ -4,10 +4,14 @@ import { catalogueStore, type CatalogueStore } from "./catalogue";
 import { changeFeedStore, type ChangeFeedStore } from "./change-feed";
 import { conflictLog, conflictQueries, type ConflictLog, type ConflictQueries } from "./conflicts";
 import type { CentralDb } from "./database";
+import { feedIdentityStore, type FeedIdentityStore } from "./feed-identity";
 import { FeedListener, type FeedListenerOptions } from "./feed-listener";
+import { ownOrdersStore, type OwnOrdersStore } from "./own-orders";
+import { retentionStore, type RetentionStore } from "./retention";
 import { sessionStore, type SessionStore } from "./operator-sessions";
 import { operatorStore, type OperatorStore } from "./operators";
 import { storeRegistry, type StoreRegistry } from "./stores";
+import { stockLedger, type StockLedger } from "./stock-ledger";
 import { syncControlAdmin, syncControlQueries, type SyncControlAdmin, type SyncControlQueries } from "./sync-control";
 import { syncHistoryStore, type SyncHistoryStore } from "./sync-history";
 import { syncedTables, type SyncedTables } from "./synced-tables";
@@ -44,11 +48,19 @@ export interface CentralStore {
   appliedChanges: AppliedChangeStore;
   conflicts: ConflictQueries & ConflictLog;
   feed: ChangeFeedStore;
+  /** The feed's epoch (a restore changes it) and how far compaction expired cursors. */
+  feedIdentity: FeedIdentityStore;
   history: SyncHistoryStore;
   tables: SyncedTables;
   catalogue: CatalogueStore;
+  /** Stock movements at central and the ledger of every item. */
+  stock: StockLedger;
   operators: OperatorStore;
   sessions: SessionStore;
+  /** A terminal's own recent orders, lines and payments (a replaced till restores them). */
+  ownOrders: OwnOrdersStore;
+  /** Pruning of applied_changes and decided conflicts (the daily cleanup). */
+  retention: RetentionStore;
   audit: AuditLog;
   /** Sync runs and each terminal's part (GET /api/sync/runs/:id). */
   runs: SyncRunStore;
@@ -85,11 +97,15 @@ export function centralStore(db: CentralDb): CentralStore {
     appliedChanges: appliedChangeStore(pool),
     conflicts: { ...conflictQueries(pool), ...conflictLog(pool) },
     feed: changeFeedStore(pool),
+    feedIdentity: feedIdentityStore(pool),
     history: syncHistoryStore(pool),
     tables: syncedTables(pool),
     catalogue: catalogueStore(pool),
+    stock: stockLedger(pool),
     operators: operatorStore(pool),
     sessions: sessionStore(pool),
+    retention: retentionStore(pool),
+    ownOrders: ownOrdersStore(pool),
     audit: auditLog(pool),
     runs: syncRunStore(pool),
     schedules: syncScheduleStore(pool),

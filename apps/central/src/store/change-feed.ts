@@ -32,13 +32,16 @@ export interface ChangeFeedStore {
   /** The stores whose rows changed in positions (after, upTo]; null stands for all-stores tables. */
   storesChangedBetween(after: string, upTo: string): Promise<Array<string | null>>;
   /**
-   * Deletes entries that can never be needed again: superseded by a later numbered entry for
-   * the same row (entity_type, entity_id, store), and at or below every live terminal's
-   * acknowledged cursor. The newest entry of every row stays, so a new terminal pulling from
-   * cursor 0 still receives every row (a pull sends a row's current state, so the older
-   * entries add nothing). Returns how many it deleted.
+   * Compacts the feed below a floor: every live terminal's acknowledged cursor, where terminals
+   * not seen for `retentionDays` (offline longer than the retention) no longer hold it back.
+   * Below it, deletes (1) entries superseded by a later numbered entry for the same row
+   * (entity_type, entity_id, store): lossless, since a pull sends a row's current state and the
+   * later entry still names the row, so a new terminal from cursor 0 still receives every row;
+   * and (2) deletions older than `retentionDays` that are their row's newest entry (except the
+   * head, which proves how far the feed went). A cursor below a removed deletion would miss it:
+   * feed_identity.expired_below rises to it, and such a cursor gets 410 CURSOR_EXPIRED.
    */
-  compact(): Promise<number>;
+  compact(opts: { retentionDays: number }): Promise<{ superseded: number; expired: number }>;
 }
 
 export function changeFeedStore(pool: Pool): ChangeFeedStore {
@@ -67,20 +70,33 @@ export function changeFeedStore(pool: Pool): ChangeFeedStore {
       );
       return rows.map((r) => r.store_id);
     },
-    async compact() {
-      const r = await pool.query(
-        `WITH floor AS (
-           SELECT coalesce((SELECT min(acked_cursor) FROM terminals WHERE status <> 'DISABLED'),
-                           (SELECT max(position) FROM change_feed)) AS pos)
-         DELETE FROM change_feed f USING floor
-          WHERE f.position IS NOT NULL AND f.position <= floor.pos
-            AND EXISTS (SELECT 1 FROM change_feed g
+    compact: (opts) =>
+      withTransaction(pool, async (c) => {
+        const floor = `(SELECT coalesce(
+              (SELECT min(acked_cursor) FROM terminals WHERE status <> 'DISABLED'
+                  AND coalesce(last_seen_at, created_at) >= now() - make_interval(days => $1::int)),
+              (SELECT max(position) FROM change_feed)))`;
+        const later = `EXISTS (SELECT 1 FROM change_feed g
                          WHERE g.entity_type = f.entity_type AND g.entity_id = f.entity_id
-                           AND g.store_id IS NOT DISTINCT FROM f.store_id
-                           AND g.position > f.position)`,
-      );
-      return r.rowCount ?? 0;
-    },
+                           AND g.store_id IS NOT DISTINCT FROM f.store_id AND g.position > f.position)`;
+        const superseded = await c.query(
+          `DELETE FROM change_feed f WHERE f.position IS NOT NULL AND f.position <= ${floor} AND ${later}`,
+          [opts.retentionDays],
+        );
+        const expired = await c.query<{ top: string | null; n: number }>(
+          `WITH gone AS (
+             DELETE FROM change_feed f
+              WHERE f.position IS NOT NULL AND f.position <= ${floor} AND f.operation = 'DELETE'
+                AND f.created_at < now() - make_interval(days => $1::int)
+                AND f.position < (SELECT max(position) FROM change_feed) AND NOT ${later}
+             RETURNING f.position)
+           UPDATE feed_identity SET expired_below = greatest(expired_below, (SELECT max(position) FROM gone))
+            WHERE id = 1 AND EXISTS (SELECT 1 FROM gone)
+           RETURNING (SELECT count(*)::int FROM gone) AS n`,
+          [opts.retentionDays],
+        );
+        return { superseded: superseded.rowCount ?? 0, expired: expired.rows[0]?.n ?? 0 };
+      }),
   };
 }
 

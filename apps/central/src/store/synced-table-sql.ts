@@ -56,11 +56,20 @@ export function unnestSource(cols: ColumnSpec[], rows: Row[]): { sql: string; pa
 
 /**
  * Inserts new rows and updates existing ones, bumping `version` on update (and `updated_at`
- * where central's copy has one); returns each row's id and version.
+ * where central's copy has one); returns each row's id and version. For a terminal's push
+ * (`writer` "terminal") an update never sets a central-owned column (the policy's
+ * centralFields): the push decision already leaves them out, and the statement keeps them
+ * central's even for a row that appeared after the decision read it. A new row takes them.
  */
-export function upsertSql(policy: TablePolicy, cols: ColumnSpec[], source: string): string {
+export function upsertSql(
+  policy: TablePolicy,
+  cols: ColumnSpec[],
+  source: string,
+  writer: "terminal" | "central" = "central",
+): string {
+  const kept = new Set(writer === "terminal" ? (policy.centralFields ?? []) : []);
   const sets = cols
-    .filter((c) => c.name !== "id")
+    .filter((c) => c.name !== "id" && !kept.has(c.name))
     .map((c) => `${ident(c.name)} = excluded.${ident(c.name)}`)
     .concat(["version = t.version + 1"], policy.centralUpdatedAt ? ["updated_at = now()"] : []);
   return `INSERT INTO ${ident(policy.table)} AS t (${cols.map((c) => ident(c.name)).join(", ")}) ${source}

@@ -13,8 +13,11 @@ export interface SyncedTables {
   lockRows(table: string, ids: string[]): Promise<Map<string, Row>>;
   /** The policy's columns of these rows as central holds them now (absent ids are missing). */
   readRows(policy: TablePolicy, ids: string[]): Promise<Map<string, Row>>;
-  /** Inserts or updates rows (version bumped on update); returns each row's version afterwards. */
-  upsertRows(policy: TablePolicy, rows: Row[]): Promise<Map<string, number>>;
+  /**
+   * Inserts or updates rows (version bumped on update); returns each row's version afterwards.
+   * A terminal's rows (`writer` "terminal") never update central-owned columns (see upsertSql).
+   */
+  upsertRows(policy: TablePolicy, rows: Row[], writer?: "terminal" | "central"): Promise<Map<string, number>>;
   /**
    * Appends rows of an append-only table (ledger deltas applied once, see appendSql);
    * returns version 1 for each row it inserted, nothing for ids it already had.
@@ -56,13 +59,13 @@ export function syncedTables(q: Queryable): SyncedTables {
       const { rows } = await q.query<Row>(`SELECT ${cols} FROM ${policy.table} WHERE id = ANY($1::uuid[])`, [ids]);
       return new Map(rows.map((r) => [String(r.id), r]));
     },
-    async upsertRows(policy, rows) {
+    async upsertRows(policy, rows, writer = "central") {
       const versions = new Map<string, number>();
       for (const [key, group] of groupByColumns(rows)) {
         const cols = columnsOf(policy, key.split(","));
         const src = unnestSource(cols, group);
         const { rows: out } = await q.query<{ id: string; version: number }>(
-          upsertSql(policy, cols, src.sql),
+          upsertSql(policy, cols, src.sql, writer),
           src.params,
         );
         for (const r of out) versions.set(r.id, r.version);

@@ -1,4 +1,10 @@
-import type { ConflictOutcomeKind, ConflictStrategy, Operation, TablePolicy } from "@tillsync/shared";
+import {
+  centralFieldsOf,
+  type ConflictOutcomeKind,
+  type ConflictStrategy,
+  type Operation,
+  type TablePolicy,
+} from "@tillsync/shared";
 
 /**
  * The push-time decision for one change (operator resolution of a held conflict is
@@ -17,6 +23,8 @@ export type Decision =
 export interface ConflictOutcome {
   strategy: ConflictStrategy;
   resolution: ConflictOutcomeKind;
+  /** Columns the terminal sent another value of that central kept (answered as `keptFields`). */
+  keptFields?: string[];
 }
 
 export interface DecisionInput {
@@ -82,8 +90,60 @@ function withDeltas(
   return out;
 }
 
+/** One column's value as central holds it and as a terminal sent it, compared (a Date against its ISO text). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) {
+    const t = (v: unknown) => (v instanceof Date ? v.getTime() : typeof v === "string" ? Date.parse(v) : NaN);
+    return t(a) === t(b);
+  }
+  return (a ?? null) === (b ?? null);
+}
+
+/** The columns of `row` whose value differs from central's row (version aside). */
+function differing(
+  row: Record<string, unknown>,
+  current: Record<string, unknown>,
+  among?: readonly string[],
+): string[] {
+  const cols = among ?? Object.keys(row).filter((c) => c !== "id" && c !== "version");
+  return cols.filter((c) => c in row && !sameValue(row[c], current[c]));
+}
+
+/**
+ * Field ownership (the policy's centralFields): an update of a row central holds never changes
+ * a central-owned column. `terminalRow` is what the terminal sent (a changed central field is
+ * reported from it), `decision` what would be written; those fields take central's values (and
+ * the terminal's upsert never sets them anyway). With nothing else left to change, nothing is
+ * written at all.
+ */
+function withCentralFields(
+  policy: TablePolicy,
+  terminalRow: Record<string, unknown>,
+  current: Record<string, unknown>,
+  decision: Extract<Decision, { kind: "update" }>,
+): Decision {
+  const kept = differing(terminalRow, current, centralFieldsOf(policy));
+  if (kept.length === 0) return decision;
+  // Central's values, not absent columns: the upsert's insert half still needs every NOT NULL one.
+  const row = { ...decision.row };
+  for (const f of kept) row[f] = current[f];
+  const conflict: ConflictOutcome = decision.conflict
+    ? { ...decision.conflict, keptFields: kept }
+    : { strategy: "CENTRAL_WINS", resolution: "CENTRAL_KEPT", keptFields: kept };
+  if (differing(row, current).length === 0)
+    return { kind: "keep", conflict: { ...conflict, resolution: "CENTRAL_KEPT" } };
+  return { kind: "update", row, conflict };
+}
+
 /** The pure decision for one change; the caller writes the outcome set-based. */
 export function decide(input: DecisionInput): Decision {
+  const d = decideWhole(input);
+  if (d.kind !== "update" || !input.current || !input.row) return d;
+  return withCentralFields(input.policy, input.row, input.current, d);
+}
+
+/** The decision by the table's strategy, as if the terminal owned every column. */
+function decideWhole(input: DecisionInput): Decision {
   const { policy, operation, row, current } = input;
   if (policy.appendOnly) return current ? { kind: "keep" } : { kind: "insert", row: row! };
 
@@ -110,7 +170,10 @@ export function decide(input: DecisionInput): Decision {
     case "TERMINAL_WINS":
       return { kind: "update", row: row!, conflict: { strategy: "TERMINAL_WINS", resolution: "TERMINAL_APPLIED" } };
     case "CENTRAL_WINS":
-      return { kind: "keep", conflict: { strategy: "CENTRAL_WINS", resolution: "CENTRAL_KEPT" } };
+      return {
+        kind: "keep",
+        conflict: { strategy: "CENTRAL_WINS", resolution: "CENTRAL_KEPT", keptFields: differing(row!, current) },
+      };
     case "MERGE":
       return {
         kind: "update",

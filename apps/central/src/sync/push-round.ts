@@ -148,6 +148,7 @@ export function settleRound(
       version: centralData ? Number(centralData.version) : version,
       // Through JSON: the wire form of the row (timestamps as ISO strings), as the answer sends it.
       centralData: centralData ? (JSON.parse(JSON.stringify(centralData)) as Row) : null,
+      ...(d.conflict.keptFields?.length ? { keptFields: d.conflict.keptFields } : {}),
     });
   }
   return out;

@@ -135,7 +135,7 @@ async function writeRound(state: BatchState, policy: TablePolicy, round: Prepare
   const plan = decideRound(policy, live, current, own);
   const versions = policy.appendOnly
     ? await tables.appendRows(policy, policy.ledger && state.policy[policy.ledger.counterTable], plan.upserts)
-    : await tables.upsertRows(policy, plan.upserts);
+    : await tables.upsertRows(policy, plan.upserts, "terminal");
   await tables.deleteRows(policy.table, plan.deletes);
   const after =
     plan.conflicted.length > 0 ? await tables.lockRows(policy.table, plan.conflicted) : new Map<string, Row>();

@@ -9,6 +9,17 @@ import {
   type TablePolicy,
 } from "@tillsync/shared";
 import { statusSql } from "../outbox/outbox-status-sql";
+import { localEditTriggers } from "./local-edit-triggers";
+import {
+  CLEAR_LEDGER_MOVING,
+  hasVersion,
+  jsonRow,
+  LEDGER_MOVING,
+  MARK_LEDGER_MOVING,
+  NOT_APPLYING,
+  q,
+  type RowRef,
+} from "./trigger-sql";
 
 /**
  * Generates the terminal's capture triggers from the sync policy. The SQL is committed as a
@@ -22,7 +33,6 @@ import { statusSql } from "../outbox/outbox-status-sql";
  * uncommitted 1, so their writes are still captured (G7 without losing anything).
  */
 
-const NOT_APPLYING = "(SELECT applying FROM capture_control WHERE id = 1) IS NOT 1";
 const MODE = "coalesce((SELECT value FROM sync_state WHERE key = 'mode'), 'ONLINE')";
 /**
  * The change id: a UUIDv7 (millisecond time, then random). Time order makes the outbox's
@@ -31,24 +41,6 @@ const MODE = "coalesce((SELECT value FROM sync_state WHERE key = 'mode'), 'ONLIN
  */
 export const UUID_SQL =
   "(SELECT substr(t, 1, 8) || '-' || substr(t, 9, 4) || '-7' || substr(r, 1, 3) || '-8' || substr(r, 4, 3) || '-' || substr(r, 7, 12) FROM (SELECT printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)) AS t, lower(hex(randomblob(9))) AS r))";
-
-function q(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-/** A row a trigger can read: the written row (NEW / OLD), or its parent looked up by alias. */
-type RowRef = "NEW" | "OLD" | "parent";
-
-function jsonRow(p: TablePolicy, ref: "NEW" | "OLD"): string {
-  const pairs = p.columns.map((c) => {
-    const v =
-      c.type.kind === "bool"
-        ? `CASE WHEN ${ref}.${c.name} THEN json('true') ELSE json('false') END`
-        : `${ref}.${c.name}`;
-    return `${q(c.name)}, ${v}`;
-  });
-  return `json_object(${pairs.join(", ")})`;
-}
 
 function priorityExpr(policy: SyncPolicy, p: TablePolicy, ref: RowRef): string {
   const rule: PriorityRule = p.priority;
@@ -83,10 +75,6 @@ function parentPriorityExpr(policy: SyncPolicy, p: TablePolicy, ref: RowRef): st
   const expr = priorityExpr(policy, parent, "parent");
   const fallback = parentRule.kind === "byColumn" ? String(parentRule.otherwise) : expr;
   return `coalesce((SELECT ${expr} FROM ${parent.table} AS parent WHERE parent.id = ${ref}.${p.parent.foreignKey}), ${fallback})`;
-}
-
-function hasVersion(p: TablePolicy): boolean {
-  return p.columns.some((c) => c.name === "version");
 }
 
 function changedCondition(p: TablePolicy): string {
@@ -209,7 +197,8 @@ END;`);
  * rows not yet folded into it (G4): each local entry (a stock adjustment) moves the displayed
  * counter (inventory_items.quantity) at once, creating the counter row on first use; the pull
  * path recomputes it from central's value and the still-unconfirmed entries. One trigger per
- * LedgerRule of the policy.
+ * LedgerRule of the policy. It marks its write as a ledger's (LEDGER_MOVING), so the counter
+ * table's direct-edit and local-edit triggers leave it alone.
  */
 function ledgerDisplayTrigger(policy: SyncPolicy, p: TablePolicy, l: LedgerRule): string {
   const keyCols = Object.values(l.key);
@@ -217,12 +206,45 @@ function ledgerDisplayTrigger(policy: SyncPolicy, p: TablePolicy, l: LedgerRule)
   const cols = [...keyCols, l.counterColumn, ...(withVersion ? ["version"] : [])];
   const values = [...Object.keys(l.key).map((c) => `NEW.${c}`), `NEW.${l.deltaColumn}`, ...(withVersion ? ["0"] : [])];
   return `CREATE TRIGGER tillsync_ledger_${p.table}_insert AFTER INSERT ON ${p.table}
-WHEN ${NOT_APPLYING}
+WHEN ${NOT_APPLYING} AND NOT ${LEDGER_MOVING}
 BEGIN
+  ${MARK_LEDGER_MOVING}
   INSERT INTO ${l.counterTable} (${cols.join(", ")})
   VALUES (${values.join(", ")})
   ON CONFLICT (${keyCols.join(", ")}) DO UPDATE SET ${l.counterColumn} = ${l.counterColumn} + excluded.${l.counterColumn};
+  ${CLEAR_LEDGER_MOVING}
 END;`;
+}
+
+/**
+ * A till's direct write of a ledger's counter (`UPDATE inventory_items SET quantity = 7`, or a
+ * new counter row with a quantity) becomes a ledger row in the same transaction (the policy's
+ * `directEdit`: delta = new − old, reason COUNT), which capture then sends like any other
+ * movement, exactly once (G1, G4). The counter already shows the new value, so the ledger
+ * row is written as LEDGER_MOVING and the display trigger does not add its delta again. The
+ * counter row itself is central's: its direct edit is never pushed as such.
+ */
+function ledgerDirectEditTriggers(p: TablePolicy, l: LedgerRule): string[] {
+  if (!l.directEdit) return [];
+  const fixed = Object.entries(l.directEdit);
+  const cols = [...Object.keys(l.key), l.deltaColumn, ...fixed.map(([c]) => c)].join(", ");
+  const values = (delta: string) =>
+    [...Object.values(l.key).map((c) => `NEW.${c}`), delta, ...fixed.map(([, v]) => q(v))].join(", ");
+  const body = (delta: string) => `BEGIN
+  ${MARK_LEDGER_MOVING}
+  INSERT INTO ${p.table} (${cols}) VALUES (${values(delta)});
+  ${CLEAR_LEDGER_MOVING}
+END;`;
+  const n = l.counterColumn;
+  const guard = `${NOT_APPLYING} AND NOT ${LEDGER_MOVING}`;
+  return [
+    `CREATE TRIGGER tillsync_ledger_${l.counterTable}_direct_update AFTER UPDATE OF ${n} ON ${l.counterTable}
+WHEN ${guard} AND NEW.${n} IS NOT OLD.${n}
+${body(`coalesce(NEW.${n}, 0) - coalesce(OLD.${n}, 0)`)}`,
+    `CREATE TRIGGER tillsync_ledger_${l.counterTable}_direct_insert AFTER INSERT ON ${l.counterTable}
+WHEN ${guard} AND coalesce(NEW.${n}, 0) <> 0
+${body(`NEW.${n}`)}`,
+  ];
 }
 
 /**
@@ -241,7 +263,11 @@ export function captureTriggerSql(policy: SyncPolicy = DEFAULT_SYNC_POLICY): str
   ];
   const triggers = [
     ...capturedTables(policy).flatMap((p) => tableTriggers(policy, p)),
-    ...ledgerTables(policy).map((p) => ledgerDisplayTrigger(policy, p, p.ledger)),
+    ...ledgerTables(policy).flatMap((p) => [
+      ledgerDisplayTrigger(policy, p, p.ledger),
+      ...ledgerDirectEditTriggers(p, p.ledger),
+    ]),
+    ...localEditTriggers(policy),
   ];
   const names = [...RETIRED_TRIGGERS, ...triggers.map((t) => /^CREATE TRIGGER (\w+)/.exec(t)![1]!)];
   // Idempotent: a later migration replaces the triggers an earlier one created.

@@ -77,8 +77,13 @@ async function startupAction(opts: { force?: boolean; pageSize?: number }): Prom
         const r = await forceStartup(db, transportFromConfig(config), {
           pageSize: opts.pageSize ?? config.SYNC_RECOVERY_PAGE_SIZE,
           onPage: (p, n) => progress.page(p, n),
+          historyDays: config.HISTORY_DAYS,
         });
         progress.done(r.pages, r.rows);
+        const o = r.ownOrders;
+        console.log(
+          `restored this terminal's own orders of the last ${config.HISTORY_DAYS} day(s): ${o.orders} order(s), ${o.lines} line(s), ${o.payments} payment(s)`,
+        );
         if (r.resumed) console.log("continued an interrupted recovery");
         recordCommand(db, "RECOVERY", `startup --force: downloaded ${r.rows} row(s) in ${r.pages} page(s)`);
       });

@@ -1,4 +1,5 @@
 import type { Logger } from "../log/agent-logger";
+import { describeFeedRecovery } from "../recovery/feed-recovery";
 import type { CycleReport, SyncEngine } from "../sync/sync-engine";
 
 /** The fields of a cycle on every line about it, named as central's logs name them. */
@@ -16,6 +17,8 @@ function cycleFields(r: CycleReport) {
 /** What the daemon tells its log (stdout under systemd / Docker) about the engine. */
 export function logEngineEvents(engine: SyncEngine, log: Logger): void {
   engine.on("cycle", (r) => {
+    if (r.recovery)
+      log.warn({ ...cycleFields(r), recovery: r.recovery }, `feed recovery: ${describeFeedRecovery(r.recovery)}`);
     if (r.held) log.warn({ ...cycleFields(r), err: r.error }, `sync held by central: ${r.error}`);
     else if (r.error) log.warn({ ...cycleFields(r), err: r.error }, `sync failed: ${r.error}`);
     else if (r.pushed || r.pulled || r.conflicts || r.failed)

@@ -23,16 +23,19 @@ export function retryFailed(db: SqliteDb): number {
 }
 
 /**
- * Deletes SYNCED outbox rows older than `days`, and sync history older than `historyDays`.
- * Only SYNCED rows: a PENDING, FAILED or CONFLICT row is still something an operator or the
- * engine needs.
+ * Deletes SYNCED outbox rows older than `days`, and sync history older than `historyDays`
+ * (with it, local edits of central-owned rows that a pull put back that long ago; `history`
+ * counts both). Only SYNCED rows and discarded edits: a PENDING, FAILED or CONFLICT row, or an
+ * edit still waiting for its pull, is still something the engine needs.
  */
 export function cleanupSynced(db: SqliteDb, days: number, historyDays = days): { outbox: number; history: number } {
   const cutoff = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' days')`;
   return db.transaction(() => ({
     outbox: db.prepare(`DELETE FROM outbox WHERE status = ${statusSql("SYNCED")} AND created_at < ${cutoff}`).run(days)
       .changes,
-    history: db.prepare(`DELETE FROM sync_history WHERE started_at < ${cutoff}`).run(historyDays).changes,
+    history:
+      db.prepare(`DELETE FROM sync_history WHERE started_at < ${cutoff}`).run(historyDays).changes +
+      db.prepare(`DELETE FROM local_edits WHERE discarded_at < ${cutoff}`).run(historyDays).changes,
   }))();
 }
 

@@ -8,7 +8,9 @@ import {
 import { SyncStateStore } from "../db/sync-state";
 import type { SqliteDb } from "../db/terminal-db";
 import { OutboxStore } from "../outbox/outbox-store";
+import { describeFeedRecovery, lastFeedRecovery, type FeedRecoveryReport } from "../recovery/feed-recovery";
 import { CentralHoldStore, type CentralHold } from "../sync/central-hold";
+import { discardedLocalEdits } from "../sync/discard-local-edits";
 import { measuredStorage } from "../sync/storage-condition";
 import {
   circuitOf,
@@ -40,10 +42,14 @@ export interface AgentStatusReport {
   lastSyncAt: string | null;
   lastError: string | null;
   cursor: string;
+  /** The last time central's feed was reset or this cursor expired, and what the agent did. */
+  feedRecovery: FeedRecoveryReport | null;
   tables: Partial<Record<SyncTable, TableCounts>>;
   totals: TableCounts;
   /** Whether the till's disk has room for the agent's writes (a full disk holds sync until it has). */
   storage: StorageReport;
+  /** Per table, the till's own edits of central-owned rows that pulls put back to central's. */
+  localEditsDiscarded: Partial<Record<SyncTable, number>>;
 }
 
 /**
@@ -104,9 +110,11 @@ export function readAgentStatus(
     lastSyncAt,
     lastError: lastCycleError(db)?.message ?? null,
     cursor: kv.cursor(),
+    feedRecovery: lastFeedRecovery(db),
     tables,
     totals,
     storage: measuredStorage(db.name),
+    localEditsDiscarded: discardedLocalEdits(db),
   };
 }
 
@@ -131,6 +139,13 @@ function healthNote(s: AgentStatusReport): string {
   return "";
 }
 
+/** "0", or the total and each table's count: a till's edits of central's rows that pulls put back. */
+function describeDiscarded(d: Partial<Record<SyncTable, number>>): string {
+  const parts = Object.entries(d).map(([t, n]) => `${t} ${n}`);
+  const total = Object.values(d).reduce((a, n) => a + n, 0);
+  return parts.length === 0 ? "0" : `${total} (${parts.join(", ")})`;
+}
+
 /** The human-readable form: one line per fact, then a per-table grid. */
 export function formatAgentStatus(s: AgentStatusReport): string {
   const lines = [
@@ -143,6 +158,8 @@ export function formatAgentStatus(s: AgentStatusReport): string {
     `last error:  ${s.lastError ?? "none"}`,
     `mode:        ${s.mode}`,
     `storage:     ${s.storage.condition}${s.storage.freeBytes === null ? "" : ` (${Math.floor(s.storage.freeBytes / 1024)} KiB free)`}`,
+    ...(s.feedRecovery ? [`recovery:    ${describeFeedRecovery(s.feedRecovery)}`] : []),
+    `local edits discarded: ${describeDiscarded(s.localEditsDiscarded)}`,
     "",
     `${"table".padEnd(24)}${"pending".padStart(9)}${"failed".padStart(9)}${"synced".padStart(9)}${"conflicts".padStart(11)}`,
   ];

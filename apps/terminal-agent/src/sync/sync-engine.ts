@@ -7,11 +7,12 @@ import {
   type TillsyncError,
 } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
+import { pullOrRecover, type FeedRecoveryReport } from "../recovery/feed-recovery";
 import type { SqliteDb } from "../db/terminal-db";
 import { toPushChange, type OutboxStore, type RejectRetry } from "../outbox/outbox-store";
 import type { CentralTransport } from "../transport/central-transport";
 import { CentralHoldStore, type CentralHold } from "./central-hold";
-import { applyPulledPage } from "./pull-applier";
+import { applyPulledPage, FEED_EPOCH_KEY } from "./pull-applier";
 import { StorageWatch, type StorageCondition } from "./storage-condition";
 import {
   INITIAL_STATE,
@@ -65,6 +66,8 @@ export interface CycleReport {
   /** The cycle's sync_history row (what `history` lists), and how long it took; unset when skipped. */
   cycleId?: number;
   durationMs?: number;
+  /** Set when the pull found central's feed reset or this cursor expired, and the agent recovered. */
+  recovery?: FeedRecoveryReport;
 }
 
 /** Wait before asking a central that holds sync again, when it did not say how long. */
@@ -87,6 +90,9 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private readonly syncState: SyncStateStore;
   private readonly centralHold: CentralHoldStore;
   private running: Promise<CycleReport> | undefined;
+  private runningMin: number = Priority.BACKGROUND;
+  /** The broadest band asked for while a narrower cycle ran (daemon mode): it runs next. */
+  private dueAfterRunning: number | undefined;
   private cycleNo = 0;
   private timers: NodeJS.Timeout[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
@@ -156,9 +162,19 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
    * Resolves with what moved; a failure is reported in `error`, not thrown.
    */
   runCycle(minPriority: number = Priority.BACKGROUND): Promise<CycleReport> {
-    if (this.running) return this.running;
+    if (this.running) {
+      // An interval tick that lands while a CRITICAL-only cycle runs must not be lost: a till
+      // selling all day would otherwise never push its lower bands (they starve behind sales).
+      if (this.timers.length > 0 && minPriority < this.runningMin)
+        this.dueAfterRunning = Math.min(this.dueAfterRunning ?? minPriority, minPriority);
+      return this.running;
+    }
+    this.runningMin = minPriority;
     this.running = this.cycle(minPriority).finally(() => {
       this.running = undefined;
+      const due = this.dueAfterRunning;
+      this.dueAfterRunning = undefined;
+      if (due !== undefined && this.timers.length > 0) void this.runCycle(due);
     });
     return this.running;
   }
@@ -245,17 +261,30 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     }
   }
 
+  /** Pulls every page, or recovers when central's feed is not this cursor's (feed-recovery.ts). */
   private async pullAll(report: CycleReport): Promise<void> {
+    const { batchSize, pullLimit: pageSize, rejectRetry } = this.opts;
+    const deps = { db: this.db, outbox: this.outbox, transport: this.transport, batchSize, pageSize, rejectRetry };
+    const r = await pullOrRecover({ ...deps, signal: this.lifetime.signal }, () => this.pullPages(report));
+    if (r) {
+      report.recovery = r;
+      report.pulled += r.downloaded;
+    }
+  }
+
+  private async pullPages(report: CycleReport): Promise<void> {
     let cursor = this.syncState.cursor();
+    let epoch = this.syncState.get(FEED_EPOCH_KEY);
     const start = cursor;
     const limit = this.opts.pullLimit;
     if (this.lifetime.signal.aborted) return; // stopping: the batch in flight was the push
-    let next: Promise<PullResponse> | undefined = this.transport.pull(cursor, limit);
+    let next: Promise<PullResponse> | undefined = this.transport.pull(cursor, limit, undefined, epoch);
     while (next && !this.lifetime.signal.aborted) {
       const page: PullResponse = await next;
+      epoch = page.epoch ?? epoch;
       // Ask for the following page before applying this one, so central reads while we write.
       // Pages are still applied in order, each with its cursor, so a failure loses nothing.
-      next = page.hasMore ? this.transport.pull(page.nextCursor, limit) : undefined;
+      next = page.hasMore ? this.transport.pull(page.nextCursor, limit, undefined, epoch) : undefined;
       next?.catch(() => undefined); // observed below; avoid an unhandled rejection if we stop first
       // Let the request reach the socket first: the apply below is synchronous and would
       // otherwise hold it back until the page is written, and nothing would overlap.

@@ -3,6 +3,7 @@ import {
   ProtocolMismatchError,
   rowSchemaOf,
   type FeedCursor,
+  type OwnOrdersPage,
   type PullResponse,
   type PushChange,
   type PushResult,
@@ -75,4 +76,26 @@ export function checkPullPage(policy: SyncPolicy, since: FeedCursor, page: PullR
       checkRow(p, c.entityId, c.data, "its pull");
     }
   }
+}
+
+/** This terminal's own orders: valid rows, every order its own, every line and payment under one of them. */
+export function checkOwnOrdersPage(policy: SyncPolicy, terminalId: string, page: OwnOrdersPage): void {
+  const orders = new Set<string>();
+  for (const o of page.orders) {
+    checkRow(policy.sale_orders, String(o.id), o, "its own orders");
+    if (String(o.terminal_id).toLowerCase() !== terminalId.toLowerCase())
+      throw lie(
+        `its own orders of terminal ${terminalId} include order ${String(o.id)} of terminal ${String(o.terminal_id)}`,
+      );
+    orders.add(String(o.id).toLowerCase());
+  }
+  for (const [table, rows] of [
+    [policy.sale_order_lines, page.lines],
+    [policy.payments, page.payments],
+  ] as const)
+    for (const r of rows) {
+      checkRow(table, String(r.id), r, "its own orders");
+      if (!orders.has(String(r.order_id).toLowerCase()))
+        throw lie(`its own orders sent ${table.table} ${String(r.id)} of an order it did not send`);
+    }
 }

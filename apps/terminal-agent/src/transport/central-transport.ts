@@ -1,9 +1,26 @@
-import type { FeedCursor, HeartbeatRequest, PullResponse, PushChange, PushResult, SyncTable } from "@tillsync/shared";
+import type {
+  FeedCursor,
+  HeartbeatRequest,
+  OwnOrdersPage,
+  PullResponse,
+  PushChange,
+  PushResult,
+  SyncTable,
+} from "@tillsync/shared";
 
 /** What the sync engine needs from central. Tests and benchmarks may pass their own. */
 export interface CentralTransport {
   push(changes: PushChange[]): Promise<PushResult[]>;
-  pull(since: FeedCursor, limit: number, entityType?: SyncTable): Promise<PullResponse>;
+  /**
+   * A page of the feed after `since`. `epoch` is the feed epoch the cursor came from: central
+   * answers 409 FEED_RESET (FeedResetError) when its feed is another one.
+   */
+  pull(since: FeedCursor, limit: number, entityType?: SyncTable, epoch?: string): Promise<PullResponse>;
   acknowledge(cursor: FeedCursor): Promise<void>;
   heartbeat(body: Omit<HeartbeatRequest, "terminalId">): Promise<void>;
+  /**
+   * This terminal's own orders created at or after `since`, with lines and payments (a page;
+   * `cursor` is the previous page's nextCursor). Optional: a transport without it restores none.
+   */
+  ownOrders?(since: string, limit: number, cursor?: string): Promise<OwnOrdersPage>;
 }

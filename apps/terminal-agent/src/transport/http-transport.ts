@@ -4,11 +4,13 @@ import {
   errorFromBody,
   errorBodySchema,
   ProtocolMismatchError,
+  ownOrdersPageSchema,
   pullResponseSchema,
   pushResponseSchema,
   type ErrorBody,
   type FeedCursor,
   type HeartbeatRequest,
+  type OwnOrdersPage,
   type PullResponse,
   type PushChange,
   type PushResult,
@@ -16,7 +18,7 @@ import {
   type SyncTable,
 } from "@tillsync/shared";
 import type { z } from "zod";
-import { checkPullPage, checkPushAnswer } from "./answer-checks";
+import { checkOwnOrdersPage, checkPullPage, checkPushAnswer } from "./answer-checks";
 import type { CentralTransport } from "./central-transport";
 import { AGENT_DEFAULTS } from "../config";
 import { httpRequest, type HttpTimeouts } from "./http-request";
@@ -55,8 +57,13 @@ export class HttpCentralTransport implements CentralTransport {
     return body.results;
   }
 
-  async pull(since: FeedCursor, limit: number, entityType?: SyncTable): Promise<PullResponse> {
-    const q = new URLSearchParams({ since, limit: String(limit), ...(entityType ? { entityType } : {}) });
+  async pull(since: FeedCursor, limit: number, entityType?: SyncTable, epoch?: string): Promise<PullResponse> {
+    const q = new URLSearchParams({
+      since,
+      limit: String(limit),
+      ...(entityType ? { entityType } : {}),
+      ...(epoch ? { epoch } : {}),
+    });
     const page = await this.request("GET", `/api/sync/pull?${q.toString()}`, undefined, pullResponseSchema);
     checkPullPage(this.policy, since, page);
     return page;
@@ -64,6 +71,13 @@ export class HttpCentralTransport implements CentralTransport {
 
   async acknowledge(cursor: FeedCursor): Promise<void> {
     await this.request("POST", "/api/sync/acknowledge", { terminalId: this.opts.terminalId, cursor });
+  }
+
+  async ownOrders(since: string, limit: number, cursor?: string): Promise<OwnOrdersPage> {
+    const q = new URLSearchParams({ since, limit: String(limit), ...(cursor ? { cursor } : {}) });
+    const page = await this.request("GET", `/api/sync/own-orders?${q.toString()}`, undefined, ownOrdersPageSchema);
+    checkOwnOrdersPage(this.policy, this.opts.terminalId, page);
+    return page;
   }
 
   async heartbeat(body: Omit<HeartbeatRequest, "terminalId">): Promise<void> {

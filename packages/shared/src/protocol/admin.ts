@@ -73,11 +73,3 @@ export const upsertProductRequestSchema = z
     active: z.boolean().optional(),
   })
   .meta({ id: "UpsertProductRequest" });
-
-export const setStockRequestSchema = z
-  .object({
-    storeId: storeIdSchema,
-    productId: uuidSchema,
-    quantity: intColumnOf("inventory_items", "quantity"),
-  })
-  .meta({ id: "SetStockRequest" });

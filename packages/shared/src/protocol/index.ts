@@ -16,3 +16,5 @@ export * from "./admin-socket";
 export * from "./health";
 export * from "./sync-runs";
 export * from "./alerts";
+export * from "./stock";
+export * from "./own-orders";

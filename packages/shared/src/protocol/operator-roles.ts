@@ -44,6 +44,9 @@ export const ACTION_ROLES = {
   "store.create": "admin",
   "product.upsert": "admin",
   "stock.set": "admin",
+  "stock.receive": "admin",
+  "stock.damage": "admin",
+  "stock.transfer": "admin",
   "operator.create": "admin",
   "operator.revoke": "admin",
 } as const satisfies Record<string, OperatorRole>;

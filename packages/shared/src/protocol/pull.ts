@@ -10,6 +10,11 @@ export const pullQuerySchema = z
     since: feedCursorSchema.default(START_CURSOR),
     limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(DEFAULT_PULL_LIMIT),
     entityType: entityTypeInputSchema.optional(),
+    /**
+     * The feed epoch the cursor came from (the `epoch` of the pull that gave it). Another epoch
+     * is a 409 FEED_RESET; without it only the cursor itself is checked.
+     */
+    epoch: uuidSchema.optional(),
   })
   .meta({ id: "PullQuery" });
 export type PullQuery = z.infer<typeof pullQuerySchema>;
@@ -31,6 +36,11 @@ export const pullResponseSchema = z
     changes: z.array(pullChangeSchema),
     nextCursor: feedCursorSchema,
     hasMore: z.boolean(),
+    /**
+     * The feed's identity: store it with the cursor and send it back. Absent from centrals
+     * before the epoch existed.
+     */
+    epoch: uuidSchema.optional(),
   })
   .meta({ id: "PullResponse" });
 export type PullResponse = z.infer<typeof pullResponseSchema>;

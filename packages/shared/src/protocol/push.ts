@@ -61,6 +61,11 @@ const conflictResult = z.object({
   version: z.number().int(),
   /** Central's row after resolution, for the terminal to take over. */
   centralData: z.record(z.string(), z.unknown()).nullable(),
+  /**
+   * Columns whose terminal value central did not apply and kept its own (field ownership:
+   * `centralFields` in the policy; or every differing column when central kept its whole row).
+   */
+  keptFields: z.array(z.string()).optional(),
 });
 
 const rejectedResult = z.object({

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { Priority, START_CURSOR, type PullResponse, type PushChange, type PushResult } from "@tillsync/shared";
+import { waitFor } from "@tillsync/testkit";
+import { createAgent, loadAgentConfig, type Agent, type CentralTransport } from "../src";
+
+/** Central that applies everything; the first push waits until the test lets it answer. */
+class GatedCentral implements CentralTransport {
+  pushed: string[] = [];
+  private gate: Promise<void> | undefined;
+  release: () => void = () => undefined;
+  constructor() {
+    this.gate = new Promise((r) => (this.release = r));
+  }
+  async push(changes: PushChange[]): Promise<PushResult[]> {
+    const gate = this.gate;
+    this.gate = undefined;
+    await gate;
+    this.pushed.push(...changes.map((c) => c.entityType));
+    return changes.map((c) => ({ changeId: c.changeId, status: "APPLIED", version: 1 }) as PushResult);
+  }
+  async pull(): Promise<PullResponse> {
+    return { changes: [], nextCursor: START_CURSOR, hasMore: false } as unknown as PullResponse;
+  }
+  async acknowledge(): Promise<void> {}
+  async heartbeat(): Promise<void> {}
+}
+
+/**
+ * A busy till: a CRITICAL cycle is nearly always running when the interval's tick for the
+ * MEDIUM band comes. The tick must run after it, not be dropped (lower bands starved).
+ */
+describe("an interval tick that lands during a CRITICAL cycle", () => {
+  let dir: string;
+  let agent: Agent;
+
+  afterEach(async () => {
+    await agent?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs its bands right after the cycle in flight", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "tillsync-bands-"));
+    const file = path.join(dir, "t.db");
+    const central = new GatedCentral();
+    agent = createAgent(
+      loadAgentConfig({
+        CENTRAL_API_URL: "http://127.0.0.1:9",
+        CENTRAL_API_KEY: "k".repeat(32),
+        TERMINAL_ID: "00000000-0000-4000-8000-000000000001",
+        TERMINAL_DATABASE_URL: `file:${file}`,
+        SYNC_INTERVAL: "3600", // no real tick during the test: the test plays it
+      }),
+      central,
+    );
+    agent.engine.start();
+    const till = new Database(file);
+    till.prepare(`INSERT INTO customers (id, name) VALUES ('00000000-0000-4000-8000-0000000000c1', 'Ann')`).run();
+    till
+      .prepare(
+        `INSERT INTO sale_orders (id, store_id, status, total_cents, completed_at)
+         VALUES ('00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000e1', 'COMPLETED', 100, '2026-12-01T10:00:00.000Z')`,
+      )
+      .run();
+    till.close();
+    const critical = agent.engine.runCycle(Priority.CRITICAL);
+    const tick = agent.engine.runCycle(Priority.MEDIUM); // what the interval does, mid-cycle
+    expect(tick).toBe(critical);
+    central.release();
+    await critical;
+    await waitFor(() => central.pushed.includes("customers"));
+    expect(central.pushed).toEqual(["sale_orders", "customers"]); // the sale went first, alone
+  });
+
+  it("does not queue anything for a caller outside daemon mode", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "tillsync-bands-"));
+    const file = path.join(dir, "t.db");
+    const central = new GatedCentral();
+    agent = createAgent(
+      loadAgentConfig({
+        CENTRAL_API_URL: "http://127.0.0.1:9",
+        CENTRAL_API_KEY: "k".repeat(32),
+        TERMINAL_ID: "00000000-0000-4000-8000-000000000001",
+        TERMINAL_DATABASE_URL: `file:${file}`,
+      }),
+      central,
+    );
+    const till = new Database(file);
+    till.prepare(`INSERT INTO customers (id, name) VALUES ('00000000-0000-4000-8000-0000000000c1', 'Ann')`).run();
+    till.close();
+    const first = agent.engine.runCycle(Priority.CRITICAL);
+    void agent.engine.runCycle(Priority.MEDIUM);
+    central.release();
+    await first;
+    expect(await agent.engine.runCycle(Priority.CRITICAL)).toMatchObject({ pushed: 0 });
+    expect(central.pushed).toEqual([]);
+  });
+});
