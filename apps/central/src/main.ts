@@ -3,15 +3,18 @@ import { createServer as createHttpsServer } from "node:https";
 import { Redis } from "ioredis";
 import { resolvePolicy, validatePolicy, type SyncPolicy } from "@tillsync/shared";
 import { startConsoleLive } from "./admin/console-live";
+import { AlertWebhook } from "./alerts/alert-webhook";
 import { createApp } from "./app";
 import { AuthThrottle } from "./auth/auth-throttle";
 import type { CentralConfig, HubTunables } from "./config";
+import { bullConnection, queuePrefix } from "./hub/bull-connection";
 import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
 import { FeedHighWater } from "./feed/feed-high-water";
 import { HubMetrics } from "./observability/metrics";
 import { centralStore, type CentralStore } from "./store/central-store";
 import { openCentralDb, type CentralDb } from "./store/database";
+import { ensureDatabase } from "./store/ensure-database";
 import { migrateCentral } from "./store/migrate";
 
 export interface RunningCentral {
@@ -33,6 +36,31 @@ export interface StartOptions {
   hub?: Partial<HubTunables>;
   /** Where log lines go instead of stdout (tests read them). */
   logDestination?: { write(line: string): void };
+}
+
+/** DATABASE_URL's database, created when missing and migrated; each step logged. */
+async function openMigratedDb(config: CentralConfig, logger: Logger): Promise<CentralDb> {
+  if (await ensureDatabase(config.DATABASE_URL))
+    logger.info("created the database DATABASE_URL names (it did not exist)");
+  const db = openCentralDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  await migrateCentral(db.pool, undefined, (migration) => logger.info({ migration }, `applied migration ${migration}`));
+  return db;
+}
+
+/** Alerts: logged, and POSTed signed to ALERT_WEBHOOK_URL when it is set. */
+function alertWebhook(config: CentralConfig, redis: Redis, logger: Logger): AlertWebhook {
+  const t = config.hub;
+  return new AlertWebhook({
+    connection: bullConnection(config.REDIS_URL),
+    prefix: queuePrefix(config.REDIS_PREFIX),
+    redis,
+    log: logger.child({ component: "alerts" }),
+    url: config.ALERT_WEBHOOK_URL ?? null,
+    secret: config.ALERT_WEBHOOK_SECRET ?? null,
+    attempts: t.alertAttempts,
+    backoffMs: t.alertBackoffMs,
+    timeoutMs: t.alertTimeoutMs,
+  });
 }
 
 /** HTTPS (and WSS) when TLS_CERT_FILE/TLS_KEY_FILE are set (the files were checked at start), else HTTP. */
@@ -87,6 +115,16 @@ async function watchFeedHighWater(deps: { redis: Redis; store: CentralStore; log
   return { stop: () => clearInterval(timer) };
 }
 
+function connectRedis(config: CentralConfig): Redis {
+  const redis = new Redis(config.REDIS_URL, {
+    keyPrefix: `${config.REDIS_PREFIX}:`,
+    maxRetriesPerRequest: 2,
+    lazyConnect: false,
+  });
+  redis.on("error", () => undefined); // readiness reports it; reconnects are automatic
+  return redis;
+}
+
 /**
  * The composition root of central: everything is built here from the parsed configuration
  * and handed down (store, policy, tunables), nothing reads the environment or builds its own
@@ -99,21 +137,16 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   const policy = resolvePolicy(config.SYNC_POLICY_OVERRIDES);
   // Once, at start: a broken policy stops central here rather than mis-applying a push later.
   validatePolicy(policy);
-  const db = openCentralDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  await migrateCentral(db.pool);
+  const db = await openMigratedDb(config, logger);
   const store = centralStore(db);
-  const redis = new Redis(config.REDIS_URL, {
-    keyPrefix: `${config.REDIS_PREFIX}:`,
-    maxRetriesPerRequest: 2,
-    lazyConnect: false,
-  });
-  redis.on("error", () => undefined); // readiness reports it; reconnects are automatic
+  const redis = connectRedis(config);
   const metrics = new HubMetrics();
   const throttle = new AuthThrottle(redis, effective.hub);
   // The server exists before the app so socket.io can attach to it; requests are served only
   // once the app is wired and listen() is called.
   const server = httpServer(config.tls);
-  const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger, throttle }, server);
+  const alerts = alertWebhook(effective, redis, logger);
+  const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger, throttle, alerts }, server);
   const tunables = effective.hub;
   const live = startConsoleLive({ hub, store, adminToken: config.ADMIN_TOKEN, tunables, log: logger });
   // A database restored in place gets its new epoch before any pull is served.
@@ -130,6 +163,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     logger,
     tunables,
     throttle,
+    alerts,
   });
   const port = await serveApp(server, app, config.PORT);
   let stopping: Promise<void> | undefined;
@@ -149,6 +183,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
         live.close();
         highWater.stop();
         await hub.stop(); // closes socket.io and, with it, the HTTP server
+        await alerts.close();
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         redis.disconnect();
         await db.close();

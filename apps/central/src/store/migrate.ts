@@ -19,12 +19,37 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "applied_steps_count" INTEGER NOT NULL DEFAULT 0
 )`;
 
+/** What `migrate status` shows: the migrations the database has, and those it has not yet. */
+export interface MigrationStatus {
+  applied: Array<{ name: string; finishedAt: string }>;
+  pending: string[];
+}
+
+/** Applied and pending central migrations, without applying anything. */
+export async function centralMigrationStatus(pool: Pool, dir = migrationsDir("central")): Promise<MigrationStatus> {
+  const files = readMigrationFiles(dir);
+  await pool.query(CREATE_MIGRATIONS_TABLE);
+  const { rows } = await pool.query<{ migration_name: string; finished_at: Date }>(
+    `SELECT migration_name, finished_at FROM "_prisma_migrations"
+      WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`,
+  );
+  const done = new Set(rows.map((r) => r.migration_name));
+  return {
+    applied: rows.map((r) => ({ name: r.migration_name, finishedAt: r.finished_at.toISOString() })),
+    pending: files.map((f) => f.name).filter((n) => !done.has(n)),
+  };
+}
+
 /**
  * Applies the committed central migrations that the database does not have yet, each in its
  * own transaction, recording them in `_prisma_migrations` the way `prisma migrate deploy`
- * does. Returns the names it applied.
+ * does. Returns the names it applied; `onApplied` hears each one as it is committed (logs).
  */
-export async function migrateCentral(pool: Pool, dir = migrationsDir("central")): Promise<string[]> {
+export async function migrateCentral(
+  pool: Pool,
+  dir = migrationsDir("central"),
+  onApplied: (name: string) => void = () => undefined,
+): Promise<string[]> {
   const files = readMigrationFiles(dir);
   const { client, release } = await checkOut(pool);
   try {
@@ -55,6 +80,7 @@ export async function migrateCentral(pool: Pool, dir = migrationsDir("central"))
         throw new Error(`migration ${m.name} failed: ${err.message}`);
       });
       done.push(m.name);
+      onApplied(m.name);
     }
     return done;
   } finally {

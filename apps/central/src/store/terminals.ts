@@ -40,6 +40,13 @@ export interface StoredKey {
 }
 
 /** The terminals table (and its keys) in plain SQL: usable on the pool or inside a transaction. */
+/** What a heartbeat changed: back from OFFLINE (it had heartbeats before), and whether the previous one said the circuit was open. */
+export interface HeartbeatTransition {
+  name: string;
+  cameBack: boolean;
+  circuitWasOpen: boolean;
+}
+
 export interface TerminalQueries {
   /** The enabled terminal holding this key, if the key is neither revoked nor past its grace period. */
   findByKeyHash(hash: string): Promise<TerminalIdentity | undefined>;
@@ -51,7 +58,7 @@ export interface TerminalQueries {
   /** Records the cursor a terminal applied; never moves it backwards. */
   acknowledge(id: string, cursor: string): Promise<void>;
   /** Stores the heartbeat; a terminal heard from is ONLINE again, unless it is disabled. */
-  recordHeartbeat(id: string, heartbeat: StoredHeartbeat): Promise<void>;
+  recordHeartbeat(id: string, heartbeat: StoredHeartbeat): Promise<HeartbeatTransition>;
   /** Turns ONLINE terminals silent for longer than `timeoutS` OFFLINE; returns those it turned. */
   markSilentOffline(timeoutS: number): Promise<Array<{ id: string; name: string }>>;
   /** Every terminal not disabled that has sent a heartbeat, with it. */
@@ -165,12 +172,21 @@ function terminalWrites(
       );
     },
     async recordHeartbeat(id, heartbeat) {
-      await q.query(
-        `UPDATE terminals SET last_seen_at = now(), last_heartbeat = $2::jsonb,
-                status = CASE WHEN status = 'DISABLED' THEN status ELSE 'ONLINE'::terminal_status END
-          WHERE id = $1`,
+      // The row as it was, locked, so two heartbeats at once report one transition.
+      const { rows } = await q.query<{ name: string; was_offline: boolean; circuit_was_open: boolean }>(
+        `WITH prev AS (
+           SELECT id, status = 'OFFLINE' AND last_heartbeat IS NOT NULL AS was_offline,
+                  COALESCE(last_heartbeat->>'circuit' = 'open', last_heartbeat->>'status' = 'circuit-open', false)
+                    AS circuit_was_open
+             FROM terminals WHERE id = $1 FOR UPDATE)
+         UPDATE terminals t SET last_seen_at = now(), last_heartbeat = $2::jsonb,
+                status = CASE WHEN t.status = 'DISABLED' THEN t.status ELSE 'ONLINE'::terminal_status END
+           FROM prev WHERE t.id = prev.id
+         RETURNING t.name, prev.was_offline, prev.circuit_was_open`,
         [id, JSON.stringify(heartbeat)],
       );
+      const r = rows[0];
+      return { name: r?.name ?? "", cameBack: r?.was_offline ?? false, circuitWasOpen: r?.circuit_was_open ?? false };
     },
     async markSilentOffline(timeoutS) {
       // Only ONLINE rows change, so two overlapping sweeps report each silence once.
