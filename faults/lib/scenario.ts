@@ -64,12 +64,13 @@ export function backlog(world: World): number {
 export async function settle(
   world: World,
   faultEndedAt: number,
-  opts: { backlog?: number; capMs?: number } = {},
+  /** `extraMs`: added to the target, e.g. one sync interval where lower bands wait for their cycle. */
+  opts: { backlog?: number; capMs?: number; extraMs?: number } = {},
 ): Promise<Pick<ScenarioResult, "reconciliation" | "convergeMs" | "targetMs">> {
   const pending = opts.backlog ?? backlog(world);
   await world.stopSelling();
-  const targetMs = RESUME_MS + Math.ceil((pending / DRAIN_PER_S) * 1000);
-  const capMs = opts.capMs ?? Math.max(30_000, targetMs * 2);
+  const targetMs = RESUME_MS + (opts.extraMs ?? 0) + Math.ceil((pending / DRAIN_PER_S) * 1000);
+  const capMs = opts.capMs ?? targetMs + 15_000;
   let last = "";
   let stableSince = Date.now();
   for (;;) {

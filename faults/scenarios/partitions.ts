@@ -1,0 +1,73 @@
+import type { LinkMode } from "../lib/fault-proxy";
+import { changePrices, outboxMarks, resumeVerdict, survivalVerdict } from "../lib/probes";
+import { settle, withWorld, type Scenario, type Verdict } from "../lib/scenario";
+import { sleep } from "../lib/util";
+import type { Till } from "../lib/world";
+
+/**
+ * Partitions between tills and central, the writers selling throughout. Each ends with the
+ * link healed, the tills back within 10 s plus their backlog's drain (G9, defect 4 when not),
+ * and full reconciliation. A price changed at central during the fault must reach the tills.
+ */
+function partition(name: string, mode: LinkMode, description: string): Scenario {
+  return {
+    name,
+    defects: "4 (breaker slow to resume), 1",
+    async run(ctx) {
+      return withWorld(ctx, name, { tills: 3, products: 8 }, async (world) => {
+        world.startSelling({ gapMs: 80 });
+        await sleep(2_000);
+        const cut = name === "partition-one-till" ? [world.tills[2]!] : world.tills;
+        // A slow link still carries sync: the slowed tills themselves must keep up.
+        const others = mode.kind === "slow" ? cut : world.tills.filter((t) => !cut.includes(t));
+        const rounds = ctx.full ? 4 : 1;
+        const verdicts: Verdict[] = [];
+        let healedAt = Date.now();
+        for (let i = 0; i < rounds; i++) {
+          for (const t of cut) t.proxy.set(mode);
+          await changePrices(world, 2);
+          const faultMs = ctx.full ? 30_000 : 8_000;
+          verdicts.push(...(await othersKeepSyncing(others, faultMs)));
+          for (const t of cut) t.proxy.set({ kind: "pass" });
+          healedAt = Date.now();
+          verdicts.push(await resumeVerdict(`round ${i + 1}`, cut, healedAt));
+        }
+        const result = await settle(world, healedAt, { backlog: 0 });
+        return { ...result, verdicts: [{ ok: true, figure: description }, ...verdicts, survivalVerdict(world)] };
+      });
+    },
+  };
+}
+
+/**
+ * While one till is cut off, the others keep syncing: everything they committed before the
+ * last 5 s of the fault has reached central by its end.
+ */
+async function othersKeepSyncing(others: Till[], faultMs: number): Promise<Verdict[]> {
+  if (others.length === 0) {
+    await sleep(faultMs);
+    return [];
+  }
+  await sleep(faultMs - 5_000);
+  const marks = outboxMarks(others);
+  await sleep(5_000);
+  const late = others.reduce(
+    (s, t, i) =>
+      s +
+      t.read(
+        (db) =>
+          (
+            db.prepare(`SELECT count(*) AS n FROM outbox WHERE id <= ? AND status <> 'SYNCED'`).get(marks[i]!) as {
+              n: number;
+            }
+          ).n,
+      ),
+    0,
+  );
+  return [{ ok: late === 0, figure: late === 0 ? "others kept syncing" : `others ${late} rows behind` }];
+}
+
+export const partitionDrop = partition("partition-drop", { kind: "drop" }, "links reset (RST) and refused");
+export const partitionBlackhole = partition("partition-blackhole", { kind: "blackhole" }, "links silent (no RST)");
+export const partitionSlow = partition("partition-slow", { kind: "slow", delayMs: 200 }, "200 ms each way");
+export const partitionOneTill = partition("partition-one-till", { kind: "drop" }, "one till cut, two selling");
