@@ -125,6 +125,19 @@ export class AgentProcess {
     return exited;
   }
 
+  /** Runs one CLI command and returns its exit code and standard output (`status --json`...). */
+  capture(args: string[]): Promise<{ code: number | null; stdout: string }> {
+    const child = spawn(process.execPath, [...sourceArgs(path.join(ROOT, "apps/terminal-agent/src/bin.ts")), ...args], {
+      cwd: ROOT,
+      env: this.variables(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stdout += d.toString()));
+    return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout })));
+  }
+
   log(): string {
     try {
       return readFileSync(this.logFile, "utf8");

@@ -24,7 +24,10 @@ export interface Reconciliation {
   loyaltyDiff: number;
   /** Products whose till row differs from central's. */
   catalogueDiff: number;
-  /** Outbox rows not SYNCED (PENDING, SYNCING, FAILED, CONFLICT) over all tills. */
+  /**
+   * Outbox rows still to send or parked (PENDING, SYNCING, FAILED) over all tills. CONFLICT
+   * rows are answered (central resolved them by the policy, e.g. MERGE) and count as settled.
+   */
   unsynced: number;
   /** SYNCED outbox rows whose change central has no record of applying. */
   unconfirmed: number;
@@ -45,6 +48,9 @@ export function clean(r: Reconciliation): boolean {
     0
   );
 }
+
+/** Outbox states central has answered for good. */
+const SETTLED = new Set(["SYNCED", "CONFLICT"]);
 
 class Tally {
   r: Reconciliation = {
@@ -199,10 +205,10 @@ export async function reconcile(world: World): Promise<Reconciliation> {
       compareTicket(t, local, till.name, tally);
     }
     tally.r.centralRows += countExtras(till.terminalId, ledger, central, tally);
-    const unsynced = Object.entries(local.outbox).reduce((s, [k, n]) => s + (k === "SYNCED" ? 0 : n), 0);
+    const unsynced = Object.entries(local.outbox).reduce((s, [k, n]) => s + (SETTLED.has(k) ? 0 : n), 0);
     tally.add("unsynced", unsynced, `${till.name}: outbox ${JSON.stringify(local.outbox)}`);
     const unconfirmed = local.synced.filter((id) => !central.applied.has(id)).length;
-    tally.add("unconfirmed", unconfirmed, `${till.name}: ${unconfirmed} SYNCED changes central never applied`);
+    tally.add("unconfirmed", unconfirmed, `${till.name}: ${unconfirmed} answered changes central never applied`);
     let cat = 0;
     for (const [id, key] of central.products) if (local.products.get(id) !== key) cat++;
     tally.add("catalogueDiff", cat, `${till.name}: ${cat} products differ from central`);

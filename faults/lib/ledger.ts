@@ -98,6 +98,8 @@ export class WriterProcess {
     readonly options: WriterOptions,
     private readonly logDir: string,
     private readonly name: string,
+    /** Process variables (a skewed clock: the till software shares the till's clock). */
+    private readonly processEnv: Record<string, string> = {},
   ) {}
 
   start(overrides: Partial<WriterOptions> = {}): void {

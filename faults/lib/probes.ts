@@ -14,8 +14,10 @@ export function outboxMarks(tills: Till[]): number[] {
   );
 }
 
-function unsyncedUpTo(t: Till, mark: number, minPriority: number): number {
-  const sql = `SELECT count(*) AS n FROM outbox WHERE id <= ? AND sync_priority >= ? AND status <> 'SYNCED'`;
+/** Rows of `t` up to outbox id `mark`, of priority ≥ `minPriority`, central has not answered yet. */
+export function unsyncedUpTo(t: Till, mark: number, minPriority = 8): number {
+  const sql = `SELECT count(*) AS n FROM outbox
+               WHERE id <= ? AND sync_priority >= ? AND status NOT IN ('SYNCED', 'CONFLICT')`;
   return t.read((db) => (db.prepare(sql).get(mark, minPriority) as { n: number }).n);
 }
 
@@ -28,8 +30,11 @@ export async function resumeVerdict(
   label: string,
   tills: Till[],
   since: number,
-  /** 10: only CRITICAL rows, which go at once; lower bands wait for their cycle (SPEC §2). */
-  minPriority = 1,
+  /**
+   * The bands judged: 8 = CRITICAL and HIGH (HIGH goes every cycle); MEDIUM and LOW wait for
+   * their 2nd–5th cycle by design (SPEC §2). 10: CRITICAL only, pushed at once.
+   */
+  minPriority = 8,
   graceMs = 15_000,
 ): Promise<Verdict & { ms: number | null }> {
   const marks = outboxMarks(tills);

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { AGENT_SUITE_ENV } from "./agent-process";
 import { clean, reconcile, type Reconciliation } from "./checker";
 import { World, type Services, type WorldOptions } from "./world";
 import { sleep } from "./util";
@@ -51,7 +52,12 @@ export function backlog(world: World): number {
     (n, t) =>
       n +
       t.read(
-        (db) => (db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED'`).get() as { n: number }).n,
+        (db) =>
+          (
+            db.prepare(`SELECT count(*) AS n FROM outbox WHERE status NOT IN ('SYNCED', 'CONFLICT')`).get() as {
+              n: number;
+            }
+          ).n,
       ),
     0,
   );
@@ -69,7 +75,10 @@ export async function settle(
 ): Promise<Pick<ScenarioResult, "reconciliation" | "convergeMs" | "targetMs">> {
   const pending = opts.backlog ?? backlog(world);
   await world.stopSelling();
-  const targetMs = RESUME_MS + (opts.extraMs ?? 0) + Math.ceil((pending / DRAIN_PER_S) * 1000);
+  // Customers are MEDIUM: they go every 2–3 cycles (SPEC §2), so their last change may wait
+  // three intervals of the suite's SYNC_INTERVAL after the writers stop.
+  const bands = world.customers.length > 0 ? 3 * Number(AGENT_SUITE_ENV.SYNC_INTERVAL) * 1000 : 0;
+  const targetMs = RESUME_MS + (opts.extraMs ?? bands) + Math.ceil((pending / DRAIN_PER_S) * 1000);
   const capMs = opts.capMs ?? targetMs + 15_000;
   let last = "";
   let stableSince = Date.now();

@@ -19,7 +19,7 @@ export interface SideSnapshot {
 export interface TillExtras {
   /** Outbox rows by status. */
   outbox: Record<string, number>;
-  /** change_id of every SYNCED outbox row. */
+  /** change_id of every outbox row central answered (SYNCED, or CONFLICT resolved by the policy). */
   synced: string[];
 }
 
@@ -131,6 +131,6 @@ export function tillSnapshot(db: Database.Database): SideSnapshot & TillExtras {
     }),
     ...rest(all(SQL.stock), all(SQL.customers), all(SQL.products)),
     outbox,
-    synced: all(`SELECT change_id FROM outbox WHERE status = 'SYNCED'`).map((r) => String(r.change_id)),
+    synced: all(`SELECT change_id FROM outbox WHERE status IN ('SYNCED', 'CONFLICT')`).map((r) => String(r.change_id)),
   };
 }

@@ -162,6 +162,7 @@ export class World {
       },
       this.dir,
       name,
+      perTill.processEnv,
     );
     agent.start();
     return { name, terminalId: terminal.id, key, file, proxy, agent, writer, read: (fn) => readTill(file, fn) };

@@ -2,8 +2,12 @@ import type { Scenario } from "../lib/scenario";
 import { agentCrash } from "./agent-crash";
 import { baseline } from "./baseline";
 import { centralCrash } from "./central-crash";
-import { postgresRestart, redisRestart } from "./service-restarts";
+import { clockSkew } from "./clock-skew";
+import { fullDisk } from "./full-disk";
+import { longOffline } from "./long-offline";
+import { batchBoundaries, loyaltyMerges } from "./merges-and-batches";
 import { partitionBlackhole, partitionDrop, partitionOneTill, partitionSlow } from "./partitions";
+import { postgresRestart, redisRestart } from "./service-restarts";
 
 /** Every scenario, in the order the suite runs them. */
 export const SCENARIOS: Scenario[] = [
@@ -16,4 +20,9 @@ export const SCENARIOS: Scenario[] = [
   partitionOneTill,
   postgresRestart,
   redisRestart,
+  longOffline,
+  clockSkew,
+  fullDisk,
+  batchBoundaries,
+  loyaltyMerges,
 ];

@@ -1,5 +1,5 @@
 import type { LinkMode } from "../lib/fault-proxy";
-import { changePrices, outboxMarks, resumeVerdict, survivalVerdict } from "../lib/probes";
+import { changePrices, outboxMarks, resumeVerdict, survivalVerdict, unsyncedUpTo } from "../lib/probes";
 import { settle, withWorld, type Scenario, type Verdict } from "../lib/scenario";
 import { sleep } from "../lib/util";
 import type { Till } from "../lib/world";
@@ -51,19 +51,7 @@ async function othersKeepSyncing(others: Till[], faultMs: number): Promise<Verdi
   await sleep(faultMs - 5_000);
   const marks = outboxMarks(others);
   await sleep(5_000);
-  const late = others.reduce(
-    (s, t, i) =>
-      s +
-      t.read(
-        (db) =>
-          (
-            db.prepare(`SELECT count(*) AS n FROM outbox WHERE id <= ? AND status <> 'SYNCED'`).get(marks[i]!) as {
-              n: number;
-            }
-          ).n,
-      ),
-    0,
-  );
+  const late = others.reduce((s, t, i) => s + unsyncedUpTo(t, marks[i]!), 0);
   return [{ ok: late === 0, figure: late === 0 ? "others kept syncing" : `others ${late} rows behind` }];
 }
 
