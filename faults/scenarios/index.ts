@@ -4,6 +4,7 @@ import { baseline } from "./baseline";
 import { centralCrash } from "./central-crash";
 import { clockSkew } from "./clock-skew";
 import { fullDisk } from "./full-disk";
+import { harnessSelfTest } from "./harness-self-test";
 import { longOffline } from "./long-offline";
 import { batchBoundaries, loyaltyMerges } from "./merges-and-batches";
 import { partitionBlackhole, partitionDrop, partitionOneTill, partitionSlow } from "./partitions";
@@ -11,6 +12,7 @@ import { postgresRestart, redisRestart } from "./service-restarts";
 
 /** Every scenario, in the order the suite runs them. */
 export const SCENARIOS: Scenario[] = [
+  harnessSelfTest,
   baseline,
   centralCrash,
   agentCrash,
