@@ -1,4 +1,4 @@
-import { DRAIN_PER_S, RESUME_MS, type Verdict } from "./scenario";
+import { DRAIN_PER_S, RESUME_MS, RSS_CAP_MB, type Verdict } from "./scenario";
 import { sleep } from "./util";
 import type { Till, World } from "./world";
 
@@ -102,7 +102,7 @@ export async function terminalStatus(world: World, till: Till): Promise<string> 
 }
 
 /** Peak RSS of every agent against the 256 MB cap (issue 11's target). */
-export function rssVerdict(world: World, capMb = 256): Verdict {
+export function rssVerdict(world: World, capMb = RSS_CAP_MB): Verdict {
   const peak = Math.max(...world.tills.map((t) => t.agent.peakRssMb));
   return { ok: peak <= capMb, figure: `agent peak RSS ${peak.toFixed(0)} MB` };
 }

@@ -47,6 +47,8 @@ export const RESUME_MS = 10_000;
 export const DRAIN_PER_S = 300;
 /** A failing reconciliation with empty outboxes that has not changed for this long is final. */
 const STABLE_MS = 6_000;
+/** Issue 11: agent RSS ≤ 256 MB throughout. */
+export const RSS_CAP_MB = 256;
 
 /** Outbox rows not yet SYNCED over every till: the backlog to drain. */
 export function backlog(world: World): number {
@@ -102,17 +104,24 @@ export async function settle(
   }
 }
 
-/** Builds a world in the scenario's own directory, runs `body`, always tears the world down. */
-export async function withWorld<T>(
+/**
+ * Builds a world in the scenario's own directory, runs `body`, always tears the world down.
+ * Every scenario is also held to issue 11's memory target: agent RSS ≤ 256 MB throughout.
+ */
+export async function withWorld(
   ctx: ScenarioContext,
   name: string,
   options: WorldOptions,
-  body: (world: World) => Promise<T>,
-): Promise<T> {
+  body: (world: World) => Promise<ScenarioResult>,
+): Promise<ScenarioResult> {
   const world = new World(ctx.services, path.join(ctx.dir, name), options);
   try {
     await world.start();
-    return await body(world);
+    const result = await body(world);
+    const peak = Math.max(...world.tills.map((t) => t.agent.peakRssMb));
+    if (!result.verdicts.some((v) => v.figure.startsWith("agent peak RSS")))
+      result.verdicts.push({ ok: peak <= RSS_CAP_MB, figure: `agent peak RSS ${peak.toFixed(0)} MB` });
+    return result;
   } finally {
     await world.close().catch((err: Error) => ctx.log(`teardown of ${name}: ${err.message}`));
   }

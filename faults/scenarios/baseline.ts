@@ -12,7 +12,7 @@ export const baseline: Scenario = {
   async run(ctx) {
     return withWorld(ctx, "baseline", { tills: 3, products: 8 }, async (world) => {
       world.startSelling({ gapMs: 60 });
-      await sleep(ctx.full ? 60_000 : 15_000);
+      await sleep(ctx.full ? 60_000 : 10_000);
       const end = Date.now();
       return { ...(await settle(world, end)), verdicts: [] };
     });

@@ -40,8 +40,8 @@ export const loyaltyMerges: Scenario = {
   async run(ctx) {
     const options = { tills: ctx.full ? 5 : 3, products: 6, customers: 5 };
     return withWorld(ctx, "loyalty-merges", options, async (world) => {
-      world.startSelling({ gapMs: ctx.full ? 100 : 50 });
-      await sleep(ctx.full ? 30_000 : 8_000);
+      world.startSelling({ gapMs: ctx.full ? 60 : 30 });
+      await sleep(ctx.full ? 30_000 : 10_000);
       world.tills[0]!.proxy.set({ kind: "drop" });
       // Short enough in the short form not to open the breaker (scenarios above test that).
       await sleep(ctx.full ? 20_000 : 2_000);
