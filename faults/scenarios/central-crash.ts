@@ -34,10 +34,10 @@ async function crashOnce(world: World, ctx: ScenarioContext, point: KillPoint): 
     // Somewhere in migrate → listen → hub start (a boot takes 1–3 s here).
     await sleep(200 + Math.floor(ctx.rand() * 1500));
   } else if (point === "push") {
-    hit = await anyRequest(world, "/api/sync/push", 10_000);
+    hit = await anyRequest(world, "/api/sync/push", 5_000);
     await sleep(Math.floor(ctx.rand() * 15));
   } else if (point === "pull") {
-    const pulled = anyRequest(world, "/api/sync/pull", 10_000);
+    const pulled = anyRequest(world, "/api/sync/pull", 5_000);
     await changePrices(world, 3);
     hit = await pulled;
     await sleep(Math.floor(ctx.rand() * 15));
