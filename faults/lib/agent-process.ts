@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { sourceArgs } from "@tillsync/testkit";
+import { track } from "./children";
 import { ROOT, rssMb } from "./util";
 
 export interface AgentEnv {
@@ -73,11 +74,13 @@ export class AgentProcess {
 
   private spawnCli(args: string[]): ChildProcess {
     const fd = openSync(this.logFile, "a");
-    return spawn(process.execPath, [...sourceArgs(path.join(ROOT, "apps/terminal-agent/src/bin.ts")), ...args], {
-      cwd: ROOT,
-      env: this.variables(),
-      stdio: ["ignore", fd, fd],
-    });
+    return track(
+      spawn(process.execPath, [...sourceArgs(path.join(ROOT, "apps/terminal-agent/src/bin.ts")), ...args], {
+        cwd: ROOT,
+        env: this.variables(),
+        stdio: ["ignore", fd, fd],
+      }),
+    );
   }
 
   /** `tillsync-agent start`: the daemon. */
@@ -127,11 +130,13 @@ export class AgentProcess {
 
   /** Runs one CLI command and returns its exit code and standard output (`status --json`...). */
   capture(args: string[]): Promise<{ code: number | null; stdout: string }> {
-    const child = spawn(process.execPath, [...sourceArgs(path.join(ROOT, "apps/terminal-agent/src/bin.ts")), ...args], {
-      cwd: ROOT,
-      env: this.variables(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = track(
+      spawn(process.execPath, [...sourceArgs(path.join(ROOT, "apps/terminal-agent/src/bin.ts")), ...args], {
+        cwd: ROOT,
+        env: this.variables(),
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stdout += d.toString()));

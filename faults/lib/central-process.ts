@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { sourceArgs } from "@tillsync/testkit";
+import { track } from "./children";
 import { ROOT, waitUntil } from "./util";
 
 export interface CentralEnv {
@@ -54,21 +55,23 @@ export class CentralProcess {
   spawn(): void {
     const fd = openSync(this.logFile, "a");
     this.bootOffsets.push({ startedAt: Date.now(), offset: this.logSize() });
-    this.child = spawn(process.execPath, sourceArgs(path.join(ROOT, "apps/central/src/bin.ts")), {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: this.env.databaseUrl,
-        REDIS_URL: this.env.redisUrl,
-        REDIS_PREFIX: this.env.redisPrefix,
-        PORT: String(this.env.port),
-        ADMIN_TOKEN: this.env.adminToken,
-        LOG_LEVEL: "info",
-        DEFAULT_SCHEDULE: "off",
-        ...this.env.extra,
-      },
-      stdio: ["ignore", fd, fd],
-    });
+    this.child = track(
+      spawn(process.execPath, sourceArgs(path.join(ROOT, "apps/central/src/bin.ts")), {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATABASE_URL: this.env.databaseUrl,
+          REDIS_URL: this.env.redisUrl,
+          REDIS_PREFIX: this.env.redisPrefix,
+          PORT: String(this.env.port),
+          ADMIN_TOKEN: this.env.adminToken,
+          LOG_LEVEL: "info",
+          DEFAULT_SCHEDULE: "off",
+          ...this.env.extra,
+        },
+        stdio: ["ignore", fd, fd],
+      }),
+    );
   }
 
   async start(timeoutMs = 60_000): Promise<number> {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { sourceArgs } from "@tillsync/testkit";
+import { track } from "./children";
 import { ROOT } from "./util";
 
 /** What a till writer is told (faults/till-writer.ts reads it from argv). */
@@ -105,14 +106,9 @@ export class WriterProcess {
   start(overrides: Partial<WriterOptions> = {}): void {
     const fd = openSync(path.join(this.logDir, `${this.name}-writer.log`), "a");
     const opts = { ...this.options, ...overrides, seed: this.options.seed + Math.floor(Math.random() * 1e6) };
-    const child = spawn(
-      process.execPath,
-      [...sourceArgs(path.join(ROOT, "faults/till-writer.ts")), JSON.stringify(opts)],
-      {
-        cwd: ROOT,
-        stdio: ["ignore", fd, fd],
-      },
-    );
+    const args = [...sourceArgs(path.join(ROOT, "faults/till-writer.ts")), JSON.stringify(opts)];
+    const env = { ...process.env, ...this.processEnv };
+    const child = track(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", fd, fd] }));
     this.child = child;
     this.exited = new Promise((r) => child.once("exit", () => r()));
   }

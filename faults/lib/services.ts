@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
+import { track } from "./children";
 import { freePort, waitUntil } from "./util";
 
 /**
@@ -64,14 +65,16 @@ export async function startPostgres(dir: string): Promise<PrivatePostgres> {
   let child: ChildProcess | null = null;
   const logFd = openSync(path.join(dir, "postgres.log"), "a");
   const start = async () => {
-    child = spawn(
-      postgresBin("postgres"),
-      ["-D", data, "-p", String(port), "-k", data, "-c", "listen_addresses=127.0.0.1"].concat(
-        // fsync off is safe here: the scenarios crash PostgreSQL, never the machine. Commits stay
-        // synchronous, so an immediate shutdown loses nothing a client was told had committed.
-        ["fsync=off", "max_connections=300"].flatMap((o) => ["-c", o]),
+    child = track(
+      spawn(
+        postgresBin("postgres"),
+        ["-D", data, "-p", String(port), "-k", data, "-c", "listen_addresses=127.0.0.1"].concat(
+          // fsync off is safe here: the scenarios crash PostgreSQL, never the machine. Commits stay
+          // synchronous, so an immediate shutdown loses nothing a client was told had committed.
+          ["fsync=off", "max_connections=300"].flatMap((o) => ["-c", o]),
+        ),
+        { ...ids, stdio: ["ignore", logFd, logFd] },
       ),
-      { ...ids, stdio: ["ignore", logFd, logFd] },
     );
     await waitUntil(() => postgresAnswers(url()), 30_000, "private PostgreSQL to accept connections");
   };
@@ -123,10 +126,12 @@ export async function startRedis(dir: string): Promise<PrivateRedis> {
   let child: ChildProcess | null = null;
   const logFd = openSync(path.join(dir, "redis.log"), "a");
   const start = async () => {
-    child = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-      { stdio: ["ignore", logFd, logFd] },
+    child = track(
+      spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+        { stdio: ["ignore", logFd, logFd] },
+      ),
     );
     await waitUntil(async () => (await redisPing(port)) === "PONG", 10_000, "private Redis to answer PING");
   };
