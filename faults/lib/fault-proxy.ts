@@ -28,6 +28,8 @@ export class FaultProxy {
   port = 0;
   /** Request lines seen, per path prefix (`POST /api/sync/push`...): the scenarios' sync counters. */
   readonly seen = new Map<string, number>();
+  /** TCP connections accepted so far (a client that reuses its connections opens few). */
+  connections = 0;
 
   constructor(public targetPort: number) {
     this.server = net.createServer((client) => this.accept(client));
@@ -85,6 +87,7 @@ export class FaultProxy {
   }
 
   private accept(client: net.Socket): void {
+    this.connections++;
     client.on("error", () => undefined);
     if (this.mode.kind === "drop") {
       client.resetAndDestroy();

@@ -24,12 +24,14 @@ function partition(name: string, mode: LinkMode, description: string, gapMs = 80
         const verdicts: Verdict[] = [];
         let healedAt = Date.now();
         for (let i = 0; i < rounds; i++) {
+          const traffic = trafficOf(cut);
           for (const t of cut) t.proxy.set(mode);
           await changePrices(world, 2);
           // On a slow link the tills may lag, but by no more than G9's 10 s.
           const windowMs = mode.kind === "slow" ? 10_000 : 5_000;
           const faultMs = Math.max(ctx.full ? 30_000 : 8_000, windowMs + 3_000);
           verdicts.push(...(await othersKeepSyncing(others, faultMs, windowMs)));
+          if (mode.kind === "slow") verdicts.push({ ok: true, figure: traffic() });
           for (const t of cut) t.proxy.set({ kind: "pass" });
           healedAt = Date.now();
           verdicts.push(await resumeVerdict(`round ${i + 1}`, cut, healedAt));
@@ -38,6 +40,19 @@ function partition(name: string, mode: LinkMode, description: string, gapMs = 80
         return { ...result, verdicts: [{ ok: true, figure: description }, ...verdicts, survivalVerdict(world)] };
       });
     },
+  };
+}
+
+/** What went over the tills' links from now until the returned function is called, per till. */
+function trafficOf(tills: Till[]): () => string {
+  const count = (line: string) => tills.reduce((s, t) => s + (t.proxy.seen.get(line) ?? 0), 0);
+  const conns = () => tills.reduce((s, t) => s + t.proxy.connections, 0);
+  const start = { push: count("POST /api/sync/push"), pull: count("GET /api/sync/pull"), conns: conns() };
+  return () => {
+    const per = (n: number) => (n / tills.length).toFixed(0);
+    const push = per(count("POST /api/sync/push") - start.push);
+    const pull = per(count("GET /api/sync/pull") - start.pull);
+    return `per till during the fault: ${push} pushes, ${pull} pulls, ${per(conns() - start.conns)} connections`;
   };
 }
 
