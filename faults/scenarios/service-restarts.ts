@@ -16,7 +16,8 @@ const REALTIME_ENV = { SYNC_INTERVAL: String(INTERVAL_S) };
 const CYCLE = { backlog: 0, extraMs: INTERVAL_S * 1000 };
 const REALTIME_MS = 5_000;
 
-async function readyAgain(world: World): Promise<Verdict> {
+/** `bootsBefore`: central's boots before the fault; another one means it restarted (or was restarted). */
+async function readyAgain(world: World, bootsBefore: number): Promise<Verdict> {
   const c = world.central;
   let ms = 0;
   try {
@@ -33,7 +34,7 @@ async function readyAgain(world: World): Promise<Verdict> {
     await c.start();
     return { ok: false, figure: "central crashed" };
   }
-  return { ok: c.boots().length === 1, figure: `/ready back in ${ms} ms` };
+  return { ok: c.boots().length === bootsBefore, figure: `/ready back in ${ms} ms` };
 }
 
 export const postgresRestart: Scenario = {
@@ -47,9 +48,10 @@ export const postgresRestart: Scenario = {
       const modes = ctx.full ? (["fast", "immediate", "fast", "immediate"] as const) : (["fast", "immediate"] as const);
       let back = Date.now();
       for (const mode of modes) {
+        const boots = world.central.boots().length;
         await ctx.services.pg.restart(mode, 2_000);
         back = Date.now();
-        verdicts.push(await readyAgain(world));
+        verdicts.push(await readyAgain(world, boots));
         verdicts.push(await resumeVerdict(`${mode} restart`, world.tills, back, 10));
         verdicts.push(await pushDownVerdict(world, `after ${mode} restart`, REALTIME_MS));
       }
@@ -106,9 +108,10 @@ export const redisRestart: Scenario = {
       await sleep(2_000);
       const verdicts: Verdict[] = [await pushDownVerdict(world, "before", REALTIME_MS)];
       const calm = await pullRate(world, 3_000);
+      const boots = world.central.boots().length;
       await ctx.services.redis.restart(2_000);
       const back = Date.now();
-      verdicts.push(await readyAgain(world));
+      verdicts.push(await readyAgain(world, boots));
       verdicts.push(await resumeVerdict("tills", world.tills, back, 10));
       verdicts.push(await pushDownVerdict(world, "after", REALTIME_MS));
       const after = await pullRate(world, 5_000);
