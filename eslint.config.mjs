@@ -52,7 +52,10 @@ export default tseslint.config(
     files: [`${w}/**/*.ts`, `${w}/**/*.tsx`],
     rules: { "no-restricted-imports": ["error", deepImports(w)] },
   })),
-  { files: ["scripts/**/*.ts", "bench/**/*.ts"], rules: { "no-restricted-imports": ["error", deepImports("")] } },
+  {
+    files: ["scripts/**/*.ts", "bench/**/*.ts", "faults/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", deepImports("")] },
+  },
   {
     // Production code never imports test fixtures.
     files: WORKSPACES.flatMap((w) => [`${w}/src/**/*.ts`, `${w}/src/**/*.tsx`]),
@@ -78,6 +81,7 @@ export default tseslint.config(
       ...WORKSPACES.flatMap((w) => [`${w}/src/**/*.ts`, `${w}/src/**/*.tsx`]),
       "scripts/**/*.ts",
       "bench/**/*.ts",
+      "faults/**/*.ts",
     ],
     ignores: ["**/generated/**", ...SIZE_DEBT],
     rules: {

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { DEFAULT_SYNC_POLICY, NotFoundError, type SyncPolicy } from "@tillsync/shared";
 import type { AdminEvents } from "./admin/admin-events";
 import type { AdminNamespace } from "./admin/admin-namespace";
+import type { AlertSink } from "./alerts/alert-sink";
 import { actionGuard } from "./auth/action-guard";
 import type { AuthThrottle } from "./auth/auth-throttle";
 import { terminalAuth } from "./auth/bearer";
@@ -11,11 +12,13 @@ import { OperatorAuthenticator, operatorAuth } from "./auth/operator-auth";
 import { HUB_DEFAULTS, type HubTunables } from "./config";
 import { errorHandler } from "./http/error-handler";
 import { jsonBodiesOnly } from "./http/json-only";
+import { knownApiRoutesOnly } from "./http/known-routes";
 import { terminalRefRewrite } from "./http/terminal-ref";
 import type { Hub } from "./hub/hub";
 import type { Logger } from "./observability/logger";
 import type { HubMetrics } from "./observability/metrics";
 import { requestLog } from "./observability/request-log";
+import { API_ROUTES } from "./openapi/api-routes";
 import { docsRoutes } from "./openapi/docs-routes";
 import { auditRoutes } from "./routes/audit-routes";
 import { catalogueRoutes } from "./routes/catalogue-routes";
@@ -52,6 +55,8 @@ export interface AppDeps {
   consoleAssets?: DashboardDeps["assets"];
   /** Slows down repeated failed authentication from one address (429 after a burst). */
   throttle?: AuthThrottle;
+  /** Where terminal alerts go (back online, circuit open, conflicts waiting). */
+  alerts?: AlertSink;
 }
 
 /** The Express app of SPEC §4, built from its dependencies (tests pass their own). */
@@ -70,13 +75,14 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   if (logger) app.use(requestLog(logger));
+  app.use("/api", knownApiRoutesOnly(API_ROUTES));
   app.use("/api", jsonBodiesOnly());
   app.use(express.json({ limit: tunables.bodyLimit }));
 
   app.use(healthRoutes(store, deps.redis, deps.metrics, deps.hub));
   app.use(docsRoutes());
   app.use(dashboardRoutes({ authn, queues: deps.hub?.boardQueues(), assets: deps.consoleAssets }));
-  if (deps.metrics) app.use("/api/sync/push", deps.metrics.pushObserver());
+  if (deps.metrics) app.use(["/api/sync/push", "/api/sync/upload"], deps.metrics.pushObserver());
   const auth = terminalAuth(store.terminals, deps.throttle);
   const highWater = new FeedHighWater({
     redis: deps.redis,
@@ -94,6 +100,8 @@ export function createApp(deps: AppDeps): Express {
       activity: deps.adminEvents,
       logger,
       metrics: deps.metrics,
+      alerts: deps.alerts,
+      conflictAlertEveryMs: tunables.conflictAlertEveryMs,
       // Remembers the cursors pulls give out, so a database restored in place is noticed.
       onServed: (epoch, cursor) => highWater.served(epoch, cursor),
     }),
@@ -134,6 +142,6 @@ function operatorRouter(
   r.use(conflictRoutes(store, ctx.policy));
   r.use(operatorRoutes({ store, onRevoked: (id) => deps.adminNamespace?.disconnectOperator(id) }));
   r.use(auditRoutes(store));
-  if (hub) r.use(hubRoutes(store, hub, ctx.policy));
+  if (hub) r.use(hubRoutes(store, hub, ctx.policy, ctx.tunables));
   return r;
 }

@@ -4,6 +4,8 @@ import { z } from "zod";
 import {
   CONFLICT_STRATEGIES,
   ConfigError,
+  cronSchema,
+  DEFAULT_SCHEDULE_CRON,
   describeZodError,
   SYNC_TABLES,
   type PolicyOverrides,
@@ -34,6 +36,11 @@ export const CENTRAL_DEFAULTS = {
   CONFLICT_RETENTION_DAYS: 180,
   /** PostgreSQL connections of one instance (HTTP handlers, hub jobs and the sequencer share them). */
   DATABASE_POOL_SIZE: 10,
+  /** The schedule created on first start (UTC), or `off`. */
+  DEFAULT_SCHEDULE: DEFAULT_SCHEDULE_CRON,
+  /** A heartbeat with more pending / failed changes than these raises a SYNC_BACKLOG alert. */
+  ALERT_BACKLOG_PENDING: 100,
+  ALERT_BACKLOG_FAILED: 5,
 } as const;
 
 /**
@@ -84,6 +91,18 @@ export const HUB_DEFAULTS = {
   backlogAlertFailed: 5,
   /** A terminal that has not synced for this long is "delayed" (yellow). */
   delayedAfterMs: 15 * 60_000,
+  /** A run started by POST /api/sync/all ends this long after its triggers if a terminal has not acked. */
+  manualRunTimeoutS: 30,
+  /** Alert webhook: POSTs per alert before it is given up, first retry delay (doubled each time), timeout of one POST. */
+  alertAttempts: 10,
+  alertBackoffMs: 1_000,
+  alertTimeoutMs: 10_000,
+  /** At most one CONFLICTS_WAITING alert per terminal this often. */
+  conflictAlertEveryMs: 10 * 60_000,
+  /** How often each instance checks that Redis still holds the hub's data (and rebuilds it when not). */
+  redisCheckMs: 5_000,
+  /** How often a waiting GET /api/sync/runs/:id?wait= looks at the run. */
+  runWaitPollMs: 200,
   /** Feed compaction and history retention, once per cluster (cron, UTC). */
   cleanupCron: "30 3 * * *",
   /** Feed notifications are gathered this long into one DATA_CHANGED round. */
@@ -160,6 +179,18 @@ const schema = z.object({
     .default(CENTRAL_DEFAULTS.APPLIED_CHANGES_RETENTION_DAYS),
   CONFLICT_RETENTION_DAYS: z.coerce.number().int().min(1).default(CENTRAL_DEFAULTS.CONFLICT_RETENTION_DAYS),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(CENTRAL_DEFAULTS.DATABASE_POOL_SIZE),
+  /** The schedule created on first start: a cron (UTC), or `off` for none. */
+  DEFAULT_SCHEDULE: z
+    .union([z.literal("off"), cronSchema], { message: 'must be a cron of 5 fields (e.g. 0 */6 * * *) or "off"' })
+    .default(CENTRAL_DEFAULTS.DEFAULT_SCHEDULE),
+  /** Signed alerts (alerts/alert-webhook.ts): POSTed here when set; the secret signs them. */
+  ALERT_WEBHOOK_URL: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, "must be an http:// or https:// URL")
+    .optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters (it signs every alert)").optional(),
+  ALERT_BACKLOG_PENDING: z.coerce.number().int().min(0).default(CENTRAL_DEFAULTS.ALERT_BACKLOG_PENDING),
+  ALERT_BACKLOG_FAILED: z.coerce.number().int().min(0).default(CENTRAL_DEFAULTS.ALERT_BACKLOG_FAILED),
   /** PEM certificate (chain) and private key: central serves HTTPS (and WSS) itself when both are set. */
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
@@ -210,7 +241,16 @@ export type CentralConfig = z.infer<typeof schema> & { hub: HubTunables; tls: Tl
 export function loadCentralConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig {
   const r = retentionSchema.safeParse(env);
   if (!r.success) throw new ConfigError(`invalid central configuration: ${describeZodError(r.error)}`);
-  return { ...r.data, hub: { ...HUB_DEFAULTS }, tls: loadTls(r.data.TLS_CERT_FILE, r.data.TLS_KEY_FILE) };
+  if (r.data.ALERT_WEBHOOK_URL && !r.data.ALERT_WEBHOOK_SECRET)
+    throw new ConfigError(
+      "invalid central configuration: ALERT_WEBHOOK_SECRET: is required when ALERT_WEBHOOK_URL is set (it signs every alert)",
+    );
+  const hub = {
+    ...HUB_DEFAULTS,
+    backlogAlertPending: r.data.ALERT_BACKLOG_PENDING,
+    backlogAlertFailed: r.data.ALERT_BACKLOG_FAILED,
+  };
+  return { ...r.data, hub, tls: loadTls(r.data.TLS_CERT_FILE, r.data.TLS_KEY_FILE) };
 }
 
 function readPem(variable: string, file: string): string {
@@ -246,6 +286,14 @@ function loadTls(certFile: string | undefined, keyFile: string | undefined): Tls
 }
 
 const databaseSchema = schema.pick({ DATABASE_URL: true });
+const statusSchema = schema.pick({ DATABASE_URL: true, SYNC_POLICY_OVERRIDES: true });
+
+/** DATABASE_URL and SYNC_POLICY_OVERRIDES: what `status` needs to read the figures from PostgreSQL. */
+export function loadStatusConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof statusSchema> {
+  const r = statusSchema.safeParse(env);
+  if (!r.success) throw new ConfigError(`invalid central configuration: ${describeZodError(r.error)}`);
+  return r.data;
+}
 
 /** Only DATABASE_URL, for commands that touch nothing else (`operators ...`: no ADMIN_TOKEN needed). */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof databaseSchema> {

@@ -3,10 +3,12 @@ import { createServer as createHttpsServer } from "node:https";
 import { Redis } from "ioredis";
 import { resolvePolicy, validatePolicy, type SyncPolicy } from "@tillsync/shared";
 import { startConsoleLive } from "./admin/console-live";
+import { AlertWebhook } from "./alerts/alert-webhook";
 import { createApp } from "./app";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { TerminalKeyCache } from "./auth/key-cache";
 import type { CentralConfig, HubTunables } from "./config";
+import { bullConnection, queuePrefix } from "./hub/bull-connection";
 import { HeartbeatBatcher } from "./hub/heartbeat-batcher";
 import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
@@ -14,6 +16,7 @@ import { FeedHighWater } from "./feed/feed-high-water";
 import { HubMetrics } from "./observability/metrics";
 import { centralStore, type CentralStore } from "./store/central-store";
 import { openCentralDb, type CentralDb } from "./store/database";
+import { ensureDatabase } from "./store/ensure-database";
 import { migrateCentral } from "./store/migrate";
 import type { StoredHeartbeat } from "./store/stored-heartbeat";
 
@@ -38,6 +41,31 @@ export interface StartOptions {
   hub?: Partial<HubTunables>;
   /** Where log lines go instead of stdout (tests read them). */
   logDestination?: { write(line: string): void };
+}
+
+/** DATABASE_URL's database, created when missing and migrated; each step logged. */
+async function openMigratedDb(config: CentralConfig, logger: Logger): Promise<CentralDb> {
+  if (await ensureDatabase(config.DATABASE_URL))
+    logger.info("created the database DATABASE_URL names (it did not exist)");
+  const db = openCentralDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  await migrateCentral(db.pool, undefined, (migration) => logger.info({ migration }, `applied migration ${migration}`));
+  return db;
+}
+
+/** Alerts: logged, and POSTed signed to ALERT_WEBHOOK_URL when it is set. */
+function alertWebhook(config: CentralConfig, redis: Redis, logger: Logger): AlertWebhook {
+  const t = config.hub;
+  return new AlertWebhook({
+    connection: bullConnection(config.REDIS_URL),
+    prefix: queuePrefix(config.REDIS_PREFIX),
+    redis,
+    log: logger.child({ component: "alerts" }),
+    url: config.ALERT_WEBHOOK_URL ?? null,
+    secret: config.ALERT_WEBHOOK_SECRET ?? null,
+    attempts: t.alertAttempts,
+    backoffMs: t.alertBackoffMs,
+    timeoutMs: t.alertTimeoutMs,
+  });
 }
 
 /** HTTPS (and WSS) when TLS_CERT_FILE/TLS_KEY_FILE are set (the files were checked at start), else HTTP. */
@@ -117,7 +145,7 @@ async function watchFeedHighWater(deps: { redis: Redis; store: CentralStore; log
 }
 
 /** Central's Redis client; every key under REDIS_PREFIX. */
-function openRedis(config: CentralConfig): Redis {
+function connectRedis(config: CentralConfig): Redis {
   const redis = new Redis(config.REDIS_URL, {
     keyPrefix: `${config.REDIS_PREFIX}:`,
     maxRetriesPerRequest: 2,
@@ -139,16 +167,16 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   const policy = resolvePolicy(config.SYNC_POLICY_OVERRIDES);
   // Once, at start: a broken policy stops central here rather than mis-applying a push later.
   validatePolicy(policy);
-  const db = openCentralDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  await migrateCentral(db.pool);
-  const redis = openRedis(config);
+  const db = await openMigratedDb(config, logger);
+  const redis = connectRedis(config);
   const { store, keyCache } = cachedStore(centralStore(db), redis, effective);
   const metrics = new HubMetrics();
   const throttle = new AuthThrottle(redis, effective.hub);
   // The server exists before the app so socket.io can attach to it; requests are served only
   // once the app is wired and listen() is called.
   const server = httpServer(config.tls);
-  const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger, throttle }, server);
+  const alerts = alertWebhook(effective, redis, logger);
+  const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger, throttle, alerts }, server);
   const tunables = effective.hub;
   const live = startConsoleLive({ hub, store, adminToken: config.ADMIN_TOKEN, tunables, log: logger });
   // A database restored in place gets its new epoch before any pull is served.
@@ -165,6 +193,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     logger,
     tunables,
     throttle,
+    alerts,
   });
   const port = await serveApp(server, app, config.PORT);
   let stopping: Promise<void> | undefined;
@@ -185,6 +214,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
         live.close();
         highWater.stop();
         await hub.stop(); // closes socket.io and, with it, the HTTP server
+        await alerts.close();
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         keyCache.close();
         redis.disconnect();

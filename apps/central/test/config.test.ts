@@ -27,10 +27,38 @@ describe("central configuration", () => {
     ["SYNC_POLICY_OVERRIDES", "{not json"],
     ["SYNC_POLICY_OVERRIDES", '{"products":{"strategy":"LOUDEST_WINS"}}'],
     ["SYNC_POLICY_OVERRIDES", '{"widgets":{"strategy":"CENTRAL_WINS"}}'],
+    ["DEFAULT_SCHEDULE", "every six hours"],
+    ["DEFAULT_SCHEDULE", "no"],
+    ["ALERT_WEBHOOK_URL", "hooks.example.com/alerts"],
+    ["ALERT_WEBHOOK_SECRET", "short"],
+    ["ALERT_BACKLOG_PENDING", "lots"],
+    ["ALERT_BACKLOG_FAILED", "-1"],
   ])("names the bad variable %s (%s)", (name, value) => {
     const load = () => loadCentralConfig({ ...good, [name]: value });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(new RegExp(`^invalid central configuration: ${name}`));
+  });
+
+  it("needs ALERT_WEBHOOK_SECRET with ALERT_WEBHOOK_URL, and feeds the backlog thresholds to the hub", () => {
+    const load = () => loadCentralConfig({ ...good, ALERT_WEBHOOK_URL: "https://hooks.example.com/a" });
+    expect(load).toThrow(
+      /^invalid central configuration: ALERT_WEBHOOK_SECRET: is required when ALERT_WEBHOOK_URL is set/,
+    );
+    const c = loadCentralConfig({
+      ...good,
+      ALERT_WEBHOOK_URL: "https://hooks.example.com/a",
+      ALERT_WEBHOOK_SECRET: "a-secret-of-sixteen+",
+      ALERT_BACKLOG_PENDING: "250",
+      ALERT_BACKLOG_FAILED: "0",
+    });
+    expect(c.hub).toMatchObject({ backlogAlertPending: 250, backlogAlertFailed: 0 });
+    expect(loadCentralConfig(good).hub).toMatchObject({ backlogAlertPending: 100, backlogAlertFailed: 5 });
+  });
+
+  it("creates the default schedule every six hours unless DEFAULT_SCHEDULE says off or another cron", () => {
+    expect(loadCentralConfig(good).DEFAULT_SCHEDULE).toBe("0 */6 * * *");
+    expect(loadCentralConfig({ ...good, DEFAULT_SCHEDULE: "off" }).DEFAULT_SCHEDULE).toBe("off");
+    expect(loadCentralConfig({ ...good, DEFAULT_SCHEDULE: "30 2 * * *" }).DEFAULT_SCHEDULE).toBe("30 2 * * *");
   });
 
   it("refuses applied_changes kept shorter than the feed's retention, naming the variable", () => {

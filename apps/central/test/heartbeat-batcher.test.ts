@@ -1,6 +1,7 @@
 import { TerminalClient, waitFor } from "@tillsync/testkit";
 import { HeartbeatBatcher } from "../src/hub/heartbeat-batcher";
 import type { StoredHeartbeat } from "../src/store/stored-heartbeat";
+import type { HeartbeatTransition } from "../src/store/terminals";
 import { useTestCentral } from "../testing";
 
 const { central, pg } = useTestCentral("hbbatch");
@@ -11,15 +12,15 @@ const hb = (status: string): StoredHeartbeat =>
 /** A store whose writes finish only when the test says so, recording every statement. */
 function gatedStore() {
   const writes: Array<Array<{ id: string; status: string }>> = [];
-  const gates: Array<{ open(): void; fail(err: Error): void }> = [];
+  const gates: Array<{ open(transitions?: Map<string, HeartbeatTransition>): void; fail(err: Error): void }> = [];
   return {
     writes,
     gates,
     store: {
       recordHeartbeats: (batch: Array<{ id: string; heartbeat: StoredHeartbeat }>) =>
-        new Promise<void>((open, fail) => {
+        new Promise<Map<string, HeartbeatTransition>>((resolve, fail) => {
           writes.push(batch.map((b) => ({ id: b.id, status: b.heartbeat.status })));
-          gates.push({ open, fail });
+          gates.push({ open: (ts) => resolve(ts ?? new Map()), fail });
         }),
     },
   };
@@ -57,6 +58,22 @@ describe("heartbeat batcher", () => {
     g.gates[1]!.open();
     await Promise.all([a, b]);
     expect(settled).toBe(2);
+  });
+
+  it("hands the row's transition to the first heartbeat of a terminal in a batch, and a later one what the one before it left", async () => {
+    const g = gatedStore();
+    const batcher = new HeartbeatBatcher(g.store, 100);
+    void batcher.record("t0", hb("idle"));
+    const a = batcher.record("t1", { ...hb("idle"), circuit: "open" } as StoredHeartbeat);
+    const b = batcher.record("t1", { ...hb("idle"), circuit: "open" } as StoredHeartbeat);
+    const c = batcher.record("t1", { ...hb("idle"), circuit: "closed" } as StoredHeartbeat);
+    g.gates[0]!.open();
+    await waitFor(() => g.writes.length === 2);
+    g.gates[1]!.open(new Map([["t1", { name: "till 1", cameBack: true, circuitWasOpen: false }]]));
+    // Came back once and the circuit opened once, as if the three had been written one by one.
+    await expect(a).resolves.toEqual({ name: "till 1", cameBack: true, circuitWasOpen: false });
+    await expect(b).resolves.toEqual({ name: "till 1", cameBack: false, circuitWasOpen: true });
+    await expect(c).resolves.toEqual({ name: "till 1", cameBack: false, circuitWasOpen: true });
   });
 
   it("rejects the callers of a failed statement, keeps at most maxBatch per statement, and goes on", async () => {

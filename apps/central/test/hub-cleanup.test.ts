@@ -81,6 +81,24 @@ describe("hub cleanup", () => {
     ]);
   });
 
+  it("deletes sync runs (and their terminals' parts) older than the retention", async () => {
+    const t = await central.provisionTerminal();
+    const { rows } = await pg.query<{ id: string; started_at: Date }>(
+      `INSERT INTO sync_runs (type, sync_type, attempt_timeout_s, started_at, completed_at, outcome)
+       VALUES ('MANUAL', 'FULL', 30, now() - interval '40 days', now() - interval '40 days', 'SUCCESS'),
+              ('MANUAL', 'FULL', 30, now(), NULL, 'RUNNING') RETURNING id, started_at`,
+    );
+    for (const r of rows)
+      await pg.query(`INSERT INTO sync_run_terminals (run_id, terminal_id, trigger_at) VALUES ($1, $2, now())`, [
+        r.id,
+        t.terminalId,
+      ]);
+    const r = await compactFeedAndExpireHistory(central.running.store, DAYS());
+    expect(r.runs).toBe(1);
+    const left = await pg.query(`SELECT run_id FROM sync_run_terminals WHERE terminal_id = $1`, [t.terminalId]);
+    expect(left.rows).toEqual([{ run_id: rows[1]!.id }]);
+  });
+
   it("deletes console sessions that ended or expired more than a day ago, and keeps the others", async () => {
     await pg.query(
       `INSERT INTO operator_sessions (id_hash, operator_name, role, csrf_token, expires_at, ended_at) VALUES

@@ -16,6 +16,11 @@ describe("hub schedules and status", () => {
   const list = async () =>
     (await central.admin<{ schedules: Schedule[] }>("GET", "/api/sync/schedules")).body.schedules;
 
+  it("creates no schedule on first start with DEFAULT_SCHEDULE=off (the fixture's setting)", async () => {
+    expect(central.config.DEFAULT_SCHEDULE).toBe("off");
+    expect(await list()).toEqual([]);
+  });
+
   it("creates, lists, pauses, resumes, triggers and deletes a schedule", async () => {
     const t = await central.provisionTerminal();
     const s = connectTestSocket(central.url, t, { autoAck: true });
@@ -41,15 +46,21 @@ describe("hub schedules and status", () => {
       expect(resumed.body.schedule.paused).toBe(false);
       expect(resumed.body.schedule.nextRunAt).not.toBeNull();
 
-      const fired = await central.admin<{ triggered: string[] }>("POST", "/api/sync/schedules", {
+      const fired = await central.admin<{ runId: string }>("POST", "/api/sync/schedules", {
         action: "trigger-manual",
         scheduleId: id,
       });
       expect(fired.status).toBe(200);
-      expect(fired.body.triggered).toContain(t.terminalId);
-      await waitFor(() => s.triggers.find((x) => x.reason === "SCHEDULED" && x.type === "FULL"), {
-        what: "SCHEDULED trigger",
+      // An operator asked for it: MANUAL, not SCHEDULED.
+      await waitFor(() => s.triggers.find((x) => x.reason === "MANUAL" && x.type === "FULL"), {
+        what: "MANUAL trigger",
       });
+      const r = await central.admin<{ type: string; results: Array<{ terminalId: string }> }>(
+        "GET",
+        `/api/sync/runs/${fired.body.runId}`,
+      );
+      expect(r.body.type).toBe("MANUAL");
+      expect(r.body.results.map((x) => x.terminalId)).toContain(t.terminalId);
 
       const deleted = await central.admin("POST", "/api/sync/schedules", { action: "delete", scheduleId: id });
       expect(deleted.status).toBe(200);

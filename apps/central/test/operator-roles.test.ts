@@ -12,9 +12,10 @@ const key = (r: { method: string; path: string }) => `${r.method.toUpperCase()} 
 
 /** The bodies each state-changing route is tried with (one per action where a route has several). */
 function bodiesOf(routeKey: string): unknown[] {
-  if (routeKey === "POST /api/sync/schedules")
+  if (routeKey === "POST /api/sync/schedules" || routeKey === "POST /api/background/sync/schedule")
     return [
       { action: "create", cron: "not a cron" },
+      { action: "update", scheduleId: "missing", retries: 1 },
       { action: "pause", scheduleId: "missing" },
       { action: "resume", scheduleId: "missing" },
       { action: "delete", scheduleId: "missing" },

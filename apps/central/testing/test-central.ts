@@ -49,6 +49,9 @@ export async function startTestCentral(
       PORT: "0",
       ADMIN_TOKEN: adminToken,
       LOG_LEVEL: "silent",
+      // A schedule firing on the wall clock (every six hours) would make tests depend on the
+      // hour they run at; tests of the default schedule turn it back on through `extra`.
+      DEFAULT_SCHEDULE: "off",
     }),
     ...extra,
   };

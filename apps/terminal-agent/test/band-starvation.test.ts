@@ -28,6 +28,72 @@ class GatedCentral implements CentralTransport {
   async heartbeat(): Promise<void> {}
 }
 
+/** Central for a till that never stops selling: each push answered, another sale committed. */
+class NonStopSales extends GatedCentral {
+  pulls = 0;
+  pushesAfterPull = 0;
+  selling = true;
+  constructor(private readonly file: string) {
+    super();
+    this.release();
+  }
+  override async push(changes: PushChange[]): Promise<PushResult[]> {
+    await new Promise((r) => setImmediate(r)); // as the network does: other work runs meanwhile
+    const out = await super.push(changes);
+    if (this.pulls > 0) this.pushesAfterPull++;
+    if (this.selling) sellOne(this.file);
+    return out;
+  }
+  override async pull(): Promise<PullResponse> {
+    this.pulls++;
+    return super.pull();
+  }
+}
+
+let sold = 0;
+function sellOne(file: string): void {
+  const till = new Database(file);
+  const id = `00000000-0000-4000-8000-${String(++sold).padStart(12, "0")}`;
+  till
+    .prepare(
+      `INSERT INTO sale_orders (id, store_id, status, total_cents, completed_at)
+       VALUES (?, '00000000-0000-4000-8000-0000000000e1', 'COMPLETED', 100, '2026-12-01T10:00:00.000Z')`,
+    )
+    .run(id);
+  till.close();
+}
+
+describe("a till that sells without a pause", () => {
+  let dir: string;
+  let agent: Agent;
+  afterEach(async () => {
+    await agent?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("still pulls every push slice, and goes on pushing after the pull", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "tillsync-slice-"));
+    const file = path.join(dir, "t.db");
+    const central = new NonStopSales(file);
+    agent = createAgent(
+      loadAgentConfig({
+        CENTRAL_API_URL: "http://127.0.0.1:9",
+        CENTRAL_API_KEY: "k".repeat(32),
+        TERMINAL_ID: "00000000-0000-4000-8000-000000000001",
+        TERMINAL_DATABASE_URL: `file:${file}`,
+        SYNC_INTERVAL: "3600",
+      }),
+      central,
+      { pushSliceMs: 200 },
+    );
+    agent.engine.start();
+    sellOne(file);
+    void agent.engine.runCycle(Priority.CRITICAL);
+    await waitFor(() => central.pulls >= 2 && central.pushesAfterPull > 0);
+    central.selling = false;
+  });
+});
+
 /**
  * A busy till: a CRITICAL cycle is nearly always running when the interval's tick for the
  * MEDIUM band comes. The tick must run after it, not be dropped (lower bands starved).

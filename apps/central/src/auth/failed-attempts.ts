@@ -19,17 +19,30 @@ export class FailedAttemptLimiter {
     private readonly prefix = "auth:failed:",
   ) {}
 
-  /** Seconds to wait when this address is locked out now; null when it may try. */
+  /**
+   * Seconds to wait when this address is locked out now; null when it may try. While Redis
+   * does not answer, null: the count is a brake on guessing, and an operator must still reach
+   * what PostgreSQL holds (an emergency stop above all) during a Redis outage; counting
+   * resumes when Redis is back.
+   */
   async retryAfter(address: string): Promise<number | null> {
     const key = this.prefix + address;
-    const [count, ttl] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
+    const read = await Promise.all([this.redis.get(key), this.redis.pttl(key)]).catch(() => undefined);
+    if (!read) return null;
+    const [count, ttl] = read;
     if (Number(count ?? 0) < this.policy.max) return null;
     return Math.max(1, Math.ceil((ttl > 0 ? ttl : this.policy.windowMs) / 1000));
   }
 
+  /** Counts a failure; lost while Redis does not answer (see retryAfter). */
   async recordFailure(address: string): Promise<void> {
     const key = this.prefix + address;
     // The window starts at the first failure (NX): later failures do not extend it.
-    await this.redis.multi().incr(key).pexpire(key, this.policy.windowMs, "NX").exec();
+    await this.redis
+      .multi()
+      .incr(key)
+      .pexpire(key, this.policy.windowMs, "NX")
+      .exec()
+      .catch(() => undefined);
   }
 }

@@ -20,6 +20,8 @@ export const ROUTE_ACTIONS: Readonly<Record<string, GuardedAction | ((body: unkn
   "POST /api/sync/resume": "sync.resume",
   "POST /api/sync/resolve": "conflict.resolve",
   "POST /api/sync/schedules": scheduleAction,
+  "POST /api/background/sync/schedule": scheduleAction,
+  "POST /api/background/sync/slave-to-prod": "sync.trigger",
   "POST /api/stores": "store.create",
   "POST /api/products": "product.upsert",
   "POST /api/stock": stockAction,
@@ -29,6 +31,7 @@ export const ROUTE_ACTIONS: Readonly<Record<string, GuardedAction | ((body: unkn
 
 const SCHEDULE_ACTIONS: Record<string, GuardedAction> = {
   create: "schedule.create",
+  update: "schedule.update",
   pause: "schedule.pause",
   resume: "schedule.resume",
   delete: "schedule.delete",
@@ -49,7 +52,7 @@ function stockAction(body: unknown): GuardedAction {
   return (typeof t === "string" && STOCK_ACTIONS[t]) || "stock.set";
 }
 
-/** POST /api/sync/schedules is five actions told apart by the body's `action`. */
+/** POST /api/sync/schedules is six actions told apart by the body's `action`. */
 function scheduleAction(body: unknown): GuardedAction {
   const a = (body as { action?: unknown } | null)?.action;
   // An unknown action still needs the schedules' role; the route then answers 400.

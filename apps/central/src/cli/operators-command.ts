@@ -13,6 +13,7 @@ import { openCentralDb } from "../store/database";
 import { migrateCentral } from "../store/migrate";
 import { operatorStore, type OperatorStore } from "../store/operators";
 import { fail } from "./cli-errors";
+import { envHelp } from "./env-help";
 
 /** Runs `fn` on the operators table of DATABASE_URL (migrated first), then closes the connection. */
 async function withOperators<T>(fn: (operators: OperatorStore) => Promise<T>): Promise<T> {
@@ -43,7 +44,10 @@ function line(o: Operator): string {
  * Needs only DATABASE_URL. The token is printed once; only its hash is stored.
  */
 export function addOperatorsCommand(program: Command): void {
-  const ops = program.command("operators").description("named operators of the control center");
+  const ops = program
+    .command("operators")
+    .description("named operators of the control center")
+    .addHelpText("after", envHelp(["DATABASE_URL"]));
   ops
     .command("add <name>")
     .description("create an operator; prints its token once")

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { loadCentralConfig } from "../config";
 import { startCentral } from "../main";
 import { fail } from "./cli-errors";
+import { envHelp, SERVE_VARIABLES } from "./env-help";
 
 /** Migrates, then serves until SIGTERM or SIGINT. */
 async function serve(): Promise<void> {
@@ -20,5 +21,6 @@ export function addServeCommand(program: Command): void {
   program
     .command("serve", { isDefault: true })
     .description("apply migrations, then serve the API, socket.io and the console on PORT")
+    .addHelpText("after", envHelp(SERVE_VARIABLES, "README's configuration table lists the rest"))
     .action(() => serve().catch(fail));
 }

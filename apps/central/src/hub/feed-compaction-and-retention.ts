@@ -2,6 +2,7 @@ import type { ChangeFeedStore } from "../store/change-feed";
 import type { SessionStore } from "../store/operator-sessions";
 import type { RetentionStore } from "../store/retention";
 import type { SyncHistoryStore } from "../store/sync-history";
+import type { SyncRunStore } from "../store/sync-runs";
 
 /** How long each kind of record is kept (days; central's *_RETENTION_DAYS settings). */
 export interface RetentionDays {
@@ -14,8 +15,8 @@ export interface RetentionDays {
 /**
  * The daily cleanup job (once per cluster): compacts the change feed (see
  * ChangeFeedStore.compact: superseded entries, and deletions older than FEED_RETENTION_DAYS),
- * deletes sync_history, applied_changes and decided conflicts older than their retention, and
- * console sessions that ended or expired more than a day ago.
+ * deletes sync_history, sync runs, applied_changes and decided conflicts older than their
+ * retention, and console sessions that ended or expired more than a day ago.
  */
 export async function compactFeedAndExpireHistory(
   store: {
@@ -23,10 +24,12 @@ export async function compactFeedAndExpireHistory(
     history: Pick<SyncHistoryStore, "deleteOlderThan">;
     sessions: Pick<SessionStore, "deleteStale">;
     retention: RetentionStore;
+    runs: Pick<SyncRunStore, "deleteOlderThan">;
   },
   days: RetentionDays,
 ): Promise<{
   history: number;
+  runs: number;
   feed: number;
   expiredDeletions: number;
   sessions: number;
@@ -34,11 +37,12 @@ export async function compactFeedAndExpireHistory(
   conflicts: number;
 }> {
   const history = await store.history.deleteOlderThan(days.historyDays);
+  const runs = await store.runs.deleteOlderThan(days.historyDays);
   const feed = await store.feed.compact({ retentionDays: days.feedDays });
   const sessions = await store.sessions.deleteStale();
   const appliedChanges = await store.retention.pruneAppliedChanges(days.appliedChangesDays);
   const conflicts = await store.retention.pruneConflicts(days.conflictDays);
-  return { history, feed: feed.superseded, expiredDeletions: feed.expired, sessions, appliedChanges, conflicts };
+  return { history, runs, feed: feed.superseded, expiredDeletions: feed.expired, sessions, appliedChanges, conflicts };
 }
 
 /** The retention periods of a parsed configuration. */

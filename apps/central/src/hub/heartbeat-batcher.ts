@@ -1,10 +1,13 @@
 import type { StoredHeartbeat } from "../store/stored-heartbeat";
-import type { TerminalQueries } from "../store/terminals";
+import type { HeartbeatTransition, TerminalQueries } from "../store/terminals";
 
 interface Waiting {
   heartbeat: StoredHeartbeat;
-  done: Array<{ resolve(): void; reject(err: unknown): void }>;
+  /** Each caller's heartbeat with its settle functions, in arrival order. */
+  done: Array<{ heartbeat: StoredHeartbeat; resolve(t: HeartbeatTransition): void; reject(err: unknown): void }>;
 }
+
+const isOpen = (hb: StoredHeartbeat) => (hb.circuit ? hb.circuit === "open" : hb.status === "circuit-open");
 
 /**
  * Heartbeats written to PostgreSQL in batches, group-commit style: when no write is running a
@@ -12,7 +15,9 @@ interface Waiting {
  * wait for it and go together in the next single statement. Ten thousand tills beating every
  * 30 s cost a few statements per second instead of 333. Each caller's promise settles when
  * the statement holding its heartbeat committed (or failed), so a 200 still means "stored".
- * Two heartbeats of one terminal in the same batch: the later one is written, both settle.
+ * Two heartbeats of one terminal in the same batch: the later one is written, both settle; the
+ * first gets the row's transition (back from OFFLINE, circuit open before), a later one what the
+ * heartbeat before it in the batch left (never "came back" twice, so an alert is raised once).
  */
 export class HeartbeatBatcher {
   private next = new Map<string, Waiting>();
@@ -24,13 +29,13 @@ export class HeartbeatBatcher {
     private readonly maxBatch: number,
   ) {}
 
-  record(id: string, heartbeat: StoredHeartbeat): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  record(id: string, heartbeat: StoredHeartbeat): Promise<HeartbeatTransition> {
+    return new Promise<HeartbeatTransition>((resolve, reject) => {
       const w = this.next.get(id);
       if (w) {
         w.heartbeat = heartbeat;
-        w.done.push({ resolve, reject });
-      } else this.next.set(id, { heartbeat, done: [{ resolve, reject }] });
+        w.done.push({ heartbeat, resolve, reject });
+      } else this.next.set(id, { heartbeat, done: [{ heartbeat, resolve, reject }] });
       if (!this.running) void this.drain();
     });
   }
@@ -41,12 +46,20 @@ export class HeartbeatBatcher {
       const batch = [...this.next].slice(0, this.maxBatch);
       for (const [id] of batch) this.next.delete(id);
       try {
-        await this.store.recordHeartbeats(batch.map(([id, w]) => ({ id, heartbeat: w.heartbeat })));
-        for (const [, w] of batch) for (const d of w.done) d.resolve();
+        const ts = await this.store.recordHeartbeats(batch.map(([id, w]) => ({ id, heartbeat: w.heartbeat })));
+        for (const [id, w] of batch) settle(w, ts.get(id) ?? { name: "", cameBack: false, circuitWasOpen: false });
       } catch (err) {
         for (const [, w] of batch) for (const d of w.done) d.reject(err);
       }
     }
     this.running = false;
   }
+}
+
+/** The row's transition to the first caller; each later one sees the heartbeat before it. */
+function settle(w: Waiting, first: HeartbeatTransition): void {
+  w.done.forEach((d, i) => {
+    if (i === 0) return d.resolve(first);
+    d.resolve({ name: first.name, cameBack: false, circuitWasOpen: isOpen(w.done[i - 1]!.heartbeat) });
+  });
 }

@@ -1,4 +1,7 @@
-import type { HubTunables } from "../config";
+import type { Redis } from "ioredis";
+import type { AlertSink } from "../alerts/alert-sink";
+import { backlogAlert, offlineAlert } from "../alerts/hub-alerts";
+import type { CentralConfig, HubTunables } from "../config";
 import type { Logger } from "../observability/logger";
 import { outboxTotals, type StoredHeartbeat } from "../store/stored-heartbeat";
 import type { SyncHistoryStore } from "../store/sync-history";
@@ -23,14 +26,16 @@ export function hasBacklog(hb: StoredHeartbeat | null, t: BacklogThresholds): bo
  * so once per cluster; only ONLINE terminals change, so each silence is recorded once (a
  * sync_history row of kind OFFLINE), even if two sweeps overlapped. Then raises a backlog
  * alert for every live terminal whose last heartbeat says it is falling behind; `alertOnce`
- * throttles them so one backlog is not logged on every sweep.
+ * throttles them so one backlog is not logged on every sweep; `onBacklog` hears each one raised.
+ * Returns the terminals it turned OFFLINE.
  */
 export async function sweepHeartbeats(
   store: SweepStore,
   opts: { timeoutS: number } & BacklogThresholds,
   log: Logger,
   alertOnce: (terminalId: string) => Promise<boolean>,
-): Promise<string[]> {
+  onBacklog: (t: { id: string; name: string; pending: number; failed: number }) => void = () => undefined,
+): Promise<Array<{ id: string; name: string }>> {
   const { timeoutS } = opts;
   const silent = await store.terminals.markSilentOffline(timeoutS);
   await store.history.recordOffline(
@@ -46,7 +51,34 @@ export async function sweepHeartbeats(
         { alert: "SYNC_BACKLOG", terminalId: r.id, name: r.name, pending, failed },
         `terminal sync backlog: pending > ${opts.backlogAlertPending} or failed > ${opts.backlogAlertFailed}`,
       );
+      onBacklog({ id: r.id, name: r.name, pending, failed });
     }
   }
-  return silent.map((r) => r.id);
+  return silent;
+}
+
+/**
+ * The heartbeat-sweep hub job: the sweep with the configured timeout and thresholds, backlog
+ * alerts throttled per terminal cluster-wide (backlogAlertEveryMs), an alert per terminal turned
+ * OFFLINE. Returns the ids turned OFFLINE.
+ */
+export async function heartbeatSweepJob(deps: {
+  store: SweepStore;
+  redis: Redis;
+  log: Logger;
+  alerts?: AlertSink;
+  config: Pick<CentralConfig, "HEARTBEAT_TIMEOUT_S" | "hub">;
+}): Promise<string[]> {
+  const { config, redis, alerts } = deps;
+  const t = config.hub;
+  const limits = { pending: t.backlogAlertPending, failed: t.backlogAlertFailed };
+  const offline = await sweepHeartbeats(
+    deps.store,
+    { timeoutS: config.HEARTBEAT_TIMEOUT_S, backlogAlertPending: limits.pending, backlogAlertFailed: limits.failed },
+    deps.log,
+    async (id) => (await redis.set(`hub:alerted:${id}`, "1", "PX", t.backlogAlertEveryMs, "NX")) === "OK",
+    (b) => alerts?.raise(backlogAlert(b, limits)),
+  );
+  for (const o of offline) alerts?.raise(offlineAlert(o, config.HEARTBEAT_TIMEOUT_S));
+  return offline.map((o) => o.id);
 }

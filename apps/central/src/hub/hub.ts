@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
-import { Queue, Worker, type Job } from "bullmq";
+import { Queue, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import {
   socketEvents,
@@ -9,6 +9,8 @@ import {
   type SyncStopDetails,
   type TerminalPause,
 } from "@tillsync/shared";
+import type { AlertSink } from "../alerts/alert-sink";
+import { emergencyAlert, scheduledRunAlert } from "../alerts/hub-alerts";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import type { CentralConfig } from "../config";
 import type { Logger } from "../observability/logger";
@@ -20,10 +22,13 @@ import { bullConnection, queuePrefix } from "./bull-connection";
 import { ClusterPresence } from "./cluster-presence";
 import { compactFeedAndExpireHistory, retentionDaysOf } from "./feed-compaction-and-retention";
 import { FeedWatcher } from "./feed-watcher";
-import { sweepHeartbeats } from "./heartbeat-sweep";
+import { heartbeatSweepJob } from "./heartbeat-sweep";
 import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
+import { RedisRecovery } from "./redis-recovery";
+import { RUN_CHECK_JOB, SyncRuns } from "./sync-runs";
 import { createSocketServer, type HubServer, type HubSocket, type SocketServerHandle } from "./socket-server";
-import { storeRoom, terminalRoom, TriggerDelivery } from "./trigger-delivery";
+import { declareJobSchedulers } from "./job-schedulers";
+import { deliveryOptionsOf, storeRoom, terminalRoom, TriggerDelivery } from "./trigger-delivery";
 import { TriggerStore, type SyncTrigger } from "./trigger-store";
 
 /** The hub job that drops the sockets of keys whose grace period ended. */
@@ -34,7 +39,7 @@ const keyRoom = (keyId: string): string => `key:${keyId}`;
 /** What the hub reads and writes in PostgreSQL. */
 export type HubStore = Pick<
   CentralStore,
-  "terminals" | "history" | "feed" | "feedListener" | "sessions" | "control" | "retention"
+  "terminals" | "history" | "feed" | "feedListener" | "sessions" | "control" | "runs" | "schedules" | "retention"
 >;
 
 export interface HubDeps {
@@ -46,6 +51,8 @@ export interface HubDeps {
   log: Logger;
   /** Slows down repeated failed socket handshakes from one address. */
   throttle?: AuthThrottle;
+  /** Terminal OFFLINE, backlog, scheduled run failed, emergency stop/resume. */
+  alerts?: AlertSink;
 }
 
 /**
@@ -56,6 +63,8 @@ export interface HubDeps {
 export class Hub {
   readonly io: HubServer;
   readonly schedules: ScheduleService;
+  /** Sync runs with statistics (GET /api/sync/runs/:id). */
+  readonly runs: SyncRuns;
   readonly instanceId = randomUUID();
   /** True when this instance began a new cluster life and so sent SERVER_RESTART triggers. */
   startedCluster = false;
@@ -68,6 +77,7 @@ export class Hub {
   private readonly jobs: Queue;
   private readonly jobWorker: Worker;
   private readonly presence: ClusterPresence;
+  private readonly recovery: RedisRecovery;
   private readonly feed: FeedWatcher;
   private readonly sockets: SocketServerHandle;
   private readonly log: Logger;
@@ -96,24 +106,27 @@ export class Hub {
       io: this.io,
       metrics,
       log: this.log,
-      options: {
-        ackTimeoutMs: t.ackTimeoutMs,
-        attempts: t.deliveryAttempts,
-        backoffMs: t.deliveryBackoffMs,
-        concurrency: t.deliveryConcurrency,
-        ackPollMs: t.ackPollMs,
-      },
+      options: deliveryOptionsOf(t),
+      onUndelivered: (id, reason) =>
+        void this.runs.onUndelivered(id, reason).catch((err: unknown) => this.log.warn({ err }, "run update failed")),
     });
     this.jobs = new Queue("hub", { connection, prefix });
     this.jobs.on("error", (err) => this.log.warn({ err }, "hub queue error"));
-    this.jobWorker = new Worker("hub", (job: Job) => this.runJob(job), {
-      connection,
-      prefix,
-      concurrency: t.jobConcurrency,
+    this.jobWorker = this.hubWorker({ connection, prefix, concurrency: t.jobConcurrency });
+    this.runs = new SyncRuns({
+      runs: store.runs,
+      terminals: store.terminals,
+      jobs: this.jobs,
+      log: this.log,
+      send: (ids, type, reason, timestamp) => this.triggerTerminals(ids, type, reason, timestamp),
     });
-    this.jobWorker.on("error", (err) => this.log.warn({ err }, "hub worker error"));
-    this.jobWorker.on("failed", (job, err) => this.log.error({ err, job: job?.name }, "hub job failed"));
-    this.schedules = new ScheduleService(redis, this.jobs, () => this.triggerActive("FULL", "SCHEDULED"));
+    this.schedules = new ScheduleService({
+      redis,
+      queue: this.jobs,
+      runs: this.runs,
+      store: store.schedules,
+      runStore: store.runs,
+    });
     this.presence = new ClusterPresence(redis, this.instanceId, {
       ttlMs: t.clusterTtlMs,
       refreshMs: t.clusterRefreshMs,
@@ -126,7 +139,16 @@ export class Hub {
       listen: feedListenOptions(t),
       onChanged: (stores) => this.dataChanged(stores),
     });
+    this.recovery = new RedisRecovery(redis, t.redisCheckMs, () => this.rebuildRedisState(), this.log);
     this.io.on("connection", (socket) => this.onConnection(socket));
+  }
+
+  /** The worker of the "hub" queue (sweep, schedules, runs, cleanup, restart round). */
+  private hubWorker(opts: { connection: ConnectionOptions; prefix: string; concurrency: number }): Worker {
+    const worker = new Worker("hub", (job: Job) => this.runJob(job), opts);
+    worker.on("error", (err) => this.log.warn({ err }, "hub worker error"));
+    worker.on("failed", (job, err) => this.log.error({ err, job: job?.name }, "hub job failed"));
+    return worker;
   }
 
   static async start(deps: HubDeps, server: HttpServer): Promise<Hub> {
@@ -137,13 +159,17 @@ export class Hub {
 
   private async boot(): Promise<void> {
     const { config } = this.deps;
+    this.runs.onCompleted = (run) => {
+      const alert = scheduledRunAlert(run);
+      if (alert) this.deps.alerts?.raise(alert);
+    };
     const t = config.hub;
-    // Job schedulers are idempotent upserts: every instance declares them, one job runs per tick.
-    await this.jobs.upsertJobScheduler("heartbeat-sweep", { every: t.sweepEveryMs }, { name: "heartbeat-sweep" });
-    // "cleanup": the job's name in Redis since the first version; renaming it would leave the
-    // old scheduler running beside the new one in an upgraded cluster.
-    await this.jobs.upsertJobScheduler("cleanup", { pattern: t.cleanupCron, tz: "UTC" }, { name: "cleanup" });
+    if (config.DEFAULT_SCHEDULE !== "off" && (await this.schedules.createDefault(config.DEFAULT_SCHEDULE)))
+      this.log.info({ cron: config.DEFAULT_SCHEDULE }, "first start: default sync schedule created (DEFAULT_SCHEDULE)");
+    await declareJobSchedulers(this.jobs, t, this.schedules);
     await this.feed.start();
+    await this.runs.rearm();
+    await this.recovery.start();
     // Not awaited: after a crash of every instance, telling a dead peer from a live one takes
     // up to one presence TTL, and central serves meanwhile.
     this.clusterJoined = this.joinCluster(Date.now());
@@ -181,31 +207,31 @@ export class Hub {
     return true;
   }
 
+  /** Redis came back without its data (issue 11 defect 6): what the hub keeps there, from PostgreSQL. */
+  private async rebuildRedisState(): Promise<void> {
+    await declareJobSchedulers(this.jobs, this.deps.config.hub, this.schedules);
+    await this.runs.rearm();
+    const resent = await this.runs.resendOpen();
+    this.log.info({ resent }, "job schedulers re-created; triggers of open runs sent again");
+  }
+
   private async runJob(job: Job): Promise<unknown> {
     const { config, store, metrics, redis } = this.deps;
-    const t = config.hub;
     metrics.jobRuns.inc({ job: job.name });
     switch (job.name) {
       case "server-restart":
         return (await this.triggerActive("FULL", "SERVER_RESTART")).length;
       case "heartbeat-sweep": {
-        const offline = await sweepHeartbeats(
-          store,
-          {
-            timeoutS: config.HEARTBEAT_TIMEOUT_S,
-            backlogAlertPending: t.backlogAlertPending,
-            backlogAlertFailed: t.backlogAlertFailed,
-          },
-          this.log,
-          async (id) =>
-            // At most one backlog alert per terminal per backlogAlertEveryMs, cluster-wide.
-            (await redis.set(`hub:alerted:${id}`, "1", "PX", t.backlogAlertEveryMs, "NX")) === "OK",
-        );
+        const offline = await heartbeatSweepJob({ store, redis, log: this.log, alerts: this.deps.alerts, config });
         if (offline.length) this.onWentOffline?.(offline);
-        return offline;
+        return offline.length;
       }
       case SCHEDULED_SYNC_JOB:
-        return (await this.triggerActive("FULL", "SCHEDULED")).length;
+        return this.schedules.fire((job.data as { scheduleId: string }).scheduleId);
+      case RUN_CHECK_JOB: {
+        const { runId, attempt } = job.data as { runId: string; attempt: number };
+        return this.runs.check(runId, attempt);
+      }
       case "cleanup":
         return compactFeedAndExpireHistory(store, retentionDaysOf(config));
       case KEY_EXPIRY_JOB:
@@ -238,6 +264,7 @@ export class Hub {
       this.deps.metrics.triggersAcked.inc();
       void this.delivery
         .onAck(t.id, p.data.timestamp)
+        .then(() => this.runs.onAck(t.id, p.data.timestamp))
         .catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "ack failed"));
     });
   }
@@ -251,15 +278,25 @@ export class Hub {
     await this.delivery.onRegister(id);
   }
 
-  private trigger(terminalId: string, type: SyncTrigger["type"], reason: SyncTrigger["reason"]): SyncTrigger {
-    return { type, terminalId: terminalId as SyncTrigger["terminalId"], timestamp: new Date().toISOString(), reason };
-  }
-
-  /** Queues a trigger for each terminal (one pending per terminal; merged when one waits). */
-  async triggerTerminals(ids: string[], type: SyncTrigger["type"], reason: SyncTrigger["reason"]): Promise<void> {
+  /**
+   * Queues a trigger for each terminal (one pending per terminal; merged when one waits).
+   * `timestamp`: the triggers' own (a run's parts are matched to acks by it); now by default.
+   */
+  async triggerTerminals(
+    ids: string[],
+    type: SyncTrigger["type"],
+    reason: SyncTrigger["reason"],
+    timestamp = new Date().toISOString(),
+  ): Promise<void> {
     const chunk = this.deps.config.hub.triggerChunk;
+    const trigger = (id: string): SyncTrigger => ({
+      type,
+      terminalId: id as SyncTrigger["terminalId"],
+      timestamp,
+      reason,
+    });
     for (let i = 0; i < ids.length; i += chunk) {
-      await Promise.all(ids.slice(i, i + chunk).map((id) => this.delivery.send(this.trigger(id, type, reason))));
+      await Promise.all(ids.slice(i, i + chunk).map((id) => this.delivery.send(trigger(id))));
     }
   }
 
@@ -323,16 +360,19 @@ export class Hub {
     const held = stopDetails({ emergency: state, pause: null }, this.deps.config.hub.stoppedRetryAfterS)!;
     this.io.emit("sync:pause", pausePayload(held));
     this.log.warn({ reason, by: by.name }, "EMERGENCY STOP: sync of every terminal stopped");
+    this.deps.alerts?.raise(emergencyAlert(true, by.name, reason ?? null));
     return state;
   }
 
   async resume(by: Actor): Promise<EmergencyState> {
     const state = await this.deps.store.control.resume(by);
-    // Terminals an operator paused one by one stay paused: they are told again on register.
-    const paused = new Set(await this.deps.store.terminals.pausedIds());
-    const sockets = await this.io.fetchSockets();
-    for (const s of sockets) if (!paused.has(s.data.terminal.id)) s.emit("sync:resume", {});
+    // Terminals an operator paused one by one stay paused: they are told again on register. A
+    // room broadcast, not fetchSockets(): it needs no answer from Redis, so a resume during a
+    // Redis outage still answers (local sockets hear it at once, the others when it is back).
+    const paused = await this.deps.store.terminals.pausedIds();
+    this.io.except(paused.map(terminalRoom)).emit("sync:resume", {});
     this.log.warn({ by: by.name }, "emergency stop lifted: terminals resume");
+    this.deps.alerts?.raise(emergencyAlert(false, by.name, null));
     return state;
   }
 
@@ -359,6 +399,7 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    this.recovery.stop();
     await this.feed.close();
     await this.presence.leave().catch(() => undefined);
     await this.clusterJoined.catch(() => undefined);

@@ -1,5 +1,6 @@
 import { EventEmitter, setMaxListeners } from "node:events";
 import { Queue, Worker, type Job } from "bullmq";
+import type { HubTunables } from "../config";
 import type { Logger } from "../observability/logger";
 import type { HubMetrics } from "../observability/metrics";
 import type { HubServer } from "./socket-server";
@@ -24,6 +25,17 @@ export interface DeliveryOptions {
    * other instances (inter-server event); this only covers an event lost with an instance.
    */
   ackPollMs: number;
+}
+
+/** The delivery's options from the hub's tunables. */
+export function deliveryOptionsOf(t: HubTunables): DeliveryOptions {
+  return {
+    ackTimeoutMs: t.ackTimeoutMs,
+    attempts: t.deliveryAttempts,
+    backoffMs: t.deliveryBackoffMs,
+    concurrency: t.deliveryConcurrency,
+    ackPollMs: t.ackPollMs,
+  };
 }
 
 class AckTimeoutError extends Error {
@@ -56,6 +68,8 @@ export class TriggerDelivery {
       metrics: HubMetrics;
       log: Logger;
       options: DeliveryOptions;
+      /** A trigger stays pending but was not delivered now (runs record it as the terminal's error). */
+      onUndelivered?: (terminalId: string, reason: string) => void;
     },
   ) {
     this.acks.setMaxListeners(0);
@@ -123,13 +137,17 @@ export class TriggerDelivery {
         await store.release(id);
         // It may have registered after we looked, found the claim taken and left it to us.
         if ((await this.connected(id)) && (await store.claimIfPending(id))) await this.enqueue(id, t.reason);
+        else this.deps.onUndelivered?.(id, "not connected; the trigger waits for its next connection");
         return "deferred";
       }
       io.to(terminalRoom(id)).emit("sync:trigger", t);
       metrics.triggersSent.inc({ reason: t.reason });
       if (!(await this.waitForAck(id, t.timestamp))) {
         const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        if (last) await store.release(id); // stays pending; delivered at the next register
+        if (last) {
+          await store.release(id); // stays pending; delivered at the next register
+          this.deps.onUndelivered?.(id, `no sync:ack after ${options.attempts} emits`);
+        }
         throw new AckTimeoutError(id, options.ackTimeoutMs);
       }
     }

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { compatibilityRoutes } from "./alias-routes";
 
 /**
  * Every HTTP route central serves, as documentation data: the OpenAPI document is built from
@@ -24,7 +25,7 @@ export interface ApiRoute {
   response?: { status: number; schema?: string; contentType?: string };
 }
 
-export const API_ROUTES: readonly ApiRoute[] = [
+const CORE_ROUTES: readonly ApiRoute[] = [
   { method: "get", path: "/health", auth: "none", tag: "operations", summary: "Liveness", response: { status: 200 } },
   {
     method: "get",
@@ -133,6 +134,16 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: "Outbox counts per table, from heartbeats",
     query: "SyncStatusQuery",
     response: { status: 200, schema: "SyncStatusResponse" },
+  },
+  {
+    method: "get",
+    path: "/api/sync/runs/:id",
+    auth: "operator",
+    tag: "hub",
+    summary:
+      "A sync run (sync/all, trigger-manual, scheduled): terminals triggered/acked/completed, records, errors; ?wait=N answers once it completed (202 while still running after N s)",
+    query: "SyncRunQuery",
+    response: { status: 200, schema: "SyncRunResponse" },
   },
   {
     method: "post",
@@ -376,3 +387,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
     response: { status: 200, contentType: "text/html" },
   },
 ];
+
+/** Every route: the core ones and the compatibility aliases of the sync guides (alias-routes.ts). */
+export const API_ROUTES: readonly ApiRoute[] = [...CORE_ROUTES, ...compatibilityRoutes(CORE_ROUTES)];

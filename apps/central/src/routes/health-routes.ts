@@ -8,7 +8,8 @@ import type { CentralStore } from "../store/central-store";
 
 export function healthRoutes(store: Pick<CentralStore, "ping">, redis: Redis, metrics?: HubMetrics, hub?: Hub): Router {
   const r = Router();
-  r.get("/health", (_req, res) => {
+  // /api/v1/health: the sync guides' name for it (openapi/alias-routes.ts).
+  r.get(["/health", "/api/v1/health"], (_req, res) => {
     // The protocol version and the clock are for the agent's `test-connection`.
     const body: HealthResponse = { status: "ok", protocolVersion: PROTOCOL_VERSION, time: new Date().toISOString() };
     res.json(body);

@@ -1,48 +1,29 @@
 import { Router, type Request } from "express";
 import {
   emergencyStopRequestSchema,
-  NotFoundError,
   parseOrThrow,
   scheduleRequestSchema,
-  StateConflictError,
-  syncAllRequestSchema,
   syncStatusQuerySchema,
   type SyncPolicy,
 } from "@tillsync/shared";
 import { OWNER_NAME } from "../auth/operator-auth";
+import type { HubTunables } from "../config";
 import type { Hub } from "../hub/hub";
 import { syncStatus, type SyncStatusStore } from "../hub/sync-status";
 import { route } from "../http/async-route";
+import { runRoutes, type RunRouteStore } from "./run-routes";
 import type { Actor } from "../store/sync-control";
-import type { TerminalQueries } from "../store/terminals";
 
-export type HubRouteStore = SyncStatusStore & { terminals: Pick<TerminalQueries, "statusOf"> };
+export type HubRouteStore = SyncStatusStore & RunRouteStore;
 
 /** Who acts: the operator authentication put on the request (ADMIN_TOKEN's is the owner). */
 export function actor(req: Request): Actor {
   return { name: req.operator?.name ?? OWNER_NAME };
 }
 
-export function hubRoutes(store: HubRouteStore, hub: Hub, policy: SyncPolicy): Router {
+export function hubRoutes(store: HubRouteStore, hub: Hub, policy: SyncPolicy, tunables: HubTunables): Router {
   const r = Router();
-
-  r.post(
-    "/sync/all",
-    route(async (req, res) => {
-      const body = parseOrThrow(syncAllRequestSchema, req.body, "sync-all request");
-      let triggered: string[];
-      if (body.terminalId) {
-        const status = await store.terminals.statusOf(body.terminalId);
-        if (!status) throw new NotFoundError(`terminal ${body.terminalId} does not exist`);
-        if (status === "DISABLED") throw new StateConflictError(`terminal ${body.terminalId} is disabled`);
-        await hub.triggerTerminals([body.terminalId], "FULL", "MANUAL");
-        triggered = [body.terminalId];
-      } else {
-        triggered = await hub.triggerActive("FULL", "MANUAL");
-      }
-      res.status(202).json({ triggered, type: "FULL", reason: "MANUAL" });
-    }),
-  );
+  r.use(runRoutes(store, hub, tunables));
 
   r.get(
     "/sync/status",
@@ -68,17 +49,17 @@ export function hubRoutes(store: HubRouteStore, hub: Hub, policy: SyncPolicy): R
   );
 
   r.get(
-    "/sync/schedules",
+    ["/sync/schedules", "/background/sync/schedule"], // the second: the sync guides' name
     route(async (_req, res) => {
       res.json({ schedules: await hub.schedules.list() });
     }),
   );
 
   r.post(
-    "/sync/schedules",
+    ["/sync/schedules", "/background/sync/schedule"], // the second: the sync guides' name
     route(async (req, res) => {
       const body = parseOrThrow(scheduleRequestSchema, req.body, "schedule request");
-      const out = await hub.schedules.apply(body);
+      const out = await hub.schedules.apply(body, actor(req).name);
       res.status(body.action === "create" ? 201 : 200).json({ action: body.action, ...out });
     }),
   );

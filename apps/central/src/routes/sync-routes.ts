@@ -7,15 +7,18 @@ import {
   pullQuerySchema,
   pushRequestSchema,
   SyncStoppedError,
+  ValidationError,
   type SyncPolicy,
 } from "@tillsync/shared";
+import type { AlertSink } from "../alerts/alert-sink";
 import type { AuthedTerminal } from "../auth/bearer";
 import { readFeed, type PullStore } from "../feed/read-feed";
 import { route } from "../http/async-route";
 import type { Logger } from "../observability/logger";
 import type { HubMetrics } from "../observability/metrics";
 import type { SyncControlQueries } from "../store/sync-control";
-import type { TerminalQueries } from "../store/terminals";
+import type { SyncRunStore } from "../store/sync-runs";
+import type { HeartbeatTransition, TerminalQueries } from "../store/terminals";
 import { applyPush, type PushStore } from "../sync/push-apply";
 import type { Refusal } from "../sync/push-ownership";
 import { assertSyncAllowed } from "../sync/sync-gate";
@@ -25,6 +28,7 @@ export type SyncRouteStore = PushStore &
   PullStore & {
     terminals: Pick<TerminalQueries, "acknowledge" | "recordHeartbeat">;
     control: Pick<SyncControlQueries, "holdOf">;
+    runs: Pick<SyncRunStore, "addRecords">;
   };
 
 export interface SyncRouteDeps {
@@ -38,6 +42,10 @@ export interface SyncRouteDeps {
   activity?: SyncActivity;
   logger?: Logger;
   metrics?: HubMetrics;
+  /** Terminal back online, circuit open, conflicts waiting for an operator. */
+  alerts?: AlertSink;
+  /** At most one CONFLICTS_WAITING alert per terminal this often. */
+  conflictAlertEveryMs?: number;
   /** Told the cursor (and epoch) each pull answered with (FeedHighWater.served). */
   onServed?: (epoch: string, cursor: string) => void;
 }
@@ -95,14 +103,77 @@ function push(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
       },
       onRefused: (r) => reportRefusal(deps, r),
     });
+    const pushed = results.filter((x) => x.status === "APPLIED" || x.status === "CONFLICT").length;
+    // Before answering: the agent acks its trigger after this answer, and the run must count it by then.
+    await deps.store.runs.addRecords(terminal.id, { pushed });
     res.json({ results });
     deps.activity?.conflictsCreated(results.flatMap((x) => (x.status === "CONFLICT" ? [x.conflictId] : [])));
+    const waiting = results.filter((x) => x.status === "CONFLICT" && x.resolution === "PENDING").length;
+    if (waiting > 0)
+      deps.alerts?.once(`conflicts:${terminal.id}`, deps.conflictAlertEveryMs ?? 600_000, {
+        type: "CONFLICTS_WAITING",
+        severity: "warning",
+        terminalId: terminal.id,
+        message: `terminal ${terminal.name}: ${waiting} conflict(s) wait for an operator (GET /api/conflicts?status=PENDING)`,
+        details: { conflicts: waiting, name: terminal.name },
+      });
+  };
+}
+
+/** Alerts a heartbeat gives rise to: the terminal is back from OFFLINE, or its circuit just opened. */
+function heartbeatAlerts(
+  deps: SyncRouteDeps,
+  id: string,
+  hb: { status: string; circuit?: string },
+  t: HeartbeatTransition,
+): void {
+  // The heartbeat's circuit field; agents older than it report the open circuit as their status.
+  const open = hb.circuit ? hb.circuit === "open" : hb.status === "circuit-open";
+  if (t.cameBack)
+    deps.alerts?.raise({
+      type: "TERMINAL_ONLINE",
+      severity: "info",
+      terminalId: id,
+      message: `terminal ${t.name} is back: heartbeat received after it went OFFLINE`,
+      details: { name: t.name },
+    });
+  if (open && !t.circuitWasOpen)
+    deps.alerts?.raise({
+      type: "CIRCUIT_OPEN",
+      severity: "critical",
+      terminalId: id,
+      message: `terminal ${t.name}: its circuit breaker opened (sync failing repeatedly)`,
+      details: { name: t.name },
+    });
+}
+
+/** Why a timestamp is refused: the answer to the sync guides' `lastSync=<time>`. */
+const LAST_SYNC_REFUSED =
+  "lastSync is not accepted: a timestamp misses changes, because a transaction that started earlier " +
+  "but committed later carries an older time than rows you already pulled. Pull by feed cursor: send " +
+  "since=<nextCursor of your previous pull> (since=0 the first time) and keep the nextCursor it answers";
+
+function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<void> {
+  const { store, policy } = deps;
+  return async (req, res) => {
+    if (req.query.lastSync !== undefined) throw new ValidationError(LAST_SYNC_REFUSED);
+    const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
+    const { storeId, id } = req.terminal!;
+    const hold = await store.control.holdOf(id);
+    counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
+    const { since, limit, entityType, epoch } = q;
+    const onNewEpoch = (e: string, reason: string) =>
+      deps.logger?.warn({ epoch: e, terminalId: id }, `feed epoch changed to ${e}: ${reason}`);
+    const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch });
+    await store.runs.addRecords(id, { pulled: page.changes.length });
+    res.json(page);
+    if (page.epoch) deps.onServed?.(page.epoch, page.nextCursor);
   };
 }
 
 /** Terminal endpoints under /api/sync. */
 export function syncRoutes(deps: SyncRouteDeps): Router {
-  const { store, policy, auth } = deps;
+  const { store, auth } = deps;
   const r = Router();
   // After each exchange answered 200, the console learns the terminal's new state.
   r.use((req, res, next) => {
@@ -111,24 +182,10 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
     });
     next();
   });
-  r.post("/push", auth, route(push(deps)));
 
-  r.get(
-    "/pull",
-    auth,
-    route(async (req, res) => {
-      const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
-      const { storeId, id } = req.terminal!;
-      const hold = await store.control.holdOf(id);
-      counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
-      const { since, limit, entityType, epoch } = q;
-      const onNewEpoch = (e: string, reason: string) =>
-        deps.logger?.warn({ epoch: e, terminalId: id }, `feed epoch changed to ${e}: ${reason}`);
-      const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch });
-      res.json(page);
-      if (page.epoch) deps.onServed?.(page.epoch, page.nextCursor);
-    }),
-  );
+  // /upload and /download: the sync guides' names for push and pull (openapi/alias-routes.ts).
+  r.post(["/push", "/upload"], auth, route(push(deps)));
+  r.get(["/pull", "/download"], auth, route(pull(deps)));
 
   r.post(
     "/acknowledge",
@@ -149,7 +206,7 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
       assertSelf(req.terminal!, body.terminalId);
       const at = new Date().toISOString();
       const { status, outbox, lastError, failedChanges, storage, circuit, lastSyncAt } = body;
-      await store.terminals.recordHeartbeat(body.terminalId, {
+      const t = await store.terminals.recordHeartbeat(body.terminalId, {
         status,
         outbox,
         lastError,
@@ -160,6 +217,7 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
         at,
       });
       res.json({ ok: true });
+      heartbeatAlerts(deps, body.terminalId, { status, circuit }, t);
     }),
   );
 

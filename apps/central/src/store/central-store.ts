@@ -15,6 +15,8 @@ import { stockLedger, type StockLedger } from "./stock-ledger";
 import { syncControlAdmin, syncControlQueries, type SyncControlAdmin, type SyncControlQueries } from "./sync-control";
 import { syncHistoryStore, type SyncHistoryStore } from "./sync-history";
 import { syncedTables, type SyncedTables } from "./synced-tables";
+import { syncRunStore, type SyncRunStore } from "./sync-runs";
+import { syncScheduleStore, type SyncScheduleStore } from "./sync-schedules";
 import { terminalAdmin, terminalQueries, type TerminalAdmin, type TerminalQueries } from "./terminals";
 import { inSavepoint, withTransaction, type Queryable } from "./transaction";
 
@@ -60,6 +62,10 @@ export interface CentralStore {
   /** Pruning of applied_changes and decided conflicts (the daily cleanup). */
   retention: RetentionStore;
   audit: AuditLog;
+  /** Sync runs and each terminal's part (GET /api/sync/runs/:id). */
+  runs: SyncRunStore;
+  /** Sync schedules (their BullMQ job schedulers are re-created from these). */
+  schedules: SyncScheduleStore;
   /** The emergency stop and terminal pauses: read by every push and pull, written by operators. */
   control: SyncControlQueries & SyncControlAdmin;
   /** Runs `fn` in one transaction (withTransaction): committed when it resolves, rolled back when it throws. */
@@ -101,6 +107,8 @@ export function centralStore(db: CentralDb): CentralStore {
     retention: retentionStore(pool),
     ownOrders: ownOrdersStore(pool),
     audit: auditLog(pool),
+    runs: syncRunStore(pool),
+    schedules: syncScheduleStore(pool),
     control: { ...syncControlQueries(pool), ...syncControlAdmin(pool) },
     transaction: (fn) => withTransaction(pool, (client) => fn(txStore(client))),
     feedListener: (opts) => new FeedListener({ ...opts, databaseUrl: db.url }),

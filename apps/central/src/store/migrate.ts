@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Pool } from "pg";
 import { MigrationChecksumError, migrationsDir, readMigrationFiles } from "@tillsync/shared";
-import { inTransaction } from "./transaction";
+import { checkOut, inTransaction } from "./transaction";
 
 // Any constant works; it only has to be the same for every central instance, so that
 // instances starting together apply migrations one at a time.
@@ -19,14 +19,39 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "applied_steps_count" INTEGER NOT NULL DEFAULT 0
 )`;
 
+/** What `migrate status` shows: the migrations the database has, and those it has not yet. */
+export interface MigrationStatus {
+  applied: Array<{ name: string; finishedAt: string }>;
+  pending: string[];
+}
+
+/** Applied and pending central migrations, without applying anything. */
+export async function centralMigrationStatus(pool: Pool, dir = migrationsDir("central")): Promise<MigrationStatus> {
+  const files = readMigrationFiles(dir);
+  await pool.query(CREATE_MIGRATIONS_TABLE);
+  const { rows } = await pool.query<{ migration_name: string; finished_at: Date }>(
+    `SELECT migration_name, finished_at FROM "_prisma_migrations"
+      WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`,
+  );
+  const done = new Set(rows.map((r) => r.migration_name));
+  return {
+    applied: rows.map((r) => ({ name: r.migration_name, finishedAt: r.finished_at.toISOString() })),
+    pending: files.map((f) => f.name).filter((n) => !done.has(n)),
+  };
+}
+
 /**
  * Applies the committed central migrations that the database does not have yet, each in its
  * own transaction, recording them in `_prisma_migrations` the way `prisma migrate deploy`
- * does. Returns the names it applied.
+ * does. Returns the names it applied; `onApplied` hears each one as it is committed (logs).
  */
-export async function migrateCentral(pool: Pool, dir = migrationsDir("central")): Promise<string[]> {
+export async function migrateCentral(
+  pool: Pool,
+  dir = migrationsDir("central"),
+  onApplied: (name: string) => void = () => undefined,
+): Promise<string[]> {
   const files = readMigrationFiles(dir);
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     await client.query(CREATE_MIGRATIONS_TABLE);
@@ -55,10 +80,11 @@ export async function migrateCentral(pool: Pool, dir = migrationsDir("central"))
         throw new Error(`migration ${m.name} failed: ${err.message}`);
       });
       done.push(m.name);
+      onApplied(m.name);
     }
     return done;
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    client.release();
+    release();
   }
 }

@@ -45,6 +45,13 @@ export interface StoredKey {
 }
 
 /** The terminals table (and its keys) in plain SQL: usable on the pool or inside a transaction. */
+/** What a heartbeat changed: back from OFFLINE (it had heartbeats before), and whether the previous one said the circuit was open. */
+export interface HeartbeatTransition {
+  name: string;
+  cameBack: boolean;
+  circuitWasOpen: boolean;
+}
+
 export interface TerminalQueries {
   /** The enabled terminal holding this key, if the key is neither revoked nor past its grace period. */
   findByKeyHash(hash: string): Promise<KeyHolder | undefined>;
@@ -56,9 +63,9 @@ export interface TerminalQueries {
   /** Records the cursor a terminal applied; never moves it backwards. */
   acknowledge(id: string, cursor: string): Promise<void>;
   /** Stores the heartbeat; a terminal heard from is ONLINE again, unless it is disabled. */
-  recordHeartbeat(id: string, heartbeat: StoredHeartbeat): Promise<void>;
+  recordHeartbeat(id: string, heartbeat: StoredHeartbeat): Promise<HeartbeatTransition>;
   /** recordHeartbeat for many terminals in one statement (hub/heartbeat-batcher.ts); ids are distinct. */
-  recordHeartbeats(batch: Array<{ id: string; heartbeat: StoredHeartbeat }>): Promise<void>;
+  recordHeartbeats(batch: Array<{ id: string; heartbeat: StoredHeartbeat }>): Promise<Map<string, HeartbeatTransition>>;
   /** Turns ONLINE terminals silent for longer than `timeoutS` OFFLINE; returns those it turned. */
   markSilentOffline(timeoutS: number): Promise<Array<{ id: string; name: string }>>;
   /** Every terminal not disabled that has sent a heartbeat, with it. */
@@ -175,25 +182,10 @@ function terminalWrites(
       );
     },
     async recordHeartbeat(id, heartbeat) {
-      await q.query(
-        `UPDATE terminals SET last_seen_at = now(), last_heartbeat = $2::jsonb,
-                status = CASE WHEN status = 'DISABLED' THEN status ELSE 'ONLINE'::terminal_status END
-          WHERE id = $1`,
-        [id, JSON.stringify(heartbeat)],
-      );
+      const t = (await recordHeartbeats(q, [{ id, heartbeat }])).get(id);
+      return t ?? { name: "", cameBack: false, circuitWasOpen: false };
     },
-    async recordHeartbeats(batch) {
-      if (batch.length === 0) return;
-      // Ordered by id, so two overlapping batches lock their rows in the same order.
-      const sorted = [...batch].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-      await q.query(
-        `UPDATE terminals t SET last_seen_at = now(), last_heartbeat = b.hb,
-                status = CASE WHEN t.status = 'DISABLED' THEN t.status ELSE 'ONLINE'::terminal_status END
-           FROM unnest($1::uuid[], $2::jsonb[]) AS b(id, hb)
-          WHERE t.id = b.id`,
-        [sorted.map((b) => b.id), sorted.map((b) => JSON.stringify(b.heartbeat))],
-      );
-    },
+    recordHeartbeats: (batch) => recordHeartbeats(q, batch),
     async markSilentOffline(timeoutS) {
       // Only ONLINE rows change, so two overlapping sweeps report each silence once.
       const { rows } = await q.query<{ id: string; name: string }>(
@@ -315,4 +307,33 @@ function terminalStateAdmin(prisma: PrismaClient): Pick<TerminalAdmin, "enable" 
       });
     },
   };
+}
+
+/**
+ * Heartbeats of many terminals in one statement, each with what it changed. The rows as they
+ * were are locked (ordered by id, so two overlapping batches lock alike), so two heartbeats at
+ * once report one transition.
+ */
+async function recordHeartbeats(
+  q: Queryable,
+  batch: Array<{ id: string; heartbeat: StoredHeartbeat }>,
+): Promise<Map<string, HeartbeatTransition>> {
+  const out = new Map<string, HeartbeatTransition>();
+  if (batch.length === 0) return out;
+  const sorted = [...batch].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  const { rows } = await q.query<{ id: string; name: string; was_offline: boolean; circuit_was_open: boolean }>(
+    `WITH prev AS (
+       SELECT t.id, t.status = 'OFFLINE' AND t.last_heartbeat IS NOT NULL AS was_offline,
+              COALESCE(t.last_heartbeat->>'circuit' = 'open', t.last_heartbeat->>'status' = 'circuit-open', false)
+                AS circuit_was_open
+         FROM terminals t WHERE t.id = ANY($1::uuid[]) ORDER BY t.id FOR UPDATE)
+     UPDATE terminals t SET last_seen_at = now(), last_heartbeat = b.hb,
+            status = CASE WHEN t.status = 'DISABLED' THEN t.status ELSE 'ONLINE'::terminal_status END
+       FROM prev, unnest($1::uuid[], $2::jsonb[]) AS b(id, hb)
+      WHERE t.id = prev.id AND b.id = t.id
+      RETURNING t.id, t.name, prev.was_offline, prev.circuit_was_open`,
+    [sorted.map((b) => b.id), sorted.map((b) => JSON.stringify(b.heartbeat))],
+  );
+  for (const r of rows) out.set(r.id, { name: r.name, cameBack: r.was_offline, circuitWasOpen: r.circuit_was_open });
+  return out;
 }

@@ -36,12 +36,32 @@ const broken = new WeakSet<PoolClient>();
  * hands out a client stuck in an aborted transaction.
  */
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   try {
     return await inTransaction(client, fn);
   } finally {
-    client.release(broken.has(client));
+    release();
   }
+}
+
+/**
+ * A connection taken from the pool, with an `error` listener while it is out. pg's pool
+ * listens only on idle clients: a checked-out client whose server connection is terminated
+ * between two statements (PostgreSQL restarting, an administrator's pg_terminate_backend)
+ * emits `error` with nobody listening, and the process dies of it. Here the error marks the
+ * client broken (destroyed on release, never handed out again); the next query on it rejects.
+ */
+export async function checkOut(pool: Pool): Promise<{ client: PoolClient; release: () => void }> {
+  const client = await pool.connect();
+  const onError = () => broken.add(client);
+  client.on("error", onError);
+  return {
+    client,
+    release: () => {
+      client.off("error", onError);
+      client.release(broken.has(client));
+    },
+  };
 }
 
 let savepoints = 0;

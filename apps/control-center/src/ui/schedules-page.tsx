@@ -6,7 +6,7 @@ import { ErrorBanner, Loading, Notice, PageHeader } from "./common";
 import { useAction, type Action } from "./use-action";
 import { useResource } from "./use-resource";
 
-/** Sync schedules (cron in UTC): next and last run with its outcome; create, pause, resume, delete, trigger now. */
+/** Sync schedules (cron read in each one's time zone): next and last run with its outcome; create, pause, resume, delete, trigger now. */
 export function SchedulesPage() {
   const { api } = useConsole();
   const can = useCan();
@@ -18,7 +18,10 @@ export function SchedulesPage() {
   return (
     <section data-testid="schedules-page">
       <PageHeader title="Schedules" />
-      <p class="muted">Each schedule runs a full sync of every terminal. Times of cron patterns are UTC.</p>
+      <p class="muted">
+        Each schedule runs a full sync of every terminal. A cron pattern is read in its schedule's time zone (UTC unless
+        created with another).
+      </p>
       {can("schedule.create") ? <CreateSchedule action={action} act={act} /> : null}
       {action.done ? <Notice testId="schedule-done">{action.done}</Notice> : null}
       <ErrorBanner error={action.error ?? list.error} testId="schedule-error" />
@@ -31,7 +34,8 @@ export function SchedulesPage() {
           <thead>
             <tr>
               <th scope="col">Schedule</th>
-              <th scope="col">Cron (UTC)</th>
+              <th scope="col">Cron</th>
+              <th scope="col">Time zone</th>
               <th scope="col">State</th>
               <th scope="col">Next run</th>
               <th scope="col">Last run</th>
@@ -63,6 +67,7 @@ function ScheduleRow({ s, busy, act }: { s: Schedule; busy: boolean; act(b: Sche
       <td>
         <code>{s.cron}</code>
       </td>
+      <td>{s.tz}</td>
       <td>{s.paused ? <span class="badge paused">paused</span> : "active"}</td>
       <td>{s.nextRunAt ? formatTime(s.nextRunAt) : "—"}</td>
       <td data-testid="schedule-last-run">

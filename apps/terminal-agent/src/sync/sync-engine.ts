@@ -45,6 +45,12 @@ export interface EngineOptions {
   /** How long to wait before trying again after the till's disk refused a write (default STORAGE_RETRY_MS). */
   storageRetryMs?: number;
   /**
+   * Daemon mode: how long one cycle pushes before it pulls (default PUSH_SLICE_MS). The next
+   * cycle starts right after, so a long push loses no time; without a bound, a till selling
+   * without pause, or a large backlog, would never pull a price change.
+   */
+  pushSliceMs?: number;
+  /**
    * Write every state to sync_state 'engine_state', where `status` reads it (default true).
    * One-shot CLI commands turn it off so they never overwrite a running daemon's state.
    */
@@ -69,6 +75,9 @@ export interface CycleReport {
   /** Set when the pull found central's feed reset or this cursor expired, and the agent recovered. */
   recovery?: FeedRecoveryReport;
 }
+
+/** How long a daemon's cycle pushes before it pulls; the push goes on in the next cycle. */
+export const PUSH_SLICE_MS = 2_000;
 
 /** Wait before asking a central that holds sync again, when it did not say how long. */
 export const HELD_RETRY_MS = 30_000;
@@ -243,7 +252,13 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   }
 
   private async pushAll(minPriority: number, report: CycleReport): Promise<void> {
+    const sliceEnds = Date.now() + (this.opts.pushSliceMs ?? PUSH_SLICE_MS);
     for (;;) {
+      if (this.timers.length > 0 && Date.now() >= sliceEnds) {
+        // Pull now; this cycle's bands go on in the cycle that runCycle starts right after.
+        this.dueAfterRunning = Math.min(this.dueAfterRunning ?? minPriority, minPriority);
+        return;
+      }
       const batch = this.outbox.claimBatch(this.opts.batchSize, minPriority);
       if (batch.length === 0) return;
       let results;

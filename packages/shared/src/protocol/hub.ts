@@ -10,6 +10,9 @@ import { syncTypeSchema, triggerReasonSchema } from "./socket-events";
 
 /** The cron a schedule gets when none is given: every six hours, UTC. */
 export const DEFAULT_SCHEDULE_CRON = "0 */6 * * *";
+/** What a schedule retries and how long each attempt waits when not told (the slave-to-prod guide's). */
+export const DEFAULT_SCHEDULE_RETRIES = 2;
+export const DEFAULT_SCHEDULE_ATTEMPT_TIMEOUT_S = 30;
 
 export const syncAllRequestSchema = z
   .object({
@@ -25,7 +28,13 @@ export const syncAllRequestSchema = z
 export type SyncAllRequest = z.infer<typeof syncAllRequestSchema>;
 
 export const syncAllResponseSchema = z
-  .object({ triggered: z.array(terminalIdSchema), type: syncTypeSchema, reason: triggerReasonSchema })
+  .object({
+    triggered: z.array(terminalIdSchema),
+    type: syncTypeSchema,
+    reason: triggerReasonSchema,
+    /** GET /api/sync/runs/:runId follows it. */
+    runId: uuidSchema,
+  })
   .meta({ id: "SyncAllResponse" });
 
 export const syncStatusQuerySchema = z.object({ terminalId: uuidSchema.optional() }).meta({ id: "SyncStatusQuery" });
@@ -83,10 +92,25 @@ export const terminalPauseSchema = z
 export type TerminalPause = z.infer<typeof terminalPauseSchema>;
 
 /** A cron pattern of five fields (minute hour day month weekday), or six with seconds first. */
-const cronSchema = z
+export const cronSchema = z
   .string()
   .trim()
   .regex(/^(\S+\s+){4,5}\S+$/, "cron must have 5 fields (minute hour day month weekday), e.g. 0 */6 * * *");
+
+/** What create and update set besides the cron. */
+const scheduleSettings = {
+  /** IANA time zone the cron is read in (default UTC); an unknown zone is refused, never dropped. */
+  tz: z.string().trim().min(1, "tz must be an IANA time zone such as Europe/Paris").max(64).optional(),
+  /** Attempts after the first for the terminals that did not ack (default 2). */
+  retries: z.number().int("retries must be a whole number").min(0).max(10, "retries must be 0 to 10").optional(),
+  /** How long each attempt waits for the terminals' acks, in seconds (default 30). */
+  attemptTimeoutS: z
+    .number()
+    .int("attemptTimeoutS must be whole seconds")
+    .min(1, "attemptTimeoutS must be 1 to 3600 seconds")
+    .max(3600, "attemptTimeoutS must be 1 to 3600 seconds")
+    .optional(),
+};
 
 const scheduleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "scheduleId must be an id returned by create");
 
@@ -94,14 +118,31 @@ export const scheduleRequestSchema = z
   .discriminatedUnion(
     "action",
     [
-      z.object({ action: z.literal("create"), cron: cronSchema.optional(), scheduleId: scheduleIdSchema.optional() }),
+      z
+        .object({
+          action: z.literal("create"),
+          cron: cronSchema.optional(),
+          scheduleId: scheduleIdSchema.optional(),
+          ...scheduleSettings,
+        })
+        .strict(),
+      /** Changes an existing schedule's cron, zone, retries or attempt timeout (at least one). */
+      z
+        .object({
+          action: z.literal("update"),
+          scheduleId: scheduleIdSchema,
+          cron: cronSchema.optional(),
+          ...scheduleSettings,
+        })
+        .strict()
+        .refine((b) => Object.keys(b).length > 2, { message: "update needs cron, tz, retries or attemptTimeoutS" }),
       z.object({ action: z.literal("pause"), scheduleId: scheduleIdSchema }),
       z.object({ action: z.literal("resume"), scheduleId: scheduleIdSchema }),
       z.object({ action: z.literal("delete"), scheduleId: scheduleIdSchema }),
       /** Fires a SCHEDULED full sync of every terminal now (the schedule's own, when named). */
       z.object({ action: z.literal("trigger-manual"), scheduleId: scheduleIdSchema.optional() }),
     ],
-    { message: "action must be one of create, pause, resume, delete, trigger-manual" },
+    { message: "action must be one of create, update, pause, resume, delete, trigger-manual" },
   )
   .meta({ id: "ScheduleRequest" });
 export type ScheduleRequest = z.infer<typeof scheduleRequestSchema>;
@@ -110,8 +151,11 @@ export const scheduleSchema = z
   .object({
     id: z.string(),
     cron: z.string(),
-    tz: z.literal("UTC"),
+    /** IANA time zone the cron is read in. */
+    tz: z.string(),
     paused: z.boolean(),
+    retries: z.number().int().optional(),
+    attemptTimeoutS: z.number().int().optional(),
     createdAt: z.string(),
     /** When it fires next; null while paused. */
     nextRunAt: z.string().nullable(),

@@ -14,5 +14,7 @@ export * from "./conflict-log";
 export * from "./terminal-admin";
 export * from "./admin-socket";
 export * from "./health";
+export * from "./sync-runs";
+export * from "./alerts";
 export * from "./stock";
 export * from "./own-orders";

@@ -36,6 +36,7 @@ export const ACTION_ROLES = {
   "sync.resume": "operator",
   "conflict.resolve": "operator",
   "schedule.create": "operator",
+  "schedule.update": "operator",
   "schedule.pause": "operator",
   "schedule.resume": "operator",
   "schedule.delete": "operator",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { feedCursorSchema, START_CURSOR, uuidSchema } from "../ids";
-import { syncTableSchema } from "./common";
+import { entityTypeInputSchema, syncTableSchema } from "./common";
 
 export const MAX_PULL_LIMIT = 5000;
 export const DEFAULT_PULL_LIMIT = 1000;
@@ -9,7 +9,7 @@ export const pullQuerySchema = z
   .object({
     since: feedCursorSchema.default(START_CURSOR),
     limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(DEFAULT_PULL_LIMIT),
-    entityType: syncTableSchema.optional(),
+    entityType: entityTypeInputSchema.optional(),
     /**
      * The feed epoch the cursor came from (the `epoch` of the pull that gave it). Another epoch
      * is a 409 FEED_RESET; without it only the cursor itself is checked.

@@ -3,7 +3,13 @@ import { changeIdSchema, conflictIdSchema, terminalIdSchema, uuidSchema } from "
 import { INT4_MAX } from "../policy-columns";
 import { CONFLICT_STRATEGIES } from "../sync-policy";
 import { CONFLICT_OUTCOMES } from "../statuses";
-import { createdInModeSchema, isoTimestampSchema, operationSchema, prioritySchema, syncTableSchema } from "./common";
+import {
+  createdInModeSchema,
+  entityTypeInputSchema,
+  isoTimestampSchema,
+  operationSchema,
+  prioritySchema,
+} from "./common";
 
 /** The largest batch central accepts in one push. */
 export const MAX_PUSH_BATCH = 1000;
@@ -11,7 +17,7 @@ export const MAX_PUSH_BATCH = 1000;
 export const pushChangeSchema = z
   .object({
     changeId: changeIdSchema,
-    entityType: syncTableSchema,
+    entityType: entityTypeInputSchema,
     entityId: uuidSchema,
     operation: operationSchema,
     /** The row after the change, keyed by column name; null for DELETE. */
