@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => receiver.close());
 
-const { central } = useTestCentral("alerts", extra, {
+const { central, pg } = useTestCentral("alerts", extra, {
   hub: { sweepEveryMs: 300, alertBackoffMs: 50, backlogAlertPending: 3, backlogAlertFailed: 1 },
 });
 
@@ -89,6 +89,31 @@ describe("alerts to ALERT_WEBHOOK_URL", () => {
     await beat();
     expect(count("TERMINAL_OFFLINE", t.terminalId)).toBe(1);
     expect(count("TERMINAL_ONLINE", t.terminalId)).toBe(1);
+  });
+
+  it("alerts each terminal back from OFFLINE once when their heartbeats arrive together (written in batches)", async () => {
+    const { body } = await central.admin<{ store: { id: string } }>("POST", "/api/stores", { name: "batched" });
+    const ts = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => central.provisionTerminal({ storeId: body.store.id, name: `b${i}` })),
+    );
+    const beat = (t: (typeof ts)[number]) =>
+      new TerminalClient(central.url, t.terminalId, t.key).raw("POST", "/api/sync/heartbeat", {
+        terminalId: t.terminalId,
+        status: "idle",
+        outbox: {},
+        circuit: "open",
+      });
+    await Promise.all(ts.map(beat));
+    // Every circuit opened once, whichever statement carried its heartbeat.
+    await waitFor(() => ts.every((t) => count("CIRCUIT_OPEN", t.terminalId) === 1), { what: "a CIRCUIT_OPEN each" });
+    await pg.query(`UPDATE terminals SET status = 'OFFLINE' WHERE store_id = $1`, [body.store.id]);
+    await Promise.all(ts.flatMap((t) => [beat(t), beat(t)]));
+    await waitFor(() => ts.every((t) => count("TERMINAL_ONLINE", t.terminalId) === 1), {
+      what: "a TERMINAL_ONLINE each",
+    });
+    expect(ts.map((t) => count("TERMINAL_ONLINE", t.terminalId) + count("CIRCUIT_OPEN", t.terminalId))).toEqual(
+      ts.map(() => 2),
+    );
   });
 
   it("alerts on a backlog over the thresholds and when a circuit opens (not again while it stays open)", async () => {
