@@ -1,2 +1,3 @@
 export * from "./browser";
 export * from "./migration-files";
+export * from "./protocol-columns";
