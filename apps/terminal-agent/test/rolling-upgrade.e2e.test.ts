@@ -4,12 +4,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type Database from "better-sqlite3";
 import { useTestCentral } from "@tillsync/central/testing";
+import { waitFor } from "@tillsync/testkit";
 import { PROTOCOL_VERSION } from "@tillsync/shared";
 import { createAgent, loadAgentConfig, type Agent } from "../src";
 import { HeartbeatSender } from "../src/daemon/heartbeat";
 import type { CycleReport } from "../src/sync/sync-engine";
 import { formatAgentStatus, readAgentStatus } from "../src/status/agent-status";
 import { HttpCentralTransport } from "../src/transport/http-transport";
+import { startSocketLink } from "../src/transport/socket-link";
 import { createPreviousProtocolAgent, createTestAgent, type PreviousProtocolAgent, type TestAgent } from "../testing";
 
 /**
@@ -214,6 +216,26 @@ describe("426: an agent central cannot serve holds, keeping every change, until 
     expect(drained).toMatchObject({ failed: 0, pushed: before.length });
     expect(await ordersAtCentral(orders)).toBe(2);
     expect(readAgentStatus(agent.db, 1000).central).toBeNull();
+  });
+
+  it("a newer agent's socket handshake is refused saying to upgrade central, and holds the engine like the 426", async () => {
+    const creds = await central.provisionTerminal();
+    const agent = createTestAgent(central.url, creds);
+    closers.push(() => agent.destroy());
+    const till = agent.till();
+    const product = randomUUID();
+    await central.admin("POST", "/api/products", { id: product, sku: `S-${product}`, name: "Roll", priceCents: 400 });
+    sell(till, creds.storeId, product);
+    const before = outboxRows(agent.db);
+    const link = startSocketLink(agent, agent.config, {
+      protocol: { version: PROTOCOL_VERSION + 1, schema: "29990101000000_from_the_future" },
+    });
+    closers.push(() => link.stop());
+    await waitFor(() => agent.engine.heldBy()?.kind === "UPGRADE_REQUIRED", { what: "the hold from the handshake" });
+    expect(agent.engine.heldBy()?.reason).toMatch(/^upgrade required: .*upgrade central/);
+    expect(link.connected).toBe(false);
+    expect(agent.engine.current).toMatchObject({ kind: "backing-off", failures: 0 });
+    expect(outboxRows(agent.db)).toEqual(before);
   });
 
   it("older than central serves: says to upgrade the agent, and drains once the till is upgraded", async () => {
