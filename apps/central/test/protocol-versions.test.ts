@@ -19,7 +19,12 @@ import { useTestCentral } from "../testing";
  * sends that its protocol has not is refused by name. A protocol central does not serve is
  * a 426 saying which side to upgrade, before anything is read or written.
  */
-const { central, pg } = useTestCentral("protocols");
+const logLines: string[] = [];
+const { central, pg } = useTestCentral(
+  "protocols",
+  { LOG_LEVEL: "info" },
+  { logDestination: { write: (line) => void logLines.push(line) } },
+);
 
 const v = (n: number) => ({ [PROTOCOL_HEADER]: String(n), [SCHEMA_HEADER]: "20261201173640_product_barcode" });
 let creds: { terminalId: string; key: string; storeId: string };
@@ -166,6 +171,21 @@ describe("the protocols central serves", () => {
     const r = await bad.raw("GET", "/api/sync/pull");
     expect(r.status).toBe(400);
     expect(JSON.stringify(r.body)).toContain(SCHEMA_HEADER);
+  });
+
+  it("logs every request with the protocol and schema the till runs (absent header: protocol 1)", async () => {
+    const requests = () =>
+      logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "request");
+    logLines.length = 0;
+    await current.raw("GET", "/api/sync/pull?limit=1");
+    await unversioned.raw("GET", "/api/sync/pull?limit=2");
+    const newer = new TerminalClient(central.url, creds.terminalId, creds.key, v(PROTOCOL_VERSION + 1));
+    await newer.raw("GET", "/api/sync/pull?limit=3");
+    expect(requests().map((l) => [l.status, l.protocol, l.schema ?? null])).toEqual([
+      [200, PROTOCOL_VERSION, "20261201173640_product_barcode"],
+      [200, 1, null],
+      [426, PROTOCOL_VERSION + 1, "20261201173640_product_barcode"],
+    ]);
   });
 
   it("refuses a socket handshake of a protocol it does not serve, saying what to upgrade", async () => {

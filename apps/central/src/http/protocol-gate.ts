@@ -48,6 +48,9 @@ export function protocolGate(opts: ProtocolGateOptions = {}): RequestHandler {
         return next(new ValidationError(`${SCHEMA_HEADER} must be a migration name (letters, digits, _ . -)`));
       req.schemaVersion = s.data;
     }
+    // Every request line in the log says which protocol and schema the till runs, so an
+    // operator sees which tills still run an old release before central drops its protocol.
+    req.log = req.log?.child({ protocol: h.version, ...(req.schemaVersion ? { schema: req.schemaVersion } : {}) });
     const refused = checkProtocol(h.version, range);
     if (refused && !exempt.has(req.path)) return next(refused);
     // An exempt request of an unserved protocol is read with the newest shape central knows.

@@ -28,7 +28,8 @@ export const UNVERSIONED_PROTOCOL = 1;
 export const PROTOCOL_HEADER = "x-tillsync-protocol";
 /**
  * HTTP request header carrying the agent's schema version: the name of the newest terminal
- * migration it applies (informational: central logs it; the protocol decides the row shape).
+ * migration it applies (informational: central logs it with every request; the protocol
+ * decides the row shape).
  */
 export const SCHEMA_HEADER = "x-tillsync-schema";
 
