@@ -1,3 +1,2 @@
 export * from "./browser";
 export * from "./migration-files";
-export * from "./protocol-columns";
