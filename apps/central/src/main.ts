@@ -117,6 +117,7 @@ async function watchFeedHighWater(deps: { redis: Redis; store: CentralStore; log
   return { stop: () => clearInterval(timer) };
 }
 
+/** Central's Redis client, under its key prefix. */
 function connectRedis(config: CentralConfig): Redis {
   const redis = new Redis(config.REDIS_URL, {
     keyPrefix: `${config.REDIS_PREFIX}:`,
