@@ -26,7 +26,7 @@ const { central, pg } = useTestCentral(
   { logDestination: { write: (line) => void logLines.push(line) } },
 );
 
-const v = (n: number) => ({ [PROTOCOL_HEADER]: String(n), [SCHEMA_HEADER]: "20261201173640_product_barcode" });
+const v = (n: number) => ({ [PROTOCOL_HEADER]: String(n), [SCHEMA_HEADER]: "20261201183422_product_barcode" });
 let creds: { terminalId: string; key: string; storeId: string };
 /** The same terminal as an agent of each protocol, and as one of the first release (no header). */
 let current: TerminalClient;
@@ -137,6 +137,13 @@ describe("the protocols central serves", () => {
     expect(body.error.details).toMatchObject({ upgrade: "central", agentProtocol: PROTOCOL_VERSION + 1 });
     expect(await productRow(p.entityId)).toBeUndefined();
     expect((await newer.raw("GET", "/api/sync/pull")).status).toBe(426);
+    // The sync guides' aliases and the own-orders download are behind the same gate.
+    const aliased = { ...p, entityType: "Product" };
+    const up = await newer.raw("POST", "/api/sync/upload", { terminalId: creds.terminalId, changes: [aliased] });
+    expect(up.status).toBe(426);
+    expect(await productRow(p.entityId)).toBeUndefined();
+    expect((await newer.raw("GET", "/api/sync/download?since=0")).status).toBe(426);
+    expect((await newer.raw("GET", "/api/sync/own-orders")).status).toBe(426);
     expect(
       (await newer.raw("POST", "/api/sync/acknowledge", { terminalId: creds.terminalId, cursor: "0" })).status,
     ).toBe(426);
@@ -182,9 +189,9 @@ describe("the protocols central serves", () => {
     const newer = new TerminalClient(central.url, creds.terminalId, creds.key, v(PROTOCOL_VERSION + 1));
     await newer.raw("GET", "/api/sync/pull?limit=3");
     expect(requests().map((l) => [l.status, l.protocol, l.schema ?? null])).toEqual([
-      [200, PROTOCOL_VERSION, "20261201173640_product_barcode"],
+      [200, PROTOCOL_VERSION, "20261201183422_product_barcode"],
       [200, 1, null],
-      [426, PROTOCOL_VERSION + 1, "20261201173640_product_barcode"],
+      [426, PROTOCOL_VERSION + 1, "20261201183422_product_barcode"],
     ]);
   });
 

@@ -11,7 +11,7 @@ import { SyncEngine } from "../src/sync/sync-engine";
 import { HttpCentralTransport } from "../src/transport/http-transport";
 
 /** The first terminal migration of protocol 2: an agent of protocol 1 has every migration before it. */
-export const FIRST_PROTOCOL_2_MIGRATION = "20261201173640_product_barcode";
+export const FIRST_PROTOCOL_2_MIGRATION = "20261201183422_product_barcode";
 
 /** An agent of the previous protocol on its own SQLite file, as a till not yet upgraded runs it. */
 export interface PreviousProtocolAgent {

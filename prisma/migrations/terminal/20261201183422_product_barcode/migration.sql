@@ -68,6 +68,26 @@ DROP TRIGGER IF EXISTS tillsync_append_only_inventory_adjustments_delete;
 
 DROP TRIGGER IF EXISTS tillsync_ledger_inventory_adjustments_insert;
 
+DROP TRIGGER IF EXISTS tillsync_ledger_inventory_items_direct_update;
+
+DROP TRIGGER IF EXISTS tillsync_ledger_inventory_items_direct_insert;
+
+DROP TRIGGER IF EXISTS tillsync_local_edit_categories_update;
+
+DROP TRIGGER IF EXISTS tillsync_local_edit_categories_delete;
+
+DROP TRIGGER IF EXISTS tillsync_local_edit_categories_insert;
+
+DROP TRIGGER IF EXISTS tillsync_local_edit_brands_update;
+
+DROP TRIGGER IF EXISTS tillsync_local_edit_brands_delete;
+
+DROP TRIGGER IF EXISTS tillsync_local_edit_brands_insert;
+
+DROP TRIGGER IF EXISTS tillsync_local_edit_inventory_items_update;
+
+DROP TRIGGER IF EXISTS tillsync_local_edit_inventory_items_delete;
+
 CREATE TRIGGER tillsync_capture_products_insert AFTER INSERT ON products
 WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1
 BEGIN
@@ -235,9 +255,91 @@ BEGIN
 END;
 
 CREATE TRIGGER tillsync_ledger_inventory_adjustments_insert AFTER INSERT ON inventory_adjustments
-WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1
+WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1 AND NOT EXISTS (SELECT 1 FROM capture_control WHERE id = 2)
 BEGIN
+  INSERT OR REPLACE INTO capture_control (id, applying) VALUES (2, 0);
   INSERT INTO inventory_items (store_id, product_id, quantity, version)
   VALUES (NEW.store_id, NEW.product_id, NEW.delta, 0)
   ON CONFLICT (store_id, product_id) DO UPDATE SET quantity = quantity + excluded.quantity;
+  DELETE FROM capture_control WHERE id = 2;
+END;
+
+CREATE TRIGGER tillsync_ledger_inventory_items_direct_update AFTER UPDATE OF quantity ON inventory_items
+WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1 AND NOT EXISTS (SELECT 1 FROM capture_control WHERE id = 2) AND NEW.quantity IS NOT OLD.quantity
+BEGIN
+  INSERT OR REPLACE INTO capture_control (id, applying) VALUES (2, 0);
+  INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (NEW.store_id, NEW.product_id, coalesce(NEW.quantity, 0) - coalesce(OLD.quantity, 0), 'COUNT');
+  DELETE FROM capture_control WHERE id = 2;
+END;
+
+CREATE TRIGGER tillsync_ledger_inventory_items_direct_insert AFTER INSERT ON inventory_items
+WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1 AND NOT EXISTS (SELECT 1 FROM capture_control WHERE id = 2) AND coalesce(NEW.quantity, 0) <> 0
+BEGIN
+  INSERT OR REPLACE INTO capture_control (id, applying) VALUES (2, 0);
+  INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (NEW.store_id, NEW.product_id, NEW.quantity, 'COUNT');
+  DELETE FROM capture_control WHERE id = 2;
+END;
+
+CREATE TRIGGER tillsync_local_edit_categories_update AFTER UPDATE ON categories
+WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1 AND NOT EXISTS (SELECT 1 FROM capture_control WHERE id = 2) AND (NEW.id IS NOT OLD.id OR NEW.name IS NOT OLD.name)
+BEGIN
+  INSERT INTO local_edits (entity_type, entity_id, central_data)
+  SELECT 'categories', OLD.id, json_object('id', OLD.id, 'name', OLD.name, 'version', OLD.version)
+   WHERE NOT EXISTS (SELECT 1 FROM local_edits WHERE entity_type = 'categories' AND entity_id = OLD.id AND discarded_at IS NULL);
+END;
+
+CREATE TRIGGER tillsync_local_edit_categories_delete AFTER DELETE ON categories
+WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1 AND NOT EXISTS (SELECT 1 FROM capture_control WHERE id = 2)
+BEGIN
+  INSERT INTO local_edits (entity_type, entity_id, central_data)
+  SELECT 'categories', OLD.id, json_object('id', OLD.id, 'name', OLD.name, 'version', OLD.version)
+   WHERE NOT EXISTS (SELECT 1 FROM local_edits WHERE entity_type = 'categories' AND entity_id = OLD.id AND discarded_at IS NULL);
+END;
+
+CREATE TRIGGER tillsync_local_edit_categories_insert AFTER INSERT ON categories
+WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1 AND NOT EXISTS (SELECT 1 FROM capture_control WHERE id = 2)
+BEGIN
+  INSERT INTO local_edits (entity_type, entity_id, central_data)
+  SELECT 'categories', NEW.id, NULL
+   WHERE NOT EXISTS (SELECT 1 FROM local_edits WHERE entity_type = 'categories' AND entity_id = NEW.id AND discarded_at IS NULL);
+END;
+
+CREATE TRIGGER tillsync_local_edit_brands_update AFTER UPDATE ON brands
+WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1 AND NOT EXISTS (SELECT 1 FROM capture_control WHERE id = 2) AND (NEW.id IS NOT OLD.id OR NEW.name IS NOT OLD.name)
+BEGIN
+  INSERT INTO local_edits (entity_type, entity_id, central_data)
+  SELECT 'brands', OLD.id, json_object('id', OLD.id, 'name', OLD.name, 'version', OLD.version)
+   WHERE NOT EXISTS (SELECT 1 FROM local_edits WHERE entity_type = 'brands' AND entity_id = OLD.id AND discarded_at IS NULL);
+END;
+
+CREATE TRIGGER tillsync_local_edit_brands_delete AFTER DELETE ON brands
+WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1 AND NOT EXISTS (SELECT 1 FROM capture_control WHERE id = 2)
+BEGIN
+  INSERT INTO local_edits (entity_type, entity_id, central_data)
+  SELECT 'brands', OLD.id, json_object('id', OLD.id, 'name', OLD.name, 'version', OLD.version)
+   WHERE NOT EXISTS (SELECT 1 FROM local_edits WHERE entity_type = 'brands' AND entity_id = OLD.id AND discarded_at IS NULL);
+END;
+
+CREATE TRIGGER tillsync_local_edit_brands_insert AFTER INSERT ON brands
+WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1 AND NOT EXISTS (SELECT 1 FROM capture_control WHERE id = 2)
+BEGIN
+  INSERT INTO local_edits (entity_type, entity_id, central_data)
+  SELECT 'brands', NEW.id, NULL
+   WHERE NOT EXISTS (SELECT 1 FROM local_edits WHERE entity_type = 'brands' AND entity_id = NEW.id AND discarded_at IS NULL);
+END;
+
+CREATE TRIGGER tillsync_local_edit_inventory_items_update AFTER UPDATE ON inventory_items
+WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1 AND NOT EXISTS (SELECT 1 FROM capture_control WHERE id = 2) AND (NEW.id IS NOT OLD.id OR NEW.store_id IS NOT OLD.store_id OR NEW.product_id IS NOT OLD.product_id)
+BEGIN
+  INSERT INTO local_edits (entity_type, entity_id, central_data)
+  SELECT 'inventory_items', OLD.id, json_object('id', OLD.id, 'store_id', OLD.store_id, 'product_id', OLD.product_id, 'quantity', OLD.quantity, 'version', OLD.version)
+   WHERE NOT EXISTS (SELECT 1 FROM local_edits WHERE entity_type = 'inventory_items' AND entity_id = OLD.id AND discarded_at IS NULL);
+END;
+
+CREATE TRIGGER tillsync_local_edit_inventory_items_delete AFTER DELETE ON inventory_items
+WHEN (SELECT applying FROM capture_control WHERE id = 1) IS NOT 1 AND NOT EXISTS (SELECT 1 FROM capture_control WHERE id = 2)
+BEGIN
+  INSERT INTO local_edits (entity_type, entity_id, central_data)
+  SELECT 'inventory_items', OLD.id, json_object('id', OLD.id, 'store_id', OLD.store_id, 'product_id', OLD.product_id, 'quantity', OLD.quantity, 'version', OLD.version)
+   WHERE NOT EXISTS (SELECT 1 FROM local_edits WHERE entity_type = 'inventory_items' AND entity_id = OLD.id AND discarded_at IS NULL);
 END;
