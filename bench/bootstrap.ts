@@ -20,20 +20,17 @@ import { reportFigure } from "./lib/bench-report";
 
 const N = Number(process.argv[2] ?? 100_000);
 
-async function main(): Promise<void> {
-  const db = await createDatabase("boot");
-  const central = await spawnCentral(db.url);
-  const { store } = await adminCall<{ store: { id: string } }>(central.url, central.admin, "POST", "/api/stores", {
+type Central = Awaited<ReturnType<typeof spawnCentral>>;
+
+/** A store, a terminal, and N products with a stock row each, numbered in the feed. */
+async function seed(dbUrl: string, central: Central): Promise<{ storeId: string; terminalId: string; key: string }> {
+  const call = <T>(p: string, body: unknown) => adminCall<T>(central.url, central.admin, "POST", p, body);
+  const { store } = await call<{ store: { id: string } }>("/api/stores", { name: "bench" });
+  const { terminal, key } = await call<{ terminal: { id: string }; key: string }>("/api/terminals", {
     name: "bench",
+    storeId: store.id,
   });
-  const { terminal, key } = await adminCall<{ terminal: { id: string }; key: string }>(
-    central.url,
-    central.admin,
-    "POST",
-    "/api/terminals",
-    { name: "bench", storeId: store.id },
-  );
-  const pg = new Client({ connectionString: db.url });
+  const pg = new Client({ connectionString: dbUrl });
   await pg.connect();
   await pg.query(
     `INSERT INTO products (id, sku, name, price_cents) SELECT gen_random_uuid(), 'SKU-' || i, 'Product ' || i, 100 + i % 900 FROM generate_series(1, $1) AS i`,
@@ -44,32 +41,32 @@ async function main(): Promise<void> {
   ]);
   await pg.end();
   // A catalogue that exists before a till bootstraps has long been numbered in the feed.
-  const pool = new Pool({ connectionString: db.url, max: 1 });
+  const pool = new Pool({ connectionString: dbUrl, max: 1 });
   await sequenceFeed(pool);
   await pool.end();
+  return { storeId: store.id, terminalId: terminal.id, key };
+}
 
-  const dir = mkdtempSync(path.join(tmpdir(), "tillsync-boot-"));
+/** The agent's bootstrap in its own process (bootstrap-child.ts), for a fair peak RSS. */
+function bootstrapInChild(central: Central, key: string, terminalId: string, file: string) {
   const out = execFileSync(
     process.execPath,
     [
       ...sourceArgs(path.join(__dirname, process.env.BOOT_CHILD ?? "bootstrap-child.ts")),
       central.url,
       key,
-      terminal.id,
-      path.join(dir, "t.db"),
+      terminalId,
+      file,
     ],
-    {
-      encoding: "utf8",
-      maxBuffer: 1 << 20,
-    },
+    { encoding: "utf8", maxBuffer: 1 << 20 },
   );
-  const r = JSON.parse(out) as { pulled: number; ms: number; maxRssMb: number };
-  central.stop();
+  return JSON.parse(out) as { pulled: number; ms: number; maxRssMb: number };
+}
 
-  // Baseline: the same number of rows straight into SQLite.
-  const base = openTerminalDb(path.join(dir, "baseline.db"));
-  base.close();
-  const raw = new Database(path.join(dir, "baseline.db"));
+/** Baseline: the same number of rows straight into the terminal schema, in ms. */
+function rawInsertMs(file: string, storeId: string): number {
+  openTerminalDb(file).close();
+  const raw = new Database(file);
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = NORMAL");
   const t0 = performance.now();
@@ -83,13 +80,16 @@ async function main(): Promise<void> {
     for (let i = 0; i < N; i++) {
       const id = randomUUID();
       p.run(id, `SKU-${i}`, `Product ${i}`, 100 + (i % 900));
-      s.run(randomUUID(), store.id, id);
+      s.run(randomUUID(), storeId, id);
     }
     raw.prepare(`UPDATE capture_control SET applying = 0 WHERE id = 1`).run();
   })();
-  const rawMs = performance.now() - t0;
+  const ms = performance.now() - t0;
   raw.close();
+  return ms;
+}
 
+function report(r: { pulled: number; ms: number; maxRssMb: number }, rawMs: number): void {
   console.log(`bootstrap: ${fmt(N)} products + ${fmt(N)} stock rows into an empty terminal`);
   console.log(
     `  agent (HTTP pull, apply, cursor)  : ${fmt(r.ms)} ms  ${fmt((r.pulled / r.ms) * 1000)} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB`,
@@ -115,8 +115,22 @@ async function main(): Promise<void> {
     target: "≤ 256 MB",
     met: r.maxRssMb <= 256,
   });
-  rmSync(dir, { recursive: true, force: true });
-  await db.drop();
+}
+
+async function main(): Promise<void> {
+  const db = await createDatabase("boot");
+  const central = await spawnCentral(db.url);
+  const dir = mkdtempSync(path.join(tmpdir(), "tillsync-boot-"));
+  try {
+    const s = await seed(db.url, central);
+    const r = bootstrapInChild(central, s.key, s.terminalId, path.join(dir, "t.db"));
+    central.stop();
+    report(r, rawInsertMs(path.join(dir, "baseline.db"), s.storeId));
+  } finally {
+    central.stop();
+    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
+  }
 }
 
 runBench("bootstrap", main);

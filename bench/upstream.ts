@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
-import { createAgent } from "@tillsync/terminal-agent";
+import { createAgent, type Agent } from "@tillsync/terminal-agent";
 import { migrateCentral, openCentralDb } from "@tillsync/central";
 import { adminCall, benchAgentConfig, createDatabase, fmt, runBench, spawnCentral } from "./lib/bench-env";
 import { reportFigure } from "./lib/bench-report";
@@ -18,73 +18,74 @@ import { reportFigure } from "./lib/bench-report";
 const TOTAL = Number(process.argv[2] ?? 100_000);
 const BATCH = Number(process.argv[3] ?? 1000);
 
-async function main(): Promise<void> {
-  const db = await createDatabase("up");
-  const central = await spawnCentral(db.url);
-  const { store } = await adminCall<{ store: { id: string } }>(central.url, central.admin, "POST", "/api/stores", {
+type Central = Awaited<ReturnType<typeof spawnCentral>>;
+type Row = Record<string, string | number>;
+
+async function provision(
+  central: Central,
+): Promise<{ storeId: string; terminalId: string; key: string; productId: string }> {
+  const call = <T>(p: string, body: unknown) => adminCall<T>(central.url, central.admin, "POST", p, body);
+  const { store } = await call<{ store: { id: string } }>("/api/stores", { name: "bench" });
+  const { terminal, key } = await call<{ terminal: { id: string }; key: string }>("/api/terminals", {
     name: "bench",
+    storeId: store.id,
   });
-  const { terminal, key } = await adminCall<{ terminal: { id: string }; key: string }>(
-    central.url,
-    central.admin,
-    "POST",
-    "/api/terminals",
-    { name: "bench", storeId: store.id },
-  );
   const productId = randomUUID();
-  await adminCall(central.url, central.admin, "POST", "/api/products", {
-    id: productId,
-    sku: "BENCH",
-    name: "bench",
-    priceCents: 100,
-  });
+  await call("/api/products", { id: productId, sku: "BENCH", name: "bench", priceCents: 100 });
+  return { storeId: store.id, terminalId: terminal.id, key, productId };
+}
 
-  const dir = mkdtempSync(path.join(tmpdir(), "tillsync-bench-"));
-  const file = path.join(dir, "t.db");
-  const agent = createAgent(
-    benchAgentConfig(central.url, key, terminal.id, file, { SYNC_BATCH_SIZE: String(BATCH), SYNC_TIMEOUT: "120" }),
-  );
-  await agent.engine.runCycle();
-
-  // 4 rows per sale: order, line, payment, adjustment.
-  const sales = Math.floor(TOTAL / 4);
-  const insert = agent.db.transaction(() => {
-    const o = agent.db.prepare(
+/** TOTAL/4 sales of 4 rows each (order, line, payment, adjustment); answers the changes captured. */
+function fillOutbox(agent: Agent, storeId: string, productId: string): number {
+  const db = agent.db;
+  db.transaction(() => {
+    const o = db.prepare(
       `INSERT INTO sale_orders (id, store_id, status, total_cents, completed_at) VALUES (?, ?, 'COMPLETED', 100, strftime('%Y-%m-%dT%H:%M:%fZ','now'))`,
     );
-    const l = agent.db.prepare(
+    const l = db.prepare(
       `INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, 1, 100, 100)`,
     );
-    const p = agent.db.prepare(`INSERT INTO payments (id, order_id, method, amount_cents) VALUES (?, ?, 'CASH', 100)`);
-    const a = agent.db.prepare(
+    const p = db.prepare(`INSERT INTO payments (id, order_id, method, amount_cents) VALUES (?, ?, 'CASH', 100)`);
+    const a = db.prepare(
       `INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) VALUES (?, ?, ?, -1, 'SALE')`,
     );
-    for (let i = 0; i < sales; i++) {
+    for (let i = 0; i < Math.floor(TOTAL / 4); i++) {
       const order = randomUUID();
-      o.run(order, store.id);
+      o.run(order, storeId);
       l.run(randomUUID(), order, productId);
       p.run(randomUUID(), order);
-      a.run(randomUUID(), store.id, productId);
+      a.run(randomUUID(), storeId, productId);
     }
-  });
-  insert();
-  const changes = (agent.db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'PENDING'`).get() as { n: number })
-    .n;
+  })();
+  return (db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'PENDING'`).get() as { n: number }).n;
+}
 
-  const t0 = performance.now();
-  const r = await agent.engine.runCycle();
-  const agentMs = performance.now() - t0;
-  if (r.error) throw new Error(r.error);
-  const left = (agent.db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED'`).get() as { n: number }).n;
-  if (left !== 0) throw new Error(`${left} changes not SYNCED`);
+/** The baseline's statement per table: unnest of typed arrays, ON CONFLICT like central's upserts. */
+const RAW_UPSERTS: Record<string, { sql: string; columns: string[] }> = {
+  sale_orders: {
+    sql: `INSERT INTO sale_orders (id, store_id, status, total_cents) SELECT u.id, u.store_id, u.status::sale_order_status, u.total FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int4[]) AS u(id, store_id, status, total)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_cents = excluded.total_cents`,
+    columns: ["id", "store_id", "status", "total_cents"],
+  },
+  sale_order_lines: {
+    sql: `INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int4[], $5::int4[], $6::int4[])
+         ON CONFLICT (id) DO UPDATE SET quantity = excluded.quantity`,
+    columns: ["id", "order_id", "product_id", "quantity", "unit_price_cents", "line_total_cents"],
+  },
+  payments: {
+    sql: `INSERT INTO payments (id, order_id, method, amount_cents) SELECT u.id, u.order_id, u.method::payment_method, u.amount FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int4[]) AS u(id, order_id, method, amount)
+         ON CONFLICT (id) DO UPDATE SET amount_cents = excluded.amount_cents`,
+    columns: ["id", "order_id", "method", "amount_cents"],
+  },
+  inventory_adjustments: {
+    sql: `INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) SELECT u.id, u.store_id, u.product_id, u.delta, u.reason::adjustment_reason FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int4[], $5::text[]) AS u(id, store_id, product_id, delta, reason)
+         ON CONFLICT (id) DO NOTHING`,
+    columns: ["id", "store_id", "product_id", "delta", "reason"],
+  },
+};
 
-  // Baseline: the same rows, straight into PostgreSQL with unnest … ON CONFLICT, same batch size.
-  const rows = agent.db.prepare(`SELECT entity_type, data FROM outbox ORDER BY id`).all() as Array<{
-    entity_type: string;
-    data: string;
-  }>;
-  await agent.close();
-  central.stop();
+/** Baseline: the same rows straight into a fresh central database, same batch size; in ms. */
+async function rawBaselineMs(rows: Array<{ entity_type: string; data: string }>): Promise<number> {
   const raw = await createDatabase("raw");
   const rawDb = openCentralDb(raw.url, 2);
   await migrateCentral(rawDb.pool);
@@ -93,69 +94,27 @@ async function main(): Promise<void> {
   await pg.connect();
   const t1 = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) {
-    const batch = rows
-      .slice(i, i + BATCH)
-      .map((x) => ({ t: x.entity_type, d: JSON.parse(x.data) as Record<string, string | number> }));
-    const of = (t: string) => batch.filter((b) => b.t === t).map((b) => b.d);
-    const orders = of("sale_orders");
-    const lines = of("sale_order_lines");
-    const pays = of("payments");
-    const adjs = of("inventory_adjustments");
+    const batch = rows.slice(i, i + BATCH).map((x) => ({ t: x.entity_type, d: JSON.parse(x.data) as Row }));
     await pg.query("BEGIN");
-    if (orders.length)
-      await pg.query(
-        `INSERT INTO sale_orders (id, store_id, status, total_cents) SELECT u.id, u.store_id, u.status::sale_order_status, u.total FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int4[]) AS u(id, store_id, status, total)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_cents = excluded.total_cents`,
-        [
-          orders.map((o) => o.id),
-          orders.map((o) => o.store_id),
-          orders.map((o) => o.status),
-          orders.map((o) => o.total_cents),
-        ],
-      );
-    if (lines.length)
-      await pg.query(
-        `INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int4[], $5::int4[], $6::int4[])
-         ON CONFLICT (id) DO UPDATE SET quantity = excluded.quantity`,
-        [
-          lines.map((o) => o.id),
-          lines.map((o) => o.order_id),
-          lines.map((o) => o.product_id),
-          lines.map((o) => o.quantity),
-          lines.map((o) => o.unit_price_cents),
-          lines.map((o) => o.line_total_cents),
-        ],
-      );
-    if (pays.length)
-      await pg.query(
-        `INSERT INTO payments (id, order_id, method, amount_cents) SELECT u.id, u.order_id, u.method::payment_method, u.amount FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int4[]) AS u(id, order_id, method, amount)
-         ON CONFLICT (id) DO UPDATE SET amount_cents = excluded.amount_cents`,
-        [
-          pays.map((o) => o.id),
-          pays.map((o) => o.order_id),
-          pays.map((o) => o.method),
-          pays.map((o) => o.amount_cents),
-        ],
-      );
-    if (adjs.length)
-      await pg.query(
-        `INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) SELECT u.id, u.store_id, u.product_id, u.delta, u.reason::adjustment_reason FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int4[], $5::text[]) AS u(id, store_id, product_id, delta, reason)
-         ON CONFLICT (id) DO NOTHING`,
-        [
-          adjs.map((o) => o.id),
-          adjs.map((o) => o.store_id),
-          adjs.map((o) => o.product_id),
-          adjs.map((o) => o.delta),
-          adjs.map((o) => o.reason),
-        ],
-      );
+    for (const [table, { sql, columns }] of Object.entries(RAW_UPSERTS)) {
+      const of = batch.filter((b) => b.t === table).map((b) => b.d);
+      if (of.length)
+        await pg.query(
+          sql,
+          columns.map((c) => of.map((r) => r[c])),
+        );
+    }
     await pg.query("COMMIT");
   }
-  const rawMs = performance.now() - t1;
+  const ms = performance.now() - t1;
   await pg.end();
+  await raw.drop();
+  return ms;
+}
 
+function report(changes: number, agentMs: number, rows: number, rawMs: number): void {
   const agentRate = (changes / agentMs) * 1000;
-  const rawRate = (rows.length / rawMs) * 1000;
+  const rawRate = (rows / rawMs) * 1000;
   console.log(`upstream: ${fmt(changes)} changes, batch ${BATCH}`);
   console.log(`  agent → central, until all SYNCED : ${fmt(agentMs)} ms  ${fmt(agentRate)} changes/s`);
   console.log(`  baseline raw unnest … ON CONFLICT : ${fmt(rawMs)} ms  ${fmt(rawRate)} rows/s`);
@@ -169,9 +128,41 @@ async function main(): Promise<void> {
     target: "ratio ≥ 0.50",
     met: agentRate / rawRate >= 0.5,
   });
-  rmSync(dir, { recursive: true, force: true });
-  await db.drop();
-  await raw.drop();
+}
+
+async function main(): Promise<void> {
+  const db = await createDatabase("up");
+  const central = await spawnCentral(db.url);
+  const dir = mkdtempSync(path.join(tmpdir(), "tillsync-bench-"));
+  try {
+    const s = await provision(central);
+    const agent = createAgent(
+      benchAgentConfig(central.url, s.key, s.terminalId, path.join(dir, "t.db"), {
+        SYNC_BATCH_SIZE: String(BATCH),
+        SYNC_TIMEOUT: "120",
+      }),
+    );
+    await agent.engine.runCycle();
+    const changes = fillOutbox(agent, s.storeId, s.productId);
+    const t0 = performance.now();
+    const r = await agent.engine.runCycle();
+    const agentMs = performance.now() - t0;
+    if (r.error) throw new Error(r.error);
+    const left = (agent.db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED'`).get() as { n: number })
+      .n;
+    if (left !== 0) throw new Error(`${left} changes not SYNCED`);
+    const rows = agent.db.prepare(`SELECT entity_type, data FROM outbox ORDER BY id`).all() as Array<{
+      entity_type: string;
+      data: string;
+    }>;
+    await agent.close();
+    central.stop();
+    report(changes, agentMs, rows.length, await rawBaselineMs(rows));
+  } finally {
+    central.stop();
+    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
+  }
 }
 
 runBench("upstream", main);

@@ -27,15 +27,30 @@ async function main(): Promise<number> {
   }
 }
 
+type Api = <T>(method: string, p: string, body?: unknown) => Promise<T>;
+type Till = { name: string; id: string; agent: Agent; till: Database.Database; proxy: ControllableProxy };
+type Central = Awaited<ReturnType<typeof startCentral>>;
+
 /** Its own database, Redis prefix and SQLite folder per run, so two demos side by side do not collide. */
 async function demo(cleanup: Cleanup): Promise<number> {
+  const runId = randomBytes(4).toString("hex");
+  const { central, api } = await startDemoCentral(runId, cleanup);
+  const { storeId, products } = await seedCatalogue(api);
+  const tills = await startTills(runId, central, api, storeId, cleanup);
+  const sales = await sellWithOneTillCut(tills, storeId, products);
+  log(`selling stopped after ${sales} sales; final sync`);
+  await syncUntilDrained(tills);
+  const ok = await report(central.db.pool, tills, products, storeId);
+  return ok ? 0 : 1;
+}
+
+async function startDemoCentral(runId: string, cleanup: Cleanup): Promise<{ central: Central; api: Api }> {
   const services = await ensureServices({
     postgresUrl: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
     log,
   });
   cleanup.push(() => services.stop());
-  const runId = randomBytes(4).toString("hex");
   const dbName = `tillsync_demo_${runId}`;
   const redisPrefix = `tillsync-demo:${runId}`;
   await withAdmin(services.postgresUrl, (c) => c.query(`CREATE DATABASE ${dbName}`));
@@ -43,7 +58,6 @@ async function demo(cleanup: Cleanup): Promise<number> {
   cleanup.push(() => removeRedisPrefix(redisPrefix, services.redisUrl));
   const dbUrl = new URL(services.postgresUrl);
   dbUrl.pathname = `/${dbName}`;
-
   const adminToken = randomBytes(16).toString("hex");
   // Central's configuration is parsed the way `npm run central` parses the environment.
   const central = await startCentral(
@@ -59,7 +73,7 @@ async function demo(cleanup: Cleanup): Promise<number> {
   cleanup.push(() => central.stop());
   const base = `http://127.0.0.1:${central.port}`;
   log(`central listening on ${base} (migrated ${dbName})`);
-  const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
+  const api: Api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
     const res = await fetch(base + p, {
       method,
       headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
@@ -68,7 +82,10 @@ async function demo(cleanup: Cleanup): Promise<number> {
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
+  return { central, api };
+}
 
+async function seedCatalogue(api: Api): Promise<{ storeId: string; products: string[] }> {
   const { store } = await api<{ store: { id: string } }>("POST", "/api/stores", { name: "Demo High Street" });
   const products = await Promise.all(
     ["Coffee", "Croissant", "Orange juice", "Sandwich", "Water"].map(async (name, i) => {
@@ -82,36 +99,24 @@ async function demo(cleanup: Cleanup): Promise<number> {
     }),
   );
   log(`catalogue: ${products.length} products, 1000 in stock each`);
+  return { storeId: store.id, products };
+}
 
+async function startTills(runId: string, central: Central, api: Api, storeId: string, cleanup: Cleanup) {
   const dir = path.resolve(".demo", runId);
   mkdirSync(dir, { recursive: true });
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const tills: Array<{ name: string; id: string; agent: Agent; till: Database.Database; proxy: ControllableProxy }> =
-    [];
+  const tills: Till[] = [];
   for (let n = 1; n <= 3; n++) {
     const { terminal, key } = await api<{ terminal: { id: string }; key: string }>("POST", "/api/terminals", {
       name: `Till ${n}`,
-      storeId: store.id,
+      storeId,
     });
     const proxy = new ControllableProxy(central.port);
     const port = await proxy.listen();
     cleanup.push(() => proxy.close());
     const file = path.join(dir, `terminal-${n}.db`);
-    const agent = createAgent(
-      loadAgentConfig({
-        CENTRAL_API_URL: `http://127.0.0.1:${port}`,
-        CENTRAL_API_KEY: key,
-        TERMINAL_ID: terminal.id,
-        TERMINAL_DATABASE_URL: `file:${file}`,
-        SYNC_INTERVAL: "2",
-        SYNC_TIMEOUT: "5",
-        // A demo lasts seconds: the cut-off till must not sit out a 5-minute breaker or a
-        // minute of backoff once its network is back, so both are scaled down here.
-        SYNC_BREAKER_COOLDOWN_MS: "2000",
-        SYNC_BACKOFF_BASE_MS: "200",
-        SYNC_BACKOFF_CAP_MS: "1000",
-      }),
-    );
+    const agent = createAgent(demoAgentConfig(port, key, terminal.id, file));
     cleanup.push(() => agent.close());
     const startup = await agent.engine.runCycle();
     agent.engine.start();
@@ -123,94 +128,108 @@ async function demo(cleanup: Cleanup): Promise<number> {
       `Till ${n} (${terminal.id.slice(0, 8)}) started: pulled ${startup.pulled} rows into ${path.relative(process.cwd(), file)}`,
     );
   }
+  return tills;
+}
 
-  let selling = true;
-  let sales = 0;
-  const sell = (t: (typeof tills)[number]) => {
-    const orderId = randomUUID();
-    const lines = 1 + Math.floor(Math.random() * 3);
-    t.till.transaction(() => {
-      let total = 0;
-      const picked = [] as Array<{ productId: string; qty: number; price: number }>;
-      for (let i = 0; i < lines; i++) {
-        const productId = products[Math.floor(Math.random() * products.length)]!;
-        const price = (
-          t.till.prepare("SELECT price_cents FROM products WHERE id = ?").get(productId) as { price_cents: number }
-        ).price_cents;
-        const qty = 1 + Math.floor(Math.random() * 2);
-        picked.push({ productId, qty, price });
-        total += qty * price;
-      }
-      t.till
-        .prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', ?)`)
-        .run(orderId, store.id, total);
-      for (const l of picked) {
-        t.till
-          .prepare(
-            `INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, ?, ?)`,
-          )
-          .run(orderId, l.productId, l.qty, l.price, l.qty * l.price);
-        t.till
-          .prepare(`INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (?, ?, ?, 'SALE')`)
-          .run(store.id, l.productId, -l.qty);
-      }
-      t.till
-        .prepare(`INSERT INTO payments (order_id, method, amount_cents) VALUES (?, ?, ?)`)
-        .run(orderId, Math.random() < 0.5 ? "CARD" : "CASH", total);
+function demoAgentConfig(port: number, key: string, terminalId: string, file: string) {
+  return loadAgentConfig({
+    CENTRAL_API_URL: `http://127.0.0.1:${port}`,
+    CENTRAL_API_KEY: key,
+    TERMINAL_ID: terminalId,
+    TERMINAL_DATABASE_URL: `file:${file}`,
+    SYNC_INTERVAL: "2",
+    SYNC_TIMEOUT: "5",
+    // A demo lasts seconds: the cut-off till must not sit out a 5-minute breaker or a
+    // minute of backoff once its network is back, so both are scaled down here.
+    SYNC_BREAKER_COOLDOWN_MS: "2000",
+    SYNC_BACKOFF_BASE_MS: "200",
+    SYNC_BACKOFF_CAP_MS: "1000",
+  });
+}
+
+/** One ticket as a till's software writes it: order, lines, stock movements, payment, completion. */
+function sell(t: Till, storeId: string, products: string[]): void {
+  const orderId = randomUUID();
+  const lines = 1 + Math.floor(Math.random() * 3);
+  t.till.transaction(() => {
+    let total = 0;
+    const picked = [] as Array<{ productId: string; qty: number; price: number }>;
+    for (let i = 0; i < lines; i++) {
+      const productId = products[Math.floor(Math.random() * products.length)]!;
+      const price = (
+        t.till.prepare("SELECT price_cents FROM products WHERE id = ?").get(productId) as { price_cents: number }
+      ).price_cents;
+      const qty = 1 + Math.floor(Math.random() * 2);
+      picked.push({ productId, qty, price });
+      total += qty * price;
+    }
+    t.till
+      .prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', ?)`)
+      .run(orderId, storeId, total);
+    for (const l of picked) {
       t.till
         .prepare(
-          `UPDATE sale_orders SET status = 'COMPLETED', completed_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
+          `INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, ?, ?)`,
         )
-        .run(orderId);
-    })();
-    sales++;
-  };
-  const loops = tills.map((t) =>
-    (async () => {
-      while (selling) {
-        sell(t);
-        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
-      }
-    })(),
-  );
+        .run(orderId, l.productId, l.qty, l.price, l.qty * l.price);
+      t.till
+        .prepare(`INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (?, ?, ?, 'SALE')`)
+        .run(storeId, l.productId, -l.qty);
+    }
+    t.till
+      .prepare(`INSERT INTO payments (order_id, method, amount_cents) VALUES (?, ?, ?)`)
+      .run(orderId, Math.random() < 0.5 ? "CARD" : "CASH", total);
+    t.till
+      .prepare(
+        `UPDATE sale_orders SET status = 'COMPLETED', completed_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
+      )
+      .run(orderId);
+  })();
+}
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every till sells for DEMO_SECONDS; the third is cut off for the middle third of it. */
+async function sellWithOneTillCut(tills: Till[], storeId: string, products: string[]): Promise<number> {
+  let selling = true;
+  let sales = 0;
+  const loops = tills.map(async (t) => {
+    while (selling) {
+      sell(t, storeId, products);
+      sales++;
+      await pause(100 + Math.random() * 200);
+    }
+  });
   const cut = tills[2]!;
-  await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
+  await pause((SECONDS * 1000) / 3);
   cut.proxy.cut();
   log(`${cut.name} cut off from central; it keeps selling offline`);
-  await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
+  await pause((SECONDS * 1000) / 3);
   const waiting = (cut.till.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'PENDING'`).get() as { n: number })
     .n;
   cut.proxy.reconnect();
   log(`${cut.name} reconnected with ${waiting} changes waiting in its outbox`);
-  await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
+  await pause((SECONDS * 1000) / 3);
   selling = false;
   await Promise.all(loops);
-  log(`selling stopped after ${sales} sales; final sync`);
+  return sales;
+}
 
-  // Quiescence: every outbox drained and every terminal has pulled central's last stock.
-  // A cycle is skipped while a till backs off, so wait out the (short) backoff rather than
-  // counting rounds; 30 s is far beyond anything the demo's settings produce.
+/**
+ * Quiescence: every outbox drained and every terminal has pulled central's last stock. A
+ * cycle is skipped while a till backs off, so wait out the (short) backoff rather than
+ * counting rounds; 30 s is far beyond anything the demo's settings produce.
+ */
+async function syncUntilDrained(tills: Till[]): Promise<void> {
   const deadline = Date.now() + 30_000;
+  const pendingAt = (t: Till) =>
+    (t.till.prepare(`SELECT count(*) AS n FROM outbox WHERE status IN ('PENDING','SYNCING')`).get() as { n: number }).n;
   while (Date.now() < deadline) {
     for (const t of tills) await t.agent.engine.runCycle();
-    const pending = tills.reduce(
-      (n, t) =>
-        n +
-        (
-          t.till.prepare(`SELECT count(*) AS n FROM outbox WHERE status IN ('PENDING','SYNCING')`).get() as {
-            n: number;
-          }
-        ).n,
-      0,
-    );
-    if (pending === 0) break;
-    await new Promise((r) => setTimeout(r, 200));
+    if (tills.every((t) => pendingAt(t) === 0)) break;
+    await pause(200);
   }
   for (const t of tills) await t.agent.engine.runCycle();
-
-  const ok = await report(central.db.pool, tills, products, store.id);
-  return ok ? 0 : 1;
 }
 
 async function withAdmin(url: string, fn: (c: Client) => Promise<unknown>): Promise<void> {

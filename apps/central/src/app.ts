@@ -1,6 +1,6 @@
 import express, { Router, type Express } from "express";
 import type { Redis } from "ioredis";
-import { DEFAULT_SYNC_POLICY, NotFoundError, type SyncPolicy } from "@tillsync/shared";
+import { DEFAULT_SYNC_POLICY, NotFoundError, type ProtocolRange, type SyncPolicy } from "@tillsync/shared";
 import type { AdminEvents } from "./admin/admin-events";
 import type { AdminNamespace } from "./admin/admin-namespace";
 import type { AlertSink } from "./alerts/alert-sink";
@@ -57,6 +57,8 @@ export interface AppDeps {
   throttle?: AuthThrottle;
   /** Where terminal alerts go (back online, circuit open, conflicts waiting). */
   alerts?: AlertSink;
+  /** The protocols /api/sync serves (default: this build's, CENTRAL_PROTOCOLS). */
+  protocols?: ProtocolRange;
 }
 
 /** The Express app of SPEC §4, built from its dependencies (tests pass their own). */
@@ -104,6 +106,7 @@ export function createApp(deps: AppDeps): Express {
       conflictAlertEveryMs: tunables.conflictAlertEveryMs,
       // Remembers the cursors pulls give out, so a database restored in place is noticed.
       onServed: (epoch, cursor) => highWater.served(epoch, cursor),
+      protocols: deps.protocols,
     }),
   );
   app.use("/api/sync", ownOrdersRoutes({ store, auth, stoppedRetryAfterS: tunables.stoppedRetryAfterS }));

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { Redis } from "ioredis";
-import { resolvePolicy, validatePolicy, type SyncPolicy } from "@tillsync/shared";
+import { resolvePolicy, validatePolicy, type ProtocolRange, type SyncPolicy } from "@tillsync/shared";
 import { startConsoleLive } from "./admin/console-live";
 import { AlertWebhook } from "./alerts/alert-webhook";
 import { createApp } from "./app";
@@ -41,6 +41,8 @@ export interface StartOptions {
   hub?: Partial<HubTunables>;
   /** Where log lines go instead of stdout (tests read them). */
   logDestination?: { write(line: string): void };
+  /** The protocols /api/sync serves (default: this build's); a test plays a later central that dropped one. */
+  protocols?: ProtocolRange;
 }
 
 /** DATABASE_URL's database, created when missing and migrated; each step logged. */
@@ -144,7 +146,7 @@ async function watchFeedHighWater(deps: { redis: Redis; store: CentralStore; log
   return { stop: () => clearInterval(timer) };
 }
 
-/** Central's Redis client; every key under REDIS_PREFIX. */
+/** Central's Redis client, under its key prefix. */
 function connectRedis(config: CentralConfig): Redis {
   const redis = new Redis(config.REDIS_URL, {
     keyPrefix: `${config.REDIS_PREFIX}:`,
@@ -194,6 +196,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     tunables,
     throttle,
     alerts,
+    protocols: options.protocols,
   });
   const port = await serveApp(server, app, config.PORT);
   let stopping: Promise<void> | undefined;

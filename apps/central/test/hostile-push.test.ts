@@ -397,9 +397,15 @@ const rejectCases: RejectCase[] = [
     reason: /name: must be text|appears twice in one batch/,
   },
   {
-    name: "a NUL in an unknown column does not reach the log, a NUL in a known one is refused",
-    changes: one(change("customers", { name: "\u0000", till_note: "\u0000" })),
+    name: "a NUL in a known column is refused",
+    changes: one(change("customers", { name: "\u0000" })),
     reason: NUL,
+  },
+  {
+    // Not dropped silently (issue 12 §7): the agent speaks another row shape than it says.
+    name: "an unknown column is refused by name, whatever it holds",
+    changes: one(change("customers", { name: "Ann", till_note: "\u0000" })),
+    reason: /unknown column till_note/,
   },
 ];
 
@@ -598,13 +604,12 @@ describe("push: one poisoned change never sinks its batch (G6)", () => {
     expect(b).toMatchObject({ status: "DUPLICATE", changeId: c.changeId });
   });
 
-  it("logs a conflict with only the columns the policy accepts (an unknown column's NUL never reaches the log)", async () => {
+  it("refuses a stale change with an unknown column before judging it: no conflict is logged (its NUL never reaches the log)", async () => {
     // A back-office write moves central's version on: the till's base is stale now.
     await pg.query(`UPDATE customers SET phone = '555' WHERE id = $1`, [customerId]);
     const [r] = await till.push([staleCustomer({ till_note: "x\u0000y" })]);
-    expect(r!.status).toBe("CONFLICT");
-    const { rows } = await pg.query(`SELECT terminal_data FROM conflicts WHERE change_id = $1`, [r!.changeId]);
-    expect(rows[0].terminal_data).not.toHaveProperty("till_note");
-    expect(rows[0].terminal_data).toMatchObject({ id: customerId, name: "Ann" });
+    expect(r).toMatchObject({ status: "REJECTED", reason: expect.stringMatching(/unknown column till_note/) });
+    const { rowCount } = await pg.query(`SELECT 1 FROM conflicts WHERE change_id = $1`, [r!.changeId]);
+    expect(rowCount).toBe(0);
   });
 });

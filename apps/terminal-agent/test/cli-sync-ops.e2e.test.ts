@@ -72,7 +72,7 @@ describe("tillsync-agent commands against central", () => {
       "ok   key",
     ]);
     expect(lines[1]).toMatch(/answered 200 in \d+ ms \(round trip\)$/);
-    expect(lines[2]).toMatch(/protocol 1 on both sides$/);
+    expect(lines[2]).toMatch(/protocol 2, which central speaks \(central serves 1-2\)$/);
     expect(lines[3]).toMatch(/central is \d+ ms (ahead of|behind) this till/);
 
     const wrongKey = await runCli(["test-connection"], { ...t.env, CENTRAL_API_KEY: "tsk_not_the_right_key_000" });

@@ -13,3 +13,4 @@ export * from "./protocol";
 export * from "./parse";
 export * from "./health";
 export { policyDoc } from "./policy-doc";
+export * from "./protocol-columns";

@@ -21,6 +21,7 @@ export type ErrorCode =
   | "CENTRAL_ERROR"
   | "TIMEOUT"
   | "PROTOCOL_MISMATCH"
+  | "UPGRADE_REQUIRED"
   | "INTERNAL";
 
 export abstract class TillsyncError extends Error {
@@ -208,6 +209,29 @@ export class ProtocolMismatchError extends TillsyncError {
   readonly httpStatus = 502;
 }
 
+/** What a 426 says: which side to upgrade, and the protocols each side speaks. */
+export interface UpgradeRequiredDetails {
+  /** "central": the agent is newer than central; "agent": older than central serves. */
+  upgrade: "central" | "agent";
+  agentProtocol: number;
+  centralOldest: number;
+  centralNewest: number;
+  /** When asking again makes sense (central may have been upgraded meanwhile). */
+  retryAfterSeconds: number;
+}
+
+/**
+ * Central does not serve the agent's protocol version (426): the message says which side to
+ * upgrade and to which protocol. Nothing was applied or served; the agent keeps every change
+ * in its outbox and asks again later (it is not a failure the breaker counts).
+ */
+export class UpgradeRequiredError extends TillsyncError {
+  readonly code = "UPGRADE_REQUIRED" as const;
+  readonly retryable = true;
+  readonly httpStatus = 426;
+  declare readonly details: UpgradeRequiredDetails | undefined;
+}
+
 export class InternalError extends TillsyncError {
   readonly code = "INTERNAL" as const;
   readonly retryable = true;
@@ -232,6 +256,7 @@ const byCode: Record<ErrorCode, new (message: string, details?: unknown) => Till
   CENTRAL_ERROR: CentralServerError,
   TIMEOUT: SyncTimeoutError,
   PROTOCOL_MISMATCH: ProtocolMismatchError,
+  UPGRADE_REQUIRED: UpgradeRequiredError,
   INTERNAL: InternalError,
 };
 

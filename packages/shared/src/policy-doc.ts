@@ -1,3 +1,4 @@
+import { COLUMNS_ADDED_IN } from "./protocol-columns";
 import { centralFieldsOf, SYNC_TABLES, type PriorityRule, type SyncPolicy, type TablePolicy } from "./sync-policy";
 
 /**
@@ -38,7 +39,19 @@ the next pull puts central's row back (\`status\`: "local edits discarded").
 
 **Ledgers.**
 ${ledgers.join("\n")}
+
+**Columns by protocol.** What each protocol version added (\`protocol-columns.ts\`). Central
+serves an agent of an older protocol without them: a pull neither reads nor sends them, a push
+naming one is refused by name, and a row that agent inserts keeps their defaults.
+${protocolLines().join("\n")}
 `;
+}
+
+function protocolLines(): string[] {
+  return Object.entries(COLUMNS_ADDED_IN).map(([v, tables]) => {
+    const cols = Object.entries(tables).flatMap(([t, cs]) => (cs ?? []).map((c) => `\`${t}.${c}\``));
+    return `- protocol ${v}: ${cols.join(", ")}`;
+  });
 }
 
 function direction(p: TablePolicy): string {

@@ -178,6 +178,8 @@ export const DEFAULT_SYNC_POLICY: Readonly<Record<SyncTable, TablePolicy>> = {
       { name: "price_cents", type: money },
       { name: "tax_rate_bp", type: basisPoints, optional: true, defaulted: true },
       { name: "active", type: bool, optional: true, defaulted: true },
+      // Added in protocol 2 (protocol-columns.ts): an EAN-13/UPC is 8-14 digits; room for others.
+      { name: "barcode", type: columnTypes.text(64), optional: true },
       { name: "version", type: version, optional: true, defaulted: true },
     ],
   },

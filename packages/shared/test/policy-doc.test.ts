@@ -16,6 +16,8 @@ describe("docs/sync-policy.md", () => {
     expect(doc).toMatch(
       /direct write of `inventory_items.quantity` becomes one of its rows, new − old, with reason COUNT/,
     );
+    // The columns a protocol added, from protocol-columns.ts (what an older till neither gets nor sends).
+    expect(doc).toContain("- protocol 2: `products.barcode`");
     // A different policy, a different document: nothing in it is written by hand.
     expect(policyDoc(resolvePolicy({ products: { strategy: "MANUAL_MERGE" } }))).toContain(
       "| `products` | both ways | 5 | MANUAL_MERGE |",

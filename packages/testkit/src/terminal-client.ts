@@ -1,12 +1,17 @@
 import { randomUUID } from "node:crypto";
-import type { PushChange, PushResult } from "@tillsync/shared";
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, type PushChange, type PushResult } from "@tillsync/shared";
 
-/** Talks to central as one terminal over real HTTP, for tests that push by hand. */
+/**
+ * Talks to central as one terminal over real HTTP, for tests that push by hand. It names the
+ * current protocol as an agent does; `headers` replaces that (`{}`: an agent of the first
+ * release, which sends none).
+ */
 export class TerminalClient {
   constructor(
     readonly url: string,
     readonly terminalId: string,
     readonly key: string,
+    readonly headers: Record<string, string> = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
   ) {}
 
   async raw(
@@ -18,6 +23,7 @@ export class TerminalClient {
     const res = await fetch(`${this.url}${path}`, {
       method,
       headers: {
+        ...this.headers,
         authorization: `Bearer ${key}`,
         ...(body !== undefined ? { "content-type": "application/json" } : {}),
       },

@@ -5,6 +5,7 @@ import {
   RateLimitedError,
   SyncStoppedError,
   TillsyncError,
+  UpgradeRequiredError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from "@tillsync/shared";
@@ -44,7 +45,8 @@ export function requestError(err: HttpishError): TillsyncError | undefined {
 
 /** Seconds to wait, for errors that say when asking again makes sense. */
 function retryAfter(e: TillsyncError): number | undefined {
-  if (!(e instanceof SyncStoppedError) && !(e instanceof RateLimitedError)) return undefined;
+  if (!(e instanceof SyncStoppedError) && !(e instanceof RateLimitedError) && !(e instanceof UpgradeRequiredError))
+    return undefined;
   const s = (e.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
   return typeof s === "number" && s > 0 ? Math.ceil(s) : undefined;
 }

@@ -5,6 +5,7 @@ import { Server, type Socket } from "socket.io";
 import { RateLimitedError, type SocketPayload } from "@tillsync/shared";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { findTerminalByKey, type AuthedTerminal, type KeyLookup } from "../auth/bearer";
+import { handshakeProtocolError } from "../http/protocol-gate";
 
 /** Events central sends; payloads are the shared protocol's (socket-events.ts). */
 export interface ServerToClientEvents {
@@ -77,6 +78,8 @@ export function createSocketServer(
         ),
       );
   };
+  // A till whose protocol central does not serve learns what to upgrade, as over HTTP (426).
+  io.use((socket, next) => next(handshakeProtocolError(socket.handshake.auth)));
   io.use((socket, next) => {
     const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     if (typeof token !== "string" || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {

@@ -1,6 +1,6 @@
 import { Router } from "express";
 import type { Redis } from "ioredis";
-import { PROTOCOL_VERSION, type HealthResponse } from "@tillsync/shared";
+import { OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION, type HealthResponse } from "@tillsync/shared";
 import { route } from "../http/async-route";
 import type { Hub } from "../hub/hub";
 import type { HubMetrics } from "../observability/metrics";
@@ -11,7 +11,12 @@ export function healthRoutes(store: Pick<CentralStore, "ping">, redis: Redis, me
   // /api/v1/health: the sync guides' name for it (openapi/alias-routes.ts).
   r.get(["/health", "/api/v1/health"], (_req, res) => {
     // The protocol version and the clock are for the agent's `test-connection`.
-    const body: HealthResponse = { status: "ok", protocolVersion: PROTOCOL_VERSION, time: new Date().toISOString() };
+    const body: HealthResponse = {
+      status: "ok",
+      protocolVersion: PROTOCOL_VERSION,
+      oldestProtocolVersion: OLDEST_PROTOCOL_VERSION,
+      time: new Date().toISOString(),
+    };
     res.json(body);
   });
   r.get(

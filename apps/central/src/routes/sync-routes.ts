@@ -4,16 +4,23 @@ import {
   ForbiddenError,
   heartbeatRequestSchema,
   parseOrThrow,
+  policyForProtocol,
+  PROTOCOL_VERSION,
   pullQuerySchema,
   pushRequestSchema,
   SyncStoppedError,
   ValidationError,
+  rowForProtocol,
+  type ProtocolRange,
+  type PushChange,
+  type PushResult,
   type SyncPolicy,
 } from "@tillsync/shared";
 import type { AlertSink } from "../alerts/alert-sink";
 import type { AuthedTerminal } from "../auth/bearer";
 import { readFeed, type PullStore } from "../feed/read-feed";
 import { route } from "../http/async-route";
+import { protocolGate } from "../http/protocol-gate";
 import type { Logger } from "../observability/logger";
 import type { HubMetrics } from "../observability/metrics";
 import type { SyncControlQueries } from "../store/sync-control";
@@ -48,12 +55,19 @@ export interface SyncRouteDeps {
   conflictAlertEveryMs?: number;
   /** Told the cursor (and epoch) each pull answered with (FeedHighWater.served). */
   onServed?: (epoch: string, cursor: string) => void;
+  /** The protocols served (default: this build's). */
+  protocols?: ProtocolRange;
 }
 
 /** What the console hears about terminal traffic (AdminEvents). */
 export interface SyncActivity {
   terminalActivity(terminalId: string): void;
   conflictsCreated(conflictIds: string[]): void;
+}
+
+/** The policy as the request's agent knows it: its protocol's columns only (protocol-columns.ts). */
+function policyOf(deps: SyncRouteDeps, req: Request): SyncPolicy {
+  return policyForProtocol(deps.policy, req.protocolVersion ?? PROTOCOL_VERSION);
 }
 
 /** A terminal acts only as itself (G8): the body's terminalId must be the key's terminal. */
@@ -90,12 +104,23 @@ function reportRefusal(deps: SyncRouteDeps, r: Refusal): void {
   );
 }
 
+/** Central's side of a conflict as an agent of an older protocol knows the row: its columns only. */
+function centralDataFor(policy: SyncPolicy, changes: PushChange[], results: PushResult[]): PushResult[] {
+  const tableOf = new Map(changes.map((c) => [c.changeId, c.entityType]));
+  return results.map((r) => {
+    const table = tableOf.get(r.changeId);
+    if (r.status !== "CONFLICT" || !r.centralData || !table) return r;
+    return { ...r, centralData: rowForProtocol(policy[table], r.centralData) };
+  });
+}
+
 function push(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
     const body = parseOrThrow(pushRequestSchema, req.body, "push request");
     const terminal = req.terminal!;
     assertSelf(terminal, body.terminalId);
-    const results = await applyPush(deps.store, deps.policy, terminal, body.changes, {
+    const policy = policyOf(deps, req);
+    const applied = await applyPush(deps.store, policy, terminal, body.changes, {
       // In the push's own transaction, so a stop that has answered is never overtaken by a push.
       gate: async (tx) => {
         const hold = await tx.control.gate(terminal.id);
@@ -103,6 +128,7 @@ function push(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
       },
       onRefused: (r) => reportRefusal(deps, r),
     });
+    const results = policy === deps.policy ? applied : centralDataFor(policy, body.changes, applied);
     const pushed = results.filter((x) => x.status === "APPLIED" || x.status === "CONFLICT").length;
     // Before answering: the agent acks its trigger after this answer, and the run must count it by then.
     await deps.store.runs.addRecords(terminal.id, { pushed });
@@ -154,7 +180,7 @@ const LAST_SYNC_REFUSED =
   "since=<nextCursor of your previous pull> (since=0 the first time) and keep the nextCursor it answers";
 
 function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<void> {
-  const { store, policy } = deps;
+  const { store } = deps;
   return async (req, res) => {
     if (req.query.lastSync !== undefined) throw new ValidationError(LAST_SYNC_REFUSED);
     const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
@@ -164,6 +190,7 @@ function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
     const { since, limit, entityType, epoch } = q;
     const onNewEpoch = (e: string, reason: string) =>
       deps.logger?.warn({ epoch: e, terminalId: id }, `feed epoch changed to ${e}: ${reason}`);
+    const policy = policyOf(deps, req);
     const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch });
     await store.runs.addRecords(id, { pulled: page.changes.length });
     res.json(page);
@@ -171,10 +198,34 @@ function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
   };
 }
 
+/** A heartbeat: served whatever the agent's protocol (protocolGate exempts it), so a held till still reports. */
+function heartbeat(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    const body = parseOrThrow(heartbeatRequestSchema, req.body, "heartbeat");
+    assertSelf(req.terminal!, body.terminalId);
+    const at = new Date().toISOString();
+    const { status, outbox, lastError, failedChanges, storage, circuit, lastSyncAt } = body;
+    const t = await deps.store.terminals.recordHeartbeat(body.terminalId, {
+      status,
+      outbox,
+      lastError,
+      failedChanges,
+      storage,
+      circuit,
+      lastSyncAt,
+      at,
+    });
+    res.json({ ok: true });
+    heartbeatAlerts(deps, body.terminalId, { status, circuit }, t);
+  };
+}
+
 /** Terminal endpoints under /api/sync. */
 export function syncRoutes(deps: SyncRouteDeps): Router {
   const { store, auth } = deps;
   const r = Router();
+  // Before authentication: a 426 says what to upgrade whatever the key (GET /health says as much).
+  r.use(protocolGate({ range: deps.protocols, exempt: ["/heartbeat"] }));
   // After each exchange answered 200, the console learns the terminal's new state.
   r.use((req, res, next) => {
     res.on("finish", () => {
@@ -198,28 +249,7 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
     }),
   );
 
-  r.post(
-    "/heartbeat",
-    auth,
-    route(async (req, res) => {
-      const body = parseOrThrow(heartbeatRequestSchema, req.body, "heartbeat");
-      assertSelf(req.terminal!, body.terminalId);
-      const at = new Date().toISOString();
-      const { status, outbox, lastError, failedChanges, storage, circuit, lastSyncAt } = body;
-      const t = await store.terminals.recordHeartbeat(body.terminalId, {
-        status,
-        outbox,
-        lastError,
-        failedChanges,
-        storage,
-        circuit,
-        lastSyncAt,
-        at,
-      });
-      res.json({ ok: true });
-      heartbeatAlerts(deps, body.terminalId, { status, circuit }, t);
-    }),
-  );
+  r.post("/heartbeat", auth, route(heartbeat(deps)));
 
   return r;
 }

@@ -2,6 +2,7 @@ import {
   columnSchema,
   describeZodError,
   rowSchemaOf,
+  unknownColumns,
   type PushChange,
   type PushResult,
   type RowSchema,
@@ -87,6 +88,14 @@ export function prepareChange(policy: SyncPolicy, terminal: TerminalIdentity, ch
   }
   if (!change.data) return reject(change, `${change.operation} needs data (the row after the change)`);
 
+  // The row schema would drop them silently; a column the agent's protocol has not is a mismatch.
+  const unknown = unknownColumns(p, change.data);
+  if (unknown.length > 0)
+    return reject(
+      change,
+      `invalid ${p.table} row: unknown column${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} ` +
+        `(not in the ${p.table} columns of the protocol this agent names; upgrade central or the agent)`,
+    );
   const parsed = rowSchemaFor(p).safeParse({ id: change.entityId, ...change.data });
   if (!parsed.success) return reject(change, `invalid ${p.table} row: ${describeZodError(parsed.error)}`);
   const row: Record<string, unknown> = { ...parsed.data };

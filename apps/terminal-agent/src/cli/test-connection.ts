@@ -2,6 +2,7 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { Command } from "commander";
 import {
+  checkProtocol,
   healthResponseSchema,
   PROTOCOL_VERSION,
   START_CURSOR,
@@ -78,13 +79,14 @@ function protocolCheck(r: Reached): Check {
       ok: false,
       detail: "central does not report a protocol version (older than this agent)",
     };
-  if (theirs !== PROTOCOL_VERSION)
-    return {
-      name: "protocol",
-      ok: false,
-      detail: `central speaks protocol ${theirs}, this agent ${PROTOCOL_VERSION}: upgrade the older side`,
-    };
-  return { name: "protocol", ok: true, detail: `protocol ${theirs} on both sides` };
+  // A central of the first release reports only its own version, which is then its oldest too.
+  const refused = checkProtocol(PROTOCOL_VERSION, { oldest: h.data?.oldestProtocolVersion ?? theirs, newest: theirs });
+  if (refused) return { name: "protocol", ok: false, detail: refused.message };
+  const served =
+    h.data?.oldestProtocolVersion && h.data.oldestProtocolVersion < theirs
+      ? ` (central serves ${h.data.oldestProtocolVersion}-${theirs})`
+      : "";
+  return { name: "protocol", ok: true, detail: `protocol ${PROTOCOL_VERSION}, which central speaks${served}` };
 }
 
 function clockCheck(r: Reached): Check {

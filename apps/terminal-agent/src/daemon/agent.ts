@@ -1,6 +1,7 @@
 import type { AgentConfig } from "../config";
 import { openTerminalDb, type SqliteDb } from "../db/terminal-db";
 import { OutboxStore } from "../outbox/outbox-store";
+import { catchUpAfterUpgrade } from "../sync/protocol-catch-up";
 import { SyncEngine } from "../sync/sync-engine";
 import type { CentralTransport } from "../transport/central-transport";
 import { engineOptionsFromConfig, transportFromConfig, withEngineOverrides, type EngineOverrides } from "./from-config";
@@ -23,6 +24,8 @@ export function createAgent(
   overrides: EngineOverrides = {},
 ): Agent {
   const db = openTerminalDb(config.databasePath);
+  // Upgraded to a protocol with new columns: the next pull re-reads every row whole.
+  catchUpAfterUpgrade(db);
   const outbox = new OutboxStore(db);
   // Rows a dead agent process left SYNCING go back to PENDING; their change ids make the
   // resend safe (central answers DUPLICATE for what it already applied).

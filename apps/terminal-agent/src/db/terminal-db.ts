@@ -14,16 +14,17 @@ const BUSY_TIMEOUT_MS = 5_000;
 /**
  * Opens (creating if needed) and migrates the terminal database. WAL lets the till software
  * write while the agent reads and syncs; a busy timeout makes either side wait briefly for
- * the other's write lock instead of failing.
+ * the other's write lock instead of failing. `migrations` is the folder to apply (default: the
+ * committed ones); a fixture of an agent one release behind passes that release's.
  */
-export function openTerminalDb(file: string): SqliteDb {
+export function openTerminalDb(file: string, migrations?: string): SqliteDb {
   if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma("foreign_keys = OFF");
-  migrateTerminal(db);
+  migrateTerminal(db, migrations);
   return db;
 }
 

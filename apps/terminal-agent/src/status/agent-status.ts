@@ -25,7 +25,8 @@ import {
 export interface AgentStatusReport {
   state: StateKind;
   /**
-   * What central said holds sync (emergency stop, or its operator's pause of this terminal),
+   * What central said holds sync (emergency stop, its operator's pause of this terminal, or an
+   * upgrade it requires),
    * apart from `paused` (this till's own pause): a local resume does not lift it.
    */
   central: CentralHold | null;
@@ -127,6 +128,8 @@ export function lastCycleError(db: SqliteDb): { message: string; at: string | nu
 
 function describeCentral(c: CentralHold | null): string {
   if (!c) return "running";
+  if (c.kind === "UPGRADE_REQUIRED")
+    return `${c.reason ?? "upgrade required"} (since ${c.heardAt}; changes stay in the outbox; sync resumes once upgraded)`;
   const what = c.kind === "EMERGENCY_STOP" ? "emergency stop" : "this terminal is paused at central";
   const who = [c.since && `since ${c.since}`, c.by && `by ${c.by}`].filter(Boolean).join(" ");
   return `${what}${who ? ` ${who}` : ""}${c.reason ? `: ${c.reason}` : ""} (changes stay in the outbox; a local resume cannot lift it, central's resume does)`;

@@ -5,13 +5,16 @@ import type { SqliteDb } from "../db/terminal-db";
 /** sync_state key: what central last said holds this terminal's sync ("null" once it answers normally). */
 const KEY = "central_stop";
 
-/** Central's emergency stop or its operator's pause of this terminal, as the agent last heard it. */
+/**
+ * Central's emergency stop, its operator's pause of this terminal, or its 426 (it does not
+ * serve this agent's protocol: `reason` says what to upgrade), as the agent last heard it.
+ */
 export interface CentralHold {
-  kind: SyncStopDetails["kind"];
+  kind: SyncStopDetails["kind"] | "UPGRADE_REQUIRED";
   reason: string | null;
   since: string | null;
   by: string | null;
-  /** When the agent heard it (a 423, or sync:pause on the socket). */
+  /** When the agent heard it (a 423 or 426, or sync:pause on the socket). */
   heardAt: string;
 }
 

@@ -3,6 +3,7 @@ import {
   BAND_EVERY_NTH_CYCLE,
   Priority,
   SyncStoppedError,
+  UpgradeRequiredError,
   type PullResponse,
   type TillsyncError,
 } from "@tillsync/shared";
@@ -65,7 +66,10 @@ export interface CycleReport {
   error?: string;
   /** Set when no cycle ran: the engine was paused, stopped or inside the breaker's cool-down. */
   skipped?: StateKind;
-  /** Set when central answered 423 SYNC_STOPPED: nothing moved, every change stays in the outbox. */
+  /**
+   * Set when central answered 423 SYNC_STOPPED or 426 UPGRADE_REQUIRED: nothing moved, every
+   * change stays in the outbox.
+   */
   held?: boolean;
   /** Set when the till's disk refused one of the agent's writes: retried after storageRetryMs. */
   storageFull?: boolean;
@@ -212,7 +216,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       await this.pullAll(report);
       this.dispatch({ type: "PULLED" });
       this.syncState.set("mode", "ONLINE");
-      this.centralHold.clear(); // central answered without a 423: nothing holds sync any more
+      this.centralHold.clear(); // central answered without a 423/426: nothing holds sync any more
       if (!this.lifetime.signal.aborted) this.syncState.set("last_sync_at", new Date().toISOString());
       this.storage.succeeded();
     } catch (err) {
@@ -238,6 +242,11 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     if (err instanceof SyncStoppedError) {
       report.held = true;
       this.heldByCentral(err.details, err.details?.retryAfterSeconds);
+    } else if (err instanceof UpgradeRequiredError) {
+      // Not a failure: central is up and cannot serve this protocol. No breaker, no attempts
+      // counted, every change kept; the hold says what to upgrade until an answer succeeds.
+      report.held = true;
+      this.heldByCentral({ kind: "UPGRADE_REQUIRED", reason: err.message }, err.details?.retryAfterSeconds);
     } else if (this.storage.failed(err)) {
       // Not central's fault: wait and try again without counting towards the breaker.
       report.storageFull = true;

@@ -21,6 +21,7 @@ import type { z } from "zod";
 import { checkOwnOrdersPage, checkPullPage, checkPushAnswer } from "./answer-checks";
 import type { CentralTransport } from "./central-transport";
 import { AGENT_DEFAULTS } from "../config";
+import { currentAgentProtocol, protocolHeaders, type AgentProtocol } from "./agent-protocol";
 import { httpRequest, type HttpTimeouts } from "./http-request";
 
 export interface HttpTransportOptions {
@@ -33,17 +34,25 @@ export interface HttpTransportOptions {
   timeouts?: Partial<Omit<HttpTimeouts, "totalMs">>;
   /** The policy central's rows are checked against (default: the default policy). */
   policy?: SyncPolicy;
+  /**
+   * The protocol and schema every request names (default: this build's). A test playing an
+   * agent one version behind passes its older protocol, with the policy of that protocol.
+   */
+  protocol?: AgentProtocol;
 }
 
 /**
  * CentralTransport over HTTP; every failure becomes a typed, retry-aware error, and every
- * answer is checked before it is believed (answer-checks.ts).
+ * answer is checked before it is believed (answer-checks.ts). Every request names the agent's
+ * protocol and schema (agent-protocol.ts); central's 426 arrives as UpgradeRequiredError.
  */
 export class HttpCentralTransport implements CentralTransport {
   private readonly policy: SyncPolicy;
+  private readonly versionHeaders: Record<string, string>;
 
   constructor(private readonly opts: HttpTransportOptions) {
     this.policy = opts.policy ?? DEFAULT_SYNC_POLICY;
+    this.versionHeaders = protocolHeaders(opts.protocol ?? currentAgentProtocol());
   }
 
   async push(changes: PushChange[]): Promise<PushResult[]> {
@@ -90,7 +99,11 @@ export class HttpCentralTransport implements CentralTransport {
     const res = await httpRequest(
       url,
       method,
-      { authorization: `Bearer ${this.opts.key}`, ...(body ? { "content-type": "application/json" } : {}) },
+      {
+        authorization: `Bearer ${this.opts.key}`,
+        ...this.versionHeaders,
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
       body ? JSON.stringify(body) : undefined,
       {
         connectMs: this.opts.timeouts?.connectMs ?? AGENT_DEFAULTS.SYNC_CONNECT_TIMEOUT_MS,

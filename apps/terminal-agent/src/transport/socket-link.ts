@@ -1,9 +1,10 @@
 import { EventEmitter } from "node:events";
 import { io, type Socket } from "socket.io-client";
-import { Priority, socketEvents, type SocketPayload } from "@tillsync/shared";
+import { Priority, socketEvents, UPGRADE_RETRY_AFTER_S, type SocketPayload } from "@tillsync/shared";
 import type { AgentConfig } from "../config";
 import type { Agent } from "../daemon/agent";
 import { SyncStateStore } from "../db/sync-state";
+import { currentAgentProtocol, type AgentProtocol } from "./agent-protocol";
 
 /**
  * sync_state key an older agent set while central's emergency stop had paused it through the
@@ -39,7 +40,12 @@ export interface SocketLinkOptions {
    */
   heartbeat?: { beatNow(): Promise<void> };
   log?: (msg: string) => void;
+  /** The protocol the handshake names (default: this build's; see HttpTransportOptions.protocol). */
+  protocol?: AgentProtocol;
 }
+
+/** What a refused handshake's connect_error carries (central's socket-server). */
+type HandshakeError = Error & { data?: { code?: string; retryAfterSeconds?: number } };
 
 /**
  * The agent's real-time link to central (SPEC §4): connects with its key, registers, runs a
@@ -53,6 +59,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
   private latest: SocketPayload<"sync:trigger"> | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private upgradeRetry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly agent: Agent,
@@ -61,8 +68,9 @@ export class SocketLink extends EventEmitter<LinkEvents> {
   ) {
     super();
     this.state = new SyncStateStore(agent.db);
+    const protocol = opts.protocol ?? currentAgentProtocol();
     this.socket = io(config.CENTRAL_API_URL, {
-      auth: { token: config.CENTRAL_API_KEY },
+      auth: { token: config.CENTRAL_API_KEY, protocol: protocol.version, schema: protocol.schema },
       autoConnect: false,
       // WebSocket only: HTTP long-polling would need sticky sessions in front of several
       // central instances; a WebSocket stays on the instance it reached.
@@ -79,16 +87,27 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       void this.agent.engine.centralReachable();
     });
     this.socket.on("disconnect", (reason) => this.emit("disconnected", reason));
-    this.socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
-      // A refused key will not become valid by retrying; a network error will heal.
-      if (err.data?.code === "UNAUTHORIZED") {
-        this.log(`central refused the socket: ${err.message}`);
-        this.emit("refused", err.message);
-      }
-    });
+    this.socket.on("connect_error", (err: HandshakeError) => this.onConnectError(err));
     this.socket.on("sync:trigger", (raw) => this.onTrigger(raw));
     this.socket.on("sync:pause", (raw) => this.onPause(raw));
     this.socket.on("sync:resume", (raw) => this.onResume(raw));
+  }
+
+  private onConnectError(err: HandshakeError): void {
+    // A refused key will not become valid by retrying; a network error will heal.
+    if (err.data?.code === "UNAUTHORIZED") {
+      this.log(`central refused the socket: ${err.message}`);
+      this.emit("refused", err.message);
+    }
+    if (err.data?.code !== "UPGRADE_REQUIRED") return;
+    // Central does not serve this protocol: hold like its 426, and ask again later (socket.io
+    // does not reconnect after a refused handshake); central's upgrade is noticed then.
+    const waitS = err.data.retryAfterSeconds ?? UPGRADE_RETRY_AFTER_S;
+    this.log(`central refused the socket: ${err.message}`);
+    this.agent.engine.heldByCentral({ kind: "UPGRADE_REQUIRED", reason: err.message }, waitS);
+    clearTimeout(this.upgradeRetry);
+    this.upgradeRetry = setTimeout(() => this.stopped || this.socket.connect(), waitS * 1000);
+    this.upgradeRetry.unref();
   }
 
   get connected(): boolean {
@@ -174,6 +193,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.upgradeRetry);
     this.socket.disconnect();
     await this.running?.catch(() => undefined);
   }

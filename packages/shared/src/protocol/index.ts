@@ -18,3 +18,4 @@ export * from "./sync-runs";
 export * from "./alerts";
 export * from "./stock";
 export * from "./own-orders";
+export * from "./protocol-version";
