@@ -11,6 +11,8 @@ export interface PgRelay {
   /** `url` with the relay's host and port. */
   via(url: string): string;
   attempts: number;
+  /** When each attempt arrived (Date.now()), taken as the relay accepts it. */
+  attemptTimes: number[];
   refuse: boolean;
   blackhole: boolean;
   cut(): void;
@@ -28,6 +30,7 @@ export async function startPgRelay(): Promise<PgRelay> {
       return u.toString();
     },
     attempts: 0,
+    attemptTimes: [],
     refuse: false,
     blackhole: false,
     cut() {
@@ -37,6 +40,7 @@ export async function startPgRelay(): Promise<PgRelay> {
   };
   const server = net.createServer((client) => {
     relay.attempts++;
+    relay.attemptTimes.push(Date.now());
     if (relay.refuse) return void client.destroy();
     const upstream = net.connect(Number(pg.port || 5432), pg.hostname);
     for (const s of [client, upstream]) {
