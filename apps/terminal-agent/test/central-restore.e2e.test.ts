@@ -1,10 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
-import type { RunningCentral } from "@tillsync/central";
-import { startTestCentral, type TestCentral } from "@tillsync/central/testing";
-import { TEST_PG_URL } from "@tillsync/testkit";
 import { readAgentStatus } from "../src/status/agent-status";
 import { createTestAgent, type TestAgent } from "../testing";
+import { useRestorableCentral } from "./support/restorable-central";
 
 /**
  * Central restored from an older backup (issue 12 §4): tills keep selling after the backup,
@@ -13,42 +10,15 @@ import { createTestAgent, type TestAgent } from "../testing";
  * The backup and the restore are database copies (CREATE DATABASE … TEMPLATE), as a pg_dump
  * and pg_restore into a new database would be.
  */
+const { central, pg, backup, restore } = useRestorableCentral("restore");
+
 describe("central restored from an older backup", () => {
-  let central: TestCentral;
-  let running: RunningCentral;
-  let pg: Client;
   const tills: TestAgent[] = [];
   const productId = randomUUID();
-  const backup = `tillsync_restore_bk_${randomUUID().slice(0, 8)}`;
   let storeId: string;
   const sold: number[] = [];
 
-  async function admin(sql: string): Promise<void> {
-    const c = new Client({ connectionString: TEST_PG_URL });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  }
-  const dbName = () => new URL(central.databaseUrl).pathname.slice(1);
-  /** Central stopped, `sql` run on the server, central started again on the same port. */
-  async function withCentralStopped(sql: string[]): Promise<void> {
-    await pg.end();
-    const port = running.port;
-    await running.stop();
-    for (const s of sql) await admin(s);
-    running = await central.startInstance({ port });
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
-  }
-
   beforeAll(async () => {
-    central = await startTestCentral("restore");
-    running = central.running;
-    pg = new Client({ connectionString: central.databaseUrl });
-    await pg.connect();
     const first = await central.provisionTerminal();
     storeId = first.storeId;
     await central.admin("POST", "/api/products", { id: productId, sku: "R-1", name: "Milk", priceCents: 100 });
@@ -61,10 +31,6 @@ describe("central restored from an older backup", () => {
 
   afterAll(async () => {
     for (const t of tills) await t.destroy();
-    await pg?.end().catch(() => undefined);
-    await running?.stop();
-    await central?.stop();
-    await admin(`DROP DATABASE IF EXISTS ${backup} WITH (FORCE)`);
   });
 
   /** A sale; completed at once, or later by `complete` (then the order has two outbox rows). */
@@ -123,7 +89,7 @@ describe("central restored from an older backup", () => {
   it("after the agents notice, every sale since the backup is at central exactly once and stock adds up", async () => {
     for (const t of tills) sell(t, 2);
     await cycleAll();
-    await withCentralStopped([`CREATE DATABASE ${backup} TEMPLATE ${dbName()}`]);
+    await backup();
 
     // After the backup: every till sells and syncs, then completes the order and syncs again;
     // central confirms it all.
@@ -135,10 +101,7 @@ describe("central restored from an older backup", () => {
     // One more sale at till 3 that does not reach central before the crash.
     sell(tills[2]!, 5);
 
-    await withCentralStopped([
-      `DROP DATABASE ${dbName()} WITH (FORCE)`,
-      `CREATE DATABASE ${dbName()} TEMPLATE ${backup}`,
-    ]);
+    await restore();
     expect((await atCentral()).orders).toBe(3); // the restored central knows only the first sales
 
     const reports = [];
