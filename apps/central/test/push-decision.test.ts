@@ -350,6 +350,28 @@ describe("duplicate change ids", () => {
   });
 });
 
+describe("merge fields when central was restored from a backup (re-sent in any order)", () => {
+  const id = randomUUID();
+  const base = { id, name: "Ann", loyalty_points: 3, total_spent_cents: 300 };
+  const create = change("customers", { name: "Ann", loyalty_points: 3, total_spent_cents: 300 }, { entityId: id });
+  const update = change(
+    "customers",
+    { name: "Ann", loyalty_points: 7, total_spent_cents: 700 },
+    { entityId: id, operation: "UPDATE", baseVersion: 2, baseData: base },
+  );
+
+  it("an update of a row central lacks inserts it with that update's own delta only", () => {
+    const { decision } = decideOne(DEFAULT_SYNC_POLICY, update, new Map());
+    expect(decision).toMatchObject({ kind: "insert", row: { loyalty_points: 4, total_spent_cents: 400 } });
+  });
+
+  it("a creation that finds the row adds its values to it, so both orders end at the same sum", () => {
+    const current = centralRow(update, 1, { loyalty_points: 4, total_spent_cents: 400 });
+    const { decision } = decideOne(DEFAULT_SYNC_POLICY, create, current);
+    expect(decision).toMatchObject({ kind: "update", row: { loyalty_points: 7, total_spent_cents: 700 } });
+  });
+});
+
 describe("rounds and parents", () => {
   it("applies several changes to one row in order, one round each", () => {
     const a = change("customers", { name: "1" });

@@ -161,7 +161,7 @@ function decideWhole(input: DecisionInput): Decision {
     }
   }
 
-  if (!current) return { kind: "insert", row: row! };
+  if (!current) return { kind: "insert", row: policy.strategy === "MERGE" ? ownDeltasOnly(input) : row! };
   if (!isConflict(input)) {
     const merging = policy.strategy === "MERGE";
     return { kind: "update", row: merging ? withDeltas(policy, row!, current, row!, input.baseRow) : row! };
@@ -177,10 +177,31 @@ function decideWhole(input: DecisionInput): Decision {
     case "MERGE":
       return {
         kind: "update",
-        row: mergeRow(policy, current, row!, input.baseRow),
+        row: mergeRow(policy, current, row!, operation === "CREATE" ? zeroBase(policy) : input.baseRow),
         conflict: { strategy: "MERGE", resolution: "MERGED" },
       };
     case "MANUAL_MERGE":
       return { kind: "keep", conflict: { strategy: "MANUAL_MERGE", resolution: "PENDING" } };
   }
+}
+
+/*
+ * Central restored from a backup (issue 12 §4): the terminals re-send what they hold in any
+ * order, so an update of a row can arrive before the creation of that row by another terminal.
+ * Each change must then add only its own part of a merge field: an update of a row central
+ * lacks inserts it with its delta alone (the rest comes in the changes that made it), and a
+ * creation that finds the row adds its values to it (its base is nothing).
+ */
+function ownDeltasOnly(input: DecisionInput): Record<string, unknown> {
+  const row = { ...input.row! };
+  if (!input.baseRow) return row;
+  for (const f of input.policy.mergeFields) {
+    const base = input.baseRow[f];
+    if (base != null) row[f] = Number(row[f] ?? 0) - Number(base);
+  }
+  return row;
+}
+
+function zeroBase(policy: TablePolicy): Record<string, unknown> {
+  return Object.fromEntries(policy.mergeFields.map((f) => [f, 0]));
 }
