@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
-import { useTestCentral } from "@tillsync/central/testing";
 import { createTestAgent, type TestAgent } from "../testing";
+import { cmd, type Cmd, P, T } from "./support/convergence-commands";
+import { useRestorableCentral } from "./support/restorable-central";
 
 /**
  * G3 + G4 as a property: random offline edits on three terminals (two stores) interleaved
@@ -9,115 +10,22 @@ import { createTestAgent, type TestAgent } from "../testing";
  * central within its scope, and central equals what the policy defines (stock = counts +
  * every adjustment once, a till's direct stock count included; loyalty/spend = every delta once;
  * every sale exactly once; prices central's whatever tills wrote, while till-owned names land;
- * a till's edit of a central-owned category put back). FC_RUNS sets the number of runs (default 100).
+ * a till's edit of a central-owned category put back), also when central is restored from its
+ * last backup in the middle (what central wrote since is gone; what tills pushed since is
+ * re-sent, so every sale is still there once). FC_RUNS sets the number of runs (default 100).
  */
 
-type Cmd =
-  | { kind: "sale"; t: number; p: number; qty: number; c: number | null }
-  | { kind: "customerEdit"; t: number; c: number; name: string }
-  | { kind: "customerCreate"; t: number }
-  | { kind: "productEdit"; t: number; p: number; price: number; name: string | null }
-  | { kind: "stockCount"; t: number; p: number; qty: number }
-  | { kind: "categoryEdit"; t: number; name: string }
-  | { kind: "centralPrice"; p: number; price: number }
-  | { kind: "centralCount"; s: number; p: number; qty: number }
-  | { kind: "centralPoints"; c: number; delta: number }
-  | { kind: "centralRename"; c: number; name: string }
-  | { kind: "sync"; t: number };
-
-const T = 3;
-const P = 3;
-const cmd: fc.Arbitrary<Cmd> = fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc.record({
-      kind: fc.constant("sale" as const),
-      t: fc.nat(T - 1),
-      p: fc.nat(P - 1),
-      qty: fc.integer({ min: 1, max: 5 }),
-      c: fc.option(fc.nat(20), { nil: null }),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      kind: fc.constant("customerEdit" as const),
-      t: fc.nat(T - 1),
-      c: fc.nat(20),
-      name: fc.constantFrom("Ann", "Bo", "Cy"),
-    }),
-  },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("customerCreate" as const), t: fc.nat(T - 1) }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      kind: fc.constant("productEdit" as const),
-      t: fc.nat(T - 1),
-      p: fc.nat(P - 1),
-      price: fc.integer({ min: 1, max: 999 }),
-      name: fc.option(fc.constantFrom("loaf", "roll"), { nil: null }),
-    }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      kind: fc.constant("stockCount" as const),
-      t: fc.nat(T - 1),
-      p: fc.nat(P - 1),
-      qty: fc.integer({ min: 0, max: 1500 }),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      kind: fc.constant("categoryEdit" as const),
-      t: fc.nat(T - 1),
-      name: fc.constantFrom("Till's", "Mine"),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      kind: fc.constant("centralPrice" as const),
-      p: fc.nat(P - 1),
-      price: fc.integer({ min: 1, max: 999 }),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      kind: fc.constant("centralCount" as const),
-      s: fc.nat(1),
-      p: fc.nat(P - 1),
-      qty: fc.integer({ min: 0, max: 500 }),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      kind: fc.constant("centralPoints" as const),
-      c: fc.nat(20),
-      delta: fc.integer({ min: -5, max: 50 }),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      kind: fc.constant("centralRename" as const),
-      c: fc.nat(20),
-      name: fc.constantFrom("Dee", "Eve"),
-    }),
-  },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("sync" as const), t: fc.nat(T - 1) }) },
-);
-
-const { central, pg } = useTestCentral("prop");
+const { central, pg, backup, restore } = useRestorableCentral("prop");
 
 describe("convergence under random offline edits (property)", () => {
   const stores: string[] = [];
   const products: string[] = [];
   const agents: TestAgent[] = [];
   const storeOf: number[] = [0, 0, 1];
+  type Sent = {
+    stock: Array<{ key: string; delta: number }>;
+    customers: Array<{ id: string; points: number; spent: number }>;
+  };
   /** What the policy says central must hold. */
   const model = {
     stock: new Map<string, number>(),
@@ -128,6 +36,15 @@ describe("convergence under random offline edits (property)", () => {
     pendingStock: agentsArray<Array<{ key: string; delta: number }>>(),
     pendingCustomer: agentsArray<Array<{ id: string; points: number; spent: number }>>(),
     orders: 0,
+    /** Central's part of the model when central was last backed up. */
+    backup: null as null | {
+      stock: Map<string, number>;
+      price: Map<string, number>;
+      points: Map<string, number>;
+      spent: Map<string, number>;
+    },
+    /** What each till pushed since that backup: a restore loses it, the till re-sends it. */
+    sentSinceBackup: agentsArray<Sent>().map((): Sent => ({ stock: [], customers: [] })),
   };
   function agentsArray<X>(): X[] {
     return Array.from({ length: T }, () => [] as unknown as X);
@@ -176,8 +93,34 @@ describe("convergence under random offline edits (property)", () => {
       model.points.set(c.id, (model.points.get(c.id) ?? 0) + c.points);
       model.spent.set(c.id, (model.spent.get(c.id) ?? 0) + c.spent);
     }
+    model.sentSinceBackup[t]!.stock.push(...model.pendingStock[t]!);
+    model.sentSinceBackup[t]!.customers.push(...model.pendingCustomer[t]!);
     model.pendingStock[t] = [];
     model.pendingCustomer[t] = [];
+  }
+
+  async function backupCentral(): Promise<void> {
+    await backup();
+    const { stock, price, points, spent } = model;
+    model.backup = { stock: new Map(stock), price: new Map(price), points: new Map(points), spent: new Map(spent) };
+    model.sentSinceBackup = model.sentSinceBackup.map(() => ({ stock: [], customers: [] }));
+  }
+
+  /** Central back to the backup: its own writes since are lost; the tills' are pending again. */
+  async function restoreCentral(): Promise<void> {
+    const b = model.backup;
+    if (!b) return;
+    await restore();
+    model.stock = new Map(b.stock);
+    model.price = new Map(b.price);
+    model.points = new Map(b.points);
+    model.spent = new Map(b.spent);
+    for (let t = 0; t < T; t++) {
+      // Re-sent at the till's next sync (409 FEED_RESET), after central's writes made meanwhile.
+      model.pendingStock[t] = [...model.sentSinceBackup[t]!.stock, ...model.pendingStock[t]!];
+      model.pendingCustomer[t] = [...model.sentSinceBackup[t]!.customers, ...model.pendingCustomer[t]!];
+      model.sentSinceBackup[t] = { stock: [], customers: [] };
+    }
   }
 
   async function run(c: Cmd): Promise<void> {
@@ -278,6 +221,10 @@ describe("convergence under random offline edits (property)", () => {
           await pg.query(`UPDATE customers SET name = $2 WHERE id = $1`, [rows[c.c % rows.length].id, c.name]);
         return;
       }
+      case "backupCentral":
+        return backupCentral();
+      case "restoreCentral":
+        return restoreCentral();
       case "sync":
         await sync(c.t);
         return;
