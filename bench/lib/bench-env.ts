@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { Client } from "pg";
 import { loadAgentConfig, type AgentConfig } from "@tillsync/terminal-agent";
-import { removeRedisPrefix, sourceArgs } from "@tillsync/testkit";
+import { freePort, removeRedisPrefix, sourceArgs } from "@tillsync/testkit";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const PG_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -54,15 +53,6 @@ export async function createDatabase(label: string): Promise<{ name: string; url
   };
   onCleanup(drop);
   return { name, url: dbUrl(name), drop };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 /**

@@ -3,7 +3,8 @@ import { chmodSync, chownSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
 import { track } from "./children";
-import { freePort, waitUntil } from "./util";
+import { freePort } from "@tillsync/testkit";
+import { waitUntil } from "./util";
 
 /**
  * The suite's own PostgreSQL and Redis, started for one run on free ports with their data

@@ -1,22 +1,10 @@
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 
 /** The repository root (faults/lib → ../..). */
 export const ROOT = path.resolve(__dirname, "../..");
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /**
  * Polls `predicate` until it holds; throws naming `what` after `timeoutMs`. The suite waits on

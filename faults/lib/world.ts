@@ -8,7 +8,8 @@ import { CentralProcess } from "./central-process";
 import { FaultProxy } from "./fault-proxy";
 import { WriterProcess, type WriterOptions } from "./ledger";
 import type { PrivatePostgres, PrivateRedis } from "./services";
-import { freePort, waitUntil } from "./util";
+import { freePort } from "@tillsync/testkit";
+import { waitUntil } from "./util";
 
 /** One terminal of a scenario: its agent, the proxy in front of central, its till writer. */
 export interface Till {

@@ -13,3 +13,4 @@ export * from "./test-socket";
 export * from "./source-process";
 export * from "./late-bound";
 export * from "./private-postgres";
+export * from "./free-port";

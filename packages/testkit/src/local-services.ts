@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { Client } from "pg";
 import { startEmbeddedPostgres } from "./embedded-postgres";
+import { freePort } from "./free-port";
 
 /**
  * PostgreSQL and Redis for the demo, the benches and `npm test` (SPEC §6): the ones the URLs
@@ -42,17 +43,6 @@ export function redisAnswers(url: string): Promise<boolean> {
       s.destroy();
       resolve(false);
     });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.once("error", reject);
   });
 }
 

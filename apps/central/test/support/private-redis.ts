@@ -1,20 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { Redis } from "ioredis";
-import { waitFor } from "@tillsync/testkit";
-
-/** A free TCP port on loopback (the OS picks it; the listener is closed again). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, waitFor } from "@tillsync/testkit";
 
 export interface PrivateRedis {
   url: string;
