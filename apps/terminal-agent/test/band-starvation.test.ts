@@ -28,6 +28,17 @@ class GatedCentral implements CentralTransport {
   async heartbeat(): Promise<void> {}
 }
 
+/** A till's agent configuration; central is a double, so its URL is never dialled. */
+function tillConfig(file: string, extra: Record<string, string> = {}) {
+  return loadAgentConfig({
+    CENTRAL_API_URL: "http://127.0.0.1:9",
+    CENTRAL_API_KEY: "k".repeat(32),
+    TERMINAL_ID: "00000000-0000-4000-8000-000000000001",
+    TERMINAL_DATABASE_URL: `file:${file}`,
+    ...extra,
+  });
+}
+
 /** Central for a till that never stops selling: each push answered, another sale committed. */
 class NonStopSales extends GatedCentral {
   pulls = 0;
@@ -75,17 +86,7 @@ describe("a till that sells without a pause", () => {
     dir = mkdtempSync(path.join(tmpdir(), "tillsync-slice-"));
     const file = path.join(dir, "t.db");
     const central = new NonStopSales(file);
-    agent = createAgent(
-      loadAgentConfig({
-        CENTRAL_API_URL: "http://127.0.0.1:9",
-        CENTRAL_API_KEY: "k".repeat(32),
-        TERMINAL_ID: "00000000-0000-4000-8000-000000000001",
-        TERMINAL_DATABASE_URL: `file:${file}`,
-        SYNC_INTERVAL: "3600",
-      }),
-      central,
-      { pushSliceMs: 200 },
-    );
+    agent = createAgent(tillConfig(file, { SYNC_INTERVAL: "3600" }), central, { pushSliceMs: 200 });
     agent.engine.start();
     sellOne(file);
     void agent.engine.runCycle(Priority.CRITICAL);
@@ -112,13 +113,7 @@ describe("an interval tick that lands during a CRITICAL cycle", () => {
     const file = path.join(dir, "t.db");
     const central = new GatedCentral();
     agent = createAgent(
-      loadAgentConfig({
-        CENTRAL_API_URL: "http://127.0.0.1:9",
-        CENTRAL_API_KEY: "k".repeat(32),
-        TERMINAL_ID: "00000000-0000-4000-8000-000000000001",
-        TERMINAL_DATABASE_URL: `file:${file}`,
-        SYNC_INTERVAL: "3600", // no real tick during the test: the test plays it
-      }),
+      tillConfig(file, { SYNC_INTERVAL: "3600" }), // no real tick during the test: the test plays it
       central,
     );
     agent.engine.start();
@@ -144,15 +139,7 @@ describe("an interval tick that lands during a CRITICAL cycle", () => {
     dir = mkdtempSync(path.join(tmpdir(), "tillsync-bands-"));
     const file = path.join(dir, "t.db");
     const central = new GatedCentral();
-    agent = createAgent(
-      loadAgentConfig({
-        CENTRAL_API_URL: "http://127.0.0.1:9",
-        CENTRAL_API_KEY: "k".repeat(32),
-        TERMINAL_ID: "00000000-0000-4000-8000-000000000001",
-        TERMINAL_DATABASE_URL: `file:${file}`,
-      }),
-      central,
-    );
+    agent = createAgent(tillConfig(file), central);
     const till = new Database(file);
     till.prepare(`INSERT INTO customers (id, name) VALUES ('00000000-0000-4000-8000-0000000000c1', 'Ann')`).run();
     till.close();
