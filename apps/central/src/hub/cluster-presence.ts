@@ -4,8 +4,11 @@ import type { Redis } from "ioredis";
 const LIFE_KEY = "hub:cluster:life";
 /** Bumped by every refresh of a live member: a joiner that sees it move knows a peer is alive. */
 const BEAT_KEY = "hub:cluster:beat";
-/** Live members, scored by the Redis time their presence expires (a graceful leave reads it). */
-const MEMBERS_KEY = "hub:cluster:members";
+/**
+ * Live members, scored by the Redis time their presence expires (a graceful leave reads it, and
+ * the trigger store tells a dead instance's delivery claims from a live one's by it).
+ */
+export const MEMBERS_KEY = "hub:cluster:members";
 
 /**
  * A member's heartbeat, atomic so a member that stalled past the TTL cannot interleave with a

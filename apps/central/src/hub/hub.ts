@@ -98,7 +98,7 @@ export class Hub {
       throttle: deps.throttle,
     });
     this.io = this.sockets.io;
-    this.triggers = new TriggerStore(redis, t.deliveryClaimTtlMs);
+    this.triggers = new TriggerStore(redis, t.deliveryClaimTtlMs, this.instanceId);
     this.delivery = new TriggerDelivery({
       connection,
       prefix,

@@ -87,13 +87,15 @@ export class TriggerDelivery {
 
   /** Records a trigger (merged into any pending one) and makes sure a job delivers it. */
   async send(t: SyncTrigger): Promise<void> {
-    if (await this.deps.store.put(t)) await this.enqueue(t.terminalId, t.reason);
+    const jobId = await this.deps.store.put(t);
+    if (jobId) await this.enqueue(t.terminalId, t.reason, jobId);
   }
 
   /** A terminal registered on a socket: deliver what is pending for it. */
   async onRegister(terminalId: string): Promise<void> {
     const t = await this.deps.store.pending(terminalId);
-    if (t && (await this.deps.store.claimIfPending(terminalId))) await this.enqueue(terminalId, t.reason);
+    const jobId = t && (await this.deps.store.claimIfPending(terminalId));
+    if (jobId) await this.enqueue(terminalId, t.reason, jobId);
   }
 
   async onAck(terminalId: string, timestamp: string | undefined): Promise<void> {
@@ -103,11 +105,13 @@ export class TriggerDelivery {
     this.deps.io.serverSideEmit("trigger:acked", terminalId);
   }
 
-  private async enqueue(terminalId: string, reason: SyncTrigger["reason"]): Promise<void> {
+  /** `jobId`: the one the claim names, so the job can tell whether the claim is still its own. */
+  private async enqueue(terminalId: string, reason: SyncTrigger["reason"], jobId: string): Promise<void> {
     await this.queue.add(
       "deliver",
       { terminalId },
       {
+        jobId,
         priority: PRIORITY[reason],
         attempts: this.deps.options.attempts,
         backoff: { type: "exponential", delay: this.deps.options.backoffMs },
@@ -126,17 +130,21 @@ export class TriggerDelivery {
 
   private async process(job: Job<{ terminalId: string }>): Promise<string> {
     const id = job.data.terminalId;
+    const jobId = job.id!;
     const { store, io, metrics, options } = this.deps;
+    // A stalled job of a crashed instance that BullMQ hands out again: its claim went to a live job.
+    if (!(await store.owns(id, jobId))) return "superseded";
     for (;;) {
       const t = await store.pending(id);
       if (!t) {
-        if (await store.releaseIfDone(id)) return "acked";
+        if (await store.releaseIfDone(id, jobId)) return "acked";
         continue; // a new trigger arrived between the two reads
       }
       if (!(await this.connected(id))) {
-        await store.release(id);
+        await store.release(id, jobId);
         // It may have registered after we looked, found the claim taken and left it to us.
-        if ((await this.connected(id)) && (await store.claimIfPending(id))) await this.enqueue(id, t.reason);
+        const next = (await this.connected(id)) && (await store.claimIfPending(id));
+        if (next) await this.enqueue(id, t.reason, next);
         else this.deps.onUndelivered?.(id, "not connected; the trigger waits for its next connection");
         return "deferred";
       }
@@ -145,7 +153,7 @@ export class TriggerDelivery {
       if (!(await this.waitForAck(id, t.timestamp))) {
         const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         if (last) {
-          await store.release(id); // stays pending; delivered at the next register
+          await store.release(id, jobId); // stays pending; delivered at the next register
           this.deps.onUndelivered?.(id, `no sync:ack after ${options.attempts} emits`);
         }
         throw new AckTimeoutError(id, options.ackTimeoutMs);

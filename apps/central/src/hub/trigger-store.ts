@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { SocketPayload } from "@tillsync/shared";
+import { MEMBERS_KEY } from "./cluster-presence";
 
 export type SyncTrigger = SocketPayload<"sync:trigger">;
 
@@ -10,12 +12,39 @@ export type SyncTrigger = SocketPayload<"sync:trigger">;
  *   pending:<id>  the trigger still to be acked; a new trigger merges into it (FULL wins,
  *                 the newest timestamp is kept so an ack for an older one does not clear it)
  *   owner:<id>    held while one delivery job works on this terminal, so there is never more
- *                 than one job per terminal, whichever instance enqueued it
+ *                 than one job per terminal, whichever instance enqueued it; its value is
+ *                 "<instance id> <job id>"
+ *
+ * A claim outlives a SIGKILLed instance (its job dies with it, BullMQ only finds the job stalled
+ * some 30 s later), and while it stands no trigger reaches that terminal: after central crashed,
+ * tills waited for their interval instead of being told of new data. So a claim whose instance
+ * is no live member of the cluster (hub:cluster:members, cluster-presence.ts) is free to take;
+ * the cost of wrongly taking one (an instance that stalled past its presence TTL) is one emit too
+ * many, never a lost trigger. A job whose claim was taken finds out and stops (owns()).
  *
  * Keys go through the client's keyPrefix (REDIS_PREFIX), also inside the Lua scripts.
  */
 
-const MERGE_AND_CLAIM = `
+/**
+ * Lua: takes KEYS[2] for ARGV owner when it is free or held by an instance that is not a live
+ * member (KEYS[3], scored by expiry; an owner of this instance, ARGV[4], counts as live).
+ */
+const TAKE_CLAIM = `
+local function take(owner, ttl, self)
+  if redis.call('SET', KEYS[2], owner, 'NX', 'PX', ttl) then return 1 end
+  local held = redis.call('GET', KEYS[2])
+  local inst = held and string.match(held, '^(%S+)')
+  if not inst or inst == self then return 0 end
+  local score = redis.call('ZSCORE', KEYS[3], inst)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if score and tonumber(score) > now then return 0 end
+  redis.call('SET', KEYS[2], owner, 'PX', ttl)
+  return 1
+end
+`;
+
+const MERGE_AND_CLAIM = `${TAKE_CLAIM}
 local cur = redis.call('GET', KEYS[1])
 local nxt = cjson.decode(ARGV[1])
 if cur then
@@ -26,13 +55,11 @@ if cur then
   end
 end
 redis.call('SET', KEYS[1], cjson.encode(nxt))
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
-return 0`;
+return take(ARGV[2], ARGV[3], ARGV[4])`;
 
-const CLAIM_IF_PENDING = `
+const CLAIM_IF_PENDING = `${TAKE_CLAIM}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-return 0`;
+return take(ARGV[1], ARGV[2], ARGV[3])`;
 
 /**
  * Records the ack (acked:<id> = the trigger timestamp it covers) and clears the pending
@@ -49,10 +76,18 @@ if cjson.decode(cur).timestamp > ts then return 0 end
 redis.call('DEL', KEYS[1])
 return 1`;
 
-/** Releases the owner only if nothing is pending; otherwise the job must go on. */
+/**
+ * Releases job ARGV[1]'s claim only if nothing is pending; otherwise the job must go on. The job
+ * may run on another instance than the one that claimed for it: the job id alone names it.
+ */
 const RELEASE_IF_DONE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('DEL', KEYS[2])
+if string.match(redis.call('GET', KEYS[2]) or '', ' (%S+)$') == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return 1`;
+
+/** Gives up the claim only if job ARGV[1] still holds it. */
+const RELEASE = `
+if string.match(redis.call('GET', KEYS[1]) or '', ' (%S+)$') == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1`;
 
 export class TriggerStore {
@@ -60,6 +95,8 @@ export class TriggerStore {
     private readonly redis: Redis,
     /** A delivery job that dies silently loses its claim after this long (BullMQ retries stalled jobs well before). */
     private readonly claimTtlMs: number,
+    /** This instance's id, as cluster presence lists it among the live members. */
+    private readonly instanceId: string,
   ) {}
 
   private pendingKey(id: string): string {
@@ -74,32 +111,50 @@ export class TriggerStore {
     return `hub:trigger:owner:${id}`;
   }
 
-  /** Records a trigger; true when the caller must enqueue a delivery job (it got the claim). */
-  async put(t: SyncTrigger): Promise<boolean> {
-    const r = await this.redis.eval(
-      MERGE_AND_CLAIM,
-      2,
-      this.pendingKey(t.terminalId),
-      this.ownerKey(t.terminalId),
-      JSON.stringify(t),
-      "1",
-      this.claimTtlMs,
-    );
-    return r === 1;
+  private owner(jobId: string): string {
+    return `${this.instanceId} ${jobId}`;
   }
 
-  /** Claims delivery of an already pending trigger (on connect); true when a job must be enqueued. */
-  async claimIfPending(terminalId: string): Promise<boolean> {
-    return (
-      (await this.redis.eval(
-        CLAIM_IF_PENDING,
-        2,
-        this.pendingKey(terminalId),
-        this.ownerKey(terminalId),
-        "1",
-        this.claimTtlMs,
-      )) === 1
+  /**
+   * Records a trigger; when the caller got the claim, the id its delivery job must be enqueued
+   * under (the claim names it), otherwise null (a live job delivers it).
+   */
+  async put(t: SyncTrigger): Promise<string | null> {
+    const jobId = randomUUID();
+    const r = await this.redis.eval(
+      MERGE_AND_CLAIM,
+      3,
+      this.pendingKey(t.terminalId),
+      this.ownerKey(t.terminalId),
+      MEMBERS_KEY,
+      JSON.stringify(t),
+      this.owner(jobId),
+      this.claimTtlMs,
+      this.instanceId,
     );
+    return r === 1 ? jobId : null;
+  }
+
+  /** Claims delivery of an already pending trigger (on connect); the job id to enqueue, or null. */
+  async claimIfPending(terminalId: string): Promise<string | null> {
+    const jobId = randomUUID();
+    const r = await this.redis.eval(
+      CLAIM_IF_PENDING,
+      3,
+      this.pendingKey(terminalId),
+      this.ownerKey(terminalId),
+      MEMBERS_KEY,
+      this.owner(jobId),
+      this.claimTtlMs,
+      this.instanceId,
+    );
+    return r === 1 ? jobId : null;
+  }
+
+  /** Whether job `jobId` still holds the terminal's claim (it may have been taken from a dead instance's job). */
+  async owns(terminalId: string, jobId: string): Promise<boolean> {
+    const held = await this.redis.get(this.ownerKey(terminalId));
+    return held !== null && held.endsWith(` ${jobId}`);
   }
 
   async pending(terminalId: string): Promise<SyncTrigger | undefined> {
@@ -125,14 +180,15 @@ export class TriggerStore {
     return (await this.redis.get(this.ackedKey(terminalId))) ?? undefined;
   }
 
-  /** True when the owner was released (nothing pending); false when another round is due. */
-  async releaseIfDone(terminalId: string): Promise<boolean> {
-    return (await this.redis.eval(RELEASE_IF_DONE, 2, this.pendingKey(terminalId), this.ownerKey(terminalId))) === 1;
+  /** True when job `jobId` is done (nothing pending; its claim, if still its own, released); false when another round is due. */
+  async releaseIfDone(terminalId: string, jobId: string): Promise<boolean> {
+    const r = await this.redis.eval(RELEASE_IF_DONE, 2, this.pendingKey(terminalId), this.ownerKey(terminalId), jobId);
+    return r === 1;
   }
 
-  /** Gives up the claim but keeps the trigger pending (terminal not connected, or retries exhausted). */
-  async release(terminalId: string): Promise<void> {
-    await this.redis.del(this.ownerKey(terminalId));
+  /** Job `jobId` gives up its claim but keeps the trigger pending (terminal not connected, or retries exhausted). */
+  async release(terminalId: string, jobId: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, this.ownerKey(terminalId), jobId);
   }
 
   /** Drops a terminal's pending trigger (it was disabled). */

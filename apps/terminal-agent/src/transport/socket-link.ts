@@ -82,11 +82,17 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       this.socket.emit("terminal:register", {
         terminalId: config.TERMINAL_ID as SocketPayload<"terminal:register">["terminalId"],
       });
+      this.log("socket to central connected");
       this.emit("connected");
       // Central answers again: a till waiting out its backoff or an open breaker syncs now.
       void this.agent.engine.centralReachable();
     });
-    this.socket.on("disconnect", (reason) => this.emit("disconnected", reason));
+    this.socket.on("disconnect", (reason) => {
+      // Triggers and stops arrive only over the socket: while it is down the till pulls on its
+      // interval, which is worth seeing in the log.
+      if (!this.stopped) this.log(`socket to central disconnected (${reason}); reconnecting`);
+      this.emit("disconnected", reason);
+    });
     this.socket.on("connect_error", (err: HandshakeError) => this.onConnectError(err));
     this.socket.on("sync:trigger", (raw) => this.onTrigger(raw));
     this.socket.on("sync:pause", (raw) => this.onPause(raw));
