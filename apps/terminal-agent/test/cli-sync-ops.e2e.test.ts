@@ -180,7 +180,10 @@ describe("tillsync-agent commands against central", () => {
     await new Promise<void>((resolve) => counting.listen(0, "127.0.0.1", resolve));
     const countingUrl = `http://127.0.0.1:${(counting.address() as AddressInfo).port}`;
     const r = await runCli(["sync"], { ...t.env, CENTRAL_API_URL: countingUrl });
+    const resend = await runCli(["resend", "--since", "2000-01-01"], { ...t.env, CENTRAL_API_URL: countingUrl });
     counting.close();
+    expect(resend.code).toBe(1);
+    expect(resend.stderr).toMatch(/^tillsync-agent: the daemon \(pid \d+\) is running on this database/);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(

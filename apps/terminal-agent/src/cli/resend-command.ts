@@ -1,9 +1,9 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { loadAgentConfig } from "../config";
 import { engineOptionsFromConfig, transportFromConfig } from "../daemon/from-config";
 import { openTerminalDb } from "../db/terminal-db";
 import { OutboxStore } from "../outbox/outbox-store";
 import { resendHeldChanges } from "../recovery/resend-held";
+import { runExclusive } from "./sync-commands";
 
 /** `--since`: an ISO-8601 time with a zone (a bare date means its UTC midnight). */
 export function isoTime(value: string): Date {
@@ -25,24 +25,22 @@ export function addResendCommand(program: Command): void {
     .description("re-send changes central already confirmed (SYNCED), made at or after --since")
     .requiredOption("--since <time>", "ISO-8601 time; changes the outbox still holds from then on", isoTime)
     .action(async (opts: { since: Date }) => {
-      const config = loadAgentConfig();
-      if (!config.SYNC_ENABLED) {
-        console.log("sync is disabled on this terminal (SYNC_ENABLED=false); nothing was sent");
-        return;
-      }
-      const db = openTerminalDb(config.databasePath);
-      try {
-        const { batchSize, rejectRetry } = engineOptionsFromConfig(config);
-        const r = await resendHeldChanges(db, new OutboxStore(db), transportFromConfig(config), {
-          batchSize,
-          rejectRetry,
-          since: opts.since,
-        });
-        console.log(
-          `re-sent ${r.sent} change(s) made since ${opts.since.toISOString()}: ${r.applied} applied again (central had lost them), ${r.duplicates} already at central, ${r.conflicts} conflict(s), ${r.rejected} rejected`,
-        );
-      } finally {
-        db.close();
-      }
+      // Exclusive like `sync`: beside a running daemon, the two would send the same rows at once.
+      await runExclusive("resend", async (config) => {
+        const db = openTerminalDb(config.databasePath);
+        try {
+          const { batchSize, rejectRetry } = engineOptionsFromConfig(config);
+          const r = await resendHeldChanges(db, new OutboxStore(db), transportFromConfig(config), {
+            batchSize,
+            rejectRetry,
+            since: opts.since,
+          });
+          console.log(
+            `re-sent ${r.sent} change(s) made since ${opts.since.toISOString()}: ${r.applied} applied again (central had lost them), ${r.duplicates} already at central, ${r.conflicts} conflict(s), ${r.rejected} rejected`,
+          );
+        } finally {
+          db.close();
+        }
+      });
     });
 }

@@ -48,7 +48,7 @@ async function withDb<T>(config: AgentConfig, fn: (db: SqliteDb) => Promise<T>):
  * the local pause, then the database's sync lock, so a command typed beside a running daemon
  * never sends the batch the daemon is sending.
  */
-async function runExclusive(command: string, fn: (config: AgentConfig) => Promise<void>): Promise<void> {
+export async function runExclusive(command: string, fn: (config: AgentConfig) => Promise<void>): Promise<void> {
   const config = loadAgentConfig();
   if (!config.SYNC_ENABLED) {
     console.log("sync is disabled on this terminal (SYNC_ENABLED=false); nothing was sent");
