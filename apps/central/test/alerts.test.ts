@@ -40,6 +40,16 @@ const count = (type: string, terminalId?: string) =>
   receiver.received.filter((r) => r.body.type === type && (!terminalId || r.body.terminalId === terminalId)).length;
 
 describe("alerts to ALERT_WEBHOOK_URL", () => {
+  it("shows the alert queue on bull-board beside the hub's", async () => {
+    const { token } = await central.createOperator("alerts-board", "operator");
+    const res = await fetch(`${central.url}/dashboard/queues/api/queues`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const names = ((await res.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
+    expect(names).toEqual(["alerts", "hub", "triggers"]);
+  });
+
   it("signs every alert with HMAC-SHA256 of the raw body, and a wrong secret does not match", async () => {
     await central.admin("POST", "/api/sync/emergency-stop", { reason: "till audit" });
     const stop = await alertOf("EMERGENCY_STOP");

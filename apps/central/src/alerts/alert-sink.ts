@@ -1,3 +1,4 @@
+import type { Queue } from "bullmq";
 import type { Alert } from "@tillsync/shared";
 
 /** An alert as raised: central adds its id and time. */
@@ -12,6 +13,8 @@ export type AlertInput = Omit<Alert, "id" | "at" | "terminalId" | "details"> & {
  * with the same key was raised within `everyMs`, cluster-wide.
  */
 export interface AlertSink {
+  /** The queue deliveries go through, when they do (shown on bull-board beside the hub's). */
+  readonly queue?: Queue;
   raise(alert: AlertInput): void;
   once(key: string, everyMs: number, alert: AlertInput): void;
 }

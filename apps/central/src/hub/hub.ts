@@ -385,9 +385,9 @@ export class Hub {
     else room.emit("sync:resume", {});
   }
 
-  /** The hub's BullMQ queues, for bull-board. */
+  /** The hub's BullMQ queues and the alert webhook's (when ALERT_WEBHOOK_URL is set), for bull-board. */
   boardQueues(): Queue[] {
-    return [this.delivery.queue, this.jobs];
+    return [this.delivery.queue, this.jobs, ...(this.deps.alerts?.queue ? [this.deps.alerts.queue] : [])];
   }
 
   /** BullMQ job counts per queue, for /metrics. */
