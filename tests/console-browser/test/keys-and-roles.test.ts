@@ -178,6 +178,29 @@ describe("keys once, and a viewer who cannot change anything", () => {
     ]);
   });
 
+  it("creates a schedule read in a named time zone; an unknown zone cannot be submitted", async () => {
+    const { page } = browser;
+    await signInThroughPage(page, central.url, central.adminToken, "/dashboard/schedules");
+    await page.getByTestId("schedule-create-form").waitFor();
+    await page.getByTestId("schedule-cron").fill("15 6 * * *");
+    await page.getByTestId("schedule-tz").fill("Mars/Olympus");
+    expect(await page.getByTestId("schedule-create").isDisabled()).toBe(true);
+    expect(await page.locator("#new-cron-hint").textContent()).toContain("Mars/Olympus is not a time zone");
+    await page.getByTestId("schedule-tz").fill("Europe/Paris");
+    await page.getByTestId("schedule-create").click();
+    await page.getByTestId("schedule-done").waitFor();
+    type Listed = { schedules: Array<{ id: string; cron: string; tz: string }> };
+    const made = (await central.admin<Listed>("GET", "/api/sync/schedules")).body.schedules.find(
+      (x) => x.cron === "15 6 * * *",
+    );
+    expect(made?.tz).toBe("Europe/Paris");
+    await page
+      .locator(`[data-testid="schedule-row"][data-schedule-id="${made!.id}"]`)
+      .getByText("Europe/Paris")
+      .waitFor();
+    await central.admin("POST", "/api/sync/schedules", { action: "delete", scheduleId: made!.id });
+  });
+
   it("takes a screenshot of the remaining pages as an admin", async () => {
     const { page } = browser;
     await signInThroughPage(page, central.url, central.adminToken, "/dashboard/schedules");

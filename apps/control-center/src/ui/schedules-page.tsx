@@ -144,28 +144,60 @@ function DeleteButton({ id, busy, act }: { id: string; busy: boolean; act(b: Sch
   );
 }
 
+/** True when the browser knows `tz` as an IANA zone (central checks it again). */
+function knownZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zones the browser lists, for the field's suggestions (older browsers list none). */
+const ZONES: string[] = (Intl as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.("timeZone") ?? [];
+
 function CreateSchedule({ action, act }: { action: Action; act(b: ScheduleRequest, done: string): void }) {
   const [cron, setCron] = useState(DEFAULT_SCHEDULE_CRON);
+  // UTC unless the operator names a zone: a store chain across zones usually means head office's.
+  const [tz, setTz] = useState("UTC");
   const fields = cron.trim().split(/\s+/).length;
-  const invalid = fields < 5 || fields > 6 ? "A cron pattern has 5 fields: minute hour day month weekday." : null;
+  const badCron = fields < 5 || fields > 6 ? "A cron pattern has 5 fields: minute hour day month weekday." : null;
+  const badZone = knownZone(tz.trim()) ? null : `${tz.trim() || "(empty)"} is not a time zone, e.g. Europe/Paris.`;
+  const invalid = badCron ?? badZone;
   return (
     <form
       class="filters"
       onSubmit={(e) => (
         e.preventDefault(),
-        !invalid && act({ action: "create", cron: cron.trim() }, "Schedule created.")
+        !invalid && act({ action: "create", cron: cron.trim(), tz: tz.trim() }, "Schedule created.")
       )}
       data-testid="schedule-create-form"
     >
-      <label for="new-cron">New schedule, cron (UTC)</label>
+      <label for="new-cron">New schedule, cron</label>
       <input
         id="new-cron"
         value={cron}
         onInput={(e) => setCron((e.target as HTMLInputElement).value)}
-        aria-invalid={invalid ? "true" : undefined}
+        aria-invalid={badCron ? "true" : undefined}
         aria-describedby="new-cron-hint"
         data-testid="schedule-cron"
       />
+      <label for="new-tz">read in time zone</label>
+      <input
+        id="new-tz"
+        value={tz}
+        list="time-zones"
+        onInput={(e) => setTz((e.target as HTMLInputElement).value)}
+        aria-invalid={badZone ? "true" : undefined}
+        aria-describedby="new-cron-hint"
+        data-testid="schedule-tz"
+      />
+      <datalist id="time-zones">
+        {ZONES.map((z) => (
+          <option key={z} value={z} />
+        ))}
+      </datalist>
       <button type="submit" disabled={action.busy || Boolean(invalid)} data-testid="schedule-create">
         Create schedule
       </button>
