@@ -197,7 +197,8 @@ describe("426: an agent central cannot serve holds, keeping every change, until 
     expect(before.every((r) => r.status === "PENDING" && r.attempts === 0)).toBe(true);
     expect(await ordersAtCentral(orders)).toBe(0);
     const status = readAgentStatus(agent.db, config.SYNC_INTERVAL * 1000);
-    expect(status).toMatchObject({ consecutiveFailures: 0, central: { kind: "UPGRADE_REQUIRED" } });
+    // Red, not a yellow pause: only an upgrade lets it sync again.
+    expect(status).toMatchObject({ health: "red", consecutiveFailures: 0, central: { kind: "UPGRADE_REQUIRED" } });
     expect(status.circuit).toBe("closed");
     expect(formatAgentStatus(status)).toMatch(
       /central: +upgrade required: .*upgrade central.*changes stay in the outbox/,
@@ -207,6 +208,7 @@ describe("426: an agent central cannot serve holds, keeping every change, until 
     await new HeartbeatSender(transport, agent, 60_000).beatNow();
     const seen = await central.admin("GET", `/api/terminals/${creds.terminalId}`);
     expect(JSON.stringify(seen.body)).toMatch(/upgrade required: .*upgrade central/);
+    expect(seen.body).toMatchObject({ terminal: { health: "red" } });
 
     // Central is upgraded to a release that serves the agent's protocol, on the same address.
     const port = node.port;

@@ -11,6 +11,11 @@ export interface HealthFacts {
   /** Sync switched off: the terminal disabled at central, or SYNC_ENABLED=false on the till. */
   disabled: boolean;
   emergencyStop: boolean;
+  /**
+   * Central and this till do not share a protocol version (426): nothing syncs until one side
+   * is upgraded, which no retry or resume fixes, so it is red like an outage, not a yellow pause.
+   */
+  upgradeRequired?: boolean;
   /** Paused on the till or by an operator at central. */
   paused: boolean;
   /** The engine state the agent reports, when known. */
@@ -41,13 +46,14 @@ export const DEFAULT_HEALTH_LIMITS: HealthLimits = { failedAlert: 5, delayedAfte
 export const FAILING_AFTER = 3;
 
 /**
- * gray: disabled, or never synced (and not retrying); red: emergency stop, circuit open, 3+ failures in a row or
- * too many FAILED changes; yellow: paused, retrying, offline or delayed; green otherwise.
+ * gray: disabled, or never synced (and not retrying); red: emergency stop, upgrade required, circuit open, 3+
+ * failures in a row or too many FAILED changes; yellow: paused, retrying, offline or delayed; green otherwise.
  */
 export function healthColour(f: HealthFacts, limits: HealthLimits = DEFAULT_HEALTH_LIMITS): HubHealthColour {
   if (f.disabled) return "gray";
   const failures = f.consecutiveFailures ?? 0;
-  if (f.emergencyStop || f.agentState === "circuit-open" || failures >= FAILING_AFTER) return "red";
+  if (f.emergencyStop || f.upgradeRequired || f.agentState === "circuit-open" || failures >= FAILING_AFTER)
+    return "red";
   if (f.failedChanges > limits.failedAlert) return "red";
   if (f.paused || f.agentState === "paused") return "yellow";
   if (f.agentState === "backing-off" || failures > 0) return "yellow";

@@ -22,6 +22,7 @@ describe("healthColour", () => {
     ["never synced but paused", { lastSyncAgeMs: null, paused: true }, "yellow"],
     ["emergency stop", { emergencyStop: true }, "red"],
     ["circuit open", { agentState: "circuit-open" }, "red"],
+    ["upgrade required, the agent holding", { upgradeRequired: true, agentState: "paused", paused: true }, "red"],
     ["three failures in a row", { consecutiveFailures: 3, agentState: "pushing" }, "red"],
     ["one failure", { consecutiveFailures: 1 }, "yellow"],
     ["more FAILED changes than the limit", { failedChanges: DEFAULT_HEALTH_LIMITS.failedAlert + 1 }, "red"],

@@ -51,6 +51,7 @@ export function terminalHealth(
     {
       disabled: t.status === "DISABLED",
       emergencyStop: t.emergencyStop,
+      upgradeRequired: t.lastHeartbeat?.lastError?.code === "UPGRADE_REQUIRED",
       paused: t.paused === true,
       agentState: agent,
       failedChanges: outboxTotals(t.lastHeartbeat).failed,

@@ -1,10 +1,21 @@
-import { MAX_REPORTED_FAILED_CHANGES } from "@tillsync/shared";
+import { MAX_REPORTED_FAILED_CHANGES, type HeartbeatRequest } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import { lastCycleError } from "../status/agent-status";
 import { storageReport } from "../sync/storage-condition";
 import { circuitOf } from "../sync/sync-state-machine";
 import type { CentralTransport } from "../transport/central-transport";
 import type { Agent } from "./agent";
+
+/**
+ * The error central shows for this till: a protocol hold, coded so central colours it red (no
+ * cycle runs while it holds, so the last cycle's error may be older), else the last cycle's.
+ */
+function reportedError(agent: Pick<Agent, "engine" | "db">): HeartbeatRequest["lastError"] {
+  const hold = agent.engine.heldBy();
+  if (hold?.kind === "UPGRADE_REQUIRED")
+    return { message: hold.reason ?? "upgrade required", at: hold.heardAt, code: "UPGRADE_REQUIRED" };
+  return lastCycleError(agent.db) ?? null;
+}
 
 /** How often beats go while they fail: soon after central answers again, one lands. */
 export const HEARTBEAT_FAILING_INTERVAL_MS = 5_000;
@@ -72,7 +83,7 @@ export class HeartbeatSender {
         outbox: outbox.counts(),
         // What the console shows beside the counts: the last error (null after a clean cycle)
         // and the parked changes with their errors.
-        lastError: lastCycleError(db) ?? null,
+        lastError: reportedError(this.agent),
         failedChanges: outbox.failedChanges(MAX_REPORTED_FAILED_CHANGES),
         storage: storageReport(engine.storageCondition, db.name),
         // Why a till fails, seen from central: its breaker, and when it last synced cleanly.

@@ -87,7 +87,8 @@ export function readAgentStatus(
     {
       disabled: !syncEnabled,
       emergencyStop: central?.kind === "EMERGENCY_STOP",
-      paused: paused || central !== null,
+      upgradeRequired: central?.kind === "UPGRADE_REQUIRED",
+      paused: paused || central?.kind === "TERMINAL_PAUSED",
       agentState: state.kind,
       consecutiveFailures: state.failures,
       failedChanges: totals.failed,
