@@ -98,6 +98,8 @@ describe("the agent under an emergency stop", () => {
     expect(await atCentral(sold)).toBe(0);
     await central.admin("POST", "/api/sync/resume");
     await waitFor(async () => (await atCentral(sold)) === 3, { what: "everything drained after resume" });
+    // Central commits before the agent has read its answer and marked the rows.
+    await waitFor(() => agent.outbox.counts().payments?.synced === 3, { what: "payments marked SYNCED" });
     expect(agent.outbox.counts().payments).toMatchObject({ pending: 0, synced: 3 });
   });
 });
