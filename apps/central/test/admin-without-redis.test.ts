@@ -1,6 +1,12 @@
-import { change, connectTestSocket, TerminalClient, waitFor } from "@tillsync/testkit";
+import {
+  change,
+  connectTestSocket,
+  TerminalClient,
+  waitFor,
+  startPrivateRedis,
+  type PrivateRedis,
+} from "@tillsync/testkit";
 import { startTestCentral, type TestCentral } from "../testing";
-import { startPrivateRedis, type PrivateRedis } from "./support/private-redis";
 
 /**
  * While Redis is down an operator still reaches what PostgreSQL holds: the emergency stop goes

@@ -1,7 +1,6 @@
 import { Redis } from "ioredis";
-import { TEST_REDIS_URL, testRedisPrefix, waitFor } from "@tillsync/testkit";
+import { TEST_REDIS_URL, testRedisPrefix, waitFor, startPrivateRedis } from "@tillsync/testkit";
 import { ClusterPresence } from "../src/hub/cluster-presence";
-import { startPrivateRedis } from "./support/private-redis";
 
 const timing = { ttlMs: 600, refreshMs: 100 };
 

@@ -9,12 +9,13 @@ import {
   testRedisPrefix,
   waitFor,
   type TestSocket,
+  startPrivateRedis,
+  type PrivateRedis,
 } from "@tillsync/testkit";
 import { bullConnection, queuePrefix } from "../src/hub/bull-connection";
 import { RedisRecovery } from "../src/hub/redis-recovery";
 import { createLogger } from "../src/observability/logger";
 import { startTestCentral, type TestCentral } from "../testing";
-import { startPrivateRedis, type PrivateRedis } from "./support/private-redis";
 import { deleteRedisPrefix } from "./support/redis-keys";
 
 /**

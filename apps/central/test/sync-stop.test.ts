@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { change, TerminalClient, waitFor } from "@tillsync/testkit";
+import { change, TerminalClient, waitFor, startPrivateRedis } from "@tillsync/testkit";
 import { startTestCentral, useTestCentral } from "../testing";
-import { startPrivateRedis } from "./support/private-redis";
 
 /**
  * The emergency stop and an operator's pause are enforced (SPEC §4): while one holds, push and

@@ -13,4 +13,5 @@ export * from "./test-socket";
 export * from "./source-process";
 export * from "./late-bound";
 export * from "./private-postgres";
+export * from "./private-redis";
 export * from "./free-port";

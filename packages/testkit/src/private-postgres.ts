@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
@@ -12,8 +12,11 @@ export interface PrivatePostgres {
   port: number;
   /** A connection URL for one database of this server. */
   urlOf(database: string): string;
-  /** Fast shutdown (SIGINT): clients are disconnected, the server exits; waits for the exit. */
-  stop(): Promise<void>;
+  /**
+   * Shuts down and waits for the exit: `fast` (SIGINT) disconnects clients cleanly; `immediate`
+   * (SIGQUIT) is a crash, WAL replay on the next start.
+   */
+  stop(mode?: "fast" | "immediate"): Promise<void>;
   /** Starts it again on the same port and data directory (the data is kept). */
   start(): Promise<void>;
   /** Stops it and removes its data directory. */
@@ -52,17 +55,46 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+export interface PrivatePostgresOptions {
+  /** Where its files go (`<dir>/pg`); a temp directory by default, removed by destroy(). */
+  dir?: string;
+  /**
+   * Server settings (`-c name=value`), replacing the defaults: fsync, synchronous_commit and
+   * full_page_writes off, since a test never survives a machine crash. Keep synchronous_commit
+   * on where a test kills the server and counts what clients were told had committed.
+   */
+  settings?: Record<string, string>;
+  /** The server's output goes to this file (discarded by default). */
+  logFile?: string;
+  /** Told of every server process started (e.g. to kill it if the test process dies). */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+const TEST_SETTINGS = { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
+
+/** A directory for the server's files, reachable by the `postgres` account when it runs as that. */
+function serverDir(user: { uid: number; gid: number } | undefined, parent?: string): string {
+  let dir: string;
+  if (parent) {
+    dir = path.join(parent, "pg");
+    mkdirSync(dir, { recursive: true });
+    if (user) chmodSync(parent, 0o755);
+  } else dir = mkdtempSync(path.join(tmpdir(), "tillsync-pg-"));
+  if (user) chownSync(dir, user.uid, user.gid);
+  return dir;
+}
+
 /**
- * A PostgreSQL server of this test's own (initdb into a temp directory, its own port, trust
- * auth, no fsync), for tests that stop and restart PostgreSQL: the shared server is never
- * touched. Needs the server binaries (Debian: postgresql), see binDir().
+ * A PostgreSQL server of this test's own (initdb into its own directory, its own port, trust
+ * auth), for tests that stop, crash and restart PostgreSQL: the shared server is never touched.
+ * Needs the server binaries (Debian: postgresql), see binDir().
  */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(opts: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
   const bin = binDir();
   const user = runAs();
-  const dir = mkdtempSync(path.join(tmpdir(), "tillsync-pg-"));
-  if (user) chownSync(dir, user.uid, user.gid);
+  const dir = serverDir(user, opts.dir);
   const data = path.join(dir, "data");
+  const out = opts.logFile ? openSync(opts.logFile, "a") : "ignore";
   execFileSync(
     path.join(bin, "initdb"),
     ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
@@ -77,24 +109,26 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     urlOf,
     async start() {
       const args = ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1"];
-      args.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
-      child = spawn(path.join(bin, "postgres"), args, { stdio: "ignore", ...user });
+      for (const [k, v] of Object.entries(opts.settings ?? TEST_SETTINGS)) args.push("-c", `${k}=${v}`);
+      child = spawn(path.join(bin, "postgres"), args, { stdio: ["ignore", out, out], ...user });
+      opts.onSpawn?.(child);
       const started = child;
       await waitFor(
         () => {
           if (started.exitCode !== null) throw new Error(`postgres exited ${started.exitCode}`);
           return answers(urlOf("postgres"));
         },
-        { what: `private PostgreSQL on port ${port}` },
+        // A start after an immediate shutdown replays the WAL first.
+        { what: `private PostgreSQL on port ${port}`, timeoutMs: 30_000 },
       );
     },
-    async stop() {
+    async stop(mode = "fast") {
       const c = child;
       child = undefined;
       if (!c || c.exitCode !== null || c.signalCode !== null) return;
       await new Promise<void>((resolve) => {
         c.once("exit", () => resolve());
-        c.kill("SIGINT");
+        c.kill(mode === "fast" ? "SIGINT" : "SIGQUIT");
       });
     },
     async destroy() {
