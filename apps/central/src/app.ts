@@ -33,6 +33,7 @@ import { sessionRoutes } from "./routes/session-routes";
 import { syncRoutes } from "./routes/sync-routes";
 import { FeedHighWater } from "./feed/feed-high-water";
 import { ownOrdersRoutes } from "./routes/own-orders-routes";
+import { snapshotRoutes } from "./routes/snapshot-routes";
 import { terminalPauseRoutes } from "./routes/terminal-pause-routes";
 import { terminalRoutes } from "./routes/terminal-routes";
 import type { CentralStore } from "./store/central-store";
@@ -110,6 +111,17 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use("/api/sync", ownOrdersRoutes({ store, auth, stoppedRetryAfterS: tunables.stoppedRetryAfterS }));
+  app.use(
+    "/api/sync",
+    snapshotRoutes({
+      store,
+      policy,
+      auth,
+      stoppedRetryAfterS: tunables.stoppedRetryAfterS,
+      logger,
+      onServed: (epoch, cursor) => highWater.served(epoch, cursor),
+    }),
+  );
   app.use(
     "/api",
     sessionRoutes({ authn, limiter, store, onSignedOut: (hash) => deps.adminNamespace?.disconnectSession(hash) }),

@@ -81,6 +81,15 @@ const CORE_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: "get",
+    path: "/api/sync/snapshot",
+    auth: "terminal",
+    tag: "sync",
+    summary:
+      "Bootstrap a new terminal: every row of its scope read in one database snapshot, streamed as NDJSON (a SnapshotHeader line with the feed epoch and cursor, SnapshotRow lines parents first, a SnapshotEnd line with the cursor to pull the feed after and the row count); a stream without its end line was cut short",
+    response: { status: 200, schema: "SnapshotLine", contentType: "application/x-ndjson" },
+  },
+  {
+    method: "get",
     path: "/api/sync/own-orders",
     auth: "terminal",
     tag: "sync",

@@ -7,6 +7,7 @@ import type { CentralDb } from "./database";
 import { feedIdentityStore, type FeedIdentityStore } from "./feed-identity";
 import { FeedListener, type FeedListenerOptions } from "./feed-listener";
 import { ownOrdersStore, type OwnOrdersStore } from "./own-orders";
+import { snapshotStore, type SnapshotStore } from "./snapshot";
 import { retentionStore, type RetentionStore } from "./retention";
 import { sessionStore, type SessionStore } from "./operator-sessions";
 import { operatorStore, type OperatorStore } from "./operators";
@@ -59,6 +60,8 @@ export interface CentralStore {
   sessions: SessionStore;
   /** A terminal's own recent orders, lines and payments (a replaced till restores them). */
   ownOrders: OwnOrdersStore;
+  /** A new terminal's bootstrap: its scope's rows in one snapshot, with the feed cursor (GET /api/sync/snapshot). */
+  snapshot: SnapshotStore;
   /** Pruning of applied_changes and decided conflicts (the daily cleanup). */
   retention: RetentionStore;
   audit: AuditLog;
@@ -106,6 +109,7 @@ export function centralStore(db: CentralDb): CentralStore {
     sessions: sessionStore(pool),
     retention: retentionStore(pool),
     ownOrders: ownOrdersStore(pool),
+    snapshot: snapshotStore(pool),
     audit: auditLog(pool),
     runs: syncRunStore(pool),
     schedules: syncScheduleStore(pool),

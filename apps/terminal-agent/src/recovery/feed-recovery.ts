@@ -16,6 +16,7 @@ import { applyPulledPage } from "../sync/pull-applier";
 import type { CentralTransport } from "../transport/central-transport";
 import { FeedRecoveryInterrupted } from "./recovery-interrupted";
 import { resendHeldChanges } from "./resend-held";
+import { bootstrapFromSnapshot, needsBootstrap, type SnapshotBootstrapResult } from "./snapshot-bootstrap";
 
 /**
  * Recovery when central's feed is not the one this terminal's cursor belongs to (issue 12 §4,
@@ -83,6 +84,8 @@ export interface FeedRecoveryDeps {
   pageSize: number;
   rejectRetry: RejectRetry;
   policy?: SyncPolicy;
+  /** Told when a new terminal loaded central's snapshot (before the feed pull that follows it). */
+  onBootstrap?: (r: SnapshotBootstrapResult) => void;
 }
 
 export async function recoverLostFeed(
@@ -126,6 +129,8 @@ export async function recoverLostFeed(
 /**
  * The engine's pull: `pull()` unless an earlier recovery is unfinished; when central answers
  * that the feed is not this cursor's (409 FEED_RESET, 410 CURSOR_EXPIRED), recovers instead.
+ * A new terminal (no cursor yet) first loads central's snapshot, then pulls the feed after
+ * the snapshot's cursor; a central without snapshots (404) is replayed from cursor 0.
  * Returns the recovery's report, or undefined when the pull went as usual.
  */
 export async function pullOrRecover(
@@ -135,6 +140,10 @@ export async function pullOrRecover(
   let loss = pendingFeedRecovery(deps.db);
   if (!loss) {
     try {
+      if (needsBootstrap(deps.db)) {
+        const boot = await bootstrapFromSnapshot(deps.db, deps.transport, { policy: deps.policy, signal: deps.signal });
+        if (boot) deps.onBootstrap?.(boot);
+      }
       await pull();
       return undefined;
     } catch (err) {
@@ -155,7 +164,10 @@ export function describeFeedRecovery(r: FeedRecoveryReport): string {
   return `${why}${r.reason ? ` [${r.reason}]` : ""}: ${resent}re-downloaded ${r.downloaded} row(s), removed ${r.removed} central no longer has; unpushed local changes kept (at ${r.finishedAt})`;
 }
 
-/** Pulls the whole feed from cursor 0, then sweeps what central did not send (see the top). */
+/**
+ * Loads central's snapshot (or, from a central without one, pulls the whole feed from cursor
+ * 0), then sweeps what central did not send (see the top).
+ */
 async function redownload(
   db: SqliteDb,
   transport: CentralTransport,
@@ -163,6 +175,15 @@ async function redownload(
 ): Promise<{ rows: number; removed: number; epoch: string | null }> {
   const policy = opts.policy ?? DEFAULT_SYNC_POLICY;
   const seen = new Set<string>();
+  const snap = await bootstrapFromSnapshot(db, transport, {
+    policy,
+    signal: opts.signal,
+    onRow: (key) => seen.add(key),
+  });
+  if (snap) {
+    const removed = withoutCapture(db, () => sweep(db, policy, seen));
+    return { rows: snap.rows, removed, epoch: snap.epoch };
+  }
   let cursor: FeedCursor = START_CURSOR;
   let epoch: string | undefined;
   let rows = 0;

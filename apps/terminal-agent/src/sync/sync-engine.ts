@@ -289,7 +289,10 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private async pullAll(report: CycleReport): Promise<void> {
     const { batchSize, pullLimit: pageSize, rejectRetry } = this.opts;
     const deps = { db: this.db, outbox: this.outbox, transport: this.transport, batchSize, pageSize, rejectRetry };
-    const r = await pullOrRecover({ ...deps, signal: this.lifetime.signal }, () => this.pullPages(report));
+    const onBootstrap = (b: { rows: number }) => (report.pulled += b.rows);
+    const r = await pullOrRecover({ ...deps, signal: this.lifetime.signal, onBootstrap }, () =>
+      this.pullPages(report),
+    );
     if (r) {
       report.recovery = r;
       report.pulled += r.downloaded;

@@ -7,6 +7,7 @@ import type {
   PushResult,
   SyncTable,
 } from "@tillsync/shared";
+import type { SnapshotLines } from "./snapshot-stream";
 
 /** What the sync engine needs from central. Tests and benchmarks may pass their own. */
 export interface CentralTransport {
@@ -23,4 +24,10 @@ export interface CentralTransport {
    * `cursor` is the previous page's nextCursor). Optional: a transport without it restores none.
    */
   ownOrders?(since: string, limit: number, cursor?: string): Promise<OwnOrdersPage>;
+  /**
+   * The bootstrap snapshot's NDJSON lines (GET /api/sync/snapshot), unchecked: the caller
+   * validates every line. Undefined when central does not serve it (404: an older central).
+   * Optional: a transport without it bootstraps by replaying the feed.
+   */
+  snapshot?(): Promise<SnapshotLines | undefined>;
 }

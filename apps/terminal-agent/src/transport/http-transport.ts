@@ -23,6 +23,7 @@ import type { CentralTransport } from "./central-transport";
 import { AGENT_DEFAULTS } from "../config";
 import { currentAgentProtocol, protocolHeaders, type AgentProtocol } from "./agent-protocol";
 import { httpRequest, type HttpTimeouts } from "./http-request";
+import { openSnapshot, type SnapshotLines } from "./snapshot-stream";
 
 export interface HttpTransportOptions {
   baseUrl: string;
@@ -87,6 +88,16 @@ export class HttpCentralTransport implements CentralTransport {
     const page = await this.request("GET", `/api/sync/own-orders?${q.toString()}`, undefined, ownOrdersPageSchema);
     checkOwnOrdersPage(this.policy, this.opts.terminalId, page);
     return page;
+  }
+
+  /** No total deadline: a large catalogue streams for as long as central keeps sending. */
+  snapshot(): Promise<SnapshotLines | undefined> {
+    return openSnapshot({
+      url: new URL("/api/sync/snapshot", this.opts.baseUrl),
+      headers: { authorization: `Bearer ${this.opts.key}`, ...this.versionHeaders },
+      connectMs: this.opts.timeouts?.connectMs ?? AGENT_DEFAULTS.SYNC_CONNECT_TIMEOUT_MS,
+      readMs: this.opts.timeouts?.readMs ?? AGENT_DEFAULTS.SYNC_READ_TIMEOUT_MS,
+    });
   }
 
   async heartbeat(body: Omit<HeartbeatRequest, "terminalId">): Promise<void> {

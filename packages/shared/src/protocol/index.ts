@@ -19,3 +19,4 @@ export * from "./alerts";
 export * from "./stock";
 export * from "./own-orders";
 export * from "./protocol-version";
+export * from "./snapshot";

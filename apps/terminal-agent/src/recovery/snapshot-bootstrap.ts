@@ -1,0 +1,109 @@
+import { DEFAULT_SYNC_POLICY, START_CURSOR, type FeedCursor, type SnapshotRow, type SyncPolicy } from "@tillsync/shared";
+import { SyncStateStore } from "../db/sync-state";
+import { withoutCapture, type SqliteDb } from "../db/terminal-db";
+import { applyCentralRow, rowsWithUnpushedChanges } from "../sync/apply-central-row";
+import { discardLocalEdits } from "../sync/discard-local-edits";
+import { UnpushedLedgerDeltas } from "../sync/ledger-counters";
+import { FEED_EPOCH_KEY } from "../sync/pull-applier";
+import type { CentralTransport } from "../transport/central-transport";
+import { FeedRecoveryInterrupted } from "./recovery-interrupted";
+import { SnapshotReader } from "./snapshot-reader";
+
+/**
+ * Bootstrap from central's snapshot (GET /api/sync/snapshot) instead of replaying the feed
+ * page by page: the rows stream in, are checked line by line (snapshot-reader.ts), and are
+ * written in large transactions with capture off, exactly as the pull applies central's rows
+ * (applyCentralRow: unpushed stock movements and merge deltas kept, G4; nothing captured, G7).
+ *
+ * Crash safety: the cursor and epoch are stored only in the transaction of the last rows,
+ * after the end line proved the stream complete. A bootstrap that stops earlier (crash, cut
+ * connection, a malformed line) leaves the cursor where it was, and the next cycle starts it
+ * again; rows written by then are central's rows, upserted by id, so writing them again is
+ * harmless. A malformed line is refused before its batch is written.
+ */
+
+/** sync_state key set when a snapshot bootstrap finished: a terminal bootstraps this way once. */
+export const SNAPSHOT_DONE_KEY = "snapshot_bootstrap";
+
+/** Rows per SQLite transaction: large enough to be fast, small enough that the till's own writes wait little. */
+export const SNAPSHOT_BATCH_ROWS = 5000;
+
+export interface SnapshotBootstrapResult {
+  rows: number;
+  cursor: FeedCursor;
+  epoch: string;
+}
+
+export interface SnapshotBootstrapOptions {
+  policy?: SyncPolicy;
+  /** Aborted when the agent stops: checked between chunks. */
+  signal?: AbortSignal;
+  batchRows?: number;
+  /** Told every row written (`table|id`), for a recovery's sweep of what central no longer has. */
+  onRow?: (key: string) => void;
+}
+
+/** A terminal that has never pulled: no cursor yet and no snapshot taken. */
+export function needsBootstrap(db: SqliteDb): boolean {
+  const kv = new SyncStateStore(db);
+  return kv.cursor() === START_CURSOR && kv.get(SNAPSHOT_DONE_KEY) === undefined;
+}
+
+function applyRows(
+  db: SqliteDb,
+  policy: SyncPolicy,
+  rows: SnapshotRow[],
+  done?: { cursor: FeedCursor; epoch: string; total: number },
+): void {
+  withoutCapture(db, () => {
+    discardLocalEdits(db, policy);
+    const ledgerDeltas = new UnpushedLedgerDeltas(db);
+    const unpushed = rowsWithUnpushedChanges(db);
+    for (const r of rows) {
+      applyCentralRow(db, policy, r.entityType, r.data.id as string, r.data, r.version, ledgerDeltas, unpushed);
+    }
+    if (!done) return;
+    const kv = new SyncStateStore(db);
+    kv.set("cursor", done.cursor);
+    kv.set(FEED_EPOCH_KEY, done.epoch);
+    kv.set(
+      SNAPSHOT_DONE_KEY,
+      JSON.stringify({ cursor: done.cursor, epoch: done.epoch, rows: done.total, at: new Date().toISOString() }),
+    );
+  });
+}
+
+/**
+ * Loads the snapshot into the terminal database and stores the cursor to pull the feed after.
+ * Resolves to undefined, having changed nothing, when central does not serve snapshots (404)
+ * or the transport has none: the caller replays the feed from cursor 0 instead.
+ */
+export async function bootstrapFromSnapshot(
+  db: SqliteDb,
+  transport: CentralTransport,
+  opts: SnapshotBootstrapOptions = {},
+): Promise<SnapshotBootstrapResult | undefined> {
+  const policy = opts.policy ?? DEFAULT_SYNC_POLICY;
+  const batchRows = opts.batchRows ?? SNAPSHOT_BATCH_ROWS;
+  const lines = transport.snapshot ? await transport.snapshot() : undefined;
+  if (!lines) return undefined;
+  const reader = new SnapshotReader(policy);
+  let batch: SnapshotRow[] = [];
+  for await (const chunk of lines) {
+    for (const text of chunk) {
+      if (text.length === 0) continue;
+      const row = reader.read(text);
+      if (!row) continue;
+      batch.push(row);
+      opts.onRow?.(`${row.entityType}|${row.data.id as string}`);
+      if (batch.length >= batchRows) {
+        applyRows(db, policy, batch);
+        batch = [];
+      }
+    }
+    if (opts.signal?.aborted) throw new FeedRecoveryInterrupted();
+  }
+  const { end } = reader.finish();
+  applyRows(db, policy, batch, { cursor: end.cursor, epoch: end.epoch, total: end.rows });
+  return { rows: end.rows, cursor: end.cursor, epoch: end.epoch };
+}
