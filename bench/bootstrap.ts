@@ -1,9 +1,12 @@
 /**
- * Bootstrap: 100k products + 100k stock rows pulled into an empty terminal, with the agent's
- * peak RSS (the agent runs in its own process). Baseline in the same run: the same rows
- * inserted straight into SQLite with prepared statements in one transaction.
- *   npx tsx bench/bootstrap.ts [products=100000]
- * Targets (SPEC §7): ≥ 50k rows/s; agent peak RSS ≤ 256 MB.
+ * Bootstrap: 100k products + 100k stock rows into an empty terminal, with the agent's peak RSS
+ * (the agent runs in its own process): from central's snapshot (GET /api/sync/snapshot, the
+ * measured figure) and, for comparison, by replaying the feed page by page (what an agent
+ * does against an older central). Baseline in the same run: the same rows inserted straight
+ * into SQLite with prepared statements in one transaction.
+ *   npx tsx bench/bootstrap.ts [products=100000]      (BOOT_FEED=0: skip the feed replay;
+ *                                                      BOOT_PROF=<dir>: CPU profile of the agent)
+ * Targets (SPEC §7, issue 15): ≥ 50k rows/s and ≥ 50% of raw; agent peak RSS ≤ 256 MB.
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -48,15 +51,19 @@ async function seed(dbUrl: string, central: Central): Promise<{ storeId: string;
 }
 
 /** The agent's bootstrap in its own process (bootstrap-child.ts), for a fair peak RSS. */
-function bootstrapInChild(central: Central, key: string, terminalId: string, file: string) {
+function bootstrapInChild(central: Central, key: string, terminalId: string, file: string, mode: Mode) {
+  // BOOT_PROF=<dir>: the child writes a CPU profile there (where the time goes).
+  const prof = process.env.BOOT_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BOOT_PROF}`] : [];
   const out = execFileSync(
     process.execPath,
     [
+      ...prof,
       ...sourceArgs(path.join(__dirname, process.env.BOOT_CHILD ?? "bootstrap-child.ts")),
       central.url,
       key,
       terminalId,
       file,
+      mode,
     ],
     { encoding: "utf8", maxBuffer: 1 << 20 },
   );
@@ -89,31 +96,40 @@ function rawInsertMs(file: string, storeId: string): number {
   return ms;
 }
 
-function report(r: { pulled: number; ms: number; maxRssMb: number }, rawMs: number): void {
+type Run = { pulled: number; ms: number; maxRssMb: number };
+type Mode = "snapshot" | "feed";
+
+const rate = (rows: number, ms: number) => (rows / ms) * 1000;
+
+function report(snap: Run, feed: Run | undefined, rawMs: number): void {
+  const raw = rate(2 * N, rawMs);
+  const line = (what: string, r: Run) =>
+    console.log(
+      `  ${what.padEnd(34)}: ${fmt(r.ms)} ms  ${fmt(rate(r.pulled, r.ms))} rows/s  (${(rate(r.pulled, r.ms) / raw).toFixed(2)}× raw)  peak RSS ${r.maxRssMb.toFixed(0)} MB`,
+    );
   console.log(`bootstrap: ${fmt(N)} products + ${fmt(N)} stock rows into an empty terminal`);
-  console.log(
-    `  agent (HTTP pull, apply, cursor)  : ${fmt(r.ms)} ms  ${fmt((r.pulled / r.ms) * 1000)} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB`,
-  );
-  console.log(`  baseline raw SQLite inserts       : ${fmt(rawMs)} ms  ${fmt(((2 * N) / rawMs) * 1000)} rows/s`);
-  console.log(`  targets: ≥ 50,000 rows/s, peak RSS ≤ 256 MB`);
-  const rate = (r.pulled / r.ms) * 1000;
+  line("agent, snapshot (GET /snapshot)", snap);
+  if (feed) line("agent, feed replay (GET /pull)", feed);
+  console.log(`  ${"baseline raw SQLite inserts".padEnd(34)}: ${fmt(rawMs)} ms  ${fmt(raw)} rows/s`);
+  console.log(`  targets: ≥ 50,000 rows/s and ≥ 0.5× raw, peak RSS ≤ 256 MB`);
+  const value = rate(snap.pulled, snap.ms);
   reportFigure({
     bench: "bootstrap",
-    figure: `${fmt(N)} products + stock rows into an empty terminal (baseline: raw SQLite inserts)`,
-    value: rate,
+    figure: `${fmt(N)} products + stock rows into an empty terminal from the snapshot (baseline: raw SQLite inserts)`,
+    value,
     unit: "rows/s",
-    baseline: ((2 * N) / rawMs) * 1000,
-    target: "≥ 50,000 rows/s",
-    met: rate >= 50_000,
+    baseline: raw,
+    target: "≥ 50,000 rows/s and ≥ 50% of raw",
+    met: value >= 50_000 && value >= raw / 2,
   });
   reportFigure({
     bench: "bootstrap",
-    figure: "agent peak RSS during bootstrap",
-    value: r.maxRssMb,
+    figure: "agent peak RSS during the snapshot bootstrap",
+    value: snap.maxRssMb,
     unit: "MB",
     baseline: null,
     target: "≤ 256 MB",
-    met: r.maxRssMb <= 256,
+    met: snap.maxRssMb <= 256,
   });
 }
 
@@ -123,9 +139,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-boot-"));
   try {
     const s = await seed(db.url, central);
-    const r = bootstrapInChild(central, s.key, s.terminalId, path.join(dir, "t.db"));
+    const snap = bootstrapInChild(central, s.key, s.terminalId, path.join(dir, "snapshot.db"), "snapshot");
+    if (snap.pulled !== 2 * N) throw new Error(`the snapshot bootstrap brought ${snap.pulled} rows, not ${2 * N}`);
+    // BOOT_FEED=0 skips the old path (the 1M-row run, where it takes minutes).
+    const feed =
+      process.env.BOOT_FEED === "0"
+        ? undefined
+        : bootstrapInChild(central, s.key, s.terminalId, path.join(dir, "feed.db"), "feed");
     central.stop();
-    report(r, rawInsertMs(path.join(dir, "baseline.db"), s.storeId));
+    report(snap, feed, rawInsertMs(path.join(dir, "baseline.db"), s.storeId));
   } finally {
     central.stop();
     rmSync(dir, { recursive: true, force: true });
