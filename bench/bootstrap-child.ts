@@ -11,7 +11,9 @@ async function main(): Promise<void> {
   const [url, key, terminalId, file, mode] = process.argv.slice(2) as [string, string, string, string, string];
   if (mode === "feed") {
     const db = openTerminalDb(file);
-    db.prepare(`INSERT INTO sync_state (key, value, updated_at) VALUES ('snapshot_bootstrap', 'bench: feed replay', '')`).run();
+    db.prepare(
+      `INSERT INTO sync_state (key, value, updated_at) VALUES ('snapshot_bootstrap', 'bench: feed replay', '')`,
+    ).run();
     db.close();
   }
   const agent = createAgent(benchAgentConfig(url, key, terminalId, file, { SYNC_TIMEOUT: "120" }));

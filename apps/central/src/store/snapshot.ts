@@ -39,7 +39,10 @@ export interface SnapshotTotals {
 
 export interface SnapshotStore {
   /** Streams the terminal's scope (STORE-scoped tables: its store's rows only) into `sink`. */
-  stream(opts: { storeId: string; policy: SyncPolicy; batchRows?: number }, sink: SnapshotSink): Promise<SnapshotTotals>;
+  stream(
+    opts: { storeId: string; policy: SyncPolicy; batchRows?: number },
+    sink: SnapshotSink,
+  ): Promise<SnapshotTotals>;
 }
 
 const DEFAULT_BATCH_ROWS = 2000;

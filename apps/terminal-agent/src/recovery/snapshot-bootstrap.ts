@@ -1,4 +1,10 @@
-import { DEFAULT_SYNC_POLICY, START_CURSOR, type FeedCursor, type SnapshotRow, type SyncPolicy } from "@tillsync/shared";
+import {
+  DEFAULT_SYNC_POLICY,
+  START_CURSOR,
+  type FeedCursor,
+  type SnapshotRow,
+  type SyncPolicy,
+} from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import { withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyCentralRow, rowsWithUnpushedChanges } from "../sync/apply-central-row";
