@@ -7,6 +7,7 @@ import {
   errorBodySchema,
   errorFromBody,
   ProtocolMismatchError,
+  SNAPSHOT_CONTENT_TYPE,
   SyncTimeoutError,
   type ErrorBody,
 } from "@tillsync/shared";
@@ -64,7 +65,8 @@ async function errorOf(res: http.IncomingMessage, what: string): Promise<Error> 
 
 /**
  * Opens the snapshot. Resolves to its lines, or to undefined when central answers 404 (a
- * central older than the endpoint: the caller replays the feed instead). Other refusals
+ * central older than the endpoint: the caller replays the feed instead) or a 200 that is
+ * not NDJSON. Other refusals
  * (401, 423, 426) arrive as central's typed errors, network failures as retryable ones.
  */
 export function openSnapshot(r: SnapshotRequest): Promise<SnapshotLines | undefined> {
@@ -96,7 +98,12 @@ export function openSnapshot(r: SnapshotRequest): Promise<SnapshotLines | undefi
     req.on("response", (res) => {
       clearTimeout(connect);
       const status = res.statusCode ?? 0;
-      if (status === 404) {
+      // 404: a central older than the endpoint. A 200 that is not NDJSON is no snapshot either
+      // (a proxy's page, a stand-in central): the feed replay, checked page by page, is safe.
+      if (
+        status === 404 ||
+        (status === 200 && !String(res.headers["content-type"]).startsWith(SNAPSHOT_CONTENT_TYPE))
+      ) {
         res.resume();
         resolve(undefined);
       } else if (status !== 200) {
