@@ -4,7 +4,6 @@ import { withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyPulledPage } from "../sync/pull-applier";
 import type { CentralTransport } from "../transport/central-transport";
 import { restoreOwnOrders, type OwnOrdersRestored } from "./restore-own-orders";
-import { bootstrapFromSnapshot } from "./snapshot-bootstrap";
 
 export interface ForceStartupResult {
   pages: number;
@@ -22,10 +21,9 @@ export interface ForceStartupResult {
  *    capture off (emptying the catalogue must not be pushed to central as deletes), and mark
  *    the recovery as running, all in one transaction. The outbox is kept: its PENDING rows
  *    may be sales this till has not sent yet.
- * 2. Load central's snapshot (snapshot-bootstrap.ts; its cursor is stored with its last rows),
- *    then pull page by page from there (from cursor 0 when central has no snapshot); each page
- *    commits together with its cursor (applyPulledPage), so a recovery killed halfway
- *    continues from its last page when run again, and upserts by id make a repeated page harmless.
+ * 2. Pull page by page; each page commits together with its cursor (applyPulledPage), so a
+ *    recovery killed halfway continues from its last page when run again, and upserts by id
+ *    make a repeated page harmless.
  * 3. Restore this terminal's own orders, lines and payments of the last `historyDays` days
  *    (restore-own-orders.ts: capture off, local unconfirmed changes kept).
  * 4. Clear the mark and acknowledge the cursor.
@@ -51,18 +49,9 @@ export async function forceStartup(
       kv.set("recovery", "running");
     });
   }
+  let cursor = kv.cursor();
   let pages = 0;
   let rows = 0;
-  // Central's snapshot when it has one (one stream instead of every page of the feed); the
-  // pages below then bring what changed after it. Not after a recovery resumed past cursor 0.
-  if (kv.cursor() === START_CURSOR) {
-    const snap = await bootstrapFromSnapshot(db, transport, { policy });
-    if (snap) {
-      rows += snap.rows;
-      opts.onPage?.(++pages, rows);
-    }
-  }
-  let cursor = kv.cursor();
   for (;;) {
     const page = await transport.pull(cursor, opts.pageSize);
     rows += applyPulledPage(db, page, policy);
