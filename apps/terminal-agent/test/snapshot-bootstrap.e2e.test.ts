@@ -131,6 +131,9 @@ describe("bootstrap from central's snapshot", () => {
     expect(kv.cursor()).toBe(await head());
     expect(kv.get("feed_epoch")).toBe(spy.pulls[0]!.page.epoch);
     expect(JSON.parse(kv.get(SNAPSHOT_DONE_KEY)!)).toMatchObject({ rows: 2 * PRODUCTS + 2 });
+    // Acknowledged, so central knows this terminal's lag and may compact the feed below it.
+    const acked = await pg.query(`SELECT acked_cursor::text AS c FROM terminals WHERE id = $1`, [creds.terminalId]);
+    expect(acked.rows[0].c).toBe(kv.cursor());
     await expectEqualsCentral(a);
     expect(a.db.prepare(`SELECT count(*) AS n FROM inventory_items WHERE store_id = ?`).get(otherStore)).toEqual({
       n: 0,

@@ -142,7 +142,11 @@ export async function pullOrRecover(
     try {
       if (needsBootstrap(deps.db)) {
         const boot = await bootstrapFromSnapshot(deps.db, deps.transport, { policy: deps.policy, signal: deps.signal });
-        if (boot) deps.onBootstrap?.(boot);
+        if (boot) {
+          deps.onBootstrap?.(boot);
+          // Central tracks each terminal's lag and compacts the feed below the cursors acknowledged.
+          await deps.transport.acknowledge(boot.cursor);
+        }
       }
       await pull();
       return undefined;
