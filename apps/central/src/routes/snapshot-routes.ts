@@ -2,6 +2,7 @@ import { Router, type RequestHandler, type Response } from "express";
 import {
   policyForProtocol,
   PROTOCOL_VERSION,
+  RateLimitedError,
   SNAPSHOT_CONTENT_TYPE,
   type SnapshotEnd,
   type SnapshotHeader,
@@ -28,7 +29,19 @@ export interface SnapshotRouteDeps {
   logger?: Logger;
   /** Told the cursor (and epoch) the snapshot ended with, as a pull tells it (FeedHighWater.served). */
   onServed?: (epoch: string, cursor: string) => void;
+  /** Snapshots streamed at once by this instance (default SNAPSHOT_DEFAULTS.concurrent). */
+  concurrent?: number;
 }
+
+export const SNAPSHOT_DEFAULTS = {
+  /**
+   * Each snapshot holds a pooled connection for as long as it streams: after a restore, every
+   * terminal re-downloads at once and would take the pool from pushes and pulls. The rest are
+   * told 429 with Retry-After and come back later (the agent backs off).
+   */
+  concurrent: 3,
+  retryAfterS: 5,
+};
 
 /** The client went away: stop reading, roll the snapshot back. */
 class ClientGone extends Error {}
@@ -61,6 +74,7 @@ function write(res: Response, chunk: string): Promise<void> {
  */
 export function snapshotRoutes(deps: SnapshotRouteDeps): Router {
   const r = Router();
+  let streaming = 0;
   r.get(
     "/snapshot",
     deps.auth,
@@ -68,6 +82,12 @@ export function snapshotRoutes(deps: SnapshotRouteDeps): Router {
       const { id, storeId } = req.terminal!;
       assertSyncAllowed(id, await deps.store.control.holdOf(id), deps.stoppedRetryAfterS);
       const policy = policyForProtocol(deps.policy, req.protocolVersion ?? PROTOCOL_VERSION);
+      if (streaming >= (deps.concurrent ?? SNAPSHOT_DEFAULTS.concurrent))
+        throw new RateLimitedError(
+          `central is streaming ${streaming} snapshot(s) already: try again in ${SNAPSHOT_DEFAULTS.retryAfterS} s`,
+          { retryAfterSeconds: SNAPSHOT_DEFAULTS.retryAfterS },
+        );
+      streaming++;
       let started = false;
       try {
         const totals = await deps.store.snapshot.stream(
@@ -90,6 +110,8 @@ export function snapshotRoutes(deps: SnapshotRouteDeps): Router {
         if (!started) throw err;
         if (!(err instanceof ClientGone)) deps.logger?.error({ err, terminalId: id }, "snapshot stream failed");
         res.destroy();
+      } finally {
+        streaming--;
       }
     }),
   );
