@@ -18,12 +18,21 @@ async function main(): Promise<void> {
   }
   const agent = createAgent(benchAgentConfig(url, key, terminalId, file, { SYNC_TIMEOUT: "120" }));
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = await agent.engine.runCycle();
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
   await agent.close();
   if (r.error) throw new Error(r.error);
   // maxRSS is in kilobytes.
-  process.stdout.write(JSON.stringify({ pulled: r.pulled, ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(
+    JSON.stringify({
+      pulled: r.pulled,
+      ms,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 }
 
 main().catch((e: Error) => {

@@ -67,16 +67,17 @@ function bootstrapInChild(central: Central, key: string, terminalId: string, fil
     ],
     { encoding: "utf8", maxBuffer: 1 << 20 },
   );
-  return JSON.parse(out) as { pulled: number; ms: number; maxRssMb: number };
+  return JSON.parse(out) as Run;
 }
 
-/** Baseline: the same number of rows straight into the terminal schema, in ms. */
-function rawInsertMs(file: string, storeId: string): number {
+/** Baseline: the same number of rows straight into the terminal schema, wall and CPU ms. */
+function rawInsert(file: string, storeId: string): { ms: number; cpuMs: number } {
   openTerminalDb(file).close();
   const raw = new Database(file);
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = NORMAL");
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   raw.transaction(() => {
     // As the agent does for rows from central: capture off, so no outbox rows are written.
     raw.prepare(`UPDATE capture_control SET applying = 1 WHERE id = 1`).run();
@@ -92,25 +93,39 @@ function rawInsertMs(file: string, storeId: string): number {
     raw.prepare(`UPDATE capture_control SET applying = 0 WHERE id = 1`).run();
   })();
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
   raw.close();
-  return ms;
+  rmSync(file, { force: true });
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-type Run = { pulled: number; ms: number; maxRssMb: number };
+type Run = { pulled: number; ms: number; cpuMs: number; maxRssMb: number };
 type Mode = "snapshot" | "feed";
+type Raw = { ms: number; cpuMs: number };
 
 const rate = (rows: number, ms: number) => (rows / ms) * 1000;
 
-function report(snap: Run, feed: Run | undefined, rawMs: number): void {
-  const raw = rate(2 * N, rawMs);
+/**
+ * Wall-clock rates beside rows per CPU-second of the agent process: on a shared two-core
+ * machine central, PostgreSQL and other work take turns with the agent, and the CPU figure
+ * shows the agent's own cost apart from that.
+ */
+function report(snap: Run, feed: Run | undefined, raws: Raw[]): void {
+  const raw = { ms: mean(raws.map((r) => r.ms)), cpuMs: mean(raws.map((r) => r.cpuMs)) };
+  const rawRate = rate(2 * N, raw.ms);
+  const rawCpu = rate(2 * N, raw.cpuMs);
   const line = (what: string, r: Run) =>
     console.log(
-      `  ${what.padEnd(34)}: ${fmt(r.ms)} ms  ${fmt(rate(r.pulled, r.ms))} rows/s  (${(rate(r.pulled, r.ms) / raw).toFixed(2)}× raw)  peak RSS ${r.maxRssMb.toFixed(0)} MB`,
+      `  ${what.padEnd(32)}: ${fmt(r.ms)} ms  ${fmt(rate(r.pulled, r.ms))} rows/s (${(rate(r.pulled, r.ms) / rawRate).toFixed(2)}× raw)` +
+        `  ${fmt(rate(r.pulled, r.cpuMs))} rows/CPU-s (${(rate(r.pulled, r.cpuMs) / rawCpu).toFixed(2)}× raw)  peak RSS ${r.maxRssMb.toFixed(0)} MB`,
     );
   console.log(`bootstrap: ${fmt(N)} products + ${fmt(N)} stock rows into an empty terminal`);
   line("agent, snapshot (GET /snapshot)", snap);
   if (feed) line("agent, feed replay (GET /pull)", feed);
-  console.log(`  ${"baseline raw SQLite inserts".padEnd(34)}: ${fmt(rawMs)} ms  ${fmt(raw)} rows/s`);
+  console.log(
+    `  ${"baseline raw SQLite inserts".padEnd(32)}: ${fmt(raw.ms)} ms  ${fmt(rawRate)} rows/s  ${fmt(rawCpu)} rows/CPU-s` +
+      `  (mean of ${raws.length}: before and after the agent)`,
+  );
   console.log(`  targets: ≥ 50,000 rows/s and ≥ 0.5× raw, peak RSS ≤ 256 MB`);
   const value = rate(snap.pulled, snap.ms);
   reportFigure({
@@ -118,9 +133,9 @@ function report(snap: Run, feed: Run | undefined, rawMs: number): void {
     figure: `${fmt(N)} products + stock rows into an empty terminal from the snapshot (baseline: raw SQLite inserts)`,
     value,
     unit: "rows/s",
-    baseline: raw,
+    baseline: rawRate,
     target: "≥ 50,000 rows/s and ≥ 50% of raw",
-    met: value >= 50_000 && value >= raw / 2,
+    met: value >= 50_000 && value >= rawRate / 2,
   });
   reportFigure({
     bench: "bootstrap",
@@ -133,21 +148,25 @@ function report(snap: Run, feed: Run | undefined, rawMs: number): void {
   });
 }
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
 async function main(): Promise<void> {
   const db = await createDatabase("boot");
   const central = await spawnCentral(db.url);
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-boot-"));
   try {
     const s = await seed(db.url, central);
+    const raws = [rawInsert(path.join(dir, "raw-before.db"), s.storeId)];
     const snap = bootstrapInChild(central, s.key, s.terminalId, path.join(dir, "snapshot.db"), "snapshot");
     if (snap.pulled !== 2 * N) throw new Error(`the snapshot bootstrap brought ${snap.pulled} rows, not ${2 * N}`);
+    raws.push(rawInsert(path.join(dir, "raw-after.db"), s.storeId));
     // BOOT_FEED=0 skips the old path (the 1M-row run, where it takes minutes).
     const feed =
       process.env.BOOT_FEED === "0"
         ? undefined
         : bootstrapInChild(central, s.key, s.terminalId, path.join(dir, "feed.db"), "feed");
     central.stop();
-    report(snap, feed, rawInsertMs(path.join(dir, "baseline.db"), s.storeId));
+    report(snap, feed, raws);
   } finally {
     central.stop();
     rmSync(dir, { recursive: true, force: true });

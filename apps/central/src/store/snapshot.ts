@@ -21,7 +21,9 @@ import { withTransaction } from "./transaction";
  * keep that set small.
  *
  * PostgreSQL builds each line's JSON itself and rows are read through a server-side cursor a
- * batch at a time, so central neither holds the table in memory nor parses rows in JS.
+ * batch at a time, so central neither holds the table in memory nor parses rows in JS. Rows go
+ * in id order: the agent's primary-key index then grows at its end instead of being rewritten
+ * page by page with every batch it commits.
  */
 
 export interface SnapshotSink {
@@ -69,7 +71,7 @@ export function snapshotLineSql(p: TablePolicy): string {
   const where = p.scope === "STORE" ? `WHERE store_id = $1::uuid` : `WHERE $1::uuid IS NOT NULL`;
   return `SELECT json_build_object('type', 'row', 'entityType', '${ident(p.table)}', 'version', version,
             'data', json_build_object(${pairs}))::text AS line
-       FROM ${ident(p.table)} ${where}`;
+       FROM ${ident(p.table)} ${where} ORDER BY id`;
 }
 
 /** The tables a terminal receives, parents first: what a feed replay from cursor 0 would send. */

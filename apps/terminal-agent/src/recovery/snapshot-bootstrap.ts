@@ -31,8 +31,14 @@ import { SnapshotReader } from "./snapshot-reader";
 /** sync_state key set when a snapshot bootstrap finished: a terminal bootstraps this way once. */
 export const SNAPSHOT_DONE_KEY = "snapshot_bootstrap";
 
-/** Rows per SQLite transaction: large enough to be fast, small enough that the till's own writes wait little. */
-export const SNAPSHOT_BATCH_ROWS = 5000;
+/**
+ * Rows per SQLite transaction. Each commit writes every index page the batch touched, and
+ * random ids touch most of them: at 5,000 rows a 200k-row bootstrap spent a third of its CPU
+ * committing (bench/README.md). 20,000 rows hold the write lock for about 0.2–0.3 s on the
+ * bench machine, which a till's write waits out (busy_timeout); central sends rows in id order
+ * so the primary-key index grows at its end.
+ */
+export const SNAPSHOT_BATCH_ROWS = 20_000;
 
 export interface SnapshotBootstrapResult {
   rows: number;
