@@ -93,35 +93,28 @@ export function createApp(deps: AppDeps): Express {
     feed: store.feed,
     timeoutMs: tunables.feedHighWaterTimeoutMs,
   });
+  // What every terminal endpoint shares. onServed remembers the cursors pulls and snapshots give
+  // out, so a database restored in place is noticed.
+  const terminalSide = {
+    store,
+    policy,
+    auth,
+    logger,
+    stoppedRetryAfterS: tunables.stoppedRetryAfterS,
+    onServed: (epoch: string, cursor: string) => highWater.served(epoch, cursor),
+  };
   app.use(
     "/api/sync",
     syncRoutes({
-      store,
-      policy,
-      auth,
-      stoppedRetryAfterS: tunables.stoppedRetryAfterS,
+      ...terminalSide,
       activity: deps.adminEvents,
-      logger,
       metrics: deps.metrics,
       alerts: deps.alerts,
       conflictAlertEveryMs: tunables.conflictAlertEveryMs,
-      // Remembers the cursors pulls give out, so a database restored in place is noticed.
-      onServed: (epoch, cursor) => highWater.served(epoch, cursor),
       protocols: deps.protocols,
     }),
   );
-  app.use("/api/sync", ownOrdersRoutes({ store, auth, stoppedRetryAfterS: tunables.stoppedRetryAfterS }));
-  app.use(
-    "/api/sync",
-    snapshotRoutes({
-      store,
-      policy,
-      auth,
-      stoppedRetryAfterS: tunables.stoppedRetryAfterS,
-      logger,
-      onServed: (epoch, cursor) => highWater.served(epoch, cursor),
-    }),
-  );
+  app.use("/api/sync", ownOrdersRoutes(terminalSide), snapshotRoutes(terminalSide));
   app.use(
     "/api",
     sessionRoutes({ authn, limiter, store, onSignedOut: (hash) => deps.adminNamespace?.disconnectSession(hash) }),

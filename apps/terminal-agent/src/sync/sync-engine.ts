@@ -290,9 +290,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     const { batchSize, pullLimit: pageSize, rejectRetry } = this.opts;
     const deps = { db: this.db, outbox: this.outbox, transport: this.transport, batchSize, pageSize, rejectRetry };
     const onBootstrap = (b: { rows: number }) => (report.pulled += b.rows);
-    const r = await pullOrRecover({ ...deps, signal: this.lifetime.signal, onBootstrap }, () =>
-      this.pullPages(report),
-    );
+    const r = await pullOrRecover({ ...deps, signal: this.lifetime.signal, onBootstrap }, () => this.pullPages(report));
     if (r) {
       report.recovery = r;
       report.pulled += r.downloaded;
