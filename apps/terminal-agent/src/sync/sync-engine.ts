@@ -85,8 +85,12 @@ export const PUSH_SLICE_MS = 2_000;
 
 /** Wait before asking a central that holds sync again, when it did not say how long. */
 export const HELD_RETRY_MS = 30_000;
-/** Wait before trying again after the till's disk refused a write: space often returns soon. */
-export const STORAGE_RETRY_MS = 5_000;
+/**
+ * Wait before trying again after the till's disk refused a write: space often returns soon (a
+ * log rotated, a file deleted) and nothing announces it, so the engine looks again every two
+ * seconds; a try on a still-full disk is one small failed write.
+ */
+export const STORAGE_RETRY_MS = 2_000;
 
 interface EngineEvents {
   state: [SyncState];
