@@ -8,7 +8,7 @@ import {
   type SyncPolicy,
   type TablePolicy,
 } from "@tillsync/shared";
-import { statusSql } from "../outbox/outbox-status-sql";
+import { statusSql, UNCONFIRMED_SQL } from "../outbox/outbox-status-sql";
 import { localEditTriggers } from "./local-edit-triggers";
 import {
   CLEAR_LEDGER_MOVING,
@@ -93,7 +93,9 @@ function changedCondition(p: TablePolicy): string {
  * it is, because central may have applied it under that id.
  */
 function unsent(p: TablePolicy, ref: "NEW" | "OLD", ops: string): string {
-  return `SELECT id FROM outbox WHERE entity_type = ${q(p.table)} AND entity_id = ${ref}.id AND status = ${statusSql("PENDING")} AND last_attempt_at IS NULL AND operation IN (${ops}) ORDER BY id DESC LIMIT 1`;
+  // `status IN UNCONFIRMED` repeats the partial entity index's predicate (outbox-indexes.ts):
+  // SQLite uses a partial index only when the query's WHERE spells its condition out.
+  return `SELECT id FROM outbox WHERE entity_type = ${q(p.table)} AND entity_id = ${ref}.id AND status IN ${UNCONFIRMED_SQL} AND status = ${statusSql("PENDING")} AND last_attempt_at IS NULL AND operation IN (${ops}) ORDER BY id DESC LIMIT 1`;
 }
 
 function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE" | "DELETE", where = ""): string {
@@ -124,12 +126,17 @@ function foldedBase(p: TablePolicy): string {
   return `CASE WHEN base_data IS NULL THEN NULL ELSE json_set(base_data, ${sets.join(", ")}) END`;
 }
 
-/** UPDATE: fold into an unsent CREATE/UPDATE of the row (keeping its base, see foldedBase), else append. */
+/**
+ * UPDATE: fold into an unsent CREATE/UPDATE of the row (keeping its base, see foldedBase), else
+ * append. One lookup, not two: `changes()` inside a trigger body counts the rows the body's
+ * previous statement changed (SQLite's trigger context), so the INSERT runs only when the
+ * fold found nothing to fold into.
+ */
 function updateBody(policy: SyncPolicy, p: TablePolicy): string {
   const pending = unsent(p, "NEW", "'CREATE', 'UPDATE'");
   return `  UPDATE outbox SET data = ${jsonRow(p, "NEW")}, base_data = ${foldedBase(p)}, sync_priority = ${priorityExpr(policy, p, "NEW")}
    WHERE id = (${pending});
-${outboxInsert(policy, p, "UPDATE", `\n   WHERE NOT EXISTS (${pending})`)}
+${outboxInsert(policy, p, "UPDATE", `\n   WHERE changes() = 0`)}
 ${childPriorityBump(policy, p)}`;
 }
 
@@ -153,7 +160,7 @@ function childPriorityBump(policy: SyncPolicy, p: TablePolicy): string {
   for (const child of capturedTables(policy)) {
     if (child.priority.kind !== "asParent" || child.parent?.table !== p.table) continue;
     out.push(`  UPDATE outbox SET sync_priority = ${priorityExpr(policy, p, "NEW")}
-   WHERE entity_type = ${q(child.table)} AND status = ${statusSql("PENDING")}
+   WHERE entity_type = ${q(child.table)} AND status IN ${UNCONFIRMED_SQL} AND status = ${statusSql("PENDING")}
      AND entity_id IN (SELECT id FROM ${child.table} WHERE ${child.parent.foreignKey} = NEW.id);`);
   }
   return out.join("\n");

@@ -1,7 +1,7 @@
 import { Priority, type SyncPolicy, type SyncTable } from "@tillsync/shared";
 import { stmt, type SqliteDb } from "../db/terminal-db";
 import type { OutboxRow } from "./outbox-store";
-import { QUEUED_SQL, statusSql } from "./outbox-status-sql";
+import { QUEUED_SQL, statusSql, UNCONFIRMED_SQL } from "./outbox-status-sql";
 
 /** Rows a push may take now: waiting, and past their retry backoff. */
 export const READY = `status = ${statusSql("PENDING")} AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
@@ -73,11 +73,12 @@ function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, OutboxRow[]>
     set.add(id);
   }
   const out = new Map<string, OutboxRow[]>();
-  // entity_type first, so the (entity_type, entity_id) index serves it, not a scan of PENDING.
+  // The partial entity index of unconfirmed rows serves it (its predicate spelt out, see
+  // capture/outbox-indexes.ts), not a scan of PENDING.
   const find = stmt(
     db,
     `SELECT * FROM outbox WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?))
-        AND +status IN ${QUEUED_SQL} ORDER BY id`,
+        AND status IN ${UNCONFIRMED_SQL} AND +status IN ${QUEUED_SQL} ORDER BY id`,
   );
   for (const [table, ids] of wanted) {
     for (const r of find.all(table, JSON.stringify([...ids])) as OutboxRow[]) {

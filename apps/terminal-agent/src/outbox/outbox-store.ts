@@ -13,7 +13,7 @@ import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyCentralRow } from "../sync/apply-central-row";
 import { UUID_SQL } from "../capture/capture-triggers";
 import { READY, selectBatch } from "./batch-selection";
-import { statusSql } from "./outbox-status-sql";
+import { statusSql, UNCONFIRMED_SQL } from "./outbox-status-sql";
 
 export interface OutboxRow {
   id: number;
@@ -205,11 +205,13 @@ export class OutboxStore {
       if (ids) ids.push(row.entity_id);
       else byTable.set(row.entity_type, [row.entity_id]);
     }
-    // entity_type first, so the (entity_type, entity_id) index serves it, not a scan of PENDING.
+    // The partial entity index of unconfirmed rows serves both (its predicate spelt out, see
+    // capture/outbox-indexes.ts), not a scan of PENDING.
     const find = stmt(
       this.db,
       `SELECT DISTINCT entity_type || '|' || entity_id AS k FROM outbox
-        WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?)) AND +status = ${statusSql("PENDING")}`,
+        WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?))
+          AND status IN ${UNCONFIRMED_SQL} AND +status = ${statusSql("PENDING")}`,
     );
     const waiting = new Set<string>();
     for (const [table, ids] of byTable)
@@ -217,7 +219,7 @@ export class OutboxStore {
     const rebase = stmt(
       this.db,
       `UPDATE outbox SET base_version = ?
-        WHERE entity_type = ? AND entity_id = ? AND status = ${statusSql("PENDING")} AND id > ?`,
+        WHERE entity_type = ? AND entity_id = ? AND status IN ${UNCONFIRMED_SQL} AND +status = ${statusSql("PENDING")} AND id > ?`,
     );
     for (const { row, version } of versions) {
       if (waiting.has(`${row.entity_type}|${row.entity_id}`))

@@ -1,0 +1,79 @@
+import { randomUUID } from "node:crypto";
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { migrationsDir } from "@tillsync/shared";
+import { OUTBOX_UNCONFIRMED_ENTITY_INDEX } from "../src/capture/outbox-indexes";
+import { openTerminalDb, type SqliteDb } from "../src/db/terminal-db";
+
+/**
+ * A till's database from before the partial entity index (issue 15) is migrated when the agent
+ * opens it: the full (entity_type, entity_id) index goes, the partial one holds exactly the
+ * unconfirmed rows already in the outbox, and capture keeps folding through it.
+ */
+describe("outbox entity index migration", () => {
+  let dir: string;
+  const file = () => path.join(dir, "t.db");
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tillsync-index-migration-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The committed migrations up to the one before `outbox_unconfirmed_entity_index`. */
+  function previousRelease(): string {
+    const all = migrationsDir("terminal");
+    const out = path.join(dir, "migrations");
+    for (const name of readdirSync(all)) {
+      if (name.endsWith("_outbox_unconfirmed_entity_index")) break;
+      cpSync(path.join(all, name), path.join(out, name), { recursive: true });
+    }
+    cpSync(path.join(all, "migration_lock.toml"), path.join(out, "migration_lock.toml"));
+    return out;
+  }
+
+  const indexes = (db: SqliteDb) =>
+    (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'`).all() as Array<{ name: string }>)
+      .map((r) => r.name)
+      .sort();
+
+  it("replaces the full entity index with the partial one on open, keeping the queued rows findable", () => {
+    const old = openTerminalDb(file(), previousRelease());
+    expect(indexes(old)).toContain("outbox_entity_type_entity_id_idx");
+    expect(indexes(old)).not.toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
+    const order = randomUUID();
+    const synced = randomUUID();
+    const insert = old.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 100)`);
+    insert.run(synced, randomUUID());
+    old.prepare(`UPDATE outbox SET status = 'SYNCED' WHERE entity_id = ?`).run(synced);
+    insert.run(order, randomUUID());
+    old.close();
+
+    const db = openTerminalDb(file());
+    try {
+      expect(indexes(db)).not.toContain("outbox_entity_type_entity_id_idx");
+      expect(indexes(db)).toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
+      const inIndex = db
+        .prepare(`SELECT entity_id FROM outbox INDEXED BY ${OUTBOX_UNCONFIRMED_ENTITY_INDEX}
+                   WHERE entity_type = 'sale_orders' AND status IN ('PENDING', 'SYNCING', 'FAILED')`)
+        .all() as Array<{ entity_id: string }>;
+      expect(inIndex.map((r) => r.entity_id)).toEqual([order]);
+      // The still-PENDING CREATE written under the old schema absorbs the edit.
+      db.prepare(`UPDATE sale_orders SET status = 'COMPLETED' WHERE id = ?`).run(order);
+      const rows = db.prepare(`SELECT operation, data FROM outbox WHERE entity_id = ?`).all(order) as Array<{
+        operation: string;
+        data: string;
+      }>;
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.operation).toBe("CREATE");
+      expect(JSON.parse(rows[0]!.data)).toMatchObject({ status: "COMPLETED" });
+      // Opening again changes nothing.
+      db.close();
+      const again = openTerminalDb(file());
+      expect(indexes(again)).toEqual(indexes(openTerminalDb(":memory:")));
+      again.close();
+    } finally {
+      if (db.open) db.close();
+    }
+  });
+});

@@ -1,0 +1,166 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { DEFAULT_SYNC_POLICY, type PushResult } from "@tillsync/shared";
+import { captureTriggerSql } from "../src/capture/capture-triggers";
+import { OUTBOX_UNCONFIRMED_ENTITY_INDEX } from "../src/capture/outbox-indexes";
+import { openTerminalDb, type SqliteDb } from "../src/db/terminal-db";
+import { listFailed } from "../src/outbox/failed-changes";
+import { cleanupSynced, listPending, retryFailed } from "../src/outbox/outbox-maintenance";
+import { OutboxStore } from "../src/outbox/outbox-store";
+import { resendHeldChanges } from "../src/recovery/resend-held";
+import { rowsWithUnpushedChanges } from "../src/sync/apply-central-row";
+import { ledgersInto, unpushedDelta } from "../src/sync/ledger-counters";
+
+/**
+ * The outbox indexes rows by entity only while central has not confirmed them (a partial index,
+ * src/capture/outbox-indexes.ts), and SQLite uses a partial index only for a query that spells
+ * its predicate out. These tests hold every outbox query the agent runs to an index, so none
+ * falls back to scanning an outbox that holds days of SYNCED history (issue 15). Plans, not timings.
+ */
+
+const RETRY = { maxAttempts: 3, backoffBaseMs: 1, backoffCapMs: 1 };
+
+/** `EXPLAIN QUERY PLAN` of a statement, every parameter bound to NULL. */
+function plan(db: SqliteDb, sql: string): string[] {
+  const s = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+  const named = [...sql.matchAll(/@(\w+)/g)].map((m) => m[1]!);
+  const rows = (
+    named.length > 0
+      ? s.all(Object.fromEntries(named.map((n) => [n, null])))
+      : s.all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null))
+  ) as Array<{ detail: string }>;
+  return rows.map((r) => r.detail);
+}
+
+/**
+ * Plan steps that read the outbox (under any alias) front to back without an index. A scan of a
+ * subquery's result (a CO-ROUTINE or MATERIALIZE step of that alias) reads no table.
+ */
+function fullScans(steps: string[], aliases: string[]): string[] {
+  const derived = new Set(steps.map((d) => /^(?:CO-ROUTINE|MATERIALIZE) (\w+)/.exec(d)?.[1]).filter(Boolean));
+  const tables = aliases.filter((a) => !derived.has(a));
+  return steps.filter((d) => tables.some((a) => new RegExp(`^SCAN ${a}\\b`).test(d)) && !/USING/.test(d));
+}
+
+describe("outbox query plans", () => {
+  let dir: string;
+  let db: SqliteDb;
+  let till: Database.Database;
+  /** Every statement on the outbox the agent prepared during the test. */
+  let prepared: Set<string>;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tillsync-plans-"));
+    const file = path.join(dir, "t.db");
+    db = openTerminalDb(file);
+    till = new Database(file);
+    prepared = new Set();
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => {
+      if (/\boutbox\b/.test(sql) && !sql.startsWith("EXPLAIN")) prepared.add(sql);
+      return prepare(sql);
+    }) as typeof db.prepare;
+  });
+
+  afterEach(() => {
+    till.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A sale as the till writes it, then the order edited (a fold) and a product renamed. */
+  function tillWrites(): { order: string; store: string; product: string } {
+    const order = randomUUID();
+    const store = randomUUID();
+    const product = randomUUID();
+    till.transaction(() => {
+      till.prepare(`INSERT INTO products (id, sku, name, price_cents) VALUES (?, ?, 'p', 100)`).run(product, product);
+      till.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 300)`).run(order, store);
+      till
+        .prepare(
+          `INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, 1, 300, 300)`,
+        )
+        .run(order, product);
+      till.prepare(`INSERT INTO payments (order_id, method, amount_cents) VALUES (?, 'CASH', 300)`).run(order);
+      till
+        .prepare(`INSERT INTO inventory_adjustments (store_id, product_id, delta, reason) VALUES (?, ?, -1, 'SALE')`)
+        .run(store, product);
+    })();
+    till.prepare(`UPDATE sale_orders SET status = 'COMPLETED' WHERE id = ?`).run(order);
+    till.prepare(`UPDATE products SET name = 'renamed' WHERE id = ?`).run(product);
+    return { order, store, product };
+  }
+
+  it("the capture triggers' lookups of a row's unsent change use the partial entity index", () => {
+    const sql = captureTriggerSql();
+    const lookups = [
+      ...sql.matchAll(/SELECT id FROM outbox WHERE .*? LIMIT 1/g),
+      ...sql.matchAll(/UPDATE outbox SET sync_priority = [^;]*? WHERE (entity_type = [^;]*?);/gs),
+    ].map((m) => (m[0].startsWith("UPDATE") ? `SELECT id FROM outbox WHERE ${m[1]}` : m[0]));
+    expect(lookups.length).toBeGreaterThan(10);
+    for (const lookup of lookups) {
+      // Inside a trigger NEW/OLD are values: a bound parameter stands in for them here.
+      const steps = plan(db, lookup.replace(/\b(NEW|OLD)\.id\b/g, "?"));
+      expect({ lookup, steps }).toEqual({ lookup, steps: expect.arrayContaining([expect.stringContaining(OUTBOX_UNCONFIRMED_ENTITY_INDEX)]) });
+    }
+  });
+
+  it("the fold still works through the index: a till's edit of an unsent order lands in its CREATE", () => {
+    const { order } = tillWrites();
+    const rows = db.prepare(`SELECT operation, data FROM outbox WHERE entity_id = ?`).all(order) as Array<{
+      operation: string;
+      data: string;
+    }>;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.operation).toBe("CREATE");
+    expect(JSON.parse(rows[0]!.data)).toMatchObject({ status: "COMPLETED" });
+  });
+
+  it("every outbox query of push, pull, status, maintenance and resend reads by index", async () => {
+    const { store, product } = tillWrites();
+    const outbox = new OutboxStore(db);
+    outbox.hasReady(0);
+    const batch = outbox.claimBatch(100, 0);
+    expect(batch.length).toBeGreaterThan(0);
+    // A later edit waiting behind the batch, so the rebase after the answer runs.
+    till.prepare(`UPDATE products SET name = 'again' WHERE id = ?`).run(product);
+    const results: PushResult[] = batch.map((r, i) =>
+      i === 0
+        ? { changeId: r.change_id, status: "REJECTED", reason: "test" }
+        : { changeId: r.change_id, status: "APPLIED", version: 2 },
+    ) as PushResult[];
+    outbox.recordResults(batch, results, RETRY);
+    outbox.counts();
+    outbox.failedChanges(10);
+    outbox.resetInFlight();
+    listFailed(db);
+    retryFailed(db);
+    listPending(db);
+    cleanupSynced(db, 7);
+    rowsWithUnpushedChanges(db);
+    unpushedDelta(db, ledgersInto(DEFAULT_SYNC_POLICY, "inventory_items")[0]!, { store_id: store, product_id: product });
+    await resendHeldChanges(
+      db,
+      outbox,
+      { push: async (changes) => changes.map((c) => ({ changeId: c.changeId, status: "APPLIED", version: 3 }) as PushResult) },
+      { batchSize: 100, rejectRetry: RETRY },
+    );
+
+    // The heartbeat's per-table counts read every row by design (one GROUP BY, no index to seek).
+    const scansByDesign = [/GROUP BY entity_type, status/];
+    const checked = [...prepared].filter((sql) => !/^\s*(INSERT|PRAGMA)/.test(sql));
+    expect(checked.length).toBeGreaterThan(15);
+    for (const sql of checked) {
+      const steps = plan(db, sql);
+      const scans = scansByDesign.some((r) => r.test(sql)) ? [] : fullScans(steps, ["outbox", "o", "n", "h"]);
+      expect({ sql, scans }).toEqual({ sql, scans: [] });
+    }
+    // The lookups by row are the partial index's.
+    const byRow = checked.filter((sql) => /entity_id = \?|entity_id IN \(SELECT value FROM json_each|l\.id = o\.entity_id/.test(sql));
+    expect(byRow.length).toBeGreaterThanOrEqual(4);
+    for (const sql of byRow) expect(plan(db, sql).join("\n")).toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
+  });
+});
