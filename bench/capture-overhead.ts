@@ -16,7 +16,7 @@
  * Target (SPEC §7): with capture ≤ 1.3× without.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openTerminalDb, type SqliteDb } from "@tillsync/terminal-agent";
@@ -57,8 +57,32 @@ function confirmer(db: SqliteDb, online: boolean): () => void {
   return () => mark.run();
 }
 
-/** Per-sale transaction, each committed on its own as the till does: µs per sale. */
-function sales(db: SqliteDb, n: number, online = false): number {
+/** What one write costs: µs of wall time, or the pages its commit appended to the WAL. */
+interface Meter {
+  before(): void;
+  after(): number;
+}
+
+function clock(): Meter {
+  let t0 = 0;
+  return { before: () => void (t0 = performance.now()), after: () => (performance.now() - t0) * 1000 };
+}
+
+/**
+ * Pages per commit: the WAL is emptied before each write (checkpoint, truncate) and its frames
+ * counted after. Unlike time, this does not move with the machine's load, and a small commit's
+ * cost is mostly its pages (each a 4 KiB WAL write, later copied back by a checkpoint).
+ */
+function walPages(db: SqliteDb): Meter {
+  const pageSize = db.pragma("page_size", { simple: true }) as number;
+  return {
+    before: () => void db.pragma("wal_checkpoint(TRUNCATE)"),
+    after: () => Math.max(0, statSync(`${db.name}-wal`).size - 32) / (pageSize + 24),
+  };
+}
+
+/** Per-sale transaction, each committed on its own as the till does: µs (or pages) per sale. */
+function sales(db: SqliteDb, n: number, online = false, meter = clock()): number {
   const { storeId, products } = (db as unknown as { bench: { storeId: string; products: string[] } }).bench;
   const o = db.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'COMPLETED', 300)`);
   const l = db.prepare(
@@ -76,29 +100,42 @@ function sales(db: SqliteDb, n: number, online = false): number {
     a.run(storeId, product);
   });
   const confirm = confirmer(db, online);
-  let ms = 0;
+  let total = 0;
   for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
+    meter.before();
     sale(randomUUID(), products[i % products.length]!);
-    ms += performance.now() - t0;
+    total += meter.after();
     confirm();
   }
-  return (ms * 1000) / n;
+  return total / n;
 }
 
 /** Single-row updates (a price edit on the till), autocommit: µs per write. */
-function edits(db: SqliteDb, n: number, online = false): number {
+function edits(db: SqliteDb, n: number, online = false, meter = clock()): number {
   const { products } = (db as unknown as { bench: { products: string[] } }).bench;
   const u = db.prepare(`UPDATE products SET price_cents = ? WHERE id = ?`);
   const confirm = confirmer(db, online);
-  let ms = 0;
+  let total = 0;
   for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
+    meter.before();
     u.run(100 + (i % 7), products[i % products.length]);
-    ms += performance.now() - t0;
+    total += meter.after();
     confirm();
   }
-  return (ms * 1000) / n;
+  return total / n;
+}
+
+/** Pages per sale and per edit, with and without capture, on the files as the rounds left them. */
+function pages(withCapture: SqliteDb, without: SqliteDb, online: boolean): Figures["pages"] {
+  const per = (db: SqliteDb) => {
+    db.pragma("wal_autocheckpoint = 0"); // no checkpoint inside a measured commit
+    const r = { sale: sales(db, 300, online, walPages(db)), edit: edits(db, 300, online, walPages(db)) };
+    db.pragma("wal_autocheckpoint = 1000");
+    return r;
+  };
+  const w = per(withCapture);
+  const wo = per(without);
+  return { saleWith: w.sale, saleWithout: wo.sale, editWith: w.edit, editWithout: wo.edit };
 }
 
 function median(xs: number[]): number {
@@ -111,6 +148,8 @@ interface Figures {
   saleWithout: number[];
   editWith: number[];
   editWithout: number[];
+  /** WAL pages per commit, measured after the timed rounds. */
+  pages: { saleWith: number; saleWithout: number; editWith: number; editWithout: number };
   /** Outbox rows in the with-capture file at the end, and how many of them are unconfirmed. */
   captured: number;
   unconfirmed: number;
@@ -139,7 +178,8 @@ function measure(dir: string, online: boolean): Figures {
   }
   const count = (where: string) =>
     (withCapture.prepare(`SELECT count(*) AS n FROM outbox ${where}`).get() as { n: number }).n;
-  const figures = { ...r, captured: count(""), unconfirmed: count(`WHERE status <> 'SYNCED'`) };
+  const measured = pages(withCapture, without, online);
+  const figures = { ...r, pages: measured, captured: count(""), unconfirmed: count(`WHERE status <> 'SYNCED'`) };
   withCapture.close();
   without.close();
   return figures;
@@ -155,6 +195,11 @@ function print(online: boolean, f: Figures): void {
   );
   console.log(row("sale: 1 tx, order + 2 lines + payment + adj.", f.saleWith, f.saleWithout));
   console.log(row("price edit: 1-row UPDATE, autocommit", f.editWith, f.editWithout));
+  const p = f.pages;
+  console.log(
+    `  WAL pages per commit: sale ${p.saleWith.toFixed(1)} vs ${p.saleWithout.toFixed(1)} = ${(p.saleWith / p.saleWithout).toFixed(2)}×, ` +
+      `price edit ${p.editWith.toFixed(1)} vs ${p.editWithout.toFixed(1)} = ${(p.editWith / p.editWithout).toFixed(2)}× (load-independent)`,
+  );
   console.log(`  outbox rows at the end: ${f.captured}, of them unconfirmed: ${f.unconfirmed}`);
   for (const [what, w, wo] of [
     ["a sale (1 transaction, 5 rows)", f.saleWith, f.saleWithout],
