@@ -33,7 +33,11 @@ describe("outbox entity index migration", () => {
   }
 
   const indexes = (db: SqliteDb) =>
-    (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'`).all() as Array<{ name: string }>)
+    (
+      db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'`).all() as Array<{
+        name: string;
+      }>
+    )
       .map((r) => r.name)
       .sort();
 
@@ -43,7 +47,9 @@ describe("outbox entity index migration", () => {
     expect(indexes(old)).not.toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
     const order = randomUUID();
     const synced = randomUUID();
-    const insert = old.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 100)`);
+    const insert = old.prepare(
+      `INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 100)`,
+    );
     insert.run(synced, randomUUID());
     old.prepare(`UPDATE outbox SET status = 'SYNCED' WHERE entity_id = ?`).run(synced);
     insert.run(order, randomUUID());
@@ -54,8 +60,10 @@ describe("outbox entity index migration", () => {
       expect(indexes(db)).not.toContain("outbox_entity_type_entity_id_idx");
       expect(indexes(db)).toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
       const inIndex = db
-        .prepare(`SELECT entity_id FROM outbox INDEXED BY ${OUTBOX_UNCONFIRMED_ENTITY_INDEX}
-                   WHERE entity_type = 'sale_orders' AND status IN ('PENDING', 'SYNCING', 'FAILED')`)
+        .prepare(
+          `SELECT entity_id FROM outbox INDEXED BY ${OUTBOX_UNCONFIRMED_ENTITY_INDEX}
+                   WHERE entity_type = 'sale_orders' AND status IN ('PENDING', 'SYNCING', 'FAILED')`,
+        )
         .all() as Array<{ entity_id: string }>;
       expect(inIndex.map((r) => r.entity_id)).toEqual([order]);
       // The still-PENDING CREATE written under the old schema absorbs the edit.

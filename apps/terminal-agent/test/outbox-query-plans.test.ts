@@ -78,7 +78,9 @@ describe("outbox query plans", () => {
     const product = randomUUID();
     till.transaction(() => {
       till.prepare(`INSERT INTO products (id, sku, name, price_cents) VALUES (?, ?, 'p', 100)`).run(product, product);
-      till.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 300)`).run(order, store);
+      till
+        .prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 300)`)
+        .run(order, store);
       till
         .prepare(
           `INSERT INTO sale_order_lines (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, 1, 300, 300)`,
@@ -104,7 +106,10 @@ describe("outbox query plans", () => {
     for (const lookup of lookups) {
       // Inside a trigger NEW/OLD are values: a bound parameter stands in for them here.
       const steps = plan(db, lookup.replace(/\b(NEW|OLD)\.id\b/g, "?"));
-      expect({ lookup, steps }).toEqual({ lookup, steps: expect.arrayContaining([expect.stringContaining(OUTBOX_UNCONFIRMED_ENTITY_INDEX)]) });
+      expect({ lookup, steps }).toEqual({
+        lookup,
+        steps: expect.arrayContaining([expect.stringContaining(OUTBOX_UNCONFIRMED_ENTITY_INDEX)]),
+      });
     }
   });
 
@@ -141,11 +146,17 @@ describe("outbox query plans", () => {
     listPending(db);
     cleanupSynced(db, 7);
     rowsWithUnpushedChanges(db);
-    unpushedDelta(db, ledgersInto(DEFAULT_SYNC_POLICY, "inventory_items")[0]!, { store_id: store, product_id: product });
+    unpushedDelta(db, ledgersInto(DEFAULT_SYNC_POLICY, "inventory_items")[0]!, {
+      store_id: store,
+      product_id: product,
+    });
     await resendHeldChanges(
       db,
       outbox,
-      { push: async (changes) => changes.map((c) => ({ changeId: c.changeId, status: "APPLIED", version: 3 }) as PushResult) },
+      {
+        push: async (changes) =>
+          changes.map((c) => ({ changeId: c.changeId, status: "APPLIED", version: 3 }) as PushResult),
+      },
       { batchSize: 100, rejectRetry: RETRY },
     );
 
@@ -159,7 +170,9 @@ describe("outbox query plans", () => {
       expect({ sql, scans }).toEqual({ sql, scans: [] });
     }
     // The lookups by row are the partial index's.
-    const byRow = checked.filter((sql) => /entity_id = \?|entity_id IN \(SELECT value FROM json_each|l\.id = o\.entity_id/.test(sql));
+    const byRow = checked.filter((sql) =>
+      /entity_id = \?|entity_id IN \(SELECT value FROM json_each|l\.id = o\.entity_id/.test(sql),
+    );
     expect(byRow.length).toBeGreaterThanOrEqual(4);
     for (const sql of byRow) expect(plan(db, sql).join("\n")).toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
   });
