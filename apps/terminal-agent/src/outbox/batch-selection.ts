@@ -22,8 +22,19 @@ export const READY = `status = ${statusSql("PENDING")} AND (next_attempt_at IS N
  * skipping them instead would hold the change back for ever. A row's queued changes are one
  * per send that got no answer (those never absorb later edits) plus the latest edit, so such a
  * batch stays a handful.
+ *
+ * `heldBack` (`table|id` keys, see flightKeys) names the rows of a batch still in flight when
+ * this one is chosen to go beside it: a change of such a row, of a child under it or of its
+ * parent waits for that answer, so two batches in flight never touch one row or one family
+ * and central may apply them in either order.
  */
-export function selectBatch(db: SqliteDb, policy: SyncPolicy, limit: number, minPriority: number): OutboxRow[] {
+export function selectBatch(
+  db: SqliteDb,
+  policy: SyncPolicy,
+  limit: number,
+  minPriority: number,
+  heldBack?: ReadonlySet<string>,
+): OutboxRow[] {
   // One index range scan per priority level, highest first: ORDER BY sync_priority DESC, id
   // over the ascending (status, sync_priority, id) index would sort every pending row.
   const picked: OutboxRow[] = [];
@@ -38,6 +49,7 @@ export function selectBatch(db: SqliteDb, policy: SyncPolicy, limit: number, min
   const batch = new Map<number, OutboxRow>();
   for (const row of picked) {
     if (batch.has(row.id)) continue;
+    if (heldBack && rowsNeeded(policy, row).some((k) => heldBack.has(k))) continue;
     const earlier = rowsNeeded(policy, row).flatMap((k) => (queued.get(k) ?? []).filter((p) => p.id < row.id));
     if (earlier.some((p) => p.status === "SYNCING")) continue; // in flight elsewhere: wait for its answer
     const missing = [...new Map(earlier.filter((p) => !batch.has(p.id)).map((p) => [p.id, p])).values()];
@@ -47,6 +59,11 @@ export function selectBatch(db: SqliteDb, policy: SyncPolicy, limit: number, min
     batch.set(row.id, row);
   }
   return [...batch.values()].sort((a, b) => a.id - b.id);
+}
+
+/** The `table|id` keys a batch in flight holds back from a batch chosen beside it: its rows and their parents. */
+export function flightKeys(policy: SyncPolicy, rows: readonly OutboxRow[]): Set<string> {
+  return new Set(rows.flatMap((r) => rowsNeeded(policy, r)));
 }
 
 /** `table|id` of the rows whose earlier queued changes must go first: the row itself and its parent. */
