@@ -42,19 +42,18 @@ export function selectBatch(
   for (let prio = Priority.CRITICAL; prio >= minPriority && picked.length < limit; prio--) {
     picked.push(...(level.all(prio, limit - picked.length) as OutboxRow[]));
   }
-  const queued = queuedChangesOf(
-    db,
-    picked.flatMap((r) => rowsNeeded(policy, r)),
-  );
+  const needs = new Map(picked.map((r) => [r.id, rowsNeeded(policy, r)]));
+  const queued = queuedChangesOf(db, [...needs.values()].flat());
   const batch = new Map<number, OutboxRow>();
   for (const row of picked) {
     if (batch.has(row.id)) continue;
-    if (heldBack && rowsNeeded(policy, row).some((k) => heldBack.has(k))) continue;
-    const earlier = rowsNeeded(policy, row).flatMap((k) => (queued.get(k) ?? []).filter((p) => p.id < row.id));
+    const keys = needs.get(row.id)!;
+    if (heldBack && keys.some((k) => heldBack.has(k))) continue;
+    const earlier = keys.flatMap((k) => (queued.get(k) ?? []).filter((p) => p.id < row.id));
     if (earlier.some((p) => p.status === "SYNCING")) continue; // in flight elsewhere: wait for its answer
-    const missing = [...new Map(earlier.filter((p) => !batch.has(p.id)).map((p) => [p.id, p])).values()];
+    const missing = [...new Set(earlier.filter((p) => !batch.has(p.id)).map((p) => p.id))];
     if (batch.size + missing.length + 1 > limit && batch.size > 0) continue;
-    for (const p of missing) batch.set(p.id, p);
+    for (const p of fullRows(db, missing)) batch.set(p.id, p);
     if (batch.size + 1 > limit && missing.length > 0) break; // earlier changes took the room
     batch.set(row.id, row);
   }
@@ -80,8 +79,14 @@ function parentIdOf(row: OutboxRow, fk: string): string | undefined {
   return src ? ((JSON.parse(src) as Record<string, unknown>)[fk] as string | undefined) : undefined;
 }
 
-/** Queued (PENDING or SYNCING) outbox rows of the given `table|id` rows, by id; one query per table. */
-function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, OutboxRow[]> {
+/** What selectBatch needs to know of a queued change: which, and whether it is in flight. */
+type Queued = Pick<OutboxRow, "id" | "status" | "entity_id">;
+
+/**
+ * Queued (PENDING or SYNCING) outbox changes of the given `table|id` rows, by id; one query per
+ * table. Only ids and statuses: nearly all are the picked rows themselves, already read whole.
+ */
+function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, Queued[]> {
   const wanted = new Map<SyncTable, Set<string>>();
   for (const k of keys) {
     const [table, id] = k.split("|") as [SyncTable, string];
@@ -89,15 +94,15 @@ function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, OutboxRow[]>
     if (!set) wanted.set(table, (set = new Set()));
     set.add(id);
   }
-  const out = new Map<string, OutboxRow[]>();
+  const out = new Map<string, Queued[]>();
   // entity_type first, so the (entity_type, entity_id) index serves it, not a scan of PENDING.
   const find = stmt(
     db,
-    `SELECT * FROM outbox WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?))
+    `SELECT id, status, entity_id FROM outbox WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?))
         AND +status IN ${QUEUED_SQL} ORDER BY id`,
   );
   for (const [table, ids] of wanted) {
-    for (const r of find.all(table, JSON.stringify([...ids])) as OutboxRow[]) {
+    for (const r of find.all(table, JSON.stringify([...ids])) as Queued[]) {
       const key = `${table}|${r.entity_id}`;
       const list = out.get(key);
       if (list) list.push(r);
@@ -105,4 +110,11 @@ function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, OutboxRow[]>
     }
   }
   return out;
+}
+
+/** Whole outbox rows by id, in id order (the earlier changes a picked one brings along). */
+function fullRows(db: SqliteDb, ids: number[]): OutboxRow[] {
+  if (ids.length === 0) return [];
+  const rows = stmt(db, `SELECT * FROM outbox WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
+  return rows.all(JSON.stringify(ids)) as OutboxRow[];
 }

@@ -105,6 +105,11 @@ export class OutboxStore {
       .immediate();
   }
 
+  /** Runs `fn` in one IMMEDIATE transaction; the steps' own transactions become savepoints, so they commit once. */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   markSending(ids: number[]): void {
     stmt(
       this.db,

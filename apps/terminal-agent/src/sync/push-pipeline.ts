@@ -22,7 +22,7 @@ import type { CentralTransport } from "../transport/central-transport";
 export const BATCHES_IN_FLIGHT = 2;
 
 export interface PipelineDeps {
-  outbox: Pick<OutboxStore, "claimBatch" | "release" | "recordResults">;
+  outbox: Pick<OutboxStore, "claimBatch" | "release" | "recordResults" | "atomically">;
   transport: Pick<CentralTransport, "push">;
   batchSize: number;
   minPriority: number;
@@ -44,29 +44,35 @@ const yieldToSocket = () => new Promise<void>((resolve) => setImmediate(resolve)
 /**
  * Pushes until the outbox has nothing ready (or mayClaim says stop). A failed push releases
  * its own batch (back to PENDING) and no new batch is taken; the batch still in flight beside
- * it is awaited and recorded (or released), then the first error is thrown.
+ * it is awaited and recorded (or released), then the first error is thrown. An answer is
+ * recorded and the next batch claimed in one transaction: one commit of the till's file per
+ * batch instead of two.
  */
 export async function pushPipelined(deps: PipelineDeps): Promise<void> {
   const flight: Sent[] = [];
   let failure: { err: unknown } | undefined;
-  const claim = () => {
-    if (failure || !deps.mayClaim()) return;
-    let batch: OutboxRow[];
-    try {
-      batch = deps.outbox.claimBatch(
-        deps.batchSize,
-        deps.minPriority,
-        flight.flatMap((s) => s.batch),
-      );
-    } catch (err) {
-      // Thrown only after the batch in flight is settled: its answer must still be recorded.
-      failure ??= { err };
-      return;
-    }
+  const mayTake = () => !failure && flight.length < BATCHES_IN_FLIGHT && deps.mayClaim();
+  const take = () =>
+    deps.outbox.claimBatch(
+      deps.batchSize,
+      deps.minPriority,
+      flight.flatMap((s) => s.batch),
+    );
+  // Sent only once the claim committed: a batch whose marks rolled back never leaves.
+  const send = (batch: OutboxRow[]) => {
     if (batch.length === 0) return;
     const answer = deps.transport.push(batch.map(toPushChange));
     answer.catch(() => undefined); // observed when its turn comes; no unhandled rejection meanwhile
     flight.push({ batch, answer });
+  };
+  const claimAlone = () => {
+    if (!mayTake()) return;
+    try {
+      send(take());
+    } catch (err) {
+      // Thrown only after the batch in flight is settled: its answer must still be recorded.
+      failure ??= { err };
+    }
   };
   const settle = async ({ batch, answer }: Sent) => {
     let results: PushResult[];
@@ -77,21 +83,28 @@ export async function pushPipelined(deps: PipelineDeps): Promise<void> {
       failure ??= { err };
       return;
     }
+    let next: OutboxRow[] = [];
     try {
-      deps.onOutcome(deps.outbox.recordResults(batch, results, deps.rejectRetry));
+      const outcome = deps.outbox.atomically(() => {
+        const o = deps.outbox.recordResults(batch, results, deps.rejectRetry);
+        if (mayTake()) next = take();
+        return o;
+      });
+      deps.onOutcome(outcome);
     } catch (err) {
       // Left SYNCING, as a single push left it: the engine puts such rows back before the next batch.
+      next = [];
       failure ??= { err };
     }
+    send(next);
   };
-  claim();
+  claimAlone();
   while (flight.length > 0) {
     if (flight.length < BATCHES_IN_FLIGHT) {
       await yieldToSocket();
-      claim();
+      claimAlone();
     }
     await settle(flight.shift()!);
-    if (flight.length === 0) claim(); // rows held back by the batch just answered may go now
   }
   if (failure) throw failure.err;
 }
