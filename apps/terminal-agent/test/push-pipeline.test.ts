@@ -95,14 +95,23 @@ class HeldCentral {
     });
   };
 
-  /** Answers the pushes as they come, the newer of two in flight first. */
+  /**
+   * Answers the pushes, the newer of two in flight first. A lone push is answered only after two
+   * turns of the event loop: the pipeline claims its second batch one turn after sending the
+   * first, so that batch is chosen while the first is still unanswered.
+   */
   async drain(done: Promise<void>): Promise<void> {
     let finished = false;
     void done.finally(() => (finished = true));
+    const open = () => this.pushes.filter((p) => !p.answered);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
     while (!finished) {
-      await waitFor(() => finished || this.pushes.some((p) => !p.answered), { what: "a push or the end" });
-      const open = this.pushes.filter((p) => !p.answered);
-      open[open.length - 1]?.answer();
+      await waitFor(() => finished || open().length > 0, { what: "a push or the end" });
+      if (open().length < 2) {
+        await turn();
+        await turn();
+      }
+      open().at(-1)?.answer();
     }
   }
 }
@@ -178,6 +187,39 @@ describe("pushPipelined", () => {
     const left = db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED'`).get() as { n: number };
     expect(left.n).toBe(0);
     expect(outcomes.reduce((a, b) => a + b, 0)).toBe(central.pushes.reduce((a, p) => a + p.changes.length, 0));
+  });
+
+  it("never sends an order's completion beside a batch still carrying its lines", async () => {
+    const orders = Array.from({ length: 6 }, () => order());
+    outbox.recordResults(outbox.claimBatch(10, Priority.BACKGROUND), [], REJECT_RETRY);
+    db.prepare(`UPDATE outbox SET status = 'SYNCED'`).run(); // the orders reached central earlier
+    for (const o of orders.slice(0, 2)) line(o); // the first batch
+    const central = new HeldCentral();
+    let completed = false;
+    const done = pushPipelined({
+      outbox,
+      transport: central,
+      batchSize: 2,
+      minPriority: Priority.BACKGROUND,
+      rejectRetry: REJECT_RETRY,
+      mayClaim: () => {
+        // The first batch (two lines) is in flight: every order is completed now, the first two
+        // over those lines; their completions come first in line for the next batch.
+        if (central.pushes.length === 1 && !completed) {
+          completed = true;
+          for (const o of orders) complete(o);
+        }
+        return true;
+      },
+      onOutcome: () => undefined,
+    });
+    await Promise.all([done, central.drain(done)]);
+
+    expect(completed).toBe(true);
+    expect(central.overlaps).toEqual([]);
+    expect(central.maxInFlight).toBe(2);
+    const left = db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED'`).get() as { n: number };
+    expect(left.n).toBe(0);
   });
 
   it("releases a batch whose push failed, still records the one beside it, and then throws", async () => {
