@@ -250,6 +250,18 @@ describe("row ownership at push (G8): three terminals, two stores", () => {
     expect(a2[0]!.status).toBe("APPLIED");
   });
 
+  it("takes a parent written earlier in the batch as the terminal's own, never one the batch was refused", async () => {
+    const before = await dataChecksum(pg);
+    const [order, under] = await B1.push([
+      update("sale_orders", { id: OA, store_id: storeB, status: "VOIDED", total_cents: 0 }),
+      change("sale_order_lines", line(OA)),
+    ]);
+    expect(order).toMatchObject({ status: "REJECTED", retryable: false });
+    expect(under).toMatchObject({ status: "REJECTED", retryable: false });
+    expect((under as { reason: string }).reason).toMatch(underA1());
+    expect(await dataChecksum(pg)).toEqual(before);
+  });
+
   it("lets any terminal change shared rows (customers) as the policy's direction says", async () => {
     const customer = randomUUID();
     expect((await A1.push([change("customers", { id: customer, name: "Cy" })]))[0]!.status).toBe("APPLIED");

@@ -15,7 +15,10 @@ export interface NewAppliedRecord {
   result: FirstResult;
 }
 
-/** applied_changes: the idempotency record of every pushed change central applied. */
+/**
+ * applied_changes: the idempotency record of every pushed change central applied: its id, the
+ * terminal, the row, and the version an APPLIED change produced (other results, rare, whole).
+ */
 export interface AppliedChangeStore {
   /** The records of those change ids that central has applied before. */
   lookUp(changeIds: string[]): Promise<AppliedRecord[]>;
@@ -33,30 +36,46 @@ export interface AppliedChangeStore {
   versionsProducedBy(terminalId: string, entityIds: string[]): Promise<Array<{ entityId: string; version: number }>>;
 }
 
+/**
+ * A record's first result. APPLIED is recorded as its version alone (the narrow record: no
+ * JSON per change on the hot path) and rebuilt here; records written before that carry it whole.
+ */
+function resultOf(r: { changeId: string; version: number | null; result: FirstResult | null }): FirstResult {
+  if (r.result || r.version === null) return r.result as FirstResult;
+  return { changeId: r.changeId, status: "APPLIED", version: r.version } as FirstResult;
+}
+
 export function appliedChangeStore(q: Queryable): AppliedChangeStore {
   return {
     async lookUp(changeIds) {
       if (changeIds.length === 0) return [];
-      const { rows } = await q.query<AppliedRecord>(
-        `SELECT change_id AS "changeId", terminal_id AS "terminalId", result
+      const { rows } = await q.query<{
+        changeId: string;
+        terminalId: string;
+        version: number | null;
+        result: FirstResult | null;
+      }>(
+        `SELECT change_id AS "changeId", terminal_id AS "terminalId", version, result
            FROM applied_changes WHERE change_id = ANY($1::uuid[])`,
         [changeIds],
       );
-      return rows;
+      return rows.map((r) => ({ changeId: r.changeId, terminalId: r.terminalId, result: resultOf(r) }));
     },
     async record(terminalId, records) {
       if (records.length === 0) return 0;
       const { rowCount } = await q.query(
-        `INSERT INTO applied_changes (change_id, terminal_id, entity_type, entity_id, result)
-         SELECT u.id, $2::uuid, u.entity_type, u.entity_id, u.result
-           FROM unnest($1::uuid[], $3::text[], $4::uuid[], $5::jsonb[]) AS u(id, entity_type, entity_id, result)
+        `INSERT INTO applied_changes (change_id, terminal_id, entity_type, entity_id, version, result)
+         SELECT u.id, $2::uuid, u.entity_type, u.entity_id, u.version, u.result
+           FROM unnest($1::uuid[], $3::text[], $4::uuid[], $5::int4[], $6::jsonb[])
+             AS u(id, entity_type, entity_id, version, result)
          ON CONFLICT (change_id) DO NOTHING`,
         [
           records.map((r) => r.changeId),
           terminalId,
           records.map((r) => r.entityType),
           records.map((r) => r.entityId),
-          records.map((r) => JSON.stringify(r.result)),
+          records.map((r) => (r.result.status === "APPLIED" ? r.result.version : null)),
+          records.map((r) => (r.result.status === "APPLIED" ? null : JSON.stringify(r.result))),
         ],
       );
       return rowCount ?? 0;
@@ -64,9 +83,10 @@ export function appliedChangeStore(q: Queryable): AppliedChangeStore {
     async versionsProducedBy(terminalId, entityIds) {
       if (entityIds.length === 0) return [];
       const { rows } = await q.query<{ entityId: string; version: number }>(
-        `SELECT entity_id AS "entityId", (result->>'version')::int AS version FROM applied_changes
+        `SELECT entity_id AS "entityId", coalesce(version, (result->>'version')::int) AS version FROM applied_changes
           WHERE terminal_id = $1 AND entity_id = ANY($2::uuid[])
-            AND (result->>'status' = 'APPLIED' OR result->>'resolution' IN ('TERMINAL_APPLIED', 'MERGED'))`,
+            AND (version IS NOT NULL OR result->>'status' = 'APPLIED'
+                 OR result->>'resolution' IN ('TERMINAL_APPLIED', 'MERGED'))`,
         [terminalId, entityIds],
       );
       return rows;

@@ -35,6 +35,12 @@ interface BatchState {
   readonly refusals: Refusal[];
   /** Versions this terminal's changes produced in this batch, per row (a terminal never conflicts with itself). */
   readonly produced: Map<string, number>;
+  /**
+   * Rows this batch wrote, per table: this terminal's by construction (a new row takes its
+   * owner columns, an existing one was checked and cannot change owner), so a child's parent
+   * among them needs no read.
+   */
+  readonly written: Map<string, Set<string>>;
 }
 
 /**
@@ -56,6 +62,7 @@ export async function writeBatch(
     conflicts: [],
     refusals: [],
     produced: new Map(),
+    written: new Map(),
   };
   for (const table of tablesParentFirst(policy)) {
     const forTable = changes.filter((c) => c.policy.table === table.table);
@@ -64,14 +71,18 @@ export async function writeBatch(
   return { results: state.results, conflicts: state.conflicts, refusals: state.refusals };
 }
 
-/** A round's outcome with the changes its ownership check refused. */
-type WrittenRound = RoundOutcome & { refusals: Refusal[] };
+/** A round's outcome with the changes its ownership check refused, and the rows it wrote. */
+type WrittenRound = RoundOutcome & { refusals: Refusal[]; table: string; upserted: string[]; deleted: string[] };
 
 function take(state: BatchState, outcome: WrittenRound): void {
   for (const r of outcome.results) state.results.set(r.changeId, r);
   state.conflicts.push(...outcome.conflicts);
   state.refusals.push(...outcome.refusals);
   for (const [id, version] of outcome.produced) state.produced.set(id, version);
+  let written = state.written.get(outcome.table);
+  if (!written) state.written.set(outcome.table, (written = new Set()));
+  for (const id of outcome.upserted) written.add(id);
+  for (const id of outcome.deleted) written.delete(id);
 }
 
 const unstorable = (c: PreparedChange, err: unknown) =>
@@ -115,12 +126,27 @@ async function currentRows(state: BatchState, policy: TablePolicy, round: Prepar
 async function ownedPart(state: BatchState, policy: TablePolicy, round: PreparedChange[], current: Map<string, Row>) {
   const parentPolicy = policy.parent && state.policy[policy.parent.table];
   const parents = parentPolicy
-    ? {
-        policy: parentPolicy,
-        rows: await state.tx.tables.readRows(parentPolicy, parentIdsToRead(policy, round, current)),
-      }
+    ? { policy: parentPolicy, rows: await parentRows(state, parentPolicy, parentIdsToRead(policy, round, current)) }
     : undefined;
   return judgeOwnership({ policy, terminal: state.terminal, round, current, parents });
+}
+
+/**
+ * The parents a round's ownership check needs: read from central, except those this batch
+ * wrote, which stand in as rows owned by this terminal (all the check looks at).
+ */
+async function parentRows(state: BatchState, parent: TablePolicy, ids: string[]): Promise<Map<string, Row>> {
+  const written = state.written.get(parent.table);
+  const toRead = written ? ids.filter((id) => !written.has(id)) : ids;
+  const rows = await state.tx.tables.readRows(parent, toRead);
+  if (toRead.length === ids.length) return rows;
+  const o = parent.owner ?? {};
+  const own: Row = {
+    ...(o.terminal ? { [o.terminal]: state.terminal.id } : {}),
+    ...(o.store ? { [o.store]: state.terminal.storeId } : {}),
+  };
+  for (const id of ids) if (written!.has(id)) rows.set(id, { id, ...own });
+  return rows;
 }
 
 /** Locks central's rows, judges ownership, decides the round (pure), writes it set-based, and settles it. */
@@ -140,5 +166,13 @@ async function writeRound(state: BatchState, policy: TablePolicy, round: Prepare
   const after =
     plan.conflicted.length > 0 ? await tables.lockRows(policy.table, plan.conflicted) : new Map<string, Row>();
   const settled = settleRound(plan, { current, versions, after, newConflictId: randomUUID });
-  return { ...settled, results: [...owned.rejected, ...settled.results], refusals: owned.refusals };
+  return {
+    ...settled,
+    results: [...owned.rejected, ...settled.results],
+    refusals: owned.refusals,
+    table: policy.table,
+    // Appended rows the table already held were not written by this batch (and have no children).
+    upserted: policy.appendOnly ? [...versions.keys()] : plan.upserts.map((r) => String(r.id)),
+    deleted: plan.deletes,
+  };
 }

@@ -22,8 +22,19 @@ export const READY = `status = ${statusSql("PENDING")} AND (next_attempt_at IS N
  * skipping them instead would hold the change back for ever. A row's queued changes are one
  * per send that got no answer (those never absorb later edits) plus the latest edit, so such a
  * batch stays a handful.
+ *
+ * `heldBack` (`table|id` keys, see flightKeys) names the rows of a batch still in flight when
+ * this one is chosen to go beside it: a change of such a row, of a child under it or of its
+ * parent waits for that answer, so two batches in flight never touch one row or one family
+ * and central may apply them in either order.
  */
-export function selectBatch(db: SqliteDb, policy: SyncPolicy, limit: number, minPriority: number): OutboxRow[] {
+export function selectBatch(
+  db: SqliteDb,
+  policy: SyncPolicy,
+  limit: number,
+  minPriority: number,
+  heldBack?: ReadonlySet<string>,
+): OutboxRow[] {
   // One index range scan per priority level, highest first: ORDER BY sync_priority DESC, id
   // over the ascending (status, sync_priority, id) index would sort every pending row.
   const picked: OutboxRow[] = [];
@@ -31,22 +42,27 @@ export function selectBatch(db: SqliteDb, policy: SyncPolicy, limit: number, min
   for (let prio = Priority.CRITICAL; prio >= minPriority && picked.length < limit; prio--) {
     picked.push(...(level.all(prio, limit - picked.length) as OutboxRow[]));
   }
-  const queued = queuedChangesOf(
-    db,
-    picked.flatMap((r) => rowsNeeded(policy, r)),
-  );
+  const needs = new Map(picked.map((r) => [r.id, rowsNeeded(policy, r)]));
+  const queued = queuedChangesOf(db, [...needs.values()].flat());
   const batch = new Map<number, OutboxRow>();
   for (const row of picked) {
     if (batch.has(row.id)) continue;
-    const earlier = rowsNeeded(policy, row).flatMap((k) => (queued.get(k) ?? []).filter((p) => p.id < row.id));
+    const keys = needs.get(row.id)!;
+    if (heldBack && keys.some((k) => heldBack.has(k))) continue;
+    const earlier = keys.flatMap((k) => (queued.get(k) ?? []).filter((p) => p.id < row.id));
     if (earlier.some((p) => p.status === "SYNCING")) continue; // in flight elsewhere: wait for its answer
-    const missing = [...new Map(earlier.filter((p) => !batch.has(p.id)).map((p) => [p.id, p])).values()];
+    const missing = [...new Set(earlier.filter((p) => !batch.has(p.id)).map((p) => p.id))];
     if (batch.size + missing.length + 1 > limit && batch.size > 0) continue;
-    for (const p of missing) batch.set(p.id, p);
+    for (const p of fullRows(db, missing)) batch.set(p.id, p);
     if (batch.size + 1 > limit && missing.length > 0) break; // earlier changes took the room
     batch.set(row.id, row);
   }
   return [...batch.values()].sort((a, b) => a.id - b.id);
+}
+
+/** The `table|id` keys a batch in flight holds back from a batch chosen beside it: its rows and their parents. */
+export function flightKeys(policy: SyncPolicy, rows: readonly OutboxRow[]): Set<string> {
+  return new Set(rows.flatMap((r) => rowsNeeded(policy, r)));
 }
 
 /** `table|id` of the rows whose earlier queued changes must go first: the row itself and its parent. */
@@ -63,8 +79,14 @@ function parentIdOf(row: OutboxRow, fk: string): string | undefined {
   return src ? ((JSON.parse(src) as Record<string, unknown>)[fk] as string | undefined) : undefined;
 }
 
-/** Queued (PENDING or SYNCING) outbox rows of the given `table|id` rows, by id; one query per table. */
-function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, OutboxRow[]> {
+/** What selectBatch needs to know of a queued change: which, and whether it is in flight. */
+type Queued = Pick<OutboxRow, "id" | "status" | "entity_id">;
+
+/**
+ * Queued (PENDING or SYNCING) outbox changes of the given `table|id` rows, by id; one query per
+ * table. Only ids and statuses: nearly all are the picked rows themselves, already read whole.
+ */
+function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, Queued[]> {
   const wanted = new Map<SyncTable, Set<string>>();
   for (const k of keys) {
     const [table, id] = k.split("|") as [SyncTable, string];
@@ -72,16 +94,16 @@ function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, OutboxRow[]>
     if (!set) wanted.set(table, (set = new Set()));
     set.add(id);
   }
-  const out = new Map<string, OutboxRow[]>();
+  const out = new Map<string, Queued[]>();
   // The partial entity index of unconfirmed rows serves it (its predicate spelt out, see
-  // capture/outbox-indexes.ts), not a scan of PENDING.
+  // capture/outbox-indexes.ts), not a scan of PENDING; only ids and statuses are read.
   const find = stmt(
     db,
-    `SELECT * FROM outbox WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?))
+    `SELECT id, status, entity_id FROM outbox WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?))
         AND status IN ${UNCONFIRMED_SQL} AND +status IN ${QUEUED_SQL} ORDER BY id`,
   );
   for (const [table, ids] of wanted) {
-    for (const r of find.all(table, JSON.stringify([...ids])) as OutboxRow[]) {
+    for (const r of find.all(table, JSON.stringify([...ids])) as Queued[]) {
       const key = `${table}|${r.entity_id}`;
       const list = out.get(key);
       if (list) list.push(r);
@@ -89,4 +111,11 @@ function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, OutboxRow[]>
     }
   }
   return out;
+}
+
+/** Whole outbox rows by id, in id order (the earlier changes a picked one brings along). */
+function fullRows(db: SqliteDb, ids: number[]): OutboxRow[] {
+  if (ids.length === 0) return [];
+  const rows = stmt(db, `SELECT * FROM outbox WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
+  return rows.all(JSON.stringify(ids)) as OutboxRow[];
 }

@@ -12,7 +12,7 @@ import {
 import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyCentralRow } from "../sync/apply-central-row";
 import { UUID_SQL } from "../capture/capture-triggers";
-import { READY, selectBatch } from "./batch-selection";
+import { flightKeys, READY, selectBatch } from "./batch-selection";
 import { statusSql, UNCONFIRMED_SQL } from "./outbox-status-sql";
 
 export interface OutboxRow {
@@ -81,8 +81,9 @@ export class OutboxStore {
   }
 
   /** The next batch, without claiming it (see selectBatch for the orders it keeps). */
-  nextBatch(limit: number, minPriority: number): OutboxRow[] {
-    return selectBatch(this.db, this.policy, limit, minPriority);
+  nextBatch(limit: number, minPriority: number, inFlight?: readonly OutboxRow[]): OutboxRow[] {
+    const heldBack = inFlight?.length ? flightKeys(this.policy, inFlight) : undefined;
+    return selectBatch(this.db, this.policy, limit, minPriority, heldBack);
   }
 
   /**
@@ -91,15 +92,22 @@ export class OutboxStore {
    * and the mark, a till's UPDATE could fold into a row already read, its new data would
    * never be sent and the row would still be marked SYNCED. Holding the write lock from the
    * read to the mark makes the till's write wait a moment and then append a change of its own.
+   * `inFlight`: a batch sent and not yet answered; the new one keeps clear of its rows and
+   * their families (selectBatch), so the two may be applied by central in either order.
    */
-  claimBatch(limit: number, minPriority: number): OutboxRow[] {
+  claimBatch(limit: number, minPriority: number, inFlight?: readonly OutboxRow[]): OutboxRow[] {
     return this.db
       .transaction(() => {
-        const batch = this.nextBatch(limit, minPriority);
+        const batch = this.nextBatch(limit, minPriority, inFlight);
         if (batch.length > 0) this.markSending(batch.map((r) => r.id));
         return batch;
       })
       .immediate();
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction; the steps' own transactions become savepoints, so they commit once. */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
   }
 
   markSending(ids: number[]): void {

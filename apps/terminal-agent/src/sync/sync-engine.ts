@@ -10,10 +10,11 @@ import {
 import { SyncStateStore } from "../db/sync-state";
 import { pullOrRecover, type FeedRecoveryReport } from "../recovery/feed-recovery";
 import type { SqliteDb } from "../db/terminal-db";
-import { toPushChange, type OutboxStore, type RejectRetry } from "../outbox/outbox-store";
+import type { OutboxStore, RejectRetry } from "../outbox/outbox-store";
 import type { CentralTransport } from "../transport/central-transport";
 import { CentralHoldStore, type CentralHold } from "./central-hold";
 import { applyPulledPage, FEED_EPOCH_KEY } from "./pull-applier";
+import { pushPipelined } from "./push-pipeline";
 import { StorageWatch, type StorageCondition } from "./storage-condition";
 import {
   INITIAL_STATE,
@@ -266,27 +267,25 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
 
   private async pushAll(minPriority: number, report: CycleReport): Promise<void> {
     const sliceEnds = Date.now() + (this.opts.pushSliceMs ?? PUSH_SLICE_MS);
-    for (;;) {
-      if (this.timers.length > 0 && Date.now() >= sliceEnds) {
+    await pushPipelined({
+      outbox: this.outbox,
+      transport: this.transport,
+      batchSize: this.opts.batchSize,
+      minPriority,
+      rejectRetry: this.opts.rejectRetry,
+      mayClaim: () => {
+        if (this.lifetime.signal.aborted) return false;
+        if (this.timers.length === 0 || Date.now() < sliceEnds) return true;
         // Pull now; this cycle's bands go on in the cycle that runCycle starts right after.
         this.dueAfterRunning = Math.min(this.dueAfterRunning ?? minPriority, minPriority);
-        return;
-      }
-      const batch = this.outbox.claimBatch(this.opts.batchSize, minPriority);
-      if (batch.length === 0) return;
-      let results;
-      try {
-        results = await this.transport.push(batch.map(toPushChange));
-      } catch (err) {
-        this.outbox.release(batch.map((r) => r.id));
-        throw err;
-      }
-      const o = this.outbox.recordResults(batch, results, this.opts.rejectRetry);
-      report.pushed += o.synced;
-      report.conflicts += o.conflicts;
-      report.failed += o.failed;
-      if (this.lifetime.signal.aborted) return;
-    }
+        return false;
+      },
+      onOutcome: (o) => {
+        report.pushed += o.synced;
+        report.conflicts += o.conflicts;
+        report.failed += o.failed;
+      },
+    });
   }
 
   /** Pulls every page, or recovers when central's feed is not this cursor's (feed-recovery.ts). */

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "applied_changes" ADD COLUMN     "version" INTEGER;
