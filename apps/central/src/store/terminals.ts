@@ -132,17 +132,25 @@ function terminalListing(q: Queryable): Pick<TerminalQueries, "list" | "resolveR
     async list(lagCap, id) {
       // Lag: feed entries in the terminal's scope after its acknowledged cursor (other stores'
       // stock never reaches it, so it is not lag). Capped, so a new terminal costs one bounded scan.
-      // lagSeconds reads only the first such entry, through the position index.
+      // lagSeconds reads only the first such entry. Each is two branches, all-stores rows and the
+      // store's rows, on the change feed's scope indexes, as the pull reads them (change-feed.ts):
+      // the one-condition OR form reads every other store's entries too.
       const { rows } = await q.query<Omit<TerminalRecord, "heartbeat"> & { heartbeat: unknown }>(
         `SELECT t.id, t.name, t.store_id AS "storeId", t.status, t.paused, t.last_seen_at AS "lastSeenAt",
                 t.last_sync_at AS "lastSyncAt", t.acked_cursor::text AS "ackedCursor", t.last_heartbeat AS heartbeat,
                 t.code, s.name AS "storeName",
-                (SELECT count(*)::int FROM (SELECT 1 FROM change_feed f
-                  WHERE f.position > t.acked_cursor AND (f.store_id IS NULL OR f.store_id = t.store_id)
-                  LIMIT $1) x) AS lag,
-                coalesce((SELECT extract(epoch FROM now() - f.created_at)::float8 FROM change_feed f
-                  WHERE f.position > t.acked_cursor AND (f.store_id IS NULL OR f.store_id = t.store_id)
-                  ORDER BY f.position LIMIT 1), 0) AS "lagSeconds"
+                least($1::int, (SELECT count(*)::int FROM (
+                  (SELECT 1 FROM change_feed f WHERE f.store_id IS NULL AND f.position > t.acked_cursor LIMIT $1)
+                  UNION ALL
+                  (SELECT 1 FROM change_feed f WHERE f.store_id = t.store_id AND f.position > t.acked_cursor LIMIT $1)
+                  ) x)) AS lag,
+                coalesce((SELECT extract(epoch FROM now() - x.created_at)::float8 FROM (
+                  (SELECT f.position, f.created_at FROM change_feed f
+                    WHERE f.store_id IS NULL AND f.position > t.acked_cursor ORDER BY f.position LIMIT 1)
+                  UNION ALL
+                  (SELECT f.position, f.created_at FROM change_feed f
+                    WHERE f.store_id = t.store_id AND f.position > t.acked_cursor ORDER BY f.position LIMIT 1)
+                  ) x ORDER BY x.position LIMIT 1), 0) AS "lagSeconds"
            FROM terminals t LEFT JOIN stores s ON s.id = t.store_id
           WHERE $2::uuid IS NULL OR t.id = $2::uuid
           ORDER BY t.created_at`,
