@@ -16,6 +16,7 @@ import { createAgent, startSocketLink, type Agent, type AgentConfig, type Socket
 import {
   adminCall,
   benchAgentConfig,
+  cpuSeconds,
   createDatabase,
   fmt,
   onCleanup,
@@ -79,6 +80,12 @@ async function setUp(dbUrl: string, dir: string): Promise<Setup> {
   return { central, second, agents, productId, sku };
 }
 
+/** CPU seconds used so far by central A, central B and this process (the agents). */
+function roundCpu(s: Setup): number[] {
+  const self = process.cpuUsage();
+  return [cpuSeconds(s.central.child.pid), cpuSeconds(s.second.child.pid), (self.user + self.system) / 1e6];
+}
+
 /** One price change: write → applied per agent (Infinity for one that had not after 30 s), and the baseline. */
 async function round(s: Setup, n: number): Promise<{ applied: number[]; baseline: number }> {
   const { agents, productId, sku, central } = s;
@@ -96,6 +103,7 @@ async function round(s: Setup, n: number): Promise<{ applied: number[]; baseline
     agent.engine.on("cycle", check);
     return () => agent.engine.off("cycle", check);
   });
+  const cpu0 = roundCpu(s);
   const t0 = Date.now();
   await adminCall(central.url, central.admin, "POST", "/api/products", {
     id: productId,
@@ -106,13 +114,15 @@ async function round(s: Setup, n: number): Promise<{ applied: number[]; baseline
   const committed = Date.now();
   while (seen.size < AGENTS && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
   for (const stop of watchers) stop();
+  const cpu = roundCpu(s).map((v, i) => v - cpu0[i]!);
   const applied = agents.map((_, i) => (seen.has(i) ? seen.get(i)! - t0 : Infinity)).sort((x, y) => x - y);
   // Baseline: a fresh pull by hand, right after the write commits, from an extra agent.
   const b0 = Date.now();
   await agents[0]!.agent.engine.runCycle();
   const baseline = Date.now() - b0 + (committed - t0);
   console.log(
-    `round ${n}: ${seen.size}/${AGENTS} applied within 30 s; p50 ${fmt(pct(applied, 50))} ms, p99 ${fmt(pct(applied, 99))} ms, max ${fmt(applied[applied.length - 1]!)} ms`,
+    `round ${n}: ${seen.size}/${AGENTS} applied within 30 s; p50 ${fmt(pct(applied, 50))} ms, p99 ${fmt(pct(applied, 99))} ms, max ${fmt(applied[applied.length - 1]!)} ms; ` +
+      `CPU s in the round: central A ${cpu[0]!.toFixed(2)}, B ${cpu[1]!.toFixed(2)}, agents ${cpu[2]!.toFixed(2)}`,
   );
   return { applied, baseline };
 }

@@ -66,7 +66,9 @@ export async function spawnCentral(
   const port = await freePort();
   const admin = cluster.admin ?? randomBytes(16).toString("hex");
   const redisPrefix = cluster.redisPrefix ?? `tillsync-bench:${RUN_ID}:${port}`;
-  const child = spawn(process.execPath, sourceArgs(path.join(ROOT, "apps/central/src/bin.ts")), {
+  // BENCH_CPU_PROF=<dir>: each central writes a V8 CPU profile there when the bench ends.
+  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, ...sourceArgs(path.join(ROOT, "apps/central/src/bin.ts"))], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -94,11 +96,28 @@ export async function spawnCentral(
   });
   // Benches need no graceful shutdown; its keys go once it can write no more.
   onCleanup(async () => {
+    // A profile is written only at a clean exit: SIGTERM first, SIGKILL if it takes too long.
+    if (prof.length > 0) {
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    }
     child.kill("SIGKILL");
     await exited;
     await removeRedisPrefix(redisPrefix, REDIS_URL);
   });
   return { url, admin, redisPrefix, child, stop: () => child.kill("SIGKILL") };
+}
+
+/** CPU time (user + system) a process has used so far, in seconds (Linux /proc), or NaN. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Resident memory of a process in MB (Linux /proc), or NaN when it cannot be read. */

@@ -1,4 +1,4 @@
-import { Pool, type NoticeMessage } from "pg";
+import { Pool } from "pg";
 import { createTestDatabase } from "@tillsync/testkit";
 import { changeFeedStore } from "../src/store/change-feed";
 import { migrateCentral } from "../src/store/migrate";
@@ -71,7 +71,7 @@ describe("change feed plans on a freshly filled feed (no statistics)", () => {
   async function pagePlan(fn: string, values: unknown[]): Promise<PlanNode> {
     const c = await pool.connect();
     const notices: string[] = [];
-    const onNotice = (m: NoticeMessage) => notices.push(m.message ?? "");
+    const onNotice = (m: { message?: string }) => notices.push(m.message ?? "");
     try {
       await c.query(`LOAD 'auto_explain'`);
       await c.query(`SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on;
