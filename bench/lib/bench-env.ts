@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
 import { loadAgentConfig, type AgentConfig } from "@tillsync/terminal-agent";
@@ -118,6 +118,32 @@ export function cpuSeconds(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU seconds used so far by the PostgreSQL backends now serving database `name`. */
+export async function pgBackendCpu(name: string): Promise<number> {
+  const c = new Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [name]);
+    return rows.reduce((sum, r) => sum + (cpuSeconds(r.pid) || 0), 0);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The pids of processes with this command name (Linux /proc), e.g. the machine's redis-server. */
+export function pidsNamed(comm: string): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/comm`, "utf8").trim() === comm;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** Resident memory of a process in MB (Linux /proc), or NaN when it cannot be read. */
