@@ -141,13 +141,6 @@ export class Hub {
     });
     this.recovery = new RedisRecovery(redis, t.redisCheckMs, () => this.rebuildRedisState(), this.log);
     this.io.on("connection", (socket) => this.onConnection(socket));
-    this.io.on(
-      "data:changed",
-      (stores, timestamp) =>
-        void this.dataChangedHere(stores, timestamp).catch((err: unknown) =>
-          this.log.warn({ err }, "DATA_CHANGED round failed"),
-        ),
-    );
   }
 
   /** The worker of the "hub" queue (sweep, schedules, runs, cleanup, restart round). */
@@ -165,6 +158,12 @@ export class Hub {
   }
 
   private async boot(): Promise<void> {
+    // The instance that announced a DATA_CHANGED round tells this one of it (dataChanged).
+    this.io.on("data:changed", (stores, timestamp) => {
+      this.dataChangedHere(stores, timestamp).catch((err: unknown) =>
+        this.log.warn({ err }, "DATA_CHANGED round failed"),
+      );
+    });
     const { config } = this.deps;
     this.runs.onCompleted = (run) => {
       const alert = scheduledRunAlert(run);
@@ -343,16 +342,14 @@ export class Hub {
     const chunk = this.deps.config.hub.triggerChunk;
     for (let i = 0; i < ids.length; i += chunk) {
       await Promise.all(
-        ids
-          .slice(i, i + chunk)
-          .map((id) =>
-            this.delivery.sendDirect({
-              type: "INCREMENTAL",
-              terminalId: id as SyncTrigger["terminalId"],
-              timestamp,
-              reason: "DATA_CHANGED",
-            }),
-          ),
+        ids.slice(i, i + chunk).map((id) =>
+          this.delivery.sendDirect({
+            type: "INCREMENTAL",
+            terminalId: id as SyncTrigger["terminalId"],
+            timestamp,
+            reason: "DATA_CHANGED",
+          }),
+        ),
       );
     }
     if (ids.length > 0) this.log.debug({ count: ids.length }, "DATA_CHANGED triggers sent");

@@ -58,8 +58,10 @@ export class TriggerDelivery {
   /** Acks wake the waiting job at once: this instance's directly, other instances' by their inter-server event. */
   private readonly acks = new EventEmitter();
   private readonly lifetime = new AbortController();
-  /** Terminals whose trigger this instance emitted directly and whose ack it awaits here (sendDirect). */
-  private readonly direct = new Set<string>();
+  /** Terminals whose trigger this instance emitted directly and whose ack it awaits here, with the claim's job id (sendDirect). */
+  private readonly direct = new Map<string, string>();
+  /** Direct deliveries whose claim the ack itself released (TriggerStore.ack), by terminal. */
+  private readonly released = new EventEmitter();
 
   constructor(
     private readonly deps: {
@@ -75,6 +77,7 @@ export class TriggerDelivery {
     },
   ) {
     this.acks.setMaxListeners(0);
+    this.released.setMaxListeners(0);
     setMaxListeners(0, this.lifetime.signal); // one listener per job waiting for an ack
     this.queue = new Queue("triggers", { connection: deps.connection, prefix: deps.prefix });
     this.queue.on("error", (err) => deps.log.warn({ err }, "trigger queue error"));
@@ -108,7 +111,7 @@ export class TriggerDelivery {
     const jobId = await this.deps.store.put(t);
     if (!jobId) return; // a live delivery holds the claim and sends the merged trigger after its ack
     if (!this.localSocket(id) || this.lifetime.signal.aborted) return this.enqueue(id, t.reason, jobId);
-    this.direct.add(id);
+    this.direct.set(id, jobId);
     const acked = this.directAck(id);
     this.deps.io.local.to(terminalRoom(id)).emit("sync:trigger", t);
     this.deps.metrics.triggersSent.inc({ reason: t.reason });
@@ -117,28 +120,35 @@ export class TriggerDelivery {
       .catch((err: unknown) => this.deps.log.warn({ err, terminalId: id }, "direct trigger delivery failed"));
   }
 
-  private async afterDirect(t: SyncTrigger, jobId: string, acked: boolean): Promise<void> {
+  private async afterDirect(t: SyncTrigger, jobId: string, acked: "released" | "acked" | "none"): Promise<void> {
     const id = t.terminalId;
     this.direct.delete(id);
+    if (acked === "released") return; // the ack cleared the trigger and the claim in one script
     // Closing: the trigger stays pending, for the terminal's next connection (to any instance).
     if (this.lifetime.signal.aborted) return this.deps.store.release(id, jobId);
-    if (acked && (await this.deps.store.releaseIfDone(id, jobId))) return;
-    await this.enqueue(id, t.reason, jobId, acked ? 0 : this.deps.options.backoffMs);
+    if (acked === "acked" && (await this.deps.store.releaseIfDone(id, jobId))) return;
+    await this.enqueue(id, t.reason, jobId, acked === "acked" ? 0 : this.deps.options.backoffMs);
   }
 
-  /** True once an ack for the terminal arrives (here or, by inter-server event, elsewhere); false after ackTimeoutMs. */
-  private directAck(terminalId: string): Promise<boolean> {
+  /**
+   * How the direct delivery's wait ended: its claim released by the ack here, an ack (here or,
+   * by inter-server event, elsewhere) that left the claim, or none within ackTimeoutMs.
+   */
+  private directAck(terminalId: string): Promise<"released" | "acked" | "none"> {
     return new Promise((resolve) => {
-      const finish = (v: boolean) => {
+      const finish = (v: "released" | "acked" | "none") => {
         clearTimeout(timer);
         this.acks.off(terminalId, onAck);
+        this.released.off(terminalId, onReleased);
         this.lifetime.signal.removeEventListener("abort", onAbort);
         resolve(v);
       };
-      const onAck = () => finish(true);
-      const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), this.deps.options.ackTimeoutMs);
+      const onAck = () => finish("acked");
+      const onReleased = () => finish("released");
+      const onAbort = () => finish("none");
+      const timer = setTimeout(() => finish("none"), this.deps.options.ackTimeoutMs);
       this.acks.on(terminalId, onAck);
+      this.released.on(terminalId, onReleased);
       this.lifetime.signal.addEventListener("abort", onAbort);
     });
   }
@@ -155,11 +165,13 @@ export class TriggerDelivery {
   }
 
   async onAck(terminalId: string, timestamp: string | undefined): Promise<void> {
-    await this.deps.store.ack(terminalId, timestamp);
+    const direct = this.direct.get(terminalId);
+    if ((await this.deps.store.ack(terminalId, timestamp, direct)) === "released")
+      return void this.released.emit(terminalId);
     this.acks.emit(terminalId);
     // The job waiting for it may run on another instance (whichever took it from the queue);
     // not when this instance delivered directly: then the claim is its own, no job waits.
-    if (!this.direct.has(terminalId)) this.deps.io.serverSideEmit("trigger:acked", terminalId);
+    if (!direct) this.deps.io.serverSideEmit("trigger:acked", terminalId);
   }
 
   /** `jobId`: the one the claim names, so the job can tell whether the claim is still its own. */
