@@ -3,11 +3,12 @@
  * PostgreSQL runs without autovacuum, and a bulk-loaded or restored database starts the same
  * way). N entries: one in 250 an all-stores row, one in 2,500 a quiet store's, the rest a busy
  * store's. Each store's scope is paged from cursor 0 in pages of 1,000 (at most 30 pages) with
- * central's page read, tillsync_feed_page() (store/change-feed.ts); baseline, same run and same
- * table: the one-condition query it replaced (`store_id IS NULL OR store_id = $2`).
+ * central's page read (changeFeedStore().readPage, store/change-feed.ts); baseline, same run and
+ * same table: the one-condition query it replaced (`store_id IS NULL OR store_id = $2`).
  *   npx tsx bench/feed-page.ts [entries=300000]
  */
 import { Pool } from "pg";
+import { changeFeedStore } from "../apps/central/src/store/change-feed";
 import { createDatabase, fmt, onCleanup, runBench, spawnCentral } from "./lib/bench-env";
 import { reportFigure } from "./lib/bench-report";
 
@@ -18,16 +19,16 @@ const PAGE = 1000;
 
 const OLD = `SELECT position, entity_type AS "entityType", entity_id AS "entityId" FROM change_feed
   WHERE position > $1 AND (store_id IS NULL OR store_id = $2) ORDER BY position LIMIT $3`;
-const NOW = `SELECT feed_position AS position, feed_entity_type AS "entityType", feed_entity_id AS "entityId"
-  FROM tillsync_feed_page($1::bigint, $2::uuid, NULL, $3::int)`;
+
+type PageRead = (since: string, store: string) => Promise<Array<{ position: string }>>;
 
 /** Milliseconds per page, sorted, paging one store's scope from 0. */
-async function pageTimes(pool: Pool, sql: string, store: string): Promise<number[]> {
+async function pageTimes(read: PageRead, store: string): Promise<number[]> {
   const times: number[] = [];
   let since = "0";
   for (let n = 0; n < 30; n++) {
     const t0 = performance.now();
-    const { rows } = await pool.query<{ position: string }>(sql, [since, store, PAGE]);
+    const rows = await read(since, store);
     times.push(performance.now() - t0);
     if (rows.length < PAGE) break;
     since = rows[rows.length - 1]!.position;
@@ -39,7 +40,7 @@ const median = (s: number[]) => s[Math.floor(s.length / 2)] ?? NaN;
 
 async function main(): Promise<void> {
   const db = await createDatabase("feedpage");
-  // Central applies the migrations (indexes and the page function); the bench needs no more of it.
+  // Central applies the migrations (the scope indexes); the bench needs no more of it.
   const central = await spawnCentral(db.url);
   central.stop();
   const pool = new Pool({ connectionString: db.url, max: 1 });
@@ -55,8 +56,9 @@ async function main(): Promise<void> {
     ["busy store", BUSY],
     ["quiet store", QUIET],
   ] as const) {
-    const old = await pageTimes(pool, OLD, store);
-    const now = await pageTimes(pool, NOW, store);
+    const feed = changeFeedStore(pool);
+    const old = await pageTimes(async (since, s) => (await pool.query(OLD, [since, s, PAGE])).rows, store);
+    const now = await pageTimes((since, s) => feed.readPage({ since, storeId: s, limit: PAGE }), store);
     console.log(
       `feed page, ${label}, ${fmt(ENTRIES)} entries, no statistics: ${now.length} pages of ${PAGE}, ` +
         `median ${median(now).toFixed(1)} ms, max ${now[now.length - 1]!.toFixed(1)} ms; ` +
