@@ -8,7 +8,7 @@
  *   npx tsx bench/feed-page.ts [entries=300000]
  */
 import { Pool } from "pg";
-import { changeFeedStore } from "../apps/central/src/store/change-feed";
+import { changeFeedStore } from "@tillsync/central";
 import { createDatabase, fmt, onCleanup, runBench, spawnCentral } from "./lib/bench-env";
 import { reportFigure } from "./lib/bench-report";
 
