@@ -16,7 +16,10 @@ import { createAgent, startSocketLink, type Agent, type AgentConfig, type Socket
 import {
   adminCall,
   benchAgentConfig,
+  cpuSeconds,
   createDatabase,
+  pgBackendCpu,
+  pidsNamed,
   fmt,
   onCleanup,
   rssMb,
@@ -38,10 +41,11 @@ interface Setup {
   agents: Array<{ agent: Agent; link: SocketLink; config: AgentConfig }>;
   productId: string;
   sku: string;
+  dbName: string;
 }
 
 /** Two instances, a store, a product, and AGENTS agents split between the instances, all connected. */
-async function setUp(dbUrl: string, dir: string): Promise<Setup> {
+async function setUp(dbUrl: string, dbName: string, dir: string): Promise<Setup> {
   // Each instance removes the shared prefix when it is gone; A, the last to go, leaves nothing.
   const central = await spawnCentral(dbUrl);
   const second = await spawnCentral(dbUrl, { redisPrefix: central.redisPrefix, admin: central.admin });
@@ -76,7 +80,22 @@ async function setUp(dbUrl: string, dir: string): Promise<Setup> {
   // Let the SERVER_RESTART round of central's start settle before measuring.
   await new Promise((r) => setTimeout(r, 4_000));
   console.log(`${AGENTS} agents connected, ${Math.ceil(AGENTS / 2)} to A and ${Math.floor(AGENTS / 2)} to B`);
-  return { central, second, agents, productId, sku };
+  return { central, second, agents, productId, sku, dbName };
+}
+
+/**
+ * CPU seconds used so far by central A, central B, this process (the agents), the bench
+ * database's PostgreSQL backends and Redis (the machine's, shared with whatever else runs).
+ */
+async function roundCpu(s: Setup): Promise<number[]> {
+  const self = process.cpuUsage();
+  return [
+    cpuSeconds(s.central.child.pid),
+    cpuSeconds(s.second.child.pid),
+    (self.user + self.system) / 1e6,
+    await pgBackendCpu(s.dbName),
+    pidsNamed("redis-server").reduce((sum, pid) => sum + (cpuSeconds(pid) || 0), 0),
+  ];
 }
 
 /** One price change: write → applied per agent (Infinity for one that had not after 30 s), and the baseline. */
@@ -96,6 +115,7 @@ async function round(s: Setup, n: number): Promise<{ applied: number[]; baseline
     agent.engine.on("cycle", check);
     return () => agent.engine.off("cycle", check);
   });
+  const cpu0 = await roundCpu(s);
   const t0 = Date.now();
   await adminCall(central.url, central.admin, "POST", "/api/products", {
     id: productId,
@@ -106,13 +126,16 @@ async function round(s: Setup, n: number): Promise<{ applied: number[]; baseline
   const committed = Date.now();
   while (seen.size < AGENTS && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
   for (const stop of watchers) stop();
+  const cpu = (await roundCpu(s)).map((v, i) => v - cpu0[i]!);
   const applied = agents.map((_, i) => (seen.has(i) ? seen.get(i)! - t0 : Infinity)).sort((x, y) => x - y);
   // Baseline: a fresh pull by hand, right after the write commits, from an extra agent.
   const b0 = Date.now();
   await agents[0]!.agent.engine.runCycle();
   const baseline = Date.now() - b0 + (committed - t0);
   console.log(
-    `round ${n}: ${seen.size}/${AGENTS} applied within 30 s; p50 ${fmt(pct(applied, 50))} ms, p99 ${fmt(pct(applied, 99))} ms, max ${fmt(applied[applied.length - 1]!)} ms`,
+    `round ${n}: ${seen.size}/${AGENTS} applied within 30 s; p50 ${fmt(pct(applied, 50))} ms, p99 ${fmt(pct(applied, 99))} ms, max ${fmt(applied[applied.length - 1]!)} ms; ` +
+      `CPU s in the round: central A ${cpu[0]!.toFixed(2)}, B ${cpu[1]!.toFixed(2)}, agents ${cpu[2]!.toFixed(2)}, ` +
+      `PostgreSQL ${cpu[3]!.toFixed(2)}, Redis ${cpu[4]!.toFixed(2)} (shared)`,
   );
   return { applied, baseline };
 }
@@ -121,7 +144,7 @@ async function main(): Promise<void> {
   const db = await createDatabase("fanout");
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-fanout-"));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  const s = await setUp(db.url, dir);
+  const s = await setUp(db.url, db.name, dir);
   const latencies: number[] = [];
   const baselines: number[] = [];
   for (let n = 1; n <= ROUNDS; n++) {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
 import { loadAgentConfig, type AgentConfig } from "@tillsync/terminal-agent";
@@ -66,7 +66,9 @@ export async function spawnCentral(
   const port = await freePort();
   const admin = cluster.admin ?? randomBytes(16).toString("hex");
   const redisPrefix = cluster.redisPrefix ?? `tillsync-bench:${RUN_ID}:${port}`;
-  const child = spawn(process.execPath, sourceArgs(path.join(ROOT, "apps/central/src/bin.ts")), {
+  // BENCH_CPU_PROF=<dir>: each central writes a V8 CPU profile there when the bench ends.
+  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, ...sourceArgs(path.join(ROOT, "apps/central/src/bin.ts"))], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -94,11 +96,54 @@ export async function spawnCentral(
   });
   // Benches need no graceful shutdown; its keys go once it can write no more.
   onCleanup(async () => {
+    // A profile is written only at a clean exit: SIGTERM first, SIGKILL if it takes too long.
+    if (prof.length > 0) {
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    }
     child.kill("SIGKILL");
     await exited;
     await removeRedisPrefix(redisPrefix, REDIS_URL);
   });
   return { url, admin, redisPrefix, child, stop: () => child.kill("SIGKILL") };
+}
+
+/** CPU time (user + system) a process has used so far, in seconds (Linux /proc), or NaN. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds used so far by the PostgreSQL backends now serving database `name`. */
+export async function pgBackendCpu(name: string): Promise<number> {
+  const c = new Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [name]);
+    return rows.reduce((sum, r) => sum + (cpuSeconds(r.pid) || 0), 0);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The pids of processes with this command name (Linux /proc), e.g. the machine's redis-server. */
+export function pidsNamed(comm: string): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/comm`, "utf8").trim() === comm;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** Resident memory of a process in MB (Linux /proc), or NaN when it cannot be read. */

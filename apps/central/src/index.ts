@@ -9,7 +9,7 @@ export { openCentralDb, type CentralDb } from "./store/database";
 export { migrateCentral } from "./store/migrate";
 export type { CentralStore } from "./store/central-store";
 export { feedTriggerSql } from "./feed/feed-triggers";
-export { sequenceFeed } from "./store/change-feed";
+export { changeFeedStore, sequenceFeed } from "./store/change-feed";
 // docker-compose.yml's one-shot provisioning (also runnable as dist/provision/provision-main.js)
 export { provision, type ProvisionOutcome } from "./provision/provision";
 export { loadProvisionConfig, type ProvisionConfig } from "./provision/provision-config";

@@ -158,6 +158,12 @@ export class Hub {
   }
 
   private async boot(): Promise<void> {
+    // The instance that announced a DATA_CHANGED round tells this one of it (dataChanged).
+    this.io.on("data:changed", (stores, timestamp) => {
+      this.dataChangedHere(stores, timestamp).catch((err: unknown) =>
+        this.log.warn({ err }, "DATA_CHANGED round failed"),
+      );
+    });
     const { config } = this.deps;
     this.runs.onCompleted = (run) => {
       const alert = scheduledRunAlert(run);
@@ -315,15 +321,38 @@ export class Hub {
   /**
    * DATA_CHANGED goes to connected terminals only: one that is offline pulls everything when
    * it comes back anyway, and queueing a trigger for each of them on every price change would
-   * cost a job per offline terminal. One cluster-wide fetchSockets per round finds them.
+   * cost a job per offline terminal. The instance that announces the round tells the others
+   * (one inter-server event), and each triggers the terminals connected to it, from its own
+   * rooms and straight to their sockets (TriggerDelivery.sendDirect): no cluster-wide
+   * fetchSockets, no job per terminal.
    */
   private async dataChanged(stores: Set<string | null>): Promise<void> {
-    const rooms = stores.has(null) ? undefined : [...stores].filter((s): s is string => s !== null).map(storeRoom);
-    const sockets = rooms ? await this.io.in(rooms).fetchSockets() : await this.io.fetchSockets();
-    const ids = [...new Set(sockets.map((s) => s.data.terminal.id))];
-    if (ids.length === 0) return;
-    await this.triggerTerminals(ids, "INCREMENTAL", "DATA_CHANGED");
-    this.log.debug({ count: ids.length }, "DATA_CHANGED triggers queued");
+    const timestamp = new Date().toISOString();
+    this.io.serverSideEmit("data:changed", [...stores], timestamp);
+    await this.dataChangedHere([...stores], timestamp);
+  }
+
+  /** DATA_CHANGED to the terminals connected to this instance whose scope holds one of `stores`. */
+  private async dataChangedHere(stores: Array<string | null>, timestamp: string): Promise<void> {
+    const ns = this.io.of("/");
+    const sids = stores.includes(null)
+      ? [...ns.sockets.keys()]
+      : stores.flatMap((s) => [...(ns.adapter.rooms.get(storeRoom(s!)) ?? [])]);
+    const ids = [...new Set(sids.flatMap((sid) => ns.sockets.get(sid)?.data.terminal.id ?? []))];
+    const chunk = this.deps.config.hub.triggerChunk;
+    for (let i = 0; i < ids.length; i += chunk) {
+      await Promise.all(
+        ids.slice(i, i + chunk).map((id) =>
+          this.delivery.sendDirect({
+            type: "INCREMENTAL",
+            terminalId: id as SyncTrigger["terminalId"],
+            timestamp,
+            reason: "DATA_CHANGED",
+          }),
+        ),
+      );
+    }
+    if (ids.length > 0) this.log.debug({ count: ids.length }, "DATA_CHANGED triggers sent");
   }
 
   /**

@@ -24,6 +24,11 @@ export interface ClientToServerEvents {
 export interface InterServerEvents {
   /** A terminal acked a trigger on the sending instance: a delivery waiting here looks now. */
   "trigger:acked": (terminalId: string) => void;
+  /**
+   * The feed changed for these stores (null: an all-stores table) at `timestamp`: each instance
+   * triggers its own connected terminals in that scope (hub.ts dataChanged).
+   */
+  "data:changed": (stores: Array<string | null>, timestamp: string) => void;
 }
 
 export interface SocketData {

@@ -58,6 +58,10 @@ export class TriggerDelivery {
   /** Acks wake the waiting job at once: this instance's directly, other instances' by their inter-server event. */
   private readonly acks = new EventEmitter();
   private readonly lifetime = new AbortController();
+  /** Terminals whose trigger this instance emitted directly and whose ack it awaits here, with the claim's job id (sendDirect). */
+  private readonly direct = new Map<string, string>();
+  /** Direct deliveries whose claim the ack itself released (TriggerStore.ack), by terminal. */
+  private readonly released = new EventEmitter();
 
   constructor(
     private readonly deps: {
@@ -73,6 +77,7 @@ export class TriggerDelivery {
     },
   ) {
     this.acks.setMaxListeners(0);
+    this.released.setMaxListeners(0);
     setMaxListeners(0, this.lifetime.signal); // one listener per job waiting for an ack
     this.queue = new Queue("triggers", { connection: deps.connection, prefix: deps.prefix });
     this.queue.on("error", (err) => deps.log.warn({ err }, "trigger queue error"));
@@ -91,6 +96,67 @@ export class TriggerDelivery {
     if (jobId) await this.enqueue(t.terminalId, t.reason, jobId);
   }
 
+  /**
+   * DATA_CHANGED for a terminal whose socket is on this instance: the pending record and the
+   * claim as for any trigger, but the emit goes straight to the local socket and the ack is
+   * awaited here, with no BullMQ job (a price change to a thousand tills cost a thousand jobs,
+   * each some ten Redis round trips, and half of them looked for their socket across the
+   * cluster). Only what needs more goes to the queue, under the same claim: no ack in time (its
+   * retries with backoff), a newer trigger merged in meanwhile, the socket gone. The claim names
+   * this instance, so after a crash here it is taken like a dead job's. Resolves once emitted
+   * (or queued); the ack is awaited in the background.
+   */
+  async sendDirect(t: SyncTrigger): Promise<void> {
+    const id = t.terminalId;
+    const jobId = await this.deps.store.put(t);
+    if (!jobId) return; // a live delivery holds the claim and sends the merged trigger after its ack
+    if (!this.localSocket(id) || this.lifetime.signal.aborted) return this.enqueue(id, t.reason, jobId);
+    this.direct.set(id, jobId);
+    const acked = this.directAck(id);
+    this.deps.io.local.to(terminalRoom(id)).emit("sync:trigger", t);
+    this.deps.metrics.triggersSent.inc({ reason: t.reason });
+    void acked
+      .then((ok) => this.afterDirect(t, jobId, ok))
+      .catch((err: unknown) => this.deps.log.warn({ err, terminalId: id }, "direct trigger delivery failed"));
+  }
+
+  private async afterDirect(t: SyncTrigger, jobId: string, acked: "released" | "acked" | "none"): Promise<void> {
+    const id = t.terminalId;
+    this.direct.delete(id);
+    if (acked === "released") return; // the ack cleared the trigger and the claim in one script
+    // Closing: the trigger stays pending, for the terminal's next connection (to any instance).
+    if (this.lifetime.signal.aborted) return this.deps.store.release(id, jobId);
+    if (acked === "acked" && (await this.deps.store.releaseIfDone(id, jobId))) return;
+    await this.enqueue(id, t.reason, jobId, acked === "acked" ? 0 : this.deps.options.backoffMs);
+  }
+
+  /**
+   * How the direct delivery's wait ended: its claim released by the ack here, an ack (here or,
+   * by inter-server event, elsewhere) that left the claim, or none within ackTimeoutMs.
+   */
+  private directAck(terminalId: string): Promise<"released" | "acked" | "none"> {
+    return new Promise((resolve) => {
+      const finish = (v: "released" | "acked" | "none") => {
+        clearTimeout(timer);
+        this.acks.off(terminalId, onAck);
+        this.released.off(terminalId, onReleased);
+        this.lifetime.signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      };
+      const onAck = () => finish("acked");
+      const onReleased = () => finish("released");
+      const onAbort = () => finish("none");
+      const timer = setTimeout(() => finish("none"), this.deps.options.ackTimeoutMs);
+      this.acks.on(terminalId, onAck);
+      this.released.on(terminalId, onReleased);
+      this.lifetime.signal.addEventListener("abort", onAbort);
+    });
+  }
+
+  private localSocket(terminalId: string): boolean {
+    return (this.deps.io.of("/").adapter.rooms.get(terminalRoom(terminalId))?.size ?? 0) > 0;
+  }
+
   /** A terminal registered on a socket: deliver what is pending for it. */
   async onRegister(terminalId: string): Promise<void> {
     const t = await this.deps.store.pending(terminalId);
@@ -99,19 +165,23 @@ export class TriggerDelivery {
   }
 
   async onAck(terminalId: string, timestamp: string | undefined): Promise<void> {
-    await this.deps.store.ack(terminalId, timestamp);
+    const direct = this.direct.get(terminalId);
+    if ((await this.deps.store.ack(terminalId, timestamp, direct)) === "released")
+      return void this.released.emit(terminalId);
     this.acks.emit(terminalId);
-    // The job waiting for it may run on another instance (whichever took it from the queue).
-    this.deps.io.serverSideEmit("trigger:acked", terminalId);
+    // The job waiting for it may run on another instance (whichever took it from the queue);
+    // not when this instance delivered directly: then the claim is its own, no job waits.
+    if (!direct) this.deps.io.serverSideEmit("trigger:acked", terminalId);
   }
 
   /** `jobId`: the one the claim names, so the job can tell whether the claim is still its own. */
-  private async enqueue(terminalId: string, reason: SyncTrigger["reason"], jobId: string): Promise<void> {
+  private async enqueue(terminalId: string, reason: SyncTrigger["reason"], jobId: string, delay = 0): Promise<void> {
     await this.queue.add(
       "deliver",
       { terminalId },
       {
         jobId,
+        delay,
         priority: PRIORITY[reason],
         attempts: this.deps.options.attempts,
         backoff: { type: "exponential", delay: this.deps.options.backoffMs },
@@ -123,9 +193,8 @@ export class TriggerDelivery {
 
   /** Whether the terminal has a socket anywhere: this instance's rooms first, the cluster only if not here. */
   private async connected(terminalId: string): Promise<boolean> {
-    const room = terminalRoom(terminalId);
-    if ((this.deps.io.of("/").adapter.rooms.get(room)?.size ?? 0) > 0) return true;
-    return (await this.deps.io.in(room).fetchSockets()).length > 0;
+    if (this.localSocket(terminalId)) return true;
+    return (await this.deps.io.in(terminalRoom(terminalId)).fetchSockets()).length > 0;
   }
 
   private async process(job: Job<{ terminalId: string }>): Promise<string> {

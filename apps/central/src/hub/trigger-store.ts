@@ -64,7 +64,9 @@ return take(ARGV[1], ARGV[2], ARGV[3])`;
 /**
  * Records the ack (acked:<id> = the trigger timestamp it covers) and clears the pending
  * trigger when the ack covers it (no timestamp, or one at least as new). A newer trigger that
- * merged in during the agent's cycle stays pending, and the delivery job sends it next.
+ * merged in during the agent's cycle stays pending, and the delivery job sends it next. With
+ * ARGV[3], a direct delivery's job id (TriggerDelivery.sendDirect): once nothing is pending,
+ * that delivery's claim (KEYS[3]) goes too, if still its own (2), saving it a round trip.
  */
 const ACK = `
 local cur = redis.call('GET', KEYS[1])
@@ -74,6 +76,10 @@ if ARGV[1] ~= '' then ts = ARGV[1] end
 redis.call('SET', KEYS[2], ts, 'PX', ARGV[2])
 if cjson.decode(cur).timestamp > ts then return 0 end
 redis.call('DEL', KEYS[1])
+if ARGV[3] ~= '' and string.match(redis.call('GET', KEYS[3]) or '', ' (%S+)$') == ARGV[3] then
+  redis.call('DEL', KEYS[3])
+  return 2
+end
 return 1`;
 
 /**
@@ -162,17 +168,26 @@ export class TriggerStore {
     return v ? (JSON.parse(v) as SyncTrigger) : undefined;
   }
 
-  async ack(terminalId: string, timestamp: string | undefined): Promise<boolean> {
-    return (
-      (await this.redis.eval(
-        ACK,
-        2,
-        this.pendingKey(terminalId),
-        this.ackedKey(terminalId),
-        timestamp ?? "",
-        this.claimTtlMs,
-      )) === 1
+  /**
+   * Records an ack: "cleared" when it cleared the pending trigger, "released" when it also
+   * released the claim of direct delivery `directJobId`, "kept" when a trigger is still pending.
+   */
+  async ack(
+    terminalId: string,
+    timestamp: string | undefined,
+    directJobId?: string,
+  ): Promise<"kept" | "cleared" | "released"> {
+    const r = await this.redis.eval(
+      ACK,
+      3,
+      this.pendingKey(terminalId),
+      this.ackedKey(terminalId),
+      this.ownerKey(terminalId),
+      timestamp ?? "",
+      this.claimTtlMs,
+      directJobId ?? "",
     );
+    return r === 2 ? "released" : r === 1 ? "cleared" : "kept";
   }
 
   /** The newest trigger timestamp the terminal has acked (recently), if any. */

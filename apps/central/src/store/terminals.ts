@@ -132,17 +132,25 @@ function terminalListing(q: Queryable): Pick<TerminalQueries, "list" | "resolveR
     async list(lagCap, id) {
       // Lag: feed entries in the terminal's scope after its acknowledged cursor (other stores'
       // stock never reaches it, so it is not lag). Capped, so a new terminal costs one bounded scan.
-      // lagSeconds reads only the first such entry, through the position index.
+      // lagSeconds reads only the first such entry. Each is two branches, all-stores rows and the
+      // store's rows, on the change feed's scope indexes, as the pull reads them (change-feed.ts):
+      // the one-condition OR form reads every other store's entries too.
       const { rows } = await q.query<Omit<TerminalRecord, "heartbeat"> & { heartbeat: unknown }>(
         `SELECT t.id, t.name, t.store_id AS "storeId", t.status, t.paused, t.last_seen_at AS "lastSeenAt",
                 t.last_sync_at AS "lastSyncAt", t.acked_cursor::text AS "ackedCursor", t.last_heartbeat AS heartbeat,
                 t.code, s.name AS "storeName",
-                (SELECT count(*)::int FROM (SELECT 1 FROM change_feed f
-                  WHERE f.position > t.acked_cursor AND (f.store_id IS NULL OR f.store_id = t.store_id)
-                  LIMIT $1) x) AS lag,
-                coalesce((SELECT extract(epoch FROM now() - f.created_at)::float8 FROM change_feed f
-                  WHERE f.position > t.acked_cursor AND (f.store_id IS NULL OR f.store_id = t.store_id)
-                  ORDER BY f.position LIMIT 1), 0) AS "lagSeconds"
+                least($1::int, (SELECT count(*)::int FROM (
+                  (SELECT 1 FROM change_feed f WHERE f.store_id IS NULL AND f.position > t.acked_cursor LIMIT $1)
+                  UNION ALL
+                  (SELECT 1 FROM change_feed f WHERE f.store_id = t.store_id AND f.position > t.acked_cursor LIMIT $1)
+                  ) x)) AS lag,
+                coalesce((SELECT extract(epoch FROM now() - x.created_at)::float8 FROM (
+                  (SELECT f.position, f.created_at FROM change_feed f
+                    WHERE f.store_id IS NULL AND f.position > t.acked_cursor ORDER BY f.position LIMIT 1)
+                  UNION ALL
+                  (SELECT f.position, f.created_at FROM change_feed f
+                    WHERE f.store_id = t.store_id AND f.position > t.acked_cursor ORDER BY f.position LIMIT 1)
+                  ) x ORDER BY x.position LIMIT 1), 0) AS "lagSeconds"
            FROM terminals t LEFT JOIN stores s ON s.id = t.store_id
           WHERE $2::uuid IS NULL OR t.id = $2::uuid
           ORDER BY t.created_at`,
@@ -312,7 +320,12 @@ function terminalStateAdmin(prisma: PrismaClient): Pick<TerminalAdmin, "enable" 
 /**
  * Heartbeats of many terminals in one statement, each with what it changed. The rows as they
  * were are locked (ordered by id, so two overlapping batches lock alike), so two heartbeats at
- * once report one transition.
+ * once report one transition. Committed asynchronously (synchronous_commit off for this
+ * statement's own transaction, `async_commit`): a heartbeat is a status that the next one
+ * replaces within 30 s, so a crash of PostgreSQL may lose the last fraction of a second of them
+ * (never a torn row), and the batch does not wait for a WAL flush, which on a busy disk was
+ * the heartbeat's p99. For the pool only: inside a larger transaction the setting would make
+ * that whole transaction's commit asynchronous.
  */
 async function recordHeartbeats(
   q: Queryable,
@@ -322,15 +335,16 @@ async function recordHeartbeats(
   if (batch.length === 0) return out;
   const sorted = [...batch].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   const { rows } = await q.query<{ id: string; name: string; was_offline: boolean; circuit_was_open: boolean }>(
-    `WITH prev AS (
+    `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
+     prev AS (
        SELECT t.id, t.status = 'OFFLINE' AND t.last_heartbeat IS NOT NULL AS was_offline,
               COALESCE(t.last_heartbeat->>'circuit' = 'open', t.last_heartbeat->>'status' = 'circuit-open', false)
                 AS circuit_was_open
          FROM terminals t WHERE t.id = ANY($1::uuid[]) ORDER BY t.id FOR UPDATE)
      UPDATE terminals t SET last_seen_at = now(), last_heartbeat = b.hb,
             status = CASE WHEN t.status = 'DISABLED' THEN t.status ELSE 'ONLINE'::terminal_status END
-       FROM prev, unnest($1::uuid[], $2::jsonb[]) AS b(id, hb)
-      WHERE t.id = prev.id AND b.id = t.id
+       FROM async_commit, prev, unnest($1::uuid[], $2::jsonb[]) AS b(id, hb)
+      WHERE t.id = prev.id AND b.id = t.id AND async_commit.setting = 'off'
       RETURNING t.id, t.name, prev.was_offline, prev.circuit_was_open`,
     [sorted.map((b) => b.id), sorted.map((b) => JSON.stringify(b.heartbeat))],
   );
