@@ -22,6 +22,7 @@ export const BENCHES: Record<string, string> = {
   "fan-out": "agents",
   "capture-overhead": "sales per round",
   heartbeats: "terminals",
+  "feed-page": "feed entries",
 };
 
 class UsageError extends Error {}

@@ -53,7 +53,7 @@ describe("npm run bench (bench/run-all.ts)", () => {
   it.each([
     [
       ["nope"],
-      /^bench: unknown bench "nope"; known: upstream, bootstrap, latency, fan-out, capture-overhead, heartbeats$/,
+      /^bench: unknown bench "nope"; known: upstream, bootstrap, latency, fan-out, capture-overhead, heartbeats, feed-page$/,
     ],
     [["latency", "lots"], /^bench: latency: "lots" is not a positive whole number$/],
   ])("refuses %j with exit 2 and one line", async (args, message) => {
