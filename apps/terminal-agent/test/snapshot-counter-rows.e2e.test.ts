@@ -124,7 +124,9 @@ describe("stock rows through the snapshot: central's value + the till's own move
       ).rows.map((r) => [r.product_id, [r.id, r.quantity]]),
     );
   const pendingMovements = (a: Agent) =>
-    a.db.prepare(`SELECT count(*) AS n FROM outbox WHERE entity_type = 'inventory_adjustments' AND status = 'PENDING'`).get();
+    a.db
+      .prepare(`SELECT count(*) AS n FROM outbox WHERE entity_type = 'inventory_adjustments' AND status = 'PENDING'`)
+      .get();
 
   it("a till that sold before its first sync: central's stock rows replace the ones it made up, showing central + its own", async () => {
     const { agent: a, spy, db, storeId } = await till();
@@ -173,10 +175,18 @@ describe("stock rows through the snapshot: central's value + the till's own move
     const [p0] = products as [string];
     // A product central adds after the till's last pull: the till has no stock row for it.
     const added = randomUUID();
-    await pg.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, $2, 'new', 100)`, [added, `CR-${added}`]);
-    await pg.query(`INSERT INTO inventory_items (store_id, product_id, quantity) VALUES ($1, $2, 50)`, [storeId, added]);
+    await pg.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, $2, 'new', 100)`, [
+      added,
+      `CR-${added}`,
+    ]);
+    await pg.query(`INSERT INTO inventory_items (store_id, product_id, quantity) VALUES ($1, $2, 50)`, [
+      storeId,
+      added,
+    ]);
     // An operator re-initialises central's feed: every cursor of the old epoch gets 409 FEED_RESET.
-    await pg.query(`UPDATE feed_identity SET epoch = gen_random_uuid(), reason = 'test', changed_at = now() WHERE id = 1`);
+    await pg.query(
+      `UPDATE feed_identity SET epoch = gen_random_uuid(), reason = 'test', changed_at = now() WHERE id = 1`,
+    );
     const oldCursor = new SyncStateStore(a.db).cursor();
     spy.pulls = [];
     // The till sells while the snapshot streams: both movements are unpushed when its rows land.
