@@ -105,23 +105,23 @@ describe("stock rows through the snapshot: central's value + the till's own move
       .run(randomUUID(), storeId, productId, -qty);
 
   /** The till's stock rows of its store: product → [id, quantity]. */
-  const shown = (a: Agent, storeId: string) =>
+  const shown = (a: Agent, storeId: string): Record<string, [string, number]> =>
     Object.fromEntries(
       (
         a.db
           .prepare(`SELECT product_id, id, quantity FROM inventory_items WHERE store_id = ? ORDER BY product_id`)
           .all(storeId) as Array<{ product_id: string; id: string; quantity: number }>
-      ).map((r) => [r.product_id, [r.id, r.quantity]]),
+      ).map((r) => [r.product_id, [r.id, r.quantity] as [string, number]]),
     );
   /** Central's stock rows of the store, in the same form. */
-  const atCentral = async (storeId: string) =>
+  const atCentral = async (storeId: string): Promise<Record<string, [string, number]>> =>
     Object.fromEntries(
       (
         await pg.query<{ product_id: string; id: string; quantity: number }>(
           `SELECT product_id::text, id::text, quantity FROM inventory_items WHERE store_id = $1 ORDER BY product_id`,
           [storeId],
         )
-      ).rows.map((r) => [r.product_id, [r.id, r.quantity]]),
+      ).rows.map((r) => [r.product_id, [r.id, r.quantity] as [string, number]]),
     );
   const pendingMovements = (a: Agent) =>
     a.db
