@@ -1,15 +1,17 @@
 import {
   DEFAULT_SYNC_POLICY,
+  ledgerTables,
   START_CURSOR,
   type FeedCursor,
   type SnapshotRow,
   type SyncPolicy,
+  type SyncTable,
 } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
-import { withoutCapture, type SqliteDb } from "../db/terminal-db";
+import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyCentralRow, rowsWithUnpushedChanges } from "../sync/apply-central-row";
 import { discardLocalEdits } from "../sync/discard-local-edits";
-import { UnpushedLedgerDeltas } from "../sync/ledger-counters";
+import { dropTillCounterRows, UnpushedLedgerDeltas } from "../sync/ledger-counters";
 import { FEED_EPOCH_KEY } from "../sync/pull-applier";
 import type { CentralTransport } from "../transport/central-transport";
 import { FeedRecoveryInterrupted } from "./recovery-interrupted";
@@ -61,18 +63,68 @@ export function needsBootstrap(db: SqliteDb): boolean {
   return kv.cursor() === START_CURSOR && kv.get(SNAPSHOT_DONE_KEY) === undefined;
 }
 
+/** What a bootstrap knows of the counter tables between its batches. */
+interface CounterState {
+  /** Rows it wrote into each counter table so far (central's, each id once). */
+  written: Map<SyncTable, number>;
+  /**
+   * PRAGMA data_version after a batch that found only central's rows there: while no other
+   * connection has committed since, the next batch needs no count either (the count scans the
+   * table: 28 ms at 1M rows).
+   */
+  onlyCentralAt?: number;
+}
+
+/**
+ * Before a batch's counter rows are written, removes the rows the till made up for their keys
+ * (dropTillCounterRow), once for the batch instead of one DELETE per counter row. Usually there
+ * are none: a counter table holding no more rows than this bootstrap wrote into it holds only
+ * central's, since a row of those the till deleted is back by now (discardLocalEdits), so the
+ * DELETE is skipped; a re-download (rows from before) or a till that sold a product not yet
+ * loaded gets the one set-based DELETE.
+ */
+function dropTillCounterRowsOnce(
+  db: SqliteDb,
+  policy: SyncPolicy,
+  rows: SnapshotRow[],
+  sums: UnpushedLedgerDeltas,
+  state: CounterState,
+): void {
+  const version = db.pragma("data_version", { simple: true }) as number;
+  const quiet = state.onlyCentralAt === version;
+  let onlyCentral = true;
+  for (const l of ledgerTables(policy)) {
+    const t = l.ledger.counterTable;
+    const held = quiet ? 0 : (stmt(db, `SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
+    if (held <= (state.written.get(t) ?? 0)) {
+      sums.markTillRowsDropped(l);
+      continue;
+    }
+    onlyCentral = false;
+    const counterRows = rows.filter((r) => r.entityType === t).map((r) => r.data);
+    dropTillCounterRows(db, l, counterRows, sums);
+  }
+  state.onlyCentralAt = onlyCentral ? version : undefined;
+}
+
 function applyRows(
   db: SqliteDb,
   policy: SyncPolicy,
   rows: SnapshotRow[],
+  counters: CounterState,
   done?: { cursor: FeedCursor; epoch: string; total: number },
 ): void {
   withoutCapture(db, () => {
     discardLocalEdits(db, policy);
     const ledgerDeltas = new UnpushedLedgerDeltas(db);
     const unpushed = rowsWithUnpushedChanges(db);
+    dropTillCounterRowsOnce(db, policy, rows, ledgerDeltas, counters);
     for (const r of rows) {
       applyCentralRow(db, policy, r.entityType, r.data.id as string, r.data, r.version, ledgerDeltas, unpushed);
+    }
+    for (const l of ledgerTables(policy)) {
+      const t = l.ledger.counterTable;
+      counters.written.set(t, (counters.written.get(t) ?? 0) + rows.filter((r) => r.entityType === t).length);
     }
     if (!done) return;
     const kv = new SyncStateStore(db);
@@ -100,6 +152,7 @@ export async function bootstrapFromSnapshot(
   const lines = transport.snapshot ? await transport.snapshot() : undefined;
   if (!lines) return undefined;
   const reader = new SnapshotReader(policy);
+  const counters: CounterState = { written: new Map() };
   let batch: SnapshotRow[] = [];
   for await (const chunk of lines) {
     for (const text of chunk) {
@@ -109,13 +162,13 @@ export async function bootstrapFromSnapshot(
       batch.push(row);
       opts.onRow?.(`${row.entityType}|${row.data.id as string}`);
       if (batch.length >= batchRows) {
-        applyRows(db, policy, batch);
+        applyRows(db, policy, batch, counters);
         batch = [];
       }
     }
     if (opts.signal?.aborted) throw new FeedRecoveryInterrupted();
   }
   const { end } = reader.finish();
-  applyRows(db, policy, batch, { cursor: end.cursor, epoch: end.epoch, total: end.rows });
+  applyRows(db, policy, batch, counters, { cursor: end.cursor, epoch: end.epoch, total: end.rows });
   return { rows: end.rows, cursor: end.cursor, epoch: end.epoch };
 }

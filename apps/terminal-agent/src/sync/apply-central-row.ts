@@ -67,7 +67,7 @@ function addUnpushedLedgerDeltas(
   for (const l of ledgers) {
     const pending = cached ? cached.of(l, row) : unpushedDelta(db, l, row);
     row[l.ledger.counterColumn] = Number(row[l.ledger.counterColumn] ?? 0) + pending;
-    dropTillCounterRow(db, l, row);
+    dropTillCounterRow(db, l, row, cached);
   }
 }
 

@@ -32,6 +32,8 @@ interface LedgerSql {
   one: string;
   /** Drops a counter row with central's key but another id: binds the key columns, then the id. */
   dropOtherId: string;
+  /** The same for many rows at once: binds one JSON array of [id, ...key columns] per row. */
+  dropOtherIds: string;
 }
 
 const sqlCache = new WeakMap<LedgerRule, LedgerSql>();
@@ -49,6 +51,11 @@ function ledgerSql(l: LedgerTable): LedgerSql {
       one: `${unpushed} AND ${cols.map((c) => `${c} = ?`).join(" AND ")} GROUP BY ${cols.join(", ")}`,
       dropOtherId: `DELETE FROM ${l.ledger.counterTable}
         WHERE ${counterCols.map((c) => `${c} = ?`).join(" AND ")} AND id <> ?`,
+      // CROSS JOIN keeps json_each outside: each of its rows is one probe of the key's unique index.
+      dropOtherIds: `DELETE FROM ${l.ledger.counterTable} WHERE id IN (
+        SELECT c.id FROM json_each(?) AS j CROSS JOIN ${l.ledger.counterTable} AS c
+            ON ${counterCols.map((c, i) => `c.${c} = json_extract(j.value, '$[${i + 1}]')`).join(" AND ")}
+         WHERE c.id <> json_extract(j.value, '$[0]'))`,
     };
     sqlCache.set(l.ledger, sql);
   }
@@ -69,8 +76,35 @@ export function unpushedDelta(db: SqliteDb, l: LedgerTable, counterRow: Record<s
  * Central's counter row replaces the one the till made up for the same key (the display
  * trigger creates it on the first ledger entry, before central sent the row, with its own id).
  */
-export function dropTillCounterRow(db: SqliteDb, l: LedgerTable, counterRow: Record<string, unknown>): void {
+export function dropTillCounterRow(
+  db: SqliteDb,
+  l: LedgerTable,
+  counterRow: Record<string, unknown>,
+  /** The batch's sums: when dropTillCounterRows already ran for the batch, there is nothing left to drop. */
+  sums?: UnpushedLedgerDeltas,
+): void {
+  if (sums?.tillRowsDropped(l)) return;
   stmt(db, ledgerSql(l).dropOtherId).run(...keyValues(l, counterRow), counterRow.id as string);
+}
+
+/**
+ * dropTillCounterRow for every counter row of a batch in one statement, before the batch is
+ * applied, instead of one DELETE per row (in a bootstrap, the largest per-row statement after
+ * the upsert; bench/README.md). The same rows go: central holds one row per key, so no row of
+ * the batch is another's till-made row, and each row dropped here is one a per-row DELETE would
+ * have dropped just before its key's row was written. `sums` (the batch's, same transaction)
+ * is told, so that applyCentralRow skips the per-row DELETE for the batch.
+ */
+export function dropTillCounterRows(
+  db: SqliteDb,
+  l: LedgerTable,
+  counterRows: Array<Record<string, unknown>>,
+  sums: UnpushedLedgerDeltas,
+): number {
+  const keys = counterRows.map((r) => [r.id, ...keyValues(l, r)]);
+  const dropped = keys.length > 0 ? stmt(db, ledgerSql(l).dropOtherIds).run(JSON.stringify(keys)).changes : 0;
+  sums.markTillRowsDropped(l);
+  return dropped;
 }
 
 /**
@@ -79,6 +113,7 @@ export function dropTillCounterRow(db: SqliteDb, l: LedgerTable, counterRow: Rec
  */
 export class UnpushedLedgerDeltas {
   private readonly byLedger = new Map<SyncTable, Map<string, number>>();
+  private readonly dropped = new Set<SyncTable>();
 
   constructor(private readonly db: SqliteDb) {}
 
@@ -90,6 +125,16 @@ export class UnpushedLedgerDeltas {
       sums = new Map(rows.map((r) => [JSON.stringify(ledgerCols.map((c) => r[c])), r.delta]));
       this.byLedger.set(l.table, sums);
     }
-    return sums.get(counterKey(l.ledger, counterRow)) ?? 0;
+    // Most pages, and a new till's whole bootstrap, have no unpushed movement to add.
+    return sums.size === 0 ? 0 : (sums.get(counterKey(l.ledger, counterRow)) ?? 0);
+  }
+
+  /** Whether dropTillCounterRows already dropped the till-made counter rows of `l` for this batch. */
+  tillRowsDropped(l: LedgerTable): boolean {
+    return this.dropped.has(l.table);
+  }
+
+  markTillRowsDropped(l: LedgerTable): void {
+    this.dropped.add(l.table);
   }
 }
