@@ -3,12 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { useTestCentral } from "@tillsync/central/testing";
-import type { FeedCursor, PullResponse, SyncTable } from "@tillsync/shared";
 import { createAgent, loadAgentConfig, transportFromConfig, type Agent } from "../src";
 import { SyncStateStore } from "../src/db/sync-state";
 import { bootstrapFromSnapshot, needsBootstrap, SNAPSHOT_DONE_KEY } from "../src/recovery/snapshot-bootstrap";
-import type { CentralTransport } from "../src/transport/central-transport";
-import type { SnapshotLines } from "../src/transport/snapshot-stream";
+import { SnapshotSpy } from "./support/snapshot-spy";
 
 const PRODUCTS = 60;
 
@@ -20,41 +18,6 @@ const { central, pg } = useTestCentral("snapshot_boot");
  * a central write made while the stream is held open arrives exactly once through the feed,
  * and a bootstrap cut off halfway leaves no cursor and completes when run again.
  */
-
-/** The real HTTP transport, with a hook into the snapshot stream and a record of the pulls. */
-class Spy implements CentralTransport {
-  pulls: Array<{ since: string; page: PullResponse }> = [];
-  snapshots = 0;
-  constructor(
-    private readonly inner: ReturnType<typeof transportFromConfig>,
-    /** Runs between the header and the first row. */
-    public afterHeader?: () => Promise<void>,
-    /** Cuts the stream after this many lines (a dropped connection). */
-    public cutAfter?: number,
-  ) {}
-  push: CentralTransport["push"] = (c) => this.inner.push(c);
-  acknowledge: CentralTransport["acknowledge"] = (c) => this.inner.acknowledge(c);
-  heartbeat: CentralTransport["heartbeat"] = (b) => this.inner.heartbeat(b);
-  async pull(since: FeedCursor, limit: number, entityType?: SyncTable, epoch?: string): Promise<PullResponse> {
-    const page = await this.inner.pull(since, limit, entityType, epoch);
-    this.pulls.push({ since, page });
-    return page;
-  }
-  async snapshot(): Promise<SnapshotLines | undefined> {
-    this.snapshots++;
-    const lines = await this.inner.snapshot();
-    return lines && this.hooked(lines);
-  }
-  private async *hooked(lines: SnapshotLines): SnapshotLines {
-    let n = 0;
-    for await (const chunk of lines)
-      for (const line of chunk) {
-        if (this.cutAfter !== undefined && n === this.cutAfter) throw new Error("connection cut (test)");
-        yield [line];
-        if (n++ === 0 && this.afterHeader) await this.afterHeader();
-      }
-  }
-}
 
 describe("bootstrap from central's snapshot", () => {
   const dirs: string[] = [];
@@ -80,7 +43,7 @@ describe("bootstrap from central's snapshot", () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  function agent(hook: (t: ReturnType<typeof transportFromConfig>) => Spy): { agent: Agent; spy: Spy } {
+  function agent(hook: (t: ReturnType<typeof transportFromConfig>) => SnapshotSpy): { agent: Agent; spy: SnapshotSpy } {
     const dir = mkdtempSync(path.join(tmpdir(), "tillsync-snapshot-"));
     dirs.push(dir);
     const config = loadAgentConfig({
@@ -118,7 +81,7 @@ describe("bootstrap from central's snapshot", () => {
     (await pg.query<{ top: string }>(`SELECT max(position)::text AS top FROM change_feed`)).rows[0]!.top;
 
   it("loads the snapshot, stores its cursor and epoch, then pulls only what came after", async () => {
-    const { agent: a, spy } = agent((t) => new Spy(t));
+    const { agent: a, spy } = agent((t) => new SnapshotSpy(t));
     expect(needsBootstrap(a.db)).toBe(true);
     const r = await a.engine.runCycle();
     expect(r.error).toBeUndefined();
@@ -127,9 +90,9 @@ describe("bootstrap from central's snapshot", () => {
     // The feed pull continued from the snapshot's cursor, not from 0, and found nothing newer.
     const kv = new SyncStateStore(a.db);
     expect(spy.pulls.map((p) => p.since)).toEqual([kv.cursor()]);
-    expect(spy.pulls[0]!.page.changes).toEqual([]);
+    expect(spy.pulls[0]!.page!.changes).toEqual([]);
     expect(kv.cursor()).toBe(await head());
-    expect(kv.get("feed_epoch")).toBe(spy.pulls[0]!.page.epoch);
+    expect(kv.get("feed_epoch")).toBe(spy.pulls[0]!.page!.epoch);
     expect(JSON.parse(kv.get(SNAPSHOT_DONE_KEY)!)).toMatchObject({ rows: 2 * PRODUCTS + 2 });
     // Acknowledged, so central knows this terminal's lag and may compact the feed below it.
     const acked = await pg.query(`SELECT acked_cursor::text AS c FROM terminals WHERE id = $1`, [creds.terminalId]);
@@ -145,18 +108,23 @@ describe("bootstrap from central's snapshot", () => {
 
   it("a central write while the stream is held open is not lost and is applied once, through the feed after the cursor", async () => {
     const added = randomUUID();
-    const { agent: a, spy } = agent(
-      (t) =>
-        new Spy(t, async () => {
-          await pg.query(`UPDATE products SET price_cents = 7777 WHERE sku = 'BOOT-5'`);
-          await pg.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, 'BOOT-NEW', 'new', 1)`, [
-            added,
-          ]);
-        }),
+    const { agent: a, spy } = agent((t) =>
+      Object.assign(new SnapshotSpy(t), {
+        // Between the header and the first row: the stream is held open while central changes.
+        afterLine: {
+          n: 1,
+          run: async () => {
+            await pg.query(`UPDATE products SET price_cents = 7777 WHERE sku = 'BOOT-5'`);
+            await pg.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, 'BOOT-NEW', 'new', 1)`, [
+              added,
+            ]);
+          },
+        },
+      }),
     );
     const r = await a.engine.runCycle();
     expect(r.error).toBeUndefined();
-    const changes = spy.pulls.flatMap((p) => p.page.changes);
+    const changes = spy.pulls.flatMap((p) => p.page?.changes ?? []);
     const five = (await pg.query<{ id: string }>(`SELECT id::text FROM products WHERE sku = 'BOOT-5'`)).rows[0]!.id;
     // Exactly the two rows written after the snapshot, once each, and nothing the snapshot already held.
     expect(changes.map((c) => c.entityId).sort()).toEqual([added, five].sort());
@@ -166,7 +134,7 @@ describe("bootstrap from central's snapshot", () => {
   });
 
   it("a snapshot cut off halfway stores no cursor; the next cycle bootstraps again and converges", async () => {
-    const { agent: a, spy } = agent((t) => new Spy(t, undefined, 1 + PRODUCTS + 10));
+    const { agent: a, spy } = agent((t) => Object.assign(new SnapshotSpy(t), { cutAfter: 1 + PRODUCTS + 10 }));
     // Small batches, so rows were written before the cut: they must not count as a bootstrap.
     await expect(bootstrapFromSnapshot(a.db, spy, { batchRows: 20 })).rejects.toThrow("connection cut");
     const written = a.db

@@ -4,12 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { useTestCentral } from "@tillsync/central/testing";
-import type { FeedCursor, PullResponse, SyncTable } from "@tillsync/shared";
 import { createAgent, loadAgentConfig, transportFromConfig, type Agent } from "../src";
 import { SyncStateStore } from "../src/db/sync-state";
 import { bootstrapFromSnapshot } from "../src/recovery/snapshot-bootstrap";
-import type { CentralTransport } from "../src/transport/central-transport";
-import type { SnapshotLines } from "../src/transport/snapshot-stream";
+import { SnapshotSpy } from "./support/snapshot-spy";
 
 const { central, pg } = useTestCentral("snapshot_counters");
 
@@ -22,35 +20,6 @@ const { central, pg } = useTestCentral("snapshot_counters");
  * there is something to drop. And a FEED_RESET re-download loads the snapshot, not the feed
  * replayed from cursor 0.
  */
-
-/** The real HTTP transport, counting snapshot requests and pulls, with a hook between lines. */
-class Spy implements CentralTransport {
-  pulls: string[] = [];
-  snapshots = 0;
-  /** Runs after line `n` (1 = the header) of every snapshot. */
-  afterLine?: { n: number; run: () => void };
-  constructor(private readonly inner: ReturnType<typeof transportFromConfig>) {}
-  push: CentralTransport["push"] = (c) => this.inner.push(c);
-  acknowledge: CentralTransport["acknowledge"] = (c) => this.inner.acknowledge(c);
-  heartbeat: CentralTransport["heartbeat"] = (b) => this.inner.heartbeat(b);
-  pull(since: FeedCursor, limit: number, entityType?: SyncTable, epoch?: string): Promise<PullResponse> {
-    this.pulls.push(since);
-    return this.inner.pull(since, limit, entityType, epoch);
-  }
-  async snapshot(): Promise<SnapshotLines | undefined> {
-    this.snapshots++;
-    const lines = await this.inner.snapshot();
-    return lines && this.hooked(lines);
-  }
-  private async *hooked(lines: SnapshotLines): SnapshotLines {
-    let n = 0;
-    for await (const chunk of lines)
-      for (const line of chunk) {
-        yield [line];
-        if (++n === this.afterLine?.n) this.afterLine.run();
-      }
-  }
-}
 
 describe("stock rows through the snapshot: central's value + the till's own movements (G4)", () => {
   const dirs: string[] = [];
@@ -71,7 +40,7 @@ describe("stock rows through the snapshot: central's value + the till's own move
   });
 
   /** A terminal in a store of its own whose stock central holds; its agent and its till's connection. */
-  async function till(): Promise<{ agent: Agent; spy: Spy; db: Database.Database; storeId: string }> {
+  async function till(): Promise<{ agent: Agent; spy: SnapshotSpy; db: Database.Database; storeId: string }> {
     const creds = await central.provisionTerminal();
     for (const [i, id] of products.entries())
       await pg.query(`INSERT INTO inventory_items (store_id, product_id, quantity) VALUES ($1, $2, $3)`, [
@@ -88,7 +57,7 @@ describe("stock rows through the snapshot: central's value + the till's own move
       TERMINAL_ID: creds.terminalId,
       TERMINAL_DATABASE_URL: `file:${file}`,
     });
-    const spy = new Spy(transportFromConfig(config));
+    const spy = new SnapshotSpy(transportFromConfig(config));
     const agent = createAgent(config, spy);
     agents.push(agent);
     const db = new Database(file);
@@ -160,7 +129,7 @@ describe("stock rows through the snapshot: central's value + the till's own move
     const c = await atCentral(storeId);
     const last = products[2]!;
     // After the first batch (products come before their stock rows): the sale makes up a stock row.
-    spy.afterLine = { n: 3, run: () => sell(db, storeId, last, 4) };
+    spy.afterLine = { n: 3, run: () => void sell(db, storeId, last, 4) };
     await bootstrapFromSnapshot(a.db, spy, { batchRows: 2 });
     const after = shown(a, storeId);
     expect(Object.keys(after)).toHaveLength(3);
@@ -203,8 +172,8 @@ describe("stock rows through the snapshot: central's value + the till's own move
     expect(r.recovery).toMatchObject({ kind: "FEED_RESET", reason: "EPOCH_CHANGED" });
     // The re-download was the snapshot (one more request), not the feed replayed from cursor 0.
     expect(spy.snapshots).toBe(2);
-    expect(spy.pulls).not.toContain("0");
-    expect(spy.pulls[0]).toBe(oldCursor);
+    expect(spy.pulls.map((p) => p.since)).not.toContain("0");
+    expect(spy.pulls[0]?.since).toBe(oldCursor);
     const inScope = await pg.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM inventory_items WHERE store_id = $1) + (SELECT count(*) FROM customers) AS n`,
       [storeId],
