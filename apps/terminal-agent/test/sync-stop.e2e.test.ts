@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { useTestCentral } from "@tillsync/central/testing";
 import { waitFor } from "@tillsync/testkit";
-import { loadAgentConfig, startDaemon, type Daemon } from "../src";
+import { loadAgentConfig, startDaemon, transportFromConfig, type Daemon } from "../src";
+import type { CentralTransport } from "../src/transport/central-transport";
 import { formatAgentStatus, readAgentStatus } from "../src/status/agent-status";
 import { createTestAgent, type TestAgent } from "../testing";
 
@@ -101,5 +102,59 @@ describe("the agent under an emergency stop", () => {
     // Central commits before the agent has read its answer and marked the rows.
     await waitFor(() => agent.outbox.counts().payments?.synced === 3, { what: "payments marked SYNCED" });
     expect(agent.outbox.counts().payments).toMatchObject({ pending: 0, synced: 3 });
+  });
+
+  it("a stop heard while a cycle's answer is on its way holds after that cycle, and central's resume lifts it at once", async () => {
+    const creds = await central.provisionTerminal();
+    const config = loadAgentConfig({
+      CENTRAL_API_URL: central.url,
+      CENTRAL_API_KEY: creds.key,
+      TERMINAL_ID: creds.terminalId,
+      TERMINAL_DATABASE_URL: `file:${path.join(dir, "race.db")}`,
+    });
+    // The pull is answered 200 by central, then held back from the engine while the stop
+    // happens: the answer predates the stop, the engine reads it after the sync:pause.
+    const http = transportFromConfig(config);
+    let gate: { answered: () => void; release: Promise<void> } | undefined;
+    const transport: CentralTransport = {
+      push: (c) => http.push(c),
+      acknowledge: (c) => http.acknowledge(c),
+      heartbeat: (b) => http.heartbeat(b),
+      pull: async (s, l, e, epoch) => {
+        const page = await http.pull(s, l, e, epoch);
+        const g = gate;
+        if (g) {
+          gate = undefined;
+          g.answered();
+          await g.release;
+        }
+        return page;
+      },
+    };
+    daemon = startDaemon(config, { transport });
+    const { agent, link } = daemon;
+    await waitFor(() => link!.connected && agent.engine.current.kind === "idle", { what: "daemon synced and linked" });
+    let open!: () => void;
+    const answered = new Promise<void>((resolve) => {
+      gate = { answered: resolve, release: new Promise<void>((r) => (open = r)) };
+    });
+    const cycle = agent.engine.runCycle();
+    await answered;
+    await central.admin("POST", "/api/sync/emergency-stop", { reason: "mid-cycle" });
+    await waitFor(() => agent.engine.heldBy()?.reason === "mid-cycle", { what: "sync:pause heard mid-cycle" });
+    open();
+    await cycle;
+    // The cycle's 200 is older than the stop: the hold stays (so status says why, and the
+    // resume below is news), and the engine waits.
+    expect(agent.engine.heldBy()?.reason).toBe("mid-cycle");
+    expect(agent.engine.current.kind).toBe("backing-off");
+    await central.admin("POST", "/api/sync/resume");
+    // Well before the hold's own retry (HELD_RETRY_MS, 30 s): central's resume lifts it.
+    await waitFor(() => agent.engine.current.kind === "idle" && agent.engine.heldBy() === null, {
+      what: "resumed by central at once",
+      timeoutMs: 10_000,
+    });
+    await daemon.stop();
+    daemon = undefined;
   });
 });

@@ -221,7 +221,10 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       await this.pullAll(report);
       this.dispatch({ type: "PULLED" });
       this.syncState.set("mode", "ONLINE");
-      this.centralHold.clear(); // central answered without a 423/426: nothing holds sync any more
+      // Central answered without a 423/426: nothing holds sync any more, unless the hold was
+      // heard while this cycle ran (a sync:pause newer than the answers), so a resume still lifts it.
+      const hold = this.centralHold.get();
+      if (hold && Date.parse(hold.heardAt) < t0) this.centralHold.clear();
       if (!this.lifetime.signal.aborted) this.syncState.set("last_sync_at", new Date().toISOString());
       this.storage.succeeded();
     } catch (err) {
