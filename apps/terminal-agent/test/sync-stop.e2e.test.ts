@@ -19,10 +19,12 @@ const { central, pg } = useTestCentral("agent_stop", {}, { hub: { stoppedRetryAf
 describe("the agent under an emergency stop", () => {
   const agents: TestAgent[] = [];
   let daemon: Daemon | undefined;
+  const moreDaemons: Daemon[] = [];
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-stop-"));
 
   afterAll(async () => {
     await daemon?.stop();
+    for (const d of moreDaemons) await d.stop();
     for (const a of agents) await a.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -131,8 +133,10 @@ describe("the agent under an emergency stop", () => {
         return page;
       },
     };
-    daemon = startDaemon(config, { transport });
-    const { agent, link } = daemon;
+    // Its own daemon: the one of the case above stays for afterAll to stop.
+    const raced = startDaemon(config, { transport });
+    moreDaemons.push(raced);
+    const { agent, link } = raced;
     await waitFor(() => link!.connected && agent.engine.current.kind === "idle", { what: "daemon synced and linked" });
     let open!: () => void;
     const answered = new Promise<void>((resolve) => {
@@ -154,7 +158,5 @@ describe("the agent under an emergency stop", () => {
       what: "resumed by central at once",
       timeoutMs: 10_000,
     });
-    await daemon.stop();
-    daemon = undefined;
   });
 });
