@@ -1,3 +1,4 @@
+import { AGENT_SUITE_ENV } from "../lib/agent-process";
 import { changePrices, resumeVerdict } from "../lib/probes";
 import { settle, withWorld, type Scenario, type ScenarioContext, type Verdict } from "../lib/scenario";
 import { pick, sleep } from "../lib/util";
@@ -87,7 +88,10 @@ export const agentCrash: Scenario = {
       }
       const end = Date.now();
       const resumed = await resumeVerdict("victim", [victim], end);
-      const result = await settle(w, end, { backlog: 0 });
+      // The restarted daemon pushes its HIGH band on its interval cycle (SPEC §2; CRITICAL goes
+      // at once), so the victim's last sales' lines and stock may wait one SYNC_INTERVAL after
+      // its restart, whatever phase the kill left the timer in: the target allows that one cycle.
+      const result = await settle(w, end, { backlog: 0, extraMs: Number(AGENT_SUITE_ENV.SYNC_INTERVAL) * 1000 });
       const restarts = w.tills.reduce((s, t) => s + t.agent.unexpectedExits, 0);
       verdicts.push({ ok: true, figure: `${kills} kills` }, resumed, {
         ok: restarts === 0,
