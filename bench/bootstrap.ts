@@ -5,7 +5,8 @@
  * does against an older central). Baseline in the same run: the same rows inserted straight
  * into SQLite with prepared statements in one transaction.
  *   npx tsx bench/bootstrap.ts [products=100000]      (BOOT_FEED=0: skip the feed replay;
- *                                                      BOOT_PROF=<dir>: CPU profile of the agent)
+ *                                                      BOOT_PROF=<dir>: CPU profile of the agent;
+ *                                                      BOOT_NODE_FLAGS="…": V8 flags for the agent)
  * Targets (SPEC §7, issue 15): ≥ 50k rows/s and ≥ 50% of raw; agent peak RSS ≤ 256 MB.
  */
 import { execFileSync } from "node:child_process";
@@ -54,9 +55,12 @@ async function seed(dbUrl: string, central: Central): Promise<{ storeId: string;
 function bootstrapInChild(central: Central, key: string, terminalId: string, file: string, mode: Mode) {
   // BOOT_PROF=<dir>: the child writes a CPU profile there (where the time goes).
   const prof = process.env.BOOT_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BOOT_PROF}`] : [];
+  // BOOT_NODE_FLAGS: V8 flags for the agent's process, to weigh one before deploying it.
+  const flags = (process.env.BOOT_NODE_FLAGS ?? "").split(" ").filter(Boolean);
   const out = execFileSync(
     process.execPath,
     [
+      ...flags,
       ...prof,
       ...sourceArgs(path.join(__dirname, process.env.BOOT_CHILD ?? "bootstrap-child.ts")),
       central.url,
