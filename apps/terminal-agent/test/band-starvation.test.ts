@@ -151,3 +151,50 @@ describe("an interval tick that lands during a CRITICAL cycle", () => {
     expect(central.pushed).toEqual([]);
   });
 });
+
+/** Central that answers each push only when the test says so. */
+class HeldPushes extends GatedCentral {
+  readonly held: Array<{ types: string[]; answer(): void }> = [];
+  private answering = false;
+  override push(changes: PushChange[]): Promise<PushResult[]> {
+    const results = changes.map((c) => ({ changeId: c.changeId, status: "APPLIED", version: 1 }) as PushResult);
+    if (this.answering) return Promise.resolve(results);
+    return new Promise((resolve) =>
+      this.held.push({ types: [...new Set(changes.map((c) => c.entityType))], answer: () => resolve(results) }),
+    );
+  }
+  /** Answers what is held, and every later push at once. */
+  answerAll(): void {
+    this.answering = true;
+    for (const p of this.held) p.answer();
+  }
+}
+
+/** SPEC §7: a COMPLETED sale reaches central at once also while a backlog drains. */
+describe("a sale committed while a backlog drains", () => {
+  let dir: string;
+  let agent: Agent;
+  afterEach(async () => {
+    await agent?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("goes out in a push of its own while both backlog pushes are still unanswered", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "tillsync-lane-"));
+    const file = path.join(dir, "t.db");
+    const central = new HeldPushes();
+    agent = createAgent(tillConfig(file, { SYNC_INTERVAL: "3600", SYNC_BATCH_SIZE: "10" }), central);
+    const till = new Database(file);
+    const add = till.prepare(`INSERT INTO customers (id, name) VALUES (?, ?)`);
+    for (let i = 1; i <= 40; i++) add.run(`00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, `c${i}`);
+    agent.engine.start();
+    const draining = agent.engine.runCycle(Priority.MEDIUM);
+    await waitFor(() => central.held.length === 2, { what: "two backlog pushes in flight" });
+    till.close();
+    sellOne(file); // the till's own connection: the engine sees it by data_version
+    await waitFor(() => central.held.length === 3, { what: "the sale pushed beside them" });
+    expect(central.held.map((p) => p.types)).toEqual([["customers"], ["customers"], ["sale_orders"]]);
+    central.answerAll();
+    expect(await draining).toMatchObject({ pushed: 41 });
+  });
+});

@@ -4,6 +4,7 @@ import { waitFor } from "@tillsync/testkit";
 import { openTerminalDb, withoutCapture, type SqliteDb } from "../src/db/terminal-db";
 import { OutboxStore, type OutboxRow } from "../src/outbox/outbox-store";
 import { pushPipelined } from "../src/sync/push-pipeline";
+import { UrgentSignal } from "../src/sync/urgent-signal";
 
 /**
  * Two batches in flight (sync/push-pipeline.ts) keep causality: the batch chosen beside one
@@ -245,5 +246,106 @@ describe("pushPipelined", () => {
       { status: "PENDING", n: 2 },
       { status: "SYNCED", n: 2 },
     ]);
+  });
+});
+
+describe("CRITICAL first behind a backlog", () => {
+  const customers = (n: number) => {
+    const c = db.prepare(`INSERT INTO customers (id, name, email) VALUES (?, ?, ?)`);
+    for (let i = 0; i < n; i++) c.run(randomUUID(), `backlog ${i}`, `b${i}@example.com`);
+  };
+  /** A completed sale: order, line and payment, the order COMPLETED (CRITICAL). */
+  const sale = () => {
+    const o = order();
+    line(o);
+    payment(o);
+    complete(o);
+    return o;
+  };
+  const types = (p: { changes: PushChange[] }) => [...new Set(p.changes.map((c) => c.entityType))].sort();
+  const SALE_TYPES = ["payments", "sale_order_lines", "sale_orders"];
+
+  it("sends a sale committed while both backlog batches are unanswered at once, in a batch of its own", async () => {
+    customers(40);
+    const central = new HeldCentral();
+    const urgent = new UrgentSignal();
+    const done = pushPipelined({
+      outbox,
+      transport: central,
+      batchSize: 10,
+      minPriority: Priority.BACKGROUND,
+      rejectRetry: REJECT_RETRY,
+      mayClaim: () => true,
+      onOutcome: () => undefined,
+      urgent,
+    });
+    await waitFor(() => central.pushes.length === 2, { what: "two backlog batches in flight" });
+    const o = sale();
+    urgent.raise(); // what the engine's data_version poll does when it sees the sale
+    await waitFor(() => central.pushes.length === 3, { what: "the sale's own push" });
+    const lane = central.pushes[2]!;
+    expect(central.pushes.slice(0, 2).every((p) => !p.answered)).toBe(true);
+    expect(types(lane)).toEqual(SALE_TYPES);
+    expect(lane.changes.find((c) => c.entityType === "sale_orders")?.entityId).toBe(o);
+    await Promise.all([done, central.drain(done)]);
+    expect(central.overlaps).toEqual([]);
+    expect(central.maxInFlight).toBe(3);
+    const left = db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED'`).get() as { n: number };
+    expect(left.n).toBe(0);
+  });
+
+  it("without the signal the sale waits for a slot, but never rides in a backlog batch", async () => {
+    customers(40);
+    const central = new HeldCentral();
+    let sold = false;
+    const done = pushPipelined({
+      outbox,
+      transport: central,
+      batchSize: 10,
+      minPriority: Priority.BACKGROUND,
+      rejectRetry: REJECT_RETRY,
+      mayClaim: () => {
+        if (central.pushes.length === 2 && !sold) {
+          sold = true;
+          sale();
+        }
+        return true;
+      },
+      onOutcome: () => undefined,
+    });
+    await Promise.all([done, central.drain(done)]);
+    expect(sold).toBe(true);
+    const withSale = central.pushes.filter((p) => p.changes.some((c) => c.entityType === "sale_orders"));
+    expect(withSale.map(types)).toEqual([SALE_TYPES]);
+    expect(central.maxInFlight).toBe(2);
+  });
+
+  it("lets the backlog go on when every ready sale waits on its order in flight", async () => {
+    const o = order();
+    customers(20);
+    const central = new HeldCentral();
+    let completed = false;
+    const done = pushPipelined({
+      outbox,
+      transport: central,
+      batchSize: 5,
+      minPriority: Priority.BACKGROUND,
+      rejectRetry: REJECT_RETRY,
+      mayClaim: () => {
+        // The order's first change is in flight: its completion must wait, the customers need not.
+        if (central.pushes.length === 1 && !completed) {
+          completed = true;
+          complete(o);
+        }
+        return true;
+      },
+      onOutcome: () => undefined,
+    });
+    await waitFor(() => central.pushes.length === 2, { what: "a second batch beside the order" });
+    expect(types(central.pushes[1]!)).toEqual(["customers"]);
+    await Promise.all([done, central.drain(done)]);
+    expect(central.overlaps).toEqual([]);
+    const left = db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED'`).get() as { n: number };
+    expect(left.n).toBe(0);
   });
 });

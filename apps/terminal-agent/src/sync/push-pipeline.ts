@@ -1,4 +1,4 @@
-import type { PushResult } from "@tillsync/shared";
+import { Priority, type PushResult } from "@tillsync/shared";
 import {
   toPushChange,
   type OutboxRow,
@@ -7,6 +7,7 @@ import {
   type RejectRetry,
 } from "../outbox/outbox-store";
 import type { CentralTransport } from "../transport/central-transport";
+import type { UrgentSignal } from "./urgent-signal";
 
 /**
  * Pushes the outbox with up to BATCHES_IN_FLIGHT batches sent and not yet answered, so the
@@ -16,13 +17,20 @@ import type { CentralTransport } from "../transport/central-transport";
  * `inFlight`): no change of a row, of a child under it or of its parent goes beside a batch
  * that holds that row, so central may apply the two in either order. Answers are recorded
  * in the order the batches were sent; nothing is marked SYNCED that central did not answer.
+ *
+ * CRITICAL first, also under load (SPEC §7): a sale never rides in a batch of lower bands
+ * (alone its batch is a few rows, which central answers in milliseconds, where a full batch
+ * of a backlog takes a hundred), and a sale committed while both batches are unanswered goes
+ * out at once as one more batch (the lane: `urgent`), chosen clear of both like any other.
  */
 
 /** Two: one at central while the agent records the other's answer and claims the next. */
 export const BATCHES_IN_FLIGHT = 2;
+/** At most one CRITICAL batch beside them. */
+const LANE_BATCHES = 1;
 
 export interface PipelineDeps {
-  outbox: Pick<OutboxStore, "claimBatch" | "release" | "recordResults" | "atomically">;
+  outbox: Pick<OutboxStore, "claimBatch" | "hasReady" | "release" | "recordResults" | "atomically">;
   transport: Pick<CentralTransport, "push">;
   batchSize: number;
   minPriority: number;
@@ -31,6 +39,8 @@ export interface PipelineDeps {
   mayClaim(): boolean;
   /** Told what each answered batch moved, in the order the batches were sent. */
   onOutcome(o: PushOutcome): void;
+  /** Raised when the till commits a CRITICAL change; absent, sales wait for a free slot. */
+  urgent?: UrgentSignal;
 }
 
 interface Sent {
@@ -51,12 +61,13 @@ const yieldToSocket = () => new Promise<void>((resolve) => setImmediate(resolve)
 export async function pushPipelined(deps: PipelineDeps): Promise<void> {
   const flight: Sent[] = [];
   let failure: { err: unknown } | undefined;
-  const mayTake = () => !failure && flight.length < BATCHES_IN_FLIGHT && deps.mayClaim();
-  const take = () =>
-    deps.outbox.claimBatch(
-      deps.batchSize,
-      deps.minPriority,
+  const mayTake = (lane = false) =>
+    !failure && flight.length < BATCHES_IN_FLIGHT + (lane ? LANE_BATCHES : 0) && deps.mayClaim();
+  const take = (lane = false) =>
+    claimNext(
+      deps,
       flight.flatMap((s) => s.batch),
+      lane,
     );
   // Sent only once the claim committed: a batch whose marks rolled back never leaves.
   const send = (batch: OutboxRow[]) => {
@@ -65,10 +76,10 @@ export async function pushPipelined(deps: PipelineDeps): Promise<void> {
     answer.catch(() => undefined); // observed when its turn comes; no unhandled rejection meanwhile
     flight.push({ batch, answer });
   };
-  const claimAlone = () => {
-    if (!mayTake()) return;
+  const claimAlone = (lane = false) => {
+    if (!mayTake(lane)) return;
     try {
-      send(take());
+      send(take(lane));
     } catch (err) {
       // Thrown only after the batch in flight is settled: its answer must still be recorded.
       failure ??= { err };
@@ -104,7 +115,32 @@ export async function pushPipelined(deps: PipelineDeps): Promise<void> {
       await yieldToSocket();
       claimAlone();
     }
+    // Until the oldest batch is answered, each raise of `urgent` may send a CRITICAL batch.
+    if (deps.urgent) await whileUnanswered(flight[0]!, deps.urgent, () => claimAlone(true));
     await settle(flight.shift()!);
   }
   if (failure) throw failure.err;
+}
+
+/** Resolves once `head` is answered (or failed); each raise of `urgent` meanwhile calls onRaise. */
+async function whileUnanswered(head: Sent, urgent: UrgentSignal, onRaise: () => void): Promise<void> {
+  const answered = head.answer.then(
+    () => true,
+    () => true,
+  );
+  while (!(await Promise.race([answered, urgent.wait().then(() => false)]))) onRaise();
+}
+
+/**
+ * The next batch beside those in flight: the ready sales alone while there are any, the lane's
+ * batch (`lane`) only sales. The sales' claim is empty when each waits on a family in flight;
+ * the other bands then go on meanwhile.
+ */
+function claimNext(deps: PipelineDeps, inFlight: OutboxRow[], lane: boolean): OutboxRow[] {
+  const { outbox, batchSize, minPriority } = deps;
+  if (lane || (minPriority < Priority.CRITICAL && outbox.hasReady(Priority.CRITICAL))) {
+    const sales = outbox.claimBatch(batchSize, Priority.CRITICAL, inFlight);
+    if (sales.length > 0 || lane) return sales;
+  }
+  return outbox.claimBatch(batchSize, minPriority, inFlight);
 }

@@ -15,6 +15,7 @@ import type { CentralTransport } from "../transport/central-transport";
 import { CentralHoldStore, type CentralHold } from "./central-hold";
 import { applyPulledPage, FEED_EPOCH_KEY } from "./pull-applier";
 import { pushPipelined } from "./push-pipeline";
+import { UrgentSignal } from "./urgent-signal";
 import { StorageWatch, type StorageCondition } from "./storage-condition";
 import {
   INITIAL_STATE,
@@ -115,6 +116,9 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private timers: NodeJS.Timeout[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
   private lastDataVersion = -1;
+  /** data_version as last read while a cycle ran, apart from lastDataVersion (see watchLocalChanges). */
+  private midCycleDataVersion = -1;
+  private readonly urgent = new UrgentSignal();
   /** The till's disk as the engine's own writes found it (status and the heartbeat report it). */
   private readonly storage = new StorageWatch();
   /** A write failed mid-cycle: rows it left SYNCING go back to PENDING before the next batch. */
@@ -283,6 +287,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
         this.dueAfterRunning = Math.min(this.dueAfterRunning ?? minPriority, minPriority);
         return false;
       },
+      urgent: this.urgent,
       onOutcome: (o) => {
         report.pushed += o.synced;
         report.conflicts += o.conflicts;
@@ -356,9 +361,15 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
    * the pause flag and look for ready CRITICAL rows.
    */
   private watchLocalChanges(): void {
-    // Mid-cycle: leave the version unread, so a row committed meanwhile is still noticed on
-    // the first poll after the cycle.
-    if (this.running) return;
+    // Mid-cycle: leave lastDataVersion unread, so a row committed meanwhile is still noticed on
+    // the first poll after the cycle; a sale wakes the push in flight at once (its lane).
+    if (this.running) {
+      const v = this.db.pragma("data_version", { simple: true }) as number;
+      if (v === this.midCycleDataVersion) return;
+      this.midCycleDataVersion = v;
+      if (this.outbox.hasReady(Priority.CRITICAL)) this.urgent.raise();
+      return;
+    }
     const v = this.db.pragma("data_version", { simple: true }) as number;
     if (v === this.lastDataVersion) return;
     this.lastDataVersion = v;
