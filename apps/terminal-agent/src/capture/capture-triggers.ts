@@ -10,6 +10,7 @@ import {
 } from "@tillsync/shared";
 import { statusSql, UNCONFIRMED_SQL } from "../outbox/outbox-status-sql";
 import { localEditTriggers } from "./local-edit-triggers";
+import { changeIdSql, NEXT_OUTBOX_ID_SQL } from "./outbox-ids";
 import {
   CLEAR_LEDGER_MOVING,
   hasVersion,
@@ -35,12 +36,10 @@ import {
 
 const MODE = "coalesce((SELECT value FROM sync_state WHERE key = 'mode'), 'ONLINE')";
 /**
- * The change id: a UUIDv7 (millisecond time, then random). Time order makes the outbox's
- * unique change_id index an append instead of a random insert, and one randomblob is cheaper
- * than building a v4 from five; this was most of capture's cost per row.
+ * A change id made on an outbox row (OutboxStore.settle re-issues one): it carries the row's
+ * `id` (capture/outbox-ids.ts), so no unique index is needed to keep it unique.
  */
-export const UUID_SQL =
-  "(SELECT substr(t, 1, 8) || '-' || substr(t, 9, 4) || '-7' || substr(r, 1, 3) || '-8' || substr(r, 4, 3) || '-' || substr(r, 7, 12) FROM (SELECT printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)) AS t, lower(hex(randomblob(9))) AS r))";
+export const UUID_SQL = changeIdSql("id");
 
 function priorityExpr(policy: SyncPolicy, p: TablePolicy, ref: RowRef): string {
   const rule: PriorityRule = p.priority;
@@ -103,8 +102,10 @@ function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE
   const data = op === "DELETE" ? "NULL" : jsonRow(p, "NEW");
   const baseData = op === "CREATE" ? "NULL" : jsonRow(p, "OLD");
   const base = op === "CREATE" || !hasVersion(p) ? "NULL" : `nullif(OLD.version, 0)`;
-  return `  INSERT INTO outbox (change_id, entity_type, entity_id, operation, data, base_data, base_version, sync_priority, created_in_mode)
-  SELECT ${UUID_SQL}, ${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${MODE}${where};`;
+  // The id is chosen here, not by SQLite, so that it never repeats and the change id carries it.
+  return `  INSERT INTO outbox (id, change_id, entity_type, entity_id, operation, data, base_data, base_version, sync_priority, created_in_mode)
+  SELECT n.id, ${changeIdSql("n.id")}, ${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${MODE}
+   FROM (SELECT ${NEXT_OUTBOX_ID_SQL} AS id) AS n${where};`;
 }
 
 /**
