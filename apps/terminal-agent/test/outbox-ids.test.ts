@@ -111,7 +111,9 @@ describe("outbox ids", () => {
     // SQLite's own rowid would be the deleted one again.
     expect(() =>
       db
-        .prepare(`INSERT INTO outbox (entity_type, entity_id, operation, sync_priority) VALUES ('sale_orders', ?, 'CREATE', 9)`)
+        .prepare(
+          `INSERT INTO outbox (entity_type, entity_id, operation, sync_priority) VALUES ('sale_orders', ?, 'CREATE', 9)`,
+        )
         .run(randomUUID()),
     ).toThrow(/outbox id reused/);
   });
@@ -152,9 +154,9 @@ describe("migration to sequence ids", () => {
   it("keeps an old till's queue, continues above every id it ever used, and pushes each pending change once", () => {
     const file = path.join(dir, "old.db");
     const old = openTerminalDb(file, previousRelease());
-    expect(
-      (old.prepare(`SELECT sql FROM sqlite_master WHERE name = 'outbox'`).get() as { sql: string }).sql,
-    ).toMatch(/AUTOINCREMENT/);
+    expect((old.prepare(`SELECT sql FROM sqlite_master WHERE name = 'outbox'`).get() as { sql: string }).sql).toMatch(
+      /AUTOINCREMENT/,
+    );
     const synced = order(old);
     old.prepare(`UPDATE outbox SET status = 'SYNCED' WHERE entity_id = ?`).run(synced);
     const pending = [order(old), order(old)];
@@ -188,7 +190,11 @@ describe("migration to sequence ids", () => {
       expect(expected).toHaveLength(3);
       expect([...sent.keys()].sort()).toEqual([...expected].sort());
       expect([...sent.values()].every((n) => n === 1)).toBe(true);
-      expect(rows(db).filter((r) => r.entity_id !== synced).map((r) => r.entity_id)).toEqual([...pending, later]);
+      expect(
+        rows(db)
+          .filter((r) => r.entity_id !== synced)
+          .map((r) => r.entity_id),
+      ).toEqual([...pending, later]);
       expect(rows(db).every((r) => r.status === "SYNCED")).toBe(true);
     } finally {
       db.close();
