@@ -7,7 +7,7 @@
  * /api/sync/push (network + central, no agent). With a backlog, that many MEDIUM changes
  * (new customers) wait in the outbox when the sales start and drain meanwhile: a COMPLETED
  * sale must still overtake them (priority lanes, not FIFO; issue 15 target 4).
- *   npx tsx bench/latency.ts [orders=1000] [backlog=0]
+ *   npx tsx bench/latency.ts [orders=1000] [backlog=0]     (SYNC_BATCH_SIZE=…: the agent's batch size)
  * Target (SPEC §7): p50 ≤ 50 ms, p99 ≤ 250 ms, also with a backlog of 50,000.
  */
 import { randomUUID } from "node:crypto";
@@ -204,7 +204,9 @@ async function main(): Promise<void> {
   try {
     const s = await provision(central);
     const file = path.join(dir, "t.db");
-    const config = benchAgentConfig(central.url, s.key, s.terminalId, file);
+    // SYNC_BATCH_SIZE=…: backlog batches of another size (the default is the agent's).
+    const batch = process.env.SYNC_BATCH_SIZE;
+    const config = benchAgentConfig(central.url, s.key, s.terminalId, file, batch ? { SYNC_BATCH_SIZE: batch } : {});
     const http = transportFromConfig(config);
     const transport = new TimedTransport(http);
     const agent = createAgent(config, transport);
