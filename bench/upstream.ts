@@ -157,7 +157,9 @@ function report(changes: number, agent: Timing, rows: number, raw: [Timing, Timi
   );
   // CPU per batch: what the push costs whatever else the machine runs (the wall clock moves with the load).
   console.log(`  CPU per batch of ${BATCH}, push: ${perBatch(agent, changes)}`);
-  console.log(`  CPU per batch of ${BATCH}, raw : ${perBatch(raw[0], rows)} (before), ${perBatch(raw[1], rows)} (after)`);
+  console.log(
+    `  CPU per batch of ${BATCH}, raw : ${perBatch(raw[0], rows)} (before), ${perBatch(raw[1], rows)} (after)`,
+  );
   console.log(`  ratio ${((agentRate / rawRate) * 100).toFixed(1)}% (target ≥ 50%)`);
   reportFigure({
     bench: "upstream",

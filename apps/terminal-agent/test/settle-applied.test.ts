@@ -62,12 +62,16 @@ describe("settling APPLIED answers set-based", () => {
     const sales = [sale(), sale(), sale()];
     const batch = outbox.claimBatch(100, Priority.BACKGROUND);
     expect(batch).toHaveLength(9);
-    const outcome = outbox.recordResults(batch, answer(batch, (r) => 7 + (r.id % 3)), RETRY);
+    const outcome = outbox.recordResults(
+      batch,
+      answer(batch, (r) => 7 + (r.id % 3)),
+      RETRY,
+    );
 
     expect(outcome).toEqual({ synced: 9, conflicts: 0, retrying: 0, failed: 0 });
-    expect(db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED' OR error IS NOT NULL`).get()).toEqual(
-      { n: 0 },
-    );
+    expect(db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED' OR error IS NOT NULL`).get()).toEqual({
+      n: 0,
+    });
     for (const r of batch) {
       if (r.entity_type === "inventory_adjustments") continue;
       expect(versionOf(r.entity_type, r.entity_id)).toBe(7 + (r.id % 3));
@@ -85,7 +89,11 @@ describe("settling APPLIED answers set-based", () => {
     const changed = JSON.stringify({ ...JSON.parse(sentOrder.data!), total_cents: 250 });
     db.prepare(`UPDATE outbox SET data = ? WHERE id = ?`).run(changed, sentOrder.id);
 
-    const outcome = outbox.recordResults(batch, answer(batch, () => 4), RETRY);
+    const outcome = outbox.recordResults(
+      batch,
+      answer(batch, () => 4),
+      RETRY,
+    );
 
     expect(outcome.synced).toBe(3);
     const [rest] = outboxOf("sale_orders", order);
@@ -115,7 +123,11 @@ describe("settling APPLIED answers set-based", () => {
     db.prepare(`UPDATE sale_orders SET total_cents = 400 WHERE id = ?`).run(order); // waits, on top of the last
 
     const versions = new Map(orderChanges.map((r, i) => [r.id, 10 + i]));
-    outbox.recordResults(batch, answer(batch, (r) => versions.get(r.id) ?? 1), RETRY);
+    outbox.recordResults(
+      batch,
+      answer(batch, (r) => versions.get(r.id) ?? 1),
+      RETRY,
+    );
 
     expect(versionOf("sale_orders", order)).toBe(11);
     const rows = outboxOf("sale_orders", order);
@@ -126,12 +138,22 @@ describe("settling APPLIED answers set-based", () => {
   it("keeps a deleted row's answer out of its table and settles it", () => {
     const { order } = sale();
     const created = outbox.claimBatch(100, Priority.BACKGROUND);
-    outbox.recordResults(created, answer(created, () => 1), RETRY);
+    outbox.recordResults(
+      created,
+      answer(created, () => 1),
+      RETRY,
+    );
     db.prepare(`DELETE FROM sale_order_lines`).run();
     db.prepare(`DELETE FROM sale_orders WHERE id = ?`).run(order);
     const batch = outbox.claimBatch(100, Priority.BACKGROUND);
     expect(batch.map((r) => r.operation)).toEqual(["DELETE", "DELETE"]);
-    expect(outbox.recordResults(batch, answer(batch, () => 3), RETRY).synced).toBe(2);
+    expect(
+      outbox.recordResults(
+        batch,
+        answer(batch, () => 3),
+        RETRY,
+      ).synced,
+    ).toBe(2);
     expect(db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED'`).get()).toEqual({ n: 0 });
   });
 
@@ -144,7 +166,11 @@ describe("settling APPLIED answers set-based", () => {
     }) as typeof db.prepare;
     sale();
     const batch = outbox.claimBatch(100, Priority.BACKGROUND);
-    outbox.recordResults(batch, answer(batch, () => 2), RETRY);
+    outbox.recordResults(
+      batch,
+      answer(batch, () => 2),
+      RETRY,
+    );
     db.prepare = prepare;
 
     const setBased = traced.filter((s) => /FROM \(SELECT value/.test(s));
