@@ -14,7 +14,16 @@ import path from "node:path";
 import { Client } from "pg";
 import { createAgent, type Agent } from "@tillsync/terminal-agent";
 import { migrateCentral, openCentralDb } from "@tillsync/central";
-import { adminCall, benchAgentConfig, createDatabase, fmt, runBench, spawnCentral } from "./lib/bench-env";
+import {
+  adminCall,
+  benchAgentConfig,
+  cpuSeconds,
+  createDatabase,
+  fmt,
+  pgBackendCpu,
+  runBench,
+  spawnCentral,
+} from "./lib/bench-env";
 import { reportFigure } from "./lib/bench-report";
 
 const TOTAL = Number(process.argv[2] ?? 100_000);
@@ -86,14 +95,27 @@ const RAW_UPSERTS: Record<string, { sql: string; columns: string[] }> = {
   },
 };
 
-/** Baseline: the same rows straight into a fresh central database, same batch size; in ms. */
-async function rawBaselineMs(rows: Array<{ entity_type: string; data: string }>): Promise<number> {
+/** CPU seconds this process has used so far. */
+const ownCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/** Wall and CPU time of a run, in ms (CPU: per process group). */
+interface Timing {
+  ms: number;
+  cpuMs: Record<string, number>;
+}
+
+/** Baseline: the same rows straight into a fresh central database, same batch size. */
+async function rawBaseline(rows: Array<{ entity_type: string; data: string }>): Promise<Timing> {
   const raw = await createDatabase("raw");
   const rawDb = openCentralDb(raw.url, 2);
   await migrateCentral(rawDb.pool);
   await rawDb.close();
   const pg = new Client({ connectionString: raw.url });
   await pg.connect();
+  const cpu0 = [ownCpu(), await pgBackendCpu(raw.name)];
   const t1 = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) {
     const batch = rows.slice(i, i + BATCH).map((x) => ({ t: x.entity_type, d: JSON.parse(x.data) as Row }));
@@ -109,18 +131,34 @@ async function rawBaselineMs(rows: Array<{ entity_type: string; data: string }>)
     await pg.query("COMMIT");
   }
   const ms = performance.now() - t1;
+  const cpuMs = { client: (ownCpu() - cpu0[0]!) * 1000, postgres: ((await pgBackendCpu(raw.name)) - cpu0[1]!) * 1000 };
   await pg.end();
   await raw.drop();
-  return ms;
+  return { ms, cpuMs };
 }
 
-function report(changes: number, agentMs: number, rows: number, rawMs: [number, number]): void {
+/** CPU per batch of BATCH rows, by process, and in all. */
+function perBatch(t: Timing, rows: number): string {
+  const batches = rows / BATCH;
+  const parts = Object.entries(t.cpuMs).map(([k, v]) => `${k} ${fmt(v / batches)}`);
+  const all = Object.values(t.cpuMs).reduce((a, b) => a + b, 0);
+  return `${parts.join(", ")}; all ${fmt(all / batches)} ms`;
+}
+
+function report(changes: number, agent: Timing, rows: number, raw: [Timing, Timing]): void {
+  const agentMs = agent.ms;
+  const rawMs = [raw[0].ms, raw[1].ms];
   const agentRate = (changes / agentMs) * 1000;
-  const rawRate = (rows / ((rawMs[0] + rawMs[1]) / 2)) * 1000;
+  const rawRate = (rows / ((rawMs[0]! + rawMs[1]!) / 2)) * 1000;
   console.log(`upstream: ${fmt(changes)} changes, batch ${BATCH}`);
   console.log(`  agent → central, until all SYNCED : ${fmt(agentMs)} ms  ${fmt(agentRate)} changes/s`);
   console.log(
-    `  baseline raw unnest … ON CONFLICT : ${fmt(rawMs[0])} ms before, ${fmt(rawMs[1])} ms after  ${fmt(rawRate)} rows/s`,
+    `  baseline raw unnest … ON CONFLICT : ${fmt(rawMs[0]!)} ms before, ${fmt(rawMs[1]!)} ms after  ${fmt(rawRate)} rows/s`,
+  );
+  // CPU per batch: what the push costs whatever else the machine runs (the wall clock moves with the load).
+  console.log(`  CPU per batch of ${BATCH}, push: ${perBatch(agent, changes)}`);
+  console.log(
+    `  CPU per batch of ${BATCH}, raw : ${perBatch(raw[0], rows)} (before), ${perBatch(raw[1], rows)} (after)`,
   );
   console.log(`  ratio ${((agentRate / rawRate) * 100).toFixed(1)}% (target ≥ 50%)`);
   reportFigure({
@@ -152,19 +190,26 @@ async function main(): Promise<void> {
       entity_type: string;
       data: string;
     }>;
-    const rawBefore = await rawBaselineMs(rows);
+    const rawBefore = await rawBaseline(rows);
+    const cpu0 = [ownCpu(), cpuSeconds(central.child.pid), await pgBackendCpu(db.name)];
     const t0 = performance.now();
     const r = await agent.engine.runCycle();
     const agentMs = performance.now() - t0;
+    const cpuMs = {
+      agent: (ownCpu() - cpu0[0]!) * 1000,
+      central: (cpuSeconds(central.child.pid) - cpu0[1]!) * 1000,
+      postgres: ((await pgBackendCpu(db.name)) - cpu0[2]!) * 1000,
+    };
     if (r.error) throw new Error(r.error);
     const left = (agent.db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED'`).get() as { n: number })
       .n;
     if (left !== 0) throw new Error(`${left} changes not SYNCED`);
     await agent.close();
-    central.stop();
-    report(changes, agentMs, rows.length, [rawBefore, await rawBaselineMs(rows)]);
+    // A profiled central (BENCH_CPU_PROF) is stopped at cleanup, gently, so it writes its profile.
+    if (!process.env.BENCH_CPU_PROF) central.stop();
+    report(changes, { ms: agentMs, cpuMs }, rows.length, [rawBefore, await rawBaseline(rows)]);
   } finally {
-    central.stop();
+    if (!process.env.BENCH_CPU_PROF) central.stop();
     rmSync(dir, { recursive: true, force: true });
     await db.drop();
   }

@@ -9,6 +9,7 @@ export * from "./errors";
 export * from "./sync-policy";
 export { columnTypes, DEFAULT_TEXT_MAX, INT4_MAX, INT4_MIN, intRange, textMax } from "./policy-columns";
 export * from "./row-schemas";
+export { fastPushRequest, fastRowParser, type FastParse } from "./fast-parse";
 export * from "./protocol";
 export * from "./parse";
 export * from "./health";

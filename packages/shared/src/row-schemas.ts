@@ -10,7 +10,7 @@ import { DEFAULT_SYNC_POLICY, SYNC_TABLES, type SyncTable, type TablePolicy } fr
  */
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Text PostgreSQL can store and UTF-8 can encode: no NUL, no lone UTF-16 surrogate (JSON can
@@ -35,7 +35,7 @@ export function unlessMissing(message: string): (issue: { input?: unknown }) => 
 }
 
 /** The calendar date of an ISO timestamp exists (JavaScript turns 30 February into 1 March; PostgreSQL refuses it). */
-function isRealDate(v: string): boolean {
+export function isRealDate(v: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(v);
   if (!m || Number.isNaN(Date.parse(v))) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -52,6 +52,9 @@ function intSchema(type: { kind: "int"; min?: number; max?: number }): z.ZodNumb
     .min(min, { message: range })
     .max(max, { message: range });
 }
+
+/** The ISO-8601 forms a row's timestamp column takes (fast-parse.ts tests values with the same pattern). */
+export const ROW_TIMESTAMP_FORMAT = { offset: true, local: true } as const;
 
 /** One column's schema, built from its spec (domain included). */
 export function columnSchema(col: ColumnSpec): z.ZodType {
@@ -72,7 +75,7 @@ export function columnSchema(col: ColumnSpec): z.ZodType {
       break;
     case "timestamp":
       s = z.iso
-        .datetime({ offset: true, local: true, error: unlessMissing(`${col.name} must be an ISO-8601 timestamp`) })
+        .datetime({ ...ROW_TIMESTAMP_FORMAT, error: unlessMissing(`${col.name} must be an ISO-8601 timestamp`) })
         .refine(isRealDate, { message: "must be a date that exists" });
       break;
     case "enum":

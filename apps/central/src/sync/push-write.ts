@@ -47,12 +47,32 @@ interface BatchState {
  * Step 4 of a push: writes the fresh changes table by table, parents before children (G5),
  * each table in rounds that touch a row once (several changes to one row in a batch are
  * applied in order, one round each). Runs inside the push's transaction.
+ *
+ * The whole batch is written in one savepoint first (two statements instead of two per round:
+ * a row-level error is rare). When one is raised, that savepoint is undone and the batch is
+ * written again from scratch with a savepoint per round, which isolates the poisoned change (G6).
  */
 export async function writeBatch(
   tx: PushWriteTx,
   policy: SyncPolicy,
   terminal: TerminalIdentity,
   changes: PreparedChange[],
+): Promise<{ results: Map<string, FirstResult>; conflicts: ConflictEntry[]; refusals: Refusal[] }> {
+  try {
+    return await tx.savepoint(() => writeAll(tx, policy, terminal, changes, false));
+  } catch (err) {
+    if (!isRowLevelError(err)) throw err;
+    return writeAll(tx, policy, terminal, changes, true);
+  }
+}
+
+/** Writes every table's rounds; `isolate`: each round in a savepoint of its own (see applyRound). */
+async function writeAll(
+  tx: PushWriteTx,
+  policy: SyncPolicy,
+  terminal: TerminalIdentity,
+  changes: PreparedChange[],
+  isolate: boolean,
 ): Promise<{ results: Map<string, FirstResult>; conflicts: ConflictEntry[]; refusals: Refusal[] }> {
   const state: BatchState = {
     tx,
@@ -66,7 +86,10 @@ export async function writeBatch(
   };
   for (const table of tablesParentFirst(policy)) {
     const forTable = changes.filter((c) => c.policy.table === table.table);
-    for (const round of rounds(forTable)) await applyRound(state, table, round);
+    for (const round of rounds(forTable)) {
+      if (isolate) await applyRound(state, table, round);
+      else take(state, await writeRound(state, table, round));
+    }
   }
   return { results: state.results, conflicts: state.conflicts, refusals: state.refusals };
 }

@@ -13,6 +13,7 @@ import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyCentralRow } from "../sync/apply-central-row";
 import { UUID_SQL } from "../capture/capture-triggers";
 import { flightKeys, READY, selectBatch } from "./batch-selection";
+import { settleSynced, writeVersions, type AppliedAnswer } from "./settle-applied";
 import { statusSql, UNCONFIRMED_SQL } from "./outbox-status-sql";
 
 export interface OutboxRow {
@@ -143,7 +144,7 @@ export class OutboxStore {
         WHERE id = ? RETURNING status`,
     );
     withoutCapture(this.db, () => {
-      const versions: Array<{ row: OutboxRow; version: number }> = [];
+      const applied: AppliedAnswer[] = [];
       const conflicts: Array<{ row: OutboxRow; result: Extract<FirstResult, { status: "CONFLICT" }> }> = [];
       for (const res of results) {
         const row = byChange.get(res.changeId);
@@ -155,16 +156,14 @@ export class OutboxStore {
           if (st.status === "FAILED") outcome.failed++;
           else outcome.retrying++;
         } else if (r.status === "APPLIED") {
-          this.settle(row, r.version, "SYNCED", null);
+          applied.push({ row, version: r.version });
           outcome.synced++;
-          const p = this.policy[row.entity_type];
-          // Append-only rows are never edited, so their version is never a base for anything.
-          if (!p.appendOnly && row.operation !== "DELETE" && p.columns.some((c) => c.name === "version")) {
-            stmt(this.db, `UPDATE ${row.entity_type} SET version = ? WHERE id = ?`).run(r.version, row.entity_id);
-            versions.push({ row, version: r.version });
-          }
         } else conflicts.push({ row, result: r });
       }
+      // Set-based (outbox/settle-applied.ts); a row changed since it was sent gets the per-change path.
+      const marked = settleSynced(this.db, applied);
+      for (const { row, version } of applied) if (!marked.has(row.id)) this.resendRest(row, version);
+      const versions = writeVersions(this.db, this.policy, applied);
       // After every confirmation of the batch: central's row taken over below is shown plus the
       // changes central has not confirmed, and a change just confirmed is no longer one (G4).
       for (const { row, result: r } of conflicts) {
@@ -191,7 +190,11 @@ export class OutboxStore {
       `UPDATE outbox SET status = ?, error = ?
         WHERE id = ? AND operation = ? AND data IS ? AND base_data IS ?`,
     ).run(status, error, sent.id, sent.operation, sent.data, sent.base_data);
-    if (settled.changes > 0) return;
+    if (settled.changes === 0) this.resendRest(sent, version);
+  }
+
+  /** The sent row holds something else by now: that unsent rest becomes a new change based on central's version. */
+  private resendRest(sent: OutboxRow, version: number): void {
     stmt(
       this.db,
       `UPDATE outbox SET change_id = ${UUID_SQL}, status = ${statusSql("PENDING")}, error = NULL,
