@@ -25,6 +25,7 @@ import {
   spawnCentral,
 } from "./lib/bench-env";
 import { reportFigure } from "./lib/bench-report";
+import { writeSales } from "./lib/sale-rows";
 
 const TOTAL = Number(process.argv[2] ?? 100_000);
 const BATCH = Number(process.argv[3] ?? 1000);
@@ -49,25 +50,7 @@ async function provision(
 /** TOTAL/4 sales of 4 rows each (order, line, payment, adjustment); answers the changes captured. */
 function fillOutbox(agent: Agent, storeId: string, productId: string): number {
   const db = agent.db;
-  db.transaction(() => {
-    const o = db.prepare(
-      `INSERT INTO sale_orders (id, store_id, status, total_cents, completed_at) VALUES (?, ?, 'COMPLETED', 100, strftime('%Y-%m-%dT%H:%M:%fZ','now'))`,
-    );
-    const l = db.prepare(
-      `INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, 1, 100, 100)`,
-    );
-    const p = db.prepare(`INSERT INTO payments (id, order_id, method, amount_cents) VALUES (?, ?, 'CASH', 100)`);
-    const a = db.prepare(
-      `INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) VALUES (?, ?, ?, -1, 'SALE')`,
-    );
-    for (let i = 0; i < Math.floor(TOTAL / 4); i++) {
-      const order = randomUUID();
-      o.run(order, storeId);
-      l.run(randomUUID(), order, productId);
-      p.run(randomUUID(), order);
-      a.run(randomUUID(), storeId, productId);
-    }
-  })();
+  writeSales(db, storeId, productId, Math.floor(TOTAL / 4));
   return (db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'PENDING'`).get() as { n: number }).n;
 }
 

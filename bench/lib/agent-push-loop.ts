@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Priority, type PushResult } from "@tillsync/shared";
 import { openTerminalDb, OutboxStore, type OutboxRow } from "@tillsync/terminal-agent";
+import { writeSales } from "./sale-rows";
 
 const TOTAL = Number(process.argv[2] ?? 100_000);
 const BATCH = Number(process.argv[3] ?? 1000);
@@ -21,25 +22,7 @@ try {
   const db = openTerminalDb(path.join(dir, "t.db"));
   const storeId = randomUUID();
   const productId = randomUUID();
-  db.transaction(() => {
-    const o = db.prepare(
-      `INSERT INTO sale_orders (id, store_id, status, total_cents, completed_at) VALUES (?, ?, 'COMPLETED', 100, strftime('%Y-%m-%dT%H:%M:%fZ','now'))`,
-    );
-    const l = db.prepare(
-      `INSERT INTO sale_order_lines (id, order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (?, ?, ?, 1, 100, 100)`,
-    );
-    const p = db.prepare(`INSERT INTO payments (id, order_id, method, amount_cents) VALUES (?, ?, 'CASH', 100)`);
-    const a = db.prepare(
-      `INSERT INTO inventory_adjustments (id, store_id, product_id, delta, reason) VALUES (?, ?, ?, -1, 'SALE')`,
-    );
-    for (let i = 0; i < Math.floor(TOTAL / 4); i++) {
-      const order = randomUUID();
-      o.run(order, storeId);
-      l.run(randomUUID(), order, productId);
-      p.run(randomUUID(), order);
-      a.run(randomUUID(), storeId, productId);
-    }
-  })();
+  writeSales(db, storeId, productId, Math.floor(TOTAL / 4));
   const outbox = new OutboxStore(db);
   const answer = (rows: OutboxRow[]): PushResult[] =>
     rows.map((r) => ({ changeId: r.change_id, status: "APPLIED", version: 2 }) as PushResult);

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { DEFAULT_SYNC_POLICY, Priority, type PushChange, type PushResult } from "@tillsync/shared";
 import { waitFor } from "@tillsync/testkit";
-import { openTerminalDb, withoutCapture, type SqliteDb } from "../src/db/terminal-db";
-import { OutboxStore, type OutboxRow } from "../src/outbox/outbox-store";
-import { pushPipelined } from "../src/sync/push-pipeline";
+import type { SqliteDb } from "../src/db/terminal-db";
+import type { OutboxRow, OutboxStore } from "../src/outbox/outbox-store";
+import { pushPipelined, type PipelineDeps } from "../src/sync/push-pipeline";
 import { UrgentSignal } from "../src/sync/urgent-signal";
+import { memoryTill } from "./support/memory-till";
 
 /**
  * Two batches in flight (sync/push-pipeline.ts) keep causality: the batch chosen beside one
@@ -19,15 +20,7 @@ const productId = randomUUID();
 let db: SqliteDb;
 let outbox: OutboxStore;
 
-beforeEach(() => {
-  db = openTerminalDb(":memory:");
-  outbox = new OutboxStore(db);
-  withoutCapture(db, () =>
-    db
-      .prepare(`INSERT INTO products (id, sku, name, price_cents, version) VALUES (?, 'P', 'p', 100, 1)`)
-      .run(productId),
-  );
-});
+beforeEach(() => ({ db, outbox } = memoryTill(productId)));
 
 afterEach(() => db.close());
 
@@ -122,6 +115,17 @@ const answered = (rows: OutboxRow[]): PushResult[] =>
 
 const claimed = (rows: OutboxRow[]) => rows.map((r) => `${r.entity_type}|${r.entity_id}`);
 
+/** pushPipelined over the whole outbox, with what a test leaves out taken as always-yes. */
+const pipeline = (d: Pick<PipelineDeps, "transport" | "batchSize"> & Partial<PipelineDeps>): Promise<void> =>
+  pushPipelined({
+    outbox,
+    minPriority: Priority.BACKGROUND,
+    rejectRetry: REJECT_RETRY,
+    mayClaim: () => true,
+    onOutcome: () => undefined,
+    ...d,
+  });
+
 describe("choosing a batch beside one in flight", () => {
   it("holds back the order over a line in flight, though its change came after the line", () => {
     const o = order();
@@ -165,12 +169,9 @@ describe("pushPipelined", () => {
     const central = new HeldCentral();
     let edited = false;
     const outcomes: number[] = [];
-    const done = pushPipelined({
-      outbox,
+    const done = pipeline({
       transport: central,
       batchSize: 4,
-      minPriority: Priority.BACKGROUND,
-      rejectRetry: REJECT_RETRY,
       mayClaim: () => {
         // Later changes of rows already sent, so the pipeline meets rows and families in flight.
         if (central.pushes.length === 2 && !edited) {
@@ -197,12 +198,9 @@ describe("pushPipelined", () => {
     for (const o of orders.slice(0, 2)) line(o); // the first batch
     const central = new HeldCentral();
     let completed = false;
-    const done = pushPipelined({
-      outbox,
+    const done = pipeline({
       transport: central,
       batchSize: 2,
-      minPriority: Priority.BACKGROUND,
-      rejectRetry: REJECT_RETRY,
       mayClaim: () => {
         // The first batch (two lines) is in flight: every order is completed now, the first two
         // over those lines; their completions come first in line for the next batch.
@@ -212,7 +210,6 @@ describe("pushPipelined", () => {
         }
         return true;
       },
-      onOutcome: () => undefined,
     });
     await Promise.all([done, central.drain(done)]);
 
@@ -231,14 +228,9 @@ describe("pushPipelined", () => {
         ++n === 1 ? Promise.reject(new Error("connection reset")) : Promise.resolve(applied(changes)),
     };
     await expect(
-      pushPipelined({
-        outbox,
+      pipeline({
         transport,
         batchSize: 2,
-        minPriority: Priority.BACKGROUND,
-        rejectRetry: REJECT_RETRY,
-        mayClaim: () => true,
-        onOutcome: () => undefined,
       }),
     ).rejects.toThrow("connection reset");
     const statuses = db.prepare(`SELECT status, count(*) AS n FROM outbox GROUP BY status ORDER BY status`).all();
@@ -269,14 +261,9 @@ describe("CRITICAL first behind a backlog", () => {
     customers(40);
     const central = new HeldCentral();
     const urgent = new UrgentSignal();
-    const done = pushPipelined({
-      outbox,
+    const done = pipeline({
       transport: central,
       batchSize: 10,
-      minPriority: Priority.BACKGROUND,
-      rejectRetry: REJECT_RETRY,
-      mayClaim: () => true,
-      onOutcome: () => undefined,
       urgent,
     });
     await waitFor(() => central.pushes.length === 2, { what: "two backlog batches in flight" });
@@ -298,12 +285,9 @@ describe("CRITICAL first behind a backlog", () => {
     customers(40);
     const central = new HeldCentral();
     let sold = false;
-    const done = pushPipelined({
-      outbox,
+    const done = pipeline({
       transport: central,
       batchSize: 10,
-      minPriority: Priority.BACKGROUND,
-      rejectRetry: REJECT_RETRY,
       mayClaim: () => {
         if (central.pushes.length === 2 && !sold) {
           sold = true;
@@ -311,7 +295,6 @@ describe("CRITICAL first behind a backlog", () => {
         }
         return true;
       },
-      onOutcome: () => undefined,
     });
     await Promise.all([done, central.drain(done)]);
     expect(sold).toBe(true);
@@ -325,12 +308,9 @@ describe("CRITICAL first behind a backlog", () => {
     customers(20);
     const central = new HeldCentral();
     let completed = false;
-    const done = pushPipelined({
-      outbox,
+    const done = pipeline({
       transport: central,
       batchSize: 5,
-      minPriority: Priority.BACKGROUND,
-      rejectRetry: REJECT_RETRY,
       mayClaim: () => {
         // The order's first change is in flight: its completion must wait, the customers need not.
         if (central.pushes.length === 1 && !completed) {
@@ -339,7 +319,6 @@ describe("CRITICAL first behind a backlog", () => {
         }
         return true;
       },
-      onOutcome: () => undefined,
     });
     await waitFor(() => central.pushes.length === 2, { what: "a second batch beside the order" });
     expect(types(central.pushes[1]!)).toEqual(["customers"]);

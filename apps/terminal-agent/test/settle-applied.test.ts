@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Priority, type PushResult } from "@tillsync/shared";
-import { openTerminalDb, withoutCapture, type SqliteDb } from "../src/db/terminal-db";
-import { OutboxStore, type OutboxRow } from "../src/outbox/outbox-store";
+import type { SqliteDb } from "../src/db/terminal-db";
+import type { OutboxRow, OutboxStore } from "../src/outbox/outbox-store";
+import { memoryTill } from "./support/memory-till";
 
 /**
  * A batch's APPLIED answers are settled set-based (src/outbox/settle-applied.ts): one UPDATE of
@@ -18,15 +19,7 @@ const productId = randomUUID();
 let db: SqliteDb;
 let outbox: OutboxStore;
 
-beforeEach(() => {
-  db = openTerminalDb(":memory:");
-  outbox = new OutboxStore(db);
-  withoutCapture(db, () =>
-    db
-      .prepare(`INSERT INTO products (id, sku, name, price_cents, version) VALUES (?, 'P', 'p', 100, 1)`)
-      .run(productId),
-  );
-});
+beforeEach(() => ({ db, outbox } = memoryTill(productId)));
 
 afterEach(() => db.close());
 
