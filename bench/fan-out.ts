@@ -1,21 +1,22 @@
 /**
  * Fan-out: a price change at central until applied in N connected agents' SQLite (issue 15:
  * p99 ≤ 2 s for 1,000 agents). Two central instances of one cluster (same database and Redis
- * prefix), each in its own process; the agents run here, split between them (even to A, odd
+ * prefix), each in its own process; the agents are split between them (even to A, odd
  * to B), each with its own SQLite file and socket.io link, and sync only when central's
- * DATA_CHANGED trigger arrives (no interval). The price is written through A. Baseline, same
+ * DATA_CHANGED trigger arrives (no interval). The agents run in `procs` child processes
+ * (bench/fan-out-agents.ts, agent i in process i % procs), so the bench's own event loop is not
+ * what the figure measures; each child stamps an agent's applied time with its own Date.now(),
+ * the same clock as the write's start here. The price is written through A. Baseline, same
  * run: one agent pulling the change by hand right after it is committed (what a trigger
  * cannot beat).
- *   npx tsx bench/fan-out.ts [agents=1000] [rounds=5]
+ *   npx tsx bench/fan-out.ts [agents=1000] [rounds=5] [procs=4]
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createAgent, startSocketLink, type Agent, type AgentConfig, type SocketLink } from "@tillsync/terminal-agent";
 import {
   adminCall,
-  benchAgentConfig,
   cpuSeconds,
   createDatabase,
   pgBackendCpu,
@@ -27,9 +28,11 @@ import {
   spawnCentral,
 } from "./lib/bench-env";
 import { reportFigure } from "./lib/bench-report";
+import { AgentProcess, type ChildAgent } from "./lib/fan-out-ipc";
 
 const AGENTS = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 5);
+const PROCS = Math.max(1, Math.min(AGENTS, Number(process.argv[4] ?? 4)));
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
@@ -38,7 +41,7 @@ function pct(sorted: number[], p: number): number {
 interface Setup {
   central: Awaited<ReturnType<typeof spawnCentral>>;
   second: Awaited<ReturnType<typeof spawnCentral>>;
-  agents: Array<{ agent: Agent; link: SocketLink; config: AgentConfig }>;
+  procs: AgentProcess[];
   productId: string;
   sku: string;
   dbName: string;
@@ -55,44 +58,34 @@ async function setUp(dbUrl: string, dbName: string, dir: string): Promise<Setup>
   const productId = randomUUID();
   const sku = `FAN-${productId.slice(0, 8)}`;
   await call("POST", "/api/products", { id: productId, sku, name: "Fan", priceCents: 100 });
-  const agents: Setup["agents"] = [];
-  onCleanup(async () => {
-    for (const a of agents) await a.link.stop();
-    for (const a of agents) await a.agent.close();
-  });
+  const shares: ChildAgent[][] = Array.from({ length: PROCS }, () => []);
   for (let i = 0; i < AGENTS; i++) {
     const { terminal, key } = await call<{ terminal: { id: string }; key: string }>("POST", "/api/terminals", {
       name: `till ${i}`,
       storeId: store.id,
     });
-    const file = path.join(dir, `t${i}.db`);
     const url = i % 2 === 0 ? central.url : second.url;
-    const config: AgentConfig = benchAgentConfig(url, key, terminal.id, file, { SYNC_INTERVAL: "3600" });
-    const agent = createAgent(config);
-    await agent.engine.runCycle();
-    agents.push({ agent, config, link: startSocketLink(agent, config) });
+    shares[i % PROCS]!.push({ index: i, url, key, terminalId: terminal.id, file: path.join(dir, `t${i}.db`) });
   }
-  const deadline = Date.now() + 180_000;
-  while (agents.some((a) => !a.link.connected)) {
-    if (Date.now() > deadline) throw new Error("agents did not all connect");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const procs = shares.map(() => new AgentProcess());
+  await Promise.all(procs.map((p, i) => p.ask({ type: "start", agents: shares[i]! }, "ready")));
   // Let the SERVER_RESTART round of central's start settle before measuring.
   await new Promise((r) => setTimeout(r, 4_000));
-  console.log(`${AGENTS} agents connected, ${Math.ceil(AGENTS / 2)} to A and ${Math.floor(AGENTS / 2)} to B`);
-  return { central, second, agents, productId, sku, dbName };
+  console.log(
+    `${AGENTS} agents connected, ${Math.ceil(AGENTS / 2)} to A and ${Math.floor(AGENTS / 2)} to B, in ${PROCS} processes`,
+  );
+  return { central, second, procs, productId, sku, dbName };
 }
 
 /**
- * CPU seconds used so far by central A, central B, this process (the agents), the bench
+ * CPU seconds used so far by central A, central B, the agents' processes, the bench
  * database's PostgreSQL backends and Redis (the machine's, shared with whatever else runs).
  */
 async function roundCpu(s: Setup): Promise<number[]> {
-  const self = process.cpuUsage();
   return [
     cpuSeconds(s.central.child.pid),
     cpuSeconds(s.second.child.pid),
-    (self.user + self.system) / 1e6,
+    s.procs.reduce((sum, p) => sum + cpuSeconds(p.child.pid), 0),
     await pgBackendCpu(s.dbName),
     pidsNamed("redis-server").reduce((sum, pid) => sum + (cpuSeconds(pid) || 0), 0),
   ];
@@ -100,21 +93,11 @@ async function roundCpu(s: Setup): Promise<number[]> {
 
 /** One price change: write → applied per agent (Infinity for one that had not after 30 s), and the baseline. */
 async function round(s: Setup, n: number): Promise<{ applied: number[]; baseline: number }> {
-  const { agents, productId, sku, central } = s;
-  const priceOf = (a: Agent) =>
-    (
-      a.db.prepare("SELECT price_cents FROM products WHERE id = ?").get(productId) as
-        { price_cents: number } | undefined
-    )?.price_cents;
+  const { procs, productId, sku, central } = s;
   const price = 100 + n;
   const seen = new Map<number, number>();
-  const watchers = agents.map(({ agent }, i) => {
-    const check = () => {
-      if (!seen.has(i) && priceOf(agent) === price) seen.set(i, Date.now());
-    };
-    agent.engine.on("cycle", check);
-    return () => agent.engine.off("cycle", check);
-  });
+  for (const p of procs) p.onApplied = (i, at) => seen.set(i, at);
+  await Promise.all(procs.map((p) => p.ask({ type: "watch", productId, price }, "watching")));
   const cpu0 = await roundCpu(s);
   const t0 = Date.now();
   await adminCall(central.url, central.admin, "POST", "/api/products", {
@@ -125,13 +108,14 @@ async function round(s: Setup, n: number): Promise<{ applied: number[]; baseline
   });
   const committed = Date.now();
   while (seen.size < AGENTS && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
-  for (const stop of watchers) stop();
   const cpu = (await roundCpu(s)).map((v, i) => v - cpu0[i]!);
-  const applied = agents.map((_, i) => (seen.has(i) ? seen.get(i)! - t0 : Infinity)).sort((x, y) => x - y);
-  // Baseline: a fresh pull by hand, right after the write commits, from an extra agent.
-  const b0 = Date.now();
-  await agents[0]!.agent.engine.runCycle();
-  const baseline = Date.now() - b0 + (committed - t0);
+  for (const p of procs) p.send({ type: "unwatch" });
+  const applied = Array.from({ length: AGENTS }, (_, i) => (seen.has(i) ? seen.get(i)! - t0 : Infinity)).sort(
+    (x, y) => x - y,
+  );
+  // Baseline: a fresh pull by hand by agent 0 (it has the change already, so only the round trip), plus the write.
+  const { ms } = await procs[0]!.ask({ type: "cycle", index: 0 }, "cycled");
+  const baseline = ms + (committed - t0);
   console.log(
     `round ${n}: ${seen.size}/${AGENTS} applied within 30 s; p50 ${fmt(pct(applied, 50))} ms, p99 ${fmt(pct(applied, 99))} ms, max ${fmt(applied[applied.length - 1]!)} ms; ` +
       `CPU s in the round: central A ${cpu[0]!.toFixed(2)}, B ${cpu[1]!.toFixed(2)}, agents ${cpu[2]!.toFixed(2)}, ` +
