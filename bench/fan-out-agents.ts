@@ -37,8 +37,7 @@ function watch(productId: string, price: number): void {
     const check = () => {
       if (seen) return;
       const row = agent.db.prepare("SELECT price_cents FROM products WHERE id = ?").get(productId) as
-        | { price_cents: number }
-        | undefined;
+        { price_cents: number } | undefined;
       if (row?.price_cents !== price) return;
       seen = true;
       send({ type: "applied", index, at: Date.now() });
