@@ -30,6 +30,12 @@ export interface PullOptions {
   epoch?: string;
   /** Told when this pull found the database restored or copied and gave the feed a new epoch. */
   onNewEpoch?: (epoch: string, reason: string) => void;
+  /**
+   * What the pull's first statement already read (store/pull-start.ts): the identity when its
+   * fingerprint still matched (null: ask FeedIdentityStore.current, which rotates the epoch), and
+   * whether the sequencer has work. Without it both are read here.
+   */
+  start?: { identity: FeedIdentity | null; unsequenced: boolean };
 }
 
 /**
@@ -40,7 +46,7 @@ export interface PullOptions {
  */
 export async function readFeed(store: PullStore, opts: PullOptions): Promise<PullResponse> {
   const policy = opts.policy ?? DEFAULT_SYNC_POLICY;
-  const identity = await store.feedIdentity.current();
+  const identity = opts.start?.identity ?? (await store.feedIdentity.current());
   if (identity.rotated) opts.onNewEpoch?.(identity.epoch, identity.rotated);
   if (opts.epoch !== undefined && opts.epoch !== identity.epoch)
     throw new FeedResetError(
@@ -49,7 +55,7 @@ export async function readFeed(store: PullStore, opts: PullOptions): Promise<Pul
     );
   checkNotExpired(opts.since, identity);
   // Number what has committed since the last run, so this page can include it (G2).
-  await store.feed.sequence();
+  if (opts.start?.unsequenced !== false) await store.feed.sequence();
   const feed = await store.feed.readPage(opts);
   // An empty page is where a cursor from a lost future shows: it is beyond every position.
   if (feed.length === 0) await checkNotAhead(store, opts.since, identity);

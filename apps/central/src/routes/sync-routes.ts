@@ -24,6 +24,7 @@ import { route } from "../http/async-route";
 import { protocolGate } from "../http/protocol-gate";
 import type { Logger } from "../observability/logger";
 import type { HubMetrics } from "../observability/metrics";
+import type { PullStartQueries } from "../store/pull-start";
 import type { SyncControlQueries } from "../store/sync-control";
 import type { SyncRunStore } from "../store/sync-runs";
 import type { HeartbeatTransition, TerminalQueries } from "../store/terminals";
@@ -36,6 +37,8 @@ export type SyncRouteStore = PushStore &
   PullStore & {
     terminals: Pick<TerminalQueries, "acknowledge" | "recordHeartbeat">;
     control: Pick<SyncControlQueries, "holdOf">;
+    /** A pull's hold, feed identity and sequencer check in one statement. */
+    pullStart: PullStartQueries;
     runs: Pick<SyncRunStore, "addRecords">;
   };
 
@@ -187,13 +190,15 @@ function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
     if (req.query.lastSync !== undefined) throw new ValidationError(LAST_SYNC_REFUSED);
     const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
     const { storeId, id } = req.terminal!;
-    const hold = await store.control.holdOf(id);
+    // Read afresh by every pull, never cached: a stop, pause or restore committed before it is seen.
+    const { hold, identity, unsequenced } = await store.pullStart.start(id);
     counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
     const { since, limit, entityType, epoch } = q;
     const onNewEpoch = (e: string, reason: string) =>
       deps.logger?.warn({ epoch: e, terminalId: id }, `feed epoch changed to ${e}: ${reason}`);
     const policy = policyOf(deps, req);
-    const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch });
+    const start = { identity, unsequenced };
+    const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch, start });
     await store.runs.addRecords(id, { pulled: page.changes.length });
     res.json(page);
     if (page.epoch) deps.onServed?.(page.epoch, page.nextCursor);

@@ -13,6 +13,7 @@ import { sessionStore, type SessionStore } from "./operator-sessions";
 import { operatorStore, type OperatorStore } from "./operators";
 import { storeRegistry, type StoreRegistry } from "./stores";
 import { stockLedger, type StockLedger } from "./stock-ledger";
+import { pullStartQueries, type PullStartQueries } from "./pull-start";
 import { syncControlAdmin, syncControlQueries, type SyncControlAdmin, type SyncControlQueries } from "./sync-control";
 import { syncHistoryStore, type SyncHistoryStore } from "./sync-history";
 import { syncedTables, type SyncedTables } from "./synced-tables";
@@ -71,6 +72,8 @@ export interface CentralStore {
   schedules: SyncScheduleStore;
   /** The emergency stop and terminal pauses: read by every push and pull, written by operators. */
   control: SyncControlQueries & SyncControlAdmin;
+  /** A pull's first statement: the hold, the feed's identity and the sequencer's check. */
+  pullStart: PullStartQueries;
   /** Runs `fn` in one transaction (withTransaction): committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: TxStore) => Promise<T>): Promise<T>;
   /** A LISTEN connection of its own for feed notifications (hub/feed-watcher.ts). */
@@ -114,6 +117,7 @@ export function centralStore(db: CentralDb): CentralStore {
     runs: syncRunStore(pool),
     schedules: syncScheduleStore(pool),
     control: { ...syncControlQueries(pool), ...syncControlAdmin(pool) },
+    pullStart: pullStartQueries(pool),
     transaction: (fn) => withTransaction(pool, (client) => fn(txStore(client))),
     feedListener: (opts) => new FeedListener({ ...opts, databaseUrl: db.url }),
     async ping() {

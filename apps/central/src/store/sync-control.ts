@@ -22,7 +22,7 @@ export interface SyncHold {
   pause: TerminalPause | null;
 }
 
-interface EmergencyRow {
+export interface EmergencyRow {
   stopped: boolean;
   since: Date | null;
   reason: string | null;
@@ -50,6 +50,31 @@ function toEmergency(r: EmergencyRow | undefined): EmergencyState {
 
 const EMERGENCY_COLUMNS = `stopped, since, reason, stopped_by, resumed_at, resumed_by`;
 
+/** The row of HOLD_COLUMNS: the emergency stop's columns (null when its row is missing) and the pause's. */
+export type HoldRow = Omit<EmergencyRow, "stopped"> & {
+  stopped: boolean | null;
+  t_paused: boolean | null;
+  t_reason: string | null;
+  t_at: Date | null;
+  t_by: string | null;
+};
+
+/**
+ * A terminal's hold as columns of one row, for a statement that reads it with other things
+ * (store/pull-start.ts): select HOLD_COLUMNS from a one-row source with HOLD_JOINS, the
+ * terminal's id as $1.
+ */
+export const HOLD_COLUMNS = `e.stopped, e.since, e.reason, e.stopped_by, e.resumed_at, e.resumed_by,
+    t.paused AS t_paused, t.paused_reason AS t_reason, t.paused_at AS t_at, t.paused_by AS t_by`;
+export const HOLD_JOINS = `LEFT JOIN emergency_stop e ON e.id = 1 LEFT JOIN terminals t ON t.id = $1`;
+
+export function holdFromRow(r: HoldRow): SyncHold {
+  return {
+    emergency: toEmergency(r.stopped === null ? undefined : (r as EmergencyRow)),
+    pause: r.t_paused ? { reason: r.t_reason, since: iso(r.t_at), by: r.t_by } : null,
+  };
+}
+
 /** Reads, usable on the pool or inside a transaction. */
 export interface SyncControlQueries {
   emergency(): Promise<EmergencyState>;
@@ -64,21 +89,8 @@ export interface SyncControlQueries {
 
 export function syncControlQueries(q: Queryable): SyncControlQueries {
   const holdOf = async (terminalId: string): Promise<SyncHold> => {
-    const { rows } = await q.query<
-      EmergencyRow & { t_paused: boolean | null; t_reason: string | null; t_at: Date | null; t_by: string | null }
-    >(
-      `SELECT e.stopped, e.since, e.reason, e.stopped_by, e.resumed_at, e.resumed_by,
-              t.paused AS t_paused, t.paused_reason AS t_reason, t.paused_at AS t_at, t.paused_by AS t_by
-         FROM (SELECT 1) one
-         LEFT JOIN emergency_stop e ON e.id = 1
-         LEFT JOIN terminals t ON t.id = $1`,
-      [terminalId],
-    );
-    const r = rows[0]!;
-    return {
-      emergency: toEmergency(r.stopped === null ? undefined : r),
-      pause: r.t_paused ? { reason: r.t_reason, since: iso(r.t_at), by: r.t_by } : null,
-    };
+    const { rows } = await q.query<HoldRow>(`SELECT ${HOLD_COLUMNS} FROM (SELECT 1) one ${HOLD_JOINS}`, [terminalId]);
+    return holdFromRow(rows[0]!);
   };
   return {
     async emergency() {
