@@ -75,6 +75,11 @@ export const HUB_DEFAULTS = {
   terminalKeyCacheEntries: 50_000,
   /** Heartbeats written in one statement at most (hub/heartbeat-batcher.ts). */
   heartbeatBatchMax: 1_000,
+  /**
+   * How long a heartbeat arriving when no write runs waits for others to share its statement
+   * (hub/heartbeat-batcher.ts): at 10,000 tills, 333 a second, most went one statement each.
+   */
+  heartbeatWindowMs: 5,
   /** A delivery job that dies silently loses its claim on the terminal after this long. */
   deliveryClaimTtlMs: 10 * 60_000,
   /** Hub jobs (sweep, schedules, cleanup, restart round) one instance runs at once. */

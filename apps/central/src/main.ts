@@ -118,7 +118,7 @@ function cachedStore(
     prefix: config.REDIS_PREFIX,
     options: { ttlMs: config.hub.terminalKeyCacheMs, maxEntries: config.hub.terminalKeyCacheEntries },
   });
-  const heartbeats = new HeartbeatBatcher(raw.terminals, config.hub.heartbeatBatchMax);
+  const heartbeats = new HeartbeatBatcher(raw.terminals, config.hub.heartbeatBatchMax, config.hub.heartbeatWindowMs);
   const terminals = {
     ...keyCache.wrap(raw.terminals),
     recordHeartbeat: (id: string, hb: StoredHeartbeat) => heartbeats.record(id, hb),

@@ -1,6 +1,6 @@
 import { Pool } from "pg";
 import { createTestDatabase } from "@tillsync/testkit";
-import { changeFeedStore, FEED_PAGE_SQL, ORDERED_INDEX_SCANS_ONLY } from "../src/store/change-feed";
+import { changeFeedStore, FEED_PAGE_SQL, feedPageLiteralSql, ORDERED_INDEX_SCANS_ONLY } from "../src/store/change-feed";
 import { migrateCentral } from "../src/store/migrate";
 import { withTransaction } from "../src/store/transaction";
 
@@ -94,6 +94,50 @@ describe("change feed plans on a freshly filled feed (no statistics)", () => {
         "Index Scan on change_feed_store_id_position_idx",
       ]),
     );
+  });
+
+  // readPage sends the settings and the page in one simple-protocol message, with literals.
+  it.each([
+    ["the busy store from 0", BUSY, "0", undefined],
+    ["the quiet store from the middle", QUIET, String(ROWS / 2), undefined],
+    ["the quiet store's products", QUIET, "0", "products"],
+  ])("plans the page as readPage sends it (%s) the same way", async (_label, store, since, entityType) => {
+    const sql = feedPageLiteralSql({ since, storeId: store, entityType, limit: 500 });
+    const results = (await pool.query(
+      `${ORDERED_INDEX_SCANS_ONLY}; EXPLAIN (FORMAT JSON) ${sql}`,
+    )) as unknown as Array<{
+      rows: Array<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>;
+    }>;
+    const plan = results[1]!.rows[0]!["QUERY PLAN"][0]!.Plan;
+    expectIndexOrdered(plan);
+    expect(planNodes(plan)).toContain("Merge Append");
+  });
+
+  it("leaves the planner settings of the page's connection as they were, and refuses values it cannot write in", async () => {
+    const one = new Pool({ connectionString: database.url, max: 1 });
+    try {
+      const settings = async () =>
+        (
+          await one.query(
+            `SELECT current_setting('enable_seqscan') AS s, current_setting('enable_bitmapscan') AS b, current_setting('jit') AS j`,
+          )
+        ).rows[0];
+      const before = await settings();
+      expect(before).toMatchObject({ s: "on", b: "on" });
+      const page = await changeFeedStore(one).readPage({ since: "0", storeId: QUIET, limit: 3 });
+      expect(page).toHaveLength(3);
+      expect(await settings()).toEqual(before);
+      for (const bad of [
+        { since: "0; DROP TABLE change_feed", storeId: QUIET, limit: 3 },
+        { since: "0", storeId: `${QUIET.slice(0, 35)}'`, limit: 3 },
+        { since: "0", storeId: QUIET, limit: 0 },
+      ])
+        await expect(changeFeedStore(one).readPage(bad)).rejects.toThrow(/feed page/);
+      const quoted = await changeFeedStore(one).readPage({ since: "0", storeId: QUIET, entityType: "it's", limit: 3 });
+      expect(quoted).toEqual([]);
+    } finally {
+      await one.end();
+    }
   });
 
   it("keeps that plan with an entity type filter", async () => {

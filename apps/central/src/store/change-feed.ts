@@ -88,7 +88,14 @@ export const ORDERED_INDEX_SCANS_ONLY = `SELECT set_config('enable_seqscan', 'of
  * are validated by the pull's schema, the store id comes from the terminal's key). Once per
  * pull: with 1,000 tills a price change cost 4,000 of these round trips, now 1,000.
  */
-export function feedPageMessage(opts: { since: string; storeId: string; entityType?: string; limit: number }): string {
+export function feedPageMessage(opts: FeedPageOptions): string {
+  return `${ORDERED_INDEX_SCANS_ONLY}; ${feedPageLiteralSql(opts)}`;
+}
+
+type FeedPageOptions = { since: string; storeId: string; entityType?: string; limit: number };
+
+/** FEED_PAGE_SQL with its four parameters written in as checked or escaped literals. */
+export function feedPageLiteralSql(opts: FeedPageOptions): string {
   if (!/^\d{1,19}$/.test(opts.since)) throw new Error(`feed page: not a cursor: ${opts.since}`);
   if (!/^[0-9a-f-]{36}$/i.test(opts.storeId)) throw new Error(`feed page: not a store id: ${opts.storeId}`);
   if (!Number.isSafeInteger(opts.limit) || opts.limit < 1) throw new Error(`feed page: bad limit ${opts.limit}`);
@@ -98,7 +105,7 @@ export function feedPageMessage(opts: { since: string; storeId: string; entityTy
     $3: opts.entityType === undefined ? "NULL" : escapeLiteral(opts.entityType),
     $4: String(opts.limit),
   };
-  return `${ORDERED_INDEX_SCANS_ONLY}; ${FEED_PAGE_SQL.replace(/\$[1-4]\b/g, (p) => literals[p]!)}`;
+  return FEED_PAGE_SQL.replace(/\$[1-4]\b/g, (p) => literals[p]!);
 }
 
 export function changeFeedStore(pool: Pool): ChangeFeedStore {
