@@ -12,14 +12,20 @@ declare module "express-serve-static-core" {
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
-/** Gives every request an id and a child logger, and logs one line when it finishes. */
+/**
+ * Gives every request an id and, when info lines are written, a child logger and one line when
+ * it finishes.
+ */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const incoming = req.headers["x-request-id"];
     const id = typeof incoming === "string" && SAFE_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
-    req.log = logger.child({ reqId: id });
     res.setHeader("x-request-id", id);
+    // The request line is written at info: below that level (LOG_LEVEL=warn) neither the child
+    // logger nor the timer is made. At 333 heartbeats a second they were 7 % of central's CPU.
+    if (!logger.isLevelEnabled("info")) return next();
+    req.log = logger.child({ reqId: id });
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
