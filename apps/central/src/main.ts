@@ -9,6 +9,7 @@ import { AuthThrottle } from "./auth/auth-throttle";
 import { TerminalKeyCache } from "./auth/key-cache";
 import type { CentralConfig, HubTunables } from "./config";
 import { bullConnection, queuePrefix } from "./hub/bull-connection";
+import { AckBatcher } from "./hub/ack-batcher";
 import { HeartbeatBatcher } from "./hub/heartbeat-batcher";
 import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
@@ -104,7 +105,8 @@ async function serveApp(
 
 /**
  * The store every route, socket and job uses: terminal key lookups go through the key cache,
- * heartbeats through the batcher (one statement for all that arrive during a write).
+ * heartbeats and acknowledged cursors through batchers (one statement for all that arrive
+ * during a write).
  */
 function cachedStore(
   raw: CentralStore,
@@ -119,9 +121,11 @@ function cachedStore(
     options: { ttlMs: config.hub.terminalKeyCacheMs, maxEntries: config.hub.terminalKeyCacheEntries },
   });
   const heartbeats = new HeartbeatBatcher(raw.terminals, config.hub.heartbeatBatchMax, config.hub.heartbeatWindowMs);
+  const acks = new AckBatcher(raw.terminals, config.hub.heartbeatBatchMax);
   const terminals = {
     ...keyCache.wrap(raw.terminals),
     recordHeartbeat: (id: string, hb: StoredHeartbeat) => heartbeats.record(id, hb),
+    acknowledge: (id: string, cursor: string) => acks.acknowledge(id, cursor),
   };
   return { store: { ...raw, terminals }, keyCache };
 }

@@ -1,4 +1,5 @@
 import { Pool } from "pg";
+import type { SyncTable } from "@tillsync/shared";
 import { createTestDatabase } from "@tillsync/testkit";
 import { changeFeedStore, FEED_PAGE_SQL, feedPageLiteralSql, ORDERED_INDEX_SCANS_ONLY } from "../src/store/change-feed";
 import { migrateCentral } from "../src/store/migrate";
@@ -133,7 +134,12 @@ describe("change feed plans on a freshly filled feed (no statistics)", () => {
         { since: "0", storeId: QUIET, limit: 0 },
       ])
         await expect(changeFeedStore(one).readPage(bad)).rejects.toThrow(/feed page/);
-      const quoted = await changeFeedStore(one).readPage({ since: "0", storeId: QUIET, entityType: "it's", limit: 3 });
+      const quoted = await changeFeedStore(one).readPage({
+        since: "0",
+        storeId: QUIET,
+        entityType: "it's" as SyncTable,
+        limit: 3,
+      });
       expect(quoted).toEqual([]);
     } finally {
       await one.end();

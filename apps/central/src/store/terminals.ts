@@ -62,6 +62,8 @@ export interface TerminalQueries {
   markSynced(id: string): Promise<void>;
   /** Records the cursor a terminal applied; never moves it backwards. */
   acknowledge(id: string, cursor: string): Promise<void>;
+  /** acknowledge for many terminals in one statement, committed asynchronously (hub/ack-batcher.ts); ids are distinct. */
+  acknowledgeMany(batch: Array<{ id: string; cursor: string }>): Promise<void>;
   /** Stores the heartbeat; a terminal heard from is ONLINE again, unless it is disabled. */
   recordHeartbeat(id: string, heartbeat: StoredHeartbeat): Promise<HeartbeatTransition>;
   /** recordHeartbeat for many terminals in one statement (hub/heartbeat-batcher.ts); ids are distinct. */
@@ -176,7 +178,13 @@ function terminalWrites(
   q: Queryable,
 ): Pick<
   TerminalQueries,
-  "markSynced" | "acknowledge" | "recordHeartbeat" | "recordHeartbeats" | "markSilentOffline" | "pausedIds"
+  | "markSynced"
+  | "acknowledge"
+  | "acknowledgeMany"
+  | "recordHeartbeat"
+  | "recordHeartbeats"
+  | "markSilentOffline"
+  | "pausedIds"
 > {
   return {
     async markSynced(id) {
@@ -189,6 +197,7 @@ function terminalWrites(
         [id, cursor],
       );
     },
+    acknowledgeMany: (batch) => acknowledgeMany(q, batch),
     async recordHeartbeat(id, heartbeat) {
       const t = (await recordHeartbeats(q, [{ id, heartbeat }])).get(id);
       return t ?? { name: "", cameBack: false, circuitWasOpen: false };
@@ -350,4 +359,26 @@ async function recordHeartbeats(
   );
   for (const r of rows) out.set(r.id, { name: r.name, cameBack: r.was_offline, circuitWasOpen: r.circuit_was_open });
   return out;
+}
+
+/**
+ * Acknowledged cursors of many terminals in one statement; GREATEST: a late, reordered
+ * acknowledge never moves a recorded cursor backwards. Rows are locked in id order, as the
+ * heartbeat batch locks them, so the two never deadlock. Committed asynchronously, as
+ * heartbeats are: a cursor lost to a crash of PostgreSQL only leaves the recorded one a little
+ * lower, which holds compaction back (its floor is the lowest cursor) and is replaced by the
+ * till's next acknowledge; it is never higher than what the till applied. For the pool only:
+ * inside a larger transaction the setting would make that whole transaction's commit asynchronous.
+ */
+async function acknowledgeMany(q: Queryable, batch: Array<{ id: string; cursor: string }>): Promise<void> {
+  if (batch.length === 0) return;
+  const sorted = [...batch].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  await q.query(
+    `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
+     locked AS (SELECT t.id FROM terminals t WHERE t.id = ANY($1::uuid[]) ORDER BY t.id FOR UPDATE)
+     UPDATE terminals t SET acked_cursor = GREATEST(t.acked_cursor, b.cursor), last_seen_at = now()
+       FROM async_commit, locked, unnest($1::uuid[], $2::bigint[]) AS b(id, cursor)
+      WHERE t.id = locked.id AND b.id = t.id AND async_commit.setting = 'off'`,
+    [sorted.map((b) => b.id), sorted.map((b) => b.cursor)],
+  );
 }
