@@ -191,7 +191,7 @@ function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
     const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
     const { storeId, id } = req.terminal!;
     // Read afresh by every pull, never cached: a stop, pause or restore committed before it is seen.
-    const { hold, identity, unsequenced } = await store.pullStart.start(id);
+    const { hold, identity, unsequenced, inRun } = await store.pullStart.start(id);
     counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
     const { since, limit, entityType, epoch } = q;
     const onNewEpoch = (e: string, reason: string) =>
@@ -199,7 +199,7 @@ function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
     const policy = policyOf(deps, req);
     const start = { identity, unsequenced };
     const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch, start });
-    await store.runs.addRecords(id, { pulled: page.changes.length });
+    if (inRun) await store.runs.addRecords(id, { pulled: page.changes.length });
     res.json(page);
     if (page.epoch) deps.onServed?.(page.epoch, page.nextCursor);
   };

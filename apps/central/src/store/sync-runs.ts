@@ -81,7 +81,8 @@ export interface SyncRunStore {
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 /** An open part: its run still running, and not acked. */
-const OPEN_PART = `state <> 'ACKED'
+/** A terminal's part of a run not completed that it has not acked yet (store/pull-start.ts reads it too). */
+export const OPEN_PART = `state <> 'ACKED'
   AND EXISTS (SELECT 1 FROM sync_runs r WHERE r.id = sync_run_terminals.run_id AND r.completed_at IS NULL)`;
 
 async function createRun(
