@@ -11,7 +11,7 @@
  */
 import http from "node:http";
 import { io, type Socket } from "socket.io-client";
-import { adminCall, createDatabase, fmt, onCleanup, rssMb, runBench, spawnCentral } from "./lib/bench-env";
+import { adminCall, cpuSeconds, createDatabase, fmt, onCleanup, rssMb, runBench, spawnCentral } from "./lib/bench-env";
 import { reportFigure } from "./lib/bench-report";
 
 const TERMINALS = Number(process.argv[2] ?? 10_000);
@@ -131,6 +131,14 @@ async function measure(central: Central, terminals: Terminal[]): Promise<void> {
   const health = () => request(`${central.url}/health`, { method: "GET" });
   const lat: number[] = [];
   const base: number[] = [];
+  // Central's CPU seconds spent in the heartbeat slices and in the /health ones.
+  const cpu = { beat: 0, health: 0 };
+  const timed = async (side: keyof typeof cpu, run: () => Promise<number[]>) => {
+    const c0 = cpuSeconds(central.child.pid);
+    const l = await run();
+    cpu[side] += cpuSeconds(central.child.pid) - c0;
+    return l;
+  };
   let peak = rssMb(central.child.pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(central.child.pid))), 500);
   try {
@@ -138,19 +146,25 @@ async function measure(central: Central, terminals: Terminal[]): Promise<void> {
       for (let k = 0; k < SLICES; k++) {
         // The same rate on both sides: a slice's terminals over a slice of the interval.
         const part = terminals.filter((_, i) => i % SLICES === k);
-        lat.push(...(await spread(part, beat, INTERVAL_MS / SLICES)));
-        base.push(...(await spread(part, health, INTERVAL_MS / SLICES)));
+        lat.push(...(await timed("beat", () => spread(part, beat, INTERVAL_MS / SLICES))));
+        base.push(...(await timed("health", () => spread(part, health, INTERVAL_MS / SLICES))));
       }
   } finally {
     clearInterval(sampler);
   }
+  report(lat, base, peak, cpu);
+}
+
+/** The figures: printed, and reported to the runner. */
+function report(lat: number[], base: number[], peak: number, cpu: { beat: number; health: number }): void {
   lat.sort((a, b) => a - b);
   base.sort((a, b) => a - b);
   const rate = (TERMINALS / INTERVAL_MS) * 1000;
   console.log(
     `heartbeats, ${TERMINALS} terminals connected, each once per ${INTERVAL_MS / 1000} s (${fmt(rate)}/s) × ${INTERVALS}: ` +
       `latency p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms; baseline GET /health same rate p50 ${fmt(pct(base, 50))} ms, p99 ${fmt(pct(base, 99))} ms ` +
-      `(ratio p99 ${(pct(lat, 99) / pct(base, 99)).toFixed(2)}×, target ≤ 2×; alternating in ${SLICES} slices); central RSS peak ${fmt(peak)} MB`,
+      `(ratio p99 ${(pct(lat, 99) / pct(base, 99)).toFixed(2)}×, target ≤ 2×; alternating in ${SLICES} slices); central RSS peak ${fmt(peak)} MB; ` +
+      `central CPU s: heartbeats ${cpu.beat.toFixed(2)}, /health ${cpu.health.toFixed(2)}`,
   );
   reportFigure({
     bench: "heartbeats",
