@@ -77,9 +77,11 @@ export const HUB_DEFAULTS = {
   heartbeatBatchMax: 1_000,
   /**
    * How long a heartbeat arriving when no write runs waits for others to share its statement
-   * (hub/heartbeat-batcher.ts): at 10,000 tills, 333 a second, most went one statement each.
+   * (hub/heartbeat-batcher.ts). Off: at 10,000 tills (333 a second) a 5 ms window saved 13 % of
+   * central's CPU for heartbeats but cost 3–4 ms at p50 and made p99 no better, and the target
+   * is the heartbeat's p99 against `/health` (bench/README.md, heartbeats round 3).
    */
-  heartbeatWindowMs: 5,
+  heartbeatWindowMs: 0,
   /** A delivery job that dies silently loses its claim on the terminal after this long. */
   deliveryClaimTtlMs: 10 * 60_000,
   /** Hub jobs (sweep, schedules, cleanup, restart round) one instance runs at once. */
