@@ -49,22 +49,6 @@ describe("acknowledge batcher", () => {
     await Promise.all(more);
   });
 
-  it("rejects the callers of a failed statement, keeps at most maxBatch per statement, and goes on", async () => {
-    const g = gatedStore();
-    const batcher = new AckBatcher(g.store, 2);
-    const first = batcher.acknowledge("t0", "1");
-    const rest = ["t1", "t2", "t3"].map((id) => batcher.acknowledge(id, "2"));
-    g.gates[0]!.fail(new Error("connection lost"));
-    await expect(first).rejects.toThrow("connection lost");
-    await waitFor(() => g.writes.length === 2);
-    expect(g.writes[1]!.map((w) => w.id)).toEqual(["t1", "t2"]);
-    g.gates[1]!.open();
-    await waitFor(() => g.writes.length === 3);
-    expect(g.writes[2]!.map((w) => w.id)).toEqual(["t3"]);
-    g.gates[2]!.open();
-    await Promise.all(rest);
-  });
-
   it("records each terminal's cursor when many acknowledge at once over HTTP, never moving one backwards", async () => {
     const { body } = await central.admin<{ store: { id: string } }>("POST", "/api/stores", { name: "acks" });
     const terminals = await Promise.all(
