@@ -73,7 +73,7 @@ export const HUB_DEFAULTS = {
   terminalKeyCacheMs: 5 * 60_000,
   /** Verified terminal keys kept at most (one per till; the oldest go first). */
   terminalKeyCacheEntries: 50_000,
-  /** Heartbeats written in one statement at most (hub/heartbeat-batcher.ts). */
+  /** Heartbeats, and acknowledged cursors, written in one statement at most (hub/group-commit.ts). */
   heartbeatBatchMax: 1_000,
   /**
    * How long a heartbeat arriving when no write runs waits for others to share its statement

@@ -1,4 +1,5 @@
 import type { SyncPolicy, SyncTable } from "@tillsync/shared";
+import { hasVersion } from "../capture/trigger-sql";
 import { stmt, type SqliteDb } from "../db/terminal-db";
 import type { OutboxRow } from "./outbox-store";
 import { statusSql } from "./outbox-status-sql";
@@ -50,7 +51,7 @@ export function writeVersions(db: SqliteDb, policy: SyncPolicy, answers: readonl
   const byTable = new Map<SyncTable, Map<string, number>>();
   for (const a of answers) {
     const p = policy[a.row.entity_type];
-    if (p.appendOnly || a.row.operation === "DELETE" || !p.columns.some((c) => c.name === "version")) continue;
+    if (p.appendOnly || a.row.operation === "DELETE" || !hasVersion(p)) continue;
     let versions = byTable.get(a.row.entity_type);
     if (!versions) byTable.set(a.row.entity_type, (versions = new Map()));
     versions.set(a.row.entity_id, a.version);
