@@ -6,6 +6,9 @@
  * cycle that applied it ended: the same system clock as the parent's write time on this machine,
  * so write → applied compares across the processes.
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import path from "node:path";
 import { createAgent, startSocketLink, type Agent, type SocketLink } from "@tillsync/terminal-agent";
 import { benchAgentConfig } from "./lib/bench-env";
 import type { ToChild, ToParent } from "./lib/fan-out-ipc";
@@ -48,7 +51,29 @@ function watch(productId: string, price: number): void {
   send({ type: "watching" });
 }
 
+/**
+ * BENCH_AGENT_PROF=<dir>: a CPU profile of this child over the rounds only (first watch to
+ * stop), not the setup's bootstrap and connects, written there as agents-<pid>.cpuprofile.
+ */
+let profiler: Session | undefined;
+async function startProfile(): Promise<void> {
+  if (!process.env.BENCH_AGENT_PROF || profiler) return;
+  profiler = new Session();
+  profiler.connect();
+  await profiler.post("Profiler.enable");
+  await profiler.post("Profiler.start");
+}
+async function stopProfile(): Promise<void> {
+  if (!profiler) return;
+  const { profile } = await profiler.post("Profiler.stop");
+  const file = path.join(process.env.BENCH_AGENT_PROF!, `agents-${process.pid}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  profiler.disconnect();
+  profiler = undefined;
+}
+
 async function stop(): Promise<void> {
+  await stopProfile();
   for (const { link } of agents.values()) await link.stop();
   for (const { agent } of agents.values()) await agent.close();
   agents.clear();
@@ -57,8 +82,10 @@ async function stop(): Promise<void> {
 process.on("message", (m: ToChild) => {
   const run = async () => {
     if (m.type === "start") await start(m);
-    else if (m.type === "watch") watch(m.productId, m.price);
-    else if (m.type === "unwatch") {
+    else if (m.type === "watch") {
+      await startProfile();
+      watch(m.productId, m.price);
+    } else if (m.type === "unwatch") {
       for (const u of unwatch) u();
       unwatch = [];
     } else if (m.type === "cycle") {

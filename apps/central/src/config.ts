@@ -82,6 +82,11 @@ export const HUB_DEFAULTS = {
    * is the heartbeat's p99 against `/health` (bench/README.md, heartbeats round 3).
    */
   heartbeatWindowMs: 0,
+  /**
+   * Terminals may acknowledge their cursor over their socket (`sync:cursor`, hub/socket-cursor-ack.ts)
+   * instead of a POST per pull; off, the register answer says so and agents use HTTP.
+   */
+  cursorOverSocket: true,
   /** A delivery job that dies silently loses its claim on the terminal after this long. */
   deliveryClaimTtlMs: 10 * 60_000,
   /** Hub jobs (sweep, schedules, cleanup, restart round) one instance runs at once. */

@@ -31,6 +31,7 @@ export function startConsoleLive(deps: {
     activityEveryMs: tunables.adminActivityEveryMs,
   });
   hub.onWentOffline = (ids) => ids.forEach((id) => events.terminalStatus(id));
+  hub.onCursorAcked = (id) => events.terminalActivity(id);
   const namespace = attachAdminNamespace(hub.io, {
     authn: new OperatorAuthenticator({
       adminToken: deps.adminToken,

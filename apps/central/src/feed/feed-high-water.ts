@@ -32,6 +32,16 @@ return 1`;
 /** Longer than any restore window worth detecting. */
 const KEEP_S = 400 * 86_400;
 
+/**
+ * How long a served cursor may wait to be written with others. A crash within it loses the
+ * cursors of that moment from the mark, as a Redis outage would (best effort): the fingerprint
+ * and the cursor-ahead check still apply.
+ */
+export const SERVED_GATHER_MS = 10;
+
+/** Whether decimal string a is the greater cursor (any length, compared exactly, as RAISE does). */
+const greater = (a: string, b: string): boolean => a.length > b.length || (a.length === b.length && a > b);
+
 export class FeedHighWater {
   constructor(
     private readonly deps: {
@@ -41,15 +51,38 @@ export class FeedHighWater {
       log?: Logger;
       /** How long a Redis call may take before the check gives up (it never holds a pull). */
       timeoutMs: number;
+      /** SERVED_GATHER_MS by default. */
+      gatherMs?: number;
     },
   ) {}
 
-  /** A pull answered with this cursor in this epoch (fire and forget: never delays the answer). */
+  /** Served cursors not yet written, the greatest per epoch. */
+  private readonly unwritten = new Map<string, string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * A pull answered with this cursor in this epoch (fire and forget: never delays the answer).
+   * Cursors served within `gatherMs` of each other go to Redis as one write of the greatest:
+   * after a price change a thousand tills' pulls answer the same head within a second or two,
+   * and each made a round trip to Redis of its own.
+   */
   served(epoch: string, cursor: string): void {
+    const held = this.unwritten.get(epoch);
+    if (held === undefined || greater(cursor, held)) this.unwritten.set(epoch, cursor);
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => this.flush(), this.deps.gatherMs ?? SERVED_GATHER_MS);
+    this.flushTimer.unref();
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    const batch = [...this.unwritten];
+    this.unwritten.clear();
     // Best effort: Redis being away must never fail or slow the pull that was answered.
-    Promise.resolve()
-      .then(() => this.deps.redis.eval(RAISE, 1, key(epoch), cursor, KEEP_S))
-      .catch(() => undefined);
+    for (const [epoch, cursor] of batch)
+      Promise.resolve()
+        .then(() => this.deps.redis.eval(RAISE, 1, key(epoch), cursor, KEEP_S))
+        .catch(() => undefined);
   }
 
   /**

@@ -26,6 +26,7 @@ import { heartbeatSweepJob } from "./heartbeat-sweep";
 import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
 import { RedisRecovery } from "./redis-recovery";
 import { RUN_CHECK_JOB, SyncRuns } from "./sync-runs";
+import { onSyncCursor, registerAnswer, type CursorAckDeps } from "./socket-cursor-ack";
 import { createSocketServer, type HubServer, type HubSocket, type SocketServerHandle } from "./socket-server";
 import { declareJobSchedulers } from "./job-schedulers";
 import { deliveryOptionsOf, storeRoom, terminalRoom, TriggerDelivery } from "./trigger-delivery";
@@ -72,6 +73,8 @@ export class Hub {
   clusterJoined: Promise<boolean> = Promise.resolve(false);
   /** Told which terminals the heartbeat sweep just turned OFFLINE (the console's events). */
   onWentOffline?: (terminalIds: string[]) => void;
+  /** Told when a terminal's cursor was acknowledged over its socket (the console's events, as for HTTP's 200). */
+  onCursorAcked?: (terminalId: string) => void;
   private readonly triggers: TriggerStore;
   private readonly delivery: TriggerDelivery;
   private readonly jobs: Queue;
@@ -255,13 +258,15 @@ export class Hub {
     void socket.join([terminalRoom(t.id), storeRoom(t.storeId), ...(t.keyId ? [keyRoom(t.keyId)] : [])]);
     this.deps.metrics.connectedTerminals.inc();
     socket.on("disconnect", () => this.deps.metrics.connectedTerminals.dec());
-    socket.on("terminal:register", (raw) => {
+    socket.on("terminal:register", (raw, answer) => {
       const p = socketEvents["terminal:register"].safeParse(raw);
       if (!p.success || p.data.terminalId !== t.id) {
         this.log.warn({ terminalId: t.id }, "terminal:register for another terminal; disconnecting");
         socket.disconnect(true);
         return;
       }
+      // Agents that know the answer ask for it; it says what this instance takes on the socket.
+      if (typeof answer === "function") answer(registerAnswer(this.cursorAcks));
       void this.onRegister(socket).catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "register failed"));
     });
     socket.on("sync:ack", (raw) => {
@@ -273,6 +278,16 @@ export class Hub {
         .then(() => this.runs.onAck(t.id, p.data.timestamp))
         .catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "ack failed"));
     });
+    socket.on("sync:cursor", (raw, answer) => onSyncCursor(socket, this.cursorAcks, raw, answer));
+  }
+
+  private get cursorAcks(): CursorAckDeps {
+    return {
+      terminals: this.deps.store.terminals,
+      enabled: this.deps.config.hub.cursorOverSocket,
+      onAcked: (id) => this.onCursorAcked?.(id),
+      log: this.log,
+    };
   }
 
   /** A terminal that (re)connects learns whether sync is held for it, and gets its pending trigger. */

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { Server, type Socket } from "socket.io";
-import { RateLimitedError, type SocketPayload } from "@tillsync/shared";
+import { RateLimitedError, type RegisterAnswer, type SocketPayload, type SyncCursorAnswer } from "@tillsync/shared";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { findTerminalByKey, type AuthedTerminal, type KeyLookup } from "../auth/bearer";
 import { handshakeProtocolError } from "../http/protocol-gate";
@@ -14,10 +14,15 @@ export interface ServerToClientEvents {
   "sync:resume": (p: SocketPayload<"sync:resume">) => void;
 }
 
-/** Events terminals send. Payloads are `unknown` until parsed: a socket is an untrusted input. */
+/**
+ * Events terminals send. Payloads are `unknown` until parsed: a socket is an untrusted input,
+ * and so is whether the last argument is a callback (socket.io's acknowledgement, asked for by
+ * agents that know it; older ones emit without).
+ */
 export interface ClientToServerEvents {
-  "terminal:register": (p: unknown) => void;
+  "terminal:register": (p: unknown, answer?: (a: RegisterAnswer) => void) => void;
   "sync:ack": (p: unknown) => void;
+  "sync:cursor": (p: unknown, answer?: (a: SyncCursorAnswer) => void) => void;
 }
 
 /** Events between central instances (through the Redis adapter). */

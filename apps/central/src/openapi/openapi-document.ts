@@ -99,7 +99,7 @@ export function buildOpenApiDocument(): Json {
       version: "0.1.0",
       description:
         "Offline-first sync for point-of-sale. Terminal endpoints take `Authorization: Bearer <terminal key>` and `x-tillsync-protocol: <the agent's protocol version>` (absent: protocol 1; a protocol central does not serve is answered 426 UPGRADE_REQUIRED, saying which side to upgrade, except on the heartbeat), with `x-tillsync-schema: <newest terminal migration>`; operator endpoints take `Authorization: Bearer <ADMIN_TOKEN or operator token>` or the console's session cookie (with `x-csrf-token` on changes), and need the least role named on each. " +
-        "Real-time events go over socket.io on the same port: connect with `io(url, { auth: { token: <terminal key>, protocol: <protocol version> } })`; events terminal:register, sync:trigger, sync:ack, sync:pause, sync:resume.",
+        "Real-time events go over socket.io on the same port: connect with `io(url, { auth: { token: <terminal key>, protocol: <protocol version> } })`; events terminal:register, sync:trigger, sync:ack, sync:pause, sync:resume; a terminal that registers with an acknowledgement callback is answered `{ cursorAck }`, and when true may send `sync:cursor` `{ terminalId, cursor }` (with a callback, answered `{ ok }`) instead of POST /api/sync/acknowledge.",
     },
     tags: [
       { name: "sync", description: "terminal endpoints" },

@@ -35,11 +35,11 @@ export function openTerminalDb(file: string, migrations?: string): SqliteDb {
 export function withoutCapture<T>(db: SqliteDb, fn: () => T): T {
   return db
     .transaction(() => {
-      db.prepare("UPDATE capture_control SET applying = 1 WHERE id = 1").run();
+      stmt(db, "UPDATE capture_control SET applying = 1 WHERE id = 1").run();
       try {
         return fn();
       } finally {
-        db.prepare("UPDATE capture_control SET applying = 0 WHERE id = 1").run();
+        stmt(db, "UPDATE capture_control SET applying = 0 WHERE id = 1").run();
       }
     })
     .immediate();

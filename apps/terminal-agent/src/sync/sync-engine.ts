@@ -4,6 +4,7 @@ import {
   Priority,
   SyncStoppedError,
   UpgradeRequiredError,
+  type FeedCursor,
   type PullResponse,
   type TillsyncError,
 } from "@tillsync/shared";
@@ -125,6 +126,12 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private releaseAfterStorageFailure = false;
   /** Aborted by stop(): loops finish the batch in flight and take no new one. */
   private readonly lifetime = new AbortController();
+  /**
+   * Set by the socket link (transport/socket-link.ts): acknowledges a pulled cursor over the
+   * socket, resolving false when it could not (no link, a central that does not take it, no
+   * answer in time); the pull then acknowledges over HTTP, as without it.
+   */
+  cursorOverSocket: ((cursor: FeedCursor) => Promise<boolean>) | undefined;
 
   constructor(
     private readonly db: SqliteDb,
@@ -328,7 +335,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       report.pulled += applyPulledPage(this.db, page);
       cursor = page.nextCursor;
     }
-    if (cursor !== start) await this.transport.acknowledge(cursor);
+    if (cursor !== start && !(await this.cursorOverSocket?.(cursor))) await this.transport.acknowledge(cursor);
   }
 
   private scheduleRetry(): void {

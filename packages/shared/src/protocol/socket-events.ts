@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { terminalIdSchema } from "../ids";
+import { acknowledgeRequestSchema } from "./pull";
 
 export const syncTypeSchema = z.enum(["FULL", "INCREMENTAL"]);
 export const triggerReasonSchema = z.enum(["SERVER_RESTART", "MANUAL", "SCHEDULED", "DATA_CHANGED"]);
@@ -29,11 +30,29 @@ export const syncPauseSchema = z.object({
 });
 export const syncResumeSchema = z.object({}).strip();
 
+/**
+ * Central's answer to `terminal:register`, through socket.io's acknowledgement. Centrals before
+ * it do not answer at all, and agents before it do not ask (they emit without a callback).
+ * `cursorAck`: this instance takes `sync:cursor` on this socket.
+ */
+export const registerAnswerSchema = z.object({ cursorAck: z.boolean().optional() }).strip();
+/**
+ * `sync:cursor`: POST /api/sync/acknowledge's body over the socket the terminal already holds
+ * (authenticated at its handshake), for a central whose register answer said `cursorAck`; the
+ * agent asks for socket.io's acknowledgement and falls back to the HTTP acknowledge without it.
+ */
+export const syncCursorSchema = acknowledgeRequestSchema;
+/** Central's acknowledgement of `sync:cursor`: `ok` once the cursor is recorded, as the HTTP acknowledge's 200. */
+export const syncCursorAnswerSchema = z.object({ ok: z.boolean(), error: z.string().optional() }).strip();
+export type RegisterAnswer = z.infer<typeof registerAnswerSchema>;
+export type SyncCursorAnswer = z.infer<typeof syncCursorAnswerSchema>;
+
 /** Event name → payload schema; both the hub and the agent type their sockets from this. */
 export const socketEvents = {
   "terminal:register": terminalRegisterSchema,
   "sync:trigger": syncTriggerSchema,
   "sync:ack": syncAckSchema,
+  "sync:cursor": syncCursorSchema,
   "sync:pause": syncPauseSchema,
   "sync:resume": syncResumeSchema,
 } as const;
