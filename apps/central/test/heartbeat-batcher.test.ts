@@ -101,10 +101,17 @@ describe("heartbeat batcher", () => {
       ),
     );
     expect(answers.map((r) => r.status)).toEqual(terminals.map(() => 200));
-    const { rows } = await pg.query<{ id: string; status: string; pending: number }>(
-      `SELECT id, status, (last_heartbeat->'outbox'->'sale_orders'->>'pending')::int AS pending
-         FROM terminals WHERE store_id = $1`,
-      [body.store.id],
+    // Answered before written (routes/heartbeat-route.ts): a plain SQL client sees them soon after.
+    const rows = await waitFor(
+      async () => {
+        const { rows } = await pg.query<{ id: string; status: string; pending: number }>(
+          `SELECT id, status, (last_heartbeat->'outbox'->'sale_orders'->>'pending')::int AS pending
+             FROM terminals WHERE store_id = $1`,
+          [body.store.id],
+        );
+        return rows.every((r) => r.status === "ONLINE") ? rows : undefined;
+      },
+      { what: "every heartbeat stored" },
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
     terminals.forEach((t, i) => {

@@ -35,9 +35,52 @@ export class HeartbeatBatcher {
     });
   }
 
+  /** Heartbeats submitted and not yet settled (written, or their statement failed). */
+  private readonly pending = new Set<Promise<HeartbeatTransition>>();
+
   record(id: string, heartbeat: StoredHeartbeat): Promise<HeartbeatTransition> {
-    return this.commit.submit(id, heartbeat);
+    const p = this.commit.submit(id, heartbeat);
+    this.pending.add(p);
+    const done = () => void this.pending.delete(p);
+    p.then(done, done);
+    return p;
   }
+
+  /**
+   * Settles once every heartbeat recorded before the call is written (or its statement failed);
+   * later ones are not waited for, so a steady stream of heartbeats never holds a reader up for
+   * more than the statements already on their way.
+   */
+  async flushed(): Promise<void> {
+    if (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+}
+
+/** The terminal reads that show what heartbeats wrote: health, ONLINE/OFFLINE, the last heartbeat. */
+export const HEARTBEAT_READS = ["list", "heartbeats", "liveHeartbeats", "statusOf", "markSilentOffline"] as const;
+type HeartbeatRead = (typeof HEARTBEAT_READS)[number];
+
+/**
+ * The terminal store with its heartbeat reads made to wait for the heartbeats this instance
+ * already answered (HeartbeatBatcher.flushed). A heartbeat is answered once it is queued, before
+ * its row is written (routes/heartbeat-route.ts); with this, whatever reads that row on this
+ * instance afterwards — GET /api/terminals, the console's feed, a sync status, the OFFLINE
+ * sweep — sees it, as it did when the answer waited for the write. Another instance, or a
+ * plain SQL client, may read the row up to one statement (a few ms) early.
+ */
+export function readsAfterHeartbeats<T extends Pick<TerminalQueries, HeartbeatRead>>(
+  terminals: T,
+  batcher: Pick<HeartbeatBatcher, "flushed">,
+): T {
+  const wrapped = { ...terminals };
+  for (const name of HEARTBEAT_READS) {
+    const read = terminals[name] as (...args: unknown[]) => Promise<unknown>;
+    (wrapped[name] as unknown) = async (...args: unknown[]) => {
+      await batcher.flushed();
+      return read.apply(terminals, args);
+    };
+  }
+  return wrapped;
 }
 
 /** The row's transition to the first caller; each later one sees the heartbeat before it. */
