@@ -83,8 +83,15 @@ describe("heartbeat batcher", () => {
     const first = batcher.record("t1", hb("idle"));
     expect(g.writes).toEqual([]);
     await waitFor(() => g.writes.length === 1);
+    // Nor, once a statement committed, the one that arrived during it: the window spaces statements out.
+    const second = batcher.record("t2", hb("idle"));
     g.gates[0]!.open();
     await first;
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(g.writes).toHaveLength(1);
+    await waitFor(() => g.writes.length === 2);
+    g.gates[1]!.open();
+    await second;
   });
   it("stores each terminal's own heartbeat when many arrive at once over HTTP", async () => {
     const { body } = await central.admin<{ store: { id: string } }>("POST", "/api/stores", { name: "batch" });

@@ -14,6 +14,13 @@ export interface GroupCommitOptions<I, R, W> {
   maxBatch: number;
   /** How long the first input of a quiet moment waits for others before its write (0: at once). */
   windowMs?: number;
+  /**
+   * At least this long from the start of one statement to the start of the next (0: the next
+   * goes as soon as the last committed). For writes nobody waits on (heartbeats are answered
+   * before they are written): a steady stream then costs one statement per spacing, not one per
+   * input that arrived during the last write.
+   */
+  spacingMs?: number;
 }
 
 /**
@@ -27,6 +34,8 @@ export interface GroupCommitOptions<I, R, W> {
 export class GroupCommit<I, R, W> {
   private next = new Map<string, Array<Waiter<I, R>>>();
   private running = false;
+  /** When the last statement started (Date.now()), for spacingMs. */
+  private lastStart = -Infinity;
 
   constructor(private readonly opts: GroupCommitOptions<I, R, W>) {}
 
@@ -45,7 +54,11 @@ export class GroupCommit<I, R, W> {
   }
 
   private async drain(): Promise<void> {
+    const spacingMs = this.opts.spacingMs ?? 0;
     while (this.next.size > 0) {
+      const wait = this.lastStart + spacingMs - Date.now();
+      if (spacingMs > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.lastStart = Date.now();
       const batch = [...this.next].slice(0, this.opts.maxBatch);
       for (const [key] of batch) this.next.delete(key);
       try {

@@ -71,9 +71,9 @@ export function heartbeat(deps: HeartbeatRouteDeps): (req: Request, res: Respons
       throw new ForbiddenError(`this key belongs to terminal ${terminal.id}, not ${body.terminalId}`);
     const { terminalId, status, outbox, lastError, failedChanges, storage, circuit, lastSyncAt } = body;
     const at = new Date().toISOString();
-    // The answer first: queuing the heartbeat starts its statement at once (window 0), and
-    // building that statement is not the agent's to wait for. Nothing can read between the
-    // two (same tick), so readsAfterHeartbeats still waits for this heartbeat.
+    // The answer first: queuing the heartbeat may start its statement at once, and building
+    // that is not the agent's to wait for. Nothing can read between the two (same tick), so
+    // readsAfterHeartbeats still waits for this heartbeat.
     res.json({ ok: true });
     deps.store.terminals
       .recordHeartbeat(terminalId, { status, outbox, lastError, failedChanges, storage, circuit, lastSyncAt, at })
