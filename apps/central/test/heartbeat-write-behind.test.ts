@@ -2,7 +2,7 @@ import { Client } from "pg";
 import { terminalListResponseSchema } from "@tillsync/shared";
 import { TerminalClient, waitFor } from "@tillsync/testkit";
 import type { CentralConfig } from "../src/config";
-import { HeartbeatBatcher, readsAfterHeartbeats } from "../src/hub/heartbeat-batcher";
+import { afterHeartbeats, HeartbeatBatcher } from "../src/hub/heartbeat-batcher";
 import type { StoredHeartbeat } from "../src/store/stored-heartbeat";
 import type { HeartbeatTransition } from "../src/store/terminals";
 import { useTestCentral } from "../testing";
@@ -132,6 +132,24 @@ describe("heartbeats answered before their write (write-behind)", () => {
 });
 
 describe("reads after heartbeats", () => {
+  it("shows a heartbeat this instance answered to the reads right after it: the list, a pause's and a revocation's answer", async () => {
+    const beatOnce = async () => {
+      const t = await central.provisionTerminal();
+      const till = new TerminalClient(central.url, t.terminalId, t.key);
+      expect(
+        (await till.raw("POST", "/api/sync/heartbeat", { terminalId: t.terminalId, status: "idle", outbox: {} }))
+          .status,
+      ).toBe(200);
+      return t.terminalId;
+    };
+    // A new terminal is OFFLINE until its first heartbeat is written, which waits heartbeatWindowMs.
+    expect((await listed(await beatOnce())).status).toBe("ONLINE");
+    const paused = await central.admin("POST", `/api/terminals/${await beatOnce()}/pause`, {});
+    expect(paused.body).toMatchObject({ status: "ONLINE", paused: true });
+    const revoked = await central.admin("POST", `/api/terminals/${await beatOnce()}/revoke-key`, {});
+    expect(revoked.body).toMatchObject({ status: "ONLINE" });
+  });
+
   const hb = { status: "idle", outbox: {}, at: new Date().toISOString() } as StoredHeartbeat;
 
   it("holds a terminal read until the heartbeats recorded before it are written, not those after", async () => {
@@ -144,14 +162,12 @@ describe("reads after heartbeats", () => {
       100,
     );
     const events: string[] = [];
-    const reads = readsAfterHeartbeats(
+    const reads = afterHeartbeats(
       {
         list: async (_lagCap: number) => (events.push("list read"), []),
-        heartbeats: async () => [],
         liveHeartbeats: async () => [],
-        statusOf: async () => undefined,
-        markSilentOffline: async () => [],
       },
+      ["list"],
       batcher,
     );
     void batcher.record("t1", hb).then(() => events.push("t1 written"));

@@ -18,7 +18,7 @@ const NO_TRANSITION: HeartbeatTransition = { name: "", cameBack: false, circuitW
  * alone: 333 statements a second, a third of central's CPU for heartbeats in the PostgreSQL
  * client. Heartbeats are answered before they are written (routes/heartbeat-route.ts), so the
  * window costs the agent nothing; it delays only when the row shows the heartbeat (reads on this
- * instance wait for it, readsAfterHeartbeats). 0 writes at once.
+ * instance wait for it, afterHeartbeats). 0 writes at once.
  */
 export class HeartbeatBatcher {
   private readonly commit: GroupCommit<StoredHeartbeat, HeartbeatTransition, Map<string, HeartbeatTransition>>;
@@ -60,28 +60,42 @@ export class HeartbeatBatcher {
   }
 }
 
-/** The terminal reads that show what heartbeats wrote: health, ONLINE/OFFLINE, the last heartbeat. */
-export const HEARTBEAT_READS = ["list", "heartbeats", "liveHeartbeats", "statusOf", "markSilentOffline"] as const;
-type HeartbeatRead = (typeof HEARTBEAT_READS)[number];
+/**
+ * What reads what heartbeats write (health, ONLINE/OFFLINE, the last heartbeat): the terminal
+ * store's reads, and the writes that answer with the terminal's status.
+ */
+export const TERMINAL_HEARTBEAT_READS = [
+  "list",
+  "heartbeats",
+  "liveHeartbeats",
+  "statusOf",
+  "markSilentOffline",
+  "enable",
+  "revokeKeys",
+] as const;
+/** Pausing and resuming a terminal answer with its status. */
+export const CONTROL_HEARTBEAT_READS = ["pauseTerminal", "resumeTerminal"] as const;
 
 /**
- * The terminal store with its heartbeat reads made to wait for the heartbeats this instance
- * already answered (HeartbeatBatcher.flushed). A heartbeat is answered once it is queued, before
- * its row is written (routes/heartbeat-route.ts); with this, whatever reads that row on this
- * instance afterwards — GET /api/terminals, the console's feed, a sync status, the OFFLINE
- * sweep — sees it, as it did when the answer waited for the write. Another instance, or a
- * plain SQL client, may read the row up to one statement (a few ms) early.
+ * `store` with the methods named made to wait for the heartbeats this instance already
+ * answered (HeartbeatBatcher.flushed). A heartbeat is answered once it is queued, before its row
+ * is written (routes/heartbeat-route.ts); with this, whatever reads that row on this instance
+ * afterwards (GET /api/terminals, the console's feed, a sync status, a pause's answer, the
+ * OFFLINE sweep) sees it, as it did when the answer waited for the write. Another instance, or
+ * a plain SQL client, may read the row up to one statement (heartbeatWindowMs plus the write)
+ * early.
  */
-export function readsAfterHeartbeats<T extends Pick<TerminalQueries, HeartbeatRead>>(
-  terminals: T,
+export function afterHeartbeats<T extends object>(
+  store: T,
+  names: ReadonlyArray<keyof T>,
   batcher: Pick<HeartbeatBatcher, "flushed">,
 ): T {
-  const wrapped = { ...terminals };
-  for (const name of HEARTBEAT_READS) {
-    const read = terminals[name] as (...args: unknown[]) => Promise<unknown>;
+  const wrapped = { ...store };
+  for (const name of names) {
+    const read = store[name] as (...args: unknown[]) => Promise<unknown>;
     (wrapped[name] as unknown) = async (...args: unknown[]) => {
       await batcher.flushed();
-      return read.apply(terminals, args);
+      return read.apply(store, args);
     };
   }
   return wrapped;

@@ -53,7 +53,7 @@ function heartbeatAlerts(
  *   again. A failed write is logged and counted (tillsync_heartbeat_write_failures_total).
  * - The alerts still follow the write: TERMINAL_ONLINE and CIRCUIT_OPEN are raised from the
  *   transition the statement returns, so exactly once per transition, as before.
- * - Readers on this instance wait for the heartbeats it already answered (readsAfterHeartbeats
+ * - Readers on this instance wait for the heartbeats it already answered (afterHeartbeats
  *   in hub/heartbeat-batcher.ts): GET /api/terminals, the console, sync status and the OFFLINE
  *   sweep see every heartbeat answered before they read. The sweep on another instance may mark
  *   a terminal OFFLINE a few ms before its heartbeat lands; the write then turns it ONLINE and
@@ -73,7 +73,7 @@ export function heartbeat(deps: HeartbeatRouteDeps): (req: Request, res: Respons
     const at = new Date().toISOString();
     // The answer first: queuing the heartbeat may start its statement at once, and building
     // that is not the agent's to wait for. Nothing can read between the two (same tick), so
-    // readsAfterHeartbeats still waits for this heartbeat.
+    // afterHeartbeats still waits for this heartbeat.
     res.json({ ok: true });
     deps.store.terminals
       .recordHeartbeat(terminalId, { status, outbox, lastError, failedChanges, storage, circuit, lastSyncAt, at })
