@@ -165,7 +165,7 @@ describe("reads after heartbeats", () => {
     const reads = afterHeartbeats(
       {
         list: async (_lagCap: number) => (events.push("list read"), []),
-        liveHeartbeats: async () => [],
+        backloggedHeartbeats: async () => [],
       },
       ["list"],
       batcher,

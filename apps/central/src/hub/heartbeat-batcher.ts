@@ -67,7 +67,7 @@ export class HeartbeatBatcher {
 export const TERMINAL_HEARTBEAT_READS = [
   "list",
   "heartbeats",
-  "liveHeartbeats",
+  "backloggedHeartbeats",
   "statusOf",
   "markSilentOffline",
   "enable",
