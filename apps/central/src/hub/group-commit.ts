@@ -28,8 +28,9 @@ export interface GroupCommitOptions<I, R, W> {
  * write running an input is written at once (or after `windowMs`), and those arriving meanwhile
  * go together in the next single statement. Ten thousand tills cost a few statements a second
  * instead of hundreds. Each caller's promise settles when the statement holding its input
- * committed, so a 200 still means "stored"; a failed statement rejects only its own callers and
- * the next batch is written.
+ * committed (an acknowledge's 200 waits for that; a heartbeat is answered before, see
+ * routes/heartbeat-route.ts); a failed statement rejects only its own callers and the next
+ * batch is written.
  */
 export class GroupCommit<I, R, W> {
   private next = new Map<string, Array<Waiter<I, R>>>();
