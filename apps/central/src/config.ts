@@ -76,12 +76,12 @@ export const HUB_DEFAULTS = {
   /** Heartbeats, and acknowledged cursors, written in one statement at most (hub/group-commit.ts). */
   heartbeatBatchMax: 1_000,
   /**
-   * How long a heartbeat arriving when no write runs waits for others to share its statement
-   * (hub/heartbeat-batcher.ts). Off: at 10,000 tills (333 a second) a 5 ms window saved 13 % of
-   * central's CPU for heartbeats but cost 3–4 ms at p50 and made p99 no better, and the target
-   * is the heartbeat's p99 against `/health` (bench/README.md, heartbeats round 3).
+   * Heartbeats are written in one statement at most this often, each carrying all that arrived
+   * meanwhile (hub/heartbeat-batcher.ts). They are answered before they are written
+   * (routes/heartbeat-route.ts), so this delays only when the row shows them, never the answer;
+   * at 10,000 tills (333 a second) it makes about 8 heartbeats a statement instead of one.
    */
-  heartbeatWindowMs: 0,
+  heartbeatWindowMs: 25,
   /**
    * Terminals may acknowledge their cursor over their socket (`sync:cursor`, hub/socket-cursor-ack.ts)
    * instead of a POST per pull; off, the register answer says so and agents use HTTP.

@@ -10,7 +10,12 @@ import { TerminalKeyCache } from "./auth/key-cache";
 import type { CentralConfig, HubTunables } from "./config";
 import { bullConnection, queuePrefix } from "./hub/bull-connection";
 import { AckBatcher } from "./hub/ack-batcher";
-import { HeartbeatBatcher } from "./hub/heartbeat-batcher";
+import {
+  afterHeartbeats,
+  CONTROL_HEARTBEAT_READS,
+  HeartbeatBatcher,
+  TERMINAL_HEARTBEAT_READS,
+} from "./hub/heartbeat-batcher";
 import { Hub } from "./hub/hub";
 import { createLogger, type Logger } from "./observability/logger";
 import { FeedHighWater } from "./feed/feed-high-water";
@@ -122,12 +127,19 @@ function cachedStore(
   });
   const heartbeats = new HeartbeatBatcher(raw.terminals, config.hub.heartbeatBatchMax, config.hub.heartbeatWindowMs);
   const acks = new AckBatcher(raw.terminals, config.hub.heartbeatBatchMax);
-  const terminals = {
-    ...keyCache.wrap(raw.terminals),
-    recordHeartbeat: (id: string, hb: StoredHeartbeat) => heartbeats.record(id, hb),
-    acknowledge: (id: string, cursor: string) => acks.acknowledge(id, cursor),
-  };
-  return { store: { ...raw, terminals }, keyCache };
+  // Heartbeats are answered before they are written (routes/heartbeat-route.ts): what reads
+  // them here waits for those this instance answered.
+  const terminals = afterHeartbeats(
+    {
+      ...keyCache.wrap(raw.terminals),
+      recordHeartbeat: (id: string, hb: StoredHeartbeat) => heartbeats.record(id, hb),
+      acknowledge: (id: string, cursor: string) => acks.acknowledge(id, cursor),
+    },
+    TERMINAL_HEARTBEAT_READS,
+    heartbeats,
+  );
+  const control = afterHeartbeats(raw.control, CONTROL_HEARTBEAT_READS, heartbeats);
+  return { store: { ...raw, terminals, control }, keyCache };
 }
 
 /**

@@ -105,4 +105,23 @@ describe("group commit", () => {
     g.gates[1]!.open();
     expect(await Promise.all(next)).toEqual(["t1:y", "t3:y"]);
   });
+
+  it("with a spacing, starts a statement no sooner than that after the last one started, carrying all that arrived", async () => {
+    jest.useFakeTimers();
+    const g = held({ spacingMs: 25 });
+    const first = g.commit.submit("t1", "x"); // a quiet moment: at once
+    expect(g.writes).toHaveLength(1);
+    const during = ["t2", "t3"].map((k) => g.commit.submit(k, "x"));
+    jest.advanceTimersByTime(5);
+    g.gates[0]!.open();
+    await first;
+    await turns();
+    expect(g.writes).toHaveLength(1); // committed after 5 ms: the next waits for the spacing
+    const later = g.commit.submit("t4", "x");
+    jest.advanceTimersByTime(20);
+    await turns();
+    expect(g.writes[1]!.map((w) => w.key)).toEqual(["t2", "t3", "t4"]);
+    g.gates[1]!.open();
+    await Promise.all([...during, later]);
+  });
 });

@@ -60,11 +60,22 @@ describe("hub scale-out: two instances", () => {
     const viaA = new TerminalClient(a.url, t.terminalId, t.key);
     const viaB = new TerminalClient(bUrl, t.terminalId, t.key);
     const hb = { terminalId: t.terminalId, status: "idle", outbox: {} };
+    // A heartbeat is answered before it is written (routes/heartbeat-route.ts): SQL sees it soon after.
+    const stored = (status: string) =>
+      waitFor(
+        async () => {
+          const { rows } = await pg.query(
+            `SELECT status, last_seen_at, last_heartbeat->>'status' AS hb FROM terminals WHERE id = $1`,
+            [t.terminalId],
+          );
+          return rows[0]?.hb === status && rows[0];
+        },
+        { what: `the ${status} heartbeat stored` },
+      );
     expect((await viaA.raw("POST", "/api/sync/heartbeat", hb)).status).toBe(200);
-    const seenA = (await pg.query(`SELECT last_seen_at FROM terminals WHERE id = $1`, [t.terminalId])).rows[0]
-      .last_seen_at as Date;
-    expect((await viaB.raw("POST", "/api/sync/heartbeat", hb)).status).toBe(200);
-    const row = (await pg.query(`SELECT status, last_seen_at FROM terminals WHERE id = $1`, [t.terminalId])).rows[0];
+    const seenA = (await stored("idle")).last_seen_at as Date;
+    expect((await viaB.raw("POST", "/api/sync/heartbeat", { ...hb, status: "pulling" })).status).toBe(200);
+    const row = await stored("pulling");
     expect(row.status).toBe("ONLINE");
     expect((row.last_seen_at as Date).getTime()).toBeGreaterThanOrEqual(seenA.getTime());
 
@@ -91,8 +102,10 @@ describe("hub scale-out: two instances", () => {
     expect(await marks()).toBe(1);
     // A heartbeat brings it back ONLINE.
     expect((await viaB.raw("POST", "/api/sync/heartbeat", hb)).status).toBe(200);
-    expect((await pg.query(`SELECT status FROM terminals WHERE id = $1`, [t.terminalId])).rows[0].status).toBe(
-      "ONLINE",
+    await waitFor(
+      async () =>
+        (await pg.query(`SELECT status FROM terminals WHERE id = $1`, [t.terminalId])).rows[0].status === "ONLINE",
+      { what: "terminal ONLINE again" },
     );
   });
 

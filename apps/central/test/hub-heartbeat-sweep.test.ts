@@ -3,7 +3,7 @@ import { sweepHeartbeats } from "../src/hub/heartbeat-sweep";
 import { useTestCentral } from "../testing";
 import { TerminalClient } from "@tillsync/testkit";
 
-const { central } = useTestCentral("sweep");
+const { central, pg } = useTestCentral("sweep");
 const thresholds = { timeoutS: 90, backlogAlertPending: 100, backlogAlertFailed: 5 };
 
 /** The sweep's alerts: a heartbeat with pending > 100 or failed > 5 is logged as SYNC_BACKLOG. */
@@ -26,6 +26,21 @@ describe("heartbeat sweep alerts", () => {
     await beat(busy, { sale_orders: { pending: 101, failed: 0, synced: 0, conflicts: 0 } });
     await beat(calm, { sale_orders: { pending: 100, failed: 5, synced: 9, conflicts: 0 } });
     await beat(failing, { payments: { pending: 0, failed: 6, synced: 0, conflicts: 0 } });
+
+    // Stored by hand or by an older central: counts that are not numbers, an outbox that is no object.
+    const odd = await central.provisionTerminal({ storeId: busy.storeId });
+    const oddest = await central.provisionTerminal({ storeId: busy.storeId });
+    await pg.query(`UPDATE terminals SET last_heartbeat = $2 WHERE id = $1`, [
+      odd.terminalId,
+      { status: "idle", at: "x", outbox: { sale_orders: { pending: "9999", failed: null }, payments: 7 } },
+    ]);
+    await pg.query(`UPDATE terminals SET last_heartbeat = $2 WHERE id = $1`, [
+      oddest.terminalId,
+      { status: "idle", at: "x", outbox: [{ pending: 9999 }] },
+    ]);
+    // Only the tills over a threshold leave PostgreSQL, not every till's heartbeat.
+    const read = await central.running.store.terminals.backloggedHeartbeats({ pending: 100, failed: 5 });
+    expect(read.map((r) => r.id).sort()).toEqual([busy.terminalId, failing.terminalId].sort());
 
     const offline = await sweepHeartbeats(central.running.store, thresholds, log, async () => true);
     expect(offline).toEqual([]);

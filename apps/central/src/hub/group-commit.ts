@@ -14,6 +14,13 @@ export interface GroupCommitOptions<I, R, W> {
   maxBatch: number;
   /** How long the first input of a quiet moment waits for others before its write (0: at once). */
   windowMs?: number;
+  /**
+   * At least this long from the start of one statement to the start of the next (0: the next
+   * goes as soon as the last committed). For writes nobody waits on (heartbeats are answered
+   * before they are written): a steady stream then costs one statement per spacing, not one per
+   * input that arrived during the last write.
+   */
+  spacingMs?: number;
 }
 
 /**
@@ -21,12 +28,15 @@ export interface GroupCommitOptions<I, R, W> {
  * write running an input is written at once (or after `windowMs`), and those arriving meanwhile
  * go together in the next single statement. Ten thousand tills cost a few statements a second
  * instead of hundreds. Each caller's promise settles when the statement holding its input
- * committed, so a 200 still means "stored"; a failed statement rejects only its own callers and
- * the next batch is written.
+ * committed (an acknowledge's 200 waits for that; a heartbeat is answered before, see
+ * routes/heartbeat-route.ts); a failed statement rejects only its own callers and the next
+ * batch is written.
  */
 export class GroupCommit<I, R, W> {
   private next = new Map<string, Array<Waiter<I, R>>>();
   private running = false;
+  /** When the last statement started (Date.now()), for spacingMs. */
+  private lastStart = -Infinity;
 
   constructor(private readonly opts: GroupCommitOptions<I, R, W>) {}
 
@@ -45,7 +55,11 @@ export class GroupCommit<I, R, W> {
   }
 
   private async drain(): Promise<void> {
+    const spacingMs = this.opts.spacingMs ?? 0;
     while (this.next.size > 0) {
+      const wait = this.lastStart + spacingMs - Date.now();
+      if (spacingMs > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.lastStart = Date.now();
       const batch = [...this.next].slice(0, this.opts.maxBatch);
       for (const [key] of batch) this.next.delete(key);
       try {

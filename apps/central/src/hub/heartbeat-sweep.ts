@@ -9,7 +9,7 @@ import type { TerminalQueries } from "../store/terminals";
 
 /** What the sweep reads and writes. */
 export interface SweepStore {
-  terminals: Pick<TerminalQueries, "markSilentOffline" | "liveHeartbeats">;
+  terminals: Pick<TerminalQueries, "markSilentOffline" | "backloggedHeartbeats">;
   history: Pick<SyncHistoryStore, "recordOffline">;
 }
 
@@ -25,7 +25,8 @@ export function hasBacklog(hb: StoredHeartbeat | null, t: BacklogThresholds): bo
  * Turns terminals silent for longer than the timeout OFFLINE. Runs as a BullMQ job scheduler,
  * so once per cluster; only ONLINE terminals change, so each silence is recorded once (a
  * sync_history row of kind OFFLINE), even if two sweeps overlapped. Then raises a backlog
- * alert for every live terminal whose last heartbeat says it is falling behind; `alertOnce`
+ * alert for every live terminal whose last heartbeat says it is falling behind (PostgreSQL sums
+ * the counts, so only those rows reach central); `alertOnce`
  * throttles them so one backlog is not logged on every sweep; `onBacklog` hears each one raised.
  * Returns the terminals it turned OFFLINE.
  */
@@ -44,7 +45,8 @@ export async function sweepHeartbeats(
   );
   for (const r of silent)
     log.warn({ terminalId: r.id, name: r.name, timeoutS }, "terminal went OFFLINE: heartbeats stopped");
-  for (const r of await store.terminals.liveHeartbeats()) {
+  const over = { pending: opts.backlogAlertPending, failed: opts.backlogAlertFailed };
+  for (const r of await store.terminals.backloggedHeartbeats(over)) {
     if (hasBacklog(r.heartbeat, opts) && (await alertOnce(r.id))) {
       const { pending, failed } = outboxTotals(r.heartbeat);
       log.error(

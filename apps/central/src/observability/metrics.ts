@@ -36,6 +36,11 @@ export class HubMetrics {
     labelNames: ["reason", "table"],
     registers: [this.registry],
   });
+  readonly heartbeatWriteFailures = new Counter({
+    name: "tillsync_heartbeat_write_failures_total",
+    help: "Heartbeats answered but not stored (their statement failed; the next heartbeat writes the state again)",
+    registers: [this.registry],
+  });
   readonly syncStopped = new Counter({
     name: "tillsync_sync_stopped_total",
     help: "Pushes and pulls answered 423 SYNC_STOPPED (emergency stop or terminal pause)",

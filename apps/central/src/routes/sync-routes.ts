@@ -2,7 +2,6 @@ import { Router, type Request, type RequestHandler, type Response } from "expres
 import {
   acknowledgeRequestSchema,
   ForbiddenError,
-  heartbeatRequestSchema,
   parseOrThrow,
   policyForProtocol,
   PROTOCOL_VERSION,
@@ -20,6 +19,7 @@ import {
 import type { AlertSink } from "../alerts/alert-sink";
 import type { AuthedTerminal } from "../auth/bearer";
 import { readFeed, type PullStore } from "../feed/read-feed";
+import { heartbeat } from "./heartbeat-route";
 import { route } from "../http/async-route";
 import { protocolGate } from "../http/protocol-gate";
 import type { Logger } from "../observability/logger";
@@ -27,7 +27,7 @@ import type { HubMetrics } from "../observability/metrics";
 import type { PullStartQueries } from "../store/pull-start";
 import type { SyncControlQueries } from "../store/sync-control";
 import type { SyncRunStore } from "../store/sync-runs";
-import type { HeartbeatTransition, TerminalQueries } from "../store/terminals";
+import type { TerminalQueries } from "../store/terminals";
 import { applyPush, type PushStore } from "../sync/push-apply";
 import type { Refusal } from "../sync/push-ownership";
 import { assertSyncAllowed } from "../sync/sync-gate";
@@ -151,33 +151,6 @@ function push(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
   };
 }
 
-/** Alerts a heartbeat gives rise to: the terminal is back from OFFLINE, or its circuit just opened. */
-function heartbeatAlerts(
-  deps: SyncRouteDeps,
-  id: string,
-  hb: { status: string; circuit?: string },
-  t: HeartbeatTransition,
-): void {
-  // The heartbeat's circuit field; agents older than it report the open circuit as their status.
-  const open = hb.circuit ? hb.circuit === "open" : hb.status === "circuit-open";
-  if (t.cameBack)
-    deps.alerts?.raise({
-      type: "TERMINAL_ONLINE",
-      severity: "info",
-      terminalId: id,
-      message: `terminal ${t.name} is back: heartbeat received after it went OFFLINE`,
-      details: { name: t.name },
-    });
-  if (open && !t.circuitWasOpen)
-    deps.alerts?.raise({
-      type: "CIRCUIT_OPEN",
-      severity: "critical",
-      terminalId: id,
-      message: `terminal ${t.name}: its circuit breaker opened (sync failing repeatedly)`,
-      details: { name: t.name },
-    });
-}
-
 /** Why a timestamp is refused: the answer to the sync guides' `lastSync=<time>`. */
 const LAST_SYNC_REFUSED =
   "lastSync is not accepted: a timestamp misses changes, because a transaction that started earlier " +
@@ -202,28 +175,6 @@ function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
     if (inRun) await store.runs.addRecords(id, { pulled: page.changes.length });
     res.json(page);
     if (page.epoch) deps.onServed?.(page.epoch, page.nextCursor);
-  };
-}
-
-/** A heartbeat: served whatever the agent's protocol (protocolGate exempts it), so a held till still reports. */
-function heartbeat(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<void> {
-  return async (req, res) => {
-    const body = parseOrThrow(heartbeatRequestSchema, req.body, "heartbeat");
-    assertSelf(req.terminal!, body.terminalId);
-    const at = new Date().toISOString();
-    const { status, outbox, lastError, failedChanges, storage, circuit, lastSyncAt } = body;
-    const t = await deps.store.terminals.recordHeartbeat(body.terminalId, {
-      status,
-      outbox,
-      lastError,
-      failedChanges,
-      storage,
-      circuit,
-      lastSyncAt,
-      at,
-    });
-    res.json({ ok: true });
-    heartbeatAlerts(deps, body.terminalId, { status, circuit }, t);
   };
 }
 
@@ -256,7 +207,7 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
     }),
   );
 
-  r.post("/heartbeat", auth, route(heartbeat(deps)));
+  r.post("/heartbeat", auth, heartbeat(deps));
 
   return r;
 }

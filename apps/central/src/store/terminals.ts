@@ -70,8 +70,14 @@ export interface TerminalQueries {
   recordHeartbeats(batch: Array<{ id: string; heartbeat: StoredHeartbeat }>): Promise<Map<string, HeartbeatTransition>>;
   /** Turns ONLINE terminals silent for longer than `timeoutS` OFFLINE; returns those it turned. */
   markSilentOffline(timeoutS: number): Promise<Array<{ id: string; name: string }>>;
-  /** Every terminal not disabled that has sent a heartbeat, with it. */
-  liveHeartbeats(): Promise<Array<{ id: string; name: string; heartbeat: StoredHeartbeat | null }>>;
+  /**
+   * Every terminal not disabled whose last heartbeat may count more than `over` pending or
+   * failed changes over all tables, with it (a superset: the caller checks the parsed heartbeat).
+   */
+  backloggedHeartbeats(over: {
+    pending: number;
+    failed: number;
+  }): Promise<Array<{ id: string; name: string; heartbeat: StoredHeartbeat | null }>>;
   /** One terminal's heartbeat (empty when it does not exist), or every live terminal's. */
   heartbeats(terminalId?: string): Promise<Array<StoredHeartbeat | null>>;
   /** Every terminal, or only the one with this id. */
@@ -88,7 +94,7 @@ export function terminalQueries(q: Queryable): TerminalQueries {
 
 function terminalReads(
   q: Queryable,
-): Pick<TerminalQueries, "findByKeyHash" | "statusOf" | "activeIds" | "liveHeartbeats" | "heartbeats"> {
+): Pick<TerminalQueries, "findByKeyHash" | "statusOf" | "activeIds" | "backloggedHeartbeats" | "heartbeats"> {
   return {
     async findByKeyHash(hash) {
       const { rows } = await q.query<KeyHolder>(
@@ -112,9 +118,20 @@ function terminalReads(
       );
       return rows.map((r) => r.id);
     },
-    async liveHeartbeats() {
+    async backloggedHeartbeats(over) {
+      // The sums in SQL: reading and parsing every till's heartbeat held central's event loop
+      // for 50-100 ms per sweep at 10,000 tills. Only a prefilter (anything malformed counts 0
+      // here and parses to no heartbeat in hasBacklog); the caller decides on the parsed rows.
       const { rows } = await q.query<{ id: string; name: string; last_heartbeat: unknown }>(
-        `SELECT id, name, last_heartbeat FROM terminals WHERE status <> 'DISABLED' AND last_heartbeat IS NOT NULL`,
+        `SELECT t.id, t.name, t.last_heartbeat FROM terminals t,
+                LATERAL (SELECT coalesce(sum(CASE WHEN jsonb_typeof(c.v->'pending') = 'number'
+                                                  THEN (c.v->>'pending')::numeric END), 0) AS pending,
+                                coalesce(sum(CASE WHEN jsonb_typeof(c.v->'failed') = 'number'
+                                                  THEN (c.v->>'failed')::numeric END), 0) AS failed
+                           FROM jsonb_each(CASE WHEN jsonb_typeof(t.last_heartbeat->'outbox') = 'object'
+                                                THEN t.last_heartbeat->'outbox' ELSE '{}'::jsonb END) AS c(k, v)) s
+          WHERE t.status <> 'DISABLED' AND t.last_heartbeat IS NOT NULL AND (s.pending > $1 OR s.failed > $2)`,
+        [over.pending, over.failed],
       );
       return rows.map((r) => ({ id: r.id, name: r.name, heartbeat: parseStoredHeartbeat(r.last_heartbeat) }));
     },
