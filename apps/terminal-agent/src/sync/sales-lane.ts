@@ -79,7 +79,7 @@ export class SalesLane {
 
   /** Starts the push when a CRITICAL change is ready and none runs; one query when idle. */
   open(): void {
-    if (this.session || this.ended || this.held || this.failure) return;
+    if (this.session || this.ended || this.held || this.failure || !this.deps.mayClaim()) return;
     if (!this.deps.outbox.hasReady(Priority.CRITICAL) || !this.deps.open()) return;
     const run = pushPipelined({
       outbox: this.deps.outbox,
