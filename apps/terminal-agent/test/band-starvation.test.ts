@@ -198,3 +198,52 @@ describe("a sale committed while a backlog drains", () => {
     expect(await draining).toMatchObject({ pushed: 41 });
   });
 });
+
+/** Central whose pull answers only when the test says so, and whose pushes are held (HeldPushes). */
+class HeldPullAndPushes extends HeldPushes {
+  pulling = false;
+  releasePull: () => void = () => undefined;
+  private readonly pullGate: Promise<void> = new Promise((r) => (this.releasePull = r));
+  pulled = false;
+  override async pull(): Promise<PullResponse> {
+    this.pulling = true;
+    await this.pullGate;
+    this.pulled = true;
+    return super.pull();
+  }
+}
+
+describe("a sale committed while the cycle pulls, and then SIGTERM", () => {
+  let dir: string;
+  let agent: Agent;
+  afterEach(async () => {
+    await agent?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("goes out beside the pull; stopping waits for its answer and records it, and sends nothing more", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "tillsync-lane-stop-"));
+    const file = path.join(dir, "t.db");
+    const central = new HeldPullAndPushes();
+    agent = createAgent(tillConfig(file, { SYNC_INTERVAL: "3600" }), central);
+    agent.engine.start();
+    const cycle = agent.engine.runCycle();
+    await waitFor(() => central.pulling, { what: "the cycle pulling" });
+    sellOne(file);
+    await waitFor(() => central.held.length === 1, { what: "the sale pushed beside the pull" });
+    expect(agent.engine.current.kind).toBe("pulling-with-sales");
+    let stopped = false;
+    const stopping = agent.engine.stop().then(() => (stopped = true));
+    sellOne(file); // after SIGTERM: stays for the next start
+    central.releasePull(); // the pull ends first: the cycle still waits for the sale's answer
+    await waitFor(() => central.pulled, { what: "the pull answered" });
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(stopped).toBe(false);
+    expect(agent.engine.current.kind).toBe("pulling-with-sales");
+    central.answerAll();
+    await stopping;
+    expect((await cycle).pushed).toBe(1);
+    const statuses = agent.db.prepare(`SELECT status FROM outbox ORDER BY id`).all() as Array<{ status: string }>;
+    expect(statuses.map((s) => s.status)).toEqual(["SYNCED", "PENDING"]);
+  });
+});

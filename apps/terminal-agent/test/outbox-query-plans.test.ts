@@ -161,6 +161,7 @@ describe("outbox query plans", () => {
     listPending(db);
     cleanupSynced(db, 7);
     rowsWithUnpushedChanges(db);
+    rowsWithUnpushedChanges(db, [{ entityType: "products", entityId: product }]); // a pulled page's rows
     unpushedDelta(db, ledgersInto(DEFAULT_SYNC_POLICY, "inventory_items")[0]!, {
       store_id: store,
       product_id: product,

@@ -3,6 +3,7 @@ import {
   fullJitterBackoff,
   healthOf,
   INITIAL_STATE,
+  reportedStatus,
   transition,
   type MachineOptions,
   type StateKind,
@@ -24,6 +25,7 @@ const states: Record<StateKind, SyncState> = {
   idle: INITIAL_STATE,
   pushing: { kind: "pushing", failures: 1, probe: false },
   pulling: { kind: "pulling", failures: 1, probe: false },
+  "pulling-with-sales": { kind: "pulling-with-sales", failures: 1, probe: false },
   "backing-off": { kind: "backing-off", failures: 1, retryAt: NOW + 1_000 },
   "circuit-open": { kind: "circuit-open", failures: 5, retryAt: NOW + 1_000 },
   paused: { kind: "paused", failures: 0 },
@@ -35,6 +37,8 @@ const events: Record<EventType, SyncEvent> = {
   CYCLE: { type: "CYCLE" },
   PUSHED: { type: "PUSHED" },
   PULLED: { type: "PULLED" },
+  SALES: { type: "SALES" },
+  SALES_PUSHED: { type: "SALES_PUSHED" },
   FAILED: { type: "FAILED", now: NOW },
   RETRY: { type: "RETRY", now: NOW },
   CENTRAL_BACK: { type: "CENTRAL_BACK" },
@@ -50,6 +54,8 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     CYCLE: "pushing",
     PUSHED: "idle",
     PULLED: "idle",
+    SALES: "idle",
+    SALES_PUSHED: "idle",
     FAILED: "idle",
     RETRY: "idle",
     CENTRAL_BACK: "idle",
@@ -62,6 +68,8 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     CYCLE: "pushing",
     PUSHED: "pulling",
     PULLED: "pushing",
+    SALES: "pushing",
+    SALES_PUSHED: "pushing",
     FAILED: "backing-off",
     RETRY: "pushing",
     CENTRAL_BACK: "pushing",
@@ -74,6 +82,8 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     CYCLE: "pulling",
     PUSHED: "pulling",
     PULLED: "idle",
+    SALES: "pulling-with-sales",
+    SALES_PUSHED: "pulling",
     FAILED: "backing-off",
     RETRY: "pulling",
     CENTRAL_BACK: "pulling",
@@ -82,10 +92,26 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     HELD: "backing-off",
     STOP: "stopped",
   },
+  "pulling-with-sales": {
+    CYCLE: "pulling-with-sales",
+    PUSHED: "pulling-with-sales",
+    PULLED: "pulling-with-sales",
+    SALES: "pulling-with-sales",
+    SALES_PUSHED: "pulling",
+    FAILED: "backing-off",
+    RETRY: "pulling-with-sales",
+    CENTRAL_BACK: "pulling-with-sales",
+    PAUSE: "paused",
+    RESUME: "pulling-with-sales",
+    HELD: "backing-off",
+    STOP: "stopped",
+  },
   "backing-off": {
     CYCLE: "backing-off",
     PUSHED: "backing-off",
     PULLED: "backing-off",
+    SALES: "backing-off",
+    SALES_PUSHED: "backing-off",
     FAILED: "backing-off",
     RETRY: "pushing",
     CENTRAL_BACK: "pushing",
@@ -98,6 +124,8 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     CYCLE: "circuit-open",
     PUSHED: "circuit-open",
     PULLED: "circuit-open",
+    SALES: "circuit-open",
+    SALES_PUSHED: "circuit-open",
     FAILED: "circuit-open",
     RETRY: "circuit-open",
     CENTRAL_BACK: "pushing",
@@ -110,6 +138,8 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     CYCLE: "paused",
     PUSHED: "paused",
     PULLED: "paused",
+    SALES: "paused",
+    SALES_PUSHED: "paused",
     FAILED: "paused",
     RETRY: "paused",
     CENTRAL_BACK: "paused",
@@ -122,6 +152,8 @@ const table: Record<StateKind, Record<EventType, StateKind>> = {
     CYCLE: "stopped",
     PUSHED: "stopped",
     PULLED: "stopped",
+    SALES: "stopped",
+    SALES_PUSHED: "stopped",
     FAILED: "stopped",
     RETRY: "stopped",
     CENTRAL_BACK: "stopped",
@@ -188,6 +220,25 @@ describe("sync state machine", () => {
       now = retryAt;
     }
     expect(coolDowns).toEqual([20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]);
+  });
+
+  it("keeps a half-open probe through a sales push beside the pull; a failure there re-opens the circuit", () => {
+    const probe: SyncState = { kind: "pulling", failures: 6, probe: true, streak: { since: 0, opens: 1 } };
+    const selling = transition(probe, events.SALES, opts);
+    expect(selling).toEqual({ ...probe, kind: "pulling-with-sales" });
+    expect(circuitOf(selling)).toBe("half-open");
+    expect(transition(selling, events.SALES_PUSHED, opts)).toEqual(probe);
+    expect(transition(selling, { type: "FAILED", now: 100 }, opts)).toMatchObject({
+      kind: "circuit-open",
+      failures: 7,
+    });
+  });
+
+  it("reports a sales push beside the pull as pushing: the protocol's states stay those older centrals know", () => {
+    expect(reportedStatus("pulling-with-sales")).toBe("pushing");
+    for (const k of Object.keys(states) as StateKind[])
+      if (k !== "pulling-with-sales") expect(reportedStatus(k)).toBe(k);
+    expect(healthOf(states["pulling-with-sales"], 0, 1_000)).toBe("yellow"); // one failure behind it, as pulling
   });
 
   it("ends an open circuit's cool-down at once when central is back (half-open probe), and a backoff too", () => {

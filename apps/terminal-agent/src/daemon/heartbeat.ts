@@ -2,7 +2,7 @@ import { MAX_REPORTED_FAILED_CHANGES, type HeartbeatRequest } from "@tillsync/sh
 import { SyncStateStore } from "../db/sync-state";
 import { lastCycleError } from "../status/agent-status";
 import { storageReport } from "../sync/storage-condition";
-import { circuitOf } from "../sync/sync-state-machine";
+import { circuitOf, reportedStatus } from "../sync/sync-state-machine";
 import type { CentralTransport } from "../transport/central-transport";
 import type { Agent } from "./agent";
 
@@ -84,7 +84,7 @@ export class HeartbeatSender {
     const { engine, outbox, db } = this.agent;
     try {
       await this.transport.heartbeat({
-        status: engine.current.kind,
+        status: reportedStatus(engine.current.kind),
         outbox: outbox.counts(),
         // What the console shows beside the counts: the last error (null after a clean cycle)
         // and the parked changes with their errors.

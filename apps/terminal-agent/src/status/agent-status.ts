@@ -14,6 +14,7 @@ import { discardedLocalEdits } from "../sync/discard-local-edits";
 import { measuredStorage } from "../sync/storage-condition";
 import {
   circuitOf,
+  reportedStatus,
   INITIAL_STATE,
   type CircuitState,
   type HealthColour,
@@ -89,7 +90,7 @@ export function readAgentStatus(
       emergencyStop: central?.kind === "EMERGENCY_STOP",
       upgradeRequired: central?.kind === "UPGRADE_REQUIRED",
       paused: paused || central?.kind === "TERMINAL_PAUSED",
-      agentState: state.kind,
+      agentState: reportedStatus(state.kind),
       consecutiveFailures: state.failures,
       failedChanges: totals.failed,
       lastSyncAgeMs: lastSyncAt ? now - Date.parse(lastSyncAt) : null,

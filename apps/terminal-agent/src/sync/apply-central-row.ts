@@ -131,8 +131,18 @@ function localDelta(changes: LocalChange[], field: string): number {
   return sum;
 }
 
-/** `table|id` of every row with unpushed local changes: one query instead of one per pulled row. */
-export function rowsWithUnpushedChanges(db: SqliteDb): Set<string> {
+/**
+ * `table|id` of every row with unpushed local changes: one query instead of one per pulled row.
+ * `among` (a pulled page's rows): only those are looked up, by the partial entity index, one
+ * query per table. A till with a large backlog holds tens of thousands of unconfirmed rows, and
+ * reading them all for every page held the agent's event loop longer than the page's own writes
+ * (a sale's push answer waited behind it; bench/README.md, latency behind a backlog).
+ */
+export function rowsWithUnpushedChanges(
+  db: SqliteDb,
+  among?: ReadonlyArray<{ entityType: string; entityId: string }>,
+): Set<string> {
+  if (among) return unpushedAmong(db, among);
   const rows = stmt(
     db,
     `SELECT DISTINCT entity_type, entity_id FROM outbox WHERE status IN ${UNCONFIRMED_SQL}`,
@@ -141,4 +151,23 @@ export function rowsWithUnpushedChanges(db: SqliteDb): Set<string> {
     entity_id: string;
   }>;
   return new Set(rows.map((r) => `${r.entity_type}|${r.entity_id}`));
+}
+
+function unpushedAmong(db: SqliteDb, among: ReadonlyArray<{ entityType: string; entityId: string }>): Set<string> {
+  const byTable = new Map<string, string[]>();
+  for (const { entityType, entityId } of among) {
+    const ids = byTable.get(entityType);
+    if (ids) ids.push(entityId);
+    else byTable.set(entityType, [entityId]);
+  }
+  const find = stmt(
+    db,
+    `SELECT DISTINCT entity_id FROM outbox
+      WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?)) AND status IN ${UNCONFIRMED_SQL}`,
+  );
+  const out = new Set<string>();
+  for (const [table, ids] of byTable)
+    for (const r of find.all(table, JSON.stringify(ids)) as Array<{ entity_id: string }>)
+      out.add(`${table}|${r.entity_id}`);
+  return out;
 }

@@ -20,7 +20,7 @@ export function applyPulledPage(db: SqliteDb, page: PullResponse, policy: SyncPo
   return withoutCapture(db, () => {
     discardLocalEdits(db, policy);
     const ledgerDeltas = new UnpushedLedgerDeltas(db);
-    const unpushed = rowsWithUnpushedChanges(db);
+    const unpushed = rowsWithUnpushedChanges(db, page.changes);
     for (const c of page.changes) {
       if (c.operation === "DELETE" || !c.data) {
         stmt(db, `DELETE FROM ${c.entityType} WHERE id = ?`).run(c.entityId);

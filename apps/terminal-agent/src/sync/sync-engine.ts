@@ -16,6 +16,7 @@ import type { CentralTransport } from "../transport/central-transport";
 import { CentralHoldStore, type CentralHold } from "./central-hold";
 import { applyPulledPage, FEED_EPOCH_KEY } from "./pull-applier";
 import { pushPipelined } from "./push-pipeline";
+import { SalesLane } from "./sales-lane";
 import { UrgentSignal } from "./urgent-signal";
 import { StorageWatch, type StorageCondition } from "./storage-condition";
 import {
@@ -321,21 +322,62 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     const start = cursor;
     const limit = this.opts.pullLimit;
     if (this.lifetime.signal.aborted) return; // stopping: the batch in flight was the push
-    let next: Promise<PullResponse> | undefined = this.transport.pull(cursor, limit, undefined, epoch);
-    while (next && !this.lifetime.signal.aborted) {
-      const page: PullResponse = await next;
-      epoch = page.epoch ?? epoch;
-      // Ask for the following page before applying this one, so central reads while we write.
-      // Pages are still applied in order, each with its cursor, so a failure loses nothing.
-      next = page.hasMore ? this.transport.pull(page.nextCursor, limit, undefined, epoch) : undefined;
-      next?.catch(() => undefined); // observed below; avoid an unhandled rejection if we stop first
-      // Let the request reach the socket first: the apply below is synchronous and would
-      // otherwise hold it back until the page is written, and nothing would overlap.
-      if (next) await new Promise((resolve) => setImmediate(resolve));
-      report.pulled += applyPulledPage(this.db, page);
-      cursor = page.nextCursor;
+    // A sale committed while the pull runs goes out beside it (sync/sales-lane.ts).
+    const lane = this.salesLane(report);
+    try {
+      let next: Promise<PullResponse> | undefined = this.transport.pull(cursor, limit, undefined, epoch);
+      let mark = lane.mark();
+      while (next && !this.lifetime.signal.aborted) {
+        const page: PullResponse = await lane.during(next);
+        // Ask for the following page before applying this one, so central reads while we write.
+        // Pages are still applied in order, each with its cursor, so a failure loses nothing.
+        const following = page.hasMore
+          ? this.transport.pull(page.nextCursor, limit, undefined, page.epoch ?? epoch)
+          : undefined;
+        following?.catch(() => undefined); // observed below; avoid an unhandled rejection if we stop first
+        const followingMark = lane.mark();
+        // Let the request reach the socket first: the apply below is synchronous and would
+        // otherwise hold it back until the page is written, and nothing would overlap.
+        if (following) await new Promise((resolve) => setImmediate(resolve));
+        if (lane.overlapped(mark)) {
+          // Read beside a lane push of a change it may reflect: read again once that is recorded.
+          await lane.quiet();
+          next = this.transport.pull(cursor, limit, undefined, epoch);
+          mark = lane.mark();
+          continue;
+        }
+        epoch = page.epoch ?? epoch;
+        report.pulled += applyPulledPage(this.db, page);
+        cursor = page.nextCursor;
+        [next, mark] = [following, followingMark];
+        lane.resume(); // after a page read again with the lane held; and a sale committed during the write
+      }
+      if (cursor !== start && !(await this.cursorOverSocket?.(cursor))) await this.transport.acknowledge(cursor);
+    } finally {
+      await lane.close();
     }
-    if (cursor !== start && !(await this.cursorOverSocket?.(cursor))) await this.transport.acknowledge(cursor);
+  }
+
+  /** The CRITICAL push beside this cycle's pull; the machine says whether it may start (SALES). */
+  private salesLane(report: CycleReport): SalesLane {
+    return new SalesLane({
+      outbox: this.outbox,
+      transport: this.transport,
+      batchSize: this.opts.batchSize,
+      rejectRetry: this.opts.rejectRetry,
+      urgent: this.urgent,
+      mayClaim: () => !this.lifetime.signal.aborted,
+      onOutcome: (o) => {
+        report.pushed += o.synced;
+        report.conflicts += o.conflicts;
+        report.failed += o.failed;
+      },
+      open: () => {
+        this.dispatch({ type: "SALES" });
+        return this.state.kind === "pulling-with-sales";
+      },
+      closed: () => this.dispatch({ type: "SALES_PUSHED" }),
+    });
   }
 
   private scheduleRetry(): void {

@@ -1,4 +1,4 @@
-import { DEFAULT_HEALTH_LIMITS, healthColour, type HubHealthColour } from "@tillsync/shared";
+import { DEFAULT_HEALTH_LIMITS, healthColour, type AgentStatus, type HubHealthColour } from "@tillsync/shared";
 
 /**
  * The sync engine's state machine. Every status the agent reports derives from `state.kind`.
@@ -7,16 +7,24 @@ import { DEFAULT_HEALTH_LIMITS, healthColour, type HubHealthColour } from "@till
  *                 │                                                             │ RESUME
  *                 ▼                                                             ▼
  *   ┌──► idle ── CYCLE ──► pushing ── PUSHED ──► pulling ── PULLED ──► idle ◄───┘
- *   │     ▲                  │                     │
- *   │     │               FAILED                FAILED
+ *   │     ▲                  │                 ▲   │ SALES
+ *   │     │                  │     SALES_PUSHED │   ▼
+ *   │     │                  │            pulling-with-sales ── FAILED ──┐
+ *   │     │               FAILED                FAILED                  │
  *   │     │                  ▼                     ▼
- *   │     └── RETRY ── backing-off ◄───────────────┘   (a short outage: see below)
+ *   │     └── RETRY ── backing-off ◄───────────────┴───────────────────┘   (a short outage: see below)
  *   │        CENTRAL_BACK    │ failing for breakerWindowMs with breakerThreshold failures
  *   │                        ▼
  *   └──── PULLED ◄──── circuit-open ── RETRY after the cool-down, or CENTRAL_BACK at once,
  *                                       → pushing as a half-open probe; a failing probe
  *                                       re-opens the circuit with a doubled cool-down; a
  *                                       RETRY before the cool-down ends changes nothing
+ *
+ *   pulling-with-sales: a CRITICAL push runs beside the cycle's pull (sync/sales-lane.ts), so a
+ *   sale committed while a long pull runs (its own echo, a 50k-row price list) does not wait
+ *   for it; SALES_PUSHED when that push has nothing left and every answer is recorded. The
+ *   cycle's PULLED comes only after it (the engine closes the lane first), so it is not a
+ *   transition of this state. Central and `status` hear it as "pushing" (reportedStatus).
  *
  *   The breaker counts an outage, not attempts: it opens only once failures have gone on for
  *   `breakerWindowMs` (and number at least `breakerThreshold`), so a routine central restart
@@ -26,9 +34,9 @@ import { DEFAULT_HEALTH_LIMITS, healthColour, type HubHealthColour } from "@till
  *   sync:trigger arrived, a heartbeat got through after failing) ends the wait at once (G9).
  *
  *   HELD (central answered 423 SYNC_STOPPED, or said sync:pause; or the till's disk refused one
- *   of the agent's writes): idle, pushing, pulling and backing-off → backing-off until `retryAt`,
- *   failures unchanged: central is up and said "later" (or is not at fault), so the breaker
- *   does not count it. An open circuit, a local pause and stopped stay.
+ *   of the agent's writes): idle, pushing, pulling (with sales or not) and backing-off →
+ *   backing-off until `retryAt`, failures unchanged: central is up and said "later" (or is not
+ *   at fault), so the breaker does not count it. An open circuit, a local pause and stopped stay.
  *
  *   STOP from any state → stopped (final).
  */
@@ -43,6 +51,7 @@ export type SyncState =
   | { kind: "idle"; failures: 0 }
   | { kind: "pushing"; failures: number; probe: boolean; streak?: FailureStreak }
   | { kind: "pulling"; failures: number; probe: boolean; streak?: FailureStreak }
+  | { kind: "pulling-with-sales"; failures: number; probe: boolean; streak?: FailureStreak }
   | { kind: "backing-off"; failures: number; retryAt: number; streak?: FailureStreak }
   | { kind: "circuit-open"; failures: number; retryAt: number; streak?: FailureStreak }
   | { kind: "paused"; failures: number }
@@ -54,6 +63,10 @@ export type SyncEvent =
   | { type: "CYCLE" }
   | { type: "PUSHED" }
   | { type: "PULLED" }
+  /** A CRITICAL change waits while the cycle pulls: push it beside the pull. */
+  | { type: "SALES" }
+  /** The push beside the pull has nothing left to send, and every answer is recorded. */
+  | { type: "SALES_PUSHED" }
   | { type: "FAILED"; now: number }
   /** A timer, the interval, a socket trigger or an operator asks to try again at `now`. */
   | { type: "RETRY"; now: number }
@@ -107,6 +120,11 @@ export function transition(s: SyncState, e: SyncEvent, o: MachineOptions): SyncS
       return s;
     case "pulling":
       if (e.type === "PULLED") return INITIAL_STATE;
+      if (e.type === "SALES") return { ...s, kind: "pulling-with-sales" };
+      if (e.type === "FAILED") return failed(s, e.now, o);
+      return s;
+    case "pulling-with-sales":
+      if (e.type === "SALES_PUSHED") return { ...s, kind: "pulling" };
       if (e.type === "FAILED") return failed(s, e.now, o);
       return s;
     case "backing-off":
@@ -152,8 +170,17 @@ export type CircuitState = "closed" | "open" | "half-open";
 /** The breaker as an operator sees it: half-open while the one probe after the cool-down runs. */
 export function circuitOf(s: SyncState): CircuitState {
   if (s.kind === "circuit-open") return "open";
-  if ((s.kind === "pushing" || s.kind === "pulling") && s.probe) return "half-open";
+  if ((s.kind === "pushing" || s.kind === "pulling" || s.kind === "pulling-with-sales") && s.probe) return "half-open";
   return "closed";
+}
+
+/**
+ * The state as the protocol names it (heartbeats, `status`): pulling-with-sales is new to this
+ * agent and reads as "pushing", which it is; a central that does not know the state still
+ * accepts the heartbeat.
+ */
+export function reportedStatus(kind: StateKind): AgentStatus {
+  return kind === "pulling-with-sales" ? "pushing" : kind;
 }
 
 export type HealthColour = HubHealthColour;
@@ -168,7 +195,7 @@ export function healthOf(s: SyncState, lastSyncAgeMs: number | undefined, interv
       disabled: false,
       emergencyStop: false,
       paused: false,
-      agentState: s.kind,
+      agentState: reportedStatus(s.kind),
       consecutiveFailures: s.failures,
       failedChanges: 0,
       lastSyncAgeMs: lastSyncAgeMs ?? null,

@@ -237,7 +237,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       const t = this.latest;
       this.latest = undefined;
       const kind = this.agent.engine.current.kind;
-      const busy = kind === "pushing" || kind === "pulling";
+      const busy = kind === "pushing" || kind === "pulling" || kind === "pulling-with-sales";
       // FULL moves every band (priority 1 and up); INCREMENTAL the bands due every cycle.
       const min = t.type === "FULL" ? Priority.BACKGROUND : Priority.HIGH;
       // A trigger is central answering: it ends a backoff or an open breaker's cool-down too.
