@@ -191,4 +191,52 @@ describe("outbox query plans", () => {
     expect(byRow.length).toBeGreaterThanOrEqual(4);
     for (const sql of byRow) expect(plan(db, sql).join("\n")).toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
   });
+
+  /** Whether a statement's bytecode opens the partial entity index for writing (moves entries in it). */
+  function writesEntityIndex(sql: string): boolean {
+    const { rootpage } = db
+      .prepare(`SELECT rootpage FROM sqlite_master WHERE type = 'index' AND name = ?`)
+      .get(OUTBOX_UNCONFIRMED_ENTITY_INDEX) as { rootpage: number };
+    const ops = db
+      .prepare(`EXPLAIN ${sql}`)
+      .all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null));
+    return (ops as Array<{ opcode: string; p2: number }>).some((o) => o.opcode === "OpenWrite" && o.p2 === rootpage);
+  }
+
+  it("claiming, releasing, rejecting and resetting a batch leave the entity index alone; settling takes rows out of it", () => {
+    tillWrites();
+    const outbox = new OutboxStore(db);
+    const batch = outbox.claimBatch(100, 0);
+    outbox.release(batch.map((r) => r.id));
+    const again = outbox.claimBatch(100, 0);
+    outbox.resetInFlight();
+    const sent = outbox.claimBatch(100, 0);
+    expect(sent.length).toBe(again.length);
+    outbox.recordResults(
+      sent,
+      sent.map((r, i) =>
+        i === 0
+          ? { changeId: r.change_id, status: "REJECTED", reason: "test" }
+          : { changeId: r.change_id, status: "APPLIED", version: 2 },
+      ) as PushResult[],
+      RETRY,
+    );
+    // A status move inside the unconfirmed states rewrote one entry of the index per row, at a
+    // random page (issue 15): those statements must not touch it.
+    const moves = [...prepared].filter((sql) => /^\s*UPDATE outbox SET status = /.test(sql) && !/confirmed/.test(sql));
+    expect(moves.length).toBeGreaterThanOrEqual(4); // claim, release, reset, reject
+    for (const sql of moves) expect({ sql, writes: writesEntityIndex(sql) }).toEqual({ sql, writes: false });
+    const settles = [...prepared].filter((sql) => /confirmed = 1/.test(sql));
+    expect(settles.length).toBeGreaterThanOrEqual(1);
+    for (const sql of settles) expect({ sql, writes: writesEntityIndex(sql) }).toEqual({ sql, writes: true });
+    // What the index holds is exactly what central has not confirmed.
+    const indexed = db
+      .prepare(`SELECT id FROM outbox INDEXED BY ${OUTBOX_UNCONFIRMED_ENTITY_INDEX} WHERE confirmed = 0 ORDER BY id`)
+      .all();
+    const unconfirmed = db
+      .prepare(`SELECT id FROM outbox WHERE status IN ('PENDING', 'SYNCING', 'FAILED') ORDER BY id`)
+      .all();
+    expect(indexed).toEqual(unconfirmed);
+    expect(unconfirmed.length).toBe(1); // the rejected one, to be retried
+  });
 });

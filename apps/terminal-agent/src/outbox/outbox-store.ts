@@ -14,7 +14,7 @@ import { applyCentralRow } from "../sync/apply-central-row";
 import { UUID_SQL } from "../capture/capture-triggers";
 import { flightKeys, READY, selectBatch } from "./batch-selection";
 import { settleSynced, writeVersions, type AppliedAnswer } from "./settle-applied";
-import { statusSql, UNCONFIRMED_SQL } from "./outbox-status-sql";
+import { OPEN_SQL, statusSql } from "./outbox-status-sql";
 
 export interface OutboxRow {
   id: number;
@@ -187,7 +187,7 @@ export class OutboxStore {
   private settle(sent: OutboxRow, version: number, status: "SYNCED" | "CONFLICT", error: string | null): void {
     const settled = stmt(
       this.db,
-      `UPDATE outbox SET status = ?, error = ?
+      `UPDATE outbox SET status = ?, confirmed = 1, error = ?
         WHERE id = ? AND operation = ? AND data IS ? AND base_data IS ?`,
     ).run(status, error, sent.id, sent.operation, sent.data, sent.base_data);
     if (settled.changes === 0) this.resendRest(sent, version);
@@ -197,7 +197,7 @@ export class OutboxStore {
   private resendRest(sent: OutboxRow, version: number): void {
     stmt(
       this.db,
-      `UPDATE outbox SET change_id = ${UUID_SQL}, status = ${statusSql("PENDING")}, error = NULL,
+      `UPDATE outbox SET change_id = ${UUID_SQL}, status = ${statusSql("PENDING")}, confirmed = 0, error = NULL,
               operation = CASE operation WHEN 'CREATE' THEN 'UPDATE' ELSE operation END,
               base_data = ?, base_version = ?, attempts = 0, last_attempt_at = NULL, next_attempt_at = NULL
         WHERE id = ?`,
@@ -222,7 +222,7 @@ export class OutboxStore {
       this.db,
       `SELECT DISTINCT entity_type || '|' || entity_id AS k FROM outbox
         WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?))
-          AND status IN ${UNCONFIRMED_SQL} AND +status = ${statusSql("PENDING")}`,
+          AND ${OPEN_SQL} AND +status = ${statusSql("PENDING")}`,
     );
     const waiting = new Set<string>();
     for (const [table, ids] of byTable)
@@ -230,7 +230,7 @@ export class OutboxStore {
     const rebase = stmt(
       this.db,
       `UPDATE outbox SET base_version = ?
-        WHERE entity_type = ? AND entity_id = ? AND status IN ${UNCONFIRMED_SQL} AND +status = ${statusSql("PENDING")} AND id > ?`,
+        WHERE entity_type = ? AND entity_id = ? AND ${OPEN_SQL} AND +status = ${statusSql("PENDING")} AND id > ?`,
     );
     for (const { row, version } of versions) {
       if (waiting.has(`${row.entity_type}|${row.entity_id}`))

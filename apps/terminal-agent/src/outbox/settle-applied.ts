@@ -29,7 +29,7 @@ export function settleSynced(db: SqliteDb, answers: readonly AppliedAnswer[]): S
   const sent = JSON.stringify(answers.map(({ row }) => [row.id, row.operation, row.data, row.base_data]));
   const marked = stmt(
     db,
-    `UPDATE outbox SET status = ${statusSql("SYNCED")}, error = NULL
+    `UPDATE outbox SET status = ${statusSql("SYNCED")}, confirmed = 1, error = NULL
        FROM (SELECT value ->> 0 AS id, value ->> 1 AS operation, value ->> 2 AS data, value ->> 3 AS base_data
                FROM json_each(?)) AS s
       WHERE outbox.id = s.id AND outbox.operation = s.operation

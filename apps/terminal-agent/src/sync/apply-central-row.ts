@@ -1,6 +1,6 @@
 import type { SyncPolicy, SyncTable, TablePolicy } from "@tillsync/shared";
 import { stmt, type SqliteDb } from "../db/terminal-db";
-import { UNCONFIRMED_SQL } from "../outbox/outbox-status-sql";
+import { unconfirmedSql } from "../outbox/outbox-status-sql";
 import {
   dropTillCounterRow,
   ledgersInto,
@@ -111,7 +111,7 @@ function unpushedChanges(db: SqliteDb, table: string, id: string): LocalChange[]
   return stmt(
     db,
     `SELECT data, base_data, base_version FROM outbox
-      WHERE entity_type = ? AND entity_id = ? AND status IN ${UNCONFIRMED_SQL}`,
+      WHERE entity_type = ? AND entity_id = ? AND ${unconfirmedSql()}`,
   ).all(table, id) as LocalChange[];
 }
 
@@ -133,10 +133,7 @@ function localDelta(changes: LocalChange[], field: string): number {
 
 /** `table|id` of every row with unpushed local changes: one query instead of one per pulled row. */
 export function rowsWithUnpushedChanges(db: SqliteDb): Set<string> {
-  const rows = stmt(
-    db,
-    `SELECT DISTINCT entity_type, entity_id FROM outbox WHERE status IN ${UNCONFIRMED_SQL}`,
-  ).all() as Array<{
+  const rows = stmt(db, `SELECT DISTINCT entity_type, entity_id FROM outbox WHERE ${unconfirmedSql()}`).all() as Array<{
     entity_type: string;
     entity_id: string;
   }>;
