@@ -17,13 +17,15 @@ function statusListSql(statuses: readonly OutboxStatus[]): string {
 export const UNCONFIRMED_SQL = statusListSql(UNCONFIRMED_OUTBOX_STATUSES);
 
 /**
- * The predicate of the partial entity index (capture/outbox-indexes.ts). `confirmed` turns 1 in
- * the one statement that settles a change (SYNCED or CONFLICT, settle-applied.ts and
- * outbox-store.ts) and never back, so it holds exactly for unconfirmed rows; unlike `status` it
- * does not change when a batch is claimed (PENDING → SYNCING) or released. SQLite moves a
- * partial index's entry whenever an UPDATE sets a column its WHERE names: with `status` there,
- * every claim rewrote ~one random page of the entity index per change (865 pages written per
- * 1,000 claimed at 100k queued, 100 without; issue 15).
+ * The predicate of the partial entity index (capture/outbox-indexes.ts). `confirmed` is 0 for
+ * every unconfirmed row; it turns 1 some time after central's answer settled the row (SYNCED or
+ * CONFLICT: OutboxStore's confirm sweep, many batches at once) and never back. So the index
+ * holds every unconfirmed row and a bounded number of recently settled ones, and every lookup
+ * through it also names the status it wants. Unlike `status`, `confirmed` does not change when a
+ * batch is claimed (PENDING → SYNCING), released or settled. SQLite moves a partial index's entry
+ * whenever an UPDATE sets a column its WHERE names, ~one random page per change with random
+ * UUIDs: with `status` there, a claim wrote 865 pages per 1,000 changes at 100k queued (100
+ * without), and settling as many again (issue 15).
  */
 export const OPEN_SQL = "confirmed = 0";
 

@@ -21,7 +21,8 @@ export interface AppliedAnswer {
 /**
  * Marks SYNCED every sent row that still holds exactly what was sent (G1: the same check the
  * per-change settle makes: operation, data and base_data unchanged since the claim); returns
- * the ids it marked. A row that holds anything else is left to the caller, which turns its
+ * the ids it marked. `confirmed` stays 0 for now: the rows leave the entity index later, many
+ * batches at once (OutboxStore's confirm sweep). A row that holds anything else is left to the caller, which turns its
  * unsent rest into a new change.
  */
 export function settleSynced(db: SqliteDb, answers: readonly AppliedAnswer[]): Set<number> {
@@ -29,7 +30,7 @@ export function settleSynced(db: SqliteDb, answers: readonly AppliedAnswer[]): S
   const sent = JSON.stringify(answers.map(({ row }) => [row.id, row.operation, row.data, row.base_data]));
   const marked = stmt(
     db,
-    `UPDATE outbox SET status = ${statusSql("SYNCED")}, confirmed = 1, error = NULL
+    `UPDATE outbox SET status = ${statusSql("SYNCED")}, error = NULL
        FROM (SELECT value ->> 0 AS id, value ->> 1 AS operation, value ->> 2 AS data, value ->> 3 AS base_data
                FROM json_each(?)) AS s
       WHERE outbox.id = s.id AND outbox.operation = s.operation
