@@ -207,7 +207,7 @@ export async function reconcile(world: World): Promise<Reconciliation> {
     tally.r.centralRows += countExtras(till.terminalId, ledger, central, tally);
     const unsynced = Object.entries(local.outbox).reduce((s, [k, n]) => s + (SETTLED.has(k) ? 0 : n), 0);
     tally.add("unsynced", unsynced, `${till.name}: outbox ${JSON.stringify(local.outbox)}`);
-    const unconfirmed = local.synced.filter((id) => !central.applied.has(id)).length;
+    const unconfirmed = local.synced.filter((id) => !central.applied.has(`${till.terminalId}:${id}`)).length;
     tally.add("unconfirmed", unconfirmed, `${till.name}: ${unconfirmed} answered changes central never applied`);
     let cat = 0;
     for (const [id, key] of central.products) if (local.products.get(id) !== key) cat++;

@@ -108,12 +108,13 @@ export async function centralSnapshot(pool: Pool): Promise<SideSnapshot & { appl
     q(SQL.stock),
     q(SQL.customers),
     q(SQL.products),
-    q(`SELECT change_id FROM applied_changes`),
+    q(`SELECT terminal_id, change_id FROM applied_changes`),
   ]);
   return {
     ...fill({ orders, lines, payments, adjustments }),
     ...rest(stock, customers, products),
-    applied: new Set(applied.map((r) => String(r.change_id))),
+    // A change id is unique per terminal only (applied_changes' key): `terminal:change`.
+    applied: new Set(applied.map((r) => `${String(r.terminal_id)}:${String(r.change_id)}`)),
   };
 }
 

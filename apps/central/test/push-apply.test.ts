@@ -19,8 +19,11 @@ interface Double extends PushStore {
   synced: number;
 }
 
+/** applied_changes' key: a change id is unique per terminal. */
+const key = (terminalId: string, changeId: string) => `${terminalId}:${changeId}`;
+
 /**
- * A store whose `applied_changes` is a map. When `race(attempt)` holds, that transaction's record
+ * A store whose `applied_changes` is a map by (terminal, change id). When `race(attempt)` holds, that transaction's record
  * find the first change id taken by "another" push (recorded with `theirs`), as PostgreSQL's
  * ON CONFLICT DO NOTHING would after that push committed.
  */
@@ -52,7 +55,7 @@ function storeDouble(race: (attempt: number) => boolean, theirs?: FirstResult): 
           gate: async () => ({ emergency: { stopped: false, since: null, reason: null }, pause: null }),
         },
         appliedChanges: {
-          lookUp: async (ids) => ids.flatMap((id) => applied.get(id) ?? []),
+          lookUp: async (terminalId, ids) => ids.flatMap((id) => applied.get(key(terminalId, id)) ?? []),
           versionsProducedBy: async () => [],
           async record(terminalId, records) {
             d.recorded.push(records);
@@ -60,10 +63,10 @@ function storeDouble(race: (attempt: number) => boolean, theirs?: FirstResult): 
             records.forEach((r, i) => {
               if (i === 0 && race(attempt)) {
                 // The other push committed first: its record stays, whatever happens to this one.
-                applied.set(r.changeId, { changeId: r.changeId, terminalId, result: theirs ?? r.result });
+                applied.set(key(terminalId, r.changeId), { changeId: r.changeId, result: theirs ?? r.result });
                 return;
               }
-              mine.set(r.changeId, { changeId: r.changeId, terminalId, result: r.result });
+              mine.set(key(terminalId, r.changeId), { changeId: r.changeId, result: r.result });
               fresh++;
             });
             return fresh;

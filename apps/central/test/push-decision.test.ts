@@ -330,23 +330,17 @@ describe("duplicate change ids", () => {
     });
   });
 
-  it("applied before: DUPLICATE with the first result; another terminal's id is REJECTED; the rest is fresh", () => {
-    const [mine, theirs, fresh] = [0, 1, 2].map(() =>
-      prepared(DEFAULT_SYNC_POLICY, change("customers", { name: "x" })),
-    );
+  it("applied before: DUPLICATE with the first result; the rest is fresh", () => {
+    const [mine, fresh] = [0, 1].map(() => prepared(DEFAULT_SYNC_POLICY, change("customers", { name: "x" })));
     const first = { changeId: mine!.change.changeId, status: "APPLIED", version: 1 } as AppliedRecord["result"];
-    const records: AppliedRecord[] = [
-      { changeId: mine!.change.changeId, terminalId: terminal.id, result: first },
-      { changeId: theirs!.change.changeId, terminalId: randomUUID(), result: first },
-    ];
-    const out = splitDuplicates([mine!, theirs!, fresh!], records, terminal.id);
+    const out = splitDuplicates([mine!, fresh!], [{ changeId: mine!.change.changeId, result: first }]);
     expect(out.fresh).toEqual([fresh]);
     expect(out.results.get(mine!.change.changeId)).toEqual({
       changeId: mine!.change.changeId,
       status: "DUPLICATE",
       original: first,
     });
-    expect(out.results.get(theirs!.change.changeId)).toMatchObject({ status: "REJECTED", retryable: false });
+    expect(out.results.has(fresh!.change.changeId)).toBe(false);
   });
 });
 

@@ -106,6 +106,74 @@ describe("push is exactly-once (G1)", () => {
   });
 });
 
+/**
+ * A change id is unique per terminal only (the agent's ids carry 32 random bits across
+ * terminals): applied_changes is keyed by (terminal, change id). Another terminal's same id is
+ * another change, judged afresh; it neither learns nor replays the first terminal's result.
+ */
+describe("change ids are per terminal (G1, G8)", () => {
+  const { central, pg } = useTestCentral("g1ids");
+  let a: TerminalClient;
+  let b: TerminalClient;
+  let storeId: string;
+  let aId: string;
+
+  beforeAll(async () => {
+    const ta = await central.provisionTerminal();
+    storeId = ta.storeId;
+    aId = ta.terminalId;
+    // Same store: only the terminal tells the two apart.
+    const tb = await central.provisionTerminal({ storeId, name: "Second till" });
+    a = new TerminalClient(central.url, ta.terminalId, ta.key);
+    b = new TerminalClient(central.url, tb.terminalId, tb.key);
+  });
+
+  it("applies both terminals' changes under one change id; each repeat is DUPLICATE with its own first result", async () => {
+    const ca = change("customers", { name: "A's" });
+    const cb = { ...change("customers", { name: "B's" }), changeId: ca.changeId } as typeof ca;
+    const [ra] = await a.push([ca]);
+    const [rb] = await b.push([cb]);
+    expect(ra).toMatchObject({ changeId: ca.changeId, status: "APPLIED" });
+    expect(rb).toMatchObject({ changeId: ca.changeId, status: "APPLIED" });
+    const names = await pg.query(`SELECT name FROM customers WHERE id = ANY($1::uuid[]) ORDER BY name`, [
+      [ca.entityId, cb.entityId],
+    ]);
+    expect(names.rows).toEqual([{ name: "A's" }, { name: "B's" }]);
+    expect(await b.push([cb])).toEqual([{ changeId: ca.changeId, status: "DUPLICATE", original: rb }]);
+    expect(await a.push([ca])).toEqual([{ changeId: ca.changeId, status: "DUPLICATE", original: ra }]);
+  });
+
+  it("applies both when two terminals push one change id at the same moment", async () => {
+    const ca = change("customers", { name: "A at once" });
+    const cb = { ...change("customers", { name: "B at once" }), changeId: ca.changeId } as typeof ca;
+    const [[ra], [rb], [ra2]] = await Promise.all([a.push([ca]), b.push([cb]), a.push([ca])]);
+    expect([ra!.status, ra2!.status].sort()).toEqual(["APPLIED", "DUPLICATE"]);
+    expect(rb!.status).toBe("APPLIED");
+  });
+
+  it("judges another terminal's replay of a change afresh: its sale is refused, its result not shown", async () => {
+    const order = change("sale_orders", { store_id: storeId, terminal_id: aId, status: "COMPLETED", total_cents: 100 });
+    const [first] = await a.push([order]);
+    expect(first!.status).toBe("APPLIED");
+    const [replay] = await b.push([order]);
+    expect(replay).toMatchObject({ changeId: order.changeId, status: "REJECTED", retryable: false });
+    expect(replay).not.toHaveProperty("original");
+    expect((replay as { reason: string }).reason).toMatch(/cannot write rows of terminal/);
+    const edit = change(
+      "sale_orders",
+      { id: order.entityId, store_id: storeId, status: "VOIDED", total_cents: 0 },
+      { entityId: order.entityId, operation: "UPDATE", baseVersion: 1 },
+    );
+    const [rewrite] = await b.push([{ ...edit, changeId: order.changeId } as typeof edit]);
+    expect(rewrite).toMatchObject({ status: "REJECTED", retryable: false });
+    expect((rewrite as { reason: string }).reason).toMatch(/belongs to terminal/);
+    const { rows } = await pg.query(`SELECT status, total_cents FROM sale_orders WHERE id = $1`, [order.entityId]);
+    expect(rows).toEqual([{ status: "COMPLETED", total_cents: 100 }]);
+    const recorded = await pg.query(`SELECT terminal_id FROM applied_changes WHERE change_id = $1`, [order.changeId]);
+    expect(recorded.rows).toEqual([{ terminal_id: aId }]);
+  });
+});
+
 describe("terminal endpoints guard their input (G8)", () => {
   const { central } = useTestCentral("g8");
   let till: TerminalClient;

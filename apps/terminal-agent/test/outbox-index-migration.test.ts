@@ -20,12 +20,12 @@ describe("outbox entity index migration", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** The committed migrations up to the one before `outbox_unconfirmed_entity_index`. */
-  function previousRelease(): string {
+  /** The committed migrations up to the one before `before`. */
+  function previousRelease(before = "_outbox_unconfirmed_entity_index"): string {
     const all = migrationsDir("terminal");
     const out = path.join(dir, "migrations");
     for (const name of readdirSync(all)) {
-      if (name.endsWith("_outbox_unconfirmed_entity_index")) break;
+      if (name.endsWith(before)) break;
       cpSync(path.join(all, name), path.join(out, name), { recursive: true });
     }
     cpSync(path.join(all, "migration_lock.toml"), path.join(out, "migration_lock.toml"));
@@ -62,7 +62,7 @@ describe("outbox entity index migration", () => {
       const inIndex = db
         .prepare(
           `SELECT entity_id FROM outbox INDEXED BY ${OUTBOX_UNCONFIRMED_ENTITY_INDEX}
-                   WHERE entity_type = 'sale_orders' AND status IN ('PENDING', 'SYNCING', 'FAILED')`,
+                   WHERE entity_type = 'sale_orders' AND confirmed = 0`,
         )
         .all() as Array<{ entity_id: string }>;
       expect(inIndex.map((r) => r.entity_id)).toEqual([order]);
@@ -82,6 +82,46 @@ describe("outbox entity index migration", () => {
       again.close();
     } finally {
       if (db.open) db.close();
+    }
+  });
+
+  it("moves the partial index off `status`: rows central confirmed are marked, the rest stay findable", () => {
+    const old = openTerminalDb(file(), previousRelease("_outbox_confirmed_flag"));
+    expect(indexes(old)).toContain("outbox_unconfirmed_entity_idx");
+    const ids = Object.fromEntries(
+      ["PENDING", "SYNCING", "FAILED", "SYNCED", "CONFLICT"].map((status) => [status, randomUUID()]),
+    );
+    const insert = old.prepare(`INSERT INTO customers (id, name) VALUES (?, 'c')`);
+    for (const [status, id] of Object.entries(ids)) {
+      insert.run(id);
+      old.prepare(`UPDATE outbox SET status = ? WHERE entity_id = ?`).run(status, id);
+    }
+    old.close();
+
+    const db = openTerminalDb(file());
+    try {
+      expect(indexes(db)).not.toContain("outbox_unconfirmed_entity_idx");
+      expect(indexes(db)).toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
+      const flags = db.prepare(`SELECT status, confirmed FROM outbox ORDER BY id`).all();
+      expect(flags).toEqual([
+        { status: "PENDING", confirmed: 0 },
+        { status: "SYNCING", confirmed: 0 },
+        { status: "FAILED", confirmed: 0 },
+        { status: "SYNCED", confirmed: 1 },
+        { status: "CONFLICT", confirmed: 1 },
+      ]);
+      const inIndex = db
+        .prepare(
+          `SELECT entity_id FROM outbox INDEXED BY ${OUTBOX_UNCONFIRMED_ENTITY_INDEX}
+            WHERE entity_type = 'customers' AND confirmed = 0 ORDER BY id`,
+        )
+        .all() as Array<{ entity_id: string }>;
+      expect(inIndex.map((r) => r.entity_id)).toEqual([ids.PENDING, ids.SYNCING, ids.FAILED]);
+      // The PENDING CREATE from before still absorbs an edit, through the new index.
+      db.prepare(`UPDATE customers SET name = 'edited' WHERE id = ?`).run(ids.PENDING);
+      expect(db.prepare(`SELECT count(*) AS n FROM outbox WHERE entity_id = ?`).get(ids.PENDING)).toEqual({ n: 1 });
+    } finally {
+      db.close();
     }
   });
 });

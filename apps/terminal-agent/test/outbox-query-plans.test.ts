@@ -192,4 +192,77 @@ describe("outbox query plans", () => {
     expect(byRow.length).toBeGreaterThanOrEqual(4);
     for (const sql of byRow) expect(plan(db, sql).join("\n")).toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
   });
+
+  /** Whether a statement's bytecode opens the partial entity index for writing (moves entries in it). */
+  function writesEntityIndex(sql: string): boolean {
+    const { rootpage } = db
+      .prepare(`SELECT rootpage FROM sqlite_master WHERE type = 'index' AND name = ?`)
+      .get(OUTBOX_UNCONFIRMED_ENTITY_INDEX) as { rootpage: number };
+    const ops = db
+      .prepare(`EXPLAIN ${sql}`)
+      .all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null));
+    return (ops as Array<{ opcode: string; p2: number }>).some((o) => o.opcode === "OpenWrite" && o.p2 === rootpage);
+  }
+
+  /** The outbox ids in the partial entity index, and those central has not confirmed. */
+  const inIndex = () =>
+    db
+      .prepare(`SELECT id FROM outbox INDEXED BY ${OUTBOX_UNCONFIRMED_ENTITY_INDEX} WHERE confirmed = 0 ORDER BY id`)
+      .all();
+  const unconfirmed = () =>
+    db.prepare(`SELECT id FROM outbox WHERE status IN ('PENDING', 'SYNCING', 'FAILED') ORDER BY id`).all();
+
+  /** Claims, releases, claims again, resets, claims and answers: the first change REJECTED, the rest APPLIED. */
+  function pushRound(outbox: OutboxStore): void {
+    const batch = outbox.claimBatch(100, 0);
+    outbox.release(batch.map((r) => r.id));
+    outbox.claimBatch(100, 0);
+    outbox.resetInFlight();
+    const sent = outbox.claimBatch(100, 0);
+    expect(sent.length).toBeGreaterThan(2);
+    outbox.recordResults(
+      sent,
+      sent.map((r, i) =>
+        i === 0
+          ? { changeId: r.change_id, status: "REJECTED", reason: "test" }
+          : { changeId: r.change_id, status: "APPLIED", version: 2 },
+      ) as PushResult[],
+      RETRY,
+    );
+  }
+
+  it("claiming, releasing, rejecting, resetting and settling a batch leave the entity index alone", () => {
+    tillWrites();
+    pushRound(new OutboxStore(db));
+    // A status move rewrote one entry of the index per row, at a random page (issue 15): none
+    // of the statements that move a status may touch it; the confirm sweep (setting `confirmed`) does.
+    const moves = [...prepared].filter((sql) => /^\s*UPDATE outbox SET status = /.test(sql) && !/confirmed/.test(sql));
+    expect(moves.length).toBeGreaterThanOrEqual(5); // claim, release, reset, reject, settle
+    for (const sql of moves) expect({ sql, writes: writesEntityIndex(sql) }).toEqual({ sql, writes: false });
+    const sweeps = [...prepared].filter((sql) => /SET confirmed = 1/.test(sql));
+    expect(sweeps.length).toBeGreaterThanOrEqual(1);
+    for (const sql of sweeps) expect({ sql, writes: writesEntityIndex(sql) }).toEqual({ sql, writes: true });
+  });
+
+  it("the index holds every unconfirmed row; settled rows leave it at the sweep, or at the next start", () => {
+    tillWrites();
+    const outbox = new OutboxStore(db);
+    pushRound(outbox);
+    expect(unconfirmed()).toHaveLength(1); // the rejected one, to be retried
+    // Settled rows stay in the index until enough have gathered; lookups name the status they want.
+    expect(inIndex()).toEqual(expect.arrayContaining(unconfirmed()));
+    expect(inIndex().length).toBeGreaterThan(unconfirmed().length);
+    expect(listPending(db)).toHaveLength(1);
+    expect(rowsWithUnpushedChanges(db).size).toBe(1);
+    outbox.resetInFlight(); // a start sweeps what a process left
+    expect(inIndex()).toEqual(unconfirmed());
+  });
+
+  it("the confirm sweep takes settled rows out of the index once enough have gathered", () => {
+    tillWrites();
+    const outbox = new OutboxStore(db, DEFAULT_SYNC_POLICY, 2);
+    pushRound(outbox);
+    expect(inIndex()).toEqual(unconfirmed());
+    expect(unconfirmed()).toHaveLength(1);
+  });
 });

@@ -56,6 +56,11 @@ export function createPreviousProtocolAgent(
     TERMINAL_DATABASE_URL: `file:${file}`,
   });
   const db = openTerminalDb(file, oldMigrations);
+  // This build's outbox code settles through `confirmed` (migration outbox_confirmed_flag), an
+  // outbox column of no protocol: the old release's own code had no use for it. Added by hand,
+  // not as that migration: on upgrade, outbox_sequence_ids rebuilds the outbox without it and
+  // outbox_confirmed_flag then adds it as on any till.
+  db.exec(`ALTER TABLE outbox ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0`);
   const policy = policyForProtocol(DEFAULT_SYNC_POLICY, protocol);
   const outbox = new OutboxStore(db, policy);
   const schema = names[names.length - 1]!;

@@ -1,10 +1,9 @@
 import type { FirstResult, SyncTable } from "@tillsync/shared";
 import type { Queryable } from "./transaction";
 
-/** A change central has applied before, and the result it first gave (G1). */
+/** A change this terminal pushed before and central applied, and the result it first gave (G1). */
 export interface AppliedRecord {
   changeId: string;
-  terminalId: string;
   result: FirstResult;
 }
 
@@ -16,16 +15,20 @@ export interface NewAppliedRecord {
 }
 
 /**
- * applied_changes: the idempotency record of every pushed change central applied: its id, the
- * terminal, the row, and the version an APPLIED change produced (other results, rare, whole).
+ * applied_changes: the idempotency record of every pushed change central applied: the terminal,
+ * its change id, the row, and the version an APPLIED change produced (other results, rare,
+ * whole). Keyed by (terminal, change id): a change id is unique per terminal only (agents draw
+ * 32 random bits per id), so another terminal's same id is another change, judged afresh like
+ * any other (its ownership included), and a terminal never sees another's records.
  */
 export interface AppliedChangeStore {
-  /** The records of those change ids that central has applied before. */
-  lookUp(changeIds: string[]): Promise<AppliedRecord[]>;
+  /** The records of those change ids that this terminal pushed and central applied before. */
+  lookUp(terminalId: string, changeIds: string[]): Promise<AppliedRecord[]>;
   /**
    * Records changes as applied by this terminal; returns how many were new. Fewer than given
-   * means a concurrent transaction recorded some of the same ids first: ON CONFLICT waits for
-   * that transaction and sees its commit, so the caller can tell and judge the batch again.
+   * means a concurrent transaction recorded some of this terminal's same ids first: ON CONFLICT
+   * waits for that transaction and sees its commit, so the caller can tell and judge the batch
+   * again.
    */
   record(terminalId: string, records: NewAppliedRecord[]): Promise<number>;
   /**
@@ -47,19 +50,14 @@ function resultOf(r: { changeId: string; version: number | null; result: FirstRe
 
 export function appliedChangeStore(q: Queryable): AppliedChangeStore {
   return {
-    async lookUp(changeIds) {
+    async lookUp(terminalId, changeIds) {
       if (changeIds.length === 0) return [];
-      const { rows } = await q.query<{
-        changeId: string;
-        terminalId: string;
-        version: number | null;
-        result: FirstResult | null;
-      }>(
-        `SELECT change_id AS "changeId", terminal_id AS "terminalId", version, result
-           FROM applied_changes WHERE change_id = ANY($1::uuid[])`,
-        [changeIds],
+      const { rows } = await q.query<{ changeId: string; version: number | null; result: FirstResult | null }>(
+        `SELECT change_id AS "changeId", version, result
+           FROM applied_changes WHERE terminal_id = $1 AND change_id = ANY($2::uuid[])`,
+        [terminalId, changeIds],
       );
-      return rows.map((r) => ({ changeId: r.changeId, terminalId: r.terminalId, result: resultOf(r) }));
+      return rows.map((r) => ({ changeId: r.changeId, result: resultOf(r) }));
     },
     async record(terminalId, records) {
       if (records.length === 0) return 0;
@@ -68,7 +66,7 @@ export function appliedChangeStore(q: Queryable): AppliedChangeStore {
          SELECT u.id, $2::uuid, u.entity_type, u.entity_id, u.version, u.result
            FROM unnest($1::uuid[], $3::text[], $4::uuid[], $5::int4[], $6::jsonb[])
              AS u(id, entity_type, entity_id, version, result)
-         ON CONFLICT (change_id) DO NOTHING`,
+         ON CONFLICT (terminal_id, change_id) DO NOTHING`,
         [
           records.map((r) => r.changeId),
           terminalId,

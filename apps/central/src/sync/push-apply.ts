@@ -35,14 +35,15 @@ const MAX_ATTEMPTS = 3;
 /**
  * Applies one pushed batch in a single transaction (G1, G5):
  *  1. prepare: validate each change without the database (rejections are final);
- *  2. duplicates: look the change ids up in applied_changes; ids already there are DUPLICATEs
- *     and get the result they were first given (also when that first attempt's response was lost);
+ *  2. duplicates: look this terminal's change ids up in applied_changes; ids it pushed before
+ *     are DUPLICATEs and get the result they were first given (also when that first attempt's
+ *     response was lost); another terminal's same id is another change;
  *  3. decide and 4. write the rest per table, parents before children, round by round,
  *     set-based; a row-level database error is isolated to its change, which is REJECTED,
  *     without failing the batch (G6);
  *  5. record every applied change with its result in one insert. If a concurrent push of the
- *     same change committed first, that insert finds its id taken: the whole transaction
- *     rolls back and the batch is judged again, when those ids are DUPLICATEs.
+ *     same change (same terminal, same id) committed first, that insert finds its key taken:
+ *     the whole transaction rolls back and the batch is judged again, when those ids are DUPLICATEs.
  * Rejected changes are not recorded, so a retry is judged afresh.
  */
 export async function applyPush(
@@ -91,8 +92,11 @@ async function applyOnce(
 ): Promise<Applied> {
   const terminalId = terminal.id;
   await opts.gate?.(tx);
-  const records = await tx.appliedChanges.lookUp(prepared.map((p) => p.change.changeId));
-  const { fresh, results } = splitDuplicates(prepared, records, terminalId);
+  const records = await tx.appliedChanges.lookUp(
+    terminalId,
+    prepared.map((p) => p.change.changeId),
+  );
+  const { fresh, results } = splitDuplicates(prepared, records);
   const batch = await writeBatch(tx, policy, terminal, fresh);
   // Every conflict is logged with both sides, the base, the strategy and the outcome.
   await tx.conflicts.book(terminalId, batch.conflicts);

@@ -8,7 +8,7 @@ import {
   type SyncPolicy,
   type TablePolicy,
 } from "@tillsync/shared";
-import { statusSql, UNCONFIRMED_SQL } from "../outbox/outbox-status-sql";
+import { OPEN_SQL, statusSql } from "../outbox/outbox-status-sql";
 import { localEditTriggers } from "./local-edit-triggers";
 import { changeIdSql, NEXT_OUTBOX_ID_SQL } from "./outbox-ids";
 import {
@@ -92,9 +92,9 @@ function changedCondition(p: TablePolicy): string {
  * it is, because central may have applied it under that id.
  */
 function unsent(p: TablePolicy, ref: "NEW" | "OLD", ops: string): string {
-  // `status IN UNCONFIRMED` repeats the partial entity index's predicate (outbox-indexes.ts):
-  // SQLite uses a partial index only when the query's WHERE spells its condition out.
-  return `SELECT id FROM outbox WHERE entity_type = ${q(p.table)} AND entity_id = ${ref}.id AND status IN ${UNCONFIRMED_SQL} AND status = ${statusSql("PENDING")} AND last_attempt_at IS NULL AND operation IN (${ops}) ORDER BY id DESC LIMIT 1`;
+  // OPEN_SQL repeats the partial entity index's predicate (outbox-indexes.ts): SQLite uses a
+  // partial index only when the query's WHERE spells its condition out.
+  return `SELECT id FROM outbox WHERE entity_type = ${q(p.table)} AND entity_id = ${ref}.id AND ${OPEN_SQL} AND +status = ${statusSql("PENDING")} AND last_attempt_at IS NULL AND operation IN (${ops}) ORDER BY id DESC LIMIT 1`;
 }
 
 function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE" | "DELETE", where = ""): string {
@@ -161,7 +161,7 @@ function childPriorityBump(policy: SyncPolicy, p: TablePolicy): string {
   for (const child of capturedTables(policy)) {
     if (child.priority.kind !== "asParent" || child.parent?.table !== p.table) continue;
     out.push(`  UPDATE outbox SET sync_priority = ${priorityExpr(policy, p, "NEW")}
-   WHERE entity_type = ${q(child.table)} AND status IN ${UNCONFIRMED_SQL} AND status = ${statusSql("PENDING")}
+   WHERE entity_type = ${q(child.table)} AND ${OPEN_SQL} AND +status = ${statusSql("PENDING")}
      AND entity_id IN (SELECT id FROM ${child.table} WHERE ${child.parent.foreignKey} = NEW.id);`);
   }
   return out.join("\n");

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import { MigrationChecksumError, migrationsDir, readMigrationFiles } from "@tillsync/shared";
-import { OUTBOX_PARTIAL_INDEXES_SQL } from "../capture/outbox-indexes";
+import { OUTBOX_PARTIAL_INDEXES_SQL, OUTBOX_STATUS_ENTITY_INDEX_SQL } from "../capture/outbox-indexes";
 
 const CREATE_MIGRATIONS_TABLE = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -54,10 +54,13 @@ export function migrateTerminal(db: Database, dir = migrationsDir("terminal")): 
 /**
  * Indexes Prisma's schema cannot carry (see capture/outbox-indexes.ts), once the migration that
  * retires the full entity index has run. Folders of an older release (upgrade fixtures) keep
- * that release's full index and get nothing here.
+ * that release's full index and get nothing here; those from before `outbox_confirmed_flag`
+ * get the partial index on `status` that their release made.
  */
 function createPartialIndexes(db: Database): void {
   const has = (type: string, name: string) =>
     !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?`).get(type, name);
-  if (has("table", "outbox") && !has("index", "outbox_entity_type_entity_id_idx")) db.exec(OUTBOX_PARTIAL_INDEXES_SQL);
+  if (!has("table", "outbox") || has("index", "outbox_entity_type_entity_id_idx")) return;
+  const confirmed = db.prepare(`SELECT 1 FROM pragma_table_info('outbox') WHERE name = 'confirmed'`).get();
+  db.exec(confirmed ? OUTBOX_PARTIAL_INDEXES_SQL : OUTBOX_STATUS_ENTITY_INDEX_SQL);
 }

@@ -1,7 +1,7 @@
 import { Priority, type SyncPolicy, type SyncTable } from "@tillsync/shared";
 import { stmt, type SqliteDb } from "../db/terminal-db";
 import type { OutboxRow } from "./outbox-store";
-import { QUEUED_SQL, statusSql, UNCONFIRMED_SQL } from "./outbox-status-sql";
+import { OPEN_SQL, QUEUED_SQL, statusSql } from "./outbox-status-sql";
 
 /** Rows a push may take now: waiting, and past their retry backoff. */
 export const READY = `status = ${statusSql("PENDING")} AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
@@ -100,7 +100,7 @@ function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, Queued[]> {
   const find = stmt(
     db,
     `SELECT id, status, entity_id FROM outbox WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?))
-        AND status IN ${UNCONFIRMED_SQL} AND +status IN ${QUEUED_SQL} ORDER BY id`,
+        AND ${OPEN_SQL} AND +status IN ${QUEUED_SQL} ORDER BY id`,
   );
   for (const [table, ids] of wanted) {
     for (const r of find.all(table, JSON.stringify([...ids])) as Queued[]) {

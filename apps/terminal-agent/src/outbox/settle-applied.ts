@@ -21,7 +21,8 @@ export interface AppliedAnswer {
 /**
  * Marks SYNCED every sent row that still holds exactly what was sent (G1: the same check the
  * per-change settle makes: operation, data and base_data unchanged since the claim); returns
- * the ids it marked. A row that holds anything else is left to the caller, which turns its
+ * the ids it marked. `confirmed` stays 0 for now: the rows leave the entity index later, many
+ * batches at once (OutboxStore's confirm sweep). A row that holds anything else is left to the caller, which turns its
  * unsent rest into a new change.
  */
 export function settleSynced(db: SqliteDb, answers: readonly AppliedAnswer[]): Set<number> {

@@ -1,6 +1,6 @@
 import type { SyncPolicy, SyncTable, TablePolicy } from "@tillsync/shared";
 import { stmt, type SqliteDb } from "../db/terminal-db";
-import { UNCONFIRMED_SQL } from "../outbox/outbox-status-sql";
+import { unconfirmedSql } from "../outbox/outbox-status-sql";
 import {
   dropTillCounterRow,
   ledgersInto,
@@ -111,7 +111,7 @@ function unpushedChanges(db: SqliteDb, table: string, id: string): LocalChange[]
   return stmt(
     db,
     `SELECT data, base_data, base_version FROM outbox
-      WHERE entity_type = ? AND entity_id = ? AND status IN ${UNCONFIRMED_SQL}`,
+      WHERE entity_type = ? AND entity_id = ? AND ${unconfirmedSql()}`,
   ).all(table, id) as LocalChange[];
 }
 
@@ -143,10 +143,7 @@ export function rowsWithUnpushedChanges(
   among?: ReadonlyArray<{ entityType: string; entityId: string }>,
 ): Set<string> {
   if (among) return unpushedAmong(db, among);
-  const rows = stmt(
-    db,
-    `SELECT DISTINCT entity_type, entity_id FROM outbox WHERE status IN ${UNCONFIRMED_SQL}`,
-  ).all() as Array<{
+  const rows = stmt(db, `SELECT DISTINCT entity_type, entity_id FROM outbox WHERE ${unconfirmedSql()}`).all() as Array<{
     entity_type: string;
     entity_id: string;
   }>;
@@ -163,7 +160,7 @@ function unpushedAmong(db: SqliteDb, among: ReadonlyArray<{ entityType: string; 
   const find = stmt(
     db,
     `SELECT DISTINCT entity_id FROM outbox
-      WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?)) AND status IN ${UNCONFIRMED_SQL}`,
+      WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?)) AND ${unconfirmedSql()}`,
   );
   const out = new Set<string>();
   for (const [table, ids] of byTable)

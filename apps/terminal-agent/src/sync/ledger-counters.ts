@@ -1,6 +1,6 @@
 import { ledgerTables, type LedgerRule, type SyncPolicy, type SyncTable, type TablePolicy } from "@tillsync/shared";
 import { stmt, type SqliteDb } from "../db/terminal-db";
-import { UNCONFIRMED_SQL } from "../outbox/outbox-status-sql";
+import { unconfirmedSql } from "../outbox/outbox-status-sql";
 
 /** A ledger table of the policy: append-only rows that each move a counter in another table. */
 export type LedgerTable = TablePolicy & { ledger: LedgerRule };
@@ -44,7 +44,7 @@ function ledgerSql(l: LedgerTable): LedgerSql {
     const cols = Object.keys(l.ledger.key).map((c) => `l.${c}`);
     const unpushed = `SELECT ${cols.join(", ")}, sum(l.${l.ledger.deltaColumn}) AS delta
         FROM outbox o JOIN ${l.table} l ON l.id = o.entity_id
-       WHERE o.entity_type = '${l.table}' AND o.status IN ${UNCONFIRMED_SQL}`;
+       WHERE o.entity_type = '${l.table}' AND ${unconfirmedSql("o")}`;
     const counterCols = Object.values(l.ledger.key);
     sql = {
       all: `${unpushed} GROUP BY ${cols.join(", ")}`,
