@@ -204,10 +204,17 @@ describe("426: an agent central cannot serve holds, keeping every change, until 
       /central: +upgrade required: .*upgrade central.*changes stay in the outbox/,
     );
 
-    // Its heartbeat still lands, so central's console shows why the till waits.
+    // Its heartbeat still lands, so central's console shows why the till waits. It went to
+    // `node` and is read through the test's own instance: heartbeats are written behind their
+    // answer, and only the instance that answered one makes its reads wait for it.
     await new HeartbeatSender(transport, agent, 60_000).beatNow();
-    const seen = await central.admin("GET", `/api/terminals/${creds.terminalId}`);
-    expect(JSON.stringify(seen.body)).toMatch(/upgrade required: .*upgrade central/);
+    const seen = await waitFor(
+      async () => {
+        const r = await central.admin("GET", `/api/terminals/${creds.terminalId}`);
+        return /upgrade required: .*upgrade central/.test(JSON.stringify(r.body)) ? r : undefined;
+      },
+      { what: "the held till's heartbeat shown at central" },
+    );
     expect(seen.body).toMatchObject({ terminal: { health: "red" } });
 
     // Central is upgraded to a release that serves the agent's protocol, on the same address.
