@@ -1,3 +1,4 @@
+import { isLowerUuid, isPlainObject, patternOf } from "./fast-parse-primitives";
 import { isoTimestampSchema } from "./protocol/common";
 import { agentStatusSchema, type HeartbeatRequest } from "./protocol/heartbeat";
 import { SYNC_TABLES } from "./sync-policy";
@@ -13,8 +14,6 @@ import { SYNC_TABLES } from "./sync-policy";
  * test/fast-heartbeat.test.ts holds its answers to zod's.
  */
 
-/** A UUID in the lower-case spelling zod's uuid pattern accepts (versions 1–8, RFC variant). */
-const LOWER_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const STATUSES = new Set<string>(agentStatusSchema.options);
 const TABLES = new Set<string>(SYNC_TABLES);
 const CIRCUITS = new Set(["closed", "open", "half-open"]);
@@ -29,13 +28,7 @@ const TOP_KEYS = new Set([
   "lastSyncAt",
 ]);
 /** zod's own ISO timestamp pattern, so the test is the very same. */
-const ISO = (isoTimestampSchema as unknown as { _zod: { def: { pattern?: RegExp } } })._zod.def.pattern;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return (proto === Object.prototype || proto === null) && !Object.prototype.hasOwnProperty.call(v, "__proto__");
-}
+const ISO = patternOf(isoTimestampSchema);
 
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
@@ -67,7 +60,7 @@ export function fastHeartbeatRequest(input: unknown): HeartbeatRequest | undefin
   if (!isPlainObject(input) || !ISO) return undefined;
   for (const k of Object.keys(input)) if (!TOP_KEYS.has(k)) return undefined;
   const { terminalId, status, lastError, failedChanges, storage, circuit, lastSyncAt } = input;
-  if (typeof terminalId !== "string" || !LOWER_UUID.test(terminalId)) return undefined;
+  if (!isLowerUuid(terminalId)) return undefined;
   if (typeof status !== "string" || !STATUSES.has(status)) return undefined;
   const outbox = outboxOf(input.outbox);
   if (!outbox) return undefined;

@@ -3,6 +3,7 @@ import { INT4_MAX, intRange, textMax, type ColumnSpec } from "./policy-columns";
 import { isoTimestampSchema } from "./protocol/common";
 import { MAX_PUSH_BATCH, type PushChange, type PushRequest } from "./protocol/push";
 import { isRealDate, LONE_SURROGATE, ROW_TIMESTAMP_FORMAT } from "./row-schemas";
+import { isLowerUuid, isPlainObject, patternOf } from "./fast-parse-primitives";
 import { SYNC_TABLES, type TablePolicy } from "./sync-policy";
 
 /**
@@ -14,26 +15,6 @@ import { SYNC_TABLES, type TablePolicy } from "./sync-policy";
  * test/fast-parse.test.ts feeds hostile inputs to both and holds every fast answer to zod's.
  */
 export type FastParse<T> = (input: unknown) => T | undefined;
-
-/**
- * A UUID in the lower-case spelling zod's uuid pattern accepts (versions 1–8, RFC variant), so
- * the schemas' toLowerCase leaves it as it is. Upper case, nil and max UUIDs go to zod.
- */
-const LOWER_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const isLowerUuid = (v: unknown): v is string => typeof v === "string" && LOWER_UUID.test(v);
-
-/** zod's own pattern of a string format schema (its ISO timestamps), so the test is the very same. */
-function patternOf(schema: z.ZodType): RegExp | undefined {
-  const def = (schema as unknown as { _zod?: { def?: { pattern?: unknown } } })._zod?.def;
-  return def?.pattern instanceof RegExp ? def.pattern : undefined;
-}
-
-/** A plain object from JSON: no array, no class instance, no own `__proto__` key (zod drops it). */
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return (proto === Object.prototype || proto === null) && !Object.prototype.hasOwnProperty.call(v, "__proto__");
-}
 
 type ColumnCheck = (v: unknown) => { ok: true; value: unknown } | undefined;
 const OK = <T>(value: T) => ({ ok: true as const, value });
