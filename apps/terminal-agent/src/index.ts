@@ -11,7 +11,7 @@ export { loadAgentConfig, loadLocalConfig, AGENT_DEFAULTS, type AgentConfig, typ
 export { main as runAgentCli } from "./cli";
 export { openTerminalDb, withoutCapture, type SqliteDb } from "./db/terminal-db";
 export { captureTriggerSql } from "./capture/capture-triggers";
-export { CONFIRM_SWEEP_AT, OutboxStore, type OutboxRow } from "./outbox/outbox-store";
+export { OutboxStore, type OutboxRow } from "./outbox/outbox-store";
 export { SyncEngine, type EngineOptions, type CycleReport } from "./sync/sync-engine";
 export type { SyncState } from "./sync/sync-state-machine";
 export type { CentralTransport } from "./transport/central-transport";

@@ -212,13 +212,16 @@ describe("outbox query plans", () => {
   const unconfirmed = () =>
     db.prepare(`SELECT id FROM outbox WHERE status IN ('PENDING', 'SYNCING', 'FAILED') ORDER BY id`).all();
 
-  /** Claims, releases, claims again, resets, claims and answers: the first change REJECTED, the rest APPLIED. */
-  function pushRound(outbox: OutboxStore): void {
+  /**
+   * Claims, releases, claims again, resets, claims (at most `limit`) and answers: the first
+   * change REJECTED, the rest APPLIED.
+   */
+  function pushRound(outbox: OutboxStore, limit = 100): void {
     const batch = outbox.claimBatch(100, 0);
     outbox.release(batch.map((r) => r.id));
     outbox.claimBatch(100, 0);
     outbox.resetInFlight();
-    const sent = outbox.claimBatch(100, 0);
+    const sent = outbox.claimBatch(limit, 0);
     expect(sent.length).toBeGreaterThan(2);
     outbox.recordResults(
       sent,
@@ -230,6 +233,14 @@ describe("outbox query plans", () => {
       RETRY,
     );
   }
+
+  /** Changes ready to be sent now (a rejected one waits its backoff). */
+  const readyToSend = () =>
+    db
+      .prepare(
+        `SELECT id FROM outbox WHERE status = 'PENDING' AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
+      )
+      .all();
 
   it("claiming, releasing, rejecting, resetting and settling a batch leave the entity index alone", () => {
     tillWrites();
@@ -244,25 +255,70 @@ describe("outbox query plans", () => {
     for (const sql of sweeps) expect({ sql, writes: writesEntityIndex(sql) }).toEqual({ sql, writes: true });
   });
 
-  it("the index holds every unconfirmed row; settled rows leave it at the sweep, or at the next start", () => {
+  it("while a backlog drains, settled rows stay in the index until the sweep, or the next start", () => {
     tillWrites();
+    tillWrites(); // two sales; the push below sends part of them
     const outbox = new OutboxStore(db);
-    pushRound(outbox);
-    expect(unconfirmed()).toHaveLength(1); // the rejected one, to be retried
+    pushRound(outbox, 5);
+    expect(readyToSend().length).toBeGreaterThan(0); // a backlog still drains
     // Settled rows stay in the index until enough have gathered; lookups name the status they want.
     expect(inIndex()).toEqual(expect.arrayContaining(unconfirmed()));
     expect(inIndex().length).toBeGreaterThan(unconfirmed().length);
-    expect(listPending(db)).toHaveLength(1);
-    expect(rowsWithUnpushedChanges(db).size).toBe(1);
+    const queued = unconfirmed().length;
+    expect(listPending(db)).toHaveLength(queued);
     outbox.resetInFlight(); // a start sweeps what a process left
     expect(inIndex()).toEqual(unconfirmed());
   });
 
+  it("an online till: a push that leaves nothing to send takes its rows out of the index at once", () => {
+    tillWrites();
+    const outbox = new OutboxStore(db);
+    const sent = outbox.claimBatch(100, 0);
+    expect(sent.length).toBe(5); // the whole sale
+    outbox.recordResults(
+      sent,
+      sent.map((r) => ({ changeId: r.change_id, status: "APPLIED", version: 2 }) as PushResult),
+      RETRY,
+    );
+    expect(unconfirmed()).toEqual([]);
+    expect(inIndex()).toEqual([]);
+    // The next sale's push does the same; the index never holds more than the sale in flight.
+    tillWrites();
+    const next = outbox.claimBatch(100, 0);
+    expect(inIndex()).toHaveLength(next.length);
+    outbox.recordResults(
+      next,
+      next.map((r) => ({ changeId: r.change_id, status: "APPLIED", version: 2 }) as PushResult),
+      RETRY,
+    );
+    expect(inIndex()).toEqual([]);
+  });
+
+  it("a batch answered while another is in flight leaves the sweep to the last answer", () => {
+    tillWrites();
+    tillWrites();
+    const outbox = new OutboxStore(db);
+    const first = outbox.claimBatch(5, 0);
+    const second = outbox.claimBatch(100, 0, first);
+    expect(second.length).toBeGreaterThan(0);
+    const applied = (rows: typeof first) =>
+      rows.map((r) => ({ changeId: r.change_id, status: "APPLIED", version: 2 }) as PushResult);
+    outbox.recordResults(first, applied(first), RETRY);
+    expect(inIndex()).toEqual(expect.arrayContaining(first.map((r) => ({ id: r.id })))); // settled, still indexed
+    outbox.recordResults(second, applied(second), RETRY);
+    // Drain what the second batch held back; the last answer leaves nothing to send and sweeps.
+    for (let rest = outbox.claimBatch(100, 0); rest.length > 0; rest = outbox.claimBatch(100, 0))
+      outbox.recordResults(rest, applied(rest), RETRY);
+    expect(readyToSend()).toEqual([]);
+    expect(inIndex()).toEqual([]);
+  });
+
   it("the confirm sweep takes settled rows out of the index once enough have gathered", () => {
     tillWrites();
+    tillWrites(); // a backlog, so only the threshold sweeps
     const outbox = new OutboxStore(db, DEFAULT_SYNC_POLICY, 2);
-    pushRound(outbox);
+    pushRound(outbox, 5);
+    expect(readyToSend().length).toBeGreaterThan(0);
     expect(inIndex()).toEqual(unconfirmed());
-    expect(unconfirmed()).toHaveLength(1);
   });
 });

@@ -64,9 +64,10 @@ export interface RejectRetry {
 }
 
 /**
- * Settled rows (SYNCED, CONFLICT) taken out of the entity index together, once this many have
- * gathered: one statement for several batches writes each index page once instead of once per
- * batch (a batch of 1,000 touches ~700 of the index's ~1,400 leaf pages at 100k queued).
+ * While a backlog drains, settled rows (SYNCED, CONFLICT) are taken out of the entity index
+ * together, once this many have gathered: one statement for several batches writes each index
+ * page once instead of once per batch (a batch of 1,000 touches ~700 of the index's ~1,400 leaf
+ * pages at 100k queued). A push that leaves nothing to send sweeps at once (OutboxStore.sweepSettled).
  */
 export const CONFIRM_SWEEP_AT = 8192;
 
@@ -97,15 +98,25 @@ export class OutboxStore {
       .run().changes;
   }
 
-  /** Takes the settled rows gathered so far out of the entity index, once there are enough (see CONFIRM_SWEEP_AT). */
+  /**
+   * Takes the settled rows gathered so far out of the entity index: at once when nothing is
+   * left to send (an online till after a sale's push: its index stays a few pages, which is what
+   * keeps capture cheap), or once CONFIRM_SWEEP_AT have gathered while a backlog drains.
+   */
   private sweepSettled(): void {
-    if (this.settledOpen.length < this.confirmSweepAt) return;
+    if (this.settledOpen.length === 0) return;
+    if (this.settledOpen.length < this.confirmSweepAt && this.moreToSend()) return;
     stmt(
       this.db,
       `UPDATE outbox SET confirmed = 1 WHERE id IN (SELECT value FROM json_each(?))
           AND status IN (${statusSql("SYNCED")}, ${statusSql("CONFLICT")})`,
     ).run(JSON.stringify(this.settledOpen));
     this.settledOpen = [];
+  }
+
+  /** Another batch is in flight, or a change waits to be sent now (a rejected one in backoff does not count). */
+  private moreToSend(): boolean {
+    return !!stmt(this.db, `SELECT 1 FROM outbox WHERE status = ${statusSql("SYNCING")} OR (${READY}) LIMIT 1`).get();
   }
 
   hasReady(minPriority: number): boolean {
