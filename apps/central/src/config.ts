@@ -73,8 +73,15 @@ export const HUB_DEFAULTS = {
   terminalKeyCacheMs: 5 * 60_000,
   /** Verified terminal keys kept at most (one per till; the oldest go first). */
   terminalKeyCacheEntries: 50_000,
-  /** Heartbeats, and acknowledged cursors, written in one statement at most (hub/group-commit.ts). */
+  /** Acknowledged cursors written in one statement at most (hub/group-commit.ts). */
   heartbeatBatchMax: 1_000,
+  /**
+   * Heartbeats written in one statement at most. Smaller than the acknowledge's cap: after
+   * PostgreSQL was slow to answer, a statement carries the backlog that queued meanwhile, and
+   * building, sending and settling 1,000 of them held central's loop ~450 ms in one go (a
+   * heartbeat p99 of 0.4–1.7 s, bench/README.md); 100 a statement serves requests in between.
+   */
+  heartbeatStatementMax: 100,
   /**
    * Heartbeats are written in one statement at most this often, each carrying all that arrived
    * meanwhile (hub/heartbeat-batcher.ts). They are answered before they are written

@@ -13,7 +13,7 @@ import { AckBatcher } from "./hub/ack-batcher";
 import {
   afterHeartbeats,
   CONTROL_HEARTBEAT_READS,
-  HeartbeatBatcher,
+  hubHeartbeatBatcher,
   TERMINAL_HEARTBEAT_READS,
 } from "./hub/heartbeat-batcher";
 import { Hub } from "./hub/hub";
@@ -125,7 +125,7 @@ function cachedStore(
     prefix: config.REDIS_PREFIX,
     options: { ttlMs: config.hub.terminalKeyCacheMs, maxEntries: config.hub.terminalKeyCacheEntries },
   });
-  const heartbeats = new HeartbeatBatcher(raw.terminals, config.hub.heartbeatBatchMax, config.hub.heartbeatWindowMs);
+  const heartbeats = hubHeartbeatBatcher(raw.terminals, config.hub);
   const acks = new AckBatcher(raw.terminals, config.hub.heartbeatBatchMax);
   // Heartbeats are answered before they are written (routes/heartbeat-route.ts): what reads
   // them here waits for those this instance answered.

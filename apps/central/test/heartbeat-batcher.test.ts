@@ -1,5 +1,6 @@
 import { TerminalClient, waitFor } from "@tillsync/testkit";
-import { HeartbeatBatcher } from "../src/hub/heartbeat-batcher";
+import { HUB_DEFAULTS } from "../src/config";
+import { HeartbeatBatcher, hubHeartbeatBatcher } from "../src/hub/heartbeat-batcher";
 import type { StoredHeartbeat } from "../src/store/stored-heartbeat";
 import type { HeartbeatTransition } from "../src/store/terminals";
 import { useTestCentral } from "../testing";
@@ -93,6 +94,29 @@ describe("heartbeat batcher", () => {
     g.gates[1]!.open();
     await second;
   });
+  it("the hub's batcher writes a backlog that queued behind a slow statement 100 heartbeats at a time", async () => {
+    const g = gatedStore();
+    const batcher = hubHeartbeatBatcher(g.store, HUB_DEFAULTS);
+    const first = batcher.record("t0", hb("idle"));
+    await waitFor(() => g.writes.length === 1);
+    // PostgreSQL is slow to answer: 250 tills beat meanwhile.
+    const backlog = Array.from({ length: 250 }, (_, i) => batcher.record(`t${i + 1}`, hb("idle")));
+    g.gates[0]!.open();
+    await first;
+    for (let n = 2; n <= 4; n++) {
+      await waitFor(() => g.writes.length === n);
+      g.gates[n - 1]!.open();
+    }
+    await Promise.all(backlog);
+    expect(g.writes.slice(1).map((w) => w.length)).toEqual([100, 100, 50]);
+    expect(
+      g.writes
+        .slice(1)
+        .flat()
+        .map((w) => w.id),
+    ).toEqual(Array.from({ length: 250 }, (_, i) => `t${i + 1}`));
+  });
+
   it("stores each terminal's own heartbeat when many arrive at once over HTTP", async () => {
     const { body } = await central.admin<{ store: { id: string } }>("POST", "/api/stores", { name: "batch" });
     const terminals = await Promise.all(

@@ -60,7 +60,12 @@ export class GroupCommit<I, R, W> {
       const wait = this.lastStart + spacingMs - Date.now();
       if (spacingMs > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       this.lastStart = Date.now();
-      const batch = [...this.next].slice(0, this.opts.maxBatch);
+      // Taken from the front without copying the queue: after a slow statement it can hold thousands.
+      const batch: Array<[string, Array<Waiter<I, R>>]> = [];
+      for (const entry of this.next) {
+        if (batch.length >= this.opts.maxBatch) break;
+        batch.push(entry);
+      }
       for (const [key] of batch) this.next.delete(key);
       try {
         const written = await this.opts.write(batch);

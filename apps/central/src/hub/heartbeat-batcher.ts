@@ -1,3 +1,4 @@
+import type { HubTunables } from "../config";
 import type { StoredHeartbeat } from "../store/stored-heartbeat";
 import type { HeartbeatTransition, TerminalQueries } from "../store/terminals";
 import { GroupCommit, type Waiter } from "./group-commit";
@@ -58,6 +59,14 @@ export class HeartbeatBatcher {
   async flushed(): Promise<void> {
     if (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
+}
+
+/** The hub's batcher: HUB_DEFAULTS' statement cap and window (heartbeatStatementMax, heartbeatWindowMs). */
+export function hubHeartbeatBatcher(
+  store: Pick<TerminalQueries, "recordHeartbeats">,
+  hub: Pick<HubTunables, "heartbeatStatementMax" | "heartbeatWindowMs">,
+): HeartbeatBatcher {
+  return new HeartbeatBatcher(store, hub.heartbeatStatementMax, hub.heartbeatWindowMs);
 }
 
 /**
