@@ -22,6 +22,7 @@ import path from "node:path";
 import { openTerminalDb, type SqliteDb } from "@tillsync/terminal-agent";
 import { runBench } from "./lib/bench-env";
 import { reportFigure } from "./lib/bench-report";
+import { meanPages, walPagesByStructure } from "./lib/wal-pages-by-structure";
 
 const SALES = Number(process.argv[2] ?? 5000);
 const ROUNDS = Number(process.argv[3] ?? 4);
@@ -146,6 +147,31 @@ function pages(withCapture: SqliteDb, without: SqliteDb, online: boolean): Figur
   return { saleWith: w.sale, saleWithout: wo.sale, editWith: w.edit, editWithout: wo.edit };
 }
 
+/**
+ * Where a sale's extra pages go: the pages of a sample of sales by table and index, with capture
+ * minus without (SQLite's dbstat), the structures that differ most first.
+ */
+function pagesByStructure(withCapture: SqliteDb, without: SqliteDb, online: boolean): Array<[string, number]> {
+  const sample = (db: SqliteDb) => {
+    const seen: Array<Map<string, number>> = [];
+    const meter: Meter = {
+      before: () => void db.pragma("wal_checkpoint(TRUNCATE)"),
+      after: () => (seen.push(walPagesByStructure(db)), 0),
+    };
+    db.pragma("wal_autocheckpoint = 0");
+    sales(db, 50, online, meter);
+    db.pragma("wal_autocheckpoint = 1000");
+    return new Map(meanPages(seen));
+  };
+  const w = sample(withCapture);
+  const wo = sample(without);
+  const names = new Set([...w.keys(), ...wo.keys()]);
+  return [...names]
+    .map((n) => [n, (w.get(n) ?? 0) - (wo.get(n) ?? 0)] as [string, number])
+    .filter(([, d]) => Math.abs(d) >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
@@ -158,6 +184,8 @@ interface Figures {
   editWithout: number[];
   /** WAL pages per commit, measured after the timed rounds. */
   pages: { saleWith: number; saleWithout: number; editWith: number; editWithout: number };
+  /** A sale's pages with capture minus without, by table and index. */
+  byStructure: Array<[string, number]>;
   /** Outbox rows in the with-capture file at the end, and how many of them are unconfirmed. */
   captured: number;
   unconfirmed: number;
@@ -187,7 +215,14 @@ function measure(dir: string, online: boolean): Figures {
   const count = (where: string) =>
     (withCapture.prepare(`SELECT count(*) AS n FROM outbox ${where}`).get() as { n: number }).n;
   const measured = pages(withCapture, without, online);
-  const figures = { ...r, pages: measured, captured: count(""), unconfirmed: count(`WHERE status <> 'SYNCED'`) };
+  const byStructure = pagesByStructure(withCapture, without, online);
+  const figures = {
+    ...r,
+    pages: measured,
+    byStructure,
+    captured: count(""),
+    unconfirmed: count(`WHERE status <> 'SYNCED'`),
+  };
   withCapture.close();
   without.close();
   return figures;
@@ -207,6 +242,9 @@ function print(online: boolean, f: Figures): void {
   console.log(
     `  WAL pages per commit: sale ${p.saleWith.toFixed(1)} vs ${p.saleWithout.toFixed(1)} = ${(p.saleWith / p.saleWithout).toFixed(2)}×, ` +
       `price edit ${p.editWith.toFixed(1)} vs ${p.editWithout.toFixed(1)} = ${(p.editWith / p.editWithout).toFixed(2)}× (load-independent)`,
+  );
+  console.log(
+    `  a sale's extra pages by structure: ${f.byStructure.map(([n, d]) => `${n} ${d >= 0 ? "+" : ""}${d.toFixed(2)}`).join(", ")}`,
   );
   console.log(`  outbox rows at the end: ${f.captured}, of them unconfirmed: ${f.unconfirmed}`);
   for (const [what, w, wo] of [
