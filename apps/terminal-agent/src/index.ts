@@ -12,6 +12,7 @@ export { main as runAgentCli } from "./cli";
 export { openTerminalDb, withoutCapture, type SqliteDb } from "./db/terminal-db";
 export { captureTriggerSql } from "./capture/capture-triggers";
 export { OutboxStore, type OutboxRow } from "./outbox/outbox-store";
+export { indexCapturedTail } from "./capture/captured-tail";
 export { SyncEngine, type EngineOptions, type CycleReport } from "./sync/sync-engine";
 export type { SyncState } from "./sync/sync-state-machine";
 export type { CentralTransport } from "./transport/central-transport";

@@ -5,6 +5,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { readMigrationFiles, migrationsDir } from "@tillsync/shared";
 import { captureTriggerSql } from "../src/capture/capture-triggers";
+import { capturedTailLength } from "../src/capture/captured-tail";
 import { openTerminalDb, withoutCapture, type SqliteDb } from "../src/db/terminal-db";
 
 describe("capture triggers", () => {
@@ -134,7 +135,15 @@ describe("capture triggers", () => {
   });
 });
 
-describe("coalescing pending outbox entries", () => {
+/**
+ * Each fold runs twice: with the earlier change still in the captured tail (the till writes
+ * faster than the agent indexes), and with the agent having moved it into the entity index
+ * before the till's next write (capture/captured-tail.ts). The triggers read both.
+ */
+describe.each([
+  ["the earlier change still in the captured tail", false],
+  ["the agent indexing each change before the next write", true],
+])("coalescing pending outbox entries, %s", (_, indexEach) => {
   let dir: string;
   let db: SqliteDb;
   let till: Database.Database;
@@ -143,6 +152,20 @@ describe("coalescing pending outbox entries", () => {
     dir = mkdtempSync(path.join(tmpdir(), "tillsync-coalesce-"));
     db = openTerminalDb(path.join(dir, "t.db"));
     till = new Database(path.join(dir, "t.db"));
+    if (indexEach) {
+      const prepare = till.prepare.bind(till);
+      till.prepare = ((sql: string) => {
+        const s = prepare(sql);
+        const run = s.run.bind(s);
+        return Object.assign(s, {
+          run: (...args: unknown[]) => {
+            const r = run(...args);
+            withoutCapture(db, () => undefined); // the agent's next transaction indexes the tail
+            return r;
+          },
+        });
+      }) as typeof till.prepare;
+    }
   });
 
   afterEach(() => {
@@ -151,8 +174,9 @@ describe("coalescing pending outbox entries", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const rows = () =>
-    db
+  const rows = () => {
+    if (indexEach) expect(capturedTailLength(db)).toBe(0); // the folds below went through the index
+    return db
       .prepare("SELECT id, change_id, operation, data, base_data, sync_priority FROM outbox ORDER BY id")
       .all() as Array<{
       id: number;
@@ -162,6 +186,7 @@ describe("coalescing pending outbox entries", () => {
       base_data: string | null;
       sync_priority: number;
     }>;
+  };
 
   it("folds create + update into one create with the latest data", () => {
     const id = randomUUID();

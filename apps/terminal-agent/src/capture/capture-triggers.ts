@@ -9,6 +9,7 @@ import {
   type TablePolicy,
 } from "@tillsync/shared";
 import { OPEN_SQL, statusSql } from "../outbox/outbox-status-sql";
+import { IN_TAIL_SQL, NOT_INDEXED, tailBoundTriggerSql } from "./captured-tail";
 import { localEditTriggers } from "./local-edit-triggers";
 import { changeIdSql, NEXT_OUTBOX_ID_SQL } from "./outbox-ids";
 import {
@@ -92,9 +93,14 @@ function changedCondition(p: TablePolicy): string {
  * it is, because central may have applied it under that id.
  */
 function unsent(p: TablePolicy, ref: "NEW" | "OLD", ops: string): string {
-  // OPEN_SQL repeats the partial entity index's predicate (outbox-indexes.ts): SQLite uses a
-  // partial index only when the query's WHERE spells its condition out.
-  return `SELECT id FROM outbox WHERE entity_type = ${q(p.table)} AND entity_id = ${ref}.id AND ${OPEN_SQL} AND +status = ${statusSql("PENDING")} AND last_attempt_at IS NULL AND operation IN (${ops}) ORDER BY id DESC LIMIT 1`;
+  // The row's newest change may be in the entity index or still in the captured tail
+  // (captured-tail.ts): both are read. OPEN_SQL repeats the partial entity index's predicate
+  // (outbox-indexes.ts): SQLite uses a partial index only when the query's WHERE spells its
+  // condition out. The tail is a rowid range (`+` keeps the other indexes out of it).
+  const row = `entity_type = ${q(p.table)} AND entity_id = ${ref}.id`;
+  const open = `+status = ${statusSql("PENDING")} AND last_attempt_at IS NULL AND operation IN (${ops})`;
+  return `SELECT id FROM (SELECT id FROM outbox WHERE ${row} AND ${OPEN_SQL} AND ${open}
+     UNION ALL SELECT id FROM outbox WHERE ${IN_TAIL_SQL} AND +${row} AND ${open}) ORDER BY id DESC LIMIT 1`;
 }
 
 function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE" | "DELETE", where = ""): string {
@@ -103,8 +109,9 @@ function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE
   const baseData = op === "CREATE" ? "NULL" : jsonRow(p, "OLD");
   const base = op === "CREATE" || !hasVersion(p) ? "NULL" : `nullif(OLD.version, 0)`;
   // The id is chosen here, not by SQLite, so that it never repeats and the change id carries it.
-  return `  INSERT INTO outbox (id, change_id, entity_type, entity_id, operation, data, base_data, base_version, sync_priority, created_in_mode)
-  SELECT n.id, ${changeIdSql("n.id")}, ${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${MODE}
+  // Into the captured tail, not the entity index (captured-tail.ts).
+  return `  INSERT INTO outbox (id, change_id, entity_type, entity_id, operation, data, base_data, base_version, sync_priority, created_in_mode, confirmed)
+  SELECT n.id, ${changeIdSql("n.id")}, ${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${MODE}, ${NOT_INDEXED}
    FROM (SELECT ${NEXT_OUTBOX_ID_SQL} AS id) AS n${where};`;
 }
 
@@ -160,9 +167,14 @@ function childPriorityBump(policy: SyncPolicy, p: TablePolicy): string {
   const out: string[] = [];
   for (const child of capturedTables(policy)) {
     if (child.priority.kind !== "asParent" || child.parent?.table !== p.table) continue;
-    out.push(`  UPDATE outbox SET sync_priority = ${priorityExpr(policy, p, "NEW")}
-   WHERE entity_type = ${q(child.table)} AND ${OPEN_SQL} AND +status = ${statusSql("PENDING")}
-     AND entity_id IN (SELECT id FROM ${child.table} WHERE ${child.parent.foreignKey} = NEW.id);`);
+    // The lines' changes in the entity index, then those still in the captured tail.
+    const lines = `entity_id IN (SELECT id FROM ${child.table} WHERE ${child.parent.foreignKey} = NEW.id)`;
+    for (const where of [
+      `entity_type = ${q(child.table)} AND ${OPEN_SQL} AND +status = ${statusSql("PENDING")} AND ${lines}`,
+      `${IN_TAIL_SQL} AND +entity_type = ${q(child.table)} AND +status = ${statusSql("PENDING")} AND +${lines}`,
+    ])
+      out.push(`  UPDATE outbox SET sync_priority = ${priorityExpr(policy, p, "NEW")}
+   WHERE ${where};`);
   }
   return out.join("\n");
 }
@@ -276,6 +288,7 @@ export function captureTriggerSql(policy: SyncPolicy = DEFAULT_SYNC_POLICY): str
       ...ledgerDirectEditTriggers(p, p.ledger),
     ]),
     ...localEditTriggers(policy),
+    tailBoundTriggerSql(),
   ];
   const names = [...RETIRED_TRIGGERS, ...triggers.map((t) => /^CREATE TRIGGER (\w+)/.exec(t)![1]!)];
   // Idempotent: a later migration replaces the triggers an earlier one created.

@@ -1,5 +1,6 @@
 import type { AgentConfig } from "../config";
 import { scheduleDailyCleanup } from "../housekeeping/daily-cleanup";
+import { scheduleTailIndexing } from "../housekeeping/tail-indexing";
 import { lineLogger, type Logger } from "../log/agent-logger";
 import { readAgentStatus } from "../status/agent-status";
 import { startStatusServer, SyncDisabledError, type StatusServer } from "../status/status-server";
@@ -69,6 +70,7 @@ export function startDaemon(config: AgentConfig, opts: DaemonOptions = {}): Daem
     },
     (r) => log.info(r, cleanupLine(r)),
   );
+  const stopTailIndexing = scheduleTailIndexing(agent.db);
   const server = startLocalEndpoint(config, agent, () => cycles, log);
   log.info({ terminalId: config.TERMINAL_ID }, "running");
   return {
@@ -79,6 +81,7 @@ export function startDaemon(config: AgentConfig, opts: DaemonOptions = {}): Daem
     async stop() {
       heartbeat?.stop();
       stopCleanup();
+      stopTailIndexing();
       await (await server.catch(() => undefined))?.close();
       await link?.stop();
       await agent.close(); // waits for the batch in flight; takes no new one

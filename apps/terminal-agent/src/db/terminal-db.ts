@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { indexCapturedTail } from "../capture/captured-tail";
 import { migrateTerminal } from "./migrate";
 
 export type SqliteDb = Database.Database;
@@ -31,10 +32,13 @@ export function openTerminalDb(file: string, migrations?: string): SqliteDb {
 /**
  * Runs `fn` in one write transaction with capture switched off: rows written here come from
  * central (or record central's answer) and must not be captured back into the outbox (G7).
+ * The captured tail goes into the entity index first, so `fn`'s lookups by row see every
+ * unconfirmed change through it (capture/captured-tail.ts).
  */
 export function withoutCapture<T>(db: SqliteDb, fn: () => T): T {
   return db
     .transaction(() => {
+      indexCapturedTail(db);
       stmt(db, "UPDATE capture_control SET applying = 1 WHERE id = 1").run();
       try {
         return fn();

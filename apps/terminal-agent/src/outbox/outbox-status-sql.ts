@@ -17,11 +17,13 @@ function statusListSql(statuses: readonly OutboxStatus[]): string {
 export const UNCONFIRMED_SQL = statusListSql(UNCONFIRMED_OUTBOX_STATUSES);
 
 /**
- * The predicate of the partial entity index (capture/outbox-indexes.ts). `confirmed` is 0 for
- * every unconfirmed row; it turns 1 some time after central's answer settled the row (SYNCED or
- * CONFLICT: OutboxStore's confirm sweep, many batches at once) and never back. So the index
- * holds every unconfirmed row and a bounded number of recently settled ones, and every lookup
- * through it also names the status it wants. Unlike `status`, `confirmed` does not change when a
+ * The predicate of the partial entity index (capture/outbox-indexes.ts). `confirmed` is 2 for a
+ * row capture just wrote (the captured tail, capture/captured-tail.ts), 0 once the agent moved
+ * it into the index, and 0 for every other unconfirmed row; it turns 1 some time after central's
+ * answer settled the row (SYNCED or CONFLICT: OutboxStore's confirm sweep) and never back. So
+ * the index holds every unconfirmed row but the tail's (which the agent indexes at the start of
+ * each transaction that looks rows up) and a bounded number of recently settled ones, and every
+ * lookup through it also names the status it wants. Unlike `status`, `confirmed` does not change when a
  * batch is claimed (PENDING → SYNCING), released or settled. SQLite moves a partial index's entry
  * whenever an UPDATE sets a column its WHERE names, ~one random page per change with random
  * UUIDs: with `status` there, a claim wrote 865 pages per 1,000 changes at 100k queued (100

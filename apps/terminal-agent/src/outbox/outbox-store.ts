@@ -12,6 +12,7 @@ import {
 import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyCentralRow } from "../sync/apply-central-row";
 import { UUID_SQL } from "../capture/capture-triggers";
+import { indexCapturedTail } from "../capture/captured-tail";
 import { flightKeys, READY, selectBatch } from "./batch-selection";
 import { settleSynced, writeVersions, type AppliedAnswer } from "./settle-applied";
 import { OPEN_SQL, statusSql } from "./outbox-status-sql";
@@ -141,6 +142,7 @@ export class OutboxStore {
   claimBatch(limit: number, minPriority: number, inFlight?: readonly OutboxRow[]): OutboxRow[] {
     return this.db
       .transaction(() => {
+        indexCapturedTail(this.db); // selectBatch's lookups by row read the entity index
         const batch = this.nextBatch(limit, minPriority, inFlight);
         if (batch.length > 0) this.markSending(batch.map((r) => r.id));
         return batch;
