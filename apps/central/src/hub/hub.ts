@@ -120,6 +120,7 @@ export class Hub {
       runs: store.runs,
       terminals: store.terminals,
       jobs: this.jobs,
+      redis,
       log: this.log,
       send: (ids, type, reason, timestamp) => this.triggerTerminals(ids, type, reason, timestamp),
     });
