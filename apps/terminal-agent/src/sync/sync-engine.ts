@@ -10,7 +10,7 @@ import {
 } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
 import { pullOrRecover, type FeedRecoveryReport } from "../recovery/feed-recovery";
-import type { SqliteDb } from "../db/terminal-db";
+import { stmt, type SqliteDb } from "../db/terminal-db";
 import type { OutboxStore, RejectRetry } from "../outbox/outbox-store";
 import type { CentralTransport } from "../transport/central-transport";
 import { CentralHoldStore, type CentralHold } from "./central-hold";
@@ -245,12 +245,12 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       this.failedCycle(err, report);
     }
     this.local(() => {
-      const row = this.db
-        .prepare(
-          `INSERT INTO sync_history (kind, started_at, finished_at, pushed, pulled, conflicts, error)
-           VALUES ('CYCLE', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?)`,
-        )
-        .run(started, report.pushed, report.pulled, report.conflicts, report.error ?? null);
+      // Prepared once per connection (stmt): it runs every cycle, a thousand a second in a fan-out.
+      const row = stmt(
+        this.db,
+        `INSERT INTO sync_history (kind, started_at, finished_at, pushed, pulled, conflicts, error)
+         VALUES ('CYCLE', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?)`,
+      ).run(started, report.pushed, report.pulled, report.conflicts, report.error ?? null);
       report.cycleId = Number(row.lastInsertRowid);
     });
     report.durationMs = Date.now() - t0;
