@@ -5,9 +5,12 @@ import type { StateKind, SyncState } from "./sync-state-machine";
  * written for `status`. A triggered cycle on an online till lasts milliseconds, and writing
  * idle → pushing → pulling → idle was three commits of the till's file per cycle (a tenth of a
  * DATA_CHANGED cycle's CPU, bench/fan-out) for states no reader could catch; a cycle still in
- * one after this long is shown, and every state outside a cycle is written at once.
+ * one after this long is shown, and every state outside a cycle is written at once. As long as
+ * a daemon's push slice (PUSH_SLICE_MS): a backlog's cycles, which push for that long, show as
+ * pushing; a cycle that is only slow to be scheduled (a fan-out's thousand tills on one host,
+ * a busy till) does not add two writes to the load that slows it.
  */
-export const CYCLE_STATE_WRITE_DELAY_MS = 1_000;
+export const CYCLE_STATE_WRITE_DELAY_MS = 2_000;
 
 /** The states a cycle passes through, written late (CYCLE_STATE_WRITE_DELAY_MS). */
 const IN_CYCLE: ReadonlySet<StateKind> = new Set(["pushing", "pulling", "pulling-with-sales"]);
