@@ -42,7 +42,9 @@ class StubCentral implements CentralTransport {
     return new Promise((resolve) => this.held.push(() => resolve(results)));
   };
   pull = (): Promise<PullResponse> =>
-    this.fail ? Promise.reject(this.fail) : Promise.resolve({ changes: [], nextCursor: "7" as FeedCursor, hasMore: false });
+    this.fail
+      ? Promise.reject(this.fail)
+      : Promise.resolve({ changes: [], nextCursor: "7" as FeedCursor, hasMore: false });
   acknowledge = () => Promise.resolve();
   heartbeat = () => Promise.resolve();
 }
