@@ -1,10 +1,11 @@
 import { syncAllResponseSchema, syncRunResponseSchema, type SyncRunResponse } from "@tillsync/shared";
 import { change, connectTestSocket, TerminalClient, waitFor, type TestSocket } from "@tillsync/testkit";
+import { OPEN_RUNS_KEY } from "../src/hub/sync-runs";
 import { useTestCentral } from "../testing";
 
 // Short attempts so timeouts and retries happen within the test, and deliveries that re-emit
 // quickly (an unacked trigger is emitted again, the newest pending one, every ~0.6 s).
-const { central } = useTestCentral(
+const { central, pg } = useTestCentral(
   "runs",
   {},
   { hub: { manualRunTimeoutS: 2, ackTimeoutMs: 500, deliveryBackoffMs: 100 } },
@@ -42,6 +43,50 @@ async function disableEveryTerminal(): Promise<void> {
 
 const newTrigger = (s: TestSocket, after: number, reason = "MANUAL") =>
   waitFor(() => s.triggers.slice(after).find((t) => t.reason === reason), { what: `${reason} trigger` });
+
+describe("acks while no run is open", () => {
+  // Statements, not rows: an UPDATE that finds no part fires a statement-level trigger as well.
+  beforeAll(async () => {
+    await pg.query(`CREATE TABLE run_part_updates (at timestamptz NOT NULL DEFAULT now())`);
+    await pg.query(`CREATE FUNCTION count_run_part_update() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO run_part_updates DEFAULT VALUES; RETURN NULL; END $$`);
+    await pg.query(`CREATE TRIGGER count_run_part_update AFTER UPDATE ON sync_run_terminals
+      FOR EACH STATEMENT EXECUTE FUNCTION count_run_part_update()`);
+  });
+  afterAll(async () => {
+    await pg.query(`DROP TRIGGER count_run_part_update ON sync_run_terminals`);
+  });
+  const updates = async () =>
+    Number((await pg.query<{ n: string }>(`SELECT count(*) AS n FROM run_part_updates`)).rows[0]!.n);
+
+  it("an ack or a failed delivery with no run open touches no run part; an ack while one is open completes its part", async () => {
+    const t = await central.provisionTerminal();
+    const runs = central.running.hub.runs;
+    await runs.onAck(t.terminalId, new Date().toISOString());
+    await runs.onUndelivered(t.terminalId, "not connected; the trigger waits for its next connection");
+    expect(await updates()).toBe(0);
+
+    const s = await connect(t, false);
+    const id = await syncAll({ terminalId: t.terminalId });
+    s.ack(await newTrigger(s, 0));
+    expect((await run(id, 10)).body).toMatchObject({ status: "SUCCESS", terminals: { acked: 1, completed: 1 } });
+    expect(await updates()).toBeGreaterThan(0);
+    const after = await updates();
+    await runs.onAck(t.terminalId, new Date().toISOString()); // the run completed: closed again
+    expect(await updates()).toBe(after);
+  });
+
+  it("a run still counts its acks after Redis lost the open runs, once rearmed (what recovery does)", async () => {
+    const t = await central.provisionTerminal();
+    const s = await connect(t, false);
+    const id = await syncAll({ terminalId: t.terminalId });
+    const trigger = await newTrigger(s, 0);
+    await central.running.redis.del(OPEN_RUNS_KEY);
+    await central.running.hub.runs.rearm();
+    s.ack(trigger);
+    expect((await run(id, 10)).body).toMatchObject({ status: "SUCCESS", terminals: { acked: 1, failed: 0 } });
+  });
+});
 
 describe("sync runs", () => {
   it("counts what the terminal pushed and pulled between its trigger and its ack, and completes on the ack", async () => {

@@ -220,6 +220,29 @@ describe("pushPipelined", () => {
     expect(left.n).toBe(0);
   });
 
+  it("with nothing ready to send, opens no write transaction and sends nothing", async () => {
+    // A till with nothing to send (what a DATA_CHANGED trigger meets on most tills): one sale
+    // already SYNCED, one change waiting out its backoff after a rejection.
+    order();
+    order();
+    const [done, waiting] = outbox.claimBatch(10, Priority.BACKGROUND);
+    outbox.recordResults([done!], answered([done!]), REJECT_RETRY);
+    db.prepare(`UPDATE outbox SET status = 'PENDING', next_attempt_at = '2999-01-01T00:00:00.000Z' WHERE id = ?`).run(
+      waiting!.id,
+    );
+    // claimBatch's IMMEDIATE transaction (and atomically's) is better-sqlite3's db.transaction.
+    const transactions = jest.spyOn(db, "transaction");
+    const pushes: PushChange[][] = [];
+    await pipeline({
+      transport: { push: (changes) => (pushes.push(changes), Promise.resolve(applied(changes))) },
+      batchSize: 10,
+      urgent: new UrgentSignal(),
+    });
+    expect(transactions).not.toHaveBeenCalled();
+    expect(pushes).toEqual([]);
+    transactions.mockRestore();
+  });
+
   it("releases a batch whose push failed, still records the one beside it, and then throws", async () => {
     for (let i = 0; i < 4; i++) order();
     let n = 0;

@@ -110,8 +110,7 @@ export class Hub {
       metrics,
       log: this.log,
       options: deliveryOptionsOf(t),
-      onUndelivered: (id, reason) =>
-        void this.runs.onUndelivered(id, reason).catch((err: unknown) => this.log.warn({ err }, "run update failed")),
+      onUndelivered: (id, reason) => this.runUndelivered(id, reason),
     });
     this.jobs = new Queue("hub", { connection, prefix });
     this.jobs.on("error", (err) => this.log.warn({ err }, "hub queue error"));
@@ -120,6 +119,7 @@ export class Hub {
       runs: store.runs,
       terminals: store.terminals,
       jobs: this.jobs,
+      redis,
       log: this.log,
       send: (ids, type, reason, timestamp) => this.triggerTerminals(ids, type, reason, timestamp),
     });
@@ -144,6 +144,13 @@ export class Hub {
     });
     this.recovery = new RedisRecovery(redis, t.redisCheckMs, () => this.rebuildRedisState(), this.log);
     this.io.on("connection", (socket) => this.onConnection(socket));
+  }
+
+  /** A trigger stays pending but was not delivered now: the runs record it as the terminal's error. */
+  private runUndelivered(terminalId: string, reason: string): void {
+    void this.runs
+      .onUndelivered(terminalId, reason)
+      .catch((err: unknown) => this.log.warn({ err, terminalId }, "run update failed"));
   }
 
   /** The worker of the "hub" queue (sweep, schedules, runs, cleanup, restart round). */

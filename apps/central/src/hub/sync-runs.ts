@@ -1,4 +1,5 @@
 import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import type { SyncRunType } from "@tillsync/shared";
 import type { Logger } from "../observability/logger";
 import type { CompletedRun, SyncRunStore } from "../store/sync-runs";
@@ -32,6 +33,20 @@ const reasonOf = (type: SyncRunType): SyncTrigger["reason"] => (type === "SCHEDU
 const checkJobId = (runId: string, attempt: number) => `run-check-${runId}-${attempt}`;
 
 /**
+ * The runs not completed, in Redis so every instance sees them (through the client's
+ * keyPrefix): a sorted set of run ids, each scored with the time until which its acks may come
+ * (its attempt's timer plus OPEN_RUN_SLACK_MS, pushed on at every attempt). Only a guard
+ * against work: an ack or a failed delivery looks for run parts in PostgreSQL only while some
+ * run is open. A price change to 1,000 tills brought 1,000 acks, each an UPDATE of
+ * sync_run_terminals that found nothing when no run was open (most of the time). An id left
+ * behind (an instance that died between completing its run and removing it) only costs those
+ * UPDATEs again until its score passes; one lost with Redis' data comes back with rearm().
+ */
+export const OPEN_RUNS_KEY = "hub:runs:open";
+/** How long after an attempt's timer a run still counts as open: a late check job, clocks apart. */
+export const OPEN_RUN_SLACK_MS = 10 * 60_000;
+
+/**
  * Sync runs with statistics (SPEC §4 `GET /api/sync/runs/:id`). A run is recorded in
  * PostgreSQL before its triggers go out; the terminals' acks, failed deliveries, pushes and
  * pulls land on its parts; a delayed hub job ends each attempt after its timeout, retrying the
@@ -47,6 +62,7 @@ export class SyncRuns {
       runs: SyncRunStore;
       terminals: Pick<TerminalQueries, "activeIds">;
       jobs: Queue;
+      redis: Pick<Redis, "zadd" | "zrem" | "zcount" | "zremrangebyscore">;
       send: SendTriggers;
       log: Logger;
     },
@@ -66,11 +82,13 @@ export class SyncRuns {
 
   /** A terminal acked a trigger: its parts triggered no later are done. */
   async onAck(terminalId: string, timestamp: string | undefined): Promise<void> {
+    if (!(await this.anyOpen())) return;
     for (const runId of await this.deps.runs.acked(terminalId, timestamp)) await this.settle(runId);
   }
 
   /** A trigger could not be delivered (not connected, or no ack after every emit). */
   async onUndelivered(terminalId: string, error: string): Promise<void> {
+    if (!(await this.anyOpen())) return;
     for (const runId of await this.deps.runs.failed(terminalId, error)) await this.settle(runId);
   }
 
@@ -89,9 +107,11 @@ export class SyncRuns {
 
   /**
    * Re-arms the attempt timers of every open run (delayed jobs live in Redis: after Redis came
-   * back empty, or a cluster start, a run must still end). jobIds make it idempotent.
+   * back empty, or a cluster start, a run must still end). jobIds make it idempotent. Each one
+   * is marked open again on the way (armCheck), and ids whose time has passed are dropped.
    */
   async rearm(): Promise<number> {
+    await this.deps.redis.zremrangebyscore(OPEN_RUNS_KEY, "-inf", Date.now());
     const open = await this.deps.runs.open();
     for (const r of open) {
       const due = new Date(r.attemptStartedAt).getTime() + r.attemptTimeoutS * 1000 - Date.now();
@@ -111,7 +131,12 @@ export class SyncRuns {
     return parts.length;
   }
 
+  /**
+   * Arms the timer that ends the attempt, after marking the run open until then (start() and
+   * check() arm before they send: no ack of the attempt can come before its run is marked).
+   */
   private async armCheck(runId: string, attempt: number, delayMs: number): Promise<void> {
+    await this.deps.redis.zadd(OPEN_RUNS_KEY, Date.now() + delayMs + OPEN_RUN_SLACK_MS, runId);
     await this.deps.jobs.add(
       RUN_CHECK_JOB,
       { runId, attempt },
@@ -119,9 +144,15 @@ export class SyncRuns {
     );
   }
 
+  /** Whether any run is open (OPEN_RUNS_KEY): one Redis read instead of an UPDATE per ack. */
+  private async anyOpen(): Promise<boolean> {
+    return (await this.deps.redis.zcount(OPEN_RUNS_KEY, Date.now(), "+inf")) > 0;
+  }
+
   private async settle(runId: string, force = false): Promise<void> {
     const done = await this.deps.runs.completeIfDone(runId, force);
     if (!done) return;
+    await this.deps.redis.zrem(OPEN_RUNS_KEY, runId);
     this.deps.log.info({ runId, outcome: done.outcome }, "sync run completed");
     this.onCompleted?.(done);
   }

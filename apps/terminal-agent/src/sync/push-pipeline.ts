@@ -138,6 +138,11 @@ async function whileUnanswered(head: Sent, urgent: UrgentSignal, onRaise: () => 
  */
 function claimNext(deps: PipelineDeps, inFlight: OutboxRow[], lane: boolean): OutboxRow[] {
   const { outbox, batchSize, minPriority } = deps;
+  // Nothing ready: no claim, so no IMMEDIATE transaction (a write lock and a commit of the
+  // till's file) for a cycle a price change triggered on a till with nothing to send. The
+  // plain read is enough to say "nothing": a row committed after it is the data_version poll's
+  // (sync-engine.ts), and any batch still goes through claimBatch's locked read and mark (G1).
+  if (!outbox.hasReady(lane ? Priority.CRITICAL : minPriority)) return [];
   if (lane || (minPriority < Priority.CRITICAL && outbox.hasReady(Priority.CRITICAL))) {
     const sales = outbox.claimBatch(batchSize, Priority.CRITICAL, inFlight);
     if (sales.length > 0 || lane) return sales;
