@@ -317,6 +317,18 @@ describe("outbox query plans", () => {
     expect(inIndex()).toEqual([]);
   });
 
+  it("the readiness check a cycle makes up to three times is prepared once per connection", () => {
+    const outbox = new OutboxStore(db);
+    const prepare = db.prepare.bind(db);
+    let readiness = 0;
+    db.prepare = ((sql: string) => {
+      if (/^SELECT 1 FROM outbox WHERE status = 'PENDING'/.test(sql)) readiness++;
+      return prepare(sql);
+    }) as typeof db.prepare;
+    for (let i = 0; i < 3; i++) outbox.hasReady(0);
+    expect(readiness).toBeLessThanOrEqual(1);
+  });
+
   it("the confirm sweep takes settled rows out of the index once enough have gathered", () => {
     tillWrites();
     tillWrites(); // a backlog, so only the threshold sweeps

@@ -121,7 +121,8 @@ export class OutboxStore {
   }
 
   hasReady(minPriority: number): boolean {
-    return !!this.db.prepare(`SELECT 1 FROM outbox WHERE ${READY} AND sync_priority >= ? LIMIT 1`).get(minPriority);
+    // Up to three times a cycle (the push, the sales lane): prepared once per connection.
+    return !!stmt(this.db, `SELECT 1 FROM outbox WHERE ${READY} AND sync_priority >= ? LIMIT 1`).get(minPriority);
   }
 
   /** The next batch, without claiming it (see selectBatch for the orders it keeps). */
