@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DEFAULT_SYNC_POLICY, type FirstResult } from "@tillsync/shared";
 import { change } from "@tillsync/testkit";
 import type { AppliedRecord, NewAppliedRecord } from "../src/store/applied-changes";
+import type { Row } from "../src/store/synced-tables";
 import { applyPush, ConcurrentDuplicate, type PushStore, type PushTx } from "../src/sync/push-apply";
 
 /**
@@ -15,6 +16,8 @@ const terminal = { id: randomUUID(), storeId: randomUUID(), name: "Till" };
 
 interface Double extends PushStore {
   transactions: number;
+  /** Calls of tables.lockRows, with the ids locked. */
+  locks: string[][];
   /** Calls of appliedChanges.lookUp, with the ids asked about. */
   lookUps: string[][];
   /** The committed applied_changes records by key (seed one to stand for an earlier push). */
@@ -34,12 +37,15 @@ const key = (terminalId: string, changeId: string) => `${terminalId}:${changeId}
 function storeDouble(
   race: (attempt: number) => boolean,
   theirs?: FirstResult,
-  missingOrders: ReadonlySet<string> = new Set(),
+  world: { missingOrders?: ReadonlySet<string>; existing?: Map<string, Row> } = {},
 ): Double {
+  const missingOrders = world.missingOrders ?? new Set<string>();
+  const existing = world.existing ?? new Map<string, Row>();
   const applied = new Map<string, AppliedRecord>();
   const d: Double = {
     transactions: 0,
     lookUps: [],
+    locks: [],
     applied,
     recorded: [],
     synced: 0,
@@ -49,7 +55,10 @@ function storeDouble(
       const mine = new Map<string, AppliedRecord>();
       const tx: PushTx = {
         tables: {
-          lockRows: async () => new Map(),
+          lockRows: async (_t, ids) => {
+            d.locks.push(ids);
+            return new Map(ids.flatMap((id) => (existing.has(id) ? [[id, existing.get(id)!]] : [])));
+          },
           // Every order asked about is this terminal's, but `missingOrders` (children's ownership reads their parents).
           readRows: async (p, ids) =>
             new Map(
@@ -60,6 +69,8 @@ function storeDouble(
                 : [],
             ),
           upsertRows: async (_p, rows) => new Map(rows.map((r) => [String(r.id), 1])),
+          insertRows: async (_p, rows) =>
+            new Map(rows.filter((r) => !existing.has(String(r.id))).map((r) => [String(r.id), 1])),
           appendRows: async (_p, _c, rows) => new Map(rows.map((r) => [String(r.id), 1])),
           deleteRows: async () => undefined,
         },
@@ -147,7 +158,7 @@ describe("applyPush with a store passed in", () => {
     // judged afresh it would be REJECTED (parent missing), and a rejected change is not recorded.
     const orderId = randomUUID();
     const payment = change("payments", { order_id: orderId, method: "CASH", amount_cents: 1 });
-    const store = storeDouble(() => false, undefined, new Set([orderId]));
+    const store = storeDouble(() => false, undefined, { missingOrders: new Set([orderId]) });
     const original = { changeId: payment.changeId, status: "APPLIED", version: 1 } as FirstResult;
     store.applied.set(key(terminal.id, payment.changeId), { changeId: payment.changeId, result: original });
     const results = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, [payment]);
@@ -167,5 +178,15 @@ describe("applyPush with a store passed in", () => {
     expect(store.recorded).toHaveLength(1);
     expect(store.recorded[0]!.map((r) => r.changeId)).toEqual([good.changeId, orphan.changeId]);
     expect(store.synced).toBe(1);
+  });
+
+  it("inserts new rows without locking first; only a row central holds already takes the locked path", async () => {
+    const fresh = change("customers", { name: "new" });
+    const held = change("customers", { name: "held" }, { operation: "UPDATE", baseVersion: 3 });
+    const existing = new Map<string, Row>([[held.entityId, { id: held.entityId, name: "old", version: 3 }]]);
+    const store = storeDouble(() => false, undefined, { existing });
+    const results = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, [fresh, held]);
+    expect(results.map((r) => r.status)).toEqual(["APPLIED", "APPLIED"]);
+    expect(store.locks).toEqual([[held.entityId]]);
   });
 });
