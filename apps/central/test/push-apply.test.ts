@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DEFAULT_SYNC_POLICY, type FirstResult } from "@tillsync/shared";
 import { change } from "@tillsync/testkit";
 import type { AppliedRecord, NewAppliedRecord } from "../src/store/applied-changes";
+import type { Row } from "../src/store/synced-tables";
 import { applyPush, ConcurrentDuplicate, type PushStore, type PushTx } from "../src/sync/push-apply";
 
 /**
@@ -15,6 +16,12 @@ const terminal = { id: randomUUID(), storeId: randomUUID(), name: "Till" };
 
 interface Double extends PushStore {
   transactions: number;
+  /** Calls of tables.lockRows, with the ids locked. */
+  locks: string[][];
+  /** Calls of appliedChanges.lookUp, with the ids asked about. */
+  lookUps: string[][];
+  /** The committed applied_changes records by key (seed one to stand for an earlier push). */
+  applied: Map<string, AppliedRecord>;
   recorded: NewAppliedRecord[][];
   synced: number;
 }
@@ -27,10 +34,19 @@ const key = (terminalId: string, changeId: string) => `${terminalId}:${changeId}
  * find the first change id taken by "another" push (recorded with `theirs`), as PostgreSQL's
  * ON CONFLICT DO NOTHING would after that push committed.
  */
-function storeDouble(race: (attempt: number) => boolean, theirs?: FirstResult): Double {
+function storeDouble(
+  race: (attempt: number) => boolean,
+  theirs?: FirstResult,
+  world: { missingOrders?: ReadonlySet<string>; existing?: Map<string, Row> } = {},
+): Double {
+  const missingOrders = world.missingOrders ?? new Set<string>();
+  const existing = world.existing ?? new Map<string, Row>();
   const applied = new Map<string, AppliedRecord>();
   const d: Double = {
     transactions: 0,
+    lookUps: [],
+    locks: [],
+    applied,
     recorded: [],
     synced: 0,
     async transaction(fn) {
@@ -39,15 +55,22 @@ function storeDouble(race: (attempt: number) => boolean, theirs?: FirstResult): 
       const mine = new Map<string, AppliedRecord>();
       const tx: PushTx = {
         tables: {
-          lockRows: async () => new Map(),
-          // Every order asked about is this terminal's (children's ownership reads their parents).
+          lockRows: async (_t, ids) => {
+            d.locks.push(ids);
+            return new Map(ids.flatMap((id) => (existing.has(id) ? [[id, existing.get(id)!]] : [])));
+          },
+          // Every order asked about is this terminal's, but `missingOrders` (children's ownership reads their parents).
           readRows: async (p, ids) =>
             new Map(
               p.table === "sale_orders"
-                ? ids.map((id) => [id, { id, terminal_id: terminal.id, store_id: terminal.storeId }])
+                ? ids
+                    .filter((id) => !missingOrders.has(id))
+                    .map((id) => [id, { id, terminal_id: terminal.id, store_id: terminal.storeId }])
                 : [],
             ),
           upsertRows: async (_p, rows) => new Map(rows.map((r) => [String(r.id), 1])),
+          insertRows: async (_p, rows) =>
+            new Map(rows.filter((r) => !existing.has(String(r.id))).map((r) => [String(r.id), 1])),
           appendRows: async (_p, _c, rows) => new Map(rows.map((r) => [String(r.id), 1])),
           deleteRows: async () => undefined,
         },
@@ -55,12 +78,16 @@ function storeDouble(race: (attempt: number) => boolean, theirs?: FirstResult): 
           gate: async () => ({ emergency: { stopped: false, since: null, reason: null }, pause: null }),
         },
         appliedChanges: {
-          lookUp: async (terminalId, ids) => ids.flatMap((id) => applied.get(key(terminalId, id)) ?? []),
+          lookUp: async (terminalId, ids) => {
+            d.lookUps.push(ids);
+            return ids.flatMap((id) => applied.get(key(terminalId, id)) ?? []);
+          },
           versionsProducedBy: async () => [],
           async record(terminalId, records) {
             d.recorded.push(records);
             let fresh = 0;
             records.forEach((r, i) => {
+              if (applied.has(key(terminalId, r.changeId))) return; // recorded by an earlier push
               if (i === 0 && race(attempt)) {
                 // The other push committed first: its record stays, whatever happens to this one.
                 applied.set(key(terminalId, r.changeId), { changeId: r.changeId, result: theirs ?? r.result });
@@ -98,12 +125,46 @@ describe("applyPush with a store passed in", () => {
     expect(results[1]).toMatchObject({ changeId: b.changeId, status: "APPLIED" });
   });
 
-  it("gives up after three attempts rather than loop", async () => {
+  it("gives up after four attempts (one optimistic, three looking up first) rather than loop", async () => {
     // Every attempt loses the race for another of its ids.
     const store = storeDouble(() => true);
     const batch = ["A", "B", "C", "D"].map((name) => change("customers", { name }));
     await expect(applyPush(store, DEFAULT_SYNC_POLICY, terminal, batch)).rejects.toThrow(ConcurrentDuplicate);
+    expect(store.transactions).toBe(4);
+  });
+
+  it("writes a batch of new changes without looking its ids up: the record's insert proves them new", async () => {
+    const store = storeDouble(() => false);
+    const batch = ["A", "B", "C"].map((name) => change("customers", { name }));
+    const results = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, batch);
+    expect(results.map((r) => r.status)).toEqual(["APPLIED", "APPLIED", "APPLIED"]);
+    expect(store.transactions).toBe(1);
+    expect(store.lookUps).toEqual([]);
+  });
+
+  it("answers a resent batch DUPLICATE: the optimistic attempt finds its ids taken and rolls back, the next looks them up", async () => {
+    const store = storeDouble(() => false);
+    const batch = ["A", "B"].map((name) => change("customers", { name }));
+    const first = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, batch);
+    const again = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, batch);
+    expect(again).toEqual(first.map((r) => ({ changeId: r.changeId, status: "DUPLICATE", original: r })));
     expect(store.transactions).toBe(3);
+    // The push, the resend's optimistic attempt (rolled back), the judgement again (nothing new).
+    expect(store.recorded.map((r) => r.length)).toEqual([2, 2, 0]);
+  });
+
+  it("answers DUPLICATE, not REJECTED, for a change applied before that would be refused now (G1)", async () => {
+    // The payment was applied by an earlier push; its order has gone from central since, so
+    // judged afresh it would be REJECTED (parent missing), and a rejected change is not recorded.
+    const orderId = randomUUID();
+    const payment = change("payments", { order_id: orderId, method: "CASH", amount_cents: 1 });
+    const store = storeDouble(() => false, undefined, { missingOrders: new Set([orderId]) });
+    const original = { changeId: payment.changeId, status: "APPLIED", version: 1 } as FirstResult;
+    store.applied.set(key(terminal.id, payment.changeId), { changeId: payment.changeId, result: original });
+    const results = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, [payment]);
+    expect(results).toEqual([{ changeId: payment.changeId, status: "DUPLICATE", original }]);
+    expect(store.transactions).toBe(2);
+    expect(store.lookUps).toEqual([[payment.changeId], [payment.changeId]]);
   });
 
   it("records applied changes only (a rejected one is judged afresh when retried), and marks the terminal synced", async () => {
@@ -117,5 +178,15 @@ describe("applyPush with a store passed in", () => {
     expect(store.recorded).toHaveLength(1);
     expect(store.recorded[0]!.map((r) => r.changeId)).toEqual([good.changeId, orphan.changeId]);
     expect(store.synced).toBe(1);
+  });
+
+  it("inserts new rows without locking first; only a row central holds already takes the locked path", async () => {
+    const fresh = change("customers", { name: "new" });
+    const held = change("customers", { name: "held" }, { operation: "UPDATE", baseVersion: 3 });
+    const existing = new Map<string, Row>([[held.entityId, { id: held.entityId, name: "old", version: 3 }]]);
+    const store = storeDouble(() => false, undefined, { existing });
+    const results = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, [fresh, held]);
+    expect(results.map((r) => r.status)).toEqual(["APPLIED", "APPLIED"]);
+    expect(store.locks).toEqual([[held.entityId]]);
   });
 });

@@ -1,5 +1,5 @@
 import { DEFAULT_SYNC_POLICY, type TablePolicy } from "@tillsync/shared";
-import { appendSql, columnsOf, unnestSource, upsertSql } from "../src/store/synced-table-sql";
+import { appendSql, columnsOf, insertSql, unnestSource, upsertSql } from "../src/store/synced-table-sql";
 import { giftCards, movements } from "./support/gift-card-policy";
 
 /** The push's write statements as generated from the policy, checked as text. */
@@ -80,6 +80,13 @@ describe("the upsert generated from the policy", () => {
     );
     expect(oneLine(upsertSql(orders, columnsOf(orders, ["id", "status"]), "SRC"))).toBe(
       "INSERT INTO sale_orders AS t (id, status) SRC ON CONFLICT (id) DO UPDATE SET status = excluded.status, version = t.version + 1 RETURNING id, version",
+    );
+  });
+
+  it("inserts only new ids for the push's insert-first path, returning what it inserted", () => {
+    const orders = DEFAULT_SYNC_POLICY.sale_orders;
+    expect(oneLine(insertSql(orders, columnsOf(orders, ["id", "status"]), "SRC"))).toBe(
+      "INSERT INTO sale_orders AS t (id, status) SRC ON CONFLICT (id) DO NOTHING RETURNING id, version",
     );
   });
 

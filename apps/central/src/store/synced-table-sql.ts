@@ -78,6 +78,17 @@ export function upsertSql(
 }
 
 /**
+ * Inserts rows whose ids the table does not hold yet and leaves the rest alone; returns the
+ * id and version of each row it inserted (the push's insert-first path: a row missing from
+ * the result was there already and takes the locked path).
+ */
+export function insertSql(policy: TablePolicy, cols: ColumnSpec[], source: string): string {
+  return `INSERT INTO ${ident(policy.table)} AS t (${cols.map((c) => ident(c.name)).join(", ")}) ${source}
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id, version`;
+}
+
+/**
  * Appends rows of an append-only table, skipping ids it already holds; returns the ids it
  * inserted. For a ledger (`policy.ledger`) the same statement adds each inserted row's delta
  * to its counter row, creating that row on first use: a delta moves the counter only for a

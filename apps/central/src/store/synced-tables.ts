@@ -1,5 +1,5 @@
-import type { TablePolicy } from "@tillsync/shared";
-import { appendSql, columnsOf, unnestSource, upsertSql, type Row } from "./synced-table-sql";
+import type { ColumnSpec, TablePolicy } from "@tillsync/shared";
+import { appendSql, columnsOf, insertSql, unnestSource, upsertSql, type Row } from "./synced-table-sql";
 import type { Queryable } from "./transaction";
 
 export type { Row } from "./synced-table-sql";
@@ -18,6 +18,8 @@ export interface SyncedTables {
    * A terminal's rows (`writer` "terminal") never update central-owned columns (see upsertSql).
    */
   upsertRows(policy: TablePolicy, rows: Row[], writer?: "terminal" | "central"): Promise<Map<string, number>>;
+  /** Inserts the rows whose ids are new (ids held already are skipped); returns each inserted row's version. */
+  insertRows(policy: TablePolicy, rows: Row[]): Promise<Map<string, number>>;
   /**
    * Appends rows of an append-only table (ledger deltas applied once, see appendSql);
    * returns version 1 for each row it inserted, nothing for ids it already had.
@@ -43,6 +45,23 @@ function groupByColumns(rows: Row[]): Map<string, Row[]> {
   return groups;
 }
 
+/** One statement per column group of `rows`; the id and version of each row it returned. */
+async function writeGroups(
+  q: Queryable,
+  policy: TablePolicy,
+  rows: Row[],
+  sqlOf: (cols: ColumnSpec[], source: string) => string,
+): Promise<Map<string, number>> {
+  const versions = new Map<string, number>();
+  for (const [key, group] of groupByColumns(rows)) {
+    const cols = columnsOf(policy, key.split(","));
+    const src = unnestSource(cols, group);
+    const { rows: out } = await q.query<{ id: string; version: number }>(sqlOf(cols, src.sql), src.params);
+    for (const r of out) versions.set(r.id, r.version);
+  }
+  return versions;
+}
+
 export function syncedTables(q: Queryable): SyncedTables {
   return {
     async lockRows(table, ids) {
@@ -60,17 +79,10 @@ export function syncedTables(q: Queryable): SyncedTables {
       return new Map(rows.map((r) => [String(r.id), r]));
     },
     async upsertRows(policy, rows, writer = "central") {
-      const versions = new Map<string, number>();
-      for (const [key, group] of groupByColumns(rows)) {
-        const cols = columnsOf(policy, key.split(","));
-        const src = unnestSource(cols, group);
-        const { rows: out } = await q.query<{ id: string; version: number }>(
-          upsertSql(policy, cols, src.sql, writer),
-          src.params,
-        );
-        for (const r of out) versions.set(r.id, r.version);
-      }
-      return versions;
+      return writeGroups(q, policy, rows, (cols, src) => upsertSql(policy, cols, src, writer));
+    },
+    async insertRows(policy, rows) {
+      return writeGroups(q, policy, rows, (cols, src) => insertSql(policy, cols, src));
     },
     async appendRows(policy, counter, rows) {
       const versions = new Map<string, number>();

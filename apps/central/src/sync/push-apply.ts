@@ -21,23 +21,34 @@ export interface PushStore {
   transaction<T>(fn: (tx: PushTx) => Promise<T>): Promise<T>;
 }
 
-/** Another transaction recorded one of this batch's change ids first. */
+/**
+ * Some of this batch's change ids are recorded already: by a concurrent push that committed
+ * first, or (found by the optimistic first attempt) by an earlier push of the same changes.
+ */
 export class ConcurrentDuplicate extends Error {
   constructor() {
-    super("a concurrent push recorded some of these change ids first; judge the batch again");
+    super("some of these change ids were recorded by another push first; judge the batch again");
     this.name = "ConcurrentDuplicate";
   }
 }
 
-/** Judging a batch again after a ConcurrentDuplicate settles it: its ids are then DUPLICATEs. */
-const MAX_ATTEMPTS = 3;
+/**
+ * The first attempt writes without looking the ids up (see applyPush); judging a batch again
+ * after a ConcurrentDuplicate settles it, with the lookup first: its ids are then DUPLICATEs.
+ * So one optimistic attempt and up to three that look up first.
+ */
+const MAX_ATTEMPTS = 4;
 
 /**
  * Applies one pushed batch in a single transaction (G1, G5):
  *  1. prepare: validate each change without the database (rejections are final);
- *  2. duplicates: look this terminal's change ids up in applied_changes; ids it pushed before
- *     are DUPLICATEs and get the result they were first given (also when that first attempt's
- *     response was lost); another terminal's same id is another change;
+ *  2. duplicates: this terminal's change ids it pushed before are DUPLICATEs and get the result
+ *     they were first given (also when that first attempt's response was lost); another
+ *     terminal's same id is another change. A resend is rare, so the first attempt does not
+ *     look the batch's ids up (one statement of ~1,000 index probes per batch): step 5's
+ *     insert then proves each recorded id new, and the few ids it does not record (rejected)
+ *     are looked up alone. An id found either way means a resend: the transaction rolls back
+ *     and the batch is judged again, looking every id up first;
  *  3. decide and 4. write the rest per table, parents before children, round by round,
  *     set-based; a row-level database error is isolated to its change, which is REJECTED,
  *     without failing the batch (G6);
@@ -56,8 +67,9 @@ export async function applyPush(
   const { prepared, early } = prepareBatch(policy, terminal, changes);
   let applied: Applied;
   for (let attempt = 1; ; attempt++) {
+    const lookUpFirst = attempt > 1;
     try {
-      applied = await store.transaction((tx) => applyOnce(tx, policy, terminal, prepared, opts));
+      applied = await store.transaction((tx) => applyOnce(tx, policy, terminal, prepared, opts, lookUpFirst));
       break;
     } catch (err) {
       if (!(err instanceof ConcurrentDuplicate) || attempt >= MAX_ATTEMPTS) throw err;
@@ -89,24 +101,33 @@ async function applyOnce(
   terminal: TerminalIdentity,
   prepared: PreparedChange[],
   opts: PushOptions,
+  lookUpFirst: boolean,
 ): Promise<Applied> {
   const terminalId = terminal.id;
   await opts.gate?.(tx);
-  const records = await tx.appliedChanges.lookUp(
-    terminalId,
-    prepared.map((p) => p.change.changeId),
-  );
+  const records = lookUpFirst
+    ? await tx.appliedChanges.lookUp(
+        terminalId,
+        prepared.map((p) => p.change.changeId),
+      )
+    : [];
   const { fresh, results } = splitDuplicates(prepared, records);
   const batch = await writeBatch(tx, policy, terminal, fresh);
   // Every conflict is logged with both sides, the base, the strategy and the outcome.
   await tx.conflicts.book(terminalId, batch.conflicts);
   const kept: NewAppliedRecord[] = [];
+  const unrecorded: string[] = [];
   for (const p of fresh) {
     const result = batch.results.get(p.change.changeId);
     if (result && result.status !== "REJECTED")
       kept.push({ changeId: p.change.changeId, entityType: p.change.entityType, entityId: p.change.entityId, result });
+    else unrecorded.push(p.change.changeId);
   }
+  // A taken key: a resend, or a concurrent push of the same change that committed first.
   if ((await tx.appliedChanges.record(terminalId, kept)) < kept.length) throw new ConcurrentDuplicate();
+  // Not looked up first: a change applied before must not be answered REJECTED now (G1).
+  if (!lookUpFirst && unrecorded.length > 0 && (await tx.appliedChanges.lookUp(terminalId, unrecorded)).length > 0)
+    throw new ConcurrentDuplicate();
   await tx.terminals.markSynced(terminalId);
   for (const [id, r] of batch.results) results.set(id, r);
   return { results, refusals: batch.refusals };

@@ -15,11 +15,12 @@ import {
   rounds,
   settleRound,
   type RoundOutcome,
+  type RoundPlan,
 } from "./push-round";
 
 /** What writing a push needs from the open transaction (a part of TxStore). */
 export interface PushWriteTx {
-  tables: Pick<SyncedTables, "lockRows" | "readRows" | "upsertRows" | "appendRows" | "deleteRows">;
+  tables: Pick<SyncedTables, "lockRows" | "readRows" | "upsertRows" | "insertRows" | "appendRows" | "deleteRows">;
   appliedChanges: Pick<AppliedChangeStore, "versionsProducedBy">;
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -88,7 +89,7 @@ async function writeAll(
     const forTable = changes.filter((c) => c.policy.table === table.table);
     for (const round of rounds(forTable)) {
       if (isolate) await applyRound(state, table, round);
-      else take(state, await writeRound(state, table, round));
+      else await writeRoundInsertFirst(state, table, round);
     }
   }
   return { results: state.results, conflicts: state.conflicts, refusals: state.refusals };
@@ -170,6 +171,35 @@ async function parentRows(state: BatchState, parent: TablePolicy, ids: string[])
   };
   for (const id of ids) if (written!.has(id)) rows.set(id, { id, ...own });
   return rows;
+}
+
+/**
+ * A round whose rows are mostly new (a backlog of sales): those are inserted first, without
+ * the lock query that would find nothing (`INSERT … ON CONFLICT DO NOTHING`: a row inserted
+ * was absent, and the insert holds it); the changes of rows central holds already, and any
+ * the insert did not take, then go the locked path (writeRound) as before. Ownership and
+ * decision of the inserted rows are what the locked path gives a row central lacks (G8:
+ * their parents are read or written in this batch); a change refused or not inserted there is
+ * judged again by the locked path against central's row, so only inserted rows are final here.
+ * Not while isolating a row-level error (applyRound), where each round takes the plain path.
+ */
+async function writeRoundInsertFirst(state: BatchState, policy: TablePolicy, round: PreparedChange[]): Promise<void> {
+  const candidates = policy.appendOnly ? [] : round.filter((c) => c.change.operation !== "DELETE");
+  let rest = round;
+  if (candidates.length > 0) {
+    const none = new Map<string, Row>();
+    const owned = await ownedPart(state, policy, candidates, none);
+    const plan = decideRound(policy, owned.live, none, new Set());
+    const versions = await state.tx.tables.insertRows(policy, plan.upserts);
+    if (versions.size > 0) {
+      const steps = plan.steps.filter((s) => versions.has(s.change.change.entityId));
+      const inserted: RoundPlan = { upserts: [], deletes: [], steps, conflicted: [] };
+      const settled = settleRound(inserted, { current: none, versions, after: none, newConflictId: randomUUID });
+      take(state, { ...settled, refusals: [], table: policy.table, upserted: [...versions.keys()], deleted: [] });
+      rest = round.filter((c) => !versions.has(c.change.entityId));
+    }
+  }
+  if (rest.length > 0) take(state, await writeRound(state, policy, rest));
 }
 
 /** Locks central's rows, judges ownership, decides the round (pure), writes it set-based, and settles it. */
