@@ -37,10 +37,11 @@ async function start(m: Extract<ToChild, { type: "start" }>): Promise<void> {
 function watch(productId: string, price: number): void {
   for (const [index, { agent }] of agents) {
     let seen = false;
+    // Prepared once per watch, not per cycle: the watcher's CPU counts in the agents' figure.
+    const priceOf = agent.db.prepare("SELECT price_cents FROM products WHERE id = ?");
     const check = () => {
       if (seen) return;
-      const row = agent.db.prepare("SELECT price_cents FROM products WHERE id = ?").get(productId) as
-        { price_cents: number } | undefined;
+      const row = priceOf.get(productId) as { price_cents: number } | undefined;
       if (row?.price_cents !== price) return;
       seen = true;
       send({ type: "applied", index, at: Date.now() });
