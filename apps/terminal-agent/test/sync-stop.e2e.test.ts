@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { useTestCentral } from "@tillsync/central/testing";
+import { SyncStoppedError, type SyncStopDetails } from "@tillsync/shared";
 import { waitFor } from "@tillsync/testkit";
-import { loadAgentConfig, startDaemon, transportFromConfig, type Daemon } from "../src";
+import { createAgent, loadAgentConfig, startDaemon, transportFromConfig, type Daemon } from "../src";
 import type { CentralTransport } from "../src/transport/central-transport";
 import { formatAgentStatus, readAgentStatus } from "../src/status/agent-status";
 import { createTestAgent, type TestAgent } from "../testing";
@@ -158,5 +159,57 @@ describe("the agent under an emergency stop", () => {
       what: "resumed by central at once",
       timeoutMs: 10_000,
     });
+  });
+  it("a resume heard while a cycle's 423 is on its way: the cycle after it drains, not the 423's retry", async () => {
+    const creds = await central.provisionTerminal();
+    const config = loadAgentConfig({
+      CENTRAL_API_URL: central.url,
+      CENTRAL_API_KEY: creds.key,
+      TERMINAL_ID: creds.terminalId,
+      TERMINAL_DATABASE_URL: `file:${path.join(dir, "resume-race.db")}`,
+    });
+    // The push's 423 is held back from the engine until the resume was heard; it asks for ten
+    // minutes (this file's central asks for 1 s), so only a cycle after the resume can drain.
+    // No socket link: the resume is the engine call the link makes on sync:resume, and no
+    // sync:trigger can start a cycle that would hide a lost resume.
+    const http = transportFromConfig(config);
+    let gate: { answered: () => void; release: Promise<void> } | undefined;
+    const transport: CentralTransport = {
+      push: async (c) => {
+        const g = gate;
+        try {
+          return await http.push(c);
+        } catch (err) {
+          if (!g || !(err instanceof SyncStoppedError)) throw err;
+          gate = undefined;
+          g.answered();
+          await g.release;
+          throw new SyncStoppedError(err.message, { ...(err.details as SyncStopDetails), retryAfterSeconds: 600 });
+        }
+      },
+      acknowledge: (c) => http.acknowledge(c),
+      heartbeat: (b) => http.heartbeat(b),
+      pull: (s, l, e, epoch) => http.pull(s, l, e, epoch),
+    };
+    const agent = createAgent(config, transport);
+    try {
+      await central.admin("POST", "/api/sync/emergency-stop", { reason: "resume race" });
+      const sold = [sell(agent.db, creds.storeId)];
+      let open!: () => void;
+      const answered = new Promise<void>((resolve) => {
+        gate = { answered: resolve, release: new Promise<void>((r) => (open = r)) };
+      });
+      const cycle = agent.engine.runCycle();
+      await answered; // central said 423; the engine has not read it yet
+      await central.admin("POST", "/api/sync/resume");
+      const resumed = agent.engine.centralResumed(); // sync:resume, heard during the cycle
+      open();
+      expect((await cycle).held).toBe(true);
+      await resumed;
+      expect(await atCentral(sold)).toBe(1);
+      expect(agent.engine.heldBy()).toBeNull();
+    } finally {
+      await agent.close();
+    }
   });
 });

@@ -111,6 +111,12 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private state: SyncState = INITIAL_STATE;
   private readonly syncState: SyncStateStore;
   private readonly centralHold: CentralHoldStore;
+  /**
+   * Holds heard by this process (heldByCentral), counted: a cycle lifts the hold at its end only
+   * if none was heard while it ran. A count, not heardAt against the cycle's start: a cycle that
+   * follows a hold at once starts in the same millisecond.
+   */
+  private holdsHeard = 0;
   private running: Promise<CycleReport> | undefined;
   private runningMin: number = Priority.BACKGROUND;
   /** The broadest band asked for while a narrower cycle ran (daemon mode): it runs next. */
@@ -222,6 +228,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       return report;
     }
     const t0 = Date.now();
+    const holdsAtStart = this.holdsHeard;
     const started = new Date(t0).toISOString();
     if (this.releaseAfterStorageFailure) {
       // Cycles never overlap, so nothing is in flight now; a resend is safe (change ids, G1).
@@ -237,8 +244,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       if (this.syncState.get("mode") !== "ONLINE") this.syncState.set("mode", "ONLINE");
       // Central answered without a 423/426: nothing holds sync any more, unless the hold was
       // heard while this cycle ran (a sync:pause newer than the answers), so a resume still lifts it.
-      const hold = this.centralHold.get();
-      if (hold && Date.parse(hold.heardAt) < t0) this.centralHold.clear();
+      if (this.holdsHeard === holdsAtStart && this.centralHold.get()) this.centralHold.clear();
       if (!this.lifetime.signal.aborted) this.syncState.set("last_sync_at", new Date().toISOString());
       this.storage.succeeded();
     } catch (err) {
@@ -436,6 +442,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
    * `retryAfterS` (or heldRetryMs) unless central says sync:resume (centralResumed).
    */
   heldByCentral(d: Partial<Omit<CentralHold, "heardAt">> | undefined, retryAfterS?: number): void {
+    this.holdsHeard++;
     this.local(() =>
       this.centralHold.set({
         kind: d?.kind ?? "EMERGENCY_STOP",
@@ -467,9 +474,15 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     return this.runCycle(minPriority);
   }
 
-  /** Central lifted what held sync (sync:resume): the outbox drains now. */
+  /**
+   * Central lifted what held sync (sync:resume): the outbox drains now. A cycle running at
+   * that moment may be carrying a 423 central gave before the resume; joining it would leave
+   * the till on that 423's retry (up to its retry-after), so a cycle of its own follows it.
+   */
   centralResumed(): Promise<CycleReport> {
     this.local(() => this.centralHold.clear());
+    const running = this.running;
+    if (running) return running.then(() => this.runCycle(Priority.BACKGROUND));
     return this.runCycle(Priority.BACKGROUND);
   }
 
