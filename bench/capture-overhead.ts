@@ -22,7 +22,7 @@ import path from "node:path";
 import { indexCapturedTail, openTerminalDb, type SqliteDb } from "@tillsync/terminal-agent";
 import { runBench } from "./lib/bench-env";
 import { reportFigure } from "./lib/bench-report";
-import { meanPages, walPagesByStructure } from "./lib/wal-pages-by-structure";
+import { meanPages, walPagesByStructure } from "@tillsync/terminal-agent/testing";
 
 const SALES = Number(process.argv[2] ?? 5000);
 const ROUNDS = Number(process.argv[3] ?? 4);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -10,6 +10,7 @@ import { OUTBOX_UNCONFIRMED_ENTITY_INDEX } from "../src/capture/outbox-indexes";
 import { openTerminalDb, withoutCapture, type SqliteDb } from "../src/db/terminal-db";
 import { scheduleTailIndexing } from "../src/housekeeping/tail-indexing";
 import { OutboxStore } from "../src/outbox/outbox-store";
+import { walPagesByStructure } from "../testing/wal-pages-by-structure";
 
 /**
  * Capture writes its rows into the captured tail, not the entity index; the agent moves them
@@ -63,28 +64,13 @@ describe("the captured tail", () => {
   const queued = () =>
     (db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'PENDING'`).get() as { n: number }).n;
 
-  /** The tables and indexes whose pages the WAL holds (SQLite's dbstat). */
-  function walStructures(): Set<string> {
-    const wal = readFileSync(`${file}-wal`);
-    const pageSize = wal.readUInt32BE(8);
-    const owner = new Map(
-      (db.prepare(`SELECT name, pageno FROM dbstat`).all() as Array<{ name: string; pageno: number }>).map((r) => [
-        r.pageno,
-        r.name,
-      ]),
-    );
-    const out = new Set<string>();
-    for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) out.add(owner.get(wal.readUInt32BE(at))!);
-    return out;
-  }
-
   it("a till's sale writes no page of the entity index; the agent's next transaction moves it in", () => {
     sale(); // the index exists and holds something, as on a till that has run
     withoutCapture(db, () => undefined);
     expect(inIndex()).toBe(5);
     db.pragma("wal_checkpoint(TRUNCATE)");
     sale();
-    const written = walStructures();
+    const written = new Set(walPagesByStructure(db).keys());
     expect(written).toContain("outbox");
     expect(written).not.toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
     expect(capturedTailLength(db)).toBe(5);

@@ -8,3 +8,4 @@ export {
   FIRST_PROTOCOL_2_MIGRATION,
   type PreviousProtocolAgent,
 } from "./previous-protocol-agent";
+export { meanPages, walPagesByStructure } from "./wal-pages-by-structure";

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
-import type { SqliteDb } from "@tillsync/terminal-agent";
+import type { SqliteDb } from "../src/db/terminal-db";
 
 /**
  * Which table or index each page in the WAL belongs to (SQLite's dbstat), for "where the pages
- * go" beside a pages-per-commit figure. Call after a commit that followed a
+ * go" beside a pages-per-commit figure (bench/capture-overhead.ts), and for tests that a commit
+ * leaves a structure alone (test/captured-tail.test.ts). Call after a commit that followed a
  * `wal_checkpoint(TRUNCATE)`, so the WAL holds that commit's frames only. Pages new to the file
  * are found too: dbstat is read after the commit. dbstat reads the whole file, so this is for a
  * sample of commits, not for every measured one.
