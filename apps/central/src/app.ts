@@ -112,6 +112,7 @@ export function createApp(deps: AppDeps): Express {
       alerts: deps.alerts,
       conflictAlertEveryMs: tunables.conflictAlertEveryMs,
       protocols: deps.protocols,
+      feedPages: deps.hub?.feedPages,
     }),
   );
   app.use("/api/sync", ownOrdersRoutes(terminalSide), snapshotRoutes(terminalSide));

@@ -13,11 +13,13 @@ import {
   rowForProtocol,
   type ProtocolRange,
   type PushChange,
+  type PullResponse,
   type PushResult,
   type SyncPolicy,
 } from "@tillsync/shared";
 import type { AlertSink } from "../alerts/alert-sink";
 import type { AuthedTerminal } from "../auth/bearer";
+import type { FeedPageCache } from "../feed/feed-page-cache";
 import { readFeed, type PullStore } from "../feed/read-feed";
 import { heartbeat } from "./heartbeat-route";
 import { route } from "../http/async-route";
@@ -61,6 +63,8 @@ export interface SyncRouteDeps {
   onServed?: (epoch: string, cursor: string) => void;
   /** The protocols served (default: this build's). */
   protocols?: ProtocolRange;
+  /** Pages answered once for many terminals while the feed has not moved (the hub's). */
+  feedPages?: FeedPageCache;
 }
 
 /** What the console hears about terminal traffic (AdminEvents). */
@@ -157,8 +161,17 @@ const LAST_SYNC_REFUSED =
   "but committed later carries an older time than rows you already pulled. Pull by feed cursor: send " +
   "since=<nextCursor of your previous pull> (since=0 the first time) and keep the nextCursor it answers";
 
+/** A cached page goes to many terminals: its JSON is written once (Express's res.json, without the repeats). */
+const pageJson = new WeakMap<PullResponse, string>();
+function sendPage(res: Response, page: PullResponse): void {
+  let json = pageJson.get(page);
+  if (json === undefined) pageJson.set(page, (json = JSON.stringify(page)));
+  res.set("Content-Type", "application/json; charset=utf-8").send(json);
+}
+
 function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<void> {
   const { store } = deps;
+  const cache = deps.feedPages;
   return async (req, res) => {
     if (req.query.lastSync !== undefined) throw new ValidationError(LAST_SYNC_REFUSED);
     const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
@@ -171,9 +184,9 @@ function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
       deps.logger?.warn({ epoch: e, terminalId: id }, `feed epoch changed to ${e}: ${reason}`);
     const policy = policyOf(deps, req);
     const start = { identity, unsequenced };
-    const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch, start });
+    const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch, start, cache });
     if (inRun) await store.runs.addRecords(id, { pulled: page.changes.length });
-    res.json(page);
+    sendPage(res, page);
     if (page.epoch) deps.onServed?.(page.epoch, page.nextCursor);
   };
 }
