@@ -95,6 +95,11 @@ export const HUB_DEFAULTS = {
    */
   cursorOverSocket: true,
   /**
+   * Terminals may pull over their socket (`sync:pull`, hub/socket-pull.ts) instead of a GET per
+   * pull; off, the register answer says so and agents pull over HTTP.
+   */
+  pullOverSocket: true,
+  /**
    * A feed page is answered from memory to the terminals asking for it while the feed has not
    * moved (feed/feed-page-cache.ts), for at most this long after its read: the bound on a page
    * served late when the feed's notification was lost. 0: every pull reads its page.

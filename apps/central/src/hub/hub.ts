@@ -27,6 +27,7 @@ import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
 import { RedisRecovery } from "./redis-recovery";
 import { RUN_CHECK_JOB, SyncRuns } from "./sync-runs";
 import { FeedPageCache } from "../feed/feed-page-cache";
+import { SocketPulls } from "./socket-pull";
 import { onSyncCursor, registerAnswer, type CursorAckDeps } from "./socket-cursor-ack";
 import { createSocketServer, type HubServer, type HubSocket, type SocketServerHandle } from "./socket-server";
 import { declareJobSchedulers } from "./job-schedulers";
@@ -81,6 +82,8 @@ export class Hub {
    * hears when the feed may have grown, so it is the one to invalidate them.
    */
   readonly feedPages: FeedPageCache;
+  /** `sync:pull`, answered once the app offers its pull (SocketPulls.offer). */
+  readonly pulls: SocketPulls;
   private readonly triggers: TriggerStore;
   private readonly delivery: TriggerDelivery;
   private readonly jobs: Queue;
@@ -99,6 +102,7 @@ export class Hub {
     const t = config.hub;
     this.log = deps.log.child({ component: "hub" });
     this.feedPages = new FeedPageCache({ ttlMs: t.feedPageCacheMs });
+    this.pulls = new SocketPulls({ terminals: store.terminals, enabled: t.pullOverSocket, log: this.log });
     const connection = bullConnection(config.REDIS_URL);
     const prefix = queuePrefix(config.REDIS_PREFIX);
     this.sockets = createSocketServer(server, {
@@ -287,7 +291,7 @@ export class Hub {
         return;
       }
       // Agents that know the answer ask for it; it says what this instance takes on the socket.
-      if (typeof answer === "function") answer(registerAnswer(this.cursorAcks));
+      if (typeof answer === "function") answer({ ...registerAnswer(this.cursorAcks), pull: this.pulls.offered });
       void this.onRegister(socket).catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "register failed"));
     });
     socket.on("sync:ack", (raw) => {
@@ -300,6 +304,7 @@ export class Hub {
         .catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "ack failed"));
     });
     socket.on("sync:cursor", (raw, answer) => onSyncCursor(socket, this.cursorAcks, raw, answer));
+    socket.on("sync:pull", (raw, answer) => this.pulls.answer(socket, raw, answer));
   }
 
   private get cursorAcks(): CursorAckDeps {

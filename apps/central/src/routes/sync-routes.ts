@@ -13,6 +13,7 @@ import {
   rowForProtocol,
   type ProtocolRange,
   type PushChange,
+  type PullQuery,
   type PullResponse,
   type PushResult,
   type SyncPolicy,
@@ -65,6 +66,8 @@ export interface SyncRouteDeps {
   protocols?: ProtocolRange;
   /** Pages answered once for many terminals while the feed has not moved (the hub's). */
   feedPages?: FeedPageCache;
+  /** The pull itself (servePull of these deps), when the app shares it with the hub's `sync:pull`. */
+  serve?: ServePull;
 }
 
 /** What the console hears about terminal traffic (AdminEvents). */
@@ -169,25 +172,37 @@ function sendPage(res: Response, page: PullResponse): void {
   res.set("Content-Type", "application/json; charset=utf-8").send(json);
 }
 
-function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<void> {
+/**
+ * A terminal's pull, whichever way it came (GET /api/sync/pull, or `sync:pull` on its socket,
+ * hub/socket-pull.ts): the same checks, the same page, the same errors.
+ */
+export type ServePull = (terminal: AuthedTerminal, query: PullQuery, protocolVersion: number) => Promise<PullResponse>;
+
+export function servePull(deps: SyncRouteDeps): ServePull {
   const { store } = deps;
   const cache = deps.feedPages;
-  return async (req, res) => {
-    if (req.query.lastSync !== undefined) throw new ValidationError(LAST_SYNC_REFUSED);
-    const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
-    const { storeId, id } = req.terminal!;
+  return async (terminal, q, protocolVersion) => {
+    const { storeId, id } = terminal;
     // Read afresh by every pull, never cached: a stop, pause or restore committed before it is seen.
     const { hold, identity, unsequenced, inRun } = await store.pullStart.start(id);
     counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
     const { since, limit, entityType, epoch } = q;
     const onNewEpoch = (e: string, reason: string) =>
       deps.logger?.warn({ epoch: e, terminalId: id }, `feed epoch changed to ${e}: ${reason}`);
-    const policy = policyOf(deps, req);
+    const policy = policyForProtocol(deps.policy, protocolVersion);
     const start = { identity, unsequenced };
     const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch, start, cache });
     if (inRun) await store.runs.addRecords(id, { pulled: page.changes.length });
-    sendPage(res, page);
     if (page.epoch) deps.onServed?.(page.epoch, page.nextCursor);
+    return page;
+  };
+}
+
+function pull(deps: SyncRouteDeps, serve: ServePull): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    if (req.query.lastSync !== undefined) throw new ValidationError(LAST_SYNC_REFUSED);
+    const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
+    sendPage(res, await serve(req.terminal!, q, req.protocolVersion ?? PROTOCOL_VERSION));
   };
 }
 
@@ -207,7 +222,7 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
 
   // /upload and /download: the sync guides' names for push and pull (openapi/alias-routes.ts).
   r.post(["/push", "/upload"], auth, route(push(deps)));
-  r.get(["/pull", "/download"], auth, route(pull(deps)));
+  r.get(["/pull", "/download"], auth, route(pull(deps, deps.serve ?? servePull(deps))));
 
   r.post(
     "/acknowledge",
