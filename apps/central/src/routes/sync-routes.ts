@@ -198,7 +198,7 @@ export function servePull(deps: SyncRouteDeps): ServePull {
   };
 }
 
-function pull(deps: SyncRouteDeps, serve: ServePull): (req: Request, res: Response) => Promise<void> {
+function pull(serve: ServePull): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
     if (req.query.lastSync !== undefined) throw new ValidationError(LAST_SYNC_REFUSED);
     const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
@@ -222,7 +222,7 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
 
   // /upload and /download: the sync guides' names for push and pull (openapi/alias-routes.ts).
   r.post(["/push", "/upload"], auth, route(push(deps)));
-  r.get(["/pull", "/download"], auth, route(pull(deps, deps.serve ?? servePull(deps))));
+  r.get(["/pull", "/download"], auth, route(pull(deps.serve ?? servePull(deps))));
 
   r.post(
     "/acknowledge",
