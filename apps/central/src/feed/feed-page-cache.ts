@@ -7,6 +7,8 @@ export interface FeedPageKey {
   limit: number;
   entityType?: string;
   epoch: string;
+  /** The feed's highest numbered position when the pull began (store/pull-start.ts). */
+  head: string;
 }
 
 interface Entry {
@@ -22,15 +24,15 @@ interface Entry {
  * within a second or two; each made the page query and the rows' read, the same two statements
  * with the same answer, and that was most of what PostgreSQL and central did in the round.
  *
- * A page is served again only while no feed entry can have been added since its read began:
- * `invalidate` is called when this instance hears the feed's commit notification (every instance
- * LISTENs), when a DATA_CHANGED round reaches it (before its triggers go out), and when a pull of
- * its own numbers rows; a page read before is never served after. A pull whose first statement
- * saw unnumbered rows does not use the cache at all (read-feed.ts). What is left is a
- * notification still on its way from PostgreSQL, or lost while LISTEN reconnects: `ttlMs` bounds
- * that, and a page served late is the page a pull `ttlMs` earlier got, whose cursor the next pull
- * continues from (nothing is skipped: the feed only grows above it). The hold, epoch and expiry
- * checks are not cached: each pull reads them (store/pull-start.ts).
+ * A page is served again only to a pull whose first statement (store/pull-start.ts, read afresh
+ * by every pull) found the feed's head where it was when the page was read, and no unnumbered
+ * rows (such a pull does not use the cache at all: it numbers them, read-feed.ts). A change to a
+ * row commits its feed entry with it, unnumbered until the sequencer gives it a position above
+ * the head, so a page served this way is the page that pull would have read. Nothing here relies
+ * on a notification arriving in time, whichever instance numbered what. `invalidate` (the feed's
+ * commit notification, a DATA_CHANGED round, a pull's own numbering) only lets the memory of
+ * pages that can no longer be served go early, and `ttlMs` bounds how long any page is kept.
+ * The hold, epoch and expiry checks are never cached: each pull reads them.
  *
  * Concurrent pulls of one page share its read. A read that fails is forgotten at once.
  */
@@ -54,7 +56,7 @@ export class FeedPageCache {
     if (this.opts.ttlMs <= 0) return read();
     let pages = this.byPolicy.get(policy);
     if (!pages) this.byPolicy.set(policy, (pages = new Map()));
-    const k = `${key.storeId}|${key.since}|${key.limit}|${key.entityType ?? ""}|${key.epoch}`;
+    const k = `${key.storeId}|${key.since}|${key.limit}|${key.entityType ?? ""}|${key.epoch}|${key.head}`;
     const now = this.now();
     const held = pages.get(k);
     if (held && held.generation === this.generation && now - held.at < this.opts.ttlMs) return held.page;

@@ -36,7 +36,7 @@ export interface PullOptions {
    * fingerprint still matched (null: ask FeedIdentityStore.current, which rotates the epoch), and
    * whether the sequencer has work. Without it both are read here.
    */
-  start?: { identity: FeedIdentity | null; unsequenced: boolean };
+  start?: { identity: FeedIdentity | null; unsequenced: boolean; head?: string };
   /** Pages answered once for many terminals while the feed has not moved (feed-page-cache.ts). */
   cache?: FeedPageCache;
 }
@@ -59,9 +59,10 @@ export async function readFeed(store: PullStore, opts: PullOptions): Promise<Pul
   checkNotExpired(opts.since, identity);
   const read = () => readPage(store, opts, policy, identity);
   // Unnumbered rows: this pull numbers them, and its page is the first to show them.
-  if (!opts.cache || opts.start?.unsequenced !== false) return read();
+  const head = opts.start?.unsequenced === false ? opts.start.head : undefined;
+  if (!opts.cache || head === undefined) return read();
   const { storeId, since, limit, entityType } = opts;
-  return opts.cache.page(policy, { storeId, since, limit, entityType, epoch: identity.epoch }, read);
+  return opts.cache.page(policy, { storeId, since, limit, entityType, epoch: identity.epoch, head }, read);
 }
 
 /** The page itself, after the checks every pull makes. */

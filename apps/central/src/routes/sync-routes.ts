@@ -184,13 +184,13 @@ export function servePull(deps: SyncRouteDeps): ServePull {
   return async (terminal, q, protocolVersion) => {
     const { storeId, id } = terminal;
     // Read afresh by every pull, never cached: a stop, pause or restore committed before it is seen.
-    const { hold, identity, unsequenced, inRun } = await store.pullStart.start(id);
+    const { hold, identity, unsequenced, inRun, head } = await store.pullStart.start(id);
     counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
     const { since, limit, entityType, epoch } = q;
     const onNewEpoch = (e: string, reason: string) =>
       deps.logger?.warn({ epoch: e, terminalId: id }, `feed epoch changed to ${e}: ${reason}`);
     const policy = policyForProtocol(deps.policy, protocolVersion);
-    const start = { identity, unsequenced };
+    const start = { identity, unsequenced, head };
     const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch, start, cache });
     if (inRun) await store.runs.addRecords(id, { pulled: page.changes.length });
     if (page.epoch) deps.onServed?.(page.epoch, page.nextCursor);
