@@ -300,7 +300,7 @@ export class Hub {
       this.deps.metrics.triggersAcked.inc();
       void this.delivery
         .onAck(t.id, p.data.timestamp)
-        .then(() => this.runs.onAck(t.id, p.data.timestamp))
+        .then((runsOpen) => this.runs.onAck(t.id, p.data.timestamp, runsOpen))
         .catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "ack failed"));
     });
     socket.on("sync:cursor", (raw, answer) => onSyncCursor(socket, this.cursorAcks, raw, answer));
