@@ -30,7 +30,7 @@ import { hubRoutes } from "./routes/hub-routes";
 import { operatorRoutes } from "./routes/operator-routes";
 import { provisioningRoutes } from "./routes/provisioning-routes";
 import { sessionRoutes } from "./routes/session-routes";
-import { syncRoutes } from "./routes/sync-routes";
+import { servePull, syncRoutes, type SyncRouteDeps } from "./routes/sync-routes";
 import { FeedHighWater } from "./feed/feed-high-water";
 import { ownOrdersRoutes } from "./routes/own-orders-routes";
 import { snapshotRoutes } from "./routes/snapshot-routes";
@@ -103,17 +103,19 @@ export function createApp(deps: AppDeps): Express {
     stoppedRetryAfterS: tunables.stoppedRetryAfterS,
     onServed: (epoch: string, cursor: string) => highWater.served(epoch, cursor),
   };
-  app.use(
-    "/api/sync",
-    syncRoutes({
-      ...terminalSide,
-      activity: deps.adminEvents,
-      metrics: deps.metrics,
-      alerts: deps.alerts,
-      conflictAlertEveryMs: tunables.conflictAlertEveryMs,
-      protocols: deps.protocols,
-    }),
-  );
+  const syncDeps: SyncRouteDeps = {
+    ...terminalSide,
+    activity: deps.adminEvents,
+    metrics: deps.metrics,
+    alerts: deps.alerts,
+    conflictAlertEveryMs: tunables.conflictAlertEveryMs,
+    protocols: deps.protocols,
+    feedPages: deps.hub?.feedPages,
+  };
+  // One pull for both ways in: GET /api/sync/pull and the hub's `sync:pull`.
+  const serve = servePull(syncDeps);
+  deps.hub?.pulls.offer(serve);
+  app.use("/api/sync", syncRoutes({ ...syncDeps, serve }));
   app.use("/api/sync", ownOrdersRoutes(terminalSide), snapshotRoutes(terminalSide));
   app.use(
     "/api",

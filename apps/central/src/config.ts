@@ -94,6 +94,17 @@ export const HUB_DEFAULTS = {
    * instead of a POST per pull; off, the register answer says so and agents use HTTP.
    */
   cursorOverSocket: true,
+  /**
+   * Terminals may pull over their socket (`sync:pull`, hub/socket-pull.ts) instead of a GET per
+   * pull; off, the register answer says so and agents pull over HTTP.
+   */
+  pullOverSocket: true,
+  /**
+   * A feed page is answered from memory to the terminals asking for it while the feed has not
+   * moved (feed/feed-page-cache.ts), for at most this long after its read: the bound on a page
+   * served late when the feed's notification was lost. 0: every pull reads its page.
+   */
+  feedPageCacheMs: 1_000,
   /** A delivery job that dies silently loses its claim on the terminal after this long. */
   deliveryClaimTtlMs: 10 * 60_000,
   /** Hub jobs (sweep, schedules, cleanup, restart round) one instance runs at once. */

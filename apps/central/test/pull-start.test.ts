@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { io } from "socket.io-client";
 import { TerminalClient } from "@tillsync/testkit";
 import { useTestCentral } from "../testing";
 
@@ -79,5 +80,84 @@ describe("each pull reads its hold, the feed's identity and the sequencer's work
       const page = (await pull(`since=${first.nextCursor}&epoch=${first.epoch}`)).body as unknown as Pulled;
       expect(page.changes.map((c) => c.entityId)).toContain(id);
     }
+  });
+});
+
+/**
+ * What a pull does not read afresh is its page (feed/feed-page-cache.ts): after a price change a
+ * thousand tills pull the same page from the same cursor, and it is read once. It is never
+ * served once the feed has grown: a change numbered where this instance's cache could not see it
+ * (another instance's sequencer, here a call on the store, with no notification heard) is in the
+ * very next pull, although the page's time to live (a minute here) is far from over.
+ */
+describe("a page asked for by many terminals is read once while the feed has not moved", () => {
+  const { central, pg } = useTestCentral("pull_page_cache", {}, { hub: { feedPageCacheMs: 60_000 } });
+  let tills: TerminalClient[];
+
+  beforeAll(async () => {
+    const first = await central.provisionTerminal();
+    tills = [new TerminalClient(central.url, first.terminalId, first.key)];
+    for (let i = 0; i < 2; i++) {
+      const t = await central.provisionTerminal({ storeId: first.storeId });
+      tills.push(new TerminalClient(central.url, t.terminalId, t.key));
+    }
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  const pullOf = async (till: TerminalClient, since: string): Promise<Pulled> => {
+    const r = await till.raw("GET", `/api/sync/pull?since=${since}`);
+    expect(r.status).toBe(200);
+    return r.body as unknown as Pulled;
+  };
+  const product = async (): Promise<string> => {
+    const id = randomUUID();
+    await pg.query(`INSERT INTO products (id, sku, name, price_cents) VALUES ($1, $2, 'cached', 1)`, [id, `C-${id}`]);
+    return id;
+  };
+
+  /** A product, once its DATA_CHANGED round reached a till: what a price change's pulls follow. */
+  const announced = async (): Promise<string> => {
+    const s = io(central.url, { auth: { token: tills[0]!.key }, transports: ["websocket"], forceNew: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        s.once("connect", resolve);
+        s.once("connect_error", reject);
+      });
+      const trigger = new Promise<void>((resolve) => s.once("sync:trigger", () => resolve()));
+      const id = await product();
+      await trigger;
+      return id;
+    } finally {
+      s.disconnect();
+    }
+  };
+
+  it("reads the page once for terminals pulling it together and one after another, each answered in full", async () => {
+    const id = await announced();
+    const reads = jest.spyOn(central.running.store.feed, "readPage");
+    const together = await Promise.all(tills.map((t) => pullOf(t, "0")));
+    const after = await Promise.all(tills.map((t) => pullOf(t, "0")));
+    const head = together[0]!.nextCursor;
+    for (const page of [...together, ...after]) {
+      expect(page.changes.map((c) => c.entityId)).toContain(id);
+      expect(page.nextCursor).toBe(head);
+    }
+    expect(reads).toHaveBeenCalledTimes(1);
+    // Another cursor is another page.
+    await pullOf(tills[0]!, head);
+    expect(reads).toHaveBeenCalledTimes(2);
+  });
+
+  it("serves a change numbered elsewhere (another instance), not the page read before it", async () => {
+    await product();
+    const { nextCursor: head } = await pullOf(tills[0]!, "0");
+    expect((await pullOf(tills[1]!, head)).changes).toEqual([]);
+    const id = await product();
+    // As another instance would number it, and with this instance deaf to the feed's notifications:
+    // the head each pull reads is what retires the page.
+    jest.spyOn(central.running.hub.feedPages, "invalidate").mockImplementation(() => undefined);
+    await central.running.store.feed.sequence();
+    expect((await pullOf(tills[1]!, head)).changes.map((c) => c.entityId)).toEqual([id]);
+    expect((await pullOf(tills[2]!, head)).changes.map((c) => c.entityId)).toEqual([id]);
   });
 });

@@ -1,5 +1,5 @@
 import { io, type Socket } from "socket.io-client";
-import { registerAnswerSchema, syncCursorAnswerSchema } from "@tillsync/shared";
+import { PROTOCOL_VERSION, registerAnswerSchema, syncCursorAnswerSchema, syncPullAnswerSchema } from "@tillsync/shared";
 import { TerminalClient, waitFor } from "@tillsync/testkit";
 import { useTestCentral } from "../testing";
 
@@ -16,8 +16,9 @@ afterEach(() => {
   for (const s of open.splice(0)) s.disconnect();
 });
 
-function connect(key: string): Promise<Socket> {
-  const s = io(central.url, { auth: { token: key }, transports: ["websocket"], reconnection: false, forceNew: true });
+function connect(key: string, protocol?: number): Promise<Socket> {
+  const auth = { token: key, ...(protocol ? { protocol } : {}) };
+  const s = io(central.url, { auth, transports: ["websocket"], reconnection: false, forceNew: true });
   open.push(s);
   return new Promise((resolve, reject) => {
     s.once("connect", () => resolve(s));
@@ -50,7 +51,7 @@ describe("sync:cursor", () => {
     const t = await central.provisionTerminal();
     const s = await connect(t.key);
     const answer: unknown = await s.timeout(5_000).emitWithAck("terminal:register", { terminalId: t.terminalId });
-    expect(registerAnswerSchema.parse(answer)).toEqual({ cursorAck: true });
+    expect(registerAnswerSchema.parse(answer)).toEqual({ cursorAck: true, pull: true });
   });
 
   it("records the cursor as the HTTP acknowledge does: the console's lag falls to 0", async () => {
@@ -116,5 +117,54 @@ describe("sync:cursor", () => {
     expect(r.status).toBe(200);
     expect(await ackedCursor(t.terminalId)).toBe(head);
     expect(await lagOf(t.terminalId)).toBe(0);
+  });
+});
+
+/**
+ * The pull over the terminal's socket (`sync:pull`, hub/socket-pull.ts): the HTTP pull's page and
+ * the HTTP pull's errors, for the socket's own terminal only.
+ */
+describe("sync:pull", () => {
+  const pullOver = async (s: Socket, payload: unknown) =>
+    syncPullAnswerSchema.parse(await s.timeout(5_000).emitWithAck("sync:pull", payload));
+
+  it("answers the page the HTTP pull answers", async () => {
+    const t = await central.provisionTerminal();
+    await feedWithEntries();
+    const s = await connect(t.key, PROTOCOL_VERSION);
+    const answer = await pullOver(s, { terminalId: t.terminalId, since: "0", limit: 50 });
+    const http = await new TerminalClient(central.url, t.terminalId, t.key).raw(
+      "GET",
+      "/api/sync/pull?since=0&limit=50",
+    );
+    expect(http.status).toBe(200);
+    expect(answer).toEqual({ ok: true, page: http.body });
+    expect(answer.ok && answer.page.changes.length).toBeGreaterThan(0);
+  });
+
+  it("answers a paused terminal with the HTTP pull's 423 body, and another terminal's id with a refusal", async () => {
+    const t = await central.provisionTerminal();
+    const other = await central.provisionTerminal();
+    const s = await connect(t.key, PROTOCOL_VERSION);
+    expect(await pullOver(s, { terminalId: other.terminalId, since: "0" })).toMatchObject({
+      ok: false,
+      reason: /belongs to/,
+    });
+    await central.admin("POST", `/api/terminals/${t.terminalId}/pause`, { reason: "till swap" });
+    const held = await pullOver(s, { terminalId: t.terminalId, since: "0" });
+    expect(held).toMatchObject({
+      ok: false,
+      error: { code: "SYNC_STOPPED", details: { kind: "TERMINAL_PAUSED", reason: "till swap" } },
+    });
+  });
+
+  it("refuses a socket whose key was revoked after its handshake (the HTTP pull would be a 401)", async () => {
+    const t = await central.provisionTerminal();
+    const s = await connect(t.key, PROTOCOL_VERSION);
+    await pg.query(`UPDATE terminal_keys SET revoked_at = now() WHERE terminal_id = $1`, [t.terminalId]);
+    await central.running.keyCache.invalidate(t.terminalId);
+    const answer = await pullOver(s, { terminalId: t.terminalId, since: "0" });
+    expect(answer).toMatchObject({ ok: false, reason: /no longer valid/ });
+    expect("page" in answer).toBe(false);
   });
 });

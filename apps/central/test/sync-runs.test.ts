@@ -76,6 +76,28 @@ describe("acks while no run is open", () => {
     expect(await updates()).toBe(after);
   });
 
+  it("an ack over the socket reads whether a run is open in its own script: no round trip of its own", async () => {
+    const t = await central.provisionTerminal();
+    const s = await connect(t, true);
+    const zcount = jest.spyOn(central.running.redis, "zcount");
+    const onAck = jest.spyOn(central.running.hub.runs, "onAck");
+    try {
+      await central.admin("POST", "/api/products", {
+        sku: `ACK-${t.terminalId.slice(0, 8)}`,
+        name: "Ack",
+        priceCents: 1,
+      });
+      await newTrigger(s, 0, "DATA_CHANGED");
+      await waitFor(() => onAck.mock.results.length > 0, { what: "the ack handled" });
+      await onAck.mock.results[0]!.value;
+      expect(onAck.mock.calls[0]![2]).toBe(false);
+      expect(zcount).not.toHaveBeenCalled();
+    } finally {
+      zcount.mockRestore();
+      onAck.mockRestore();
+    }
+  });
+
   it("a run still counts its acks after Redis lost the open runs, once rearmed (what recovery does)", async () => {
     const t = await central.provisionTerminal();
     const s = await connect(t, false);

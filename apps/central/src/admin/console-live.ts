@@ -32,6 +32,7 @@ export function startConsoleLive(deps: {
   });
   hub.onWentOffline = (ids) => ids.forEach((id) => events.terminalStatus(id));
   hub.onCursorAcked = (id) => events.terminalActivity(id);
+  hub.pulls.onPulled = (id) => events.terminalActivity(id);
   const namespace = attachAdminNamespace(hub.io, {
     authn: new OperatorAuthenticator({
       adminToken: deps.adminToken,

@@ -9,6 +9,7 @@ import {
   type SyncTable,
 } from "@tillsync/shared";
 import type { ChangeFeedStore } from "../store/change-feed";
+import type { FeedPageCache } from "./feed-page-cache";
 import type { FeedIdentity, FeedIdentityStore } from "../store/feed-identity";
 import type { Row, SyncedTables } from "../store/synced-tables";
 import { tablesParentFirst } from "../sync/policy-tables";
@@ -35,7 +36,9 @@ export interface PullOptions {
    * fingerprint still matched (null: ask FeedIdentityStore.current, which rotates the epoch), and
    * whether the sequencer has work. Without it both are read here.
    */
-  start?: { identity: FeedIdentity | null; unsequenced: boolean };
+  start?: { identity: FeedIdentity | null; unsequenced: boolean; head?: string };
+  /** Pages answered once for many terminals while the feed has not moved (feed-page-cache.ts). */
+  cache?: FeedPageCache;
 }
 
 /**
@@ -54,8 +57,23 @@ export async function readFeed(store: PullStore, opts: PullOptions): Promise<Pul
       { epoch: identity.epoch, reason: "EPOCH_CHANGED" },
     );
   checkNotExpired(opts.since, identity);
+  const read = () => readPage(store, opts, policy, identity);
+  // Unnumbered rows: this pull numbers them, and its page is the first to show them.
+  const head = opts.start?.unsequenced === false ? opts.start.head : undefined;
+  if (!opts.cache || head === undefined) return read();
+  const { storeId, since, limit, entityType } = opts;
+  return opts.cache.page(policy, { storeId, since, limit, entityType, epoch: identity.epoch, head }, read);
+}
+
+/** The page itself, after the checks every pull makes. */
+async function readPage(
+  store: PullStore,
+  opts: PullOptions,
+  policy: SyncPolicy,
+  identity: FeedIdentity,
+): Promise<PullResponse> {
   // Number what has committed since the last run, so this page can include it (G2).
-  if (opts.start?.unsequenced !== false) await store.feed.sequence();
+  if (opts.start?.unsequenced !== false && (await store.feed.sequence()) > 0) opts.cache?.invalidate();
   const feed = await store.feed.readPage(opts);
   // An empty page is where a cursor from a lost future shows: it is beyond every position.
   if (feed.length === 0) await checkNotAhead(store, opts.since, identity);

@@ -48,6 +48,8 @@ export class FeedWatcher {
       /** The LISTEN connection's reconnect backoff and ping (store/feed-listener.ts). */
       listen: { reconnectMs: number; reconnectMaxMs: number; pingMs: number; pingTimeoutMs: number };
       onChanged: (stores: Set<string | null>) => Promise<void>;
+      /** Each notification as it arrives, before the debounce: the feed may have grown. */
+      onNotice?: () => void;
     },
   ) {}
 
@@ -68,6 +70,7 @@ export class FeedWatcher {
 
   /** Trailing debounce with a cap, so a steady stream of changes still announces every 4×debounce. */
   private notice(): void {
+    this.deps.onNotice?.();
     const now = Date.now();
     if (!this.timer) this.firstNoticeAt = now;
     clearTimeout(this.timer);

@@ -26,6 +26,8 @@ import { heartbeatSweepJob } from "./heartbeat-sweep";
 import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
 import { RedisRecovery } from "./redis-recovery";
 import { RUN_CHECK_JOB, SyncRuns } from "./sync-runs";
+import { FeedPageCache } from "../feed/feed-page-cache";
+import { SocketPulls } from "./socket-pull";
 import { onSyncCursor, registerAnswer, type CursorAckDeps } from "./socket-cursor-ack";
 import { createSocketServer, type HubServer, type HubSocket, type SocketServerHandle } from "./socket-server";
 import { declareJobSchedulers } from "./job-schedulers";
@@ -75,6 +77,13 @@ export class Hub {
   onWentOffline?: (terminalIds: string[]) => void;
   /** Told when a terminal's cursor was acknowledged over its socket (the console's events, as for HTTP's 200). */
   onCursorAcked?: (terminalId: string) => void;
+  /**
+   * Feed pages answered once for the terminals of a round (feed/feed-page-cache.ts); the hub
+   * hears when the feed may have grown, so it is the one to invalidate them.
+   */
+  readonly feedPages: FeedPageCache;
+  /** `sync:pull`, answered once the app offers its pull (SocketPulls.offer). */
+  readonly pulls: SocketPulls;
   private readonly triggers: TriggerStore;
   private readonly delivery: TriggerDelivery;
   private readonly jobs: Queue;
@@ -92,6 +101,8 @@ export class Hub {
     const { config, store, redis, metrics } = deps;
     const t = config.hub;
     this.log = deps.log.child({ component: "hub" });
+    this.feedPages = new FeedPageCache({ ttlMs: t.feedPageCacheMs });
+    this.pulls = new SocketPulls({ terminals: store.terminals, enabled: t.pullOverSocket, log: this.log });
     const connection = bullConnection(config.REDIS_URL);
     const prefix = queuePrefix(config.REDIS_PREFIX);
     this.sockets = createSocketServer(server, {
@@ -134,16 +145,23 @@ export class Hub {
       ttlMs: t.clusterTtlMs,
       refreshMs: t.clusterRefreshMs,
     });
-    this.feed = new FeedWatcher({
+    this.feed = this.feedWatcher();
+    this.recovery = new RedisRecovery(redis, t.redisCheckMs, () => this.rebuildRedisState(), this.log);
+    this.io.on("connection", (socket) => this.onConnection(socket));
+  }
+
+  /** DATA_CHANGED rounds; each feed notification also retires the cached pages. */
+  private feedWatcher(): FeedWatcher {
+    const { store, redis, config } = this.deps;
+    return new FeedWatcher({
       store,
       redis,
       log: this.log,
-      debounceMs: t.feedDebounceMs,
-      listen: feedListenOptions(t),
+      debounceMs: config.hub.feedDebounceMs,
+      listen: feedListenOptions(config.hub),
       onChanged: (stores) => this.dataChanged(stores),
+      onNotice: () => this.feedPages.invalidate(),
     });
-    this.recovery = new RedisRecovery(redis, t.redisCheckMs, () => this.rebuildRedisState(), this.log);
-    this.io.on("connection", (socket) => this.onConnection(socket));
   }
 
   /** A trigger stays pending but was not delivered now: the runs record it as the terminal's error. */
@@ -273,7 +291,7 @@ export class Hub {
         return;
       }
       // Agents that know the answer ask for it; it says what this instance takes on the socket.
-      if (typeof answer === "function") answer(registerAnswer(this.cursorAcks));
+      if (typeof answer === "function") answer({ ...registerAnswer(this.cursorAcks), pull: this.pulls.offered });
       void this.onRegister(socket).catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "register failed"));
     });
     socket.on("sync:ack", (raw) => {
@@ -282,10 +300,11 @@ export class Hub {
       this.deps.metrics.triggersAcked.inc();
       void this.delivery
         .onAck(t.id, p.data.timestamp)
-        .then(() => this.runs.onAck(t.id, p.data.timestamp))
+        .then((runsOpen) => this.runs.onAck(t.id, p.data.timestamp, runsOpen))
         .catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "ack failed"));
     });
     socket.on("sync:cursor", (raw, answer) => onSyncCursor(socket, this.cursorAcks, raw, answer));
+    socket.on("sync:pull", (raw, answer) => this.pulls.answer(socket, raw, answer));
   }
 
   private get cursorAcks(): CursorAckDeps {
@@ -356,6 +375,8 @@ export class Hub {
 
   /** DATA_CHANGED to the terminals connected to this instance whose scope holds one of `stores`. */
   private async dataChangedHere(stores: Array<string | null>, timestamp: string): Promise<void> {
+    // Numbered on another instance, perhaps: the pulls these triggers cause read the new page.
+    this.feedPages.invalidate();
     const ns = this.io.of("/");
     const sids = stores.includes(null)
       ? [...ns.sockets.keys()]

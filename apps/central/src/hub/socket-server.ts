@@ -2,7 +2,13 @@ import type { Server as HttpServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { Server, type Socket } from "socket.io";
-import { RateLimitedError, type RegisterAnswer, type SocketPayload, type SyncCursorAnswer } from "@tillsync/shared";
+import {
+  RateLimitedError,
+  type RegisterAnswer,
+  type SocketPayload,
+  type SyncCursorAnswer,
+  type SyncPullAnswer,
+} from "@tillsync/shared";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { findTerminalByKey, type AuthedTerminal, type KeyLookup } from "../auth/bearer";
 import { handshakeProtocolError } from "../http/protocol-gate";
@@ -23,6 +29,7 @@ export interface ClientToServerEvents {
   "terminal:register": (p: unknown, answer?: (a: RegisterAnswer) => void) => void;
   "sync:ack": (p: unknown) => void;
   "sync:cursor": (p: unknown, answer?: (a: SyncCursorAnswer) => void) => void;
+  "sync:pull": (p: unknown, answer?: (a: SyncPullAnswer) => void) => void;
 }
 
 /** Events between central instances (through the Redis adapter). */

@@ -80,9 +80,12 @@ export class SyncRuns {
     return id;
   }
 
-  /** A terminal acked a trigger: its parts triggered no later are done. */
-  async onAck(terminalId: string, timestamp: string | undefined): Promise<void> {
-    if (!(await this.anyOpen())) return;
+  /**
+   * A terminal acked a trigger: its parts triggered no later are done. `runsOpen`: whether any
+   * run was open at the ack (the trigger store's ack script reads it); without it, Redis is asked.
+   */
+  async onAck(terminalId: string, timestamp: string | undefined, runsOpen?: boolean): Promise<void> {
+    if (!(runsOpen ?? (await this.anyOpen()))) return;
     for (const runId of await this.deps.runs.acked(terminalId, timestamp)) await this.settle(runId);
   }
 

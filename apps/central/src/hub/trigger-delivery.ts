@@ -164,14 +164,19 @@ export class TriggerDelivery {
     if (jobId) await this.enqueue(terminalId, t.reason, jobId);
   }
 
-  async onAck(terminalId: string, timestamp: string | undefined): Promise<void> {
+  /** Resolves whether any sync run is open (the ack's script asks): only then may the ack complete a run part. */
+  async onAck(terminalId: string, timestamp: string | undefined): Promise<boolean> {
     const direct = this.direct.get(terminalId);
-    if ((await this.deps.store.ack(terminalId, timestamp, direct)) === "released")
-      return void this.released.emit(terminalId);
+    const { outcome, runsOpen } = await this.deps.store.ack(terminalId, timestamp, direct);
+    if (outcome === "released") {
+      this.released.emit(terminalId);
+      return runsOpen;
+    }
     this.acks.emit(terminalId);
     // The job waiting for it may run on another instance (whichever took it from the queue);
     // not when this instance delivered directly: then the claim is its own, no job waits.
     if (!direct) this.deps.io.serverSideEmit("trigger:acked", terminalId);
+    return runsOpen;
   }
 
   /** `jobId`: the one the claim names, so the job can tell whether the claim is still its own. */

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { SocketPayload } from "@tillsync/shared";
 import { MEMBERS_KEY } from "./cluster-presence";
+import { OPEN_RUNS_KEY } from "./sync-runs";
 
 export type SyncTrigger = SocketPayload<"sync:trigger">;
 
@@ -66,21 +67,28 @@ return take(ARGV[1], ARGV[2], ARGV[3])`;
  * trigger when the ack covers it (no timestamp, or one at least as new). A newer trigger that
  * merged in during the agent's cycle stays pending, and the delivery job sends it next. With
  * ARGV[3], a direct delivery's job id (TriggerDelivery.sendDirect): once nothing is pending,
- * that delivery's claim (KEYS[3]) goes too, if still its own (2), saving it a round trip.
+ * that delivery's claim (KEYS[3]) goes too, if still its own (2), saving it a round trip. Also
+ * answers how many runs are open (KEYS[4], scored until when their acks may come, ARGV[4] now):
+ * an ack looks for its run parts only then (SyncRuns.onAck), and asking here saves each of a
+ * price change's thousand acks a Redis round trip of its own.
  */
 const ACK = `
-local cur = redis.call('GET', KEYS[1])
-if not cur then return 0 end
-local ts = cjson.decode(cur).timestamp
-if ARGV[1] ~= '' then ts = ARGV[1] end
-redis.call('SET', KEYS[2], ts, 'PX', ARGV[2])
-if cjson.decode(cur).timestamp > ts then return 0 end
-redis.call('DEL', KEYS[1])
-if ARGV[3] ~= '' and string.match(redis.call('GET', KEYS[3]) or '', ' (%S+)$') == ARGV[3] then
-  redis.call('DEL', KEYS[3])
-  return 2
+local function ack()
+  local cur = redis.call('GET', KEYS[1])
+  if not cur then return 0 end
+  local ts = cjson.decode(cur).timestamp
+  if ARGV[1] ~= '' then ts = ARGV[1] end
+  redis.call('SET', KEYS[2], ts, 'PX', ARGV[2])
+  if cjson.decode(cur).timestamp > ts then return 0 end
+  redis.call('DEL', KEYS[1])
+  if ARGV[3] ~= '' and string.match(redis.call('GET', KEYS[3]) or '', ' (%S+)$') == ARGV[3] then
+    redis.call('DEL', KEYS[3])
+    return 2
+  end
+  return 1
 end
-return 1`;
+local r = ack()
+return {r, redis.call('ZCOUNT', KEYS[4], ARGV[4], '+inf')}`;
 
 /**
  * Releases job ARGV[1]'s claim only if nothing is pending; otherwise the job must go on. The job
@@ -176,18 +184,20 @@ export class TriggerStore {
     terminalId: string,
     timestamp: string | undefined,
     directJobId?: string,
-  ): Promise<"kept" | "cleared" | "released"> {
-    const r = await this.redis.eval(
+  ): Promise<{ outcome: "kept" | "cleared" | "released"; runsOpen: boolean }> {
+    const [r, open] = (await this.redis.eval(
       ACK,
-      3,
+      4,
       this.pendingKey(terminalId),
       this.ackedKey(terminalId),
       this.ownerKey(terminalId),
+      OPEN_RUNS_KEY,
       timestamp ?? "",
       this.claimTtlMs,
       directJobId ?? "",
-    );
-    return r === 2 ? "released" : r === 1 ? "cleared" : "kept";
+      Date.now(),
+    )) as [number, number];
+    return { outcome: r === 2 ? "released" : r === 1 ? "cleared" : "kept", runsOpen: open > 0 };
   }
 
   /** The newest trigger timestamp the terminal has acked (recently), if any. */

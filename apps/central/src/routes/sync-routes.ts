@@ -13,11 +13,14 @@ import {
   rowForProtocol,
   type ProtocolRange,
   type PushChange,
+  type PullQuery,
+  type PullResponse,
   type PushResult,
   type SyncPolicy,
 } from "@tillsync/shared";
 import type { AlertSink } from "../alerts/alert-sink";
 import type { AuthedTerminal } from "../auth/bearer";
+import type { FeedPageCache } from "../feed/feed-page-cache";
 import { readFeed, type PullStore } from "../feed/read-feed";
 import { heartbeat } from "./heartbeat-route";
 import { route } from "../http/async-route";
@@ -61,6 +64,10 @@ export interface SyncRouteDeps {
   onServed?: (epoch: string, cursor: string) => void;
   /** The protocols served (default: this build's). */
   protocols?: ProtocolRange;
+  /** Pages answered once for many terminals while the feed has not moved (the hub's). */
+  feedPages?: FeedPageCache;
+  /** The pull itself (servePull of these deps), when the app shares it with the hub's `sync:pull`. */
+  serve?: ServePull;
 }
 
 /** What the console hears about terminal traffic (AdminEvents). */
@@ -157,24 +164,45 @@ const LAST_SYNC_REFUSED =
   "but committed later carries an older time than rows you already pulled. Pull by feed cursor: send " +
   "since=<nextCursor of your previous pull> (since=0 the first time) and keep the nextCursor it answers";
 
-function pull(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<void> {
+/** A cached page goes to many terminals: its JSON is written once (Express's res.json, without the repeats). */
+const pageJson = new WeakMap<PullResponse, string>();
+function sendPage(res: Response, page: PullResponse): void {
+  let json = pageJson.get(page);
+  if (json === undefined) pageJson.set(page, (json = JSON.stringify(page)));
+  res.set("Content-Type", "application/json; charset=utf-8").send(json);
+}
+
+/**
+ * A terminal's pull, whichever way it came (GET /api/sync/pull, or `sync:pull` on its socket,
+ * hub/socket-pull.ts): the same checks, the same page, the same errors.
+ */
+export type ServePull = (terminal: AuthedTerminal, query: PullQuery, protocolVersion: number) => Promise<PullResponse>;
+
+export function servePull(deps: SyncRouteDeps): ServePull {
   const { store } = deps;
-  return async (req, res) => {
-    if (req.query.lastSync !== undefined) throw new ValidationError(LAST_SYNC_REFUSED);
-    const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
-    const { storeId, id } = req.terminal!;
+  const cache = deps.feedPages;
+  return async (terminal, q, protocolVersion) => {
+    const { storeId, id } = terminal;
     // Read afresh by every pull, never cached: a stop, pause or restore committed before it is seen.
-    const { hold, identity, unsequenced, inRun } = await store.pullStart.start(id);
+    const { hold, identity, unsequenced, inRun, head } = await store.pullStart.start(id);
     counted(deps, () => assertSyncAllowed(id, hold, deps.stoppedRetryAfterS));
     const { since, limit, entityType, epoch } = q;
     const onNewEpoch = (e: string, reason: string) =>
       deps.logger?.warn({ epoch: e, terminalId: id }, `feed epoch changed to ${e}: ${reason}`);
-    const policy = policyOf(deps, req);
-    const start = { identity, unsequenced };
-    const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch, start });
+    const policy = policyForProtocol(deps.policy, protocolVersion);
+    const start = { identity, unsequenced, head };
+    const page = await readFeed(store, { storeId, since, limit, entityType, epoch, policy, onNewEpoch, start, cache });
     if (inRun) await store.runs.addRecords(id, { pulled: page.changes.length });
-    res.json(page);
     if (page.epoch) deps.onServed?.(page.epoch, page.nextCursor);
+    return page;
+  };
+}
+
+function pull(serve: ServePull): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    if (req.query.lastSync !== undefined) throw new ValidationError(LAST_SYNC_REFUSED);
+    const q = parseOrThrow(pullQuerySchema, req.query, "pull query");
+    sendPage(res, await serve(req.terminal!, q, req.protocolVersion ?? PROTOCOL_VERSION));
   };
 }
 
@@ -194,7 +222,7 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
 
   // /upload and /download: the sync guides' names for push and pull (openapi/alias-routes.ts).
   r.post(["/push", "/upload"], auth, route(push(deps)));
-  r.get(["/pull", "/download"], auth, route(pull(deps)));
+  r.get(["/pull", "/download"], auth, route(pull(deps.serve ?? servePull(deps))));
 
   r.post(
     "/acknowledge",

@@ -19,6 +19,11 @@ export interface PullStart {
    * that answers it sees them; a price change's pulls, in no run, skip that statement.
    */
   inRun: boolean;
+  /**
+   * The feed's highest numbered position: a cached page read when it was the same is the page
+   * this pull would read (feed/feed-page-cache.ts), numbered entries being only ever added above it.
+   */
+  head: string;
 }
 
 export interface PullStartQueries {
@@ -45,20 +50,22 @@ export function pullStartQueries(q: Queryable): PullStartQueries {
           same: boolean | null;
           unsequenced: boolean;
           in_run: boolean;
+          head: string;
         }
       >(
         `SELECT ${HOLD_COLUMNS},
                 f.epoch::text AS epoch, f.expired_below::text AS expired_below,
                 f.fingerprint IS NOT DISTINCT FROM tillsync_feed_fingerprint() AS same,
                 EXISTS (SELECT 1 FROM change_feed WHERE position IS NULL) AS unsequenced,
-                EXISTS (SELECT 1 FROM sync_run_terminals WHERE terminal_id = $1 AND ${OPEN_PART}) AS in_run
+                EXISTS (SELECT 1 FROM sync_run_terminals WHERE terminal_id = $1 AND ${OPEN_PART}) AS in_run,
+                (SELECT coalesce(max(position), 0)::text FROM change_feed) AS head
            FROM (SELECT 1) one ${HOLD_JOINS}
            LEFT JOIN feed_identity f ON f.id = 1`,
         [terminalId],
       );
       const r = rows[0]!;
       const identity = r.epoch !== null && r.same ? { epoch: r.epoch, expiredBelow: r.expired_below! } : null;
-      return { hold: holdFromRow(r), identity, unsequenced: r.unsequenced, inRun: r.in_run };
+      return { hold: holdFromRow(r), identity, unsequenced: r.unsequenced, inRun: r.in_run, head: r.head };
     },
   };
 }

@@ -142,6 +142,13 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
    * answer in time); the pull then acknowledges over HTTP, as without it.
    */
   cursorOverSocket: ((cursor: FeedCursor) => Promise<boolean>) | undefined;
+  /**
+   * Set by the socket link: a page pulled over the socket, checked as the HTTP transport checks
+   * it; undefined when it could not be (no link, a central that does not offer it, no answer in
+   * time), and the page is then pulled over HTTP. Central's errors (a hold, a reset) are thrown
+   * as over HTTP.
+   */
+  pullOverSocket: ((since: FeedCursor, limit: number, epoch?: string) => Promise<PullResponse | undefined>) | undefined;
 
   constructor(
     private readonly db: SqliteDb,
@@ -333,15 +340,13 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     // A sale committed while the pull runs goes out beside it (sync/sales-lane.ts).
     const lane = this.salesLane(report);
     try {
-      let next: Promise<PullResponse> | undefined = this.transport.pull(cursor, limit, undefined, epoch);
+      let next: Promise<PullResponse> | undefined = this.pullPage(cursor, limit, epoch);
       let mark = lane.mark();
       while (next && !this.lifetime.signal.aborted) {
         const page: PullResponse = await lane.during(next);
         // Ask for the following page before applying this one, so central reads while we write.
         // Pages are still applied in order, each with its cursor, so a failure loses nothing.
-        const following = page.hasMore
-          ? this.transport.pull(page.nextCursor, limit, undefined, page.epoch ?? epoch)
-          : undefined;
+        const following = page.hasMore ? this.pullPage(page.nextCursor, limit, page.epoch ?? epoch) : undefined;
         following?.catch(() => undefined); // observed below; avoid an unhandled rejection if we stop first
         const followingMark = lane.mark();
         // Let the request reach the socket first: the apply below is synchronous and would
@@ -350,7 +355,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
         if (lane.overlapped(mark)) {
           // Read beside a lane push of a change it may reflect: read again once that is recorded.
           await lane.quiet();
-          next = this.transport.pull(cursor, limit, undefined, epoch);
+          next = this.pullPage(cursor, limit, epoch);
           mark = lane.mark();
           continue;
         }
@@ -364,6 +369,11 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     } finally {
       await lane.close();
     }
+  }
+
+  /** A page over the socket when the link can, else over HTTP (the transport). */
+  private async pullPage(since: FeedCursor, limit: number, epoch: string | undefined): Promise<PullResponse> {
+    return (await this.pullOverSocket?.(since, limit, epoch)) ?? this.transport.pull(since, limit, undefined, epoch);
   }
 
   /** The CRITICAL push beside this cycle's pull; the machine says whether it may start (SALES). */

@@ -1,10 +1,17 @@
 import { EventEmitter } from "node:events";
 import { io, type Socket } from "socket.io-client";
 import {
+  DEFAULT_SYNC_POLICY,
+  errorFromBody,
+  policyForProtocol,
   Priority,
   registerAnswerSchema,
   socketEvents,
   syncCursorAnswerSchema,
+  syncPullAnswerSchema,
+  type ErrorBody,
+  type PullResponse,
+  type SyncPolicy,
   UPGRADE_RETRY_AFTER_S,
   type FeedCursor,
   type SocketPayload,
@@ -13,6 +20,7 @@ import type { AgentConfig } from "../config";
 import type { Agent } from "../daemon/agent";
 import { SyncStateStore } from "../db/sync-state";
 import { currentAgentProtocol, type AgentProtocol } from "./agent-protocol";
+import { checkPullPage } from "./answer-checks";
 
 /**
  * sync_state key an older agent set while central's emergency stop had paused it through the
@@ -30,6 +38,7 @@ interface ClientEvents {
   "terminal:register": (p: SocketPayload<"terminal:register">, answer: (a: unknown) => void) => void;
   "sync:ack": (p: SocketPayload<"sync:ack">) => void;
   "sync:cursor": (p: SocketPayload<"sync:cursor">, answer: (a: unknown) => void) => void;
+  "sync:pull": (p: SocketPayload<"sync:pull">, answer: (a: unknown) => void) => void;
 }
 
 /**
@@ -80,6 +89,12 @@ export class SocketLink extends EventEmitter<LinkEvents> {
   private upgradeRetry: NodeJS.Timeout | undefined;
   /** This connection's central said it takes `sync:cursor` (its register answer); reset on disconnect. */
   private cursorAck = false;
+  /** This connection's central said it answers `sync:pull`; reset on disconnect. */
+  private pullAnswered = false;
+  /** What central's rows are checked against: the policy of the protocol the handshake names. */
+  private readonly policy: SyncPolicy;
+  private readonly pullPage = (since: FeedCursor, limit: number, epoch?: string) =>
+    this.pullOverSocket(since, limit, epoch);
   /** Counts connections, so a late register answer of an earlier one is not believed for this one. */
   private connection = 0;
   private readonly ackCursor = (cursor: FeedCursor) => this.cursorOverSocket(cursor);
@@ -92,6 +107,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
     super();
     this.state = new SyncStateStore(agent.db);
     const protocol = opts.protocol ?? currentAgentProtocol();
+    this.policy = policyForProtocol(DEFAULT_SYNC_POLICY, protocol.version);
     this.socket = io(config.CENTRAL_API_URL, {
       auth: { token: config.CENTRAL_API_KEY, protocol: protocol.version, schema: protocol.schema },
       autoConnect: false,
@@ -111,7 +127,9 @@ export class SocketLink extends EventEmitter<LinkEvents> {
           (err, raw) => {
             // No answer (a central before it, or too late): cursors keep going over HTTP.
             if (err || n !== this.connection || !this.socket.connected) return;
-            this.cursorAck = registerAnswerSchema.safeParse(raw).data?.cursorAck === true;
+            const a = registerAnswerSchema.safeParse(raw).data;
+            this.cursorAck = a?.cursorAck === true;
+            this.pullAnswered = a?.pull === true;
           },
         );
       this.log("socket to central connected");
@@ -120,7 +138,9 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       void this.agent.engine.centralReachable();
     });
     this.socket.on("disconnect", (reason) => {
-      this.cursorAck = false; // the next connection may reach another instance, or an older one
+      // The next connection may reach another instance, or an older one.
+      this.cursorAck = false;
+      this.pullAnswered = false;
       // Triggers and stops arrive only over the socket: while it is down the till pulls on its
       // interval, which is worth seeing in the log.
       if (!this.stopped) this.log(`socket to central disconnected (${reason}); reconnecting`);
@@ -131,6 +151,46 @@ export class SocketLink extends EventEmitter<LinkEvents> {
     this.socket.on("sync:pause", (raw) => this.onPause(raw));
     this.socket.on("sync:resume", (raw) => this.onResume(raw));
     agent.engine.cursorOverSocket = this.ackCursor;
+    agent.engine.pullOverSocket = this.pullPage;
+  }
+
+  /**
+   * A page of the feed over this socket when its central answers `sync:pull` (no HTTP request,
+   * Express chain and authentication per pull: after a price change, one less for each of a
+   * thousand tills). Central's answer is checked as the HTTP transport checks it; its error body
+   * is thrown as over HTTP. Undefined (no link, not offered, no answer in time, central's own
+   * failure) sends the engine to HTTP.
+   */
+  private async pullOverSocket(since: FeedCursor, limit: number, epoch?: string): Promise<PullResponse | undefined> {
+    if (!this.pullAnswered || !this.socket.connected || this.stopped) return undefined;
+    const terminalId = this.config.TERMINAL_ID as SocketPayload<"sync:pull">["terminalId"];
+    let raw: unknown;
+    try {
+      raw = await this.socket
+        .timeout(SOCKET_ANSWER_TIMEOUT_MS)
+        .emitWithAck("sync:pull", { terminalId, since, limit, ...(epoch ? { epoch } : {}) });
+    } catch {
+      return undefined; // no answer in time (or the socket went): HTTP
+    }
+    const answer = syncPullAnswerSchema.safeParse(raw);
+    if (!answer.success) {
+      this.log("central's answer to sync:pull does not match the protocol; pulling over HTTP");
+      return undefined;
+    }
+    if (answer.data.ok) {
+      checkPullPage(this.policy, since, answer.data.page);
+      return answer.data.page;
+    }
+    if (answer.data.error) throw errorFromBody({ error: answer.data.error } as ErrorBody);
+    this.log(
+      `central did not answer the pull over the socket (${answer.data.reason ?? "no reason"}); pulling over HTTP`,
+    );
+    return undefined;
+  }
+
+  /** Whether pulls now go over the socket (central's register answer said it answers them). */
+  get pullOverSocketOn(): boolean {
+    return this.pullAnswered && this.socket.connected;
   }
 
   /**
@@ -262,6 +322,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.agent.engine.cursorOverSocket === this.ackCursor) this.agent.engine.cursorOverSocket = undefined;
+    if (this.agent.engine.pullOverSocket === this.pullPage) this.agent.engine.pullOverSocket = undefined;
     clearTimeout(this.upgradeRetry);
     this.socket.disconnect();
     await this.running?.catch(() => undefined);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { terminalIdSchema } from "../ids";
-import { acknowledgeRequestSchema } from "./pull";
+import { errorBodySchema } from "./common";
+import { acknowledgeRequestSchema, pullQuerySchema, pullResponseSchema } from "./pull";
 
 export const syncTypeSchema = z.enum(["FULL", "INCREMENTAL"]);
 export const triggerReasonSchema = z.enum(["SERVER_RESTART", "MANUAL", "SCHEDULED", "DATA_CHANGED"]);
@@ -33,9 +34,11 @@ export const syncResumeSchema = z.object({}).strip();
 /**
  * Central's answer to `terminal:register`, through socket.io's acknowledgement. Centrals before
  * it do not answer at all, and agents before it do not ask (they emit without a callback).
- * `cursorAck`: this instance takes `sync:cursor` on this socket.
+ * `cursorAck`: this instance takes `sync:cursor` on this socket; `pull`: it answers `sync:pull`.
  */
-export const registerAnswerSchema = z.object({ cursorAck: z.boolean().optional() }).strip();
+export const registerAnswerSchema = z
+  .object({ cursorAck: z.boolean().optional(), pull: z.boolean().optional() })
+  .strip();
 /**
  * `sync:cursor`: POST /api/sync/acknowledge's body over the socket the terminal already holds
  * (authenticated at its handshake), for a central whose register answer said `cursorAck`; the
@@ -44,7 +47,25 @@ export const registerAnswerSchema = z.object({ cursorAck: z.boolean().optional()
 export const syncCursorSchema = acknowledgeRequestSchema;
 /** Central's acknowledgement of `sync:cursor`: `ok` once the cursor is recorded, as the HTTP acknowledge's 200. */
 export const syncCursorAnswerSchema = z.object({ ok: z.boolean(), error: z.string().optional() }).strip();
+/**
+ * `sync:pull`: GET /api/sync/pull's query over the socket the terminal already holds, with its
+ * terminal id (central answers only its own socket's terminal), for a central whose register
+ * answer said `pull`. The agent asks for socket.io's acknowledgement and pulls over HTTP without it.
+ */
+export const syncPullSchema = pullQuerySchema.extend({ terminalId: terminalIdSchema }).strip();
+/**
+ * Central's acknowledgement of `sync:pull`: the page the HTTP pull would answer, or the error
+ * body it would answer (a hold's 423, a feed reset's 409, an expired cursor's 410...), which the
+ * agent treats exactly as over HTTP. `ok: false` without an error: pull over HTTP.
+ */
+export const syncPullAnswerSchema = z.union([
+  z.object({ ok: z.literal(true), page: pullResponseSchema }).strip(),
+  z
+    .object({ ok: z.literal(false), error: errorBodySchema.shape.error.optional(), reason: z.string().optional() })
+    .strip(),
+]);
 export type RegisterAnswer = z.infer<typeof registerAnswerSchema>;
+export type SyncPullAnswer = z.infer<typeof syncPullAnswerSchema>;
 export type SyncCursorAnswer = z.infer<typeof syncCursorAnswerSchema>;
 
 /** Event name → payload schema; both the hub and the agent type their sockets from this. */
@@ -53,6 +74,7 @@ export const socketEvents = {
   "sync:trigger": syncTriggerSchema,
   "sync:ack": syncAckSchema,
   "sync:cursor": syncCursorSchema,
+  "sync:pull": syncPullSchema,
   "sync:pause": syncPauseSchema,
   "sync:resume": syncResumeSchema,
 } as const;
