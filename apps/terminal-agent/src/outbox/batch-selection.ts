@@ -65,12 +65,22 @@ export function flightKeys(policy: SyncPolicy, rows: readonly OutboxRow[]): Set<
   return new Set(rows.flatMap((r) => rowsNeeded(policy, r)));
 }
 
+/**
+ * A row object's keys, once: the rows of the batches in flight are asked again on every claim
+ * beside them (flightKeys), and each answer parsed the row's JSON again (~2 ms a batch). Keyed
+ * by the object, which is what was read and sent: a row read again is a new object.
+ */
+const keysOf = new WeakMap<OutboxRow, string[]>();
+
 /** `table|id` of the rows whose earlier queued changes must go first: the row itself and its parent. */
 function rowsNeeded(policy: SyncPolicy, row: OutboxRow): string[] {
+  const known = keysOf.get(row);
+  if (known) return known;
   const keys = [`${row.entity_type}|${row.entity_id}`];
   const parent = policy[row.entity_type].parent;
   const ref = parent ? parentIdOf(row, parent.foreignKey) : undefined;
   if (parent && ref) keys.push(`${parent.table}|${ref}`);
+  keysOf.set(row, keys);
   return keys;
 }
 
