@@ -141,6 +141,32 @@ describe("marking a batch in flight", () => {
     expect(pagesOf("outbox")).toBe(before);
   });
 
+  it("reads each claimed row with what a push sends and settles, not the outbox's bookkeeping", () => {
+    const o = order();
+    outbox.release(outbox.claimBatch(10, Priority.BACKGROUND).map((r) => r.id));
+    db.prepare(`UPDATE sale_orders SET status = 'COMPLETED' WHERE id = ?`).run(o); // CRITICAL, brings its CREATE along
+    const batch = outbox.claimBatch(10, Priority.CRITICAL);
+    expect(batch.map((r) => r.operation)).toEqual(["CREATE", "UPDATE"]);
+    for (const r of batch)
+      expect(Object.keys(r).sort()).toEqual(
+        [
+          "attempts",
+          "base_data",
+          "base_version",
+          "change_id",
+          "created_at",
+          "created_in_mode",
+          "data",
+          "entity_id",
+          "entity_type",
+          "id",
+          "operation",
+          "status",
+          "sync_priority",
+        ].sort(),
+      );
+  });
+
   /** The order's edit after its change went back to PENDING one way or another: a change of its own (G1). */
   const editAfter = (back: (batch: OutboxRow[]) => void) => {
     const id = order();
