@@ -24,6 +24,7 @@ interface Double extends PushStore {
   applied: Map<string, AppliedRecord>;
   recorded: NewAppliedRecord[][];
   synced: number;
+  savepoints: number;
 }
 
 /** applied_changes' key: a change id is unique per terminal. */
@@ -49,6 +50,7 @@ function storeDouble(
     applied,
     recorded: [],
     synced: 0,
+    savepoints: 0,
     async transaction(fn) {
       const attempt = ++d.transactions;
       // This transaction's own records become visible only when it commits (fn resolves).
@@ -103,7 +105,10 @@ function storeDouble(
         terminals: {
           markSynced: async () => void d.synced++,
         },
-        savepoint: (f) => f(),
+        savepoint: (f) => {
+          d.savepoints++;
+          return f();
+        },
       };
       const out = await fn(tx);
       for (const [id, r] of mine) applied.set(id, r);
@@ -140,6 +145,14 @@ describe("applyPush with a store passed in", () => {
     expect(results.map((r) => r.status)).toEqual(["APPLIED", "APPLIED", "APPLIED"]);
     expect(store.transactions).toBe(1);
     expect(store.lookUps).toEqual([]);
+  });
+
+  it("writes a batch that raises no row-level error in no savepoint (each costs two round trips)", async () => {
+    const store = storeDouble(() => false);
+    const batch = ["A", "B", "C"].map((name) => change("customers", { name }));
+    await applyPush(store, DEFAULT_SYNC_POLICY, terminal, batch);
+    expect(store.transactions).toBe(1);
+    expect(store.savepoints).toBe(0);
   });
 
   it("answers a resent batch DUPLICATE: the optimistic attempt finds its ids taken and rolls back, the next looks them up", async () => {

@@ -451,3 +451,29 @@ describe("field ownership (products' central fields)", () => {
     });
   });
 });
+
+describe("preparing a change", () => {
+  it("writes the row without version and defaulted nulls, filled in for the terminal; answers with what the schema accepted", () => {
+    const c = change("sale_orders", {
+      store_id: terminal.storeId,
+      terminal_id: null,
+      status: null,
+      total_cents: 300,
+      created_in_mode: null,
+      version: 4,
+    });
+    const p = prepared(DEFAULT_SYNC_POLICY, { ...c, createdInMode: "OFFLINE" });
+
+    expect(p.row).toEqual({
+      id: c.entityId,
+      terminal_id: terminal.id,
+      store_id: terminal.storeId,
+      total_cents: 300,
+      created_in_mode: "OFFLINE",
+    });
+    expect(Object.keys(p.row!)).not.toContain("status");
+    // The change as answered and logged: the schema's row, not filled in from the terminal or the envelope.
+    expect(p.change.data).toMatchObject({ terminal_id: null, status: null, created_in_mode: null, version: 4 });
+    expect(p.change.data).not.toBe(p.row);
+  });
+});

@@ -4,9 +4,9 @@ import { useTestCentral } from "../testing";
 
 /**
  * A change PostgreSQL refuses (a row-level error: a value it cannot store, a constraint) is
- * REJECTED alone and the rest of its batch lands (G6). A push writes the whole batch in one
- * savepoint and, when such an error is raised, undoes it and writes the batch again with a
- * savepoint per round (sync/push-write.ts): nothing of the undone attempt may stay — no row,
+ * REJECTED alone and the rest of its batch lands (G6). A push writes the whole batch with no
+ * savepoint and, when such an error is raised, rolls its transaction back and writes the batch
+ * again with a savepoint per round (sync/push-write.ts): nothing of the undone attempt may stay — no row,
  * no ledger delta counted twice, no applied_changes record. PostgreSQL accepts every value the
  * row schemas let through, so the test adds a CHECK constraint to make one payment unstorable.
  */

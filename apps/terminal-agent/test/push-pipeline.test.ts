@@ -126,6 +126,79 @@ const pipeline = (d: Pick<PipelineDeps, "transport" | "batchSize"> & Partial<Pip
     ...d,
   });
 
+describe("marking a batch in flight", () => {
+  const pagesOf = (name: string) =>
+    (db.prepare(`SELECT count(*) AS n FROM dbstat WHERE name = ?`).get(name) as { n: number }).n;
+
+  it("rewrites the claimed rows in place: the outbox gains no page", () => {
+    for (let i = 0; i < 250; i++) {
+      const o = order("COMPLETED");
+      line(o);
+      payment(o);
+    }
+    const before = pagesOf("outbox");
+    expect(outbox.claimBatch(1000, Priority.BACKGROUND)).toHaveLength(750);
+    expect(pagesOf("outbox")).toBe(before);
+  });
+
+  it("reads each claimed row with what a push sends and settles, not the outbox's bookkeeping", () => {
+    const o = order();
+    outbox.release(outbox.claimBatch(10, Priority.BACKGROUND).map((r) => r.id));
+    db.prepare(`UPDATE sale_orders SET status = 'COMPLETED' WHERE id = ?`).run(o); // CRITICAL, brings its CREATE along
+    const batch = outbox.claimBatch(10, Priority.CRITICAL);
+    expect(batch.map((r) => r.operation)).toEqual(["CREATE", "UPDATE"]);
+    for (const r of batch)
+      expect(Object.keys(r).sort()).toEqual(
+        [
+          "attempts",
+          "base_data",
+          "base_version",
+          "change_id",
+          "created_at",
+          "created_in_mode",
+          "data",
+          "entity_id",
+          "entity_type",
+          "id",
+          "operation",
+          "status",
+          "sync_priority",
+        ].sort(),
+      );
+  });
+
+  /** The order's edit after its change went back to PENDING one way or another: a change of its own (G1). */
+  const editAfter = (back: (batch: OutboxRow[]) => void) => {
+    const id = order();
+    const batch = outbox.claimBatch(10, Priority.BACKGROUND);
+    back(batch);
+    db.prepare(`UPDATE sale_orders SET total_cents = 250 WHERE id = ?`).run(id);
+    const rows = db
+      .prepare(`SELECT operation, data, status, last_attempt_at FROM outbox WHERE entity_id = ? ORDER BY id`)
+      .all(id) as Array<Pick<OutboxRow, "operation" | "data" | "status"> & { last_attempt_at: string | null }>;
+    expect(rows.map((r) => [r.operation, JSON.parse(r.data!).total_cents])).toEqual([
+      ["CREATE", 100],
+      ["UPDATE", 250],
+    ]);
+    expect(rows[0]!.last_attempt_at).not.toBeNull();
+  };
+
+  it("an edit made after a release never folds into the change sent", () =>
+    editAfter((batch) => outbox.release(batch.map((r) => r.id))));
+
+  it("an edit made after a rejection never folds into the change sent", () =>
+    editAfter((batch) =>
+      outbox.recordResults(
+        batch,
+        batch.map((r) => ({ changeId: r.change_id, status: "REJECTED", reason: "no" }) as PushResult),
+        REJECT_RETRY,
+      ),
+    ));
+
+  it("an edit made after a dead process's batch was reset never folds into the change sent", () =>
+    editAfter(() => outbox.resetInFlight()));
+});
+
 describe("choosing a batch beside one in flight", () => {
   it("holds back the order over a line in flight, though its change came after the line", () => {
     const o = order();

@@ -150,11 +150,31 @@ describe("settling APPLIED answers set-based", () => {
     expect(db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED'`).get()).toEqual({ n: 0 });
   });
 
+  it("settles a batch larger than one statement's rows, and only the rows answered", () => {
+    for (let i = 0; i < 210; i++) sale(); // 630 changes: three statements' worth, the last one part full
+    const batch = outbox.claimBatch(1000, Priority.BACKGROUND);
+    expect(batch).toHaveLength(630);
+    const unanswered = batch[300]!;
+    const outcome = outbox.recordResults(
+      batch,
+      answer(
+        batch.filter((r) => r !== unanswered),
+        () => 2,
+      ),
+      RETRY,
+    );
+
+    expect(outcome.synced).toBe(629);
+    expect(db.prepare(`SELECT id, status FROM outbox WHERE status <> 'SYNCED'`).all()).toEqual([
+      { id: unanswered.id, status: "SYNCING" },
+    ]);
+  });
+
   it("looks the answered rows up by key: no scan of the outbox or of a table", () => {
     const traced: string[] = [];
     const prepare = db.prepare.bind(db);
     db.prepare = ((sql: string) => {
-      if (/json_each/.test(sql) && /^\s*UPDATE/.test(sql)) traced.push(sql);
+      if (/json_each|VALUES/.test(sql) && /^\s*UPDATE/.test(sql)) traced.push(sql);
       return prepare(sql);
     }) as typeof db.prepare;
     sale();
@@ -166,7 +186,7 @@ describe("settling APPLIED answers set-based", () => {
     );
     db.prepare = prepare;
 
-    const setBased = traced.filter((s) => /FROM \(SELECT value/.test(s));
+    const setBased = traced.filter((s) => /FROM \(SELECT (value|column1)/.test(s));
     expect(setBased.length).toBeGreaterThanOrEqual(3); // the outbox, sale_orders, sale_order_lines
     for (const sql of setBased) {
       const steps = (
@@ -174,7 +194,7 @@ describe("settling APPLIED answers set-based", () => {
           detail: string;
         }>
       ).map((s) => s.detail);
-      const scans = steps.filter((d) => /^SCAN /.test(d) && !/json_each|VIRTUAL TABLE/.test(d));
+      const scans = steps.filter((d) => /^SCAN /.test(d) && !/json_each|VIRTUAL TABLE|VALUES/.test(d));
       expect({ sql, scans }).toEqual({ sql, scans: [] });
     }
   });

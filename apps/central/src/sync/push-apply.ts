@@ -6,7 +6,7 @@ import type { TerminalIdentity, TerminalQueries } from "../store/terminals";
 import { splitDuplicates } from "./push-duplicates";
 import type { Refusal } from "./push-ownership";
 import { prepareBatch, type PreparedChange } from "./push-prepare";
-import { writeBatch, type PushWriteTx } from "./push-write";
+import { RowLevelFailure, writeBatch, type PushWriteTx } from "./push-write";
 
 /** What a push needs inside its transaction (a part of TxStore). */
 export interface PushTx extends PushWriteTx {
@@ -51,7 +51,8 @@ const MAX_ATTEMPTS = 4;
  *     and the batch is judged again, looking every id up first;
  *  3. decide and 4. write the rest per table, parents before children, round by round,
  *     set-based; a row-level database error is isolated to its change, which is REJECTED,
- *     without failing the batch (G6);
+ *     without failing the batch (G6): the transaction is rolled back and the batch judged
+ *     again with a savepoint per round (RowLevelFailure, push-write.ts);
  *  5. record every applied change with its result in one insert. If a concurrent push of the
  *     same change (same terminal, same id) committed first, that insert finds its key taken:
  *     the whole transaction rolls back and the batch is judged again, when those ids are DUPLICATEs.
@@ -66,13 +67,19 @@ export async function applyPush(
 ): Promise<PushResult[]> {
   const { prepared, early } = prepareBatch(policy, terminal, changes);
   let applied: Applied;
-  for (let attempt = 1; ; attempt++) {
+  // Once a row-level error was met, every attempt writes round by round (writeBatch); that
+  // retry is not one of MAX_ATTEMPTS: nothing was recorded, so it need not look ids up either.
+  let isolate = false;
+  for (let attempt = 1; ;) {
     const lookUpFirst = attempt > 1;
     try {
-      applied = await store.transaction((tx) => applyOnce(tx, policy, terminal, prepared, opts, lookUpFirst));
+      applied = await store.transaction((tx) =>
+        applyOnce(tx, policy, terminal, prepared, opts, { lookUpFirst, isolate }),
+      );
       break;
     } catch (err) {
-      if (!(err instanceof ConcurrentDuplicate) || attempt >= MAX_ATTEMPTS) throw err;
+      if (err instanceof RowLevelFailure && !isolate) isolate = true;
+      else if (!(err instanceof ConcurrentDuplicate) || ++attempt > MAX_ATTEMPTS) throw err;
     }
   }
   // Only the attempt that committed is reported: a rolled-back one refused nothing for good.
@@ -101,7 +108,7 @@ async function applyOnce(
   terminal: TerminalIdentity,
   prepared: PreparedChange[],
   opts: PushOptions,
-  lookUpFirst: boolean,
+  { lookUpFirst, isolate }: { lookUpFirst: boolean; isolate: boolean },
 ): Promise<Applied> {
   const terminalId = terminal.id;
   await opts.gate?.(tx);
@@ -112,7 +119,7 @@ async function applyOnce(
       )
     : [];
   const { fresh, results } = splitDuplicates(prepared, records);
-  const batch = await writeBatch(tx, policy, terminal, fresh);
+  const batch = await writeBatch(tx, policy, terminal, fresh, isolate);
   // Every conflict is logged with both sides, the base, the strategy and the outcome.
   await tx.conflicts.book(terminalId, batch.conflicts);
   const kept: NewAppliedRecord[] = [];

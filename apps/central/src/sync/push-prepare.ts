@@ -117,18 +117,20 @@ export function prepareChange(policy: SyncPolicy, terminal: TerminalIdentity, ch
     );
   const parsed = parseRow(p, { id: change.entityId, ...change.data });
   if (!parsed.success) return reject(change, `invalid ${p.table} row: ${describeZodError(parsed.error)}`);
-  const row: Record<string, unknown> = { ...parsed.data };
+  // A new object either way (the fast path's or zod's), so it is filled in below, not copied
+  // first: a push's copies per change were a large part of its preparation (issue 15).
+  const row = parsed.data as Record<string, unknown>;
   if (row.id !== change.entityId)
     return reject(change, `data.id ${String(row.id)} differs from entityId ${change.entityId}`);
+  // From here on the change carries only what its row schema accepted: the conflict log and
+  // the answer never see a column or a value the policy does not allow (taken before the
+  // row is filled in).
+  const clean = { ...change, data: { ...row } };
   const owned = claimNewRow(p, terminal, row);
   if (owned) return reject(change, owned);
   // Columns the policy fills from the change's envelope when the till left them empty
   // (sale_orders.created_in_mode: the mode the till was in when it made the change).
   for (const c of p.columns) if (c.fromChange && row[c.name] == null) row[c.name] = change[c.fromChange];
-
-  // From here on the change carries only what its row schema accepted: the conflict log and
-  // the answer never see a column or a value the policy does not allow.
-  const clean = { ...change, data: { ...parsed.data } };
   return { ok: true, value: { change: clean, policy: p, row: normaliseForCentral(p, row), baseRow: base.row } };
 }
 
@@ -171,10 +173,23 @@ function prepareBase(
   return { ok: true, row };
 }
 
-/** Central owns `version`; a null for a column with a database default means "the default". */
+/** The columns of a table with a database default, once per table policy. */
+const defaultedColumns = new WeakMap<TablePolicy, ReadonlySet<string>>();
+
+/**
+ * Central owns `version`; a null for a column with a database default means "the default".
+ * A copy built without those keys rather than a copy with them deleted: `delete` turns an
+ * object into a slow dictionary, and every later step of the push reads these rows.
+ */
 export function normaliseForCentral(p: TablePolicy, row: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...row };
-  delete out.version;
-  for (const c of p.columns) if (c.defaulted && out[c.name] == null) delete out[c.name];
+  let defaulted = defaultedColumns.get(p);
+  if (!defaulted)
+    defaultedColumns.set(p, (defaulted = new Set(p.columns.filter((c) => c.defaulted).map((c) => c.name))));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(row)) {
+    const v = row[k];
+    if (k === "version" || (v == null && defaulted.has(k))) continue;
+    out[k] = v;
+  }
   return out;
 }

@@ -49,21 +49,35 @@ interface BatchState {
  * each table in rounds that touch a row once (several changes to one row in a batch are
  * applied in order, one round each). Runs inside the push's transaction.
  *
- * The whole batch is written in one savepoint first (two statements instead of two per round:
- * a row-level error is rare). When one is raised, that savepoint is undone and the batch is
- * written again from scratch with a savepoint per round, which isolates the poisoned change (G6).
+ * The whole batch is written first with no savepoint at all (a row-level error is rare; a
+ * savepoint around it cost two round trips a batch). When one is raised, the push's
+ * transaction is aborted: RowLevelFailure tells applyPush to roll it back and judge the batch
+ * again with `isolate`, which writes each round in a savepoint of its own and so isolates the
+ * poisoned change (G6).
  */
 export async function writeBatch(
   tx: PushWriteTx,
   policy: SyncPolicy,
   terminal: TerminalIdentity,
   changes: PreparedChange[],
+  isolate = false,
 ): Promise<{ results: Map<string, FirstResult>; conflicts: ConflictEntry[]; refusals: Refusal[] }> {
+  if (isolate) return writeAll(tx, policy, terminal, changes, true);
   try {
-    return await tx.savepoint(() => writeAll(tx, policy, terminal, changes, false));
+    return await writeAll(tx, policy, terminal, changes, false);
   } catch (err) {
     if (!isRowLevelError(err)) throw err;
-    return writeAll(tx, policy, terminal, changes, true);
+    throw new RowLevelFailure(err);
+  }
+}
+
+/** A row-level error in a batch written whole: its transaction must be rolled back and the batch written with `isolate`. */
+export class RowLevelFailure extends Error {
+  constructor(cause: unknown) {
+    super(`a change of the batch could not be stored (${(cause as Error).message}); writing it round by round`, {
+      cause,
+    });
+    this.name = "RowLevelFailure";
   }
 }
 

@@ -7,6 +7,14 @@ import { OPEN_SQL, QUEUED_SQL, statusSql } from "./outbox-status-sql";
 export const READY = `status = ${statusSql("PENDING")} AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
 /**
+ * An OutboxRow's columns, not `*`: the outbox's bookkeeping columns (last and next attempt,
+ * error, confirmed) are not sent, and each column read is a property on each of a batch's
+ * thousand row objects.
+ */
+const ROW_COLUMNS = `id, change_id, entity_type, entity_id, operation, data, base_data, base_version, sync_priority,
+  created_in_mode, status, attempts, created_at`;
+
+/**
  * The next batch by priority, then age, keeping two orders (G1, G5):
  *  - a row's changes reach central in the order they were committed: a change whose row has an
  *    earlier change still queued brings that one along (any band: a CRITICAL completion must
@@ -38,7 +46,7 @@ export function selectBatch(
   // One index range scan per priority level, highest first: ORDER BY sync_priority DESC, id
   // over the ascending (status, sync_priority, id) index would sort every pending row.
   const picked: OutboxRow[] = [];
-  const level = stmt(db, `SELECT * FROM outbox WHERE ${READY} AND sync_priority = ? ORDER BY id LIMIT ?`);
+  const level = stmt(db, `SELECT ${ROW_COLUMNS} FROM outbox WHERE ${READY} AND sync_priority = ? ORDER BY id LIMIT ?`);
   for (let prio = Priority.CRITICAL; prio >= minPriority && picked.length < limit; prio--) {
     picked.push(...(level.all(prio, limit - picked.length) as OutboxRow[]));
   }
@@ -65,12 +73,22 @@ export function flightKeys(policy: SyncPolicy, rows: readonly OutboxRow[]): Set<
   return new Set(rows.flatMap((r) => rowsNeeded(policy, r)));
 }
 
+/**
+ * A row object's keys, once: the rows of the batches in flight are asked again on every claim
+ * beside them (flightKeys), and each answer parsed the row's JSON again (~2 ms a batch). Keyed
+ * by the object, which is what was read and sent: a row read again is a new object.
+ */
+const keysOf = new WeakMap<OutboxRow, string[]>();
+
 /** `table|id` of the rows whose earlier queued changes must go first: the row itself and its parent. */
 function rowsNeeded(policy: SyncPolicy, row: OutboxRow): string[] {
+  const known = keysOf.get(row);
+  if (known) return known;
   const keys = [`${row.entity_type}|${row.entity_id}`];
   const parent = policy[row.entity_type].parent;
   const ref = parent ? parentIdOf(row, parent.foreignKey) : undefined;
   if (parent && ref) keys.push(`${parent.table}|${ref}`);
+  keysOf.set(row, keys);
   return keys;
 }
 
@@ -116,6 +134,6 @@ function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, Queued[]> {
 /** Whole outbox rows by id, in id order (the earlier changes a picked one brings along). */
 function fullRows(db: SqliteDb, ids: number[]): OutboxRow[] {
   if (ids.length === 0) return [];
-  const rows = stmt(db, `SELECT * FROM outbox WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
+  const rows = stmt(db, `SELECT ${ROW_COLUMNS} FROM outbox WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
   return rows.all(JSON.stringify(ids)) as OutboxRow[];
 }

@@ -72,6 +72,17 @@ export interface RejectRetry {
  */
 export const CONFIRM_SWEEP_AT = 8192;
 
+/**
+ * Records that a change was offered to central, when it goes back to PENDING (released,
+ * rejected, left SYNCING by a dead process): capture folds only into a PENDING row with no
+ * attempt (capture-triggers.ts `unsent`), so a change central may have applied under its id
+ * never absorbs a later edit (G1). A claim does not write it: SYNCING alone keeps capture
+ * out, and `'SYNCING'` is as long as `'PENDING'`, so the claim rewrites each row in place;
+ * adding the 24-byte time grew every row of the batch and split nearly every page of it
+ * (rows are appended, so pages are full), about twice the pages per batch to write and commit.
+ */
+const SENT_NOW = `last_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+
 /** The outbox as the sync engine sees it: pick batches, record central's answers. */
 export class OutboxStore {
   /** Ids settled by this store and still in the entity index (`confirmed = 0`), for the next sweep. */
@@ -95,7 +106,7 @@ export class OutboxStore {
       .run();
     this.settledOpen = [];
     return this.db
-      .prepare(`UPDATE outbox SET status = ${statusSql("PENDING")} WHERE status = ${statusSql("SYNCING")}`)
+      .prepare(`UPDATE outbox SET status = ${statusSql("PENDING")}, ${SENT_NOW} WHERE status = ${statusSql("SYNCING")}`)
       .run().changes;
   }
 
@@ -156,11 +167,11 @@ export class OutboxStore {
     return this.db.transaction(fn).immediate();
   }
 
+  /** In flight; see SENT_NOW for why the time of the attempt is not written here. */
   markSending(ids: number[]): void {
     stmt(
       this.db,
-      `UPDATE outbox SET status = ${statusSql("SYNCING")}, last_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-        WHERE id IN (SELECT value FROM json_each(?))`,
+      `UPDATE outbox SET status = ${statusSql("SYNCING")} WHERE id IN (SELECT value FROM json_each(?))`,
     ).run(JSON.stringify(ids));
   }
 
@@ -168,7 +179,7 @@ export class OutboxStore {
   release(ids: number[]): void {
     stmt(
       this.db,
-      `UPDATE outbox SET status = ${statusSql("PENDING")}
+      `UPDATE outbox SET status = ${statusSql("PENDING")}, ${SENT_NOW}
         WHERE id IN (SELECT value FROM json_each(?)) AND status = ${statusSql("SYNCING")}`,
     ).run(JSON.stringify(ids));
   }
@@ -184,7 +195,7 @@ export class OutboxStore {
     const reject = stmt(
       this.db,
       `UPDATE outbox SET status = CASE WHEN attempts + 1 >= ? THEN ${statusSql("FAILED")} ELSE ${statusSql("PENDING")} END,
-              attempts = attempts + 1, error = ?,
+              attempts = attempts + 1, error = ?, ${SENT_NOW},
               next_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' seconds')
         WHERE id = ? RETURNING status`,
     );
