@@ -116,28 +116,35 @@ describe("the agent under an emergency stop", () => {
       TERMINAL_DATABASE_URL: `file:${path.join(dir, "race.db")}`,
     });
     // The pull is answered 200 by central, then held back from the engine while the stop
-    // happens: the answer predates the stop, the engine reads it after the sync:pause.
+    // happens: the answer predates the stop, the engine reads it after the sync:pause. The
+    // page may come over HTTP or over the socket (`sync:pull`): both are held back.
     const http = transportFromConfig(config);
     let gate: { answered: () => void; release: Promise<void> } | undefined;
+    const heldBack = async <T>(page: T): Promise<T> => {
+      const g = gate;
+      if (g) {
+        gate = undefined;
+        g.answered();
+        await g.release;
+      }
+      return page;
+    };
     const transport: CentralTransport = {
       push: (c) => http.push(c),
       acknowledge: (c) => http.acknowledge(c),
       heartbeat: (b) => http.heartbeat(b),
-      pull: async (s, l, e, epoch) => {
-        const page = await http.pull(s, l, e, epoch);
-        const g = gate;
-        if (g) {
-          gate = undefined;
-          g.answered();
-          await g.release;
-        }
-        return page;
-      },
+      pull: async (s, l, e, epoch) => heldBack(await http.pull(s, l, e, epoch)),
     };
     // Its own daemon: the one of the case above stays for afterAll to stop.
     const raced = startDaemon(config, { transport });
     moreDaemons.push(raced);
     const { agent, link } = raced;
+    const overSocket = agent.engine.pullOverSocket;
+    expect(overSocket).toBeDefined();
+    agent.engine.pullOverSocket = async (since, limit, epoch) => {
+      const page = await overSocket!(since, limit, epoch);
+      return page === undefined ? undefined : heldBack(page);
+    };
     await waitFor(() => link!.connected && agent.engine.current.kind === "idle", { what: "daemon synced and linked" });
     let open!: () => void;
     const answered = new Promise<void>((resolve) => {
