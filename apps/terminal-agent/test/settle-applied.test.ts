@@ -128,6 +128,35 @@ describe("settling APPLIED answers set-based", () => {
     expect(rows[2]!.base_version).toBe(11);
   });
 
+  it("bases a row's resent rest on its last change's version, not on an earlier change's of the same batch", () => {
+    const { order } = sale();
+    const first = outbox.claimBatch(100, Priority.BACKGROUND);
+    outbox.release(first.map((r) => r.id));
+    db.prepare(`UPDATE sale_orders SET total_cents = 300 WHERE id = ?`).run(order);
+    const batch = outbox.claimBatch(100, Priority.BACKGROUND);
+    const [created, updated] = batch.filter((r) => r.entity_id === order);
+    // The later change holds something else since it was sent: its rest is resent, based on 11.
+    const changed = JSON.stringify({ ...JSON.parse(updated!.data!), total_cents: 350 });
+    db.prepare(`UPDATE outbox SET data = ? WHERE id = ?`).run(changed, updated!.id);
+
+    const versions = new Map([
+      [created!.id, 10],
+      [updated!.id, 11],
+    ]);
+    outbox.recordResults(
+      batch,
+      answer(batch, (r) => versions.get(r.id) ?? 1),
+      RETRY,
+    );
+
+    const rows = outboxOf("sale_orders", order);
+    expect(rows.map((r) => [r.status, r.base_version])).toEqual([
+      ["SYNCED", null],
+      ["PENDING", 11],
+    ]);
+    expect(rows[1]!.data).toBe(changed);
+  });
+
   it("keeps a deleted row's answer out of its table and settles it", () => {
     const { order } = sale();
     const created = outbox.claimBatch(100, Priority.BACKGROUND);

@@ -269,11 +269,25 @@ export class OutboxStore {
    */
   private rebaseLaterChanges(versions: Array<{ row: OutboxRow; version: number }>): void {
     if (versions.length === 0) return;
+    // A row answered more than once in the batch: everything pending after its first answered
+    // change is based on its newest version. Per answer instead, an earlier change's version
+    // would land on a later change's resent rest (or, when a conflict's answer is listed after
+    // an applied one, on the changes waiting behind both).
+    const newest = new Map<string, { type: string; id: string; after: number; version: number }>();
+    for (const { row, version } of versions) {
+      const k = `${row.entity_type}|${row.entity_id}`;
+      const seen = newest.get(k);
+      if (!seen) newest.set(k, { type: row.entity_type, id: row.entity_id, after: row.id, version });
+      else {
+        seen.after = Math.min(seen.after, row.id);
+        seen.version = Math.max(seen.version, version);
+      }
+    }
     const byTable = new Map<string, string[]>();
-    for (const { row } of versions) {
-      const ids = byTable.get(row.entity_type);
-      if (ids) ids.push(row.entity_id);
-      else byTable.set(row.entity_type, [row.entity_id]);
+    for (const { type, id } of newest.values()) {
+      const ids = byTable.get(type);
+      if (ids) ids.push(id);
+      else byTable.set(type, [id]);
     }
     // The partial entity index of unconfirmed rows serves both (its predicate spelt out, see
     // capture/outbox-indexes.ts), not a scan of PENDING.
@@ -291,10 +305,7 @@ export class OutboxStore {
       `UPDATE outbox SET base_version = ?
         WHERE entity_type = ? AND entity_id = ? AND ${OPEN_SQL} AND +status = ${statusSql("PENDING")} AND id > ?`,
     );
-    for (const { row, version } of versions) {
-      if (waiting.has(`${row.entity_type}|${row.entity_id}`))
-        rebase.run(version, row.entity_type, row.entity_id, row.id);
-    }
+    for (const [k, { type, id, after, version }] of newest) if (waiting.has(k)) rebase.run(version, type, id, after);
   }
 
   /** Per-table counts for `status` and heartbeats. */
