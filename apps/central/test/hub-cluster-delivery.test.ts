@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { connectTestSocket, waitFor, type TestSocket } from "@tillsync/testkit";
-import type { RunningCentral } from "../src/main";
+import { waitFor } from "@tillsync/testkit";
 import { useTestCentral } from "../testing";
+import { useSecondInstance } from "./support/second-instance";
 
 /**
  * Trigger delivery with two instances. The fallback poll and the ack timeout are a minute
@@ -16,22 +16,10 @@ const { central: a } = useTestCentral(
 );
 
 describe("trigger delivery across two instances", () => {
-  let b: RunningCentral;
-  let bUrl: string;
-  const sockets: TestSocket[] = [];
-
-  beforeAll(async () => {
-    b = await a.startInstance();
-    bUrl = `http://127.0.0.1:${b.port}`;
-  });
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await b?.stop();
-  });
+  const b = useSecondInstance(a);
 
   const connect = async (url: string, t: { terminalId: string; key: string }) => {
-    const s = connectTestSocket(url, t, { autoAck: true });
-    sockets.push(s);
+    const s = b.connectTo(url, t, { autoAck: true });
     await s.ready;
     return s;
   };
@@ -43,7 +31,7 @@ describe("trigger delivery across two instances", () => {
     // arrives on B: those finish in time only through the inter-server wake.
     for (let i = 0; i < 6; i++) {
       const t = await a.provisionTerminal();
-      const s = await connect(bUrl, t);
+      const s = await connect(b.url, t);
       expect((await a.admin("POST", "/api/sync/all", { terminalId: t.terminalId })).status).toBe(202);
       await waitFor(() => s.triggers.length === 1, { what: `trigger ${i} delivered`, timeoutMs: 5_000 });
       await waitFor(() => drained(t.terminalId), { what: `delivery ${i} ended by its ack`, timeoutMs: 5_000 });
@@ -58,7 +46,7 @@ describe("trigger delivery across two instances", () => {
       what: "delivery deferred: nobody connected",
     });
     expect(await a.running.redis.exists(`hub:trigger:pending:${t.terminalId}`)).toBe(1);
-    const s = await connect(bUrl, t);
+    const s = await connect(b.url, t);
     await waitFor(() => s.triggers.find((x) => x.reason === "MANUAL"), { what: "pending trigger on connect" });
     await waitFor(() => drained(t.terminalId), { what: "acked" });
     expect(s.triggers).toHaveLength(1);
@@ -66,7 +54,7 @@ describe("trigger delivery across two instances", () => {
 
   it("sends a price change to terminals on both instances, exactly once each", async () => {
     const terminals = await Promise.all(Array.from({ length: 6 }, () => a.provisionTerminal()));
-    const socks = await Promise.all(terminals.map((t, i) => connect(i % 2 ? bUrl : a.url, t)));
+    const socks = await Promise.all(terminals.map((t, i) => connect(i % 2 ? b.url : a.url, t)));
     const before = socks.map((s) => s.triggers.length);
     const id = randomUUID();
     const product = { id, sku: `FAN-${id.slice(0, 8)}`, name: "Fan", priceCents: 120 };

@@ -1,6 +1,6 @@
-import type { RunningCentral } from "../src/main";
 import { useTestCentral } from "../testing";
-import { connectTestSocket, TerminalClient, waitFor, type TestSocket } from "@tillsync/testkit";
+import { useSecondInstance } from "./support/second-instance";
+import { TerminalClient, waitFor } from "@tillsync/testkit";
 
 // A short sweep interval so the OFFLINE sweep is observable; the timeout itself stays 90 s.
 // A short ack timeout: a first emit lost while an instance (re)starts is retried quickly.
@@ -13,22 +13,10 @@ const { central: a, pg } = useTestCentral(
 
 /** Two central instances on one database and one Redis prefix behave as one hub. */
 describe("hub scale-out: two instances", () => {
-  let b: RunningCentral;
-  let bUrl: string;
-  const sockets: TestSocket[] = [];
-
-  beforeAll(async () => {
-    b = await a.startInstance();
-    bUrl = `http://127.0.0.1:${b.port}`;
-  });
-
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await b?.stop();
-  });
+  const b = useSecondInstance(a);
 
   const adminOnB = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${bUrl}${path}`, {
+    const res = await fetch(`${b.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${a.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
@@ -38,8 +26,7 @@ describe("hub scale-out: two instances", () => {
 
   it("triggers a terminal connected to A from an admin call on B, and takes its ack", async () => {
     const t = await a.provisionTerminal();
-    const s = connectTestSocket(a.url, t, { autoAck: true });
-    sockets.push(s);
+    const s = b.connectTo(a.url, t, { autoAck: true });
     await s.ready;
     expect((await adminOnB("POST", "/api/sync/all", { terminalId: t.terminalId })).status).toBe(202);
     await waitFor(() => s.triggers.find((x) => x.reason === "MANUAL"), {
@@ -58,7 +45,7 @@ describe("hub scale-out: two instances", () => {
   it("takes heartbeats via either instance, and the OFFLINE sweep marks a silent terminal once", async () => {
     const t = await a.provisionTerminal();
     const viaA = new TerminalClient(a.url, t.terminalId, t.key);
-    const viaB = new TerminalClient(bUrl, t.terminalId, t.key);
+    const viaB = new TerminalClient(b.url, t.terminalId, t.key);
     const hb = { terminalId: t.terminalId, status: "idle", outbox: {} };
     // A heartbeat is answered before it is written (routes/heartbeat-route.ts): SQL sees it soon after.
     const stored = (status: string) =>
@@ -90,7 +77,8 @@ describe("hub scale-out: two instances", () => {
     );
     // Let several more sweeps run, on either instance: still one OFFLINE record.
     const sweeps = async () =>
-      (await a.running.metrics.jobRunCount("heartbeat-sweep")) + (await b.metrics.jobRunCount("heartbeat-sweep"));
+      (await a.running.metrics.jobRunCount("heartbeat-sweep")) +
+      (await b.running.metrics.jobRunCount("heartbeat-sweep"));
     const marks = async () =>
       (
         await pg.query(`SELECT count(*)::int AS n FROM sync_history WHERE terminal_id = $1 AND kind = 'OFFLINE'`, [
@@ -111,17 +99,14 @@ describe("hub scale-out: two instances", () => {
 
   it("does not send SERVER_RESTART when one instance restarts beside a running one (no storm)", async () => {
     const t = await a.provisionTerminal();
-    const onA = connectTestSocket(a.url, t, { autoAck: true });
-    sockets.push(onA);
+    const onA = b.connectTo(a.url, t, { autoAck: true });
     await onA.ready;
     let dropped = 0;
     onA.socket.on("disconnect", () => dropped++);
     expect(await a.running.hub.clusterJoined).toBe(true);
-    expect(await b.hub.clusterJoined).toBe(false);
-    await b.stop();
-    b = await a.startInstance();
-    bUrl = `http://127.0.0.1:${b.port}`;
-    expect(await b.hub.clusterJoined).toBe(false);
+    expect(await b.running.hub.clusterJoined).toBe(false);
+    await b.restart();
+    expect(await b.running.hub.clusterJoined).toBe(false);
     // The restart on B left A's terminals alone, and they still answer a trigger through B.
     expect((await adminOnB("POST", "/api/sync/all", { terminalId: t.terminalId })).status).toBe(202);
     await waitFor(() => onA.triggers.some((x) => x.reason === "MANUAL"), {

@@ -1,9 +1,9 @@
 import { Redis } from "ioredis";
-import { connectTestSocket, TEST_REDIS_URL, TerminalClient, waitFor, type TestSocket } from "@tillsync/testkit";
+import { TEST_REDIS_URL, TerminalClient, waitFor } from "@tillsync/testkit";
 import { TerminalKeyCache } from "../src/auth/key-cache";
-import type { RunningCentral } from "../src/main";
 import type { KeyHolder } from "../src/store/terminals";
 import { useTestCentral } from "../testing";
+import { useSecondInstance } from "./support/second-instance";
 
 /**
  * The verified-key cache (auth/key-cache.ts) with two instances on one database and Redis: a
@@ -13,27 +13,16 @@ import { useTestCentral } from "../testing";
 const { central: a } = useTestCentral("keycache", {}, { hub: { terminalKeyCacheMs: 60_000 } });
 
 describe("terminal key cache across instances", () => {
-  let b: RunningCentral;
-  let bUrl: string;
-  const sockets: TestSocket[] = [];
-
-  beforeAll(async () => {
-    b = await a.startInstance();
-    bUrl = `http://127.0.0.1:${b.port}`;
-  });
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await b?.stop();
-  });
+  const b = useSecondInstance(a);
 
   /** A terminal whose key B has verified (and so cached); the cache holds it. */
   async function cachedOnB() {
     const t = await a.provisionTerminal();
-    const onB = new TerminalClient(bUrl, t.terminalId, t.key);
-    await waitFor(() => b.keyCache.listening, { what: "B subscribed to key changes" });
-    const before = b.keyCache.size;
+    const onB = new TerminalClient(b.url, t.terminalId, t.key);
+    await waitFor(() => b.running.keyCache.listening, { what: "B subscribed to key changes" });
+    const before = b.running.keyCache.size;
     expect((await onB.raw("GET", "/api/sync/pull")).status).toBe(200);
-    expect(b.keyCache.size).toBe(before + 1);
+    expect(b.running.keyCache.size).toBe(before + 1);
     expect((await onB.raw("GET", "/api/sync/pull")).status).toBe(200);
     return { t, onB };
   }
@@ -42,8 +31,7 @@ describe("terminal key cache across instances", () => {
     const { t, onB } = await cachedOnB();
     expect((await a.admin("POST", `/api/terminals/${t.terminalId}/revoke-key`, {})).status).toBe(200);
     expect((await onB.raw("GET", "/api/sync/pull")).status).toBe(401);
-    const s = connectTestSocket(bUrl, t);
-    sockets.push(s);
+    const s = b.connectTo(b.url, t);
     await expect(s.ready).rejects.toThrow(/unknown, revoked/);
   });
 
