@@ -1,4 +1,5 @@
 import net from "node:net";
+import { SocketIoSniffer } from "./socket-io-sniffer";
 
 /**
  * How the link between one till and central behaves:
@@ -10,8 +11,17 @@ import net from "node:net";
  */
 export type LinkMode = { kind: "pass" } | { kind: "drop" } | { kind: "blackhole" } | { kind: "slow"; delayMs: number };
 
-/** What the proxy saw of an HTTP request going to central (its first line). */
+/**
+ * What the proxy saw going to central: an HTTP request's method and path (`GET /api/sync/pull`),
+ * or a socket.io event a client sent over its WebSocket (`SOCKET sync:pull`).
+ */
 export type RequestListener = (requestLine: string) => void;
+
+/** The lines of a pull, over HTTP or over the till's socket. */
+export const PULL_LINES = ["GET /api/sync/pull", "SOCKET sync:pull"] as const;
+
+/** Whether `line` is a pull's (either way). */
+export const isPull = (line: string): boolean => PULL_LINES.some((p) => line === p);
 
 /**
  * A TCP proxy between one agent and central, in the spirit of the testkit's ControllableProxy
@@ -26,7 +36,7 @@ export class FaultProxy {
   private lanes = new WeakMap<net.Socket, Lane>();
   private laneSet = new Set<Lane>();
   port = 0;
-  /** Request lines seen, per path prefix (`POST /api/sync/push`...): the scenarios' sync counters. */
+  /** Request lines seen (`POST /api/sync/push`, `SOCKET sync:pull`...): the scenarios' sync counters. */
   readonly seen = new Map<string, number>();
   /** TCP connections accepted so far (a client that reuses its connections opens few). */
   connections = 0;
@@ -52,7 +62,7 @@ export class FaultProxy {
     );
   }
 
-  /** Calls `fn` with the first line of every request that reaches the proxy; returns an unsubscribe. */
+  /** Calls `fn` with the line of every request and socket event that reaches the proxy; returns an unsubscribe. */
   onRequest(fn: RequestListener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -104,8 +114,11 @@ export class FaultProxy {
     };
     client.on("close", forget);
     upstream.on("close", forget);
+    // After a WebSocket upgrade the client's bytes are frames, not requests.
+    let sniffer: SocketIoSniffer | undefined;
     client.on("data", (chunk: Buffer) => {
-      this.observe(chunk);
+      if (sniffer) sniffer.feed(chunk);
+      else if (this.observe(chunk)) sniffer = new SocketIoSniffer((name) => this.saw(`SOCKET ${name}`));
       this.forward(chunk, upstream);
     });
     upstream.on("data", (chunk: Buffer) => this.forward(chunk, client));
@@ -128,11 +141,18 @@ export class FaultProxy {
     for (const lane of this.laneSet) lane.pump();
   }
 
-  private observe(chunk: Buffer): void {
-    const head = chunk.subarray(0, 120).toString("latin1");
+  /** Reports a request starting this chunk; true when it asks for a WebSocket upgrade. */
+  private observe(chunk: Buffer): boolean {
+    const head = chunk.subarray(0, 2048).toString("latin1");
     const m = /^(GET|POST|PUT|DELETE|PATCH) (\S+) HTTP/.exec(head);
-    if (!m) return;
-    const line = `${m[1]} ${m[2]!.split("?")[0]}`;
+    if (!m) return false;
+    this.saw(`${m[1]} ${m[2]!.split("?")[0]}`);
+    // A client sends nothing after its upgrade request until the 101 (RFC 6455 §4.1), so the
+    // frames start with its next chunk.
+    return /\r\nupgrade: *websocket/i.test(head);
+  }
+
+  private saw(line: string): void {
     this.seen.set(line, (this.seen.get(line) ?? 0) + 1);
     for (const fn of this.listeners) fn(line);
   }

@@ -1,4 +1,5 @@
 import { AGENT_SUITE_ENV } from "../lib/agent-process";
+import { isPull } from "../lib/fault-proxy";
 import { changePrices, resumeVerdict } from "../lib/probes";
 import { settle, withWorld, type Scenario, type ScenarioContext, type Verdict } from "../lib/scenario";
 import { pick, sleep } from "../lib/util";
@@ -7,12 +8,12 @@ import type { Till, World } from "../lib/world";
 type KillPoint = "push" | "pull" | "apply" | "force";
 const POINTS: KillPoint[] = ["push", "pull", "apply", "force"];
 
-/** Resolves at the `nth` request for `path` through this till's proxy (false after `capMs`). */
-function nthRequest(till: Till, path: string, nth: number, capMs: number): Promise<boolean> {
+/** Resolves at the `nth` request `matches` through this till's proxy (false after `capMs`). */
+function nthRequest(till: Till, matches: (line: string) => boolean, nth: number, capMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     let seen = 0;
     const off = till.proxy.onRequest((line) => {
-      if (line.includes(path) && ++seen >= nth) done(true);
+      if (matches(line) && ++seen >= nth) done(true);
     });
     const timer = setTimeout(() => done(false), capMs);
     function done(hit: boolean) {
@@ -30,7 +31,7 @@ function nthRequest(till: Till, path: string, nth: number, capMs: number): Promi
 async function forceStartup(till: Till, ctx: ScenarioContext): Promise<boolean> {
   await till.agent.kill();
   const args = ["startup", "--force", "--page-size", "3"];
-  const second = nthRequest(till, "/api/sync/pull", 2, 20_000);
+  const second = nthRequest(till, isPull, 2, 20_000);
   await till.agent.run(
     args,
     second.then(() => sleep(Math.floor(ctx.rand() * 20))),
@@ -47,10 +48,11 @@ async function crashOnce(world: World, victim: Till, ctx: ScenarioContext, point
     return ok ? null : { ok: false, figure: "startup --force did not finish after a kill" };
   }
   let hit: Promise<boolean>;
-  if (point === "push") hit = nthRequest(victim, "/api/sync/push", 1, 10_000);
+  if (point === "push") hit = nthRequest(victim, (l) => l === "POST /api/sync/push", 1, 10_000);
   else {
-    // Every price changes: the pull that follows spans several pages (SYNC_PULL_PAGE_SIZE 4).
-    hit = nthRequest(victim, "/api/sync/pull", point === "apply" ? 2 : 1, 10_000);
+    // Every price changes: the pull that follows spans several pages (SYNC_PULL_PAGE_SIZE 4),
+    // each a GET or a sync:pull over the socket.
+    hit = nthRequest(victim, isPull, point === "apply" ? 2 : 1, 10_000);
     await changePrices(world, world.products.length);
   }
   const ok = await hit;

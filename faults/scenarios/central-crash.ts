@@ -1,3 +1,4 @@
+import { isPull } from "../lib/fault-proxy";
 import { changePrices, resumeVerdict, survivalVerdict } from "../lib/probes";
 import { settle, withWorld, type Scenario, type ScenarioContext, type Verdict } from "../lib/scenario";
 import { pick, sleep } from "../lib/util";
@@ -6,12 +7,12 @@ import type { World } from "../lib/world";
 type KillPoint = "boot" | "push" | "pull" | "random";
 const POINTS: KillPoint[] = ["boot", "push", "pull", "random"];
 
-/** Resolves when any till's proxy sees a request for `path`, or after `capMs` (then resolves false). */
-function anyRequest(world: World, path: string, capMs: number): Promise<boolean> {
+/** Resolves when any till's proxy sees a request `matches`, or after `capMs` (then resolves false). */
+function anyRequest(world: World, matches: (line: string) => boolean, capMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const offs = world.tills.map((t) =>
       t.proxy.onRequest((line) => {
-        if (!line.includes(path)) return;
+        if (!matches(line)) return;
         done(true);
       }),
     );
@@ -34,10 +35,10 @@ async function crashOnce(world: World, ctx: ScenarioContext, point: KillPoint): 
     // Somewhere in migrate → listen → hub start (a boot takes 1–3 s here).
     await sleep(200 + Math.floor(ctx.rand() * 1500));
   } else if (point === "push") {
-    hit = await anyRequest(world, "/api/sync/push", 5_000);
+    hit = await anyRequest(world, (l) => l === "POST /api/sync/push", 5_000);
     await sleep(Math.floor(ctx.rand() * 15));
   } else if (point === "pull") {
-    const pulled = anyRequest(world, "/api/sync/pull", 5_000);
+    const pulled = anyRequest(world, isPull, 5_000);
     await changePrices(world, 3);
     hit = await pulled;
     await sleep(Math.floor(ctx.rand() * 15));

@@ -89,6 +89,18 @@ async function proxyVerdict(): Promise<Verdict> {
   };
 }
 
+/**
+ * The till's proxy reads the socket.io events its agent sends (the scenarios that kill or count
+ * at a pull rely on it, since the agent pulls over its socket when central offers it).
+ */
+function socketEventsVerdict(world: World): Verdict {
+  const seen = world.tills[0]!.proxy.seen;
+  const register = seen.get("SOCKET terminal:register") ?? 0;
+  const pulls = seen.get("SOCKET sync:pull") ?? 0;
+  const ok = register >= 1 && pulls >= 1;
+  return { ok, figure: `proxy saw ${register} terminal:register and ${pulls} sync:pull over the socket` };
+}
+
 export const harnessSelfTest: Scenario = {
   name: "harness-self-test",
   async run(ctx) {
@@ -103,7 +115,7 @@ export const harnessSelfTest: Scenario = {
         ...result,
         reconciliation: before,
         verdictsOnly: true,
-        verdicts: [checkerVerdict(before, after, expected), await proxyVerdict()],
+        verdicts: [checkerVerdict(before, after, expected), await proxyVerdict(), socketEventsVerdict(world)],
       };
     });
   },

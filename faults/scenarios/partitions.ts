@@ -1,4 +1,4 @@
-import type { LinkMode } from "../lib/fault-proxy";
+import { PULL_LINES, type LinkMode } from "../lib/fault-proxy";
 import { changePrices, outboxMarks, resumeVerdict, survivalVerdict, unsyncedUpTo } from "../lib/probes";
 import { settle, withWorld, type Scenario, type Verdict } from "../lib/scenario";
 import { sleep } from "../lib/util";
@@ -46,12 +46,13 @@ function partition(name: string, mode: LinkMode, description: string, gapMs = 80
 /** What went over the tills' links from now until the returned function is called, per till. */
 function trafficOf(tills: Till[]): () => string {
   const count = (line: string) => tills.reduce((s, t) => s + (t.proxy.seen.get(line) ?? 0), 0);
+  const pulls = () => PULL_LINES.reduce((s, line) => s + count(line), 0);
   const conns = () => tills.reduce((s, t) => s + t.proxy.connections, 0);
-  const start = { push: count("POST /api/sync/push"), pull: count("GET /api/sync/pull"), conns: conns() };
+  const start = { push: count("POST /api/sync/push"), pull: pulls(), conns: conns() };
   return () => {
     const per = (n: number) => (n / tills.length).toFixed(0);
     const push = per(count("POST /api/sync/push") - start.push);
-    const pull = per(count("GET /api/sync/pull") - start.pull);
+    const pull = per(pulls() - start.pull);
     return `per till during the fault: ${push} pushes, ${pull} pulls, ${per(conns() - start.conns)} connections`;
   };
 }

@@ -1,3 +1,4 @@
+import { PULL_LINES } from "../lib/fault-proxy";
 import { pushDownVerdict, resumeVerdict, survivalVerdict, terminalStatus } from "../lib/probes";
 import { settle, withWorld, type Scenario, type ScenarioContext, type Verdict } from "../lib/scenario";
 import { sleep, waitUntil } from "../lib/util";
@@ -61,9 +62,10 @@ export const postgresRestart: Scenario = {
   },
 };
 
-/** Pull requests per till per second seen by the proxies over `ms`. */
+/** Pulls (HTTP or over the socket) per till per second seen by the proxies over `ms`. */
 async function pullRate(world: World, ms: number): Promise<number> {
-  const count = () => world.tills.reduce((s, t) => s + (t.proxy.seen.get("GET /api/sync/pull") ?? 0), 0);
+  const count = () =>
+    world.tills.reduce((s, t) => s + PULL_LINES.reduce((n, line) => n + (t.proxy.seen.get(line) ?? 0), 0), 0);
   const before = count();
   await sleep(ms);
   return (count() - before) / world.tills.length / (ms / 1000);
