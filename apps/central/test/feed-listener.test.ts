@@ -1,7 +1,6 @@
 import { Client } from "pg";
-import { createTestDatabase, waitFor } from "@tillsync/testkit";
+import { createTestDatabase, startPgRelay, waitFor, type PgRelay } from "@tillsync/testkit";
 import { FeedListener } from "../src/store/feed-listener";
-import { startPgRelay, type PgRelay } from "./support/pg-relay";
 
 /**
  * The feed's LISTEN connection outlives PostgreSQL outages (DATA_CHANGED depends on it, G9):

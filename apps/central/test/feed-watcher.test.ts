@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { TEST_REDIS_URL, testRedisPrefix, waitFor } from "@tillsync/testkit";
+import { startPgRelay, TEST_REDIS_URL, testRedisPrefix, waitFor, type PgRelay } from "@tillsync/testkit";
 import { FeedWatcher } from "../src/hub/feed-watcher";
 import { FeedListener } from "../src/store/feed-listener";
 import { useTestCentral } from "../testing";
-import { startPgRelay, type PgRelay } from "./support/pg-relay";
 
 const { central, pg } = useTestCentral("watcher");
 

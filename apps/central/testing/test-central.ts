@@ -13,9 +13,10 @@ export interface TestCentral {
   /**
    * Another central instance on the same database, Redis prefix and admin token (a second
    * node of a cluster, or this one restarted: pass `port: running.port` after stopping it).
-   * The caller stops it.
+   * The caller stops it. `config` overrides some of this central's configuration (e.g. its
+   * DATABASE_URL through a relay the test controls).
    */
-  startInstance(opts?: { port?: number } & StartOptions): Promise<RunningCentral>;
+  startInstance(opts?: { port?: number; config?: Partial<CentralConfig> } & StartOptions): Promise<RunningCentral>;
   /** Calls an admin endpoint; returns status and parsed body. */
   admin<T = Record<string, unknown>>(
     method: string,
@@ -72,7 +73,8 @@ export async function startTestCentral(
     running,
     redisPrefix: config.REDIS_PREFIX,
     config,
-    startInstance: ({ port, ...opts } = {}) => startCentral({ ...config, PORT: port ?? 0 }, { ...options, ...opts }),
+    startInstance: ({ port, config: overrides, ...opts } = {}) =>
+      startCentral({ ...config, ...overrides, PORT: port ?? 0 }, { ...options, ...opts }),
     admin,
     async provisionTerminal(opts = {}) {
       let storeId = opts.storeId;

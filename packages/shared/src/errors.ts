@@ -22,6 +22,7 @@ export type ErrorCode =
   | "TIMEOUT"
   | "PROTOCOL_MISMATCH"
   | "UPGRADE_REQUIRED"
+  | "DATABASE_UNAVAILABLE"
   | "INTERNAL";
 
 export abstract class TillsyncError extends Error {
@@ -232,6 +233,20 @@ export class UpgradeRequiredError extends TillsyncError {
   declare readonly details: UpgradeRequiredDetails | undefined;
 }
 
+/**
+ * Central is up but its database does not answer (restarting, failing over, out of
+ * connections): nothing was applied or served (503). Keep every change and ask again after
+ * `retryAfterSeconds`. Central said "later", so the agent does not count it towards its breaker
+ * and asks again within seconds however long the database is gone: a till is back within
+ * seconds of the database (G9), where its failure backoff could have waited half a minute.
+ */
+export class DatabaseUnavailableError extends TillsyncError {
+  readonly code = "DATABASE_UNAVAILABLE" as const;
+  readonly retryable = true;
+  readonly httpStatus = 503;
+  declare readonly details: { retryAfterSeconds?: number } | undefined;
+}
+
 export class InternalError extends TillsyncError {
   readonly code = "INTERNAL" as const;
   readonly retryable = true;
@@ -257,6 +272,7 @@ const byCode: Record<ErrorCode, new (message: string, details?: unknown) => Till
   TIMEOUT: SyncTimeoutError,
   PROTOCOL_MISMATCH: ProtocolMismatchError,
   UPGRADE_REQUIRED: UpgradeRequiredError,
+  DATABASE_UNAVAILABLE: DatabaseUnavailableError,
   INTERNAL: InternalError,
 };
 

@@ -7,6 +7,7 @@ import {
 } from "@tillsync/shared";
 import { findTerminalByKey, type KeyLookup } from "../auth/bearer";
 import type { Logger } from "../observability/logger";
+import { databaseUnavailable } from "../store/database-unavailable";
 import type { ServePull } from "../routes/sync-routes";
 import type { HubSocket } from "./socket-server";
 
@@ -65,6 +66,9 @@ export function onSyncPull(socket: HubSocket, deps: SocketPullDeps, raw: unknown
     // What the HTTP pull answers with its status below 500 (a hold, a reset, an expired cursor) is
     // the agent's to act on; anything else is central's failure, and HTTP may fare better.
     if (err instanceof TillsyncError && err.httpStatus < 500) return reply({ ok: false, error: err.toJSON().error });
+    // Nor would HTTP fare better while the database is gone: the agent waits as told.
+    const unavailable = databaseUnavailable(err);
+    if (unavailable) return reply({ ok: false, error: unavailable.toJSON().error });
     deps.log.warn({ err, terminalId: t.id }, "sync:pull failed");
     reply({ ok: false, reason: "the pull failed on central; pull over HTTP" });
   });

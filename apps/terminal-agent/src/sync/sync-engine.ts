@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import {
   BAND_EVERY_NTH_CYCLE,
+  DatabaseUnavailableError,
   Priority,
   SyncStoppedError,
   UpgradeRequiredError,
@@ -14,6 +15,7 @@ import { stmt, type SqliteDb } from "../db/terminal-db";
 import type { OutboxStore, RejectRetry } from "../outbox/outbox-store";
 import type { CentralTransport } from "../transport/central-transport";
 import { CentralHoldStore, type CentralHold } from "./central-hold";
+import { databaseWaitMs } from "./database-wait";
 import { EngineStateWriter } from "./engine-state-writer";
 import { applyPulledPage, FEED_EPOCH_KEY } from "./pull-applier";
 import { pushPipelined } from "./push-pipeline";
@@ -282,6 +284,13 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       // counted, every change kept; the hold says what to upgrade until an answer succeeds.
       report.held = true;
       this.heldByCentral({ kind: "UPGRADE_REQUIRED", reason: err.message }, err.details?.retryAfterSeconds);
+    } else if (err instanceof DatabaseUnavailableError) {
+      // Central is up and said when to ask again: its database restarts or fails over. Not
+      // counted by the breaker (its cool-down would outlast the database's return, G9), and
+      // not the failure backoff, whose jitter after a few quick failures can be half a minute.
+      this.local(() => this.syncState.set("mode", "OFFLINE"));
+      this.dispatch({ type: "HELD", retryAt: Date.now() + databaseWaitMs(err) });
+      this.scheduleRetry();
     } else if (this.storage.failed(err)) {
       // Not central's fault: wait and try again without counting towards the breaker.
       report.storageFull = true;

@@ -124,6 +124,9 @@ export class HttpCentralTransport implements CentralTransport {
     );
     const json = safeJson(res.text);
     if (res.status >= 500) {
+      // Central up, its database not: central says when to ask again (sync-engine.ts waits as told).
+      const e = errorBodySchema.safeParse(json);
+      if (e.success && e.data.error.code === "DATABASE_UNAVAILABLE") throw errorFromBody(e.data as ErrorBody);
       throw new CentralServerError(`central answered ${res.status} to ${method} ${path}; will retry`);
     }
     if (res.status < 200 || res.status >= 300) {

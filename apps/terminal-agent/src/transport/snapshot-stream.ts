@@ -51,7 +51,6 @@ async function errorOf(res: http.IncomingMessage, what: string): Promise<Error> 
   const chunks: Buffer[] = [];
   for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
   const status = res.statusCode ?? 0;
-  if (status >= 500) return new CentralServerError(`central answered ${status} to ${what}; will retry`);
   let json: unknown;
   try {
     json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -59,6 +58,11 @@ async function errorOf(res: http.IncomingMessage, what: string): Promise<Error> 
     json = undefined;
   }
   const e = errorBodySchema.safeParse(json);
+  if (status >= 500) {
+    // As http-transport.ts: only central's database 503 is acted on as such.
+    if (e.success && e.data.error.code === "DATABASE_UNAVAILABLE") return errorFromBody(e.data as ErrorBody);
+    return new CentralServerError(`central answered ${status} to ${what}; will retry`);
+  }
   if (e.success) return errorFromBody(e.data as ErrorBody);
   return new ProtocolMismatchError(`central answered ${status} without an error body to ${what}`);
 }

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { TEST_PG_URL } from "@tillsync/testkit";
+import { TEST_PG_URL } from "./test-database";
 
 /**
  * A TCP relay to the shared PostgreSQL whose network a test controls: it counts connection
