@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { migrationsDir, type PushChange, type PushResult } from "@tillsync/shared";
-import { outboxIdOf } from "../src/capture/outbox-ids";
+import { changeIdSql, outboxIdOf } from "../src/capture/outbox-ids";
 import { openTerminalDb, type SqliteDb } from "../src/db/terminal-db";
 import { OutboxStore } from "../src/outbox/outbox-store";
 
@@ -118,6 +118,34 @@ describe("outbox ids", () => {
     ).toThrow(/outbox id reused/);
   });
 
+  it("makes a change id with one printf of integers, fresh random bits each time (issue 15: trigger CPU)", () => {
+    // The capture triggers as installed in the file: no randomblob cut into pieces per row.
+    const trigger = db
+      .prepare(`SELECT sql FROM sqlite_master WHERE name = 'tillsync_capture_sale_orders_insert'`)
+      .get() as { sql: string };
+    expect(trigger.sql).not.toMatch(/randomblob|substr\(/);
+    expect(trigger.sql.match(/printf\(/g)).toHaveLength(1);
+    // One statement makes many at one 'now': same milliseconds, distinct random bits.
+    const made = db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) SELECT ${changeIdSql("7")} AS c FROM n`,
+      )
+      .all() as Array<{ c: string }>;
+    const ids = made.map((r) => r.c);
+    for (const c of ids) {
+      expect(c).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(outboxIdOf(c)).toBe(7);
+    }
+    expect(new Set(ids.map((c) => c.slice(0, 13))).size).toBe(1);
+    expect(new Set(ids.map((c) => c.slice(15, 18) + c.slice(20, 23) + c.slice(24, 26))).size).toBeGreaterThan(190);
+    // Every one of the 32 random bits takes both values.
+    const bits = (c: string) => BigInt("0x" + c.slice(15, 18) + c.slice(20, 23) + c.slice(24, 26));
+    const or = ids.reduce((a, c) => a | bits(c), 0n);
+    const and = ids.reduce((a, c) => a & bits(c), (1n << 32n) - 1n);
+    expect(or).toBe((1n << 32n) - 1n);
+    expect(and).toBe(0n);
+  });
+
   it("re-issues a change id for the unsent rest of an answered row that still carries the row's id", () => {
     const id = order(db);
     const outbox = new OutboxStore(db);
@@ -196,6 +224,43 @@ describe("migration to sequence ids", () => {
           .map((r) => r.entity_id),
       ).toEqual([...pending, later]);
       expect(rows(db).every((r) => r.status === "SYNCED")).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("migration to the printf change id", () => {
+  it("recreates an existing till's capture triggers and keeps its ids going", () => {
+    const all = migrationsDir("terminal");
+    const out = path.join(dir, "migrations");
+    for (const name of readdirSync(all)) {
+      if (name.endsWith("_capture_change_id_printf")) break;
+      cpSync(path.join(all, name), path.join(out, name), { recursive: true });
+    }
+    cpSync(path.join(all, "migration_lock.toml"), path.join(out, "migration_lock.toml"));
+    const file = path.join(dir, "old.db");
+    const old = openTerminalDb(file, out);
+    const trigger = (d: SqliteDb) =>
+      (
+        d.prepare(`SELECT sql FROM sqlite_master WHERE name = 'tillsync_capture_sale_orders_insert'`).get() as {
+          sql: string;
+        }
+      ).sql;
+    expect(trigger(old)).toMatch(/randomblob/);
+    order(old);
+    const before = rows(old);
+    old.close();
+
+    const db = openTerminalDb(file);
+    try {
+      expect(trigger(db)).not.toMatch(/randomblob/);
+      order(db);
+      const after = rows(db);
+      expect(after.slice(0, 1)).toEqual(before);
+      expect(after[1]!.id).toBe(before[0]!.id + 1);
+      expect(outboxIdOf(after[1]!.change_id)).toBe(after[1]!.id);
+      expect(after[1]!.change_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
     } finally {
       db.close();
     }
