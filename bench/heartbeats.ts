@@ -12,7 +12,7 @@
  *
  * Each bench terminal acks a sync:trigger at once, as an agent does once it has synced. The
  * cluster's SERVER_RESTART round (2 s after central starts) finds the terminals provisioned by
- * then, a number that varies from run to run (92-200 seen); unacked, each of their triggers was a
+ * then, a number that varies from run to run (44-236 seen); unacked, each of their triggers was a
  * delivery job polling Redis every 2 s and failing with a retry every ~16 s during the
  * measurement, in waves, in whichever slice they fell.
  *   npx tsx bench/heartbeats.ts [terminals=10000] [intervals=1] [intervalSeconds=30] [slices=6]
