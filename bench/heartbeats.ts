@@ -6,7 +6,15 @@
  * authentication or a database write). The two alternate in `slices` parts of each interval
  * (a sixth of the terminals heartbeat over a sixth of the interval, then as many /health
  * requests over as long, and so on), so both sides see the same minute of a shared machine: with
- * a whole interval of each, one side's p99 was set by whatever else ran in its 30 s.
+ * a whole interval of each, one side's p99 was set by whatever else ran in its 30 s. The order
+ * within a pair of slices alternates (heartbeats first, then /health first, ...), so neither side
+ * always inherits what the connecting phase or the slice before left behind.
+ *
+ * Each bench terminal acks a sync:trigger at once, as an agent does once it has synced. The
+ * cluster's SERVER_RESTART round (2 s after central starts) finds the terminals provisioned by
+ * then, a number that varies from run to run (44-236 seen); unacked, each of their triggers was a
+ * delivery job polling Redis every 2 s and failing with a retry every ~16 s during the
+ * measurement, in waves, in whichever slice they fell.
  *   npx tsx bench/heartbeats.ts [terminals=10000] [intervals=1] [intervalSeconds=30] [slices=6]
  */
 import http from "node:http";
@@ -45,6 +53,9 @@ async function provision(central: Central): Promise<Terminal[]> {
   return terminals;
 }
 
+/** sync:triggers the bench terminals acked (see the header). */
+let triggersAcked = 0;
+
 /** Connects and registers every terminal, 200 handshakes at a time. */
 async function connectAll(central: Central, terminals: Terminal[], sockets: Socket[]): Promise<void> {
   for (let i = 0; i < terminals.length; i += 200) {
@@ -59,6 +70,10 @@ async function connectAll(central: Central, terminals: Terminal[], sockets: Sock
               forceNew: true,
             });
             sockets.push(s);
+            s.on("sync:trigger", (trigger: { type: string; timestamp: string }) => {
+              triggersAcked++;
+              s.emit("sync:ack", { terminalId: t.id, type: trigger.type, timestamp: trigger.timestamp });
+            });
             s.once("connect", () => {
               s.emit("terminal:register", { terminalId: t.id });
               resolve();
@@ -118,16 +133,24 @@ function request(
 }
 
 async function measure(central: Central, terminals: Terminal[]): Promise<void> {
-  const beat = (t: Terminal) =>
-    request(`${central.url}/api/sync/heartbeat`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${t.key}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        terminalId: t.id,
-        status: "idle",
-        outbox: { sale_orders: { pending: 2, failed: 0, synced: 40, conflicts: 0 } },
-      }),
-    });
+  // Each terminal's request built before the clock starts: the bench process's own work per
+  // request (and its garbage) is then about the same for both sides.
+  const beats = new Map(
+    terminals.map((t) => [
+      t,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.key}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          terminalId: t.id,
+          status: "idle",
+          outbox: { sale_orders: { pending: 2, failed: 0, synced: 40, conflicts: 0 } },
+        }),
+      },
+    ]),
+  );
+  const beatUrl = `${central.url}/api/sync/heartbeat`;
+  const beat = (t: Terminal) => request(beatUrl, beats.get(t)!);
   const health = () => request(`${central.url}/health`, { method: "GET" });
   const lat: number[] = [];
   const base: number[] = [];
@@ -146,8 +169,16 @@ async function measure(central: Central, terminals: Terminal[]): Promise<void> {
       for (let k = 0; k < SLICES; k++) {
         // The same rate on both sides: a slice's terminals over a slice of the interval.
         const part = terminals.filter((_, i) => i % SLICES === k);
-        lat.push(...(await timed("beat", () => spread(part, beat, INTERVAL_MS / SLICES))));
-        base.push(...(await timed("health", () => spread(part, health, INTERVAL_MS / SLICES))));
+        const beatSlice = () => timed("beat", () => spread(part, beat, INTERVAL_MS / SLICES));
+        const healthSlice = () => timed("health", () => spread(part, health, INTERVAL_MS / SLICES));
+        // Heartbeats first in one pair of slices, /health first in the next.
+        if ((n * SLICES + k) % 2 === 0) {
+          lat.push(...(await beatSlice()));
+          base.push(...(await healthSlice()));
+        } else {
+          base.push(...(await healthSlice()));
+          lat.push(...(await beatSlice()));
+        }
       }
   } finally {
     clearInterval(sampler);
@@ -164,7 +195,7 @@ function report(lat: number[], base: number[], peak: number, cpu: { beat: number
     `heartbeats, ${TERMINALS} terminals connected, each once per ${INTERVAL_MS / 1000} s (${fmt(rate)}/s) × ${INTERVALS}: ` +
       `latency p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms; baseline GET /health same rate p50 ${fmt(pct(base, 50))} ms, p99 ${fmt(pct(base, 99))} ms ` +
       `(ratio p99 ${(pct(lat, 99) / pct(base, 99)).toFixed(2)}×, target ≤ 2×; alternating in ${SLICES} slices); central RSS peak ${fmt(peak)} MB; ` +
-      `central CPU s: heartbeats ${cpu.beat.toFixed(2)}, /health ${cpu.health.toFixed(2)}`,
+      `central CPU s: heartbeats ${cpu.beat.toFixed(2)}, /health ${cpu.health.toFixed(2)}; sync:triggers acked ${triggersAcked}`,
   );
   reportFigure({
     bench: "heartbeats",
@@ -195,7 +226,8 @@ async function main(): Promise<void> {
   const c0 = performance.now();
   await connectAll(central, terminals, sockets);
   console.log(
-    `${TERMINALS} sockets connected in ${fmt(performance.now() - c0)} ms; central RSS ${fmt(rssMb(central.child.pid))} MB`,
+    `${TERMINALS} sockets connected in ${fmt(performance.now() - c0)} ms; central RSS ${fmt(rssMb(central.child.pid))} MB; ` +
+      `sync:triggers acked so far ${triggersAcked}`,
   );
   await measure(central, terminals);
 }

@@ -38,9 +38,22 @@ export function deliveryOptionsOf(t: HubTunables): DeliveryOptions {
   };
 }
 
-class AckTimeoutError extends Error {
+/**
+ * A delivery attempt that got no ack: an expected outcome, not a fault, so it carries no stack.
+ * BullMQ reads `stack` of every failed attempt to record it; formatted through source maps,
+ * the frames (always the same two lines of this file) cost a few ms each, and the unacked
+ * triggers of tills that registered together time out together: in the 10,000-till heartbeat
+ * bench ~100 of them at once held central's loop for 50-70 ms (bench/README.md).
+ */
+export class AckTimeoutError extends Error {
   constructor(terminalId: string, ms: number) {
-    super(`terminal ${terminalId} did not ack its sync:trigger within ${ms} ms; retrying with backoff`);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(`terminal ${terminalId} did not ack its sync:trigger within ${ms} ms; retrying with backoff`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.name = "AckTimeoutError";
   }
 }
