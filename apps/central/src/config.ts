@@ -95,6 +95,12 @@ export const HUB_DEFAULTS = {
    */
   cursorOverSocket: true,
   /**
+   * Terminals may carry their applied cursor on the `sync:ack` of the trigger they synced for
+   * (hub/socket-ack.ts) instead of a `sync:cursor` inside each triggered cycle; off, the register
+   * answer says so and agents send `sync:cursor` (or HTTP) as before.
+   */
+  cursorOnAck: true,
+  /**
    * Terminals may pull over their socket (`sync:pull`, hub/socket-pull.ts) instead of a GET per
    * pull; off, the register answer says so and agents pull over HTTP.
    */

@@ -36,7 +36,7 @@ interface ServerEvents {
 /** Answers (socket.io acknowledgements) are `unknown` until parsed: central's word is checked. */
 interface ClientEvents {
   "terminal:register": (p: SocketPayload<"terminal:register">, answer: (a: unknown) => void) => void;
-  "sync:ack": (p: SocketPayload<"sync:ack">) => void;
+  "sync:ack": (p: SocketPayload<"sync:ack">, answer?: (a: unknown) => void) => void;
   "sync:cursor": (p: SocketPayload<"sync:cursor">, answer: (a: unknown) => void) => void;
   "sync:pull": (p: SocketPayload<"sync:pull">, answer: (a: unknown) => void) => void;
 }
@@ -91,13 +91,19 @@ export class SocketLink extends EventEmitter<LinkEvents> {
   private cursorAck = false;
   /** This connection's central said it answers `sync:pull`; reset on disconnect. */
   private pullAnswered = false;
+  /** This connection's central said it takes the applied cursor on `sync:ack`; reset on disconnect. */
+  private cursorOnAck = false;
+  /** True while triggered cycles run (drain): a cursor they pull can wait for the trigger's ack. */
+  private draining = false;
+  /** The cursor (and its epoch) a triggered cycle applied, to go on the trigger's ack. */
+  private carried: { cursor: FeedCursor; epoch: string } | undefined;
   /** What central's rows are checked against: the policy of the protocol the handshake names. */
   private readonly policy: SyncPolicy;
   private readonly pullPage = (since: FeedCursor, limit: number, epoch?: string) =>
     this.pullOverSocket(since, limit, epoch);
   /** Counts connections, so a late register answer of an earlier one is not believed for this one. */
   private connection = 0;
-  private readonly ackCursor = (cursor: FeedCursor) => this.cursorOverSocket(cursor);
+  private readonly ackCursor = (cursor: FeedCursor, epoch?: string) => this.takeCursor(cursor, epoch);
 
   constructor(
     private readonly agent: Agent,
@@ -130,6 +136,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
             const a = registerAnswerSchema.safeParse(raw).data;
             this.cursorAck = a?.cursorAck === true;
             this.pullAnswered = a?.pull === true;
+            this.cursorOnAck = a?.cursorOnAck === true;
           },
         );
       this.log("socket to central connected");
@@ -141,6 +148,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       // The next connection may reach another instance, or an older one.
       this.cursorAck = false;
       this.pullAnswered = false;
+      this.cursorOnAck = false;
       // Triggers and stops arrive only over the socket: while it is down the till pulls on its
       // interval, which is worth seeing in the log.
       if (!this.stopped) this.log(`socket to central disconnected (${reason}); reconnecting`);
@@ -194,6 +202,48 @@ export class SocketLink extends EventEmitter<LinkEvents> {
   }
 
   /**
+   * The engine's pulled cursor. In a triggered cycle, when this connection's central takes it on
+   * `sync:ack`, it is kept for the ack that follows the cycle (drain), so the cycle ends without
+   * a `sync:cursor` and the wait for its answer: after a price change, a frame, an answer and a
+   * statement's wait less for each of a thousand tills. Otherwise it goes as `sync:cursor`.
+   */
+  private takeCursor(cursor: FeedCursor, epoch: string | undefined): Promise<boolean> {
+    if (this.draining && epoch && this.cursorOnAck && this.socket.connected && !this.stopped) {
+      this.carried = { cursor, epoch };
+      return Promise.resolve(true);
+    }
+    return this.cursorOverSocket(cursor);
+  }
+
+  /**
+   * A cursor taken for a trigger's ack whose ack did not carry it (the cycle failed after its
+   * pull, a stop, the offer gone with the connection) or whose answer said central could not
+   * record it: acknowledged as it was before, over `sync:cursor` or HTTP.
+   */
+  private async acknowledgeElsewhere(cursor: FeedCursor): Promise<void> {
+    if (await this.cursorOverSocket(cursor)) return;
+    try {
+      await this.agent.engine.acknowledgeOverHttp(cursor);
+    } catch (err) {
+      // Recorded lower for now, which only holds compaction back: the next acknowledge replaces it.
+      this.log(`could not acknowledge cursor ${cursor}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Central's answer to a `sync:ack` that carried a cursor (answered as `sync:cursor` is). */
+  private onCursorAckAnswer(cursor: FeedCursor, err: Error | null, raw: unknown): void {
+    const a = err ? undefined : syncCursorAnswerSchema.safeParse(raw).data;
+    if (a?.ok) return;
+    if (a?.error) {
+      // Central's refusal (not a position of its feed, a key no longer valid): sending it another
+      // way would ask the same of it. A reset shows at the next pull.
+      this.log(`central did not record the cursor on sync:ack: ${a.error}`);
+      return;
+    }
+    void this.acknowledgeElsewhere(cursor); // no answer in time, or central's own failure
+  }
+
+  /**
    * The engine's pulled cursor, acknowledged over this socket when its central takes it (one
    * HTTP request less per pull: after a price change, one less for each of a thousand tills).
    * True once central answered that it recorded it; false sends the engine to HTTP.
@@ -219,6 +269,11 @@ export class SocketLink extends EventEmitter<LinkEvents> {
   /** Whether cursors now go over the socket (central's register answer said it takes them). */
   get cursorOverSocketOn(): boolean {
     return this.cursorAck && this.socket.connected;
+  }
+
+  /** Whether a triggered cycle's cursor now goes on its `sync:ack` (central's register answer said so). */
+  get cursorOnAckOn(): boolean {
+    return this.cursorOnAck && this.socket.connected;
   }
 
   private onConnectError(err: HandshakeError): void {
@@ -293,6 +348,18 @@ export class SocketLink extends EventEmitter<LinkEvents> {
    * flight when a trigger arrives may have pulled before the change, so one more runs.
    */
   private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      await this.drainTriggers();
+    } finally {
+      this.draining = false;
+      const left = this.carried;
+      this.carried = undefined;
+      if (left) await this.acknowledgeElsewhere(left.cursor);
+    }
+  }
+
+  private async drainTriggers(): Promise<void> {
     while (this.latest && !this.stopped) {
       const t = this.latest;
       this.latest = undefined;
@@ -310,7 +377,20 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       }
       if (this.latest) continue; // a newer trigger arrived during the cycle: serve it too
       const ack = { terminalId: t.terminalId, type: t.type, timestamp: t.timestamp };
-      this.socket.emit("sync:ack", ack);
+      const carried = this.carried;
+      this.carried = undefined;
+      if (carried && this.cursorOnAck && this.socket.connected) {
+        this.socket
+          .timeout(SOCKET_ANSWER_TIMEOUT_MS)
+          .emitWithAck("sync:ack", { ...ack, ...carried })
+          .then(
+            (raw: unknown) => this.onCursorAckAnswer(carried.cursor, null, raw),
+            (err: Error) => this.onCursorAckAnswer(carried.cursor, err, undefined),
+          );
+      } else {
+        this.socket.emit("sync:ack", ack);
+        if (carried) void this.acknowledgeElsewhere(carried.cursor);
+      }
       this.emit("acked", ack);
     }
   }
