@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { useTestCentral, type TestCentral } from "@tillsync/central/testing";
 import { waitFor } from "@tillsync/testkit";
-import { SocketLink, startSocketLink } from "../src";
+import { startSocketLink, type SocketLink } from "../src";
+import { SocketCursor } from "../src/transport/socket-cursor";
 import { HttpCentralTransport } from "../src/transport/http-transport";
 import { createTestAgent, type TestAgent } from "../testing";
 
@@ -18,8 +19,8 @@ interface LagRow {
   lag: number;
 }
 
-/** The link's `sync:cursor` (private: what the round sends, not how it is called). */
-type CursorSender = { cursorOverSocket(cursor: string): Promise<boolean> };
+/** The link's `sync:cursor` (transport/socket-cursor.ts). */
+type CursorSender = Pick<SocketCursor, "send">;
 
 function suite(label: string, cursorOverSocket: boolean, cursorOnAck = cursorOverSocket) {
   const { central } = useTestCentral(
@@ -32,14 +33,14 @@ function suite(label: string, cursorOverSocket: boolean, cursorOnAck = cursorOve
   /** HTTP acknowledges made so far (every agent of the suite: they run one at a time). */
   let spy: jest.SpiedFunction<HttpCentralTransport["acknowledge"]>;
   let pullSpy: jest.SpiedFunction<HttpCentralTransport["pull"]>;
-  let cursorSpy: jest.SpiedFunction<CursorSender["cursorOverSocket"]>;
+  let cursorSpy: jest.SpiedFunction<CursorSender["send"]>;
   const httpAcks = () => spy.mock.calls.length;
   const httpPulls = () => pullSpy.mock.calls.length;
   const socketCursors = () => cursorSpy.mock.calls.length;
   beforeAll(() => {
     spy = jest.spyOn(HttpCentralTransport.prototype, "acknowledge");
     pullSpy = jest.spyOn(HttpCentralTransport.prototype, "pull");
-    cursorSpy = jest.spyOn(SocketLink.prototype as unknown as CursorSender, "cursorOverSocket");
+    cursorSpy = jest.spyOn(SocketCursor.prototype, "send");
   });
   afterAll(async () => {
     for (const l of links) await l.stop();

@@ -7,7 +7,6 @@ import {
   Priority,
   registerAnswerSchema,
   socketEvents,
-  syncCursorAnswerSchema,
   syncPullAnswerSchema,
   type ErrorBody,
   type PullResponse,
@@ -21,6 +20,9 @@ import type { Agent } from "../daemon/agent";
 import { SyncStateStore } from "../db/sync-state";
 import { currentAgentProtocol, type AgentProtocol } from "./agent-protocol";
 import { checkPullPage } from "./answer-checks";
+import { SOCKET_ANSWER_TIMEOUT_MS, SocketCursor } from "./socket-cursor";
+
+export { SOCKET_ANSWER_TIMEOUT_MS };
 
 /**
  * sync_state key an older agent set while central's emergency stop had paused it through the
@@ -28,26 +30,18 @@ import { checkPullPage } from "./answer-checks";
  */
 const HUB_PAUSED = "hub_paused";
 
-interface ServerEvents {
+export interface ServerEvents {
   "sync:trigger": (p: unknown) => void;
   "sync:pause": (p: unknown) => void;
   "sync:resume": (p: unknown) => void;
 }
 /** Answers (socket.io acknowledgements) are `unknown` until parsed: central's word is checked. */
-interface ClientEvents {
+export interface ClientEvents {
   "terminal:register": (p: SocketPayload<"terminal:register">, answer: (a: unknown) => void) => void;
   "sync:ack": (p: SocketPayload<"sync:ack">, answer?: (a: unknown) => void) => void;
   "sync:cursor": (p: SocketPayload<"sync:cursor">, answer: (a: unknown) => void) => void;
   "sync:pull": (p: SocketPayload<"sync:pull">, answer: (a: unknown) => void) => void;
 }
-
-/**
- * How long the agent waits for central's answer to its register or to a `sync:cursor`. Without
- * the register's answer (a central before it) cursors go over HTTP; without a cursor's, the
- * engine acknowledges that cursor over HTTP too (recording it twice is harmless: central keeps
- * the greater).
- */
-export const SOCKET_ANSWER_TIMEOUT_MS = 5_000;
 
 interface LinkEvents {
   connected: [];
@@ -87,23 +81,17 @@ export class SocketLink extends EventEmitter<LinkEvents> {
   private running: Promise<void> | undefined;
   private stopped = false;
   private upgradeRetry: NodeJS.Timeout | undefined;
-  /** This connection's central said it takes `sync:cursor` (its register answer); reset on disconnect. */
-  private cursorAck = false;
   /** This connection's central said it answers `sync:pull`; reset on disconnect. */
   private pullAnswered = false;
-  /** This connection's central said it takes the applied cursor on `sync:ack`; reset on disconnect. */
-  private cursorOnAck = false;
-  /** True while triggered cycles run (drain): a cursor they pull can wait for the trigger's ack. */
-  private draining = false;
-  /** The cursor (and its epoch) a triggered cycle applied, to go on the trigger's ack. */
-  private carried: { cursor: FeedCursor; epoch: string } | undefined;
+  /** The acknowledged cursor over this socket, as its central offers it (socket-cursor.ts). */
+  private readonly cursor: SocketCursor;
   /** What central's rows are checked against: the policy of the protocol the handshake names. */
   private readonly policy: SyncPolicy;
   private readonly pullPage = (since: FeedCursor, limit: number, epoch?: string) =>
     this.pullOverSocket(since, limit, epoch);
   /** Counts connections, so a late register answer of an earlier one is not believed for this one. */
   private connection = 0;
-  private readonly ackCursor = (cursor: FeedCursor, epoch?: string) => this.takeCursor(cursor, epoch);
+  private readonly ackCursor = (cursor: FeedCursor, epoch?: string) => this.cursor.take(cursor, epoch);
 
   constructor(
     private readonly agent: Agent,
@@ -123,6 +111,13 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       reconnectionDelay: config.SOCKET_RECONNECT_DELAY_MS,
       reconnectionDelayMax: config.SOCKET_RECONNECT_DELAY_MAX_MS,
     });
+    this.cursor = new SocketCursor({
+      socket: this.socket,
+      terminalId: config.TERMINAL_ID,
+      engine: agent.engine,
+      stopped: () => this.stopped,
+      log: (msg) => this.log(msg),
+    });
     this.socket.on("connect", () => {
       const n = ++this.connection;
       this.socket
@@ -134,9 +129,8 @@ export class SocketLink extends EventEmitter<LinkEvents> {
             // No answer (a central before it, or too late): cursors keep going over HTTP.
             if (err || n !== this.connection || !this.socket.connected) return;
             const a = registerAnswerSchema.safeParse(raw).data;
-            this.cursorAck = a?.cursorAck === true;
             this.pullAnswered = a?.pull === true;
-            this.cursorOnAck = a?.cursorOnAck === true;
+            this.cursor.offered(a);
           },
         );
       this.log("socket to central connected");
@@ -146,9 +140,8 @@ export class SocketLink extends EventEmitter<LinkEvents> {
     });
     this.socket.on("disconnect", (reason) => {
       // The next connection may reach another instance, or an older one.
-      this.cursorAck = false;
       this.pullAnswered = false;
-      this.cursorOnAck = false;
+      this.cursor.reset();
       // Triggers and stops arrive only over the socket: while it is down the till pulls on its
       // interval, which is worth seeing in the log.
       if (!this.stopped) this.log(`socket to central disconnected (${reason}); reconnecting`);
@@ -201,79 +194,14 @@ export class SocketLink extends EventEmitter<LinkEvents> {
     return this.pullAnswered && this.socket.connected;
   }
 
-  /**
-   * The engine's pulled cursor. In a triggered cycle, when this connection's central takes it on
-   * `sync:ack`, it is kept for the ack that follows the cycle (drain), so the cycle ends without
-   * a `sync:cursor` and the wait for its answer: after a price change, a frame, an answer and a
-   * statement's wait less for each of a thousand tills. Otherwise it goes as `sync:cursor`.
-   */
-  private takeCursor(cursor: FeedCursor, epoch: string | undefined): Promise<boolean> {
-    if (this.draining && epoch && this.cursorOnAck && this.socket.connected && !this.stopped) {
-      this.carried = { cursor, epoch };
-      return Promise.resolve(true);
-    }
-    return this.cursorOverSocket(cursor);
-  }
-
-  /**
-   * A cursor taken for a trigger's ack whose ack did not carry it (the cycle failed after its
-   * pull, a stop, the offer gone with the connection) or whose answer said central could not
-   * record it: acknowledged as it was before, over `sync:cursor` or HTTP.
-   */
-  private async acknowledgeElsewhere(cursor: FeedCursor): Promise<void> {
-    if (await this.cursorOverSocket(cursor)) return;
-    try {
-      await this.agent.engine.acknowledgeOverHttp(cursor);
-    } catch (err) {
-      // Recorded lower for now, which only holds compaction back: the next acknowledge replaces it.
-      this.log(`could not acknowledge cursor ${cursor}: ${(err as Error).message}`);
-    }
-  }
-
-  /** Central's answer to a `sync:ack` that carried a cursor (answered as `sync:cursor` is). */
-  private onCursorAckAnswer(cursor: FeedCursor, err: Error | null, raw: unknown): void {
-    const a = err ? undefined : syncCursorAnswerSchema.safeParse(raw).data;
-    if (a?.ok) return;
-    if (a?.error) {
-      // Central's refusal (not a position of its feed, a key no longer valid): sending it another
-      // way would ask the same of it. A reset shows at the next pull.
-      this.log(`central did not record the cursor on sync:ack: ${a.error}`);
-      return;
-    }
-    void this.acknowledgeElsewhere(cursor); // no answer in time, or central's own failure
-  }
-
-  /**
-   * The engine's pulled cursor, acknowledged over this socket when its central takes it (one
-   * HTTP request less per pull: after a price change, one less for each of a thousand tills).
-   * True once central answered that it recorded it; false sends the engine to HTTP.
-   */
-  private async cursorOverSocket(cursor: FeedCursor): Promise<boolean> {
-    if (!this.cursorAck || !this.socket.connected || this.stopped) return false;
-    const terminalId = this.config.TERMINAL_ID as SocketPayload<"sync:cursor">["terminalId"];
-    try {
-      const raw: unknown = await this.socket
-        .timeout(SOCKET_ANSWER_TIMEOUT_MS)
-        .emitWithAck("sync:cursor", { terminalId, cursor });
-      const answer = syncCursorAnswerSchema.safeParse(raw);
-      if (answer.data?.ok === true) return true;
-      this.log(
-        `central did not record the cursor over the socket (${answer.data?.error ?? "bad answer"}); acknowledging over HTTP`,
-      );
-      return false;
-    } catch {
-      return false; // no answer in time (or the socket went): HTTP
-    }
-  }
-
   /** Whether cursors now go over the socket (central's register answer said it takes them). */
   get cursorOverSocketOn(): boolean {
-    return this.cursorAck && this.socket.connected;
+    return this.cursor.overSocket;
   }
 
   /** Whether a triggered cycle's cursor now goes on its `sync:ack` (central's register answer said so). */
   get cursorOnAckOn(): boolean {
-    return this.cursorOnAck && this.socket.connected;
+    return this.cursor.onAck;
   }
 
   private onConnectError(err: HandshakeError): void {
@@ -347,16 +275,9 @@ export class SocketLink extends EventEmitter<LinkEvents> {
    * Runs cycles until no trigger is left unserved, then acks the newest. A cycle already in
    * flight when a trigger arrives may have pulled before the change, so one more runs.
    */
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      await this.drainTriggers();
-    } finally {
-      this.draining = false;
-      const left = this.carried;
-      this.carried = undefined;
-      if (left) await this.acknowledgeElsewhere(left.cursor);
-    }
+  private drain(): Promise<void> {
+    // The cycles' cursors go on their triggers' acks where central takes them (socket-cursor.ts).
+    return this.cursor.during(() => this.drainTriggers());
   }
 
   private async drainTriggers(): Promise<void> {
@@ -377,20 +298,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       }
       if (this.latest) continue; // a newer trigger arrived during the cycle: serve it too
       const ack = { terminalId: t.terminalId, type: t.type, timestamp: t.timestamp };
-      const carried = this.carried;
-      this.carried = undefined;
-      if (carried && this.cursorOnAck && this.socket.connected) {
-        this.socket
-          .timeout(SOCKET_ANSWER_TIMEOUT_MS)
-          .emitWithAck("sync:ack", { ...ack, ...carried })
-          .then(
-            (raw: unknown) => this.onCursorAckAnswer(carried.cursor, null, raw),
-            (err: Error) => this.onCursorAckAnswer(carried.cursor, err, undefined),
-          );
-      } else {
-        this.socket.emit("sync:ack", ack);
-        if (carried) void this.acknowledgeElsewhere(carried.cursor);
-      }
+      this.cursor.ack(ack);
       this.emit("acked", ack);
     }
   }
