@@ -10,6 +10,7 @@ import { TerminalKeyCache } from "./auth/key-cache";
 import type { CentralConfig, HubTunables } from "./config";
 import { bullConnection, queuePrefix } from "./hub/bull-connection";
 import { AckBatcher } from "./hub/ack-batcher";
+import { PullStartBatcher } from "./hub/pull-start-batcher";
 import {
   afterHeartbeats,
   CONTROL_HEARTBEAT_READS,
@@ -140,7 +141,9 @@ function cachedStore(
     heartbeats,
   );
   const control = afterHeartbeats(raw.control, CONTROL_HEARTBEAT_READS, heartbeats);
-  return { store: { ...raw, terminals, control }, keyCache };
+  const starts = new PullStartBatcher(raw.pullStart, config.hub.pullStartBatchMax);
+  const pullStart = { ...raw.pullStart, start: (id: string) => starts.start(id) };
+  return { store: { ...raw, terminals, control, pullStart }, keyCache };
 }
 
 /**
