@@ -95,6 +95,12 @@ export const HUB_DEFAULTS = {
    */
   cursorOverSocket: true,
   /**
+   * Terminals may carry their applied cursor on the `sync:ack` of the trigger they synced for
+   * (hub/socket-ack.ts) instead of a `sync:cursor` inside each triggered cycle; off, the register
+   * answer says so and agents send `sync:cursor` (or HTTP) as before.
+   */
+  cursorOnAck: true,
+  /**
    * Terminals may pull over their socket (`sync:pull`, hub/socket-pull.ts) instead of a GET per
    * pull; off, the register answer says so and agents pull over HTTP.
    */
@@ -105,6 +111,11 @@ export const HUB_DEFAULTS = {
    * served late when the feed's notification was lost. 0: every pull reads its page.
    */
   feedPageCacheMs: 1_000,
+  /**
+   * Pulls arriving while a pull's first statement runs share the next one, this many terminals
+   * at most (hub/pull-start-batcher.ts): a price change's thousand pulls in a few dozen statements.
+   */
+  pullStartBatchMax: 500,
   /** A delivery job that dies silently loses its claim on the terminal after this long. */
   deliveryClaimTtlMs: 10 * 60_000,
   /** Hub jobs (sweep, schedules, cleanup, restart round) one instance runs at once. */

@@ -10,6 +10,7 @@ import { TerminalKeyCache } from "./auth/key-cache";
 import type { CentralConfig, HubTunables } from "./config";
 import { bullConnection, queuePrefix } from "./hub/bull-connection";
 import { AckBatcher } from "./hub/ack-batcher";
+import { PullStartBatcher } from "./hub/pull-start-batcher";
 import {
   afterHeartbeats,
   CONTROL_HEARTBEAT_READS,
@@ -133,13 +134,16 @@ function cachedStore(
     {
       ...keyCache.wrap(raw.terminals),
       recordHeartbeat: (id: string, hb: StoredHeartbeat) => heartbeats.record(id, hb),
-      acknowledge: (id: string, cursor: string) => acks.acknowledge(id, cursor),
+      acknowledge: async (id: string, cursor: string) => void (await acks.acknowledge(id, cursor)),
+      acknowledgeInFeed: (id: string, cursor: string, epoch: string) => acks.acknowledge(id, cursor, epoch),
     },
     TERMINAL_HEARTBEAT_READS,
     heartbeats,
   );
   const control = afterHeartbeats(raw.control, CONTROL_HEARTBEAT_READS, heartbeats);
-  return { store: { ...raw, terminals, control }, keyCache };
+  const starts = new PullStartBatcher(raw.pullStart, config.hub.pullStartBatchMax);
+  const pullStart = { ...raw.pullStart, start: (id: string) => starts.start(id) };
+  return { store: { ...raw, terminals, control, pullStart }, keyCache };
 }
 
 /**

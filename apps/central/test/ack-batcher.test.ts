@@ -13,9 +13,9 @@ function gatedStore() {
     gates,
     store: {
       acknowledgeMany: (batch: Array<{ id: string; cursor: string }>) =>
-        new Promise<void>((resolve, fail) => {
+        new Promise<Set<string>>((resolve, fail) => {
           writes.push(batch);
-          gates.push({ open: resolve, fail });
+          gates.push({ open: () => resolve(new Set(batch.map((b) => b.id))), fail });
         }),
     },
   };

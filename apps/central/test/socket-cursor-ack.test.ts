@@ -51,7 +51,7 @@ describe("sync:cursor", () => {
     const t = await central.provisionTerminal();
     const s = await connect(t.key);
     const answer: unknown = await s.timeout(5_000).emitWithAck("terminal:register", { terminalId: t.terminalId });
-    expect(registerAnswerSchema.parse(answer)).toEqual({ cursorAck: true, pull: true });
+    expect(registerAnswerSchema.parse(answer)).toEqual({ cursorAck: true, pull: true, cursorOnAck: true });
   });
 
   it("records the cursor as the HTTP acknowledge does: the console's lag falls to 0", async () => {

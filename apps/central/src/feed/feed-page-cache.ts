@@ -42,7 +42,8 @@ export class FeedPageCache {
   private readonly now: () => number;
 
   constructor(private readonly opts: { ttlMs: number; maxEntries?: number; now?: () => number }) {
-    this.now = opts.now ?? Date.now;
+    // Date.now looked up at each call, not kept: a clock a test sets for the process applies here too.
+    this.now = opts.now ?? (() => Date.now());
   }
 
   /** The feed may have new entries: no page read before now is served again. */

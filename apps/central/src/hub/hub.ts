@@ -2,22 +2,15 @@ import { randomUUID } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
 import { Queue, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import {
-  socketEvents,
-  type EmergencyState,
-  type SocketPayload,
-  type SyncStopDetails,
-  type TerminalPause,
-} from "@tillsync/shared";
+import type { EmergencyState, TerminalPause } from "@tillsync/shared";
 import type { AlertSink } from "../alerts/alert-sink";
-import { emergencyAlert, scheduledRunAlert } from "../alerts/hub-alerts";
+import { scheduledRunAlert } from "../alerts/hub-alerts";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import type { CentralConfig } from "../config";
 import type { Logger } from "../observability/logger";
 import type { HubMetrics } from "../observability/metrics";
 import type { CentralStore } from "../store/central-store";
 import type { Actor } from "../store/sync-control";
-import { stopDetails } from "../sync/sync-gate";
 import { bullConnection, queuePrefix } from "./bull-connection";
 import { ClusterPresence } from "./cluster-presence";
 import { compactFeedAndExpireHistory, retentionDaysOf } from "./feed-compaction-and-retention";
@@ -28,16 +21,16 @@ import { RedisRecovery } from "./redis-recovery";
 import { RUN_CHECK_JOB, SyncRuns } from "./sync-runs";
 import { FeedPageCache } from "../feed/feed-page-cache";
 import { SocketPulls } from "./socket-pull";
-import { onSyncCursor, registerAnswer, type CursorAckDeps } from "./socket-cursor-ack";
-import { createSocketServer, type HubServer, type HubSocket, type SocketServerHandle } from "./socket-server";
+import { createSocketServer, type HubServer, type SocketServerHandle } from "./socket-server";
 import { declareJobSchedulers } from "./job-schedulers";
-import { deliveryOptionsOf, storeRoom, terminalRoom, TriggerDelivery } from "./trigger-delivery";
+import { triggerConnected } from "./data-changed";
+import { emergencyStop, resumeAll, tellTerminalHold, type HoldDeps } from "./sync-holds";
+import { keyRoom, serveTerminalSocket } from "./terminal-socket";
+import { deliveryOptionsOf, terminalRoom, TriggerDelivery } from "./trigger-delivery";
 import { TriggerStore, type SyncTrigger } from "./trigger-store";
 
 /** The hub job that drops the sockets of keys whose grace period ended. */
 const KEY_EXPIRY_JOB = "key-expiry";
-/** Each socket also joins its key's room, so the sockets of one key can be dropped. */
-const keyRoom = (keyId: string): string => `key:${keyId}`;
 
 /** What the hub reads and writes in PostgreSQL. */
 export type HubStore = Pick<
@@ -75,7 +68,10 @@ export class Hub {
   clusterJoined: Promise<boolean> = Promise.resolve(false);
   /** Told which terminals the heartbeat sweep just turned OFFLINE (the console's events). */
   onWentOffline?: (terminalIds: string[]) => void;
-  /** Told when a terminal's cursor was acknowledged over its socket (the console's events, as for HTTP's 200). */
+  /**
+   * Told when a terminal's cursor was acknowledged over its socket, by `sync:cursor` or on its
+   * `sync:ack` (the console's events, as for HTTP's 200).
+   */
   onCursorAcked?: (terminalId: string) => void;
   /**
    * Feed pages answered once for the terminals of a round (feed/feed-page-cache.ts); the hub
@@ -147,7 +143,16 @@ export class Hub {
     });
     this.feed = this.feedWatcher();
     this.recovery = new RedisRecovery(redis, t.redisCheckMs, () => this.rebuildRedisState(), this.log);
-    this.io.on("connection", (socket) => this.onConnection(socket));
+    this.serveTerminalSockets();
+  }
+
+  /** Each terminal's socket as it connects (terminal-socket.ts). */
+  private serveTerminalSockets(): void {
+    const { config, store, metrics } = this.deps;
+    const { delivery, runs, pulls, log } = this;
+    const onCursorAcked = (id: string) => this.onCursorAcked?.(id);
+    const deps = { config, store, metrics, log, delivery, runs, pulls, onCursorAcked };
+    this.io.on("connection", (socket) => serveTerminalSocket(socket, deps));
   }
 
   /** DATA_CHANGED rounds; each feed notification also retires the cached pages. */
@@ -278,53 +283,6 @@ export class Hub {
     }
   }
 
-  private onConnection(socket: HubSocket): void {
-    const t = socket.data.terminal;
-    void socket.join([terminalRoom(t.id), storeRoom(t.storeId), ...(t.keyId ? [keyRoom(t.keyId)] : [])]);
-    this.deps.metrics.connectedTerminals.inc();
-    socket.on("disconnect", () => this.deps.metrics.connectedTerminals.dec());
-    socket.on("terminal:register", (raw, answer) => {
-      const p = socketEvents["terminal:register"].safeParse(raw);
-      if (!p.success || p.data.terminalId !== t.id) {
-        this.log.warn({ terminalId: t.id }, "terminal:register for another terminal; disconnecting");
-        socket.disconnect(true);
-        return;
-      }
-      // Agents that know the answer ask for it; it says what this instance takes on the socket.
-      if (typeof answer === "function") answer({ ...registerAnswer(this.cursorAcks), pull: this.pulls.offered });
-      void this.onRegister(socket).catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "register failed"));
-    });
-    socket.on("sync:ack", (raw) => {
-      const p = socketEvents["sync:ack"].safeParse(raw);
-      if (!p.success || p.data.terminalId !== t.id) return;
-      this.deps.metrics.triggersAcked.inc();
-      void this.delivery
-        .onAck(t.id, p.data.timestamp)
-        .then((runsOpen) => this.runs.onAck(t.id, p.data.timestamp, runsOpen))
-        .catch((err: unknown) => this.log.warn({ err, terminalId: t.id }, "ack failed"));
-    });
-    socket.on("sync:cursor", (raw, answer) => onSyncCursor(socket, this.cursorAcks, raw, answer));
-    socket.on("sync:pull", (raw, answer) => this.pulls.answer(socket, raw, answer));
-  }
-
-  private get cursorAcks(): CursorAckDeps {
-    return {
-      terminals: this.deps.store.terminals,
-      enabled: this.deps.config.hub.cursorOverSocket,
-      onAcked: (id) => this.onCursorAcked?.(id),
-      log: this.log,
-    };
-  }
-
-  /** A terminal that (re)connects learns whether sync is held for it, and gets its pending trigger. */
-  private async onRegister(socket: HubSocket): Promise<void> {
-    const id = socket.data.terminal.id;
-    const held = stopDetails(await this.deps.store.control.holdOf(id), this.deps.config.hub.stoppedRetryAfterS);
-    if (held) socket.emit("sync:pause", pausePayload(held));
-    else socket.emit("sync:resume", {});
-    await this.delivery.onRegister(id);
-  }
-
   /**
    * Queues a trigger for each terminal (one pending per terminal; merged when one waits).
    * `timestamp`: the triggers' own (a run's parts are matched to acks by it); now by default.
@@ -377,25 +335,8 @@ export class Hub {
   private async dataChangedHere(stores: Array<string | null>, timestamp: string): Promise<void> {
     // Numbered on another instance, perhaps: the pulls these triggers cause read the new page.
     this.feedPages.invalidate();
-    const ns = this.io.of("/");
-    const sids = stores.includes(null)
-      ? [...ns.sockets.keys()]
-      : stores.flatMap((s) => [...(ns.adapter.rooms.get(storeRoom(s!)) ?? [])]);
-    const ids = [...new Set(sids.flatMap((sid) => ns.sockets.get(sid)?.data.terminal.id ?? []))];
-    const chunk = this.deps.config.hub.triggerChunk;
-    for (let i = 0; i < ids.length; i += chunk) {
-      await Promise.all(
-        ids.slice(i, i + chunk).map((id) =>
-          this.delivery.sendDirect({
-            type: "INCREMENTAL",
-            terminalId: id as SyncTrigger["terminalId"],
-            timestamp,
-            reason: "DATA_CHANGED",
-          }),
-        ),
-      );
-    }
-    if (ids.length > 0) this.log.debug({ count: ids.length }, "DATA_CHANGED triggers sent");
+    const { triggerChunk } = this.deps.config.hub;
+    await triggerConnected({ io: this.io, delivery: this.delivery, triggerChunk, log: this.log }, stores, timestamp);
   }
 
   /**
@@ -423,38 +364,26 @@ export class Hub {
   }
 
   /**
-   * Stops sync of every terminal, also those connecting later, until resume(): stored in
-   * PostgreSQL first (pushes and pulls answer 423 from then on), then told to every socket of
-   * the cluster as the fast path.
+   * Stops sync of every terminal, also those connecting later, until resume() (sync-holds.ts):
+   * stored in PostgreSQL first, then told to every socket of the cluster as the fast path.
    */
-  async emergencyStop(reason: string | undefined, by: Actor): Promise<EmergencyState> {
-    const state = await this.deps.store.control.stop(reason ?? null, by);
-    const held = stopDetails({ emergency: state, pause: null }, this.deps.config.hub.stoppedRetryAfterS)!;
-    this.io.emit("sync:pause", pausePayload(held));
-    this.log.warn({ reason, by: by.name }, "EMERGENCY STOP: sync of every terminal stopped");
-    this.deps.alerts?.raise(emergencyAlert(true, by.name, reason ?? null));
-    return state;
+  emergencyStop(reason: string | undefined, by: Actor): Promise<EmergencyState> {
+    return emergencyStop(this.holds, reason, by);
   }
 
-  async resume(by: Actor): Promise<EmergencyState> {
-    const state = await this.deps.store.control.resume(by);
-    // Terminals an operator paused one by one stay paused: they are told again on register. A
-    // room broadcast, not fetchSockets(): it needs no answer from Redis, so a resume during a
-    // Redis outage still answers (local sockets hear it at once, the others when it is back).
-    const paused = await this.deps.store.terminals.pausedIds();
-    this.io.except(paused.map(terminalRoom)).emit("sync:resume", {});
-    this.log.warn({ by: by.name }, "emergency stop lifted: terminals resume");
-    this.deps.alerts?.raise(emergencyAlert(false, by.name, null));
-    return state;
+  /** Lifts the emergency stop; terminals an operator paused one by one stay paused (sync-holds.ts). */
+  resume(by: Actor): Promise<EmergencyState> {
+    return resumeAll(this.holds, by);
   }
 
   /** An operator paused (or resumed) one terminal: its sockets hear it now, on any instance. */
-  async terminalPaused(id: string, pause: TerminalPause | null): Promise<void> {
-    const emergency = await this.emergencyState();
-    const held = stopDetails({ emergency, pause }, this.deps.config.hub.stoppedRetryAfterS);
-    const room = this.io.in(terminalRoom(id));
-    if (held) room.emit("sync:pause", pausePayload(held));
-    else room.emit("sync:resume", {});
+  terminalPaused(id: string, pause: TerminalPause | null): Promise<void> {
+    return tellTerminalHold(this.holds, id, pause);
+  }
+
+  private get holds(): HoldDeps {
+    const { store, config, alerts } = this.deps;
+    return { io: this.io, store, stoppedRetryAfterS: config.hub.stoppedRetryAfterS, log: this.log, alerts };
   }
 
   /** The hub's BullMQ queues and the alert webhook's (when ALERT_WEBHOOK_URL is set), for bull-board. */
@@ -490,9 +419,4 @@ function feedListenOptions(t: HubDeps["config"]["hub"]) {
     pingMs: t.feedPingMs,
     pingTimeoutMs: t.feedPingTimeoutMs,
   };
-}
-
-/** The socket form of a stop: sync:pause with the operator's reason, what holds it, since when and by whom. */
-function pausePayload(d: SyncStopDetails): SocketPayload<"sync:pause"> {
-  return { reason: d.reason ?? d.kind, kind: d.kind, since: d.since, by: d.by };
 }

@@ -27,7 +27,7 @@ export interface ServerToClientEvents {
  */
 export interface ClientToServerEvents {
   "terminal:register": (p: unknown, answer?: (a: RegisterAnswer) => void) => void;
-  "sync:ack": (p: unknown) => void;
+  "sync:ack": (p: unknown, answer?: (a: SyncCursorAnswer) => void) => void;
   "sync:cursor": (p: unknown, answer?: (a: SyncCursorAnswer) => void) => void;
   "sync:pull": (p: unknown, answer?: (a: SyncPullAnswer) => void) => void;
 }

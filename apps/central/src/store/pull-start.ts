@@ -29,6 +29,45 @@ export interface PullStart {
 export interface PullStartQueries {
   /** The terminal's hold, the feed's identity, the sequencer's check and its open run, in one statement. */
   start(terminalId: string): Promise<PullStart>;
+  /**
+   * start for several terminals in one statement (hub/pull-start-batcher.ts), each from the same
+   * snapshot, taken when the statement begins; ids are distinct.
+   */
+  startMany(terminalIds: string[]): Promise<Map<string, PullStart>>;
+}
+
+type StartRow = HoldRow & {
+  terminal_id: string;
+  epoch: string | null;
+  expired_below: string | null;
+  same: boolean | null;
+  unsequenced: boolean;
+  in_run: boolean;
+  head: string;
+};
+
+/**
+ * One row per terminal of $1: its hold and open run, and the feed's identity, sequencer check and
+ * head, which the FROM subquery reads once for all of them.
+ */
+const START_MANY_SQL = `SELECT x.id::text AS terminal_id,
+        e.stopped, e.since, e.reason, e.stopped_by, e.resumed_at, e.resumed_by,
+        t.paused AS t_paused, t.paused_reason AS t_reason, t.paused_at AS t_at, t.paused_by AS t_by,
+        f.epoch::text AS epoch, f.expired_below::text AS expired_below,
+        f.fingerprint IS NOT DISTINCT FROM g.fingerprint AS same,
+        g.unsequenced, g.head,
+        EXISTS (SELECT 1 FROM sync_run_terminals WHERE terminal_id = x.id AND ${OPEN_PART}) AS in_run
+   FROM unnest($1::uuid[]) AS x(id)
+   CROSS JOIN (SELECT tillsync_feed_fingerprint() AS fingerprint,
+                      EXISTS (SELECT 1 FROM change_feed WHERE position IS NULL) AS unsequenced,
+                      (SELECT coalesce(max(position), 0)::text FROM change_feed) AS head) g
+   LEFT JOIN emergency_stop e ON e.id = 1
+   LEFT JOIN terminals t ON t.id = x.id
+   LEFT JOIN feed_identity f ON f.id = 1`;
+
+function startOf(r: Omit<StartRow, "terminal_id">): PullStart {
+  const identity = r.epoch !== null && r.same ? { epoch: r.epoch, expiredBelow: r.expired_below! } : null;
+  return { hold: holdFromRow(r), identity, unsequenced: r.unsequenced, inRun: r.in_run, head: r.head };
 }
 
 /**
@@ -43,16 +82,7 @@ export interface PullStartQueries {
 export function pullStartQueries(q: Queryable): PullStartQueries {
   return {
     async start(terminalId) {
-      const { rows } = await q.query<
-        HoldRow & {
-          epoch: string | null;
-          expired_below: string | null;
-          same: boolean | null;
-          unsequenced: boolean;
-          in_run: boolean;
-          head: string;
-        }
-      >(
+      const { rows } = await q.query<Omit<StartRow, "terminal_id">>(
         `SELECT ${HOLD_COLUMNS},
                 f.epoch::text AS epoch, f.expired_below::text AS expired_below,
                 f.fingerprint IS NOT DISTINCT FROM tillsync_feed_fingerprint() AS same,
@@ -63,9 +93,11 @@ export function pullStartQueries(q: Queryable): PullStartQueries {
            LEFT JOIN feed_identity f ON f.id = 1`,
         [terminalId],
       );
-      const r = rows[0]!;
-      const identity = r.epoch !== null && r.same ? { epoch: r.epoch, expiredBelow: r.expired_below! } : null;
-      return { hold: holdFromRow(r), identity, unsequenced: r.unsequenced, inRun: r.in_run, head: r.head };
+      return startOf(rows[0]!);
+    },
+    async startMany(terminalIds) {
+      const { rows } = await q.query<StartRow>(START_MANY_SQL, [terminalIds]);
+      return new Map(rows.map((r) => [r.terminal_id, startOf(r)]));
     },
   };
 }

@@ -1,7 +1,10 @@
 import { NotFoundError, StateConflictError, type TerminalStatus } from "@tillsync/shared";
 import type { PrismaClient } from "../generated/prisma/client";
 import { parseStoredHeartbeat, type StoredHeartbeat } from "./stored-heartbeat";
+import { acknowledgeMany, type AckEntry } from "./terminal-acks";
 import type { Queryable } from "./transaction";
+
+export type { AckEntry };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -62,8 +65,17 @@ export interface TerminalQueries {
   markSynced(id: string): Promise<void>;
   /** Records the cursor a terminal applied; never moves it backwards. */
   acknowledge(id: string, cursor: string): Promise<void>;
-  /** acknowledge for many terminals in one statement, committed asynchronously (hub/ack-batcher.ts); ids are distinct. */
-  acknowledgeMany(batch: Array<{ id: string; cursor: string }>): Promise<void>;
+  /**
+   * Records the cursor a terminal applied only if it is a position of central's feed as it stands:
+   * `epoch` is the feed's (and the database is still where that epoch was given) and the cursor is
+   * not beyond the feed's head. True when recorded. For the cursor a `sync:ack` carries (hub/socket-ack.ts).
+   */
+  acknowledgeInFeed(id: string, cursor: string, epoch: string): Promise<boolean>;
+  /**
+   * acknowledge (no epoch) and acknowledgeInFeed (with one) for many terminals in one statement,
+   * committed asynchronously (hub/ack-batcher.ts); ids are distinct. Answers the ids recorded.
+   */
+  acknowledgeMany(batch: AckEntry[]): Promise<Set<string>>;
   /** Stores the heartbeat; a terminal heard from is ONLINE again, unless it is disabled. */
   recordHeartbeat(id: string, heartbeat: StoredHeartbeat): Promise<HeartbeatTransition>;
   /** recordHeartbeat for many terminals in one statement (hub/heartbeat-batcher.ts); ids are distinct. */
@@ -197,6 +209,7 @@ function terminalWrites(
   TerminalQueries,
   | "markSynced"
   | "acknowledge"
+  | "acknowledgeInFeed"
   | "acknowledgeMany"
   | "recordHeartbeat"
   | "recordHeartbeats"
@@ -214,6 +227,7 @@ function terminalWrites(
         [id, cursor],
       );
     },
+    acknowledgeInFeed: async (id, cursor, epoch) => (await acknowledgeMany(q, [{ id, cursor, epoch }])).has(id),
     acknowledgeMany: (batch) => acknowledgeMany(q, batch),
     async recordHeartbeat(id, heartbeat) {
       const t = (await recordHeartbeats(q, [{ id, heartbeat }])).get(id);
@@ -376,26 +390,4 @@ async function recordHeartbeats(
   );
   for (const r of rows) out.set(r.id, { name: r.name, cameBack: r.was_offline, circuitWasOpen: r.circuit_was_open });
   return out;
-}
-
-/**
- * Acknowledged cursors of many terminals in one statement; GREATEST: a late, reordered
- * acknowledge never moves a recorded cursor backwards. Rows are locked in id order, as the
- * heartbeat batch locks them, so the two never deadlock. Committed asynchronously, as
- * heartbeats are: a cursor lost to a crash of PostgreSQL only leaves the recorded one a little
- * lower, which holds compaction back (its floor is the lowest cursor) and is replaced by the
- * till's next acknowledge; it is never higher than what the till applied. For the pool only:
- * inside a larger transaction the setting would make that whole transaction's commit asynchronous.
- */
-async function acknowledgeMany(q: Queryable, batch: Array<{ id: string; cursor: string }>): Promise<void> {
-  if (batch.length === 0) return;
-  const sorted = [...batch].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-  await q.query(
-    `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
-     locked AS (SELECT t.id FROM terminals t WHERE t.id = ANY($1::uuid[]) ORDER BY t.id FOR UPDATE)
-     UPDATE terminals t SET acked_cursor = GREATEST(t.acked_cursor, b.cursor), last_seen_at = now()
-       FROM async_commit, locked, unnest($1::uuid[], $2::bigint[]) AS b(id, cursor)
-      WHERE t.id = locked.id AND b.id = t.id AND async_commit.setting = 'off'`,
-    [sorted.map((b) => b.id), sorted.map((b) => b.cursor)],
-  );
 }

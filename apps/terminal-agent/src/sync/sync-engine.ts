@@ -139,11 +139,12 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   /** Aborted by stop(): loops finish the batch in flight and take no new one. */
   private readonly lifetime = new AbortController();
   /**
-   * Set by the socket link (transport/socket-link.ts): acknowledges a pulled cursor over the
-   * socket, resolving false when it could not (no link, a central that does not take it, no
-   * answer in time); the pull then acknowledges over HTTP, as without it.
+   * Set by the socket link (transport/socket-link.ts): acknowledges a pulled cursor (of the feed
+   * epoch given) over the socket, or takes it to carry on the ack of the trigger this cycle runs
+   * for; it resolves false when it could do neither (no link, a central that does not take it, no
+   * answer in time), and the pull then acknowledges over HTTP, as without it.
    */
-  cursorOverSocket: ((cursor: FeedCursor) => Promise<boolean>) | undefined;
+  cursorOverSocket: ((cursor: FeedCursor, epoch?: string) => Promise<boolean>) | undefined;
   /**
    * Set by the socket link: a page pulled over the socket, checked as the HTTP transport checks
    * it; undefined when it could not be (no link, a central that does not offer it, no answer in
@@ -374,10 +375,18 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
         [next, mark] = [following, followingMark];
         lane.resume(); // after a page read again with the lane held; and a sale committed during the write
       }
-      if (cursor !== start && !(await this.cursorOverSocket?.(cursor))) await this.transport.acknowledge(cursor);
+      if (cursor !== start && !(await this.cursorOverSocket?.(cursor, epoch))) await this.transport.acknowledge(cursor);
     } finally {
       await lane.close();
     }
+  }
+
+  /**
+   * Acknowledges `cursor` over HTTP: for the socket link, when a cursor it took to carry on a
+   * trigger's ack could not go that way (the ack was not sent, or central did not answer it).
+   */
+  acknowledgeOverHttp(cursor: FeedCursor): Promise<void> {
+    return this.transport.acknowledge(cursor);
   }
 
   /** A page over the socket when the link can, else over HTTP (the transport). */

@@ -7,7 +7,6 @@ import {
   Priority,
   registerAnswerSchema,
   socketEvents,
-  syncCursorAnswerSchema,
   syncPullAnswerSchema,
   type ErrorBody,
   type PullResponse,
@@ -21,6 +20,9 @@ import type { Agent } from "../daemon/agent";
 import { SyncStateStore } from "../db/sync-state";
 import { currentAgentProtocol, type AgentProtocol } from "./agent-protocol";
 import { checkPullPage } from "./answer-checks";
+import { SOCKET_ANSWER_TIMEOUT_MS, SocketCursor } from "./socket-cursor";
+
+export { SOCKET_ANSWER_TIMEOUT_MS };
 
 /**
  * sync_state key an older agent set while central's emergency stop had paused it through the
@@ -28,26 +30,18 @@ import { checkPullPage } from "./answer-checks";
  */
 const HUB_PAUSED = "hub_paused";
 
-interface ServerEvents {
+export interface ServerEvents {
   "sync:trigger": (p: unknown) => void;
   "sync:pause": (p: unknown) => void;
   "sync:resume": (p: unknown) => void;
 }
 /** Answers (socket.io acknowledgements) are `unknown` until parsed: central's word is checked. */
-interface ClientEvents {
+export interface ClientEvents {
   "terminal:register": (p: SocketPayload<"terminal:register">, answer: (a: unknown) => void) => void;
-  "sync:ack": (p: SocketPayload<"sync:ack">) => void;
+  "sync:ack": (p: SocketPayload<"sync:ack">, answer?: (a: unknown) => void) => void;
   "sync:cursor": (p: SocketPayload<"sync:cursor">, answer: (a: unknown) => void) => void;
   "sync:pull": (p: SocketPayload<"sync:pull">, answer: (a: unknown) => void) => void;
 }
-
-/**
- * How long the agent waits for central's answer to its register or to a `sync:cursor`. Without
- * the register's answer (a central before it) cursors go over HTTP; without a cursor's, the
- * engine acknowledges that cursor over HTTP too (recording it twice is harmless: central keeps
- * the greater).
- */
-export const SOCKET_ANSWER_TIMEOUT_MS = 5_000;
 
 interface LinkEvents {
   connected: [];
@@ -87,17 +81,17 @@ export class SocketLink extends EventEmitter<LinkEvents> {
   private running: Promise<void> | undefined;
   private stopped = false;
   private upgradeRetry: NodeJS.Timeout | undefined;
-  /** This connection's central said it takes `sync:cursor` (its register answer); reset on disconnect. */
-  private cursorAck = false;
   /** This connection's central said it answers `sync:pull`; reset on disconnect. */
   private pullAnswered = false;
+  /** The acknowledged cursor over this socket, as its central offers it (socket-cursor.ts). */
+  private readonly cursor: SocketCursor;
   /** What central's rows are checked against: the policy of the protocol the handshake names. */
   private readonly policy: SyncPolicy;
   private readonly pullPage = (since: FeedCursor, limit: number, epoch?: string) =>
     this.pullOverSocket(since, limit, epoch);
   /** Counts connections, so a late register answer of an earlier one is not believed for this one. */
   private connection = 0;
-  private readonly ackCursor = (cursor: FeedCursor) => this.cursorOverSocket(cursor);
+  private readonly ackCursor = (cursor: FeedCursor, epoch?: string) => this.cursor.take(cursor, epoch);
 
   constructor(
     private readonly agent: Agent,
@@ -117,6 +111,13 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       reconnectionDelay: config.SOCKET_RECONNECT_DELAY_MS,
       reconnectionDelayMax: config.SOCKET_RECONNECT_DELAY_MAX_MS,
     });
+    this.cursor = new SocketCursor({
+      socket: this.socket,
+      terminalId: config.TERMINAL_ID,
+      engine: agent.engine,
+      stopped: () => this.stopped,
+      log: (msg) => this.log(msg),
+    });
     this.socket.on("connect", () => {
       const n = ++this.connection;
       this.socket
@@ -128,8 +129,8 @@ export class SocketLink extends EventEmitter<LinkEvents> {
             // No answer (a central before it, or too late): cursors keep going over HTTP.
             if (err || n !== this.connection || !this.socket.connected) return;
             const a = registerAnswerSchema.safeParse(raw).data;
-            this.cursorAck = a?.cursorAck === true;
             this.pullAnswered = a?.pull === true;
+            this.cursor.offered(a);
           },
         );
       this.log("socket to central connected");
@@ -139,8 +140,8 @@ export class SocketLink extends EventEmitter<LinkEvents> {
     });
     this.socket.on("disconnect", (reason) => {
       // The next connection may reach another instance, or an older one.
-      this.cursorAck = false;
       this.pullAnswered = false;
+      this.cursor.reset();
       // Triggers and stops arrive only over the socket: while it is down the till pulls on its
       // interval, which is worth seeing in the log.
       if (!this.stopped) this.log(`socket to central disconnected (${reason}); reconnecting`);
@@ -193,32 +194,14 @@ export class SocketLink extends EventEmitter<LinkEvents> {
     return this.pullAnswered && this.socket.connected;
   }
 
-  /**
-   * The engine's pulled cursor, acknowledged over this socket when its central takes it (one
-   * HTTP request less per pull: after a price change, one less for each of a thousand tills).
-   * True once central answered that it recorded it; false sends the engine to HTTP.
-   */
-  private async cursorOverSocket(cursor: FeedCursor): Promise<boolean> {
-    if (!this.cursorAck || !this.socket.connected || this.stopped) return false;
-    const terminalId = this.config.TERMINAL_ID as SocketPayload<"sync:cursor">["terminalId"];
-    try {
-      const raw: unknown = await this.socket
-        .timeout(SOCKET_ANSWER_TIMEOUT_MS)
-        .emitWithAck("sync:cursor", { terminalId, cursor });
-      const answer = syncCursorAnswerSchema.safeParse(raw);
-      if (answer.data?.ok === true) return true;
-      this.log(
-        `central did not record the cursor over the socket (${answer.data?.error ?? "bad answer"}); acknowledging over HTTP`,
-      );
-      return false;
-    } catch {
-      return false; // no answer in time (or the socket went): HTTP
-    }
-  }
-
   /** Whether cursors now go over the socket (central's register answer said it takes them). */
   get cursorOverSocketOn(): boolean {
-    return this.cursorAck && this.socket.connected;
+    return this.cursor.overSocket;
+  }
+
+  /** Whether a triggered cycle's cursor now goes on its `sync:ack` (central's register answer said so). */
+  get cursorOnAckOn(): boolean {
+    return this.cursor.onAck;
   }
 
   private onConnectError(err: HandshakeError): void {
@@ -292,7 +275,12 @@ export class SocketLink extends EventEmitter<LinkEvents> {
    * Runs cycles until no trigger is left unserved, then acks the newest. A cycle already in
    * flight when a trigger arrives may have pulled before the change, so one more runs.
    */
-  private async drain(): Promise<void> {
+  private drain(): Promise<void> {
+    // The cycles' cursors go on their triggers' acks where central takes them (socket-cursor.ts).
+    return this.cursor.during(() => this.drainTriggers());
+  }
+
+  private async drainTriggers(): Promise<void> {
     while (this.latest && !this.stopped) {
       const t = this.latest;
       this.latest = undefined;
@@ -310,7 +298,7 @@ export class SocketLink extends EventEmitter<LinkEvents> {
       }
       if (this.latest) continue; // a newer trigger arrived during the cycle: serve it too
       const ack = { terminalId: t.terminalId, type: t.type, timestamp: t.timestamp };
-      this.socket.emit("sync:ack", ack);
+      this.cursor.ack(ack);
       this.emit("acked", ack);
     }
   }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { terminalIdSchema } from "../ids";
+import { feedCursorSchema, terminalIdSchema, uuidSchema } from "../ids";
 import { errorBodySchema } from "./common";
 import { acknowledgeRequestSchema, pullQuerySchema, pullResponseSchema } from "./pull";
 
@@ -21,6 +21,15 @@ export const syncAckSchema = z.object({
    * arrived during that sync pending; without it the ack clears whatever is pending.
    */
   timestamp: z.iso.datetime().optional(),
+  /**
+   * The cursor the agent has applied, with the feed epoch it came from, for a central whose
+   * register answer said `cursorOnAck`: it stands for that cycle's `sync:cursor` (one frame less
+   * per till and round). The agent then asks for socket.io's acknowledgement, answered as
+   * `sync:cursor` is; centrals before it strip the field, which is why the agent sends it only
+   * when offered.
+   */
+  cursor: feedCursorSchema.optional(),
+  epoch: uuidSchema.optional(),
 });
 export const syncPauseSchema = z.object({
   reason: z.string().optional(),
@@ -34,10 +43,11 @@ export const syncResumeSchema = z.object({}).strip();
 /**
  * Central's answer to `terminal:register`, through socket.io's acknowledgement. Centrals before
  * it do not answer at all, and agents before it do not ask (they emit without a callback).
- * `cursorAck`: this instance takes `sync:cursor` on this socket; `pull`: it answers `sync:pull`.
+ * `cursorAck`: this instance takes `sync:cursor` on this socket; `pull`: it answers `sync:pull`;
+ * `cursorOnAck`: it takes the applied cursor on `sync:ack` (with the epoch, checked against the feed).
  */
 export const registerAnswerSchema = z
-  .object({ cursorAck: z.boolean().optional(), pull: z.boolean().optional() })
+  .object({ cursorAck: z.boolean().optional(), pull: z.boolean().optional(), cursorOnAck: z.boolean().optional() })
   .strip();
 /**
  * `sync:cursor`: POST /api/sync/acknowledge's body over the socket the terminal already holds
@@ -45,7 +55,12 @@ export const registerAnswerSchema = z
  * agent asks for socket.io's acknowledgement and falls back to the HTTP acknowledge without it.
  */
 export const syncCursorSchema = acknowledgeRequestSchema;
-/** Central's acknowledgement of `sync:cursor`: `ok` once the cursor is recorded, as the HTTP acknowledge's 200. */
+/**
+ * Central's acknowledgement of `sync:cursor`, and of a `sync:ack` carrying a cursor: `ok` once the
+ * cursor is recorded, as the HTTP acknowledge's 200. For `sync:ack`, `ok: false` with an error is
+ * central's refusal (the cursor is not one of its feed: another epoch, beyond the head; a key no
+ * longer valid), and `ok: false` without one its own failure: acknowledge the way it was done before.
+ */
 export const syncCursorAnswerSchema = z.object({ ok: z.boolean(), error: z.string().optional() }).strip();
 /**
  * `sync:pull`: GET /api/sync/pull's query over the socket the terminal already holds, with its
