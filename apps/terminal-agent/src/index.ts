@@ -13,7 +13,8 @@ export { openTerminalDb, withoutCapture, type SqliteDb } from "./db/terminal-db"
 export { captureTriggerSql } from "./capture/capture-triggers";
 export { OutboxStore, type OutboxRow } from "./outbox/outbox-store";
 export { indexCapturedTail } from "./capture/captured-tail";
-export { SyncEngine, type EngineOptions, type CycleReport } from "./sync/sync-engine";
+export { SyncEngine } from "./sync/sync-engine";
+export type { EngineOptions, CycleReport } from "./sync/engine-options";
 export type { SyncState } from "./sync/sync-state-machine";
 export type { CentralTransport } from "./transport/central-transport";
 export { HttpCentralTransport, type HttpTransportOptions } from "./transport/http-transport";

@@ -14,7 +14,8 @@ import { openTerminalDb, withoutCapture, type SqliteDb } from "../src/db/termina
 import { OutboxStore } from "../src/outbox/outbox-store";
 import { pendingFeedRecovery } from "../src/recovery/feed-recovery";
 import { resendHeldChanges } from "../src/recovery/resend-held";
-import { SyncEngine, type EngineOptions } from "../src/sync/sync-engine";
+import { SyncEngine } from "../src/sync/sync-engine";
+import type { EngineOptions } from "../src/sync/engine-options";
 import type { CentralTransport } from "../src/transport/central-transport";
 
 const REJECT_RETRY = { maxAttempts: 3, backoffBaseMs: 1000, backoffCapMs: 1000 };

@@ -8,7 +8,7 @@ import { waitFor } from "@tillsync/testkit";
 import { PROTOCOL_VERSION } from "@tillsync/shared";
 import { createAgent, loadAgentConfig, type Agent } from "../src";
 import { HeartbeatSender } from "../src/daemon/heartbeat";
-import type { CycleReport } from "../src/sync/sync-engine";
+import type { CycleReport } from "../src/sync/engine-options";
 import { formatAgentStatus, readAgentStatus } from "../src/status/agent-status";
 import { HttpCentralTransport } from "../src/transport/http-transport";
 import { startSocketLink } from "../src/transport/socket-link";

@@ -6,7 +6,7 @@ import {
   type StatusServer,
   type StatusSource,
 } from "../src/status/status-server";
-import type { CycleReport } from "../src/sync/sync-engine";
+import type { CycleReport } from "../src/sync/engine-options";
 
 const report: AgentStatusReport = {
   state: "idle",

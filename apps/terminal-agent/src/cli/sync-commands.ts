@@ -10,7 +10,7 @@ import { openTerminalDb, type SqliteDb } from "../db/terminal-db";
 import { recordCommand } from "../history/agent-history";
 import { forceStartup } from "../recovery/force-startup";
 import { progressReporter } from "../recovery/progress";
-import type { CycleReport } from "../sync/sync-engine";
+import type { CycleReport } from "../sync/engine-options";
 import { CommandFailed, positiveInt } from "./cli-errors";
 import { cli } from "./cli-context";
 import { withVariables } from "./command-help";

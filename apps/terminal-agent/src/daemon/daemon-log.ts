@@ -1,6 +1,7 @@
 import type { Logger } from "../log/agent-logger";
 import { describeFeedRecovery } from "../recovery/feed-recovery";
-import type { CycleReport, SyncEngine } from "../sync/sync-engine";
+import type { CycleReport } from "../sync/engine-options";
+import type { SyncEngine } from "../sync/sync-engine";
 
 /** The fields of a cycle on every line about it, named as central's logs name them. */
 function cycleFields(r: CycleReport) {

@@ -1,5 +1,5 @@
 import type { AgentConfig } from "../config";
-import type { EngineOptions } from "../sync/sync-engine";
+import type { EngineOptions } from "../sync/engine-options";
 import { BREAKER_DEFAULTS, fullJitterBackoff, type MachineOptions } from "../sync/sync-state-machine";
 import { HttpCentralTransport } from "../transport/http-transport";
 

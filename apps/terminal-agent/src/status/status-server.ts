@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { CycleReport } from "../sync/sync-engine";
+import type { CycleReport } from "../sync/engine-options";
 import type { AgentStatusReport } from "./agent-status";
 import { formatMetrics } from "./agent-metrics";
 

@@ -1,103 +1,27 @@
 import { EventEmitter } from "node:events";
-import {
-  BAND_EVERY_NTH_CYCLE,
-  DatabaseUnavailableError,
-  Priority,
-  SyncStoppedError,
-  UpgradeRequiredError,
-  type FeedCursor,
-  type PullResponse,
-  type TillsyncError,
-} from "@tillsync/shared";
+import { BAND_EVERY_NTH_CYCLE, Priority, type FeedCursor, type PullResponse } from "@tillsync/shared";
 import { SyncStateStore } from "../db/sync-state";
-import { pullOrRecover, type FeedRecoveryReport } from "../recovery/feed-recovery";
+import { pullOrRecover } from "../recovery/feed-recovery";
 import { stmt, type SqliteDb } from "../db/terminal-db";
-import type { OutboxStore, RejectRetry } from "../outbox/outbox-store";
+import type { OutboxStore, PushOutcome } from "../outbox/outbox-store";
 import type { CentralTransport } from "../transport/central-transport";
 import { CentralHoldStore, type CentralHold } from "./central-hold";
-import { databaseWaitMs } from "./database-wait";
+import { classifyCycleFailure } from "./cycle-failure";
+import { DataVersionWatch } from "./data-version-watch";
 import { EngineStateWriter } from "./engine-state-writer";
-import { applyPulledPage, FEED_EPOCH_KEY } from "./pull-applier";
+import { pullPages } from "./pull-pages";
 import { pushPipelined } from "./push-pipeline";
 import { SalesLane } from "./sales-lane";
+import { HELD_RETRY_MS, PUSH_SLICE_MS, STORAGE_RETRY_MS, type CycleReport, type EngineOptions } from "./engine-options";
 import { UrgentSignal } from "./urgent-signal";
 import { StorageWatch, type StorageCondition } from "./storage-condition";
-import {
-  INITIAL_STATE,
-  transition,
-  type MachineOptions,
-  type SyncEvent,
-  type StateKind,
-  type SyncState,
-} from "./sync-state-machine";
+import { INITIAL_STATE, transition, type SyncEvent, type SyncState } from "./sync-state-machine";
 
-/** What the engine runs with; `engineOptionsFromConfig` (daemon/) fills it from the parsed config. */
-export interface EngineOptions {
-  batchSize: number;
-  intervalMs: number;
-  /** Rows per pull page (SYNC_PULL_PAGE_SIZE). */
-  pullLimit: number;
-  /**
-   * How often the engine looks for new CRITICAL rows written by the till (SYNC_WATCH_MS). The
-   * poll is one PRAGMA that reads a counter; it is the floor of the write → central latency.
-   */
-  watchMs: number;
-  machine: MachineOptions;
-  /** When a change central rejected is tried again, and how often before it parks as FAILED. */
-  rejectRetry: RejectRetry;
-  /**
-   * How long to wait before asking again when central said sync:pause without saying when
-   * (a 423 carries its own retryAfterSeconds). Default HELD_RETRY_MS.
-   */
-  heldRetryMs?: number;
-  /** How long to wait before trying again after the till's disk refused a write (default STORAGE_RETRY_MS). */
-  storageRetryMs?: number;
-  /**
-   * Daemon mode: how long one cycle pushes before it pulls (default PUSH_SLICE_MS). The next
-   * cycle starts right after, so a long push loses no time; without a bound, a till selling
-   * without pause, or a large backlog, would never pull a price change.
-   */
-  pushSliceMs?: number;
-  /**
-   * Write every state to sync_state 'engine_state', where `status` reads it (default true).
-   * One-shot CLI commands turn it off so they never overwrite a running daemon's state.
-   */
-  persistState?: boolean;
+function addOutcome(report: CycleReport, o: PushOutcome): void {
+  report.pushed += o.synced;
+  report.conflicts += o.conflicts;
+  report.failed += o.failed;
 }
-
-export interface CycleReport {
-  pushed: number;
-  conflicts: number;
-  failed: number;
-  pulled: number;
-  error?: string;
-  /** Set when no cycle ran: the engine was paused, stopped or inside the breaker's cool-down. */
-  skipped?: StateKind;
-  /**
-   * Set when central answered 423 SYNC_STOPPED or 426 UPGRADE_REQUIRED: nothing moved, every
-   * change stays in the outbox.
-   */
-  held?: boolean;
-  /** Set when the till's disk refused one of the agent's writes: retried after storageRetryMs. */
-  storageFull?: boolean;
-  /** The cycle's sync_history row (what `history` lists), and how long it took; unset when skipped. */
-  cycleId?: number;
-  durationMs?: number;
-  /** Set when the pull found central's feed reset or this cursor expired, and the agent recovered. */
-  recovery?: FeedRecoveryReport;
-}
-
-/** How long a daemon's cycle pushes before it pulls; the push goes on in the next cycle. */
-export const PUSH_SLICE_MS = 2_000;
-
-/** Wait before asking a central that holds sync again, when it did not say how long. */
-export const HELD_RETRY_MS = 30_000;
-/**
- * Wait before trying again after the till's disk refused a write: space often returns soon (a
- * log rotated, a file deleted) and nothing announces it, so the engine looks again every two
- * seconds; a try on a still-full disk is one small failed write.
- */
-export const STORAGE_RETRY_MS = 2_000;
 
 interface EngineEvents {
   state: [SyncState];
@@ -128,10 +52,8 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   /** Writes the state for `status` when it changed (engine-state-writer.ts). */
   private readonly stateWriter: EngineStateWriter;
   private retryTimer: NodeJS.Timeout | undefined;
-  private lastDataVersion = -1;
-  /** data_version as last read while a cycle ran, apart from lastDataVersion (see watchLocalChanges). */
-  private midCycleDataVersion = -1;
   private readonly urgent = new UrgentSignal();
+  private readonly localCommits: DataVersionWatch;
   /** The till's disk as the engine's own writes found it (status and the heartbeat report it). */
   private readonly storage = new StorageWatch();
   /** A write failed mid-cycle: rows it left SYNCING go back to PENDING before the next batch. */
@@ -162,6 +84,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     super();
     this.syncState = new SyncStateStore(db);
     this.centralHold = new CentralHoldStore(db);
+    this.localCommits = new DataVersionWatch(db);
     this.stateWriter = new EngineStateWriter((value) =>
       this.opts.persistState === false ? false : this.local(() => this.syncState.set("engine_state", value)),
     );
@@ -277,32 +200,23 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   /** A cycle failed: held by central, refused by the till's disk, or a failure the breaker counts. */
   private failedCycle(err: unknown, report: CycleReport): void {
     report.error = (err as Error).message;
-    if (err instanceof SyncStoppedError) {
+    const f = classifyCycleFailure(err, this.storage);
+    if (f.kind === "held") {
       report.held = true;
-      this.heldByCentral(err.details, err.details?.retryAfterSeconds);
-    } else if (err instanceof UpgradeRequiredError) {
-      // Not a failure: central is up and cannot serve this protocol. No breaker, no attempts
-      // counted, every change kept; the hold says what to upgrade until an answer succeeds.
-      report.held = true;
-      this.heldByCentral({ kind: "UPGRADE_REQUIRED", reason: err.message }, err.details?.retryAfterSeconds);
-    } else if (err instanceof DatabaseUnavailableError) {
-      // Central is up and said when to ask again: its database restarts or fails over. Not
-      // counted by the breaker (its cool-down would outlast the database's return, G9), and
-      // not the failure backoff, whose jitter after a few quick failures can be half a minute.
-      this.local(() => this.syncState.set("mode", "OFFLINE"));
-      this.dispatch({ type: "HELD", retryAt: Date.now() + databaseWaitMs(err) });
-      this.scheduleRetry();
-    } else if (this.storage.failed(err)) {
-      // Not central's fault: wait and try again without counting towards the breaker.
+      return this.heldByCentral(f.hold, f.retryAfterSeconds);
+    }
+    if (f.kind === "storage") {
       report.storageFull = true;
       this.releaseAfterStorageFailure = true;
-      this.dispatch({ type: "HELD", retryAt: Date.now() + (this.opts.storageRetryMs ?? STORAGE_RETRY_MS) });
-      this.scheduleRetry();
-    } else {
-      if ((err as TillsyncError).retryable !== false) this.local(() => this.syncState.set("mode", "OFFLINE"));
-      this.dispatch({ type: "FAILED", now: Date.now() });
-      this.scheduleRetry();
     }
+    if (f.kind === "database" || (f.kind === "failed" && f.offline))
+      this.local(() => this.syncState.set("mode", "OFFLINE"));
+    if (f.kind === "failed") this.dispatch({ type: "FAILED", now: Date.now() });
+    else {
+      const waitMs = f.kind === "database" ? f.waitMs : (this.opts.storageRetryMs ?? STORAGE_RETRY_MS);
+      this.dispatch({ type: "HELD", retryAt: Date.now() + waitMs });
+    }
+    this.scheduleRetry();
   }
 
   private async pushAll(minPriority: number, report: CycleReport): Promise<void> {
@@ -321,11 +235,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
         return false;
       },
       urgent: this.urgent,
-      onOutcome: (o) => {
-        report.pushed += o.synced;
-        report.conflicts += o.conflicts;
-        report.failed += o.failed;
-      },
+      onOutcome: (o) => addOutcome(report, o),
     });
   }
 
@@ -341,44 +251,21 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     }
   }
 
-  private async pullPages(report: CycleReport): Promise<void> {
-    let cursor = this.syncState.cursor();
-    let epoch = this.syncState.get(FEED_EPOCH_KEY);
-    const start = cursor;
-    const limit = this.opts.pullLimit;
-    if (this.lifetime.signal.aborted) return; // stopping: the batch in flight was the push
-    // A sale committed while the pull runs goes out beside it (sync/sales-lane.ts).
-    const lane = this.salesLane(report);
-    try {
-      let next: Promise<PullResponse> | undefined = this.pullPage(cursor, limit, epoch);
-      let mark = lane.mark();
-      while (next && !this.lifetime.signal.aborted) {
-        const page: PullResponse = await lane.during(next);
-        // Ask for the following page before applying this one, so central reads while we write.
-        // Pages are still applied in order, each with its cursor, so a failure loses nothing.
-        const following = page.hasMore ? this.pullPage(page.nextCursor, limit, page.epoch ?? epoch) : undefined;
-        following?.catch(() => undefined); // observed below; avoid an unhandled rejection if we stop first
-        const followingMark = lane.mark();
-        // Let the request reach the socket first: the apply below is synchronous and would
-        // otherwise hold it back until the page is written, and nothing would overlap.
-        if (following) await new Promise((resolve) => setImmediate(resolve));
-        if (lane.overlapped(mark)) {
-          // Read beside a lane push of a change it may reflect: read again once that is recorded.
-          await lane.quiet();
-          next = this.pullPage(cursor, limit, epoch);
-          mark = lane.mark();
-          continue;
-        }
-        epoch = page.epoch ?? epoch;
-        report.pulled += applyPulledPage(this.db, page);
-        cursor = page.nextCursor;
-        [next, mark] = [following, followingMark];
-        lane.resume(); // after a page read again with the lane held; and a sale committed during the write
-      }
-      if (cursor !== start && !(await this.cursorOverSocket?.(cursor, epoch))) await this.transport.acknowledge(cursor);
-    } finally {
-      await lane.close();
-    }
+  private pullPages(report: CycleReport): Promise<void> {
+    return pullPages(
+      {
+        db: this.db,
+        syncState: this.syncState,
+        transport: this.transport,
+        pageSize: this.opts.pullLimit,
+        signal: this.lifetime.signal,
+        // A sale committed while the pull runs goes out beside it (sync/sales-lane.ts).
+        lane: this.salesLane(report),
+        pullOverSocket: this.pullOverSocket,
+        cursorOverSocket: this.cursorOverSocket,
+      },
+      report,
+    );
   }
 
   /**
@@ -387,11 +274,6 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
    */
   acknowledgeOverHttp(cursor: FeedCursor): Promise<void> {
     return this.transport.acknowledge(cursor);
-  }
-
-  /** A page over the socket when the link can, else over HTTP (the transport). */
-  private async pullPage(since: FeedCursor, limit: number, epoch: string | undefined): Promise<PullResponse> {
-    return (await this.pullOverSocket?.(since, limit, epoch)) ?? this.transport.pull(since, limit, undefined, epoch);
   }
 
   /** The CRITICAL push beside this cycle's pull; the machine says whether it may start (SALES). */
@@ -403,11 +285,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       rejectRetry: this.opts.rejectRetry,
       urgent: this.urgent,
       mayClaim: () => !this.lifetime.signal.aborted,
-      onOutcome: (o) => {
-        report.pushed += o.synced;
-        report.conflicts += o.conflicts;
-        report.failed += o.failed;
-      },
+      onOutcome: (o) => addOutcome(report, o),
       open: () => {
         this.dispatch({ type: "SALES" });
         return this.state.kind === "pulling-with-sales";
@@ -440,24 +318,14 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     for (const t of this.timers) t.unref();
   }
 
-  /**
-   * `PRAGMA data_version` changes when another connection commits (the till, or the CLI's
-   * pause/resume/retry-failed), so polling it costs almost nothing; only then do we follow
-   * the pause flag and look for ready CRITICAL rows.
-   */
+  /** Only when another connection committed: follow the pause flag, look for ready CRITICAL rows. */
   private watchLocalChanges(): void {
-    // Mid-cycle: leave lastDataVersion unread, so a row committed meanwhile is still noticed on
-    // the first poll after the cycle; a sale wakes the push in flight at once (its lane).
+    if (!this.localCommits.changed(this.running !== undefined)) return;
+    // Mid-cycle, a sale wakes the push in flight at once (its lane).
     if (this.running) {
-      const v = this.db.pragma("data_version", { simple: true }) as number;
-      if (v === this.midCycleDataVersion) return;
-      this.midCycleDataVersion = v;
       if (this.outbox.hasReady(Priority.CRITICAL)) this.urgent.raise();
       return;
     }
-    const v = this.db.pragma("data_version", { simple: true }) as number;
-    if (v === this.lastDataVersion) return;
-    this.lastDataVersion = v;
     const paused = this.syncState.get("paused") === "1";
     if (paused && this.state.kind !== "paused") this.dispatch({ type: "PAUSE" });
     else if (!paused && this.state.kind === "paused") this.dispatch({ type: "RESUME" });
