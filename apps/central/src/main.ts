@@ -134,8 +134,7 @@ function cachedStore(
     {
       ...keyCache.wrap(raw.terminals),
       recordHeartbeat: (id: string, hb: StoredHeartbeat) => heartbeats.record(id, hb),
-      acknowledge: async (id: string, cursor: string) => void (await acks.acknowledge(id, cursor)),
-      acknowledgeInFeed: (id: string, cursor: string, epoch: string) => acks.acknowledge(id, cursor, epoch),
+      acknowledge: (id: string, cursor: string, epoch?: string) => acks.acknowledge(id, cursor, epoch),
     },
     TERMINAL_HEARTBEAT_READS,
     heartbeats,

@@ -54,6 +54,12 @@ describe("acknowledge batcher", () => {
     const terminals = await Promise.all(
       Array.from({ length: 40 }, (_, i) => central.provisionTerminal({ storeId: body.store.id, name: `till ${i}` })),
     );
+    // Cursors are bounded by the feed's head (store/terminal-acks.ts): give the feed 140 positions.
+    await pg.query(
+      `INSERT INTO products (id, sku, name, price_cents)
+       SELECT gen_random_uuid(), 'ACK-' || gen_random_uuid(), 'p', 1 FROM generate_series(1, 140)`,
+    );
+    await central.running.store.feed.sequence();
     const ack = (t: (typeof terminals)[number], cursor: number) =>
       new TerminalClient(central.url, t.terminalId, t.key).raw("POST", "/api/sync/acknowledge", {
         terminalId: t.terminalId,

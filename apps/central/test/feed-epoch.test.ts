@@ -71,6 +71,33 @@ describe("feed epoch and expired cursors", () => {
     expect((await pull(`since=${nextCursor}&epoch=${epoch}`)).status).toBe(200);
   });
 
+  it("refuses an acknowledge beyond the head or of another epoch with the pull's 409, and records nothing", async () => {
+    await put();
+    const { epoch, nextCursor } = (await pull("since=0")).body as unknown as Pulled;
+    const acked = async () =>
+      String(
+        (await pg.query(`SELECT acked_cursor FROM terminals WHERE id = $1`, [till.terminalId])).rows[0].acked_cursor,
+      );
+    const ack = (body: Record<string, unknown>) =>
+      till.raw("POST", "/api/sync/acknowledge", { terminalId: till.terminalId, ...body });
+    const before = await acked();
+    const ahead = await ack({ cursor: String(BigInt(nextCursor) + 1000n), epoch });
+    expect(ahead.status).toBe(409);
+    expect((ahead.body as unknown as ErrorAnswer).error).toMatchObject({
+      code: "FEED_RESET",
+      details: { epoch, reason: "AHEAD_OF_FEED" },
+    });
+    // Without an epoch (an older agent) the head still bounds it.
+    expect((await ack({ cursor: String(BigInt(nextCursor) + 1n) })).status).toBe(409);
+    const other = await ack({ cursor: nextCursor, epoch: randomUUID() });
+    expect(other.status).toBe(409);
+    expect((other.body as unknown as ErrorAnswer).error.details).toEqual({ epoch, reason: "EPOCH_CHANGED" });
+    expect(await acked()).toBe(before);
+    // The head itself, of the feed's epoch, is what a caught-up till acknowledges.
+    expect((await ack({ cursor: nextCursor, epoch })).status).toBe(200);
+    expect(await acked()).toBe(nextCursor);
+  });
+
   it("gives the feed a new epoch once when the database no longer lives where it did (restored or copied)", async () => {
     const { epoch } = (await pull("since=0")).body as unknown as Pulled;
     await pg.query(`UPDATE feed_identity SET fingerprint = 'a database restored elsewhere'`);

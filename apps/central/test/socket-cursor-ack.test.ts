@@ -76,6 +76,21 @@ describe("sync:cursor", () => {
       error: /sync:cursor/,
     },
     { name: "no payload", payload: () => undefined, error: /sync:cursor/ },
+    // Central's feed decides what is a position of it (G8): the HTTP acknowledge's 409.
+    {
+      name: "a cursor beyond the feed's head",
+      payload: (_o: string, me: string) => ({ terminalId: me, cursor: "900000000000" }),
+      error: /not a position of central's feed/,
+    },
+    {
+      name: "a cursor of another feed epoch",
+      payload: (_o: string, me: string) => ({
+        terminalId: me,
+        cursor: "1",
+        epoch: "00000000-0000-4000-8000-000000000000",
+      }),
+      error: /not a position of central's feed/,
+    },
   ])("refuses $name, and records nothing", async ({ payload, error }) => {
     const t = await central.provisionTerminal();
     const other = await central.provisionTerminal();

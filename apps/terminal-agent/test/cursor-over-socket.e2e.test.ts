@@ -99,11 +99,13 @@ describe("a central that offers sync:cursor, sync:pull and the cursor on sync:ac
     const { agent, link, terminalId } = await s.linked(s.central);
     await waitFor(() => link.cursorOnAckOn, { what: "register answered" });
     const terminals = s.central.running.store.terminals;
-    const record = terminals.acknowledgeInFeed.bind(terminals);
+    const record = terminals.acknowledge.bind(terminals);
     // This terminal's write fails once (other suites' tills share the round, and record as usual).
     let failures = 0;
-    const failed = jest.spyOn(terminals, "acknowledgeInFeed").mockImplementation((id, cursor, epoch) => {
-      if (id !== terminalId || failures++ > 0) return record(id, cursor, epoch);
+    const failed = jest.spyOn(terminals, "acknowledge").mockImplementation((id, cursor, epoch) => {
+      // The ack's write, then the sync:cursor's (the same store call) goes through.
+      if (id !== terminalId || failures > 0) return record(id, cursor, epoch);
+      failures++;
       return Promise.reject(new Error("PostgreSQL went away"));
     });
     try {

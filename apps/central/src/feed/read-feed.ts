@@ -51,11 +51,7 @@ export async function readFeed(store: PullStore, opts: PullOptions): Promise<Pul
   const policy = opts.policy ?? DEFAULT_SYNC_POLICY;
   const identity = opts.start?.identity ?? (await store.feedIdentity.current());
   if (identity.rotated) opts.onNewEpoch?.(identity.epoch, identity.rotated);
-  if (opts.epoch !== undefined && opts.epoch !== identity.epoch)
-    throw new FeedResetError(
-      `cursor ${opts.since} is from feed epoch ${opts.epoch}, and central's feed is now epoch ${identity.epoch} (central was restored from a backup or re-initialised): re-send the changes still held, re-download, and pull again from 0`,
-      { epoch: identity.epoch, reason: "EPOCH_CHANGED" },
-    );
+  if (opts.epoch !== undefined && opts.epoch !== identity.epoch) throw epochChanged(opts.since, opts.epoch, identity);
   checkNotExpired(opts.since, identity);
   const read = () => readPage(store, opts, policy, identity);
   // Unnumbered rows: this pull numbers them, and its page is the first to show them.
@@ -119,11 +115,38 @@ function checkNotExpired(since: FeedCursor, identity: FeedIdentity): void {
  */
 async function checkNotAhead(store: PullStore, since: FeedCursor, identity: FeedIdentity): Promise<void> {
   const head = await store.feed.top();
-  if (BigInt(since) <= BigInt(head)) return;
-  throw new FeedResetError(
+  if (BigInt(since) > BigInt(head)) throw aheadOfFeed(since, head, identity);
+}
+
+/** 409: the cursor's epoch is not the feed's. Also what an acknowledge of it is answered. */
+export function epochChanged(since: string, epoch: string, identity: FeedIdentity): FeedResetError {
+  return new FeedResetError(
+    `cursor ${since} is from feed epoch ${epoch}, and central's feed is now epoch ${identity.epoch} (central was restored from a backup or re-initialised): re-send the changes still held, re-download, and pull again from 0`,
+    { epoch: identity.epoch, reason: "EPOCH_CHANGED" },
+  );
+}
+
+/** 409: the cursor is beyond the feed's head. Also what an acknowledge of it is answered. */
+export function aheadOfFeed(since: string, head: string, identity: FeedIdentity): FeedResetError {
+  return new FeedResetError(
     `cursor ${since} is ahead of central's feed, whose head is ${head} (central was restored from an older backup): re-send the changes still held, re-download, and pull again from 0`,
     { epoch: identity.epoch, reason: "AHEAD_OF_FEED" },
   );
+}
+
+/**
+ * Why an acknowledge was not recorded (TerminalQueries.acknowledge refused it): its epoch is not
+ * the feed's, or its cursor is beyond the head. Read after the refusal, so the answer names the
+ * feed as it stands now.
+ */
+export async function refusedAcknowledge(
+  store: Pick<PullStore, "feed" | "feedIdentity">,
+  cursor: string,
+  epoch: string | undefined,
+): Promise<FeedResetError> {
+  const identity = await store.feedIdentity.current();
+  if (epoch !== undefined && epoch !== identity.epoch) return epochChanged(cursor, epoch, identity);
+  return aheadOfFeed(cursor, await store.feed.top(), identity);
 }
 
 function toWire(row: Row): Row {

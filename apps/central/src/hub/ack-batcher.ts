@@ -1,7 +1,7 @@
 import type { TerminalQueries } from "../store/terminals";
 import { GroupCommit } from "./group-commit";
 
-/** One acknowledge waiting for its statement; with `epoch`, checked against the feed (acknowledgeInFeed). */
+/** One acknowledge waiting for its statement; with `epoch`, also checked against the feed's epoch (TerminalQueries.acknowledge). */
 interface AckInput {
   cursor: bigint;
   epoch?: string;
@@ -35,7 +35,7 @@ export class AckBatcher {
     });
   }
 
-  /** Resolves once written: true when recorded (always, without `epoch`, for a terminal that exists). */
+  /** Resolves once written: true when recorded (not beyond the feed's head, of the feed's epoch when given). */
   acknowledge(id: string, cursor: string, epoch?: string): Promise<boolean> {
     let c: bigint;
     try {

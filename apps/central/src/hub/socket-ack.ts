@@ -18,13 +18,13 @@ import type { TriggerDelivery } from "./trigger-delivery";
  * What is recorded keeps the acknowledge's meaning (SPEC §4: the cursor the terminal applied):
  * it is the till's own word, for its own terminal only (G8), from a key still valid, and it is
  * taken only if it is a position of central's feed as it stands: the epoch it came from is the
- * feed's and the cursor is not beyond the head (TerminalQueries.acknowledgeInFeed, checked in
+ * feed's and the cursor is not beyond the head (TerminalQueries.acknowledge with its epoch, checked in
  * the statement that writes it).
  */
 export interface SocketAckDeps {
   delivery: Pick<TriggerDelivery, "onAck">;
   runs: Pick<SyncRuns, "onAck">;
-  terminals: KeyLookup & Pick<TerminalQueries, "acknowledgeInFeed">;
+  terminals: KeyLookup & Pick<TerminalQueries, "acknowledge">;
   /** Whether this instance takes the cursor on `sync:ack` (HubTunables.cursorOnAck). */
   cursorOnAck: boolean;
   metrics: Pick<HubMetrics, "triggersAcked">;
@@ -56,7 +56,7 @@ export function onSyncAck(socket: HubSocket, deps: SocketAckDeps, raw: unknown, 
   void (async () => {
     const holder = typeof token === "string" ? await findTerminalByKey(deps.terminals, token) : undefined;
     if (holder?.id !== t.id) return reply({ ok: false, error: "terminal key is no longer valid" });
-    if (!(await deps.terminals.acknowledgeInFeed(t.id, cursor, epoch)))
+    if (!(await deps.terminals.acknowledge(t.id, cursor, epoch)))
       return reply({
         ok: false,
         error: `cursor ${cursor} of feed epoch ${epoch} is not a position of central's feed (another epoch, or beyond its head): not recorded`,

@@ -29,8 +29,9 @@ export function registerAnswer(deps: Pick<CursorAckDeps, "enabled">): RegisterAn
  * Records a `sync:cursor` of `socket`'s terminal as the HTTP acknowledge does (the same batched
  * write), and answers `ok` once it is written. Refused with `ok: false`, and nothing written:
  * a malformed payload, another terminal's id (G8), a key revoked or a terminal disabled since the
- * handshake (the HTTP acknowledge would answer 401; the socket's drop may still be on its way),
- * or this instance not offering it.
+ * handshake (the HTTP acknowledge would answer 401; the socket's drop may still be on its way), a
+ * cursor beyond the feed's head or of another epoch (the HTTP acknowledge's 409), or this instance
+ * not offering it.
  */
 export function onSyncCursor(socket: HubSocket, deps: CursorAckDeps, raw: unknown, answer: unknown): void {
   const reply = (a: SyncCursorAnswer) => {
@@ -47,7 +48,11 @@ export function onSyncCursor(socket: HubSocket, deps: CursorAckDeps, raw: unknow
   void (async () => {
     const holder = typeof token === "string" ? await findTerminalByKey(deps.terminals, token) : undefined;
     if (holder?.id !== t.id) return reply({ ok: false, error: "terminal key is no longer valid" });
-    await deps.terminals.acknowledge(t.id, p.data.cursor);
+    if (!(await deps.terminals.acknowledge(t.id, p.data.cursor, p.data.epoch)))
+      return reply({
+        ok: false,
+        error: `cursor ${p.data.cursor} is not a position of central's feed (beyond its head, or of another epoch)`,
+      });
     reply({ ok: true });
     deps.onAcked?.(t.id);
   })().catch((err: unknown) => {

@@ -21,7 +21,7 @@ import {
 import type { AlertSink } from "../alerts/alert-sink";
 import type { AuthedTerminal } from "../auth/bearer";
 import type { FeedPageCache } from "../feed/feed-page-cache";
-import { readFeed, type PullStore } from "../feed/read-feed";
+import { readFeed, refusedAcknowledge, type PullStore } from "../feed/read-feed";
 import { heartbeat } from "./heartbeat-route";
 import { route } from "../http/async-route";
 import { protocolGate } from "../http/protocol-gate";
@@ -230,7 +230,9 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
     route(async (req, res) => {
       const body = parseOrThrow(acknowledgeRequestSchema, req.body, "acknowledge request");
       assertSelf(req.terminal!, body.terminalId);
-      await store.terminals.acknowledge(body.terminalId, body.cursor);
+      // Central's feed decides what is a position of it, not the till's word (G8).
+      if (!(await store.terminals.acknowledge(body.terminalId, body.cursor, body.epoch)))
+        throw await refusedAcknowledge(store, body.cursor, body.epoch);
       res.json({ ok: true });
     }),
   );

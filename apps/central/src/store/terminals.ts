@@ -63,17 +63,14 @@ export interface TerminalQueries {
   activeIds(storeIds?: string[]): Promise<string[]>;
   /** A push was applied: the terminal synced, and was seen. */
   markSynced(id: string): Promise<void>;
-  /** Records the cursor a terminal applied; never moves it backwards. */
-  acknowledge(id: string, cursor: string): Promise<void>;
   /**
-   * Records the cursor a terminal applied only if it is a position of central's feed as it stands:
-   * `epoch` is the feed's (and the database is still where that epoch was given) and the cursor is
-   * not beyond the feed's head. True when recorded. For the cursor a `sync:ack` carries (hub/socket-ack.ts).
+   * Records the cursor a terminal applied; never moves it backwards. Not recorded (false) beyond
+   * the feed's head, nor with an `epoch` that is not the feed's (acknowledgeMany).
    */
-  acknowledgeInFeed(id: string, cursor: string, epoch: string): Promise<boolean>;
+  acknowledge(id: string, cursor: string, epoch?: string): Promise<boolean>;
   /**
-   * acknowledge (no epoch) and acknowledgeInFeed (with one) for many terminals in one statement,
-   * committed asynchronously (hub/ack-batcher.ts); ids are distinct. Answers the ids recorded.
+   * acknowledge for many terminals in one statement, committed asynchronously (hub/ack-batcher.ts);
+   * ids are distinct. Answers the ids recorded.
    */
   acknowledgeMany(batch: AckEntry[]): Promise<Set<string>>;
   /** Stores the heartbeat; a terminal heard from is ONLINE again, unless it is disabled. */
@@ -209,7 +206,6 @@ function terminalWrites(
   TerminalQueries,
   | "markSynced"
   | "acknowledge"
-  | "acknowledgeInFeed"
   | "acknowledgeMany"
   | "recordHeartbeat"
   | "recordHeartbeats"
@@ -220,14 +216,7 @@ function terminalWrites(
     async markSynced(id) {
       await q.query(`UPDATE terminals SET last_sync_at = now(), last_seen_at = now() WHERE id = $1`, [id]);
     },
-    async acknowledge(id, cursor) {
-      // GREATEST: a late, reordered acknowledge must not move the recorded cursor backwards.
-      await q.query(
-        `UPDATE terminals SET acked_cursor = GREATEST(acked_cursor, $2::bigint), last_seen_at = now() WHERE id = $1`,
-        [id, cursor],
-      );
-    },
-    acknowledgeInFeed: async (id, cursor, epoch) => (await acknowledgeMany(q, [{ id, cursor, epoch }])).has(id),
+    acknowledge: async (id, cursor, epoch) => (await acknowledgeMany(q, [{ id, cursor, epoch }])).has(id),
     acknowledgeMany: (batch) => acknowledgeMany(q, batch),
     async recordHeartbeat(id, heartbeat) {
       const t = (await recordHeartbeats(q, [{ id, heartbeat }])).get(id);

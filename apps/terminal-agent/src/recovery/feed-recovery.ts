@@ -122,7 +122,7 @@ export async function recoverLostFeed(
        VALUES (?, ?, ?, ?, ?, 0, NULL)`,
     ).run(loss.kind, started, report.finishedAt, report.resent, report.downloaded);
   })();
-  await deps.transport.acknowledge(kv.cursor());
+  await deps.transport.acknowledge(kv.cursor(), dl.epoch ?? undefined);
   return report;
 }
 
@@ -145,7 +145,7 @@ export async function pullOrRecover(
         if (boot) {
           deps.onBootstrap?.(boot);
           // Central tracks each terminal's lag and compacts the feed below the cursors acknowledged.
-          await deps.transport.acknowledge(boot.cursor);
+          await deps.transport.acknowledge(boot.cursor, boot.epoch);
         }
       }
       await pull();

@@ -61,7 +61,8 @@ export async function pullPages(deps: PagePullDeps, report: { pulled: number }):
       [next, mark] = [following, followingMark];
       lane.resume(); // after a page read again with the lane held; and a sale committed during the write
     }
-    if (cursor !== start && !(await deps.cursorOverSocket?.(cursor, epoch))) await deps.transport.acknowledge(cursor);
+    if (cursor !== start && !(await deps.cursorOverSocket?.(cursor, epoch)))
+      await deps.transport.acknowledge(cursor, epoch);
   } finally {
     await lane.close();
   }

@@ -272,8 +272,8 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
    * Acknowledges `cursor` over HTTP: for the socket link, when a cursor it took to carry on a
    * trigger's ack could not go that way (the ack was not sent, or central did not answer it).
    */
-  acknowledgeOverHttp(cursor: FeedCursor): Promise<void> {
-    return this.transport.acknowledge(cursor);
+  acknowledgeOverHttp(cursor: FeedCursor, epoch?: string): Promise<void> {
+    return this.transport.acknowledge(cursor, epoch);
   }
 
   /** The CRITICAL push beside this cycle's pull; the machine says whether it may start (SALES). */

@@ -17,7 +17,11 @@ export interface CentralTransport {
    * answers 409 FEED_RESET (FeedResetError) when its feed is another one.
    */
   pull(since: FeedCursor, limit: number, entityType?: SyncTable, epoch?: string): Promise<PullResponse>;
-  acknowledge(cursor: FeedCursor): Promise<void>;
+  /**
+   * Tells central the cursor applied, with the feed epoch its pages named when known: central
+   * refuses (409 FEED_RESET) a cursor beyond its head or of another epoch, as a pull of it.
+   */
+  acknowledge(cursor: FeedCursor, epoch?: string): Promise<void>;
   heartbeat(body: Omit<HeartbeatRequest, "terminalId">): Promise<void>;
   /**
    * This terminal's own orders created at or after `since`, with lines and payments (a page;

@@ -79,8 +79,9 @@ export class HttpCentralTransport implements CentralTransport {
     return page;
   }
 
-  async acknowledge(cursor: FeedCursor): Promise<void> {
-    await this.request("POST", "/api/sync/acknowledge", { terminalId: this.opts.terminalId, cursor });
+  async acknowledge(cursor: FeedCursor, epoch?: string): Promise<void> {
+    const body = { terminalId: this.opts.terminalId, cursor, ...(epoch ? { epoch } : {}) };
+    await this.request("POST", "/api/sync/acknowledge", body);
   }
 
   async ownOrders(since: string, limit: number, cursor?: string): Promise<OwnOrdersPage> {

@@ -70,7 +70,7 @@ export class SocketCursor {
       this.carried = { cursor, epoch };
       return Promise.resolve(true);
     }
-    return this.send(cursor);
+    return this.send(cursor, epoch);
   }
 
   /**
@@ -85,7 +85,7 @@ export class SocketCursor {
       this.draining = false;
       const left = this.carried;
       this.carried = undefined;
-      if (left) await this.elsewhere(left.cursor);
+      if (left) await this.elsewhere(left.cursor, left.epoch);
     }
   }
 
@@ -96,20 +96,20 @@ export class SocketCursor {
     const { socket } = this.deps;
     if (!carried || !this.onAck) {
       socket.emit("sync:ack", ack);
-      if (carried) void this.elsewhere(carried.cursor);
+      if (carried) void this.elsewhere(carried.cursor, carried.epoch);
       return;
     }
     socket
       .timeout(SOCKET_ANSWER_TIMEOUT_MS)
       .emitWithAck("sync:ack", { ...ack, ...carried })
       .then(
-        (raw: unknown) => this.answered(carried.cursor, null, raw),
-        (err: Error) => this.answered(carried.cursor, err, undefined),
+        (raw: unknown) => this.answered(carried, null, raw),
+        (err: Error) => this.answered(carried, err, undefined),
       );
   }
 
   /** Central's answer to a `sync:ack` that carried a cursor (answered as `sync:cursor` is). */
-  private answered(cursor: FeedCursor, err: Error | null, raw: unknown): void {
+  private answered(carried: { cursor: FeedCursor; epoch: string }, err: Error | null, raw: unknown): void {
     const a = err ? undefined : syncCursorAnswerSchema.safeParse(raw).data;
     if (a?.ok) return;
     if (a?.error) {
@@ -118,14 +118,14 @@ export class SocketCursor {
       this.deps.log(`central did not record the cursor on sync:ack: ${a.error}`);
       return;
     }
-    void this.elsewhere(cursor); // no answer in time, or central's own failure
+    void this.elsewhere(carried.cursor, carried.epoch); // no answer in time, or central's own failure
   }
 
   /** A cursor no ack carried, or whose ack central could not record: `sync:cursor`, else HTTP. */
-  private async elsewhere(cursor: FeedCursor): Promise<void> {
-    if (await this.send(cursor)) return;
+  private async elsewhere(cursor: FeedCursor, epoch: string | undefined): Promise<void> {
+    if (await this.send(cursor, epoch)) return;
     try {
-      await this.deps.engine.acknowledgeOverHttp(cursor);
+      await this.deps.engine.acknowledgeOverHttp(cursor, epoch);
     } catch (err) {
       // Recorded lower for now, which only holds compaction back: the next acknowledge replaces it.
       this.deps.log(`could not acknowledge cursor ${cursor}: ${(err as Error).message}`);
@@ -136,14 +136,14 @@ export class SocketCursor {
    * `sync:cursor`, when this connection's central takes it. True once central answered that it
    * recorded it; false sends the caller to HTTP.
    */
-  async send(cursor: FeedCursor): Promise<boolean> {
+  async send(cursor: FeedCursor, epoch?: string): Promise<boolean> {
     const { socket } = this.deps;
     if (!this.cursorAck || !socket.connected || this.deps.stopped()) return false;
     const terminalId = this.deps.terminalId as SocketPayload<"sync:cursor">["terminalId"];
     try {
       const raw: unknown = await socket
         .timeout(SOCKET_ANSWER_TIMEOUT_MS)
-        .emitWithAck("sync:cursor", { terminalId, cursor });
+        .emitWithAck("sync:cursor", { terminalId, cursor, ...(epoch ? { epoch } : {}) });
       const answer = syncCursorAnswerSchema.safeParse(raw);
       if (answer.data?.ok === true) return true;
       this.deps.log(

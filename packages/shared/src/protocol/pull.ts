@@ -45,7 +45,12 @@ export const pullResponseSchema = z
   .meta({ id: "PullResponse" });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
+/**
+ * The cursor a terminal applied. `epoch`: the feed epoch its pages named (agents since 2026-12;
+ * optional for older ones). Central records neither a cursor beyond its feed's head nor one of
+ * another epoch: 409 FEED_RESET, as a pull of that cursor would answer.
+ */
 export const acknowledgeRequestSchema = z
-  .object({ terminalId: uuidSchema, cursor: feedCursorSchema })
+  .object({ terminalId: uuidSchema, cursor: feedCursorSchema, epoch: uuidSchema.optional() })
   .meta({ id: "AcknowledgeRequest" });
 export type AcknowledgeRequest = z.infer<typeof acknowledgeRequestSchema>;
