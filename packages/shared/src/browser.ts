@@ -10,6 +10,7 @@ export * from "./sync-policy";
 export { columnTypes, DEFAULT_TEXT_MAX, INT4_MAX, INT4_MIN, intRange, textMax } from "./policy-columns";
 export * from "./row-schemas";
 export { fastPushRequest, fastRowParser, type FastParse } from "./fast-parse";
+export { parseRow, rowSchemaFor, type RowParseResult } from "./row-parse";
 export { fastHeartbeatRequest } from "./fast-heartbeat";
 export * from "./protocol";
 export * from "./parse";
