@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  DEFAULT_SYNC_POLICY,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
   snapshotLineSchema,
@@ -128,6 +129,25 @@ describe("GET /api/sync/snapshot", () => {
     expect(firstOf("products")).toBeGreaterThan(order.lastIndexOf("categories"));
     expect(header.tables).toEqual(["categories", "brands", "products", "customers", "inventory_items"]);
   });
+
+  it.each([7, 10, 30])(
+    "streams the same lines in the same order in FETCHes of %i rows (one FETCH ahead of the write)",
+    async (batchRows) => {
+      const stream = async (rows?: number) => {
+        const lines: string[] = [];
+        const totals = await central.running.store.snapshot.stream(
+          { storeId: mine.storeId, policy: DEFAULT_SYNC_POLICY, batchRows: rows },
+          { header: async () => undefined, lines: async (l) => void lines.push(...l) },
+        );
+        return { lines, totals };
+      };
+      const whole = await stream();
+      const batched = await stream(batchRows);
+      expect(batched.lines).toEqual(whole.lines);
+      expect(batched.totals).toEqual(whole.totals);
+      expect(whole.totals.rows).toBe(whole.lines.length);
+    },
+  );
 
   it("holds exactly what a feed replay from cursor 0 yields, up to the same cursor and epoch", async () => {
     const { lines } = await readSnapshot(mine.key);

@@ -88,13 +88,23 @@ async function streamTable(
   sink: SnapshotSink,
 ): Promise<number> {
   await c.query(`DECLARE tillsync_snapshot NO SCROLL CURSOR FOR ${snapshotLineSql(p)}`, [storeId]);
+  const fetch = () => {
+    const f = c.query<{ line: string }>(`FETCH ${batchRows} FROM tillsync_snapshot`);
+    f.catch(() => undefined); // awaited below; a write that failed first must not leave it unhandled
+    return f;
+  };
+  // One FETCH ahead: PostgreSQL builds the next batch's JSON while this one is written out, so
+  // neither waits for the other (the agent waited on central for ~0.5 s of a 4 s bootstrap).
+  let next = fetch();
   let rows = 0;
   for (;;) {
-    const { rows: batch } = await c.query<{ line: string }>(`FETCH ${batchRows} FROM tillsync_snapshot`);
+    const { rows: batch } = await next;
     if (batch.length === 0) break;
     rows += batch.length;
+    const more = batch.length === batchRows;
+    if (more) next = fetch();
     await sink.lines(batch.map((r) => r.line));
-    if (batch.length < batchRows) break;
+    if (!more) break;
   }
   await c.query(`CLOSE tillsync_snapshot`);
   return rows;
