@@ -1,6 +1,7 @@
 import {
   describeZodError,
   NotFoundError,
+  rowSchemaFor,
   StateConflictError,
   ValidationError,
   type OperatorResolution,
@@ -9,7 +10,7 @@ import {
 } from "@tillsync/shared";
 import type { ConflictQueries, ConflictUnderResolution } from "../store/conflicts";
 import { isRowLevelError, type Row, type SyncedTables } from "../store/synced-tables";
-import { normaliseForCentral, rowSchemaFor } from "./push-prepare";
+import { normaliseForCentral } from "./push-prepare";
 
 /** What resolving needs inside its transaction (a part of TxStore). */
 export interface ResolutionTx {

@@ -1,13 +1,10 @@
 import {
   columnSchema,
   describeZodError,
-  fastRowParser,
-  rowSchemaOf,
-  type FastParse,
+  parseRow,
   unknownColumns,
   type PushChange,
   type PushResult,
-  type RowSchema,
   type SyncPolicy,
   type TablePolicy,
 } from "@tillsync/shared";
@@ -27,31 +24,6 @@ export type Prepared = { ok: true; value: PreparedChange } | { ok: false; result
 
 function reject(change: PushChange, reason: string, retryable = false): Prepared {
   return { ok: false, result: { changeId: change.changeId, status: "REJECTED", reason, retryable } };
-}
-
-/** Row schemas built from the policy in use, once per table policy (built on first use). */
-const schemas = new WeakMap<TablePolicy, RowSchema>();
-export function rowSchemaFor(p: TablePolicy): RowSchema {
-  let s = schemas.get(p);
-  if (!s) schemas.set(p, (s = rowSchemaOf(p)));
-  return s;
-}
-
-/** The rows' fast path (shared fast-parse.ts), once per table policy. */
-const fastParsers = new WeakMap<TablePolicy, FastParse<Record<string, unknown>>>();
-function fastRowFor(p: TablePolicy): FastParse<Record<string, unknown>> {
-  let f = fastParsers.get(p);
-  if (!f) fastParsers.set(p, (f = fastRowParser(p)));
-  return f;
-}
-
-/**
- * A row as its zod schema parses it: through the fast path when it takes the row (it returns
- * exactly what zod would), else through zod, whose answer and messages stand.
- */
-function parseRow(p: TablePolicy, input: Record<string, unknown>) {
-  const fast = fastRowFor(p)(input);
-  return fast ? { success: true as const, data: fast } : rowSchemaFor(p).safeParse(input);
 }
 
 /**
