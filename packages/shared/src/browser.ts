@@ -11,6 +11,7 @@ export { columnTypes, DEFAULT_TEXT_MAX, INT4_MAX, INT4_MIN, intRange, textMax } 
 export * from "./row-schemas";
 export { fastPushRequest, fastRowParser, type FastParse } from "./fast-parse";
 export { fastHeartbeatRequest } from "./fast-heartbeat";
+export { fastPullAnswer } from "./fast-pull-answer";
 export * from "./protocol";
 export * from "./parse";
 export * from "./health";
