@@ -55,8 +55,9 @@ function watch(productId: string, price: number): void {
     let seen = false;
     // Prepared once per watch, not per cycle: the watcher's CPU counts in the agents' figure.
     const priceOf = agent.db.prepare("SELECT price_cents FROM products WHERE id = ?");
-    const check = () => {
-      if (seen) return;
+    // Only a cycle that applied rows can have brought the price (set after the watch began).
+    const check = (r: { pulled: number }) => {
+      if (seen || r.pulled === 0) return;
       const row = priceOf.get(productId) as { price_cents: number } | undefined;
       if (row?.price_cents !== price) return;
       seen = true;
