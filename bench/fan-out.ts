@@ -19,7 +19,7 @@ import {
   adminCall,
   cpuSeconds,
   createDatabase,
-  pgBackendCpu,
+  pgClusterCpu,
   pidsNamed,
   fmt,
   onCleanup,
@@ -78,15 +78,16 @@ async function setUp(dbUrl: string, dbName: string, dir: string): Promise<Setup>
 }
 
 /**
- * CPU seconds used so far by central A, central B, the agents' processes, the bench
- * database's PostgreSQL backends and Redis (the machine's, shared with whatever else runs).
+ * CPU seconds used so far by central A, central B, the agents' processes, the PostgreSQL cluster
+ * (every backend, also those a pool closed meanwhile: bench-env.ts pgClusterCpu) and Redis; the
+ * last two are the machine's, shared with whatever else runs.
  */
-async function roundCpu(s: Setup): Promise<number[]> {
+function roundCpu(s: Setup): number[] {
   return [
     cpuSeconds(s.central.child.pid),
     cpuSeconds(s.second.child.pid),
     s.procs.reduce((sum, p) => sum + cpuSeconds(p.child.pid), 0),
-    await pgBackendCpu(s.dbName),
+    pgClusterCpu(),
     pidsNamed("redis-server").reduce((sum, pid) => sum + (cpuSeconds(pid) || 0), 0),
   ];
 }
@@ -98,7 +99,7 @@ async function round(s: Setup, n: number): Promise<{ applied: number[]; baseline
   const seen = new Map<number, number>();
   for (const p of procs) p.onApplied = (i, at) => seen.set(i, at);
   await Promise.all(procs.map((p) => p.ask({ type: "watch", productId, price }, "watching")));
-  const cpu0 = await roundCpu(s);
+  const cpu0 = roundCpu(s);
   const t0 = Date.now();
   await adminCall(central.url, central.admin, "POST", "/api/products", {
     id: productId,
@@ -108,7 +109,7 @@ async function round(s: Setup, n: number): Promise<{ applied: number[]; baseline
   });
   const committed = Date.now();
   while (seen.size < AGENTS && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
-  const cpu = (await roundCpu(s)).map((v, i) => v - cpu0[i]!);
+  const cpu = roundCpu(s).map((v, i) => v - cpu0[i]!);
   for (const p of procs) p.send({ type: "unwatch" });
   const applied = Array.from({ length: AGENTS }, (_, i) => (seen.has(i) ? seen.get(i)! - t0 : Infinity)).sort(
     (x, y) => x - y,
@@ -119,7 +120,7 @@ async function round(s: Setup, n: number): Promise<{ applied: number[]; baseline
   console.log(
     `round ${n}: ${seen.size}/${AGENTS} applied within 30 s; p50 ${fmt(pct(applied, 50))} ms, p99 ${fmt(pct(applied, 99))} ms, max ${fmt(applied[applied.length - 1]!)} ms; ` +
       `CPU s in the round: central A ${cpu[0]!.toFixed(2)}, B ${cpu[1]!.toFixed(2)}, agents ${cpu[2]!.toFixed(2)}, ` +
-      `PostgreSQL ${cpu[3]!.toFixed(2)}, Redis ${cpu[4]!.toFixed(2)} (shared)`,
+      `PostgreSQL ${cpu[3]!.toFixed(2)}, Redis ${cpu[4]!.toFixed(2)} (both shared)`,
   );
   return { applied, baseline };
 }

@@ -132,6 +132,41 @@ export async function pgBackendCpu(name: string): Promise<number> {
   }
 }
 
+/** utime, stime, cutime, cstime of a process in seconds (Linux /proc), or undefined when it is gone. */
+function procTimes(pid: number): { own: number; reaped: number; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return {
+      ppid: Number(f[1]),
+      own: (Number(f[11]) + Number(f[12])) / 100,
+      reaped: (Number(f[13]) + Number(f[14])) / 100,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds the whole PostgreSQL cluster has used so far: the postmaster's own, its children
+ * that ended (cutime/cstime: the kernel adds a child's time to its parent's when it is reaped, as
+ * the postmaster reaps each backend that a pool closes) and those alive now. Unlike counting the
+ * backends alive at both ends of a round (pgBackendCpu), a backend that ends or starts in between
+ * is counted; the figure covers every database, so other work on the machine shows in it too.
+ */
+export function pgClusterCpu(): number {
+  const pids = pidsNamed("postgres");
+  const times = new Map(
+    pids.flatMap((pid) => {
+      const t = procTimes(pid);
+      return t ? [[pid, t] as const] : [];
+    }),
+  );
+  let sum = 0;
+  for (const t of times.values()) sum += t.own + (times.has(t.ppid) ? 0 : t.reaped);
+  return sum;
+}
+
 /** The pids of processes with this command name (Linux /proc), e.g. the machine's redis-server. */
 export function pidsNamed(comm: string): number[] {
   return readdirSync("/proc")

@@ -87,4 +87,19 @@ describe("direct DATA_CHANGED delivery", () => {
     s.ack(dataChanged(s).find((x) => x.timestamp > first.timestamp)!);
     await waitFor(() => drained(t.terminalId), { what: "drained" });
   });
+
+  it("puts a round's triggers in one pipeline: a terminal whose put fails is left out, the others are sent theirs", async () => {
+    const [broken, fine] = await Promise.all([open(true), open(true)]);
+    // A pending record the merge script cannot decode: its put fails in Redis, that one alone.
+    await central.running.redis.set(`hub:trigger:pending:${broken.t.terminalId}`, "not json");
+    try {
+      const before = dataChanged(broken.s).length;
+      await priceChange();
+      await waitFor(() => dataChanged(fine.s).length === 1, { what: "DATA_CHANGED to the terminal whose put went" });
+      await waitFor(() => drained(fine.t.terminalId), { what: "its ack drained it" });
+      expect(dataChanged(broken.s).length).toBe(before);
+    } finally {
+      await central.running.redis.del(`hub:trigger:pending:${broken.t.terminalId}`);
+    }
+  });
 });

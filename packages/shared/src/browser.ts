@@ -12,6 +12,7 @@ export * from "./row-schemas";
 export { fastPushRequest, fastRowParser, type FastParse } from "./fast-parse";
 export { parseRow, rowSchemaFor, type RowParseResult } from "./row-parse";
 export { fastHeartbeatRequest } from "./fast-heartbeat";
+export { fastPullAnswer } from "./fast-pull-answer";
 export * from "./protocol";
 export * from "./parse";
 export * from "./health";

@@ -120,8 +120,26 @@ export class TriggerDelivery {
    * (or queued); the ack is awaited in the background.
    */
   async sendDirect(t: SyncTrigger): Promise<void> {
+    return this.afterPut(t, await this.deps.store.put(t));
+  }
+
+  /**
+   * `sendDirect` for many terminals, their pending records and claims written in one Redis
+   * pipeline (TriggerStore.putMany). A put that failed leaves its terminal out (rejected with
+   * the first such error, after the others were sent), as the failed put of sendDirect does.
+   */
+  async sendDirectMany(ts: readonly SyncTrigger[]): Promise<void> {
+    const puts = await this.deps.store.putMany(ts);
+    const failed = puts.find((p): p is Error => p instanceof Error);
+    await Promise.all(
+      ts.map((t, i) => (puts[i] instanceof Error ? undefined : this.afterPut(t, puts[i] as string | null))),
+    );
+    if (failed) throw failed;
+  }
+
+  /** What follows the put of a direct delivery: `jobId` is the claim the put took, or null. */
+  private async afterPut(t: SyncTrigger, jobId: string | null): Promise<void> {
     const id = t.terminalId;
-    const jobId = await this.deps.store.put(t);
     if (!jobId) return; // a live delivery holds the claim and sends the merged trigger after its ack
     if (!this.localSocket(id) || this.lifetime.signal.aborted) return this.enqueue(id, t.reason, jobId);
     this.direct.set(id, jobId);

@@ -149,6 +149,35 @@ export class TriggerStore {
     return r === 1 ? jobId : null;
   }
 
+  /**
+   * `put` for many terminals in one pipeline (one write to Redis and one read, not one round trip
+   * each: a DATA_CHANGED round put a thousand triggers one by one). Each script still runs alone
+   * and atomically; per trigger, what `put` answers, or the error its script failed with.
+   */
+  async putMany(ts: readonly SyncTrigger[]): Promise<Array<string | null | Error>> {
+    const pipe = this.redis.pipeline();
+    const jobIds = ts.map((t) => {
+      const jobId = randomUUID();
+      pipe.eval(
+        MERGE_AND_CLAIM,
+        3,
+        this.pendingKey(t.terminalId),
+        this.ownerKey(t.terminalId),
+        MEMBERS_KEY,
+        JSON.stringify(t),
+        this.owner(jobId),
+        this.claimTtlMs,
+        this.instanceId,
+      );
+      return jobId;
+    });
+    const results = (await pipe.exec()) ?? [];
+    return jobIds.map((jobId, i) => {
+      const [err, r] = results[i] ?? [new Error("no answer from Redis"), null];
+      return err ?? (r === 1 ? jobId : null);
+    });
+  }
+
   /** Claims delivery of an already pending trigger (on connect); the job id to enqueue, or null. */
   async claimIfPending(terminalId: string): Promise<string | null> {
     const jobId = randomUUID();

@@ -156,7 +156,15 @@ export class SalesLane {
   }
 }
 
+/** Per policy: a lane is made for every cycle, a thousand a second in a fan-out. */
+const reflectedByPolicy = new WeakMap<SyncPolicy, ReadonlySet<SyncTable>>();
+
 /** Tables whose changes a pulled page can reflect: central feeds them, or they move a counter it feeds. */
-function feedReflected(policy: SyncPolicy): Set<SyncTable> {
-  return new Set([...feedTables(policy), ...ledgerTables(policy)].map((p) => p.table));
+function feedReflected(policy: SyncPolicy): ReadonlySet<SyncTable> {
+  let tables = reflectedByPolicy.get(policy);
+  if (!tables) {
+    tables = new Set([...feedTables(policy), ...ledgerTables(policy)].map((p) => p.table));
+    reflectedByPolicy.set(policy, tables);
+  }
+  return tables;
 }

@@ -178,23 +178,36 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       // Central answered without a 423/426: nothing holds sync any more, unless the hold was
       // heard while this cycle ran (a sync:pause newer than the answers), so a resume still lifts it.
       if (this.holdsHeard === holdsAtStart && this.centralHold.get()) this.centralHold.clear();
-      if (!this.lifetime.signal.aborted) this.syncState.set("last_sync_at", new Date().toISOString());
+      // last_sync_at and the cycle's history row in one commit: a triggered cycle made three
+      // commits of the till's file (the page, these two), a thousand tills at once in a fan-out;
+      // and a sync is never claimed at last_sync_at without its history row, nor the other way.
+      const aborted = this.lifetime.signal.aborted;
+      this.db
+        .transaction(() => {
+          if (!aborted) this.syncState.set("last_sync_at", new Date().toISOString());
+          this.recordCycle(started, report);
+        })
+        .immediate();
       this.storage.succeeded();
     } catch (err) {
+      report.cycleId = undefined; // rolled back with the transaction, if it got that far
       this.failedCycle(err, report);
     }
-    this.local(() => {
-      // Prepared once per connection (stmt): it runs every cycle, a thousand a second in a fan-out.
-      const row = stmt(
-        this.db,
-        `INSERT INTO sync_history (kind, started_at, finished_at, pushed, pulled, conflicts, error)
-         VALUES ('CYCLE', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?)`,
-      ).run(started, report.pushed, report.pulled, report.conflicts, report.error ?? null);
-      report.cycleId = Number(row.lastInsertRowid);
-    });
+    if (report.cycleId === undefined) this.local(() => this.recordCycle(started, report));
     report.durationMs = Date.now() - t0;
     this.emit("cycle", report);
     return report;
+  }
+
+  /** The cycle's row in sync_history (its id goes into the report). */
+  private recordCycle(started: string, report: CycleReport): void {
+    // Prepared once per connection (stmt): it runs every cycle, a thousand a second in a fan-out.
+    const row = stmt(
+      this.db,
+      `INSERT INTO sync_history (kind, started_at, finished_at, pushed, pulled, conflicts, error)
+       VALUES ('CYCLE', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?)`,
+    ).run(started, report.pushed, report.pulled, report.conflicts, report.error ?? null);
+    report.cycleId = Number(row.lastInsertRowid);
   }
 
   /** A cycle failed: held by central, refused by the till's disk, or a failure the breaker counts. */

@@ -3,6 +3,7 @@ import { io, type Socket } from "socket.io-client";
 import {
   DEFAULT_SYNC_POLICY,
   errorFromBody,
+  fastPullAnswer,
   policyForProtocol,
   Priority,
   registerAnswerSchema,
@@ -173,7 +174,9 @@ export class SocketLink extends EventEmitter<LinkEvents> {
     } catch {
       return undefined; // no answer in time (or the socket went): HTTP
     }
-    const answer = syncPullAnswerSchema.safeParse(raw);
+    // A page as central sends it takes the fast path (same answer as zod's); the rest goes to zod.
+    const fast = fastPullAnswer(raw);
+    const answer = fast ? { success: true as const, data: fast } : syncPullAnswerSchema.safeParse(raw);
     if (!answer.success) {
       this.log("central's answer to sync:pull does not match the protocol; pulling over HTTP");
       return undefined;
