@@ -1,15 +1,12 @@
 import {
   describeZodError,
-  fastRowParser,
+  parseRow,
   ProtocolMismatchError,
-  type FastParse,
-  rowSchemaOf,
   type FeedCursor,
   type OwnOrdersPage,
   type PullResponse,
   type PushChange,
   type PushResult,
-  type RowSchema,
   type SyncPolicy,
   type TablePolicy,
 } from "@tillsync/shared";
@@ -26,34 +23,13 @@ function lie(what: string): ProtocolMismatchError {
   );
 }
 
-const schemas = new WeakMap<TablePolicy, RowSchema>();
-function rowSchema(p: TablePolicy): RowSchema {
-  let s = schemas.get(p);
-  if (!s) schemas.set(p, (s = rowSchemaOf(p)));
-  return s;
-}
-
-/**
- * The row schema's fast accepting path (shared fast-parse.ts: what it accepts, zod accepts with
- * the same output; anything else goes to zod, which words the refusal): a row of every page was
- * parsed by zod for each of a thousand tills after a price change.
- */
-const fastRows = new WeakMap<TablePolicy, FastParse<Record<string, unknown>>>();
-function fastRow(p: TablePolicy): FastParse<Record<string, unknown>> {
-  let f = fastRows.get(p);
-  if (!f) fastRows.set(p, (f = fastRowParser(p)));
-  return f;
-}
-
 /** A row central sends must pass the table's row schema and be the row it says it is. */
 function checkRow(p: TablePolicy, id: string, data: Record<string, unknown>, where: string): void {
   const input = { id, ...data };
-  let row = fastRow(p)(input);
-  if (!row) {
-    const r = rowSchema(p).safeParse(input);
-    if (!r.success) throw lie(`${where}: ${p.table} ${id} is not a valid row (${describeZodError(r.error)})`);
-    row = r.data;
-  }
+  // The shared fast path first (parseRow): a row of every page, for each of a thousand tills.
+  const r = parseRow(p, input);
+  if (!r.success) throw lie(`${where}: ${p.table} ${id} is not a valid row (${describeZodError(r.error)})`);
+  const row = r.data;
   if (String(row.id) !== id.toLowerCase()) throw lie(`${where}: row ${String(row.id)} is sent as ${p.table} ${id}`);
 }
 
