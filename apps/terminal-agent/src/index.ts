@@ -13,6 +13,7 @@ export { openTerminalDb, withoutCapture, type SqliteDb } from "./db/terminal-db"
 export { captureTriggerSql } from "./capture/capture-triggers";
 export { OutboxStore, type OutboxRow } from "./outbox/outbox-store";
 export { indexCapturedTail } from "./capture/captured-tail";
+export { INDEXED_SQL } from "./outbox/outbox-status-sql";
 export { SyncEngine } from "./sync/sync-engine";
 export type { EngineOptions, CycleReport } from "./sync/engine-options";
 export type { SyncState } from "./sync/sync-state-machine";

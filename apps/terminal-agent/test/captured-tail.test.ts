@@ -3,12 +3,13 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { migrationsDir } from "@tillsync/shared";
+import { migrationsDir, Priority } from "@tillsync/shared";
 import { waitFor } from "@tillsync/testkit";
 import { capturedTailLength, TAIL_BOUND } from "../src/capture/captured-tail";
-import { OUTBOX_UNCONFIRMED_ENTITY_INDEX } from "../src/capture/outbox-indexes";
+import { OUTBOX_STATUS_INDEX, OUTBOX_UNCONFIRMED_ENTITY_INDEX } from "../src/capture/outbox-indexes";
 import { openTerminalDb, withoutCapture, type SqliteDb } from "../src/db/terminal-db";
 import { scheduleTailIndexing } from "../src/housekeeping/tail-indexing";
+import { listPending } from "../src/outbox/outbox-maintenance";
 import { OutboxStore } from "../src/outbox/outbox-store";
 import { walPagesByStructure } from "../testing/wal-pages-by-structure";
 
@@ -61,23 +62,45 @@ describe("the captured tail", () => {
 
   const inIndex = () =>
     db.prepare(`SELECT id FROM outbox INDEXED BY ${OUTBOX_UNCONFIRMED_ENTITY_INDEX} WHERE confirmed = 0`).all().length;
+  const inStatusIndex = () =>
+    db.prepare(`SELECT id FROM outbox INDEXED BY ${OUTBOX_STATUS_INDEX} WHERE confirmed <> 2`).all().length;
   const queued = () =>
     (db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'PENDING'`).get() as { n: number }).n;
 
-  it("a till's sale writes no page of the entity index; the agent's next transaction moves it in", () => {
-    sale(); // the index exists and holds something, as on a till that has run
+  it("a till's sale writes no page of either outbox index; the agent's next transaction moves it into both", () => {
+    sale(); // the indexes exist and hold something, as on a till that has run
     withoutCapture(db, () => undefined);
     expect(inIndex()).toBe(5);
+    expect(inStatusIndex()).toBe(5);
     db.pragma("wal_checkpoint(TRUNCATE)");
     sale();
     const written = new Set(walPagesByStructure(db).keys());
     expect(written).toContain("outbox");
     expect(written).not.toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
+    expect(written).not.toContain(OUTBOX_STATUS_INDEX);
     expect(capturedTailLength(db)).toBe(5);
-    expect(inIndex()).toBe(5);
+    expect([inIndex(), inStatusIndex()]).toEqual([5, 5]);
     withoutCapture(db, () => undefined);
     expect(capturedTailLength(db)).toBe(0);
-    expect(inIndex()).toBe(10);
+    expect([inIndex(), inStatusIndex()]).toEqual([10, 10]);
+  });
+
+  it("the readiness check and the pending list see a sale still in the tail, and each change once", () => {
+    const outbox = new OutboxStore(db);
+    expect(outbox.hasReady(Priority.CRITICAL)).toBe(false);
+    sale();
+    expect(inStatusIndex()).toBe(0);
+    // The data_version poll asks this right after the till's commit: the sale must go at once.
+    expect(outbox.hasReady(Priority.CRITICAL)).toBe(true);
+    expect(listPending(db)).toHaveLength(5);
+    withoutCapture(db, () => undefined);
+    expect(outbox.hasReady(Priority.CRITICAL)).toBe(true);
+    expect(listPending(db)).toHaveLength(5);
+    sale(); // half in the index, half in the tail
+    expect(listPending(db)).toHaveLength(10);
+    expect(listPending(db).map((c) => c.sync_priority)).toEqual(
+      [...listPending(db).map((c) => c.sync_priority)].sort((a, b) => b - a),
+    );
   });
 
   it("a claim indexes the tail before it selects, in the same transaction", () => {

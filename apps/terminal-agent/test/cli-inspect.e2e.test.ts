@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { envOf, runCli } from "./support/agent-cli";
+import { indexCapturedTail } from "../src/capture/captured-tail";
 
 /**
  * The operator's local commands (`config`, `history`, `failed`, `discard`, `retry-failed`),
@@ -39,6 +40,8 @@ describe("tillsync-agent local inspection commands", () => {
         .run(id, randomUUID());
       till.prepare(`INSERT INTO payments (order_id, method, amount_cents) VALUES (?, 'CARD', 700)`).run(id);
     })();
+    // The tail indexed first, as the claim before any answer does (a tail row is PENDING, capture/captured-tail.ts).
+    till.transaction(() => indexCapturedTail(till)).immediate();
     till
       .prepare(
         `UPDATE outbox SET status = 'FAILED', attempts = 3, error = 'store does not exist',

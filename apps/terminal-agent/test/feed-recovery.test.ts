@@ -170,7 +170,8 @@ describe("feed recovery on the agent", () => {
     const store = randomUUID();
     const order = randomUUID();
     const customer = randomUUID();
-    const synced = () => db.prepare(`UPDATE outbox SET status = 'SYNCED'`).run();
+    // The tail indexed first, as the claim before any answer does (a tail row is PENDING, capture/captured-tail.ts).
+    const synced = () => withoutCapture(db, () => db.prepare(`UPDATE outbox SET status = 'SYNCED'`).run());
     db.prepare(`INSERT INTO sale_orders (id, store_id, status, total_cents) VALUES (?, ?, 'PENDING', 100)`).run(
       order,
       store,
@@ -217,7 +218,7 @@ describe("feed recovery on the agent", () => {
       db.prepare(`INSERT INTO products (id, sku, name, price_cents, version) VALUES (?, 'P', 'p', 100, 1)`).run(kept);
     });
     db.prepare(`UPDATE products SET price_cents = 1 WHERE id = ?`).run(kept);
-    db.prepare(`UPDATE outbox SET status = 'CONFLICT'`).run();
+    withoutCapture(db, () => db.prepare(`UPDATE outbox SET status = 'CONFLICT'`).run()); // the tail indexed first
     // Since then central's row moved on: price 500 at version 7.
     withoutCapture(db, () => db.prepare(`UPDATE products SET price_cents = 500, version = 7 WHERE id = ?`).run(kept));
     const central = new CompactedCentral([]);

@@ -4,6 +4,7 @@ import { HeartbeatSender } from "../src/daemon/heartbeat";
 import { statusSql } from "../src/outbox/outbox-status-sql";
 import type { CentralTransport } from "../src/transport/central-transport";
 import { createTestAgent, type TestAgent } from "../testing";
+import { indexCapturedTail } from "../src/capture/captured-tail";
 
 /** What the console shows of a till comes from its heartbeat: last error and parked changes. */
 describe("the heartbeat's report", () => {
@@ -23,6 +24,8 @@ describe("the heartbeat's report", () => {
     till
       .prepare("INSERT INTO sale_orders (id, store_id, status) VALUES (?, ?, 'COMPLETED')")
       .run(orderId, randomUUID());
+    // The tail indexed first, as the claim before any answer does (a tail row is PENDING, capture/captured-tail.ts).
+    agent.db.transaction(() => indexCapturedTail(agent.db)).immediate();
     agent.db
       .prepare(
         `UPDATE outbox SET status = ${statusSql("FAILED")}, attempts = 3, error = 'store_id: not this terminal''s store',

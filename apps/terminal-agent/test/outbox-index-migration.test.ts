@@ -3,8 +3,10 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { migrationsDir } from "@tillsync/shared";
-import { OUTBOX_UNCONFIRMED_ENTITY_INDEX } from "../src/capture/outbox-indexes";
+import { capturedTailLength, indexCapturedTail } from "../src/capture/captured-tail";
+import { OUTBOX_STATUS_INDEX, OUTBOX_UNCONFIRMED_ENTITY_INDEX } from "../src/capture/outbox-indexes";
 import { openTerminalDb, type SqliteDb } from "../src/db/terminal-db";
+import { OutboxStore } from "../src/outbox/outbox-store";
 
 /**
  * A till's database from before the partial entity index (issue 15) is migrated when the agent
@@ -122,6 +124,38 @@ describe("outbox entity index migration", () => {
       expect(db.prepare(`SELECT count(*) AS n FROM outbox WHERE entity_id = ?`).get(ids.PENDING)).toEqual({ n: 1 });
     } finally {
       db.close();
+    }
+  });
+
+  it("replaces the full status index with one that leaves the captured tail out, the queue still claimed whole", () => {
+    const old = openTerminalDb(file(), previousRelease("_outbox_status_index_without_tail"));
+    expect(indexes(old)).toContain("outbox_status_sync_priority_id_idx");
+    const insert = old.prepare(`INSERT INTO customers (id, name) VALUES (?, 'c')`);
+    const indexed = randomUUID();
+    insert.run(indexed);
+    old.transaction(() => indexCapturedTail(old)).immediate(); // the agent indexed it
+    const inTail = randomUUID();
+    insert.run(inTail); // still in the captured tail when the agent upgrades
+    old.close();
+
+    const db = openTerminalDb(file());
+    try {
+      expect(indexes(db)).not.toContain("outbox_status_sync_priority_id_idx");
+      expect(indexes(db)).toContain(OUTBOX_STATUS_INDEX);
+      expect(capturedTailLength(db)).toBe(1);
+      const inIndex = db
+        .prepare(`SELECT entity_id FROM outbox INDEXED BY ${OUTBOX_STATUS_INDEX} WHERE confirmed <> 2`)
+        .all() as Array<{ entity_id: string }>;
+      expect(inIndex.map((r) => r.entity_id)).toEqual([indexed]);
+      const outbox = new OutboxStore(db);
+      expect(outbox.hasReady(0)).toBe(true);
+      expect(outbox.claimBatch(100, 0).map((r) => r.entity_id)).toEqual([indexed, inTail]);
+      db.close();
+      const again = openTerminalDb(file());
+      expect(indexes(again)).toEqual(indexes(openTerminalDb(":memory:")));
+      again.close();
+    } finally {
+      if (db.open) db.close();
     }
   });
 });

@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import { DEFAULT_SYNC_POLICY, type PushResult } from "@tillsync/shared";
 import { captureTriggerSql } from "../src/capture/capture-triggers";
 import { NEXT_OUTBOX_ID_SQL, OUTBOX_ID_TRIGGERS_SQL } from "../src/capture/outbox-ids";
-import { OUTBOX_UNCONFIRMED_ENTITY_INDEX } from "../src/capture/outbox-indexes";
+import { OUTBOX_STATUS_INDEX, OUTBOX_UNCONFIRMED_ENTITY_INDEX } from "../src/capture/outbox-indexes";
 import { openTerminalDb, type SqliteDb } from "../src/db/terminal-db";
 import { listFailed } from "../src/outbox/failed-changes";
 import { cleanupSynced, listPending, retryFailed } from "../src/outbox/outbox-maintenance";
@@ -195,6 +195,16 @@ describe("outbox query plans", () => {
     );
     expect(byRow.length).toBeGreaterThanOrEqual(4);
     for (const sql of byRow) expect(plan(db, sql).join("\n")).toContain(OUTBOX_UNCONFIRMED_ENTITY_INDEX);
+    // The lookups by status are the partial status index's (its predicate spelt out, INDEXED_SQL).
+    const byStatus = checked.filter(
+      (sql) => /WHERE [^]*(?<![+.])\bstatus (=|IN) /.test(sql) && !/entity_(type|id) (=|IN) /.test(sql),
+    );
+    expect(byStatus.length).toBeGreaterThanOrEqual(6);
+    for (const sql of byStatus)
+      expect({ sql, plan: plan(db, sql).join("\n") }).toEqual({
+        sql,
+        plan: expect.stringContaining(OUTBOX_STATUS_INDEX),
+      });
   });
 
   /** Whether a statement's bytecode opens the partial entity index for writing (moves entries in it). */
@@ -251,7 +261,10 @@ describe("outbox query plans", () => {
     pushRound(new OutboxStore(db));
     // A status move rewrote one entry of the index per row, at a random page (issue 15): none
     // of the statements that move a status may touch it; the confirm sweep (setting `confirmed`) does.
-    const moves = [...prepared].filter((sql) => /^\s*UPDATE outbox SET status = /.test(sql) && !/confirmed/.test(sql));
+    // (Those that set `confirmed` are not status moves; the status index's predicate names it too.)
+    const moves = [...prepared].filter(
+      (sql) => /^\s*UPDATE outbox SET status = /.test(sql) && !/confirmed = \d/.test(sql),
+    );
     expect(moves.length).toBeGreaterThanOrEqual(5); // claim, release, reset, reject, settle
     for (const sql of moves) expect({ sql, writes: writesEntityIndex(sql) }).toEqual({ sql, writes: false });
     const sweeps = [...prepared].filter((sql) => /SET confirmed = 1/.test(sql));

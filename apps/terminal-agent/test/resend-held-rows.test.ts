@@ -6,6 +6,7 @@ import type { PushChange, PushResult } from "@tillsync/shared";
 import { openTerminalDb, type SqliteDb } from "../src/db/terminal-db";
 import { OutboxStore } from "../src/outbox/outbox-store";
 import { resendHeldChanges } from "../src/recovery/resend-held";
+import { indexCapturedTail } from "../src/capture/captured-tail";
 
 /**
  * Which confirmed changes `resend` sends, now that "no later change of the row" is one window
@@ -26,7 +27,11 @@ describe("resend: the held changes it picks", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const confirmAll = () => db.prepare(`UPDATE outbox SET status = 'SYNCED', last_attempt_at = created_at`).run();
+  // The tail indexed first, as the claim before any answer does (a tail row is PENDING, capture/captured-tail.ts).
+  const confirmAll = () => {
+    db.transaction(() => indexCapturedTail(db)).immediate();
+    db.prepare(`UPDATE outbox SET status = 'SYNCED', last_attempt_at = created_at`).run();
+  };
 
   async function resent(since?: Date): Promise<Array<Pick<PushChange, "entityType" | "entityId" | "operation">>> {
     const sent: PushChange[] = [];

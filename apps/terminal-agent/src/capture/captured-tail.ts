@@ -32,6 +32,23 @@ const INDEXED_THROUGH_SQL = "(SELECT indexed_through FROM outbox_id_floor WHERE 
 /** A WHERE term: the row is in the tail (a rowid range; the index may hold it too). */
 export const IN_TAIL_SQL = `id > ${INDEXED_THROUGH_SQL}`;
 
+/**
+ * The tail's rows exactly (above indexed_through and not indexed: a row an agent wrote there by
+ * hand would be in the indexes already), as a rowid range: what a reader of PENDING rows that
+ * does not index the tail first reads beside the status index (outbox-status-sql.ts, INDEXED_SQL).
+ */
+export const TAIL_ROWS_SQL = `${IN_TAIL_SQL} AND +confirmed = ${NOT_INDEXED}`;
+
+/**
+ * `UNION ALL SELECT <cols> FROM outbox WHERE <the tail's rows> [AND <and>]`, for a reader of
+ * PENDING rows beside the status index; "" for a file whose capture has no tail (a fixture of an
+ * earlier release, whose status index holds every row).
+ */
+export function tailUnionSql(db: Database, cols: string, and?: string): string {
+  if (!prepared(db)) return "";
+  return ` UNION ALL SELECT ${cols} FROM outbox WHERE ${TAIL_ROWS_SQL}${and ? ` AND ${and}` : ""}`;
+}
+
 /** Rows in the tail at most before a captured insert indexes it itself. */
 export const TAIL_BOUND = 512;
 

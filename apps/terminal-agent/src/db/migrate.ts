@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import { MigrationChecksumError, migrationsDir, readMigrationFiles } from "@tillsync/shared";
-import { OUTBOX_PARTIAL_INDEXES_SQL, OUTBOX_STATUS_ENTITY_INDEX_SQL } from "../capture/outbox-indexes";
+import {
+  OUTBOX_PARTIAL_INDEXES_SQL,
+  OUTBOX_STATUS_ENTITY_INDEX_SQL,
+  OUTBOX_STATUS_INDEX_SQL,
+} from "../capture/outbox-indexes";
 
 const CREATE_MIGRATIONS_TABLE = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -55,7 +59,8 @@ export function migrateTerminal(db: Database, dir = migrationsDir("terminal")): 
  * Indexes Prisma's schema cannot carry (see capture/outbox-indexes.ts), once the migration that
  * retires the full entity index has run. Folders of an older release (upgrade fixtures) keep
  * that release's full index and get nothing here; those from before `outbox_confirmed_flag`
- * get the partial index on `status` that their release made.
+ * get the partial index on `status` that their release made. The status index is partial once
+ * `outbox_status_index_without_tail` dropped the full one (files that have the captured tail).
  */
 function createPartialIndexes(db: Database): void {
   const has = (type: string, name: string) =>
@@ -63,4 +68,5 @@ function createPartialIndexes(db: Database): void {
   if (!has("table", "outbox") || has("index", "outbox_entity_type_entity_id_idx")) return;
   const confirmed = db.prepare(`SELECT 1 FROM pragma_table_info('outbox') WHERE name = 'confirmed'`).get();
   db.exec(confirmed ? OUTBOX_PARTIAL_INDEXES_SQL : OUTBOX_STATUS_ENTITY_INDEX_SQL);
+  if (confirmed && !has("index", "outbox_status_sync_priority_id_idx")) db.exec(OUTBOX_STATUS_INDEX_SQL);
 }

@@ -1,10 +1,14 @@
 import { Priority, type SyncPolicy, type SyncTable } from "@tillsync/shared";
 import { stmt, type SqliteDb } from "../db/terminal-db";
 import type { OutboxRow } from "./outbox-store";
-import { OPEN_SQL, QUEUED_SQL, statusSql } from "./outbox-status-sql";
+import { INDEXED_SQL, OPEN_SQL, QUEUED_SQL, statusSql } from "./outbox-status-sql";
 
-/** Rows a push may take now: waiting, and past their retry backoff. */
-export const READY = `status = ${statusSql("PENDING")} AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+/**
+ * Rows a push may take now: waiting, and past their retry backoff. Through the partial status
+ * index (INDEXED_SQL): the captured tail is not in it, so a claim indexes the tail first and a
+ * readiness check reads the tail beside it (OutboxStore.hasReady).
+ */
+export const READY = `status = ${statusSql("PENDING")} AND ${INDEXED_SQL} AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
 /**
  * An OutboxRow's columns, not `*`: the outbox's bookkeeping columns (last and next attempt,

@@ -1,6 +1,6 @@
 import type { SyncTable } from "@tillsync/shared";
 import type { SqliteDb } from "../db/terminal-db";
-import { statusSql } from "./outbox-status-sql";
+import { INDEXED_SQL, statusSql } from "./outbox-status-sql";
 
 /**
  * The operator's view of FAILED outbox changes (`failed`, `discard`): the error, the attempts
@@ -46,7 +46,7 @@ export function listFailed(db: SqliteDb, table?: string): FailedChangeRow[] {
   const rows = db
     .prepare(
       `SELECT id, change_id, entity_type, entity_id, operation, error, attempts, last_attempt_at, created_at, data
-         FROM outbox WHERE status = ${statusSql("FAILED")} AND (? IS NULL OR entity_type = ?) ORDER BY id`,
+         FROM outbox WHERE status = ${statusSql("FAILED")} AND ${INDEXED_SQL} AND (? IS NULL OR entity_type = ?) ORDER BY id`,
     )
     .all(table ?? null, table ?? null) as Raw[];
   return rows.map((r) => ({

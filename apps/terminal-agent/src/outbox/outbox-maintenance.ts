@@ -1,6 +1,7 @@
 import type { SyncTable } from "@tillsync/shared";
 import type { SqliteDb } from "../db/terminal-db";
-import { QUEUED_SQL, statusSql } from "./outbox-status-sql";
+import { tailUnionSql } from "../capture/captured-tail";
+import { INDEXED_SQL, QUEUED_SQL, statusSql } from "./outbox-status-sql";
 import type { OutboxRow } from "./outbox-store";
 
 /**
@@ -17,7 +18,7 @@ export function retryFailed(db: SqliteDb): number {
   return db
     .prepare(
       `UPDATE outbox SET status = ${statusSql("PENDING")}, attempts = 0, next_attempt_at = NULL, error = NULL
-        WHERE status = ${statusSql("FAILED")}`,
+        WHERE status = ${statusSql("FAILED")} AND ${INDEXED_SQL}`,
     )
     .run().changes;
 }
@@ -31,8 +32,9 @@ export function retryFailed(db: SqliteDb): number {
 export function cleanupSynced(db: SqliteDb, days: number, historyDays = days): { outbox: number; history: number } {
   const cutoff = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' days')`;
   return db.transaction(() => ({
-    outbox: db.prepare(`DELETE FROM outbox WHERE status = ${statusSql("SYNCED")} AND created_at < ${cutoff}`).run(days)
-      .changes,
+    outbox: db
+      .prepare(`DELETE FROM outbox WHERE status = ${statusSql("SYNCED")} AND ${INDEXED_SQL} AND created_at < ${cutoff}`)
+      .run(days).changes,
     history:
       db.prepare(`DELETE FROM sync_history WHERE started_at < ${cutoff}`).run(historyDays).changes +
       db.prepare(`DELETE FROM local_edits WHERE discarded_at < ${cutoff}`).run(historyDays).changes,
@@ -48,12 +50,17 @@ export interface PendingChange {
   next_attempt_at: string | null;
 }
 
-/** Every change a push would send, highest priority first (read only). */
+/**
+ * Every change a push would send, highest priority first (read only): those in the status index
+ * and the captured tail's, which is not (capture/captured-tail.ts).
+ */
 export function listPending(db: SqliteDb): PendingChange[] {
+  const cols = "id, entity_type, entity_id, operation, sync_priority, attempts, next_attempt_at";
   return db
     .prepare(
-      `SELECT entity_type, entity_id, operation, sync_priority, attempts, next_attempt_at FROM outbox
-        WHERE status IN ${QUEUED_SQL} ORDER BY sync_priority DESC, id`,
+      `SELECT entity_type, entity_id, operation, sync_priority, attempts, next_attempt_at FROM (
+         SELECT ${cols} FROM outbox WHERE status IN ${QUEUED_SQL} AND ${INDEXED_SQL}${tailUnionSql(db, cols)})
+       ORDER BY sync_priority DESC, id`,
     )
     .all() as PendingChange[];
 }

@@ -1,4 +1,5 @@
 import { UNCONFIRMED_OUTBOX_STATUSES, type OutboxStatus } from "@tillsync/shared";
+import { NOT_INDEXED } from "../capture/captured-tail";
 
 /**
  * Outbox statuses as SQL literals. SQL text is not type-checked; going through the shared
@@ -30,6 +31,15 @@ export const UNCONFIRMED_SQL = statusListSql(UNCONFIRMED_OUTBOX_STATUSES);
  * without), and settling as many again (issue 15).
  */
 export const OPEN_SQL = "confirmed = 0";
+
+/**
+ * The predicate of the partial status index (capture/outbox-indexes.ts): every row but the
+ * captured tail's (capture/captured-tail.ts). A query by status uses that index only when its
+ * WHERE spells this out; it then sees no tail row, which is right for every status but PENDING
+ * (a tail row is PENDING by the tail's invariant). A reader of PENDING rows either indexes the
+ * tail first in its write transaction (a claim) or reads the tail beside the index (TAIL_SQL).
+ */
+export const INDEXED_SQL = `confirmed <> ${NOT_INDEXED}`;
 
 /**
  * Unconfirmed changes, as a WHERE term that uses the partial entity index: its predicate spelt

@@ -12,10 +12,10 @@ import {
 import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyCentralRow } from "../sync/apply-central-row";
 import { UUID_SQL } from "../capture/capture-triggers";
-import { indexCapturedTail } from "../capture/captured-tail";
+import { indexCapturedTail, tailUnionSql } from "../capture/captured-tail";
 import { flightKeys, READY, selectBatch } from "./batch-selection";
 import { settleSynced, writeVersions, type AppliedAnswer } from "./settle-applied";
-import { OPEN_SQL, statusSql } from "./outbox-status-sql";
+import { INDEXED_SQL, OPEN_SQL, statusSql } from "./outbox-status-sql";
 
 export interface OutboxRow {
   id: number;
@@ -106,7 +106,9 @@ export class OutboxStore {
       .run();
     this.settledOpen = [];
     return this.db
-      .prepare(`UPDATE outbox SET status = ${statusSql("PENDING")}, ${SENT_NOW} WHERE status = ${statusSql("SYNCING")}`)
+      .prepare(
+        `UPDATE outbox SET status = ${statusSql("PENDING")}, ${SENT_NOW} WHERE status = ${statusSql("SYNCING")} AND ${INDEXED_SQL}`,
+      )
       .run().changes;
   }
 
@@ -128,12 +130,21 @@ export class OutboxStore {
 
   /** Another batch is in flight, or a change waits to be sent now (a rejected one in backoff does not count). */
   private moreToSend(): boolean {
-    return !!stmt(this.db, `SELECT 1 FROM outbox WHERE status = ${statusSql("SYNCING")} OR (${READY}) LIMIT 1`).get();
+    // The captured tail's rows are ready by its invariant (PENDING, never offered).
+    return !!stmt(
+      this.db,
+      `SELECT 1 FROM outbox WHERE status = ${statusSql("SYNCING")} AND ${INDEXED_SQL}
+        UNION ALL SELECT 1 FROM outbox WHERE ${READY}${tailUnionSql(this.db, "1")} LIMIT 1`,
+    ).get();
   }
 
   hasReady(minPriority: number): boolean {
     // Up to three times a cycle (the push, the sales lane): prepared once per connection.
-    return !!stmt(this.db, `SELECT 1 FROM outbox WHERE ${READY} AND sync_priority >= ? LIMIT 1`).get(minPriority);
+    // The captured tail (a sale the till just committed) is not in the status index: read beside it.
+    return !!stmt(
+      this.db,
+      `SELECT 1 FROM outbox WHERE ${READY} AND sync_priority >= @min${tailUnionSql(this.db, "1", "+sync_priority >= @min")} LIMIT 1`,
+    ).get({ min: minPriority });
   }
 
   /** The next batch, without claiming it (see selectBatch for the orders it keeps). */
@@ -329,7 +340,7 @@ export class OutboxStore {
     const rows = this.db
       .prepare(
         `SELECT change_id, entity_type, entity_id, operation, error, attempts, last_attempt_at FROM outbox
-          WHERE status = ${statusSql("FAILED")} ORDER BY last_attempt_at DESC, id DESC LIMIT ?`,
+          WHERE status = ${statusSql("FAILED")} AND ${INDEXED_SQL} ORDER BY last_attempt_at DESC, id DESC LIMIT ?`,
       )
       .all(limit) as Array<{
       change_id: string;

@@ -1,5 +1,5 @@
 import { DEFAULT_SYNC_POLICY, parentFirstOrder, type SyncPolicy } from "@tillsync/shared";
-import { statusSql } from "../outbox/outbox-status-sql";
+import { INDEXED_SQL, statusSql } from "../outbox/outbox-status-sql";
 import { toPushChange, type OutboxRow, type OutboxStore, type RejectRetry } from "../outbox/outbox-store";
 import { stmt, type SqliteDb } from "../db/terminal-db";
 import type { CentralTransport } from "../transport/central-transport";
@@ -69,7 +69,7 @@ function heldRows(db: SqliteDb, policy: SyncPolicy, since: Date | undefined): Ou
   const everyChange = order.filter((t) => policy[t].appendOnly || policy[t].mergeFields.length > 0);
   const rank = `CASE o.entity_type ${order.map((t, i) => `WHEN '${t}' THEN ${i}`).join(" ")} END`;
   const held = (t: string) =>
-    `${t}.status IN (${statusSql("SYNCED")}, ${statusSql("CONFLICT")}) AND ${t}.created_at >= @since`;
+    `${t}.status IN (${statusSql("SYNCED")}, ${statusSql("CONFLICT")}) AND ${t}.${INDEXED_SQL} AND ${t}.created_at >= @since`;
   // "No later change of the row" by one window over the rows from the first held one on (a
   // later change has a larger id): the outbox indexes rows by entity only while unconfirmed
   // (capture/outbox-indexes.ts), and a NOT EXISTS per row would scan the later rows each time.
