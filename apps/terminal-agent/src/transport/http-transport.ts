@@ -24,6 +24,7 @@ import { AGENT_DEFAULTS } from "../config";
 import { currentAgentProtocol, protocolHeaders, type AgentProtocol } from "./agent-protocol";
 import { httpRequest, type HttpTimeouts } from "./http-request";
 import { openSnapshot, type SnapshotLines } from "./snapshot-stream";
+import { pushBody } from "./push-body";
 
 export interface HttpTransportOptions {
   baseUrl: string;
@@ -40,6 +41,11 @@ export interface HttpTransportOptions {
    * agent one version behind passes its older protocol, with the policy of that protocol.
    */
   protocol?: AgentProtocol;
+}
+
+/** A request body already written as JSON text (the push's, push-body.ts). */
+class PreparedBody {
+  constructor(readonly text: string) {}
 }
 
 /**
@@ -60,7 +66,7 @@ export class HttpCentralTransport implements CentralTransport {
     const body = await this.request(
       "POST",
       "/api/sync/push",
-      { terminalId: this.opts.terminalId, changes },
+      new PreparedBody(pushBody(this.opts.terminalId, changes)),
       pushResponseSchema,
     );
     checkPushAnswer(this.policy, changes, body.results);
@@ -115,7 +121,7 @@ export class HttpCentralTransport implements CentralTransport {
         ...this.versionHeaders,
         ...(body ? { "content-type": "application/json" } : {}),
       },
-      body ? JSON.stringify(body) : undefined,
+      body instanceof PreparedBody ? body.text : body ? JSON.stringify(body) : undefined,
       {
         connectMs: this.opts.timeouts?.connectMs ?? AGENT_DEFAULTS.SYNC_CONNECT_TIMEOUT_MS,
         readMs: this.opts.timeouts?.readMs ?? AGENT_DEFAULTS.SYNC_READ_TIMEOUT_MS,
