@@ -25,6 +25,7 @@ import { currentAgentProtocol, protocolHeaders, type AgentProtocol } from "./age
 import { httpRequest, type HttpTimeouts } from "./http-request";
 import { openSnapshot, type SnapshotLines } from "./snapshot-stream";
 import { pushBody } from "./push-body";
+import { fastPushAnswer } from "./fast-push-answer";
 
 export interface HttpTransportOptions {
   baseUrl: string;
@@ -68,6 +69,7 @@ export class HttpCentralTransport implements CentralTransport {
       "/api/sync/push",
       new PreparedBody(pushBody(this.opts.terminalId, changes)),
       pushResponseSchema,
+      fastPushAnswer,
     );
     checkPushAnswer(this.policy, changes, body.results);
     return body.results;
@@ -110,7 +112,14 @@ export class HttpCentralTransport implements CentralTransport {
     await this.request("POST", "/api/sync/heartbeat", { terminalId: this.opts.terminalId, ...body });
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, schema?: z.ZodType<T>): Promise<T> {
+  /** `fast`: an accepting path that answers as `schema` would, or undefined to leave the answer to it. */
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    schema?: z.ZodType<T>,
+    fast?: (json: unknown) => T | undefined,
+  ): Promise<T> {
     const url = new URL(path, this.opts.baseUrl);
     // Transport failures arrive here as typed, retryable errors (unreachable / timeout).
     const res = await httpRequest(
@@ -141,6 +150,8 @@ export class HttpCentralTransport implements CentralTransport {
       throw new ProtocolMismatchError(`central answered ${res.status} without an error body to ${method} ${path}`);
     }
     if (!schema) return json as T;
+    const quick = fast?.(json);
+    if (quick) return quick;
     const parsed = schema.safeParse(json);
     if (!parsed.success)
       throw new ProtocolMismatchError(
