@@ -7,7 +7,6 @@ import { waitFor } from "@tillsync/testkit";
 import { openTerminalDb, type SqliteDb } from "../src/db/terminal-db";
 import { OutboxStore } from "../src/outbox/outbox-store";
 import { DEFERRED_CHECKPOINT_PAGES, pushPipelined } from "../src/sync/push-pipeline";
-import { UrgentSignal } from "../src/sync/urgent-signal";
 
 /**
  * While a push drains, SQLite's automatic checkpoint is deferred (OutboxStore.deferCheckpoints)
@@ -100,32 +99,4 @@ it("puts the automatic checkpoint back after a failed push, and after overlappin
   second.held.forEach((r) => r());
   await b;
   expect(autoCheckpoint()).toBe(1000);
-});
-
-it("still sends a sale at once when the till commits it during the checkpoint's wait", async () => {
-  const urgent = new UrgentSignal();
-  const sale = randomUUID();
-  const real = outbox.checkpoint.bind(outbox);
-  jest.spyOn(outbox, "checkpoint").mockImplementationOnce(() => {
-    // The till's CRITICAL commit, seen by the engine's poll while the pipeline checkpoints.
-    db.prepare(
-      `INSERT INTO sale_orders (id, store_id, status, total_cents, completed_at) VALUES (?, ?, 'COMPLETED', 100, '2026-12-03T10:00:00.000Z')`,
-    ).run(sale, randomUUID());
-    urgent.raise();
-    real();
-  });
-  const central = heldCentral();
-  const sent: string[][] = [];
-  const run = pushPipelined({
-    ...deps((changes) => (sent.push(changes.map((c) => c.entityId)), central.push(changes))),
-    urgent,
-  });
-  // Both backlog batches unanswered, and the sale gone beside them in a batch of its own.
-  await waitFor(() => central.held.length === 3);
-  expect(sent[2]).toEqual([sale]);
-  for (let i = 0; i < central.held.length; i++) {
-    central.held[i]!();
-    await waitFor(() => central.held.length > i + 1 || sent.flat().length === 7);
-  }
-  await run;
 });

@@ -133,11 +133,9 @@ async function drain(deps: PipelineDeps): Promise<void> {
       await yieldToSocket();
       claimAlone();
     }
-    // Armed before the checkpoint's turn of the event loop: a raise meanwhile is not lost.
-    const raised = deps.urgent?.wait();
     await checkpointWhileWaiting(deps, flight[0]!);
     // Until the oldest batch is answered, each raise of `urgent` may send a CRITICAL batch.
-    if (deps.urgent) await whileUnanswered(flight[0]!, deps.urgent, raised!, () => claimAlone(true));
+    if (deps.urgent) await whileUnanswered(flight[0]!, deps.urgent, () => claimAlone(true));
     await settle(flight.shift()!);
   }
   if (failure) throw failure.err;
@@ -165,25 +163,13 @@ function tracked(batch: OutboxRow[], answer: Promise<PushResult[]>): Sent {
   return sent;
 }
 
-/**
- * Resolves once `head` is answered (or failed); each raise of `urgent` meanwhile calls onRaise,
- * the first one being `raised` (the wait armed before the caller's own awaits).
- */
-async function whileUnanswered(
-  head: Sent,
-  urgent: UrgentSignal,
-  raised: Promise<void>,
-  onRaise: () => void,
-): Promise<void> {
+/** Resolves once `head` is answered (or failed); each raise of `urgent` meanwhile calls onRaise. */
+async function whileUnanswered(head: Sent, urgent: UrgentSignal, onRaise: () => void): Promise<void> {
   const answered = head.answer.then(
     () => true,
     () => true,
   );
-  let next = raised;
-  while (!(await Promise.race([answered, next.then(() => false)]))) {
-    onRaise();
-    next = urgent.wait();
-  }
+  while (!(await Promise.race([answered, urgent.wait().then(() => false)]))) onRaise();
 }
 
 /**
