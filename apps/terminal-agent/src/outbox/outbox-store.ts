@@ -91,9 +91,6 @@ const SENT_NOW = `last_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 export class OutboxStore {
   /** Ids settled by this store and still in the entity index (`confirmed = 0`), for the next sweep. */
   private settledOpen: number[] = [];
-  /** Pushes now deferring automatic checkpoints, and the setting they put back (deferCheckpoints). */
-  private deferrals = 0;
-  private autoCheckpoint = 1000;
 
   constructor(
     private readonly db: SqliteDb,
@@ -167,33 +164,6 @@ export class OutboxStore {
         return batch;
       })
       .immediate();
-  }
-
-  /**
-   * While a push drains a backlog, SQLite's automatic checkpoint waits until `pages` WAL pages
-   * have gathered instead of 1,000 (SQLite's default): each record-and-claim commit writes ~700
-   * pages, so the default copied the WAL into the file inside nearly every commit (~8 of its
-   * ~15 ms a batch of 1,000, issue 15). The push pipeline checkpoints itself while it waits for
-   * central (checkpoint), and the bound still holds should it never wait. Nested pushes (the
-   * sales lane beside a pull) share one deferral; the last to end puts the setting back.
-   * Returns the undo.
-   */
-  deferCheckpoints(pages: number): () => void {
-    if (this.deferrals++ === 0) {
-      this.autoCheckpoint = this.db.pragma("wal_autocheckpoint", { simple: true }) as number;
-      this.db.pragma(`wal_autocheckpoint = ${pages}`);
-    }
-    let undone = false;
-    return () => {
-      if (undone) return;
-      undone = true;
-      if (--this.deferrals === 0) this.db.pragma(`wal_autocheckpoint = ${this.autoCheckpoint}`);
-    };
-  }
-
-  /** Copies what it can of the WAL into the file now (PASSIVE: never waits for the till's connection). */
-  checkpoint(): void {
-    this.db.pragma("wal_checkpoint(PASSIVE)");
   }
 
   /** Runs `fn` in one IMMEDIATE transaction; the steps' own transactions become savepoints, so they commit once. */

@@ -29,17 +29,8 @@ export const BATCHES_IN_FLIGHT = 2;
 /** At most one CRITICAL batch beside them. */
 const LANE_BATCHES = 1;
 
-/**
- * SQLite's automatic checkpoint bound while a push runs (OutboxStore.deferCheckpoints): about
- * five record-and-claim commits of 1,000 changes. The pipeline checkpoints itself while it
- * waits for an answer (checkpointWhileWaiting), so the copy into the file overlaps central's
- * work instead of lengthening the commit; this bound holds when there is no wait.
- */
-export const DEFERRED_CHECKPOINT_PAGES = 4000;
-
 export interface PipelineDeps {
-  outbox: Pick<OutboxStore, "claimBatch" | "hasReady" | "release" | "recordResults" | "atomically"> &
-    Partial<Pick<OutboxStore, "deferCheckpoints" | "checkpoint">>;
+  outbox: Pick<OutboxStore, "claimBatch" | "hasReady" | "release" | "recordResults" | "atomically">;
   transport: Pick<CentralTransport, "push">;
   batchSize: number;
   minPriority: number;
@@ -55,8 +46,6 @@ export interface PipelineDeps {
 interface Sent {
   batch: OutboxRow[];
   answer: Promise<PushResult[]>;
-  /** The answer (or the failure) has arrived. */
-  arrived: boolean;
 }
 
 /** Lets a request just started reach its socket before the synchronous SQLite work that follows. */
@@ -70,15 +59,6 @@ const yieldToSocket = () => new Promise<void>((resolve) => setImmediate(resolve)
  * batch instead of two.
  */
 export async function pushPipelined(deps: PipelineDeps): Promise<void> {
-  const undefer = deps.outbox.deferCheckpoints?.(DEFERRED_CHECKPOINT_PAGES);
-  try {
-    await drain(deps);
-  } finally {
-    undefer?.();
-  }
-}
-
-async function drain(deps: PipelineDeps): Promise<void> {
   const flight: Sent[] = [];
   let failure: { err: unknown } | undefined;
   const mayTake = (lane = false) =>
@@ -92,7 +72,9 @@ async function drain(deps: PipelineDeps): Promise<void> {
   // Sent only once the claim committed: a batch whose marks rolled back never leaves.
   const send = (batch: OutboxRow[]) => {
     if (batch.length === 0) return;
-    flight.push(tracked(batch, deps.transport.push(batch.map(toPushChange))));
+    const answer = deps.transport.push(batch.map(toPushChange));
+    answer.catch(() => undefined); // observed when its turn comes; no unhandled rejection meanwhile
+    flight.push({ batch, answer });
   };
   const claimAlone = (lane = false) => {
     if (!mayTake(lane)) return;
@@ -133,34 +115,11 @@ async function drain(deps: PipelineDeps): Promise<void> {
       await yieldToSocket();
       claimAlone();
     }
-    await checkpointWhileWaiting(deps, flight[0]!);
     // Until the oldest batch is answered, each raise of `urgent` may send a CRITICAL batch.
     if (deps.urgent) await whileUnanswered(flight[0]!, deps.urgent, () => claimAlone(true));
     await settle(flight.shift()!);
   }
   if (failure) throw failure.err;
-}
-
-/**
- * Checkpoints the till's WAL when the oldest batch's answer has not arrived yet (after one turn
- * of the event loop, so an answer already in the socket counts as arrived): the agent would
- * only wait meanwhile (with nothing new in the WAL, a checkpoint reads a page of its index).
- */
-async function checkpointWhileWaiting(deps: PipelineDeps, head: Sent): Promise<void> {
-  if (!deps.outbox.checkpoint || head.arrived) return;
-  await yieldToSocket();
-  if (!head.arrived) deps.outbox.checkpoint();
-}
-
-/**
- * A batch sent, and whether its answer arrived. The answer is observed when its turn comes;
- * the handlers here also keep it from being an unhandled rejection meanwhile.
- */
-function tracked(batch: OutboxRow[], answer: Promise<PushResult[]>): Sent {
-  const sent: Sent = { batch, answer, arrived: false };
-  const arrived = () => (sent.arrived = true);
-  answer.then(arrived, arrived);
-  return sent;
 }
 
 /** Resolves once `head` is answered (or failed); each raise of `urgent` meanwhile calls onRaise. */
