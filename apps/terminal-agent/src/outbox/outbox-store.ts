@@ -16,6 +16,7 @@ import { indexCapturedTail, tailUnionSql } from "../capture/captured-tail";
 import { flightKeys, READY, selectBatch } from "./batch-selection";
 import { settleSynced, writeVersions, type AppliedAnswer } from "./settle-applied";
 import { INDEXED_SQL, OPEN_SQL, statusSql } from "./outbox-status-sql";
+import { storedPushChange, type PushChangeFields } from "../transport/push-body";
 
 export interface OutboxRow {
   id: number;
@@ -33,19 +34,22 @@ export interface OutboxRow {
   created_at: string;
 }
 
+/** The change as the push sends it; its rows go out as the stored JSON text (transport/push-body.ts). */
 export function toPushChange(r: OutboxRow): PushChange {
-  return {
-    changeId: r.change_id,
-    entityType: r.entity_type,
-    entityId: r.entity_id,
-    operation: r.operation,
-    data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null,
-    baseData: r.base_data ? (JSON.parse(r.base_data) as Record<string, unknown>) : null,
-    baseVersion: r.base_version,
-    syncPriority: r.sync_priority,
-    createdInMode: r.created_in_mode,
-    createdAt: r.created_at,
-  } as PushChange;
+  return storedPushChange(
+    {
+      changeId: r.change_id,
+      entityType: r.entity_type,
+      entityId: r.entity_id,
+      operation: r.operation,
+      baseVersion: r.base_version,
+      syncPriority: r.sync_priority,
+      createdInMode: r.created_in_mode,
+      createdAt: r.created_at,
+    } as PushChangeFields,
+    r.data,
+    r.base_data,
+  );
 }
 
 export interface PushOutcome {
