@@ -17,6 +17,7 @@
  * measurement, in waves, in whichever slice they fell.
  *   npx tsx bench/heartbeats.ts [terminals=10000] [intervals=1] [intervalSeconds=30] [slices=6]
  */
+import { writeFileSync } from "node:fs";
 import http from "node:http";
 import { io, type Socket } from "socket.io-client";
 import { adminCall, cpuSeconds, createDatabase, fmt, onCleanup, rssMb, runBench, spawnCentral } from "./lib/bench-env";
@@ -85,11 +86,19 @@ async function connectAll(central: Central, terminals: Terminal[], sockets: Sock
   }
 }
 
+/**
+ * BENCH_HB_TRACE=<file>: every request's side, start (epoch ms) and latency written there at the
+ * end, to match the slow ones with what central did at that moment (GC, stalls, a profile).
+ */
+const TRACE = process.env.BENCH_HB_TRACE;
+const traced: Array<[side: string, startMs: number, ms: number]> = [];
+
 /** Every terminal does `fn` once at a random moment of `windowMs`; the latencies, sorted. */
 async function spread(
   terminals: Terminal[],
   fn: (t: Terminal) => Promise<unknown>,
   windowMs: number,
+  side: string,
 ): Promise<number[]> {
   const lat: number[] = [];
   await Promise.all(
@@ -99,7 +108,9 @@ async function spread(
           setTimeout(() => {
             const t0 = performance.now();
             fn(t).then(() => {
-              lat.push(performance.now() - t0);
+              const ms = performance.now() - t0;
+              lat.push(ms);
+              if (TRACE) traced.push([side, performance.timeOrigin + t0, ms]);
               resolve();
             }, reject);
           }, Math.random() * windowMs);
@@ -169,8 +180,8 @@ async function measure(central: Central, terminals: Terminal[]): Promise<void> {
       for (let k = 0; k < SLICES; k++) {
         // The same rate on both sides: a slice's terminals over a slice of the interval.
         const part = terminals.filter((_, i) => i % SLICES === k);
-        const beatSlice = () => timed("beat", () => spread(part, beat, INTERVAL_MS / SLICES));
-        const healthSlice = () => timed("health", () => spread(part, health, INTERVAL_MS / SLICES));
+        const beatSlice = () => timed("beat", () => spread(part, beat, INTERVAL_MS / SLICES, "beat"));
+        const healthSlice = () => timed("health", () => spread(part, health, INTERVAL_MS / SLICES, "health"));
         // Heartbeats first in one pair of slices, /health first in the next.
         if ((n * SLICES + k) % 2 === 0) {
           lat.push(...(await beatSlice()));
@@ -182,6 +193,7 @@ async function measure(central: Central, terminals: Terminal[]): Promise<void> {
       }
   } finally {
     clearInterval(sampler);
+    if (TRACE) writeFileSync(TRACE, traced.map((r) => r.join(" ")).join("\n") + "\n");
   }
   report(lat, base, peak, cpu);
 }

@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import type { Express } from "express";
 import { Redis } from "ioredis";
 import { resolvePolicy, validatePolicy, type ProtocolRange, type SyncPolicy } from "@tillsync/shared";
 import { startConsoleLive } from "./admin/console-live";
@@ -9,6 +10,7 @@ import { AuthThrottle } from "./auth/auth-throttle";
 import { TerminalKeyCache } from "./auth/key-cache";
 import type { CentralConfig, HubTunables } from "./config";
 import { bullConnection, queuePrefix } from "./hub/bull-connection";
+import { expressRequestClasses, type ExpressRequestClasses } from "./http/express-request-classes";
 import { AckBatcher } from "./hub/ack-batcher";
 import { PullStartBatcher } from "./hub/pull-start-batcher";
 import {
@@ -78,14 +80,17 @@ function alertWebhook(config: CentralConfig, redis: Redis, logger: Logger): Aler
 }
 
 /** HTTPS (and WSS) when TLS_CERT_FILE/TLS_KEY_FILE are set (the files were checked at start), else HTTP. */
-function httpServer(tls: CentralConfig["tls"]): Server {
-  const server: Server = tls ? (createHttpsServer(tls) as unknown as Server) : createServer();
+function httpServer(tls: CentralConfig["tls"]): { server: Server; classes: ExpressRequestClasses } {
+  // Requests made with the app's prototypes, which serveApp hands the app (http/express-request-classes.ts: why).
+  const classes = expressRequestClasses();
+  const made = { IncomingMessage: classes.IncomingMessage, ServerResponse: classes.ServerResponse };
+  const server: Server = tls ? (createHttpsServer({ ...tls, ...made }) as unknown as Server) : createServer(made);
   // Clients pool connections for a few seconds (undici: up to the server's own hint). Node's
   // 5 s default lets the server close a socket just as a client reuses it (STACK_NOTES), so the
   // server keeps idle sockets longer than any client does and clients close them first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  return server;
+  return { server, classes };
 }
 
 /**
@@ -93,11 +98,8 @@ function httpServer(tls: CentralConfig["tls"]): Server {
  * attached to the server before the app existed, so the app leaves those alone. Resolves with
  * the port listened on.
  */
-async function serveApp(
-  server: Server,
-  app: (req: IncomingMessage, res: ServerResponse) => void,
-  port: number,
-): Promise<number> {
+async function serveApp(server: Server, app: Express, port: number, classes: ExpressRequestClasses): Promise<number> {
+  classes.adopt(app);
   server.on("request", (req, res) => {
     if (!req.url?.startsWith("/socket.io/")) app(req, res);
   });
@@ -195,7 +197,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
   const throttle = new AuthThrottle(redis, effective.hub);
   // The server exists before the app so socket.io can attach to it; requests are served only
   // once the app is wired and listen() is called.
-  const server = httpServer(config.tls);
+  const { server, classes } = httpServer(config.tls);
   const alerts = alertWebhook(effective, redis, logger);
   const hub = await Hub.start({ config: effective, store, redis, metrics, log: logger, throttle, alerts }, server);
   const tunables = effective.hub;
@@ -217,7 +219,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     alerts,
     protocols: options.protocols,
   });
-  const port = await serveApp(server, app, config.PORT);
+  const port = await serveApp(server, app, config.PORT, classes);
   let stopping: Promise<void> | undefined;
   return {
     port,
