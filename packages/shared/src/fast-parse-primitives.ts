@@ -24,3 +24,14 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   const proto = Object.getPrototypeOf(v) as unknown;
   return (proto === Object.prototype || proto === null) && !Object.prototype.hasOwnProperty.call(v, "__proto__");
 }
+
+/** `z.record(z.string(), z.unknown())`: a copy of a plain object's own keys (no undefined values). */
+export function record(v: unknown): Record<string, unknown> | undefined {
+  if (!isPlainObject(v)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    if (v[k] === undefined) return undefined;
+    out[k] = v[k];
+  }
+  return out;
+}

@@ -3,7 +3,7 @@ import { INT4_MAX, intRange, textMax, type ColumnSpec } from "./policy-columns";
 import { isoTimestampSchema } from "./protocol/common";
 import { MAX_PUSH_BATCH, type PushChange, type PushRequest } from "./protocol/push";
 import { isRealDate, LONE_SURROGATE, ROW_TIMESTAMP_FORMAT } from "./row-schemas";
-import { isLowerUuid, isPlainObject, patternOf } from "./fast-parse-primitives";
+import { isLowerUuid, isPlainObject, patternOf, record } from "./fast-parse-primitives";
 import { SYNC_TABLES, type TablePolicy } from "./sync-policy";
 
 /**
@@ -93,17 +93,6 @@ const TABLES = new Set<string>(SYNC_TABLES);
 const OPERATIONS = new Set(["CREATE", "UPDATE", "DELETE"]);
 const MODES = new Set(["ONLINE", "OFFLINE"]);
 const CREATED_AT = patternOf(isoTimestampSchema);
-
-/** `z.record(z.string(), z.unknown())`: a copy of a plain object's own keys (no undefined values). */
-function record(v: unknown): Record<string, unknown> | undefined {
-  if (!isPlainObject(v)) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) {
-    if (v[k] === undefined) return undefined;
-    out[k] = v[k];
-  }
-  return out;
-}
 
 function fastChange(c: unknown): PushChange | undefined {
   if (!isPlainObject(c) || !CREATED_AT) return undefined;

@@ -1,4 +1,4 @@
-import { isLowerUuid, isPlainObject } from "./fast-parse-primitives";
+import { isLowerUuid, isPlainObject, record } from "./fast-parse-primitives";
 import type { SyncPullAnswer } from "./protocol/socket-events";
 import { SYNC_TABLES } from "./sync-policy";
 
@@ -27,17 +27,6 @@ type Change = Page["changes"][number];
 function onlyKeys(o: Record<string, unknown>, allowed: Set<string>): boolean {
   for (const k of Object.keys(o)) if (!allowed.has(k) || o[k] === undefined) return false;
   return true;
-}
-
-/** `z.record(z.string(), z.unknown())`: a copy of a plain object's own keys. */
-function record(v: unknown): Record<string, unknown> | undefined {
-  if (!isPlainObject(v)) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) {
-    if (v[k] === undefined) return undefined;
-    out[k] = v[k];
-  }
-  return out;
 }
 
 function change(c: unknown): Change | undefined {

@@ -134,19 +134,9 @@ export class TriggerStore {
    * under (the claim names it), otherwise null (a live job delivers it).
    */
   async put(t: SyncTrigger): Promise<string | null> {
-    const jobId = randomUUID();
-    const r = await this.redis.eval(
-      MERGE_AND_CLAIM,
-      3,
-      this.pendingKey(t.terminalId),
-      this.ownerKey(t.terminalId),
-      MEMBERS_KEY,
-      JSON.stringify(t),
-      this.owner(jobId),
-      this.claimTtlMs,
-      this.instanceId,
-    );
-    return r === 1 ? jobId : null;
+    const [r] = await this.putMany([t]);
+    if (r instanceof Error) throw r;
+    return r ?? null;
   }
 
   /**
