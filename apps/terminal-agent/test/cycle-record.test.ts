@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { FeedCursor, PullResponse } from "@tillsync/shared";
 import type { SqliteDb } from "../src/db/terminal-db";
 import { SyncEngine } from "../src/sync/sync-engine";
-import type { EngineOptions } from "../src/sync/engine-options";
-import { BREAKER_DEFAULTS, fullJitterBackoff } from "../src/sync/sync-state-machine";
 import type { CentralTransport } from "../src/transport/central-transport";
+import { ENGINE_TEST_OPTIONS } from "./support/engine-test-options";
 import { memoryTill } from "./support/memory-till";
 
 /**
@@ -13,20 +12,7 @@ import { memoryTill } from "./support/memory-till";
  * a sync the other does not show (and a triggered cycle commits the till's file once less).
  */
 
-const OPTS: EngineOptions = {
-  batchSize: 10,
-  intervalMs: 3_600_000,
-  pullLimit: 100,
-  watchMs: 3_600_000,
-  machine: {
-    breakerThreshold: 5,
-    breakerWindowMs: BREAKER_DEFAULTS.windowMs,
-    breakerFirstCooldownMs: BREAKER_DEFAULTS.firstCooldownMs,
-    breakerCooldownMs: 300_000,
-    backoff: fullJitterBackoff(1_000, 60_000),
-  },
-  rejectRetry: { maxAttempts: 3, backoffBaseMs: 1_000, backoffCapMs: 60_000 },
-};
+const OPTS = ENGINE_TEST_OPTIONS;
 
 /** A central whose feed stays at cursor 7, with nothing to push. */
 const central: CentralTransport = {
