@@ -133,6 +133,21 @@ const cases: Case[] = [
     message: /cursor/,
   },
   {
+    name: "acknowledge epoch not a uuid",
+    send: () =>
+      jsonRequest(central.url, "POST", "/api/sync/acknowledge", key, { terminalId, cursor: "0", epoch: "feed-1" }),
+    status: 400,
+    code: V,
+    message: /epoch: must be a UUID/,
+  },
+  {
+    name: "acknowledge epoch a number",
+    send: () => jsonRequest(central.url, "POST", "/api/sync/acknowledge", key, { terminalId, cursor: "0", epoch: 7 }),
+    status: 400,
+    code: V,
+    message: /epoch/,
+  },
+  {
     name: "acknowledge for another terminal",
     send: () =>
       jsonRequest(central.url, "POST", "/api/sync/acknowledge", key, { terminalId: otherTerminalId, cursor: "0" }),
