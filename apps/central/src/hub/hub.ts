@@ -13,24 +13,20 @@ import type { CentralStore } from "../store/central-store";
 import type { Actor } from "../store/sync-control";
 import { bullConnection, queuePrefix } from "./bull-connection";
 import { ClusterPresence } from "./cluster-presence";
-import { compactFeedAndExpireHistory, retentionDaysOf } from "./feed-compaction-and-retention";
 import { FeedWatcher } from "./feed-watcher";
-import { heartbeatSweepJob } from "./heartbeat-sweep";
-import { SCHEDULED_SYNC_JOB, ScheduleService } from "./schedules";
+import { KEY_EXPIRY_JOB, runHubJob } from "./hub-jobs";
+import { ScheduleService } from "./schedules";
 import { RedisRecovery } from "./redis-recovery";
-import { RUN_CHECK_JOB, SyncRuns } from "./sync-runs";
+import { SyncRuns } from "./sync-runs";
 import { FeedPageCache } from "../feed/feed-page-cache";
 import { SocketPulls } from "./socket-pull";
 import { createSocketServer, type HubServer, type SocketServerHandle } from "./socket-server";
 import { declareJobSchedulers } from "./job-schedulers";
 import { triggerConnected } from "./data-changed";
 import { emergencyStop, resumeAll, tellTerminalHold, type HoldDeps } from "./sync-holds";
-import { keyRoom, serveTerminalSocket } from "./terminal-socket";
+import { serveTerminalSocket } from "./terminal-socket";
 import { deliveryOptionsOf, terminalRoom, TriggerDelivery } from "./trigger-delivery";
 import { TriggerStore, type SyncTrigger } from "./trigger-store";
-
-/** The hub job that drops the sockets of keys whose grace period ended. */
-const KEY_EXPIRY_JOB = "key-expiry";
 
 /** What the hub reads and writes in PostgreSQL. */
 export type HubStore = Pick<
@@ -254,33 +250,21 @@ export class Hub {
     this.log.info({ resent }, "job schedulers re-created; triggers of open runs sent again");
   }
 
-  private async runJob(job: Job): Promise<unknown> {
-    const { config, store, metrics, redis } = this.deps;
-    metrics.jobRuns.inc({ job: job.name });
-    switch (job.name) {
-      case "server-restart":
-        return (await this.triggerActive("FULL", "SERVER_RESTART")).length;
-      case "heartbeat-sweep": {
-        const offline = await heartbeatSweepJob({ store, redis, log: this.log, alerts: this.deps.alerts, config });
-        if (offline.length) this.onWentOffline?.(offline);
-        return offline.length;
-      }
-      case SCHEDULED_SYNC_JOB:
-        return this.schedules.fire((job.data as { scheduleId: string }).scheduleId);
-      case RUN_CHECK_JOB: {
-        const { runId, attempt } = job.data as { runId: string; attempt: number };
-        return this.runs.check(runId, attempt);
-      }
-      case "cleanup":
-        return compactFeedAndExpireHistory(store, retentionDaysOf(config));
-      case KEY_EXPIRY_JOB:
-        // The keys' grace period is over: auth refuses them already; their sockets go now.
-        for (const keyId of (job.data as { keyIds: string[] }).keyIds)
-          this.io.in(keyRoom(keyId)).disconnectSockets(true);
-        return (job.data as { keyIds: string[] }).keyIds.length;
-      default:
-        throw new Error(`unknown hub job ${job.name}`);
-    }
+  private runJob(job: Job): Promise<unknown> {
+    const { config, store, metrics, redis, alerts } = this.deps;
+    return runHubJob(job, {
+      config,
+      store,
+      metrics,
+      redis,
+      log: this.log,
+      alerts,
+      io: this.io,
+      schedules: this.schedules,
+      runs: this.runs,
+      triggerActive: (type, reason) => this.triggerActive(type, reason),
+      wentOffline: (ids) => this.onWentOffline?.(ids),
+    });
   }
 
   /**
