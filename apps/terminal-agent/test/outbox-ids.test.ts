@@ -118,25 +118,6 @@ describe("outbox ids", () => {
     ).toThrow(/outbox id reused/);
   });
 
-  it("reads little per captured row: one outbox insert trigger, the mode by rowid (issue 15: trigger CPU)", () => {
-    // The id guard and the tail bound were two triggers, each reading the floor row.
-    const onInsert = db
-      .prepare(
-        `SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'outbox' AND sql LIKE '%AFTER INSERT%'`,
-      )
-      .pluck()
-      .all();
-    expect(onInsert).toEqual(["tillsync_outbox_insert"]);
-    const trigger = db
-      .prepare(`SELECT sql FROM sqlite_master WHERE name = 'tillsync_capture_sale_orders_insert'`)
-      .pluck()
-      .get() as string;
-    // sync_state only as the fallback for a file without capture_control's row 1.
-    expect(trigger).toContain(
-      "coalesce((SELECT mode FROM capture_control WHERE id = 1), coalesce((SELECT value FROM sync_state",
-    );
-  });
-
   it("makes a change id with one printf of integers, fresh random bits each time (issue 15: trigger CPU)", () => {
     // The capture triggers as installed in the file: no randomblob cut into pieces per row.
     const trigger = db

@@ -9,8 +9,7 @@ import {
   type TablePolicy,
 } from "@tillsync/shared";
 import { OPEN_SQL, statusSql } from "../outbox/outbox-status-sql";
-import { CAPTURE_MODE_SQL, captureModeTriggers, SYNC_CAPTURE_MODE_SQL } from "./capture-mode";
-import { IN_TAIL_SQL, NOT_INDEXED, outboxInsertTriggerSql } from "./captured-tail";
+import { IN_TAIL_SQL, NOT_INDEXED, tailBoundTriggerSql } from "./captured-tail";
 import { localEditTriggers } from "./local-edit-triggers";
 import { changeIdSql, NEXT_OUTBOX_ID_SQL } from "./outbox-ids";
 import {
@@ -36,6 +35,7 @@ import {
  * uncommitted 1, so their writes are still captured (G7 without losing anything).
  */
 
+const MODE = "coalesce((SELECT value FROM sync_state WHERE key = 'mode'), 'ONLINE')";
 /**
  * A change id made on an outbox row (OutboxStore.settle re-issues one): it carries the row's
  * `id` (capture/outbox-ids.ts), so no unique index is needed to keep it unique.
@@ -111,7 +111,7 @@ function outboxInsert(policy: SyncPolicy, p: TablePolicy, op: "CREATE" | "UPDATE
   // The id is chosen here, not by SQLite, so that it never repeats and the change id carries it.
   // Into the captured tail, not the entity index (captured-tail.ts).
   return `  INSERT INTO outbox (id, change_id, entity_type, entity_id, operation, data, base_data, base_version, sync_priority, created_in_mode, confirmed)
-  SELECT n.id, ${changeIdSql("n.id")}, ${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${CAPTURE_MODE_SQL}, ${NOT_INDEXED}
+  SELECT n.id, ${changeIdSql("n.id")}, ${q(p.table)}, ${ref}.id, ${q(op)}, ${data}, ${baseData}, ${base}, ${priorityExpr(policy, p, ref)}, ${MODE}, ${NOT_INDEXED}
    FROM (SELECT ${NEXT_OUTBOX_ID_SQL} AS id) AS n${where};`;
 }
 
@@ -271,12 +271,7 @@ ${body(`NEW.${n}`)}`,
  * Triggers earlier migrations created under names the generator no longer uses: dropped so a
  * renamed trigger cannot fire twice. (The stock display trigger became the per-ledger one.)
  */
-const RETIRED_TRIGGERS = [
-  "tillsync_stock_display_adjustment",
-  // Became the one outbox insert trigger (captured-tail.ts, outboxInsertTriggerSql).
-  "tillsync_outbox_id_unused",
-  "tillsync_outbox_tail_bound",
-];
+const RETIRED_TRIGGERS = ["tillsync_stock_display_adjustment"];
 
 /** The complete capture SQL for a policy: triggers plus the control row they read. */
 export function captureTriggerSql(policy: SyncPolicy = DEFAULT_SYNC_POLICY): string {
@@ -285,7 +280,6 @@ export function captureTriggerSql(policy: SyncPolicy = DEFAULT_SYNC_POLICY): str
     "-- Generated from the sync policy by apps/terminal-agent/src/capture/capture-triggers.ts.",
     "-- Do not edit: change the policy and create a new migration.",
     "INSERT OR IGNORE INTO capture_control (id, applying) VALUES (1, 0);",
-    SYNC_CAPTURE_MODE_SQL,
   ];
   const triggers = [
     ...capturedTables(policy).flatMap((p) => tableTriggers(policy, p)),
@@ -294,8 +288,7 @@ export function captureTriggerSql(policy: SyncPolicy = DEFAULT_SYNC_POLICY): str
       ...ledgerDirectEditTriggers(p, p.ledger),
     ]),
     ...localEditTriggers(policy),
-    ...captureModeTriggers(),
-    outboxInsertTriggerSql(),
+    tailBoundTriggerSql(),
   ];
   const names = [...RETIRED_TRIGGERS, ...triggers.map((t) => /^CREATE TRIGGER (\w+)/.exec(t)![1]!)];
   // Idempotent: a later migration replaces the triggers an earlier one created.

@@ -1,5 +1,4 @@
 import type { Database, Statement } from "better-sqlite3";
-import { ID_GUARD_SQL } from "./outbox-ids";
 
 /**
  * The captured tail: outbox rows the till's own transaction wrote and did not put in the
@@ -20,7 +19,7 @@ import { ID_GUARD_SQL } from "./outbox-ids";
  *    rows up (withoutCapture, OutboxStore.claimBatch): the till cannot write in between, so
  *    those lookups need only the index;
  *  - the tail stays short without the agent too: a captured insert that finds it TAIL_BOUND
- *    rows long indexes it in the same statement (outboxInsertTriggerSql), so one sale in ~100
+ *    rows long indexes it in the same statement (tailBoundTriggerSql), so one sale in ~100
  *    pays what each paid before, and the triggers' tail scans stay a few pages.
  * Invariant: a row with `confirmed = NOT_INDEXED` is PENDING, never offered to central, and
  * above indexed_through.
@@ -53,20 +52,11 @@ export function tailUnionSql(db: Database, cols: string, and?: string): string {
 /** Rows in the tail at most before a captured insert indexes it itself. */
 export const TAIL_BOUND = 512;
 
-/**
- * The outbox's one AFTER INSERT trigger: the id guard (outbox-ids.ts) and the tail's bound (see
- * above). They were two triggers, each reading the floor row on every captured row; one WHEN
- * reads it once (issue 15: each outbox trigger and lookup is a share of a sale's capture CPU). It
- * fires when either holds; the guard aborts first, so the bound's UPDATEs run only when the id
- * is new and the tail is full. No floor row: neither fired before (the guard's floor was 0, the
- * bound's difference NULL), nor does this.
- */
-export function outboxInsertTriggerSql(): string {
-  return `CREATE TRIGGER tillsync_outbox_insert AFTER INSERT ON outbox
-WHEN (SELECT NEW.id <= f.floor OR (NEW.confirmed = ${NOT_INDEXED} AND NEW.id - f.indexed_through >= ${TAIL_BOUND})
-  FROM outbox_id_floor AS f WHERE f.id = 1)
+/** The outbox trigger that bounds the tail when the agent does not run (see above). */
+export function tailBoundTriggerSql(): string {
+  return `CREATE TRIGGER tillsync_outbox_tail_bound AFTER INSERT ON outbox
+WHEN NEW.confirmed = ${NOT_INDEXED} AND NEW.id - ${INDEXED_THROUGH_SQL} >= ${TAIL_BOUND}
 BEGIN
-  ${ID_GUARD_SQL}
   UPDATE outbox SET confirmed = 0 WHERE ${IN_TAIL_SQL} AND confirmed = ${NOT_INDEXED};
   UPDATE outbox_id_floor SET indexed_through = NEW.id WHERE id = 1;
 END;`;

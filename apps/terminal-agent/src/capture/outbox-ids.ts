@@ -12,7 +12,7 @@
  *   rare: cleanup of old history, a removed FAILED change, a cancelled unsent CREATE), and
  *   capture takes max(max(id), floor) + 1 (NEXT_OUTBOX_ID_SQL). Invariant: max(live ids, floor)
  *   ≥ every id ever used. Nothing is written on insert beyond the row and its indexes; a guard
- *   (ID_GUARD_SQL) aborts any other insert that would reuse an id.
+ *   trigger aborts any other insert that would reuse an id.
  * - A change id carries its row's id: UUIDv7 layout, 48-bit Unix milliseconds, 32 random bits,
  *   and the outbox id in the last 40 bits (10 hex digits: 10^12 changes per file). Two
  *   changes of one file never share it (their ids differ), without an index. The milliseconds
@@ -52,9 +52,9 @@ export function outboxIdOf(changeId: string): number {
 }
 
 /**
- * The floor's upkeep, hand-written into the migration `outbox_sequence_ids` (Prisma does not
- * model triggers). It runs only for a deleted row with no larger id left; `max` keeps it right
- * whatever order a multi-row DELETE visits its rows in.
+ * The floor's upkeep and the guard, hand-written into the migration `outbox_sequence_ids`
+ * (Prisma does not model triggers). The upkeep runs only for a deleted row with no larger id
+ * left; `max` keeps it right whatever order a multi-row DELETE visits its rows in.
  */
 export const OUTBOX_ID_TRIGGERS_SQL = `CREATE TRIGGER tillsync_outbox_id_floor AFTER DELETE ON outbox
 WHEN OLD.id > coalesce((SELECT floor FROM outbox_id_floor WHERE id = 1), 0)
@@ -63,13 +63,10 @@ BEGIN
   INSERT INTO outbox_id_floor (id, floor) VALUES (1, OLD.id)
   ON CONFLICT (id) DO UPDATE SET floor = max(floor, excluded.floor);
 END;
-`;
 
-/**
- * The guard: an insert that would reuse an id (any but capture's, which takes
- * NEXT_OUTBOX_ID_SQL) aborts. The migration `outbox_sequence_ids` made it a trigger of its own
- * (tillsync_outbox_id_unused); it is now the first statement of the outbox's one insert trigger
- * (captured-tail.ts, outboxInsertTriggerSql), whose WHEN holds the same condition.
- */
-export const ID_GUARD_SQL = `SELECT RAISE(ABORT, 'outbox id reused: insert outbox rows with NEXT_OUTBOX_ID_SQL (capture/outbox-ids.ts)')
-   WHERE NEW.id <= coalesce((SELECT floor FROM outbox_id_floor WHERE id = 1), 0);`;
+CREATE TRIGGER tillsync_outbox_id_unused AFTER INSERT ON outbox
+WHEN NEW.id <= coalesce((SELECT floor FROM outbox_id_floor WHERE id = 1), 0)
+BEGIN
+  SELECT RAISE(ABORT, 'outbox id reused: insert outbox rows with NEXT_OUTBOX_ID_SQL (capture/outbox-ids.ts)');
+END;
+`;
