@@ -90,16 +90,30 @@ describe("the upsert generated from the policy", () => {
     );
   });
 
-  it("reads rows from typed arrays, casting enums to their PostgreSQL type", () => {
+  it("reads rows from typed arrays (as array literals), casting enums to their PostgreSQL type", () => {
     const orders = DEFAULT_SYNC_POLICY.sale_orders;
     const src = unnestSource(columnsOf(orders, ["id", "status"]), [{ id: "a", status: "PENDING" }, { id: "b" }]);
     expect(src.sql).toBe(
       "SELECT u.id, u.status::sale_order_status FROM unnest($1::uuid[], $2::text[]) AS u(id, status)",
     );
-    expect(src.params).toEqual([
-      ["a", "b"],
-      ["PENDING", null],
-    ]);
+    expect(src.params).toEqual(["{a,b}", "{PENDING,NULL}"]);
+  });
+
+  it("passes a column other than the id that holds one value in every row as one scalar", () => {
+    const orders = DEFAULT_SYNC_POLICY.sale_orders;
+    const cols = columnsOf(orders, ["id", "store_id", "status", "total_cents"]);
+    const rows = [
+      { id: "a", store_id: "s", status: "COMPLETED", total_cents: 1 },
+      { id: "b", store_id: "s", status: "COMPLETED", total_cents: 2 },
+    ];
+    const src = unnestSource(cols, rows);
+    expect(src.sql).toBe(
+      "SELECT u.id, $2::uuid AS store_id, $3::sale_order_status AS status, u.total_cents FROM unnest($1::uuid[], $4::int4[]) AS u(id, total_cents)",
+    );
+    expect(src.params).toEqual(["{a,b}", "s", "COMPLETED", "{1,2}"]);
+    // One row, or no id column: every column stays an array (the unnest gives the row count).
+    expect(unnestSource(cols, rows.slice(0, 1)).params).toEqual(["{a}", "{s}", "{COMPLETED}", "{1}"]);
+    expect(unnestSource(cols.slice(1), rows).sql).toContain("unnest($1::uuid[], $2::text[], $3::int4[])");
   });
 });
 

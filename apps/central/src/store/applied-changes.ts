@@ -1,4 +1,5 @@
 import type { FirstResult, SyncTable } from "@tillsync/shared";
+import { arrayLiteral } from "./array-literal";
 import type { Queryable } from "./transaction";
 
 /** A change this terminal pushed before and central applied, and the result it first gave (G1). */
@@ -67,13 +68,14 @@ export function appliedChangeStore(q: Queryable): AppliedChangeStore {
            FROM unnest($1::uuid[], $3::text[], $4::uuid[], $5::int4[], $6::jsonb[])
              AS u(id, entity_type, entity_id, version, result)
          ON CONFLICT (terminal_id, change_id) DO NOTHING`,
+        // Array literals built here rather than by pg (array-literal.ts): ~1,000 per batch.
         [
-          records.map((r) => r.changeId),
+          arrayLiteral(records.map((r) => r.changeId)),
           terminalId,
-          records.map((r) => r.entityType),
-          records.map((r) => r.entityId),
-          records.map((r) => (r.result.status === "APPLIED" ? r.result.version : null)),
-          records.map((r) => (r.result.status === "APPLIED" ? null : JSON.stringify(r.result))),
+          arrayLiteral(records.map((r) => r.entityType)),
+          arrayLiteral(records.map((r) => r.entityId)),
+          arrayLiteral(records.map((r) => (r.result.status === "APPLIED" ? r.result.version : null))),
+          arrayLiteral(records.map((r) => (r.result.status === "APPLIED" ? null : JSON.stringify(r.result)))),
         ],
       );
       return rowCount ?? 0;

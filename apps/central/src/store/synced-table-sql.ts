@@ -1,4 +1,5 @@
 import type { ColumnSpec, TablePolicy } from "@tillsync/shared";
+import { arrayLiteral } from "./array-literal";
 
 /**
  * The SQL text the push writes synced tables with, generated from the sync policy: one
@@ -44,12 +45,41 @@ export function columnsOf(policy: TablePolicy, names: string[]): ColumnSpec[] {
   });
 }
 
-/** `SELECT … FROM unnest($1::type[], …)` over these rows, with one array parameter per column. */
+function scalarType(col: ColumnSpec): string {
+  return col.type.kind === "enum" ? ident(col.type.pgType) : arrayType(col).slice(0, -2);
+}
+
+/** Whether every row holds the same value in `name` (absent counts as null). */
+function sameInAll(rows: Row[], name: string): boolean {
+  const first = rows[0]![name] ?? null;
+  for (let i = 1; i < rows.length; i++) if ((rows[i]![name] ?? null) !== first) return false;
+  return true;
+}
+
+/**
+ * `SELECT … FROM unnest($1::type[], …)` over these rows, with one array parameter per column,
+ * given as an array literal (array-literal.ts). A column other than `id` that holds one value
+ * in every row (the terminal's store and terminal ids in a push, most enum columns) is one
+ * scalar parameter instead of an array of copies: less to encode, send and parse.
+ */
 export function unnestSource(cols: ColumnSpec[], rows: Row[]): { sql: string; params: unknown[] } {
-  const params = cols.map((c) => rows.map((r) => (r[c.name] === undefined ? null : r[c.name])));
-  const args = cols.map((c, i) => `$${i + 1}::${arrayType(c)}`).join(", ");
+  const params: unknown[] = [];
+  const arrays: string[] = [];
+  const names: string[] = [];
+  // The ids keep the unnest (a row count) when every other column is one value.
+  const scalars = rows.length > 1 && cols.some((c) => c.name === "id");
+  const select = cols.map((c) => {
+    if (scalars && c.name !== "id" && sameInAll(rows, c.name)) {
+      params.push(rows[0]![c.name] ?? null);
+      return `$${params.length}::${scalarType(c)} AS ${ident(c.name)}`;
+    }
+    params.push(arrayLiteral(rows.map((r) => r[c.name] ?? null)));
+    arrays.push(`$${params.length}::${arrayType(c)}`);
+    names.push(ident(c.name));
+    return selectExpr(c);
+  });
   return {
-    sql: `SELECT ${cols.map(selectExpr).join(", ")} FROM unnest(${args}) AS u(${cols.map((c) => ident(c.name)).join(", ")})`,
+    sql: `SELECT ${select.join(", ")} FROM unnest(${arrays.join(", ")}) AS u(${names.join(", ")})`,
     params,
   };
 }
