@@ -115,4 +115,25 @@ describe("rows written through unnest with columns that hold one value", () => {
     const back = await read([...rows, ...one].map((r) => r.id));
     expect(back).toEqual([...rows, ...one].map((r) => ({ ...r, created_in_mode: "ONLINE" })));
   });
+
+  it("rows carrying different columns go in separate statements, so an absent column takes its default", async () => {
+    const base = { terminal_id: terminalId, store_id: storeId };
+    const rows = [
+      { id: randomUUID(), ...base, status: "COMPLETED", total_cents: 5 },
+      { id: randomUUID(), ...base },
+      { id: randomUUID(), ...base, total_cents: 6, status: "VOIDED" },
+      { id: randomUUID(), ...base, customer_id: undefined, version: 9 },
+    ];
+    await syncedTables(pg).insertRows(orders, rows);
+    const back = await read(rows.map((r) => r.id));
+    expect(back.map((r) => [r.status, r.total_cents])).toEqual([
+      ["COMPLETED", 5],
+      ["PENDING", 0],
+      ["VOIDED", 6],
+      ["PENDING", 0],
+    ]);
+    await expect(syncedTables(pg).insertRows(orders, [{ id: randomUUID(), ...base, colour: "red" }])).rejects.toThrow(
+      /sale_orders has no column colour/,
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import type { ColumnSpec, TablePolicy } from "@tillsync/shared";
+import { arrayLiteral } from "./array-literal";
 import { appendSql, columnsOf, insertSql, unnestSource, upsertSql, type Row } from "./synced-table-sql";
 import type { Queryable } from "./transaction";
 
@@ -30,14 +31,27 @@ export interface SyncedTables {
   bumpVersion(table: string, id: string): Promise<void>;
 }
 
-/** Rows grouped by the set of columns they carry, so absent columns keep their defaults. */
-function groupByColumns(rows: Row[]): Map<string, Row[]> {
+/**
+ * Rows grouped by the set of columns they carry, so absent columns keep their defaults. The
+ * key names the columns in the policy's order, read off each row without sorting its keys
+ * (a batch has ~1,000 rows); a row holding a key the policy has not is keyed by its own keys,
+ * which columnsOf then refuses.
+ */
+function groupByColumns(policy: TablePolicy, rows: Row[]): Map<string, Row[]> {
   const groups = new Map<string, Row[]>();
   for (const r of rows) {
-    const key = Object.keys(r)
-      .filter((k) => r[k] !== undefined && k !== "version")
-      .sort()
-      .join(",");
+    let key = "";
+    let present = 0;
+    for (const c of policy.columns) {
+      if (c.name === "version" || r[c.name] === undefined) continue;
+      key = present++ === 0 ? c.name : `${key},${c.name}`;
+    }
+    let held = 0;
+    for (const k in r) if (r[k] !== undefined && k !== "version") held++;
+    if (held !== present)
+      key = Object.keys(r)
+        .filter((k) => r[k] !== undefined && k !== "version")
+        .join(",");
     const g = groups.get(key);
     if (g) g.push(r);
     else groups.set(key, [r]);
@@ -53,7 +67,7 @@ async function writeGroups(
   sqlOf: (cols: ColumnSpec[], source: string) => string,
 ): Promise<Map<string, number>> {
   const versions = new Map<string, number>();
-  for (const [key, group] of groupByColumns(rows)) {
+  for (const [key, group] of groupByColumns(policy, rows)) {
     const cols = columnsOf(policy, key.split(","));
     const src = unnestSource(cols, group);
     const { rows: out } = await q.query<{ id: string; version: number }>(sqlOf(cols, src.sql), src.params);
@@ -68,14 +82,16 @@ export function syncedTables(q: Queryable): SyncedTables {
       if (ids.length === 0) return new Map();
       // ORDER BY id: two transactions locking overlapping rows take them in one order (no deadlock).
       const { rows } = await q.query<Row>(`SELECT * FROM ${table} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
-        ids,
+        arrayLiteral(ids),
       ]);
       return new Map(rows.map((r) => [String(r.id), r]));
     },
     async readRows(policy, ids) {
       if (ids.length === 0) return new Map();
       const cols = policy.columns.map((c) => c.name).join(", ");
-      const { rows } = await q.query<Row>(`SELECT ${cols} FROM ${policy.table} WHERE id = ANY($1::uuid[])`, [ids]);
+      const { rows } = await q.query<Row>(`SELECT ${cols} FROM ${policy.table} WHERE id = ANY($1::uuid[])`, [
+        arrayLiteral(ids),
+      ]);
       return new Map(rows.map((r) => [String(r.id), r]));
     },
     async upsertRows(policy, rows, writer = "central") {
@@ -86,7 +102,7 @@ export function syncedTables(q: Queryable): SyncedTables {
     },
     async appendRows(policy, counter, rows) {
       const versions = new Map<string, number>();
-      for (const [key, group] of groupByColumns(rows)) {
+      for (const [key, group] of groupByColumns(policy, rows)) {
         const cols = columnsOf(policy, key.split(","));
         const src = unnestSource(cols, group);
         const { rows: out } = await q.query<{ id: string }>(appendSql(policy, counter, cols, src.sql), src.params);
@@ -96,7 +112,7 @@ export function syncedTables(q: Queryable): SyncedTables {
     },
     async deleteRows(table, ids) {
       if (ids.length === 0) return;
-      await q.query(`DELETE FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
+      await q.query(`DELETE FROM ${table} WHERE id = ANY($1::uuid[])`, [arrayLiteral(ids)]);
     },
     async bumpVersion(table, id) {
       await q.query(`UPDATE ${table} SET version = version + 1 WHERE id = $1`, [id]);
