@@ -1,6 +1,14 @@
 import type { ColumnSpec, TablePolicy } from "@tillsync/shared";
 import { arrayLiteral } from "./array-literal";
-import { appendSql, columnsOf, insertSql, unnestSource, upsertSql, type Row } from "./synced-table-sql";
+import {
+  appendSql,
+  columnsOf,
+  insertSql,
+  unnestSource,
+  upsertSql,
+  type Row,
+  type WrittenRows,
+} from "./synced-table-sql";
 import type { Queryable } from "./transaction";
 
 export type { Row } from "./synced-table-sql";
@@ -76,6 +84,29 @@ async function writeGroups(
   return versions;
 }
 
+/**
+ * One insert-first or append statement per column group of `rows` (insertSql, appendSql);
+ * the id and version of each row it wrote, from its one-row answer (WrittenRows).
+ */
+async function writeNewGroups(
+  q: Queryable,
+  policy: TablePolicy,
+  rows: Row[],
+  sqlOf: (cols: ColumnSpec[], source: string, rowCount: string) => string,
+): Promise<Map<string, number>> {
+  const versions = new Map<string, number>();
+  for (const [key, group] of groupByColumns(policy, rows)) {
+    const cols = columnsOf(policy, key.split(","));
+    const src = unnestSource(cols, group);
+    src.params.push(group.length);
+    const { rows: out } = await q.query<WrittenRows>(sqlOf(cols, src.sql, `$${src.params.length}`), src.params);
+    const w = out[0]!;
+    if (w.ids === null && w.n === group.length) for (const r of group) versions.set(String(r.id), 1);
+    else (w.ids ?? []).forEach((id, i) => versions.set(id, w.versions?.[i] ?? 1));
+  }
+  return versions;
+}
+
 export function syncedTables(q: Queryable): SyncedTables {
   return {
     async lockRows(table, ids) {
@@ -98,17 +129,10 @@ export function syncedTables(q: Queryable): SyncedTables {
       return writeGroups(q, policy, rows, (cols, src) => upsertSql(policy, cols, src, writer));
     },
     async insertRows(policy, rows) {
-      return writeGroups(q, policy, rows, (cols, src) => insertSql(policy, cols, src));
+      return writeNewGroups(q, policy, rows, (cols, src, n) => insertSql(policy, cols, src, n));
     },
     async appendRows(policy, counter, rows) {
-      const versions = new Map<string, number>();
-      for (const [key, group] of groupByColumns(policy, rows)) {
-        const cols = columnsOf(policy, key.split(","));
-        const src = unnestSource(cols, group);
-        const { rows: out } = await q.query<{ id: string }>(appendSql(policy, counter, cols, src.sql), src.params);
-        for (const r of out) versions.set(r.id, 1);
-      }
-      return versions;
+      return writeNewGroups(q, policy, rows, (cols, src, n) => appendSql(policy, counter, cols, src, n));
     },
     async deleteRows(table, ids) {
       if (ids.length === 0) return;
