@@ -18,6 +18,8 @@ interface Double extends PushStore {
   transactions: number;
   /** Calls of tables.lockRows, with the ids locked. */
   locks: string[][];
+  /** Calls of tables.readRows, with the table and the ids read. */
+  reads: Array<[string, string[]]>;
   /** Calls of appliedChanges.lookUp, with the ids asked about. */
   lookUps: string[][];
   /** The committed applied_changes records by key (seed one to stand for an earlier push). */
@@ -47,6 +49,7 @@ function storeDouble(
     transactions: 0,
     lookUps: [],
     locks: [],
+    reads: [],
     applied,
     recorded: [],
     synced: 0,
@@ -62,18 +65,21 @@ function storeDouble(
             return new Map(ids.flatMap((id) => (existing.has(id) ? [[id, existing.get(id)!]] : [])));
           },
           // Every order asked about is this terminal's, but `missingOrders` (children's ownership reads their parents).
-          readRows: async (p, ids) =>
-            new Map(
+          readRows: async (p, ids) => {
+            d.reads.push([p.table, ids]);
+            return new Map(
               p.table === "sale_orders"
                 ? ids
                     .filter((id) => !missingOrders.has(id))
                     .map((id) => [id, { id, terminal_id: terminal.id, store_id: terminal.storeId }])
-                : [],
-            ),
+                : ids.flatMap((id) => (existing.has(id) ? [[id, existing.get(id)!]] : [])),
+            );
+          },
           upsertRows: async (_p, rows) => new Map(rows.map((r) => [String(r.id), 1])),
           insertRows: async (_p, rows) =>
             new Map(rows.filter((r) => !existing.has(String(r.id))).map((r) => [String(r.id), 1])),
-          appendRows: async (_p, _c, rows) => new Map(rows.map((r) => [String(r.id), 1])),
+          appendRows: async (_p, _c, rows) =>
+            new Map(rows.filter((r) => !existing.has(String(r.id))).map((r) => [String(r.id), 1])),
           deleteRows: async () => undefined,
         },
         control: {
@@ -201,5 +207,33 @@ describe("applyPush with a store passed in", () => {
     const results = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, [fresh, held]);
     expect(results.map((r) => r.status)).toEqual(["APPLIED", "APPLIED"]);
     expect(store.locks).toEqual([[held.entityId]]);
+  });
+
+  it("appends new append-only rows without reading them first; only a row central holds is read, to tell whose it is", async () => {
+    const adjustment = () =>
+      change("inventory_adjustments", {
+        store_id: terminal.storeId,
+        product_id: randomUUID(),
+        delta: -1,
+        reason: "SALE",
+      });
+    const fresh = adjustment();
+    const held = adjustment(); // appended by this till before, under another change id
+    const theirs = adjustment(); // another till's
+    const row = (c: typeof fresh, terminalId: string) => ({
+      ...c.data,
+      id: c.entityId,
+      terminal_id: terminalId,
+      version: 1,
+    });
+    const existing = new Map<string, Row>([
+      [held.entityId, row(held, terminal.id)],
+      [theirs.entityId, row(theirs, randomUUID())],
+    ]);
+    const store = storeDouble(() => false, undefined, { existing });
+    const results = await applyPush(store, DEFAULT_SYNC_POLICY, terminal, [fresh, held, theirs]);
+    expect(results.map((r) => r.status)).toEqual(["APPLIED", "APPLIED", "REJECTED"]);
+    expect(results[2]).toMatchObject({ reason: expect.stringMatching(/belongs to terminal/) });
+    expect(store.reads).toEqual([["inventory_adjustments", [held.entityId, theirs.entityId]]]);
   });
 });

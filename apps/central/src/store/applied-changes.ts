@@ -1,4 +1,5 @@
 import type { FirstResult, SyncTable } from "@tillsync/shared";
+import { arrayLiteral } from "./array-literal";
 import type { Queryable } from "./transaction";
 
 /** A change this terminal pushed before and central applied, and the result it first gave (G1). */
@@ -25,10 +26,11 @@ export interface AppliedChangeStore {
   /** The records of those change ids that this terminal pushed and central applied before. */
   lookUp(terminalId: string, changeIds: string[]): Promise<AppliedRecord[]>;
   /**
-   * Records changes as applied by this terminal; returns how many were new. Fewer than given
-   * means a concurrent transaction recorded some of this terminal's same ids first: ON CONFLICT
-   * waits for that transaction and sees its commit, so the caller can tell and judge the batch
-   * again.
+   * Records changes as applied by this terminal; returns how many it recorded: all of them, or
+   * 0 when one of this terminal's ids is recorded already (by an earlier push, or by a
+   * concurrent one: the insert waits for that transaction and sees its commit). The statement
+   * then failed, so the open transaction can only be rolled back; the caller judges the batch
+   * again in a new one.
    */
   record(terminalId: string, records: NewAppliedRecord[]): Promise<number>;
   /**
@@ -48,6 +50,12 @@ function resultOf(r: { changeId: string; version: number | null; result: FirstRe
   return { changeId: r.changeId, status: "APPLIED", version: r.version } as FirstResult;
 }
 
+/** The unique violation of applied_changes' key: a change id of this terminal recorded already. */
+function isTaken(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === "23505" && e.constraint === "applied_changes_pkey";
+}
+
 export function appliedChangeStore(q: Queryable): AppliedChangeStore {
   return {
     async lookUp(terminalId, changeIds) {
@@ -61,21 +69,29 @@ export function appliedChangeStore(q: Queryable): AppliedChangeStore {
     },
     async record(terminalId, records) {
       if (records.length === 0) return 0;
-      const { rowCount } = await q.query(
-        `INSERT INTO applied_changes (change_id, terminal_id, entity_type, entity_id, version, result)
+      // A plain insert, not ON CONFLICT DO NOTHING: a taken key is rare (a resend, a race) and
+      // rolls the whole push back either way, while speculative insertion costs every row an
+      // extra index probe and WAL record (~1.5 ms of PostgreSQL's CPU per batch of 1,000).
+      const { rowCount } = await q
+        .query(
+          `INSERT INTO applied_changes (change_id, terminal_id, entity_type, entity_id, version, result)
          SELECT u.id, $2::uuid, u.entity_type, u.entity_id, u.version, u.result
            FROM unnest($1::uuid[], $3::text[], $4::uuid[], $5::int4[], $6::jsonb[])
-             AS u(id, entity_type, entity_id, version, result)
-         ON CONFLICT (terminal_id, change_id) DO NOTHING`,
-        [
-          records.map((r) => r.changeId),
-          terminalId,
-          records.map((r) => r.entityType),
-          records.map((r) => r.entityId),
-          records.map((r) => (r.result.status === "APPLIED" ? r.result.version : null)),
-          records.map((r) => (r.result.status === "APPLIED" ? null : JSON.stringify(r.result))),
-        ],
-      );
+             AS u(id, entity_type, entity_id, version, result)`,
+          // Array literals built here rather than by pg (array-literal.ts): ~1,000 per batch.
+          [
+            arrayLiteral(records.map((r) => r.changeId)),
+            terminalId,
+            arrayLiteral(records.map((r) => r.entityType)),
+            arrayLiteral(records.map((r) => r.entityId)),
+            arrayLiteral(records.map((r) => (r.result.status === "APPLIED" ? r.result.version : null))),
+            arrayLiteral(records.map((r) => (r.result.status === "APPLIED" ? null : JSON.stringify(r.result)))),
+          ],
+        )
+        .catch((err: unknown) => {
+          if (isTaken(err)) return { rowCount: 0 };
+          throw err;
+        });
       return rowCount ?? 0;
     },
     async versionsProducedBy(terminalId, entityIds) {

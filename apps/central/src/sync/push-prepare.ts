@@ -80,30 +80,38 @@ export function prepareChange(policy: SyncPolicy, terminal: TerminalIdentity, ch
   if (!change.data) return reject(change, `${change.operation} needs data (the row after the change)`);
 
   // The row schema would drop them silently; a column the agent's protocol has not is a mismatch.
-  const unknown = unknownColumns(p, change.data);
+  const unknown = holdsUnknownColumn(p, change.data) ? unknownColumns(p, change.data) : [];
   if (unknown.length > 0)
     return reject(
       change,
       `invalid ${p.table} row: unknown column${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} ` +
         `(not in the ${p.table} columns of the protocol this agent names; upgrade central or the agent)`,
     );
-  const parsed = parseRow(p, { id: change.entityId, ...change.data });
+  // A row that names its id is checked as it came (the same keys and values as with the
+  // envelope's id put first, which the row's own id overrides): one copy less per change.
+  const input = Object.hasOwn(change.data, "id") ? change.data : { id: change.entityId, ...change.data };
+  const parsed = parseRow(p, input);
   if (!parsed.success) return reject(change, `invalid ${p.table} row: ${describeZodError(parsed.error)}`);
-  // A new object either way (the fast path's or zod's), so it is filled in below, not copied
-  // first: a push's copies per change were a large part of its preparation (issue 15).
-  const row = parsed.data as Record<string, unknown>;
-  if (row.id !== change.entityId)
-    return reject(change, `data.id ${String(row.id)} differs from entityId ${change.entityId}`);
-  // From here on the change carries only what its row schema accepted: the conflict log and
-  // the answer never see a column or a value the policy does not allow (taken before the
-  // row is filled in).
-  const clean = { ...change, data: { ...row } };
-  const owned = claimNewRow(p, terminal, row);
+  // A new object either way (the fast path's or zod's), never changed from here on: the
+  // conflict log and the answer see only what its row schema accepted. What central writes
+  // is the normalised copy, filled in below (a push's copies per change were a large part of
+  // its preparation, issue 15).
+  const accepted = parsed.data as Record<string, unknown>;
+  if (accepted.id !== change.entityId)
+    return reject(change, `data.id ${String(accepted.id)} differs from entityId ${change.entityId}`);
+  const clean = { ...change, data: accepted };
+  const row = normaliseForCentral(p, accepted);
+  const owned = claimNewRow(p, terminal, accepted, row);
   if (owned) return reject(change, owned);
   // Columns the policy fills from the change's envelope when the till left them empty
-  // (sale_orders.created_in_mode: the mode the till was in when it made the change).
-  for (const c of p.columns) if (c.fromChange && row[c.name] == null) row[c.name] = change[c.fromChange];
-  return { ok: true, value: { change: clean, policy: p, row: normaliseForCentral(p, row), baseRow: base.row } };
+  // (sale_orders.created_in_mode: the mode the till was in when it made the change); an
+  // empty envelope value of a defaulted column stays out of the row, as normalising leaves it.
+  for (const c of p.columns) {
+    if (!c.fromChange || row[c.name] != null) continue;
+    const v = change[c.fromChange];
+    if (v != null || !c.defaulted) row[c.name] = v;
+  }
+  return { ok: true, value: { change: clean, policy: p, row, baseRow: base.row } };
 }
 
 /**
@@ -111,16 +119,21 @@ export function prepareChange(policy: SyncPolicy, terminal: TerminalIdentity, ch
  * when the till left it empty) and its own store. Whether the row central already holds is
  * the terminal's is decided later, in the transaction (sync/push-ownership.ts).
  */
-function claimNewRow(p: TablePolicy, terminal: TerminalIdentity, row: Record<string, unknown>): string | undefined {
+function claimNewRow(
+  p: TablePolicy,
+  terminal: TerminalIdentity,
+  sent: Record<string, unknown>,
+  row: Record<string, unknown>,
+): string | undefined {
   const o = p.owner;
   if (!o) return undefined;
   if (o.terminal) {
-    if (row[o.terminal] != null && row[o.terminal] !== terminal.id)
-      return `terminal ${terminal.id} cannot write rows of terminal ${String(row[o.terminal])} (${o.terminal})`;
+    if (sent[o.terminal] != null && sent[o.terminal] !== terminal.id)
+      return `terminal ${terminal.id} cannot write rows of terminal ${String(sent[o.terminal])} (${o.terminal})`;
     row[o.terminal] = terminal.id;
   }
-  if (o.store && row[o.store] !== terminal.storeId)
-    return `terminal ${terminal.id} belongs to store ${terminal.storeId}, not ${String(row[o.store])} (${o.store})`;
+  if (o.store && sent[o.store] !== terminal.storeId)
+    return `terminal ${terminal.id} belongs to store ${terminal.storeId}, not ${String(sent[o.store])} (${o.store})`;
   return undefined;
 }
 
@@ -143,6 +156,20 @@ function prepareBase(
     row[f] = r.data;
   }
   return { ok: true, row };
+}
+
+/** The column names of a table, once per table policy. */
+const columnNames = new WeakMap<TablePolicy, ReadonlySet<string>>();
+
+/**
+ * Whether `data` has a key that is not a column of the table: unknownColumns names them, but
+ * builds its set of names per call (~1,000 calls a batch), so it runs only when there is one.
+ */
+function holdsUnknownColumn(p: TablePolicy, data: Record<string, unknown>): boolean {
+  let names = columnNames.get(p);
+  if (!names) columnNames.set(p, (names = new Set(p.columns.map((c) => c.name))));
+  for (const k of Object.keys(data)) if (!names.has(k)) return true;
+  return false;
 }
 
 /** The columns of a table with a database default, once per table policy. */

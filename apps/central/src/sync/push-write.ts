@@ -195,16 +195,25 @@ async function parentRows(state: BatchState, parent: TablePolicy, ids: string[])
  * decision of the inserted rows are what the locked path gives a row central lacks (G8:
  * their parents are read or written in this batch); a change refused or not inserted there is
  * judged again by the locked path against central's row, so only inserted rows are final here.
+ * Append-only rows too (a ledger's deltas count only for rows the append inserted, appendSql):
+ * the read that tells whose a held row is (currentRows) then runs only for the ids the append
+ * skipped, not for the whole round.
  * Not while isolating a row-level error (applyRound), where each round takes the plain path.
  */
 async function writeRoundInsertFirst(state: BatchState, policy: TablePolicy, round: PreparedChange[]): Promise<void> {
-  const candidates = policy.appendOnly ? [] : round.filter((c) => c.change.operation !== "DELETE");
+  const candidates = round.filter((c) => c.change.operation !== "DELETE");
   let rest = round;
   if (candidates.length > 0) {
     const none = new Map<string, Row>();
     const owned = await ownedPart(state, policy, candidates, none);
     const plan = decideRound(policy, owned.live, none, new Set());
-    const versions = await state.tx.tables.insertRows(policy, plan.upserts);
+    const versions = policy.appendOnly
+      ? await state.tx.tables.appendRows(
+          policy,
+          policy.ledger && state.policy[policy.ledger.counterTable],
+          plan.upserts,
+        )
+      : await state.tx.tables.insertRows(policy, plan.upserts);
     if (versions.size > 0) {
       const steps = plan.steps.filter((s) => versions.has(s.change.change.entityId));
       const inserted: RoundPlan = { upserts: [], deletes: [], steps, conflicted: [] };
