@@ -20,7 +20,7 @@ import {
   cpuSeconds,
   createDatabase,
   fmt,
-  pgBackendCpu,
+  pgBackendCpuMeter,
   runBench,
   spawnCentral,
 } from "./lib/bench-env";
@@ -98,7 +98,8 @@ async function rawBaseline(rows: Array<{ entity_type: string; data: string }>): 
   await rawDb.close();
   const pg = new Client({ connectionString: raw.url });
   await pg.connect();
-  const cpu0 = [ownCpu(), await pgBackendCpu(raw.name)];
+  const pgCpu = await pgBackendCpuMeter(raw.name);
+  const cpu0 = ownCpu();
   const t1 = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) {
     const batch = rows.slice(i, i + BATCH).map((x) => ({ t: x.entity_type, d: JSON.parse(x.data) as Row }));
@@ -114,7 +115,7 @@ async function rawBaseline(rows: Array<{ entity_type: string; data: string }>): 
     await pg.query("COMMIT");
   }
   const ms = performance.now() - t1;
-  const cpuMs = { client: (ownCpu() - cpu0[0]!) * 1000, postgres: ((await pgBackendCpu(raw.name)) - cpu0[1]!) * 1000 };
+  const cpuMs = { client: (ownCpu() - cpu0) * 1000, postgres: (await pgCpu.stop()) * 1000 };
   await pg.end();
   await raw.drop();
   return { ms, cpuMs };
@@ -174,14 +175,16 @@ async function main(): Promise<void> {
       data: string;
     }>;
     const rawBefore = await rawBaseline(rows);
-    const cpu0 = [ownCpu(), cpuSeconds(central.child.pid), await pgBackendCpu(db.name)];
+    // Sampled through the run: central's pool may close a connection before it ends.
+    const pgCpu = await pgBackendCpuMeter(db.name);
+    const cpu0 = [ownCpu(), cpuSeconds(central.child.pid)];
     const t0 = performance.now();
     const r = await agent.engine.runCycle();
     const agentMs = performance.now() - t0;
     const cpuMs = {
       agent: (ownCpu() - cpu0[0]!) * 1000,
       central: (cpuSeconds(central.child.pid) - cpu0[1]!) * 1000,
-      postgres: ((await pgBackendCpu(db.name)) - cpu0[2]!) * 1000,
+      postgres: (await pgCpu.stop()) * 1000,
     };
     if (r.error) throw new Error(r.error);
     const left = (agent.db.prepare(`SELECT count(*) AS n FROM outbox WHERE status <> 'SYNCED'`).get() as { n: number })

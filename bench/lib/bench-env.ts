@@ -120,16 +120,43 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** CPU seconds used so far by the PostgreSQL backends now serving database `name`. */
-export async function pgBackendCpu(name: string): Promise<number> {
+/**
+ * CPU seconds the backends of database `name` use from now until `stop()`, sampled every
+ * `everyMs`: a backend that a pool closes during the run keeps the CPU it was last seen with
+ * (reading them at both ends only would lose all of it), and one that opens during the run
+ * counts from 0. What a backend spends between its last sample and its exit is lost; a pool
+ * closes only connections idle for seconds, so that is ~nothing.
+ */
+export async function pgBackendCpuMeter(name: string, everyMs = 100): Promise<{ stop(): Promise<number> }> {
   const c = new Client({ connectionString: PG_URL });
   await c.connect();
-  try {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async (atStart: boolean) => {
     const { rows } = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [name]);
-    return rows.reduce((sum, r) => sum + (cpuSeconds(r.pid) || 0), 0);
-  } finally {
-    await c.end();
-  }
+    for (const { pid } of rows) {
+      const cpu = cpuSeconds(pid);
+      if (Number.isNaN(cpu)) continue;
+      if (!first.has(pid)) first.set(pid, atStart ? cpu : 0);
+      last.set(pid, cpu);
+    }
+  };
+  await sample(true);
+  let pending = Promise.resolve();
+  const timer = setInterval(() => {
+    pending = pending.then(() => sample(false)).catch(() => undefined);
+  }, everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await pending;
+      await sample(false);
+      await c.end();
+      let sum = 0;
+      for (const [pid, cpu] of last) sum += cpu - (first.get(pid) ?? 0);
+      return sum;
+    },
+  };
 }
 
 /** utime, stime, cutime, cstime of a process in seconds (Linux /proc), or undefined when it is gone. */
@@ -151,7 +178,7 @@ function procTimes(pid: number): { own: number; reaped: number; ppid: number } |
  * CPU seconds the whole PostgreSQL cluster has used so far: the postmaster's own, its children
  * that ended (cutime/cstime: the kernel adds a child's time to its parent's when it is reaped, as
  * the postmaster reaps each backend that a pool closes) and those alive now. Unlike counting the
- * backends alive at both ends of a round (pgBackendCpu), a backend that ends or starts in between
+ * backends alive at both ends of a round, a backend that ends or starts in between
  * is counted; the figure covers every database, so other work on the machine shows in it too.
  */
 export function pgClusterCpu(): number {
