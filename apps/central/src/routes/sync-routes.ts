@@ -145,9 +145,7 @@ function push(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
       onRefused: (r) => reportRefusal(deps, r),
     });
     const results = policy === deps.policy ? applied : centralDataFor(policy, body.changes, applied);
-    const pushed = results.filter((x) => x.status === "APPLIED" || x.status === "CONFLICT").length;
-    // Before answering: the agent acks its trigger after this answer, and the run must count it by then.
-    await deps.store.runs.addRecords(terminal.id, { pushed });
+    // The run counted what was pushed in the push's transaction (markSynced), before this answer.
     res.json({ results });
     deps.activity?.conflictsCreated(results.flatMap((x) => (x.status === "CONFLICT" ? [x.conflictId] : [])));
     const waiting = results.filter((x) => x.status === "CONFLICT" && x.resolution === "PENDING").length;
