@@ -51,7 +51,7 @@ function digitsAt(v: string, at: number, n: number): number {
  * The calendar date of an ISO timestamp exists (JavaScript turns 30 February into 1 March;
  * PostgreSQL refuses it). Read by character codes: a regex exec and a Date per value cost
  * central twice Date.parse itself, for every timestamp of every pushed row. Answers exactly as
- * the Date.UTC round trip it replaces (test/row-parse.test.ts), years 0–99 refused included
+ * the Date.UTC round trip it replaces (test/real-date.test.ts), years 0–99 refused included
  * (Date.UTC reads them as 1900–1999).
  */
 export function isRealDate(v: string): boolean {
