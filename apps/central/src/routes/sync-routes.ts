@@ -129,6 +129,10 @@ function push(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
   return async (req, res) => {
     // The fast path returns exactly what zod would; anything it does not take, zod judges (shared fast-parse.ts).
     const body = fastPushRequest(req.body) ?? parseOrThrow(pushRequestSchema, req.body, "push request");
+    // The parsed copy is all the push reads from here on. Released, the raw JSON tree (1,000
+    // changes and their rows) dies in the next scavenge instead of being copied by every
+    // scavenge during the push's database round trips and promoted to the old generation.
+    req.body = undefined;
     const terminal = req.terminal!;
     assertSelf(terminal, body.terminalId);
     const policy = policyOf(deps, req);
@@ -141,9 +145,7 @@ function push(deps: SyncRouteDeps): (req: Request, res: Response) => Promise<voi
       onRefused: (r) => reportRefusal(deps, r),
     });
     const results = policy === deps.policy ? applied : centralDataFor(policy, body.changes, applied);
-    const pushed = results.filter((x) => x.status === "APPLIED" || x.status === "CONFLICT").length;
-    // Before answering: the agent acks its trigger after this answer, and the run must count it by then.
-    await deps.store.runs.addRecords(terminal.id, { pushed });
+    // The run counted what was pushed in the push's transaction (markSynced), before this answer.
     res.json({ results });
     deps.activity?.conflictsCreated(results.flatMap((x) => (x.status === "CONFLICT" ? [x.conflictId] : [])));
     const waiting = results.filter((x) => x.status === "CONFLICT" && x.resolution === "PENDING").length;

@@ -20,6 +20,7 @@ import { syncedTables, type SyncedTables } from "./synced-tables";
 import { syncRunStore, type SyncRunStore } from "./sync-runs";
 import { syncScheduleStore, type SyncScheduleStore } from "./sync-schedules";
 import { terminalAdmin, terminalQueries, type TerminalAdmin, type TerminalQueries } from "./terminals";
+import { withNamedStatements } from "./named-statements";
 import { inSavepoint, withTransaction, type Queryable } from "./transaction";
 
 /**
@@ -114,11 +115,13 @@ export function centralStore(db: CentralDb): CentralStore {
     ownOrders: ownOrdersStore(pool),
     snapshot: snapshotStore(pool),
     audit: auditLog(pool),
-    runs: syncRunStore(pool),
+    // Named too: a push counts its records in the run after every batch.
+    runs: syncRunStore(withNamedStatements(pool)),
     schedules: syncScheduleStore(pool),
     control: { ...syncControlQueries(pool), ...syncControlAdmin(pool) },
     pullStart: pullStartQueries(pool),
-    transaction: (fn) => withTransaction(pool, (client) => fn(txStore(client))),
+    // Named statements: a transaction's statements are the push's, sent every batch (named-statements.ts).
+    transaction: (fn) => withTransaction(pool, (client) => fn(txStore(withNamedStatements(client)))),
     feedListener: (opts) => new FeedListener({ ...opts, databaseUrl: db.url }),
     async ping() {
       await pool.query("SELECT 1");

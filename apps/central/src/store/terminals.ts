@@ -1,6 +1,7 @@
 import { NotFoundError, StateConflictError, type TerminalStatus } from "@tillsync/shared";
 import type { PrismaClient } from "../generated/prisma/client";
 import { parseStoredHeartbeat, type StoredHeartbeat } from "./stored-heartbeat";
+import { OPEN_PART } from "./sync-runs";
 import { acknowledgeMany, type AckEntry } from "./terminal-acks";
 import type { Queryable } from "./transaction";
 
@@ -61,8 +62,12 @@ export interface TerminalQueries {
   statusOf(id: string): Promise<TerminalStatus | undefined>;
   /** Ids of every terminal not disabled (of these stores only, when given), oldest first. */
   activeIds(storeIds?: string[]): Promise<string[]>;
-  /** A push was applied: the terminal synced, and was seen. */
-  markSynced(id: string): Promise<void>;
+  /**
+   * A push was applied: the terminal synced, and was seen; the `pushed` records it applied are
+   * counted in its open sync run part, if any (as SyncRunStore.addRecords does), in the same
+   * statement: inside the push's transaction, one round trip fewer per batch.
+   */
+  markSynced(id: string, pushed?: number): Promise<void>;
   /**
    * Records the cursor a terminal applied; never moves it backwards. Not recorded (false) beyond
    * the feed's head, nor with an `epoch` that is not the feed's (acknowledgeMany).
@@ -200,6 +205,8 @@ function terminalListing(q: Queryable): Pick<TerminalQueries, "list" | "resolveR
   };
 }
 
+const MARK_SYNCED = `UPDATE terminals SET last_sync_at = now(), last_seen_at = now() WHERE id = $1`;
+
 function terminalWrites(
   q: Queryable,
 ): Pick<
@@ -213,8 +220,14 @@ function terminalWrites(
   | "pausedIds"
 > {
   return {
-    async markSynced(id) {
-      await q.query(`UPDATE terminals SET last_sync_at = now(), last_seen_at = now() WHERE id = $1`, [id]);
+    async markSynced(id, pushed = 0) {
+      if (pushed === 0) await q.query(MARK_SYNCED, [id]);
+      else
+        await q.query(
+          `WITH run AS (UPDATE sync_run_terminals SET pushed = pushed + $2 WHERE terminal_id = $1 AND ${OPEN_PART})
+           ${MARK_SYNCED}`,
+          [id, pushed],
+        );
     },
     acknowledge: async (id, cursor, epoch) => (await acknowledgeMany(q, [{ id, cursor, epoch }])).has(id),
     acknowledgeMany: (batch) => acknowledgeMany(q, batch),

@@ -135,7 +135,11 @@ async function applyOnce(
   // Not looked up first: a change applied before must not be answered REJECTED now (G1).
   if (!lookUpFirst && unrecorded.length > 0 && (await tx.appliedChanges.lookUp(terminalId, unrecorded)).length > 0)
     throw new ConcurrentDuplicate();
-  await tx.terminals.markSynced(terminalId);
   for (const [id, r] of batch.results) results.set(id, r);
+  // The run counts what this push applied or met in conflict (a DUPLICATE is not counted again)
+  // in the push's own transaction: counted once it commits, before the answer the agent acks after.
+  let pushed = 0;
+  for (const r of results.values()) if (r.status === "APPLIED" || r.status === "CONFLICT") pushed++;
+  await tx.terminals.markSynced(terminalId, pushed);
   return { results, refusals: batch.refusals };
 }
