@@ -263,7 +263,7 @@ describe("outbox query plans", () => {
     // of the statements that move a status may touch it; the confirm sweep (setting `confirmed`) does.
     // (Those that set `confirmed` are not status moves; the status index's predicate names it too.)
     const moves = [...prepared].filter(
-      (sql) => /^\s*UPDATE outbox SET status = /.test(sql) && !/confirmed = \d/.test(sql),
+      (sql) => /^\s*UPDATE (OR FAIL )?outbox SET status = /.test(sql) && !/confirmed = \d/.test(sql),
     );
     expect(moves.length).toBeGreaterThanOrEqual(5); // claim, release, reset, reject, settle
     for (const sql of moves) expect({ sql, writes: writesEntityIndex(sql) }).toEqual({ sql, writes: false });

@@ -35,18 +35,29 @@ export function openTerminalDb(file: string, migrations?: string): SqliteDb {
  * The captured tail goes into the entity index first, so `fn`'s lookups by row see every
  * unconfirmed change through it (capture/captured-tail.ts).
  */
-export function withoutCapture<T>(db: SqliteDb, fn: () => T): T {
-  return db
-    .transaction(() => {
-      indexCapturedTail(db);
-      stmt(db, "UPDATE capture_control SET applying = 1 WHERE id = 1").run();
-      try {
-        return fn();
-      } finally {
-        stmt(db, "UPDATE capture_control SET applying = 0 WHERE id = 1").run();
-      }
-    })
-    .immediate();
+export function withoutCapture<T>(db: SqliteDb, fn: () => T, joined = false): T {
+  const body = () => {
+    indexCapturedTail(db);
+    stmt(db, "UPDATE capture_control SET applying = 1 WHERE id = 1").run();
+    try {
+      return fn();
+    } finally {
+      stmt(db, "UPDATE capture_control SET applying = 0 WHERE id = 1").run();
+    }
+  };
+  return joined ? joinTransaction(db, body) : db.transaction(body).immediate();
+}
+
+/**
+ * Runs `fn` inside the caller's open write transaction, without a savepoint of its own: for a
+ * caller whose transaction rolls back as a whole when `fn` throws (OutboxStore.atomically), so a
+ * savepoint could never be rolled back alone. A savepoint is not free: SQLite copies every page
+ * first written under it into the statement sub-journal, a temporary file once past 64 KiB
+ * (~700 pages per record-and-claim commit during a drain, issue 15).
+ */
+export function joinTransaction<T>(db: SqliteDb, fn: () => T): T {
+  if (!db.inTransaction) throw new Error("joinTransaction: no transaction is open");
+  return fn();
 }
 
 const statementCache = new WeakMap<SqliteDb, Map<string, Database.Statement>>();

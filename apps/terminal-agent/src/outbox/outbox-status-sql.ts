@@ -54,3 +54,16 @@ export function unconfirmedSql(alias?: string): string {
 /** Changes a push still has to send: waiting, or in flight (in this process or one that died). */
 const QUEUED_OUTBOX_STATUSES = ["PENDING", "SYNCING"] as const satisfies readonly OutboxStatus[];
 export const QUEUED_SQL = statusListSql(QUEUED_OUTBOX_STATUSES);
+
+/**
+ * The conflict clause of the agent's multi-row outbox UPDATEs on the push's hot path (the claim,
+ * the set-based settle, the confirm sweep). With the default (ABORT), SQLite gives every
+ * multi-row write inside a transaction a statement journal, so that a constraint failure can
+ * undo that statement alone: each page the statement writes is first copied into it, spilling
+ * into a temporary file that is created, written and deleted once per statement (~6 % of the
+ * agent's CPU in a drain, issue 15). These statements set constants no constraint can refuse
+ * (a status literal, `error = NULL`, `confirmed = 1`); with FAIL they need no statement
+ * journal. Any other error (I/O, a full disk) rolls the whole transaction back, as the
+ * agent's write transactions do on any throw anyway.
+ */
+export const NO_STATEMENT_JOURNAL = "OR FAIL";

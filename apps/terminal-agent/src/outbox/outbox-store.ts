@@ -9,13 +9,13 @@ import {
   type FailedChange,
   type TableCounts,
 } from "@tillsync/shared";
-import { stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
+import { joinTransaction, stmt, withoutCapture, type SqliteDb } from "../db/terminal-db";
 import { applyCentralRow } from "../sync/apply-central-row";
 import { UUID_SQL } from "../capture/capture-triggers";
 import { indexCapturedTail, tailUnionSql } from "../capture/captured-tail";
 import { flightKeys, READY, selectBatch } from "./batch-selection";
 import { settleSynced, writeVersions, type AppliedAnswer } from "./settle-applied";
-import { INDEXED_SQL, OPEN_SQL, statusSql } from "./outbox-status-sql";
+import { INDEXED_SQL, NO_STATEMENT_JOURNAL, OPEN_SQL, statusSql } from "./outbox-status-sql";
 import { storedPushChange, type PushChangeFields } from "../transport/push-body";
 
 export interface OutboxRow {
@@ -126,7 +126,7 @@ export class OutboxStore {
     if (this.settledOpen.length < this.confirmSweepAt && this.moreToSend()) return;
     stmt(
       this.db,
-      `UPDATE outbox SET confirmed = 1 WHERE id IN (SELECT value FROM json_each(?))
+      `UPDATE ${NO_STATEMENT_JOURNAL} outbox SET confirmed = 1 WHERE id IN (SELECT value FROM json_each(?))
           AND status IN (${statusSql("SYNCED")}, ${statusSql("CONFLICT")})`,
     ).run(JSON.stringify(this.settledOpen));
     this.settledOpen = [];
@@ -167,26 +167,46 @@ export class OutboxStore {
    * their families (selectBatch), so the two may be applied by central in either order.
    */
   claimBatch(limit: number, minPriority: number, inFlight?: readonly OutboxRow[]): OutboxRow[] {
+    return this.write(() => {
+      indexCapturedTail(this.db); // selectBatch's lookups by row read the entity index
+      const batch = this.nextBatch(limit, minPriority, inFlight);
+      if (batch.length > 0) this.markSending(batch.map((r) => r.id));
+      return batch;
+    });
+  }
+
+  /** True while `atomically` runs: the steps join its transaction. */
+  private joined = false;
+
+  /**
+   * Runs `fn` in one IMMEDIATE transaction, the steps' (claimBatch, recordResults) inside it
+   * without savepoints of their own (db/terminal-db.ts joinTransaction): a throw from any of
+   * them rolls the whole transaction back, so it commits once or not at all.
+   */
+  atomically<T>(fn: () => T): T {
+    if (this.joined) return fn();
     return this.db
       .transaction(() => {
-        indexCapturedTail(this.db); // selectBatch's lookups by row read the entity index
-        const batch = this.nextBatch(limit, minPriority, inFlight);
-        if (batch.length > 0) this.markSending(batch.map((r) => r.id));
-        return batch;
+        this.joined = true;
+        try {
+          return fn();
+        } finally {
+          this.joined = false;
+        }
       })
       .immediate();
   }
 
-  /** Runs `fn` in one IMMEDIATE transaction; the steps' own transactions become savepoints, so they commit once. */
-  atomically<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /** A step's own IMMEDIATE transaction, or `atomically`'s when inside it. */
+  private write<T>(fn: () => T): T {
+    return this.joined ? joinTransaction(this.db, fn) : this.db.transaction(fn).immediate();
   }
 
   /** In flight; see SENT_NOW for why the time of the attempt is not written here. */
   markSending(ids: number[]): void {
     stmt(
       this.db,
-      `UPDATE outbox SET status = ${statusSql("SYNCING")} WHERE id IN (SELECT value FROM json_each(?))`,
+      `UPDATE ${NO_STATEMENT_JOURNAL} outbox SET status = ${statusSql("SYNCING")} WHERE id IN (SELECT value FROM json_each(?))`,
     ).run(JSON.stringify(ids));
   }
 
@@ -214,41 +234,45 @@ export class OutboxStore {
               next_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' seconds')
         WHERE id = ? RETURNING status`,
     );
-    withoutCapture(this.db, () => {
-      const applied: AppliedAnswer[] = [];
-      const conflicts: Array<{ row: OutboxRow; result: Extract<FirstResult, { status: "CONFLICT" }> }> = [];
-      for (const res of results) {
-        const row = byChange.get(res.changeId);
-        if (!row) continue;
-        const r = res.status === "DUPLICATE" ? res.original : res;
-        if (r.status === "REJECTED") {
-          const backoffS = Math.min(retry.backoffCapMs, 2 ** row.attempts * retry.backoffBaseMs) / 1000;
-          const st = reject.get(retry.maxAttempts, r.reason, backoffS, row.id) as { status: OutboxStatus };
-          if (st.status === "FAILED") outcome.failed++;
-          else outcome.retrying++;
-        } else if (r.status === "APPLIED") {
-          applied.push({ row, version: r.version });
-          outcome.synced++;
-        } else conflicts.push({ row, result: r });
-      }
-      // Set-based (outbox/settle-applied.ts); a row changed since it was sent gets the per-change path.
-      const marked = settleSynced(this.db, applied);
-      for (const id of marked) this.settledOpen.push(id);
-      for (const { row, version } of applied) if (!marked.has(row.id)) this.resendRest(row, version);
-      const versions = writeVersions(this.db, this.policy, applied);
-      // After every confirmation of the batch: central's row taken over below is shown plus the
-      // changes central has not confirmed, and a change just confirmed is no longer one (G4).
-      for (const { row, result: r } of conflicts) {
-        this.settle(row, r.version, "CONFLICT", `${r.strategy}: ${r.resolution}`);
-        outcome.conflicts++;
-        if (r.centralData) {
-          applyCentralRow(this.db, this.policy, row.entity_type, row.entity_id, r.centralData, r.version);
-          versions.push({ row, version: r.version });
+    withoutCapture(
+      this.db,
+      () => {
+        const applied: AppliedAnswer[] = [];
+        const conflicts: Array<{ row: OutboxRow; result: Extract<FirstResult, { status: "CONFLICT" }> }> = [];
+        for (const res of results) {
+          const row = byChange.get(res.changeId);
+          if (!row) continue;
+          const r = res.status === "DUPLICATE" ? res.original : res;
+          if (r.status === "REJECTED") {
+            const backoffS = Math.min(retry.backoffCapMs, 2 ** row.attempts * retry.backoffBaseMs) / 1000;
+            const st = reject.get(retry.maxAttempts, r.reason, backoffS, row.id) as { status: OutboxStatus };
+            if (st.status === "FAILED") outcome.failed++;
+            else outcome.retrying++;
+          } else if (r.status === "APPLIED") {
+            applied.push({ row, version: r.version });
+            outcome.synced++;
+          } else conflicts.push({ row, result: r });
         }
-      }
-      this.rebaseLaterChanges(versions);
-      this.sweepSettled();
-    });
+        // Set-based (outbox/settle-applied.ts); a row changed since it was sent gets the per-change path.
+        const marked = settleSynced(this.db, applied);
+        for (const id of marked) this.settledOpen.push(id);
+        for (const { row, version } of applied) if (!marked.has(row.id)) this.resendRest(row, version);
+        const versions = writeVersions(this.db, this.policy, applied);
+        // After every confirmation of the batch: central's row taken over below is shown plus the
+        // changes central has not confirmed, and a change just confirmed is no longer one (G4).
+        for (const { row, result: r } of conflicts) {
+          this.settle(row, r.version, "CONFLICT", `${r.strategy}: ${r.resolution}`);
+          outcome.conflicts++;
+          if (r.centralData) {
+            applyCentralRow(this.db, this.policy, row.entity_type, row.entity_id, r.centralData, r.version);
+            versions.push({ row, version: r.version });
+          }
+        }
+        this.rebaseLaterChanges(versions);
+        this.sweepSettled();
+      },
+      this.joined,
+    );
     return outcome;
   }
 

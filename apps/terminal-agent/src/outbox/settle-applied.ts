@@ -2,7 +2,7 @@ import type { SyncPolicy, SyncTable } from "@tillsync/shared";
 import { hasVersion } from "../capture/trigger-sql";
 import { stmt, type SqliteDb } from "../db/terminal-db";
 import type { OutboxRow } from "./outbox-store";
-import { statusSql } from "./outbox-status-sql";
+import { NO_STATEMENT_JOURNAL, statusSql } from "./outbox-status-sql";
 
 /**
  * Settling a batch's APPLIED answers set-based: one UPDATE of the outbox for the whole batch
@@ -50,7 +50,7 @@ export function settleSynced(db: SqliteDb, answers: readonly AppliedAnswer[]): S
  * 250 rows are 1,000 parameters, well under SQLite's limit, one prepared statement for all.
  */
 const SETTLE_CHUNK = 250;
-const SETTLE_SQL = `UPDATE outbox SET status = ${statusSql("SYNCED")}, error = NULL
+const SETTLE_SQL = `UPDATE ${NO_STATEMENT_JOURNAL} outbox SET status = ${statusSql("SYNCED")}, error = NULL
    FROM (SELECT column1 AS id, column2 AS operation, column3 AS data, column4 AS base_data
            FROM (VALUES ${Array.from({ length: SETTLE_CHUNK }, () => "(?, ?, ?, ?)").join(", ")})) AS s
   WHERE outbox.id = s.id AND outbox.operation = s.operation
