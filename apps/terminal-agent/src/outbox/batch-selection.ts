@@ -1,7 +1,7 @@
 import { Priority, type OutboxStatus, type SyncPolicy, type SyncTable } from "@tillsync/shared";
 import { rawStmt, type SqliteDb } from "../db/terminal-db";
 import type { OutboxRow } from "./outbox-store";
-import { INDEXED_SQL, OPEN_SQL, statusSql } from "./outbox-status-sql";
+import { INDEXED_SQL, OPEN_SQL, QUEUED_SQL, statusSql } from "./outbox-status-sql";
 
 /**
  * Rows a push may take now: waiting, and past their retry backoff. Through the partial status
@@ -82,11 +82,6 @@ function rowsOf(db: SqliteDb, sql: string, ...params: unknown[]): OutboxRow[] {
  * this one is chosen to go beside it: a change of such a row, of a child under it or of its
  * parent waits for that answer, so two batches in flight never touch one row or one family
  * and central may apply them in either order.
- *
- * `alone`, when given, receives the batch's rows that were the only row of their own `table|id`
- * in the entity index (any status) when the lookup ran: with the captured tail indexed first
- * (claimBatch), such a row has no later change yet, which lets the answer skip its rebase
- * lookup (OutboxStore.rebaseLaterChanges, with its proof that nothing was captured since).
  */
 export function selectBatch(
   db: SqliteDb,
@@ -94,7 +89,6 @@ export function selectBatch(
   limit: number,
   minPriority: number,
   heldBack?: ReadonlySet<string>,
-  alone?: Set<OutboxRow>,
 ): OutboxRow[] {
   // One index range scan per priority level, highest first: ORDER BY sync_priority DESC, id
   // over the ascending (status, sync_priority, id) index would sort every pending row.
@@ -104,25 +98,19 @@ export function selectBatch(
     picked.push(...rowsOf(db, level, prio, limit - picked.length));
   }
   const needs = new Map(picked.map((r) => [r.id, rowsNeeded(policy, r)]));
-  const indexed = indexedChangesOf(db, [...needs.values()].flat());
+  const queued = queuedChangesOf(db, [...needs.values()].flat());
   const batch = new Map<number, OutboxRow>();
   for (const row of picked) {
     if (batch.has(row.id)) continue;
     const keys = needs.get(row.id)!;
     if (heldBack && keys.some((k) => heldBack.has(k))) continue;
-    const earlier = keys.flatMap((k) => (indexed.get(k) ?? []).filter((p) => p.id < row.id && isQueued(p)));
+    const earlier = keys.flatMap((k) => (queued.get(k) ?? []).filter((p) => p.id < row.id));
     if (earlier.some((p) => p.status === "SYNCING")) continue; // in flight elsewhere: wait for its answer
     const missing = [...new Set(earlier.filter((p) => !batch.has(p.id)).map((p) => p.id))];
     if (batch.size + missing.length + 1 > limit && batch.size > 0) continue;
     for (const p of fullRows(db, missing)) batch.set(p.id, p);
     if (batch.size + 1 > limit && missing.length > 0) break; // earlier changes took the room
     batch.set(row.id, row);
-  }
-  if (alone) {
-    for (const row of batch.values()) {
-      const same = indexed.get(`${row.entity_type}|${row.entity_id}`);
-      if (same?.length === 1 && same[0]!.id === row.id) alone.add(row);
-    }
   }
   return [...batch.values()].sort((a, b) => a.id - b.id);
 }
@@ -156,19 +144,14 @@ function parentIdOf(row: OutboxRow, fk: string): string | undefined {
   return src ? ((JSON.parse(src) as Record<string, unknown>)[fk] as string | undefined) : undefined;
 }
 
-/** What selectBatch needs to know of an indexed change: which, and whether it is queued or in flight. */
-type Indexed = Pick<OutboxRow, "id" | "status" | "entity_id">;
-
-const isQueued = (p: Indexed): boolean => p.status === "PENDING" || p.status === "SYNCING";
+/** What selectBatch needs to know of a queued change: which, and whether it is in flight. */
+type Queued = Pick<OutboxRow, "id" | "status" | "entity_id">;
 
 /**
- * Every row in the entity index (any status: settled ones not yet swept, FAILED ones that
- * `retry-failed` may turn back into PENDING) of the given `table|id` rows; one query per table.
- * selectBatch orders by the queued ones (PENDING or SYNCING) and tells from all of them which
- * rows are alone. Only ids and statuses: nearly all are the picked rows themselves, already
- * read whole.
+ * Queued (PENDING or SYNCING) outbox changes of the given `table|id` rows, by id; one query per
+ * table. Only ids and statuses: nearly all are the picked rows themselves, already read whole.
  */
-function indexedChangesOf(db: SqliteDb, keys: string[]): Map<string, Indexed[]> {
+function queuedChangesOf(db: SqliteDb, keys: string[]): Map<string, Queued[]> {
   const wanted = new Map<string, Set<string>>();
   for (const k of keys) {
     const bar = k.indexOf("|");
@@ -177,7 +160,7 @@ function indexedChangesOf(db: SqliteDb, keys: string[]): Map<string, Indexed[]> 
     if (!set) wanted.set(table, (set = new Set()));
     set.add(k.slice(bar + 1));
   }
-  const out = new Map<string, Indexed[]>();
+  const out = new Map<string, Queued[]>();
   // The partial entity index of unconfirmed rows serves it (its predicate spelt out, see
   // capture/outbox-indexes.ts), not a scan of PENDING; only ids and statuses are read, as
   // arrays (rawStmt), and in no order: selectBatch compares ids and reads the rows it brings
@@ -185,14 +168,14 @@ function indexedChangesOf(db: SqliteDb, keys: string[]): Map<string, Indexed[]> 
   const find = rawStmt(
     db,
     `SELECT id, status, entity_id FROM outbox WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?))
-        AND ${OPEN_SQL}`,
+        AND ${OPEN_SQL} AND +status IN ${QUEUED_SQL}`,
   );
   for (const [table, ids] of wanted) {
     for (const [id, status, entityId] of find.all(table, JSON.stringify([...ids])) as Array<
       [number, OutboxStatus, string]
     >) {
       const key = `${table}|${entityId}`;
-      const q: Indexed = { id, status, entity_id: entityId };
+      const q: Queued = { id, status, entity_id: entityId };
       const list = out.get(key);
       if (list) list.push(q);
       else out.set(key, [q]);

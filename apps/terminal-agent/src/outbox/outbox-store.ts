@@ -15,7 +15,6 @@ import { UUID_SQL } from "../capture/capture-triggers";
 import { indexCapturedTail, tailUnionSql } from "../capture/captured-tail";
 import { flightKeys, READY, selectBatch } from "./batch-selection";
 import { settleSynced, writeVersions, type AppliedAnswer } from "./settle-applied";
-import { rebaseLaterChanges } from "./rebase-later";
 import { INDEXED_SQL, NO_STATEMENT_JOURNAL, OPEN_SQL, statusSql } from "./outbox-status-sql";
 import { storedPushChange, type PushChangeFields } from "../transport/push-body";
 
@@ -92,16 +91,6 @@ const SENT_NOW = `last_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 export class OutboxStore {
   /** Ids settled by this store and still in the entity index (`confirmed = 0`), for the next sweep. */
   private settledOpen: number[] = [];
-
-  /**
-   * Claimed rows that were alone in the entity index at their claim (selectBatch's `alone`),
-   * each with the outbox's max(id) then. Outbox ids only grow (capture/outbox-ids.ts), so the
-   * same max(id) at the answer proves nothing was captured since; with nothing else of the row
-   * in the index at the claim (a FAILED one that `retry-failed` may turn PENDING included), it
-   * has no later change to rebase, and its rebase lookup is skipped (rebase-later.ts) (~2 ms a batch of 1,000).
-   * Keyed by the row objects the claim returned: rows read any other way are looked up.
-   */
-  private readonly aloneAtClaim = new WeakMap<OutboxRow, number>();
 
   constructor(
     private readonly db: SqliteDb,
@@ -180,15 +169,8 @@ export class OutboxStore {
   claimBatch(limit: number, minPriority: number, inFlight?: readonly OutboxRow[]): OutboxRow[] {
     return this.write(() => {
       indexCapturedTail(this.db); // selectBatch's lookups by row read the entity index
-      const heldBack = inFlight?.length ? flightKeys(this.policy, inFlight) : undefined;
-      const alone = new Set<OutboxRow>();
-      const batch = selectBatch(this.db, this.policy, limit, minPriority, heldBack, alone);
-      if (batch.length === 0) return batch;
-      this.markSending(batch.map((r) => r.id));
-      if (alone.size > 0) {
-        const maxId = this.maxOutboxId();
-        for (const row of alone) this.aloneAtClaim.set(row, maxId);
-      }
+      const batch = this.nextBatch(limit, minPriority, inFlight);
+      if (batch.length > 0) this.markSending(batch.map((r) => r.id));
       return batch;
     });
   }
@@ -218,11 +200,6 @@ export class OutboxStore {
   /** A step's own IMMEDIATE transaction, or `atomically`'s when inside it. */
   private write<T>(fn: () => T): T {
     return this.joined ? joinTransaction(this.db, fn) : this.db.transaction(fn).immediate();
-  }
-
-  /** The outbox's highest id (the rowid b-tree's last entry; the captured tail included). */
-  private maxOutboxId(): number {
-    return (stmt(this.db, `SELECT coalesce(max(id), 0) AS m FROM outbox`).get() as { m: number }).m;
   }
 
   /** In flight; see SENT_NOW for why the time of the attempt is not written here. */
@@ -291,12 +268,7 @@ export class OutboxStore {
             versions.push({ row, version: r.version });
           }
         }
-        rebaseLaterChanges(
-          this.db,
-          versions,
-          (row) => this.aloneAtClaim.get(row),
-          () => this.maxOutboxId(),
-        );
+        this.rebaseLaterChanges(versions);
         this.sweepSettled();
       },
       this.joined,
@@ -328,6 +300,51 @@ export class OutboxStore {
               base_data = ?, base_version = ?, attempts = 0, last_attempt_at = NULL, next_attempt_at = NULL
         WHERE id = ?`,
     ).run(sent.data, sent.operation === "DELETE" ? null : version, sent.id);
+  }
+
+  /**
+   * Later changes to a row were made on top of the version this push produced: rebase them.
+   * One query finds the few rows that have any, instead of an update per pushed row.
+   */
+  private rebaseLaterChanges(versions: Array<{ row: OutboxRow; version: number }>): void {
+    if (versions.length === 0) return;
+    // A row answered more than once in the batch: everything pending after its first answered
+    // change is based on its newest version. Per answer instead, an earlier change's version
+    // would land on a later change's resent rest (or, when a conflict's answer is listed after
+    // an applied one, on the changes waiting behind both).
+    const newest = new Map<string, { type: string; id: string; after: number; version: number }>();
+    for (const { row, version } of versions) {
+      const k = `${row.entity_type}|${row.entity_id}`;
+      const seen = newest.get(k);
+      if (!seen) newest.set(k, { type: row.entity_type, id: row.entity_id, after: row.id, version });
+      else {
+        seen.after = Math.min(seen.after, row.id);
+        seen.version = Math.max(seen.version, version);
+      }
+    }
+    const byTable = new Map<string, string[]>();
+    for (const { type, id } of newest.values()) {
+      const ids = byTable.get(type);
+      if (ids) ids.push(id);
+      else byTable.set(type, [id]);
+    }
+    // The partial entity index of unconfirmed rows serves both (its predicate spelt out, see
+    // capture/outbox-indexes.ts), not a scan of PENDING.
+    const find = stmt(
+      this.db,
+      `SELECT DISTINCT entity_type || '|' || entity_id AS k FROM outbox
+        WHERE entity_type = ? AND entity_id IN (SELECT value FROM json_each(?))
+          AND ${OPEN_SQL} AND +status = ${statusSql("PENDING")}`,
+    );
+    const waiting = new Set<string>();
+    for (const [table, ids] of byTable)
+      for (const r of find.all(table, JSON.stringify(ids)) as Array<{ k: string }>) waiting.add(r.k);
+    const rebase = stmt(
+      this.db,
+      `UPDATE outbox SET base_version = ?
+        WHERE entity_type = ? AND entity_id = ? AND ${OPEN_SQL} AND +status = ${statusSql("PENDING")} AND id > ?`,
+    );
+    for (const [k, { type, id, after, version }] of newest) if (waiting.has(k)) rebase.run(version, type, id, after);
   }
 
   /** Per-table counts for `status` and heartbeats. */
