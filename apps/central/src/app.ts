@@ -79,25 +79,11 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   if (logger) app.use(requestLog(logger));
-  const jsonBody = express.json({ limit: tunables.bodyLimit });
   const auth = terminalAuth(store.terminals, deps.throttle);
-  // The heartbeat before the layers the rest of the API needs (routes/heartbeat-mount.ts).
-  app.post(
-    HEARTBEAT_PATH,
-    heartbeatChain({
-      store,
-      logger,
-      metrics: deps.metrics,
-      alerts: deps.alerts,
-      activity: deps.adminEvents,
-      jsonBody,
-      auth,
-      protocols: deps.protocols,
-    }),
-  );
+  app.post(HEARTBEAT_PATH, heartbeatChain({ ...deps, bodyLimit: tunables.bodyLimit, auth }));
   app.use("/api", knownApiRoutesOnly(API_ROUTES));
   app.use("/api", jsonBodiesOnly());
-  app.use(jsonBody);
+  app.use(express.json({ limit: tunables.bodyLimit }));
 
   app.use(healthRoutes(store, deps.redis, deps.metrics, deps.hub));
   app.use(docsRoutes());

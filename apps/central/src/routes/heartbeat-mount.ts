@@ -1,4 +1,4 @@
-import type { RequestHandler } from "express";
+import express, { type RequestHandler } from "express";
 import type { ProtocolRange } from "@tillsync/shared";
 import { jsonBodiesOnly } from "../http/json-only";
 import { protocolGate } from "../http/protocol-gate";
@@ -8,12 +8,12 @@ import { heartbeat, type HeartbeatRouteDeps } from "./heartbeat-route";
 export const HEARTBEAT_PATH = "/api/sync/heartbeat";
 
 export interface HeartbeatMountDeps extends HeartbeatRouteDeps {
-  /** The app's JSON body parser (its limit and its 400/413 for malformed or large bodies). */
-  jsonBody: RequestHandler;
+  /** The app's body limit: the same JSON parser as the rest of the API (413 over it, 400 malformed). */
+  bodyLimit: number | string;
   auth: RequestHandler;
   protocols?: ProtocolRange;
   /** The console learns the terminal's state after each heartbeat answered 200. */
-  activity?: { terminalActivity(terminalId: string): void };
+  adminEvents?: { terminalActivity(terminalId: string): void };
 }
 
 /**
@@ -28,7 +28,7 @@ export interface HeartbeatMountDeps extends HeartbeatRouteDeps {
  * handler as before; the request log and its x-request-id run before this, as for every request.
  */
 export function heartbeatChain(deps: HeartbeatMountDeps): RequestHandler[] {
-  const { activity } = deps;
+  const activity = deps.adminEvents;
   const onAnswered: RequestHandler = (req, res, next) => {
     if (activity)
       res.on("finish", () => {
@@ -38,7 +38,7 @@ export function heartbeatChain(deps: HeartbeatMountDeps): RequestHandler[] {
   };
   return [
     jsonBodiesOnly(),
-    deps.jsonBody,
+    express.json({ limit: deps.bodyLimit }),
     protocolGate({ range: deps.protocols, exempt: [HEARTBEAT_PATH] }),
     deps.auth,
     onAnswered,
