@@ -170,6 +170,14 @@ describe("the protocols central serves", () => {
       const r = await bad.raw("GET", "/api/sync/pull");
       expect(r.status).toBe(400);
       expect(JSON.stringify(r.body)).toContain(PROTOCOL_HEADER);
+      // The heartbeat has its own chain (routes/heartbeat-mount.ts): exempt from 426, not from the header's check.
+      const hb = await bad.raw("POST", "/api/sync/heartbeat", {
+        terminalId: creds.terminalId,
+        status: "idle",
+        outbox: {},
+      });
+      expect(hb.status).toBe(400);
+      expect(JSON.stringify(hb.body)).toContain(PROTOCOL_HEADER);
     },
   );
 

@@ -22,7 +22,6 @@ import type { AlertSink } from "../alerts/alert-sink";
 import type { AuthedTerminal } from "../auth/bearer";
 import type { FeedPageCache } from "../feed/feed-page-cache";
 import { readFeed, refusedAcknowledge, type PullStore } from "../feed/read-feed";
-import { heartbeat } from "./heartbeat-route";
 import { route } from "../http/async-route";
 import { protocolGate } from "../http/protocol-gate";
 import type { Logger } from "../observability/logger";
@@ -213,7 +212,7 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
   const { store, auth } = deps;
   const r = Router();
   // Before authentication: a 426 says what to upgrade whatever the key (GET /health says as much).
-  r.use(protocolGate({ range: deps.protocols, exempt: ["/heartbeat"] }));
+  r.use(protocolGate({ range: deps.protocols }));
   // After each exchange answered 200, the console learns the terminal's new state.
   r.use((req, res, next) => {
     res.on("finish", () => {
@@ -239,7 +238,7 @@ export function syncRoutes(deps: SyncRouteDeps): Router {
     }),
   );
 
-  r.post("/heartbeat", auth, heartbeat(deps));
+  // POST /heartbeat is mounted on the app before these layers (heartbeat-mount.ts).
 
   return r;
 }
