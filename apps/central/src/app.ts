@@ -26,7 +26,7 @@ import { stockRoutes } from "./routes/stock-routes";
 import { conflictRoutes } from "./routes/conflict-routes";
 import { dashboardRoutes, type DashboardDeps } from "./routes/dashboard-routes";
 import { healthRoutes } from "./routes/health-routes";
-import { HEARTBEAT_PATH, heartbeatChain } from "./routes/heartbeat-mount";
+import { heartbeatRouter } from "./routes/heartbeat-mount";
 import { hubRoutes } from "./routes/hub-routes";
 import { operatorRoutes } from "./routes/operator-routes";
 import { provisioningRoutes } from "./routes/provisioning-routes";
@@ -80,7 +80,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable("x-powered-by");
   if (logger) app.use(requestLog(logger));
   const auth = terminalAuth(store.terminals, deps.throttle);
-  app.post(HEARTBEAT_PATH, heartbeatChain({ ...deps, bodyLimit: tunables.bodyLimit, auth }));
+  app.use(heartbeatRouter({ ...deps, bodyLimit: tunables.bodyLimit, auth }));
   app.use("/api", knownApiRoutesOnly(API_ROUTES));
   app.use("/api", jsonBodiesOnly());
   app.use(express.json({ limit: tunables.bodyLimit }));

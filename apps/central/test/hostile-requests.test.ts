@@ -409,6 +409,20 @@ const cases: Case[] = [
     message: /no route for PUT/,
   },
   {
+    // Express matches paths case-insensitively; the route table does not, and neither may the
+    // heartbeat's own chain, mounted before it (heartbeat-mount.ts).
+    name: "the heartbeat at an upper-case path",
+    send: () =>
+      jsonRequest(central.url, "POST", "/API/SYNC/HEARTBEAT", key, {
+        terminalId,
+        status: "IDLE",
+        outbox: {},
+      }),
+    status: 404,
+    code: "NOT_FOUND",
+    message: /no route for POST/,
+  },
+  {
     name: "a path that does not decode",
     send: () => jsonRequest(central.url, "POST", "/api/terminals/%E0%A4%A/disable", central.adminToken, {}),
     status: 400,

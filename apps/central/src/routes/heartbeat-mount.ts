@@ -1,4 +1,4 @@
-import express, { type RequestHandler } from "express";
+import express, { type RequestHandler, type Router } from "express";
 import type { ProtocolRange } from "@tillsync/shared";
 import { jsonBodiesOnly } from "../http/json-only";
 import { protocolGate } from "../http/protocol-gate";
@@ -27,7 +27,7 @@ export interface HeartbeatMountDeps extends HeartbeatRouteDeps {
  * handler (400 for a bad body, 403 for another terminal's id). Errors go to the app's error
  * handler as before; the request log and its x-request-id run before this, as for every request.
  */
-export function heartbeatChain(deps: HeartbeatMountDeps): RequestHandler[] {
+function heartbeatChain(deps: HeartbeatMountDeps): RequestHandler[] {
   const activity = deps.adminEvents;
   const onAnswered: RequestHandler = (req, res, next) => {
     if (activity)
@@ -44,4 +44,14 @@ export function heartbeatChain(deps: HeartbeatMountDeps): RequestHandler[] {
     onAnswered,
     heartbeat(deps),
   ];
+}
+
+/**
+ * The chain on its path, matched as the route table matches (knownApiRoutesOnly): case-sensitive,
+ * so `/API/SYNC/HEARTBEAT` falls through to the table's 404 as before, not to a heartbeat.
+ */
+export function heartbeatRouter(deps: HeartbeatMountDeps): Router {
+  const router = express.Router({ caseSensitive: true });
+  router.post(HEARTBEAT_PATH, heartbeatChain(deps));
+  return router;
 }
