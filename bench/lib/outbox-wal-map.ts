@@ -68,83 +68,115 @@ function rowPages(file: string, pageSize: number, leaves: number[]): Map<number,
   return out;
 }
 
+type AgentModule = typeof import("@tillsync/terminal-agent");
+type SqliteDb = ReturnType<AgentModule["openTerminalDb"]>;
+
+/** Every page's b-tree, and the outbox's leaf pages, as the file holds them now. */
+function pageOwners(db: SqliteDb): { byPage: Map<number, string>; leaves: number[] } {
+  const byPage = new Map<number, string>();
+  const leaves: number[] = [];
+  for (const r of db.prepare(`SELECT name, pageno, pagetype FROM dbstat`).all() as Array<{
+    name: string;
+    pageno: number;
+    pagetype: string;
+  }>) {
+    byPage.set(r.pageno, r.name);
+    if (r.name === "outbox" && r.pagetype === "leaf") leaves.push(r.pageno);
+  }
+  return { byPage, leaves };
+}
+
+/** What one commit wrote: pages per b-tree, and the outbox pages of the batch settled and claimed. */
+interface CommitMap {
+  per: Map<string, number>;
+  settlePages: number;
+  claimPages: number;
+  both: number;
+  tableWritten: number;
+  tableOther: number;
+}
+
+function mapCommit(
+  pages: Set<number>,
+  byPage: Map<number, string>,
+  where: Map<number, number>,
+  sent: OutboxRow[],
+  next: OutboxRow[],
+): CommitMap {
+  const per = new Map<string, number>();
+  for (const p of pages) {
+    const name = byPage.get(p) ?? "(new or free)";
+    per.set(name, (per.get(name) ?? 0) + 1);
+  }
+  const settleP = new Set(sent.map((r) => where.get(r.id)));
+  const claimP = new Set(next.map((r) => where.get(r.id)));
+  const table = [...pages].filter((p) => byPage.get(p) === "outbox");
+  return {
+    per,
+    settlePages: settleP.size,
+    claimPages: claimP.size,
+    both: [...claimP].filter((p) => settleP.has(p)).length,
+    tableWritten: table.length,
+    tableOther: table.filter((p) => !settleP.has(p) && !claimP.has(p)).length,
+  };
+}
+
+/** The drain: each answer recorded and the next batch claimed in one commit, each commit mapped. */
+function drain(agent: AgentModule, db: SqliteDb, file: string, pageSize: number): void {
+  const outbox = new agent.OutboxStore(db);
+  const answer = (rows: OutboxRow[]): PushResult[] =>
+    rows.map((r) => ({ changeId: r.change_id, status: "APPLIED", version: 2 }) as PushResult);
+  let inFlight = outbox.claimBatch(BATCH, Priority.BACKGROUND);
+  let beside = outbox.claimBatch(BATCH, Priority.BACKGROUND, inFlight);
+  const total = new Map<string, number>();
+  let commits = 0;
+  const sums = { claimPages: 0, settlePages: 0, both: 0, tableWritten: 0, tableOther: 0 };
+  while (inFlight.length > 0) {
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    const { byPage, leaves } = pageOwners(db);
+    const where = rowPages(file, pageSize, leaves);
+    const sent = inFlight;
+    let next: OutboxRow[] = [];
+    outbox.atomically(() => {
+      outbox.recordResults(sent, answer(sent), RETRY);
+      next = outbox.claimBatch(BATCH, Priority.BACKGROUND, beside);
+    });
+    const pages = new Set(walPages(`${file}-wal`, pageSize));
+    const m = mapCommit(pages, byPage, where, sent, next);
+    for (const [name, n] of m.per) total.set(name, (total.get(name) ?? 0) + n);
+    for (const k of Object.keys(sums) as Array<keyof typeof sums>) sums[k] += m[k];
+    if (commits % 10 === 0 || process.env.MAP_ALL)
+      console.log(
+        `commit ${commits}: ${pages.size} pages`,
+        Object.fromEntries(m.per),
+        `settle rows on ${m.settlePages} pages, claim on ${m.claimPages}, both ${m.both}, other table pages ${m.tableOther}`,
+      );
+    commits++;
+    inFlight = beside;
+    beside = next;
+  }
+  const mean = (v: number) => (v / commits).toFixed(1);
+  console.log(`${commits} commits; mean pages per commit:`);
+  for (const [k, v] of [...total].sort((a, b) => b[1] - a[1])) console.log(`  ${k}: ${mean(v)}`);
+  console.log(
+    `  outbox table: settle rows' pages ${mean(sums.settlePages)}, claim rows' ${mean(sums.claimPages)}, ` +
+      `both ${mean(sums.both)}, written ${mean(sums.tableWritten)}, neither (the sweep) ${mean(sums.tableOther)}`,
+  );
+}
+
 async function main(): Promise<void> {
-  const agent = (await import(
-    path.join(ROOT, "apps/terminal-agent/src/index.ts")
-  )) as typeof import("@tillsync/terminal-agent");
+  const agent = (await import(path.join(ROOT, "apps/terminal-agent/src/index.ts"))) as AgentModule;
   const dir = mkdtempSync(path.join(tmpdir(), "tillsync-walmap-"));
   try {
     const file = path.join(dir, "t.db");
     const db = agent.openTerminalDb(file, path.join(ROOT, "prisma/migrations/terminal"));
     writeSales(db, randomUUID(), randomUUID(), Math.floor(TOTAL / 4));
     const pageSize = db.pragma("page_size", { simple: true }) as number;
-    const outbox = new agent.OutboxStore(db);
-    const answer = (rows: OutboxRow[]): PushResult[] =>
-      rows.map((r) => ({ changeId: r.change_id, status: "APPLIED", version: 2 }) as PushResult);
     const sizes = db
       .prepare(`SELECT name, count(*) AS pages, sum(payload) AS payload FROM dbstat GROUP BY name ORDER BY pages DESC`)
       .all();
     console.log("b-trees at start:", sizes.slice(0, 8));
-    let inFlight = outbox.claimBatch(BATCH, Priority.BACKGROUND);
-    let beside = outbox.claimBatch(BATCH, Priority.BACKGROUND, inFlight);
-    const total = new Map<string, number>();
-    let commits = 0;
-    const sums = { claimPages: 0, settlePages: 0, both: 0, tableWritten: 0, tableOther: 0 };
-    while (inFlight.length > 0) {
-      db.pragma("wal_checkpoint(TRUNCATE)");
-      const byPage = new Map<number, string>();
-      const leaves: number[] = [];
-      for (const r of db.prepare(`SELECT name, pageno, pagetype FROM dbstat`).all() as Array<{
-        name: string;
-        pageno: number;
-        pagetype: string;
-      }>) {
-        byPage.set(r.pageno, r.name);
-        if (r.name === "outbox" && r.pagetype === "leaf") leaves.push(r.pageno);
-      }
-      const where = rowPages(file, pageSize, leaves);
-      const sent = inFlight;
-      let next: OutboxRow[] = [];
-      outbox.atomically(() => {
-        outbox.recordResults(sent, answer(sent), RETRY);
-        next = outbox.claimBatch(BATCH, Priority.BACKGROUND, beside);
-      });
-      const pages = new Set(walPages(`${file}-wal`, pageSize));
-      const per = new Map<string, number>();
-      for (const p of pages) {
-        const name = byPage.get(p) ?? "(new or free)";
-        per.set(name, (per.get(name) ?? 0) + 1);
-        total.set(name, (total.get(name) ?? 0) + 1);
-      }
-      const settleP = new Set(sent.map((r) => where.get(r.id)));
-      const claimP = new Set(next.map((r) => where.get(r.id)));
-      const both = [...claimP].filter((p) => settleP.has(p)).length;
-      const tableWritten = [...pages].filter((p) => byPage.get(p) === "outbox").length;
-      const tableOther = [...pages].filter(
-        (p) => byPage.get(p) === "outbox" && !settleP.has(p) && !claimP.has(p),
-      ).length;
-      sums.claimPages += claimP.size;
-      sums.settlePages += settleP.size;
-      sums.both += both;
-      sums.tableWritten += tableWritten;
-      sums.tableOther += tableOther;
-      if (commits % 10 === 0 || process.env.MAP_ALL)
-        console.log(
-          `commit ${commits}: ${pages.size} pages`,
-          Object.fromEntries(per),
-          `settle rows on ${settleP.size} pages, claim on ${claimP.size}, both ${both}, other table pages ${tableOther}`,
-        );
-      commits++;
-      inFlight = beside;
-      beside = next;
-    }
-    const mean = (v: number) => (v / commits).toFixed(1);
-    console.log(`${commits} commits; mean pages per commit:`);
-    for (const [k, v] of [...total].sort((a, b) => b[1] - a[1])) console.log(`  ${k}: ${mean(v)}`);
-    console.log(
-      `  outbox table: settle rows' pages ${mean(sums.settlePages)}, claim rows' ${mean(sums.claimPages)}, ` +
-        `both ${mean(sums.both)}, written ${mean(sums.tableWritten)}, neither (the sweep) ${mean(sums.tableOther)}`,
-    );
+    drain(agent, db, file, pageSize);
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
